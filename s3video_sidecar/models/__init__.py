@@ -1,0 +1,67 @@
+"""Database models, the engine and per-request sessions (pyramid_tm + zope.sqlalchemy).
+
+``includeme`` wires a transaction-bound session as ``request.dbsession``; scripts and
+notebooks use :func:`get_engine` / :func:`get_session_factory` directly.
+"""
+
+from __future__ import annotations
+
+import zope.sqlalchemy
+from sqlalchemy import create_engine
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import configure_mappers, sessionmaker
+
+from .event import Event
+from .meta import Base
+from .nonce import UsedNonce
+from .video import LIVE_STATUSES, Assignment, Submission, Video, VideoStatus
+
+__all__ = [
+    "Assignment", "Base", "Event", "LIVE_STATUSES", "Submission", "UsedNonce", "Video", "VideoStatus",
+    "get_engine", "get_session_factory", "get_tm_session",
+]
+
+configure_mappers()
+
+
+def get_engine(url: str, **options):
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **options)
+        sa_event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **options)
+
+
+def _sqlite_pragmas(connection, _record):
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # the worker and the web app share the file
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def get_session_factory(engine):
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def get_tm_session(session_factory, transaction_manager, request=None):
+    """A session joined to ``transaction_manager``: committed or aborted with the request."""
+    dbsession = session_factory(info={"request": request})
+    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
+    return dbsession
+
+
+def includeme(config):
+    settings = config.registry.s3video_settings
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+    engine = get_engine(settings.sqlalchemy_url)
+    session_factory = get_session_factory(engine)
+    config.registry.dbengine = engine
+    config.registry.dbsession_factory = session_factory
+
+    def dbsession(request):
+        # The session for the request's transaction; outside a transaction (tm inactive), a plain one.
+        return get_tm_session(session_factory, request.tm, request=request)
+
+    config.add_request_method(dbsession, reify=True)

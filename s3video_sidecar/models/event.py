@@ -1,0 +1,35 @@
+"""The event log (the seed's ``mdl_assignsubmission_s3v_log``): one row per action or job step.
+
+Never holds secrets, signatures or signed URLs: ``error_context`` is JSON of plain facts.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .meta import Base, Id
+
+
+class Event(Base):
+    __tablename__ = "video_events"
+    __table_args__ = (
+        Index("ix_video_events_event_type", "event_type"),
+        Index("ix_video_events_timestamp", "timestamp"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    assignment_id: Mapped[int | None] = mapped_column(BigInteger)
+    submission_id: Mapped[int | None] = mapped_column(BigInteger)
+    video_id: Mapped[int | None] = mapped_column(BigInteger)
+    s3_key: Mapped[str | None] = mapped_column(String(500))
+    event_type: Mapped[str] = mapped_column(String(50))
+    error_code: Mapped[str | None] = mapped_column(String(100))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_context: Mapped[str | None] = mapped_column(Text)
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    duration: Mapped[int | None] = mapped_column(Integer)  # milliseconds the action took
+    retry_count: Mapped[int | None] = mapped_column(Integer)
+    user_role: Mapped[str | None] = mapped_column(String(50))
+    timestamp: Mapped[int] = mapped_column(BigInteger)

@@ -1,0 +1,85 @@
+"""The SQLAlchemy repository behind :class:`~s3video_sidecar.sdk.service.VideoService`.
+
+All SQL of the video lifecycle lives here; the service speaks in domain terms.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from .event import Event
+from .video import Assignment, Submission, Video, VideoStatus
+
+
+class SqlVideoRepository:
+    def __init__(self, dbsession):
+        self.dbsession = dbsession
+
+    def get_assignment(self, assignment_id: int) -> Assignment | None:
+        return self.dbsession.get(Assignment, assignment_id)
+
+    def add_assignment(self, assignment_id: int, course_id: int, now: int) -> Assignment:
+        assignment = Assignment(id=assignment_id, course_id=course_id, created_timestamp=now)
+        self.dbsession.add(assignment)
+        self.dbsession.flush()
+        return assignment
+
+    def get_submission(self, submission_id: int) -> Submission | None:
+        return self.dbsession.get(Submission, submission_id)
+
+    def add_submission(self, submission_id: int, assignment_id: int, user_id: int, now: int) -> Submission:
+        submission = Submission(
+            id=submission_id, assignment_id=assignment_id, user_id=user_id, created_timestamp=now
+        )
+        self.dbsession.add(submission)
+        self.dbsession.flush()
+        return submission
+
+    def add_video(self, **fields) -> Video:
+        video = Video(**fields)
+        self.dbsession.add(video)
+        self.dbsession.flush()
+        return video
+
+    def get_video(self, video_id: int) -> Video | None:
+        return self.dbsession.get(Video, video_id)
+
+    def get_video_by_key(self, s3_key: str) -> Video | None:
+        return self.dbsession.scalar(select(Video).where(Video.s3_key == s3_key))
+
+    def get_video_by_upload_id(self, upload_id: str) -> Video | None:
+        return self.dbsession.scalar(select(Video).where(Video.upload_id == upload_id))
+
+    def videos(self, *, submission_id=None, assignment_id=None, user_id=None, statuses=None,
+               fingerprint=None, for_update=False) -> list[Video]:
+        query = select(Video).order_by(Video.id)
+        if submission_id is not None:
+            query = query.where(Video.submission_id == submission_id)
+        if assignment_id is not None:
+            query = query.where(Video.assignment_id == assignment_id)
+        if user_id is not None:
+            query = query.where(Video.user_id == user_id)
+        if statuses is not None:
+            query = query.where(Video.upload_status.in_([str(s) for s in statuses]))
+        if fingerprint is not None:
+            query = query.where(Video.fingerprint == fingerprint)
+        if for_update:
+            query = query.with_for_update(skip_locked=True)
+        return list(self.dbsession.scalars(query))
+
+    def videos_due_for_purge(self, now: int, limit: int) -> list[Video]:
+        query = (
+            select(Video)
+            .where(Video.upload_status == str(VideoStatus.DELETING), Video.purge_after_timestamp <= now)
+            .order_by(Video.purge_after_timestamp, Video.id)
+            .limit(limit)
+        )
+        return list(self.dbsession.scalars(query))
+
+    def submissions_of_assignment(self, assignment_id: int) -> list[Submission]:
+        return list(self.dbsession.scalars(select(Submission).where(Submission.assignment_id == assignment_id)))
+
+    def add_event(self, **fields) -> Event:
+        event = Event(**fields)
+        self.dbsession.add(event)
+        return event

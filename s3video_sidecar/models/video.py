@@ -1,0 +1,101 @@
+"""Assignments, submissions and their videos (the seed's ``mdl_assignsubmission_s3video``).
+
+Rules:
+
+- ``Assignment.course_id`` and ``Submission.user_id`` are fixed by the first call that
+  creates them; the web layer refuses later calls that contradict them.
+- A submission has at most one current video (``Submission.current_video_id``). A new
+  upload becomes current only once confirmed; the video it replaces then goes to
+  ``deleting``, so a failed replacement never costs the student the old video.
+- Every video row keeps its ``s3_key`` for life, ``deleted`` included: no object is
+  ever orphaned, and keys (unique) are never reused.
+- Times are Unix seconds (BIGINT), as in the seed.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .meta import Base, Id
+
+
+class VideoStatus(str, enum.Enum):
+    PENDING = "pending"  # upload URL issued, nothing seen yet
+    UPLOADING = "uploading"  # multipart upload under way
+    READY = "ready"  # confirmed: the object exists and passed the checks
+    DELETING = "deleting"  # durable marker: the object is to be deleted (after the grace period)
+    DELETED = "deleted"  # the object is gone
+    ERROR = "error"  # refused or abandoned; ``error_message`` says why
+
+    def __str__(self) -> str:
+        return self.value
+
+
+LIVE_STATUSES = (VideoStatus.PENDING, VideoStatus.UPLOADING, VideoStatus.READY)
+
+
+class Assignment(Base):
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    course_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    created_timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    current_video_id: Mapped[int | None] = mapped_column(
+        ForeignKey("videos.id", use_alter=True, name="fk_submissions_current_video_id_videos")
+    )
+    created_timestamp: Mapped[int] = mapped_column(BigInteger)
+
+    assignment: Mapped[Assignment] = relationship()
+    current_video: Mapped["Video | None"] = relationship(foreign_keys=[current_video_id], post_update=True)
+
+
+class Video(Base):
+    __tablename__ = "videos"
+    __table_args__ = (
+        Index("ix_videos_status_purge", "upload_status", "purge_after_timestamp"),
+        Index("ix_videos_upload_timestamp", "upload_timestamp"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    s3_key: Mapped[str] = mapped_column(String(500), unique=True)
+    s3_bucket: Mapped[str] = mapped_column(String(255))
+    upload_status: Mapped[VideoStatus] = mapped_column(
+        String(20), default=VideoStatus.PENDING
+    )
+    original_filename: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    declared_size: Mapped[int] = mapped_column(BigInteger)
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    duration: Mapped[int | None] = mapped_column(Integer)  # seconds, once probed
+    checksum_sha256: Mapped[str | None] = mapped_column(String(128))
+    upload_method: Mapped[str] = mapped_column(String(16), default="post")  # post | multipart
+    upload_id: Mapped[str | None] = mapped_column(String(255), index=True)  # S3 multipart upload id
+    fingerprint: Mapped[str | None] = mapped_column(String(128), index=True)  # resume key (multipart)
+    upload_timestamp: Mapped[int] = mapped_column(BigInteger)
+    upload_expires_timestamp: Mapped[int] = mapped_column(BigInteger)
+    confirmed_timestamp: Mapped[int | None] = mapped_column(BigInteger)
+    delete_requested_timestamp: Mapped[int | None] = mapped_column(BigInteger)
+    purge_after_timestamp: Mapped[int | None] = mapped_column(BigInteger)
+    deleted_timestamp: Mapped[int | None] = mapped_column(BigInteger)
+    error_code: Mapped[str | None] = mapped_column(String(100))
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+    submission: Mapped[Submission] = relationship(foreign_keys=[submission_id])
+
+    @property
+    def status(self) -> VideoStatus:
+        return VideoStatus(self.upload_status)

@@ -1,0 +1,214 @@
+"""The OpenAPI 3.1 description of the sidecar's HTTP API, served at ``/openapi.json``.
+
+Kept beside the views it describes; tests check that every path here answers and that
+the answers fit the schemas.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from . import __version__
+
+ID = {"type": "integer", "minimum": 1}
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string"},
+        "code": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+VIDEO = {
+    "type": "object",
+    "properties": {
+        "video_id": ID, "s3_key": {"type": "string"}, "status": {"type": "string"},
+        "filename": {"type": "string"}, "mime_type": {"type": "string"},
+        "file_size": {"type": ["integer", "null"]}, "declared_size": {"type": "integer"},
+        "duration": {"type": ["integer", "null"]}, "upload_method": {"type": "string"},
+        "uploaded_at": {"type": "integer"}, "confirmed_at": {"type": ["integer", "null"]},
+        "error": {"type": ["string", "null"]},
+    },
+}
+UPLOAD_REQUEST = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["filename", "size", "mime_type"],
+    "properties": {
+        "filename": {"type": "string", "minLength": 1, "maxLength": 1024},
+        "size": {"type": "integer", "minimum": 1},
+        "mime_type": {"type": "string", "example": "video/mp4"},
+    },
+}
+CONFIRMED = {
+    "type": "object",
+    "required": ["status", "video_id", "s3_key", "file_size", "mime_type"],
+    "properties": {
+        "status": {"const": "ready"}, "video_id": ID, "s3_key": {"type": "string"},
+        "file_size": {"type": "integer"}, "mime_type": {"type": "string"},
+        "checksum_sha256": {"type": ["string", "null"]}, "confirmed_at": {"type": "integer"},
+    },
+}
+SCHEDULED = {
+    "type": "object",
+    "required": ["status", "scheduled"],
+    "properties": {"status": {"const": "deleting"}, "scheduled": {"type": "integer"},
+                   "video_ids": {"type": "array", "items": ID}},
+}
+
+
+def _json(schema, description="OK"):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*statuses):
+    text = {
+        400: "invalid field", 401: "S3V1 authentication failed", 403: "not allowed", 404: "unknown",
+        409: "state conflict", 413: "too large", 415: "type not allowed", 429: "rate limited",
+        503: "storage or database unavailable",
+    }
+    return {str(s): _json({"$ref": "#/components/schemas/Error"}, text[s]) for s in statuses}
+
+
+def _op(summary, responses, *, body=None, who="", errors=(401, 403, 404, 503)):
+    operation = {"summary": summary, "description": who, "responses": {**responses, **_errors(*errors)},
+                 "security": [{"S3V1": []}]}
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return operation
+
+
+def _params(*names):
+    return [{"name": n, "in": "path", "required": True,
+             "schema": {"type": "string"} if n == "upload_id" else ID} for n in names]
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    sub = "/assignments/{assignment}/submissions/{submission}"
+    upload = f"{sub}/multipart/{{upload_id}}"
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "s3video sidecar",
+            "version": __version__,
+            "description": "Large video submissions for Moodle assignments. Every call except /health and "
+                           "/openapi.json carries an S3V1 signature (see the README).",
+        },
+        "components": {
+            "securitySchemes": {"S3V1": {
+                "type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "S3V1-HMAC-SHA256 KeyId=<id>, Signature=<hex>, with X-S3Video-Date, "
+                               "X-S3Video-Nonce and X-S3Video-Actor headers",
+            }},
+            "schemas": {"Error": ERROR, "Video": VIDEO},
+        },
+        "paths": {
+            "/health": {"get": {
+                "summary": "Liveness with the database and storage checked", "security": [],
+                "responses": {"200": _json({"type": "object", "required": ["status"], "properties": {
+                    "status": {"type": "string"}, "database": {"type": "string"}, "storage": {"type": "string"},
+                    "version": {"type": "string"}}}),
+                    "503": _json({"type": "object"}, "a dependency is down")},
+            }},
+            "/openapi.json": {"get": {"summary": "This document", "security": [],
+                                      "responses": {"200": _json({"type": "object"})}}},
+            "/assignments/{assignment}": {
+                "parameters": _params("assignment"),
+                "delete": _op("Schedule every video of the assignment for deletion", {"202": _json(SCHEDULED)},
+                              who="admin"),
+            },
+            sub: {
+                "parameters": _params("assignment", "submission"),
+                "get": _op("The submission's current video", {"200": _json({"type": "object", "required": [
+                    "status", "submission_id"], "properties": {
+                    "status": {"type": "string"}, "assignment_id": ID, "submission_id": ID, "user_id": ID,
+                    "video": {"oneOf": [{"$ref": "#/components/schemas/Video"}, {"type": "null"}]},
+                    "uploads_in_progress": {"type": "array", "items": {"$ref": "#/components/schemas/Video"}}}})},
+                    who="owner, grader of the course, admin"),
+                "delete": _op("Schedule the submission's video for deletion", {"202": _json(SCHEDULED)},
+                              who="owner, admin"),
+            },
+            f"{sub}/upload-url": {
+                "parameters": _params("assignment", "submission"),
+                "post": _op("A presigned POST for the file, or the instruction to go multipart", {
+                    "201": _json({"type": "object", "required": ["video_id", "s3_key", "expires_at", "max_size",
+                                                                 "method", "upload"], "properties": {
+                        "video_id": ID, "s3_key": {"type": "string"}, "expires_at": {"type": "integer"},
+                        "max_size": {"type": "integer"}, "method": {"const": "post"},
+                        "upload": {"type": "object", "required": ["url", "fields"], "properties": {
+                            "url": {"type": "string"}, "fields": {"type": "object"}}}}}),
+                    "200": _json({"type": "object", "required": ["method"], "properties": {
+                        "method": {"const": "multipart"}, "max_size": {"type": "integer"},
+                        "multipart_threshold": {"type": "integer"}}}, "use the multipart calls"),
+                }, body=UPLOAD_REQUEST, who="owner (student)", errors=(400, 401, 403, 404, 413, 415, 429, 503)),
+            },
+            f"{sub}/confirm": {
+                "parameters": _params("assignment", "submission"),
+                "post": _op("Prove the upload and make it the current video (idempotent)",
+                            {"200": _json(CONFIRMED)},
+                            body={"type": "object", "additionalProperties": False, "required": ["s3_key"],
+                                  "properties": {"s3_key": {"type": "string", "minLength": 1}}},
+                            who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 429, 503)),
+            },
+            f"{sub}/playback-url": {
+                "parameters": _params("assignment", "submission"),
+                "get": _op("A CloudFront signed URL for the current video", {"200": _json({
+                    "type": "object", "required": ["url", "expires_at", "mime_type"], "properties": {
+                        "url": {"type": "string"}, "expires_at": {"type": "integer"},
+                        "mime_type": {"type": "string"}, "video_id": ID}})},
+                    who="owner, grader, admin", errors=(401, 403, 404, 429, 503)),
+            },
+            f"{sub}/multipart": {
+                "parameters": _params("assignment", "submission"),
+                "post": _op("Start (or resume, by fingerprint) a multipart upload", {"201": _json({
+                    "type": "object",
+                    "required": ["video_id", "s3_key", "upload_id", "part_size", "part_count", "expires_at"],
+                    "properties": {"video_id": ID, "s3_key": {"type": "string"}, "upload_id": {"type": "string"},
+                                   "part_size": {"type": "integer"}, "part_count": {"type": "integer"},
+                                   "expires_at": {"type": "integer"}, "checksum_algorithm": {"type": "string"},
+                                   "resumed": {"type": "boolean"}}})},
+                    body={**UPLOAD_REQUEST, "properties": {**UPLOAD_REQUEST["properties"], "fingerprint": {
+                        "type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,128}$"}}},
+                    who="owner", errors=(400, 401, 403, 404, 413, 415, 429, 503)),
+            },
+            upload: {
+                "parameters": _params("assignment", "submission", "upload_id"),
+                "get": _op("Parts S3 already holds (for resume)", {"200": _json({
+                    "type": "object", "required": ["parts"], "properties": {"parts": {"type": "array", "items": {
+                        "type": "object", "properties": {"part_number": {"type": "integer"},
+                                                         "etag": {"type": "string"}, "size": {"type": "integer"}}}}}})},
+                    who="owner", errors=(401, 403, 404, 409, 503)),
+                "delete": _op("Abort the upload", {"204": {"description": "aborted"}}, who="owner",
+                              errors=(401, 403, 404, 409, 503)),
+            },
+            f"{upload}/parts": {
+                "parameters": _params("assignment", "submission", "upload_id"),
+                "post": _op("Presigned UploadPart URLs (PUT; the ETag header comes back)", {"200": _json({
+                    "type": "object", "required": ["parts", "expires_at"], "properties": {
+                        "parts": {"type": "array", "items": {"type": "object", "properties": {
+                            "part_number": {"type": "integer"}, "url": {"type": "string"}}}},
+                        "expires_at": {"type": "integer"}}})},
+                    body={"type": "object", "additionalProperties": False, "required": ["part_numbers"],
+                          "properties": {"part_numbers": {"type": "array", "minItems": 1, "maxItems": 100,
+                                                          "items": {"type": "integer", "minimum": 1,
+                                                                    "maximum": 10000}},
+                                         "checksums": {"type": "object", "additionalProperties": {
+                                             "type": "string"}}}},
+                    who="owner", errors=(400, 401, 403, 404, 409, 503)),
+            },
+            f"{upload}/complete": {
+                "parameters": _params("assignment", "submission", "upload_id"),
+                "post": _op("Total the parts, complete, and confirm", {"200": _json(CONFIRMED)},
+                            body={"type": "object", "additionalProperties": False, "required": ["parts"],
+                                  "properties": {"parts": {"type": "array", "minItems": 1, "items": {
+                                      "type": "object", "additionalProperties": False,
+                                      "required": ["part_number", "etag"],
+                                      "properties": {"part_number": {"type": "integer", "minimum": 1,
+                                                                     "maximum": 10000},
+                                                     "etag": {"type": "string", "minLength": 1}}}}}},
+                            who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 503)),
+            },
+        },
+    }

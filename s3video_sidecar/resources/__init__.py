@@ -1,0 +1,172 @@
+"""The traversal tree: Root -> assignments -> Assignment -> submissions -> Submission.
+
+Rules:
+
+- Resources are thin: ``__name__``, ``__parent__``, ``__acl__`` and ``__getitem__``
+  that asks the repository for the row. No SQL here, no HTTP.
+- The consistency rules live in the ACLs: an assignment's course and a submission's
+  owner, once fixed by the first upload, decide who may act; a caller who contradicts
+  them (another course, another student) simply holds no matching principal -> 403.
+- An id that is not a positive integer is not in the tree (404).
+"""
+
+from __future__ import annotations
+
+from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow
+
+from ..models.repository import SqlVideoRepository
+from ..security import Permission
+
+ADMIN_ACE = (Allow, "role:admin", ALL_PERMISSIONS)
+
+
+def _parse_id(name: str) -> int:
+    if not name.isdigit() or len(name) > 18 or int(name) <= 0:
+        raise KeyError(name)
+    return int(name)
+
+
+class Resource:
+    __name__ = ""
+    __parent__ = None
+
+    def __init__(self, parent=None, name=""):
+        self.__parent__ = parent
+        self.__name__ = name
+
+    @property
+    def request(self):
+        return self.__parent__.request
+
+
+class Root(Resource):
+    __acl__ = [ADMIN_ACE]
+
+    def __init__(self, request):
+        super().__init__()
+        self._request = request
+        self.repository = SqlVideoRepository(request.dbsession)
+
+    @property
+    def request(self):
+        return self._request
+
+    def __getitem__(self, name):
+        children = {"assignments": Assignments, "admin": AdminResource, "privacy": PrivacyResource}
+        return children[name](self, name)
+
+
+class Assignments(Resource):
+    def __getitem__(self, name):
+        assignment_id = _parse_id(name)
+        return Assignment(self, name, assignment_id, self.__parent__.repository.get_assignment(assignment_id))
+
+
+class Assignment(Resource):
+    """An assignment; ``record`` is None until a student's first upload creates it."""
+
+    def __init__(self, parent, name, assignment_id: int, record):
+        super().__init__(parent, name)
+        self.id = assignment_id
+        self.record = record
+        self.repository = parent.__parent__.repository
+
+    @property
+    def course_id(self) -> int | None:
+        return self.record.course_id if self.record else None
+
+    @property
+    def __acl__(self):
+        return [ADMIN_ACE, DENY_ALL]
+
+    def __getitem__(self, name):
+        if name != "submissions":
+            raise KeyError(name)
+        return Submissions(self, name)
+
+
+class Submissions(Resource):
+    def __getitem__(self, name):
+        submission_id = _parse_id(name)
+        assignment = self.__parent__
+        record = assignment.repository.get_submission(submission_id)
+        if record is not None and record.assignment_id != assignment.id:
+            raise KeyError(name)  # that submission belongs to another assignment
+        return Submission(self, name, submission_id, record)
+
+
+class Submission(Resource):
+    """A student's submission; ``record`` is None until their first upload."""
+
+    def __init__(self, parent, name, submission_id: int, record):
+        super().__init__(parent, name)
+        self.id = submission_id
+        self.record = record
+        self.assignment = parent.__parent__
+
+    @property
+    def __acl__(self):
+        course = self.assignment.course_id
+        acl = [ADMIN_ACE]
+        if self.record is None:
+            # Not created yet: any student of the assignment's course (of any course while
+            # the assignment is new too) may create it by uploading; the course's graders may look.
+            students = f"student:course:{course}" if course is not None else "role:student"
+            acl.append((Allow, students, (Permission.VIEW, Permission.UPLOAD)))
+        else:
+            owner = f"student:{self.record.user_id}:course:{course}"
+            acl.append((Allow, owner, (Permission.VIEW, Permission.UPLOAD, Permission.DELETE)))
+        if course is not None:
+            acl.append((Allow, f"grader:course:{course}", Permission.VIEW))
+        acl.append(DENY_ALL)
+        return acl
+
+    def __getitem__(self, name):
+        if name != "multipart":
+            raise KeyError(name)
+        return MultipartUploads(self, name)
+
+
+class MultipartUploads(Resource):
+    """``.../multipart``: POST here starts an upload; its children are uploads by id."""
+
+    @property
+    def submission(self) -> Submission:
+        return self.__parent__
+
+    def __getitem__(self, name):
+        if not name or len(name) > 255:
+            raise KeyError(name)
+        return MultipartUpload(self, name)
+
+
+class MultipartUpload(Resource):
+    """One multipart upload (``upload_id``); permissions are the submission's."""
+
+    @property
+    def upload_id(self) -> str:
+        return self.__name__
+
+    @property
+    def submission(self) -> Submission:
+        return self.__parent__.submission
+
+
+class AdminResource(Resource):
+    """``/admin``: statistics, video search, the event log. Admins only."""
+
+    __acl__ = [ADMIN_ACE, DENY_ALL]
+
+    @property
+    def repository(self):
+        return self.__parent__.repository
+
+
+class PrivacyResource(Resource):
+    """``/privacy``: export and erase a user's data. Admins only."""
+
+    __acl__ = [ADMIN_ACE, DENY_ALL]
+
+    @property
+    def repository(self):
+        return self.__parent__.repository

@@ -1,0 +1,124 @@
+"""colander schemas for every request body, and the one function that applies them.
+
+A body that is not a JSON object, or that fails its schema, becomes
+:class:`~s3video_sidecar.sdk.errors.InvalidInput` with a message per field (400).
+Limits that depend on settings (size, MIME type) are the service's to check, so they
+get their own status codes (413, 415).
+"""
+
+from __future__ import annotations
+
+import re
+
+import colander
+
+from ..sdk.errors import InvalidInput, TooLarge
+
+MAX_BODY_BYTES = 256 * 1024
+MIME_PATTERN = r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$"
+
+
+class StrictMapping(colander.Mapping):
+    def __init__(self):
+        super().__init__(unknown="raise")
+
+
+class _StrictString(colander.String):
+    """A string field that refuses numbers, lists and objects rather than coercing them."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is not colander.null and not isinstance(cstruct, str):
+            raise colander.Invalid(node, "must be a string")
+        return super().deserialize(node, cstruct)
+
+
+class _StrictInt(colander.Int):
+    def deserialize(self, node, cstruct):
+        if cstruct is not colander.null and (isinstance(cstruct, bool) or not isinstance(cstruct, int)):
+            raise colander.Invalid(node, "must be an integer")
+        return super().deserialize(node, cstruct)
+
+
+def _filename_validator(node, value):
+    if not value.strip():
+        raise colander.Invalid(node, "must name the file")
+
+
+class UploadRequest(colander.MappingSchema):
+    schema_type = StrictMapping
+    filename = colander.SchemaNode(_StrictString(), validator=colander.All(colander.Length(1, 1024), _filename_validator))
+    size = colander.SchemaNode(_StrictInt(), validator=colander.Range(min=1, max=2**53, min_err="must be at least 1 byte"))
+    mime_type = colander.SchemaNode(
+        _StrictString(), validator=colander.Regex(MIME_PATTERN, "must be a MIME type such as video/mp4")
+    )
+
+
+class MultipartRequest(UploadRequest):
+    fingerprint = colander.SchemaNode(
+        _StrictString(), missing=None, validator=colander.Regex(r"^[A-Za-z0-9_.:-]{8,128}$", "8-128 of [A-Za-z0-9_.:-]")
+    )
+
+
+class ConfirmRequest(colander.MappingSchema):
+    schema_type = StrictMapping
+    s3_key = colander.SchemaNode(_StrictString(), validator=colander.Length(1, 500))
+
+
+class PartNumbers(colander.SequenceSchema):
+    part_number = colander.SchemaNode(_StrictInt(), validator=colander.Range(1, 10_000))
+
+
+class _Checksums(colander.Mapping):
+    """Optional ``{"1": "<base64 SHA-256>", ...}``: each is signed into its part's URL."""
+
+    def __init__(self):
+        super().__init__(unknown="preserve")
+
+    def deserialize(self, node, cstruct):
+        value = super().deserialize(node, cstruct)
+        if value is colander.null:
+            return value
+        checksums = {}
+        for name, digest in value.items():
+            if not str(name).isdigit() or not isinstance(digest, str) or not re.fullmatch(r"[A-Za-z0-9+/]{43}=", digest):
+                raise colander.Invalid(node, "map part numbers to base64 SHA-256 digests")
+            checksums[int(name)] = digest
+        return checksums
+
+
+class SignPartsRequest(colander.MappingSchema):
+    schema_type = StrictMapping
+    part_numbers = PartNumbers(validator=colander.Length(1, 100))
+    checksums = colander.SchemaNode(_Checksums(), missing=None)
+
+
+class CompletedPart(colander.MappingSchema):
+    schema_type = StrictMapping
+    part_number = colander.SchemaNode(_StrictInt(), validator=colander.Range(1, 10_000))
+    etag = colander.SchemaNode(_StrictString(), validator=colander.Length(1, 128))
+
+
+class CompletedParts(colander.SequenceSchema):
+    part = CompletedPart()
+
+
+class CompleteRequest(colander.MappingSchema):
+    schema_type = StrictMapping
+    parts = CompletedParts(validator=colander.Length(1, 10_000))
+
+
+def validate_body(request, schema: colander.SchemaNode) -> dict:
+    """Parse the JSON body and apply ``schema``; raise InvalidInput (400) or TooLarge (413)."""
+    if request.content_length and request.content_length > MAX_BODY_BYTES:
+        raise TooLarge(f"the request body is over {MAX_BODY_BYTES} bytes")
+    try:
+        body = request.json_body
+    except ValueError:
+        raise InvalidInput("the body must be a JSON object", {"body": "not valid JSON"}) from None
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object", {"body": "expected an object"})
+    try:
+        return schema.deserialize(body)
+    except colander.Invalid as error:
+        fields = {name or "body": message for name, message in error.asdict().items()}
+        raise InvalidInput("some fields are invalid", fields) from None

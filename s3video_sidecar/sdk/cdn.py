@@ -1,0 +1,161 @@
+"""CloudFront signed URLs: signing (for playback) and verification (for the local edge).
+
+Rules of this module:
+
+- Signing goes through botocore's :class:`~botocore.signers.CloudFrontSigner`; we only
+  supply the signing function, so RSA-2048 with SHA-1 (CloudFront's classic form),
+  RSA with SHA-256 and ECDSA P-256 with SHA-256 all fit behind it.
+- Signed URLs use a canned policy on the exact URL: one object, one expiry.
+- When the hash is SHA-256 the URL carries ``Hash-Algorithm=SHA256`` after the
+  signature, as CloudFront expects; SHA-1 URLs carry no such parameter.
+- :func:`verify_signed_url` is what the development edge runs before it streams a
+  byte: it rebuilds the canned policy from the URL itself and checks the signature
+  with the public half of the key, so the whole flow is exercised offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import pathlib
+import time
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+
+from botocore.signers import CloudFrontSigner
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+HASH_ALGORITHMS = {"sha1": hashes.SHA1, "sha256": hashes.SHA256}
+SIGNING_PARAMETERS = ("Expires", "Signature", "Key-Pair-Id", "Hash-Algorithm")
+
+
+class InvalidSignedUrl(Exception):
+    """A playback URL is not signed, is signed with another key, or has expired."""
+
+
+def _b64_cloudfront(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii").replace("+", "-").replace("=", "_").replace("/", "~")
+
+
+def _unb64_cloudfront(text: str) -> bytes:
+    return base64.b64decode(text.replace("-", "+").replace("_", "=").replace("~", "/"), validate=True)
+
+
+def canned_policy(resource_url: str, expires_epoch: int) -> bytes:
+    # The same compact JSON, key order included, that CloudFront rebuilds for a canned policy.
+    return json.dumps(
+        {"Statement": [{"Resource": resource_url, "Condition": {"DateLessThan": {"AWS:EpochTime": expires_epoch}}}]},
+        separators=(",", ":"),
+    ).encode("utf-8")
+
+
+def load_private_key(path: str | os.PathLike):
+    data = pathlib.Path(path).read_bytes()
+    key = serialization.load_pem_private_key(data, password=None)
+    if isinstance(key, rsa.RSAPrivateKey):
+        if key.key_size < 2048:
+            raise ValueError("CloudFront needs an RSA key of at least 2048 bits")
+    elif isinstance(key, ec.EllipticCurvePrivateKey):
+        if not isinstance(key.curve, ec.SECP256R1):
+            raise ValueError("CloudFront accepts ECDSA keys on the P-256 curve only")
+    else:
+        raise ValueError("the CloudFront key must be RSA-2048 or ECDSA P-256")
+    return key
+
+
+def generate_private_key(path: str | os.PathLike, kind: str = "rsa"):
+    """Write a new key pair's private half (PEM, mode 0600) and return the key."""
+    key = rsa.generate_private_key(65537, 2048) if kind == "rsa" else ec.generate_private_key(ec.SECP256R1())
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    return key
+
+
+def public_key_pem(private_key) -> str:
+    return (
+        private_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
+
+
+def _sign(private_key, algorithm, message: bytes) -> bytes:
+    if isinstance(private_key, ec.EllipticCurvePrivateKey):
+        return private_key.sign(message, ec.ECDSA(algorithm()))
+    return private_key.sign(message, padding.PKCS1v15(), algorithm())
+
+
+def _verify(public_key, algorithm, signature: bytes, message: bytes) -> None:
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        public_key.verify(signature, message, ec.ECDSA(algorithm()))
+    else:
+        public_key.verify(signature, message, padding.PKCS1v15(), algorithm())
+
+
+def resource_url(base_url: str, s3_key: str) -> str:
+    """The exact URL of an object behind the CDN (each key segment percent-encoded)."""
+    return f"{base_url.rstrip('/')}/{quote(s3_key, safe='/-_.~')}"
+
+
+class UrlSigner:
+    """Signs playback URLs for one CloudFront key (or the local edge's stand-in for it)."""
+
+    def __init__(self, key_id: str, private_key, hash_algorithm: str = "sha1"):
+        if isinstance(private_key, ec.EllipticCurvePrivateKey) and hash_algorithm != "sha256":
+            raise ValueError("ECDSA keys sign with SHA-256: set s3video.cloudfront.hash_algorithm = sha256")
+        self.key_id = key_id
+        self.hash_algorithm = hash_algorithm
+        algorithm = HASH_ALGORITHMS[hash_algorithm]
+        self._signer = CloudFrontSigner(key_id, lambda message: _sign(private_key, algorithm, message))
+
+    def sign(self, url: str, expires_at: int) -> str:
+        """A canned-policy signed URL valid until ``expires_at`` (Unix seconds)."""
+        signed = self._signer.generate_presigned_url(
+            url, date_less_than=dt.datetime.fromtimestamp(expires_at, tz=dt.timezone.utc)
+        )
+        if self.hash_algorithm == "sha256":
+            signed += "&Hash-Algorithm=SHA256"
+        return signed
+
+
+def verify_signed_url(url: str, public_key, key_id: str, now: float | None = None) -> str:
+    """Check a canned-policy signed URL; return the resource URL it grants.
+
+    Raises :class:`InvalidSignedUrl` with a reason an edge may show.
+    """
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    params = {name: value for name, value in query if name in SIGNING_PARAMETERS}
+    others = [(name, value) for name, value in query if name not in SIGNING_PARAMETERS]
+    missing = [name for name in ("Expires", "Signature", "Key-Pair-Id") if name not in params]
+    if missing:
+        raise InvalidSignedUrl(f"the URL is not signed (missing {', '.join(missing)})")
+    if params["Key-Pair-Id"] != key_id:
+        raise InvalidSignedUrl("the URL is signed with another key")
+    if not params["Expires"].isdigit():
+        raise InvalidSignedUrl("the URL's expiry is not a number")
+    expires = int(params["Expires"])
+    if expires <= (time.time() if now is None else now):
+        raise InvalidSignedUrl("the URL has expired")
+    algorithm_name = params.get("Hash-Algorithm", "SHA1").lower()
+    if algorithm_name not in HASH_ALGORITHMS:
+        raise InvalidSignedUrl("unknown Hash-Algorithm")
+    # The resource is the URL without the signing parameters, other parameters kept in order.
+    resource = urlunsplit(
+        (parts.scheme, parts.netloc, parts.path, "&".join(f"{n}={v}" for n, v in others), "")
+    )
+    try:
+        signature = _unb64_cloudfront(params["Signature"])
+        _verify(public_key, HASH_ALGORITHMS[algorithm_name], signature, canned_policy(resource, expires))
+    except (InvalidSignature, ValueError):
+        raise InvalidSignedUrl("the signature does not match") from None
+    return resource

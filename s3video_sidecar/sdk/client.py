@@ -1,0 +1,177 @@
+"""A Python client for the sidecar's HTTP API, signing every call with S3V1.
+
+It is the reference the PHP stub matches (``moodle_plugin/classes/sidecar_client.php``):
+same path encoding (each segment per RFC 3986), same canonical query, same actor JSON.
+
+    client = SidecarClient("http://localhost:6543", "dev", "development-secret-change-me")
+    student = client.acting_as(user=123, roles=["student"], course=9)
+    upload = student.request_upload(7, 42, "talk.mp4", size, "video/mp4")
+    student.upload_file(upload, "talk.mp4")
+    student.confirm(7, 42, upload["s3_key"])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from urllib.parse import urlencode
+
+import requests
+
+from . import signing
+
+
+class SidecarError(Exception):
+    """The sidecar refused a call: ``status``, the body's ``error``, ``code``, ``fields``."""
+
+    def __init__(self, status: int, body: dict, retry_after: str | None = None):
+        self.status = status
+        self.body = body
+        self.message = body.get("error", f"HTTP {status}")
+        self.code = body.get("code")
+        self.fields = body.get("fields", {})
+        self.retry_after = retry_after
+        super().__init__(f"{status}: {self.message}")
+
+
+class UploadError(Exception):
+    """S3 refused an upload; ``code`` is S3's error code (EntityTooLarge, AccessDenied, ...)."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.code, self.message = status, code, message
+
+
+def _path(*segments) -> str:
+    return "/" + "/".join(signing.rfc3986(str(segment)) for segment in segments)
+
+
+class SidecarClient:
+    def __init__(self, base_url: str, key_id: str, secret: str, *, actor: str | None = None,
+                 session: requests.Session | None = None, timeout: float = 30.0):
+        self.base_url = base_url.rstrip("/")
+        self.key_id = key_id
+        self._secret = secret
+        self.actor = actor
+        self.session = session or requests.Session()
+        self.timeout = timeout
+
+    def acting_as(self, user: int, roles, course: int) -> "SidecarClient":
+        """A client that signs as this actor (sharing the HTTP session)."""
+        return SidecarClient(self.base_url, self.key_id, self._secret,
+                             actor=signing.encode_actor(user, roles, course), session=self.session,
+                             timeout=self.timeout)
+
+    # -- the transport -------------------------------------------------------------
+    def request(self, method: str, path: str, *, query: dict | None = None, body=None, signed: bool = True):
+        query_string = urlencode(query or {}, doseq=True, quote_via=lambda s, *_: signing.rfc3986(str(s)))
+        data = json.dumps(body, separators=(",", ":")).encode("utf-8") if body is not None else b""
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        if signed:
+            if self.actor is None:
+                raise ValueError("call acting_as() first: every signed call names its actor")
+            headers.update(signing.sign_headers(self.key_id, self._secret, method, path, query_string,
+                                                self.actor, data))
+        url = f"{self.base_url}{path}" + (f"?{query_string}" if query_string else "")
+        response = self.session.request(method, url, data=data or None, headers=headers, timeout=self.timeout)
+        if response.status_code >= 400:
+            try:
+                payload = response.json()
+            except ValueError:
+                payload = {"error": response.text[:200]}
+            raise SidecarError(response.status_code, payload, response.headers.get("Retry-After"))
+        return response.json() if response.content else None
+
+    # -- the API ---------------------------------------------------------------------------
+    def health(self) -> dict:
+        return self.request("GET", "/health", signed=False)
+
+    def submission(self, assignment: int, submission: int) -> dict:
+        return self.request("GET", _path("assignments", assignment, "submissions", submission))
+
+    def request_upload(self, assignment: int, submission: int, filename: str, size: int, mime_type: str) -> dict:
+        return self.request("POST", _path("assignments", assignment, "submissions", submission, "upload-url"),
+                            body={"filename": filename, "size": size, "mime_type": mime_type})
+
+    def confirm(self, assignment: int, submission: int, s3_key: str) -> dict:
+        return self.request("POST", _path("assignments", assignment, "submissions", submission, "confirm"),
+                            body={"s3_key": s3_key})
+
+    def playback_url(self, assignment: int, submission: int) -> dict:
+        return self.request("GET", _path("assignments", assignment, "submissions", submission, "playback-url"))
+
+    def delete_submission(self, assignment: int, submission: int) -> dict:
+        return self.request("DELETE", _path("assignments", assignment, "submissions", submission))
+
+    def delete_assignment(self, assignment: int) -> dict:
+        return self.request("DELETE", _path("assignments", assignment))
+
+    def start_multipart(self, assignment: int, submission: int, filename: str, size: int, mime_type: str,
+                        fingerprint: str | None = None) -> dict:
+        body = {"filename": filename, "size": size, "mime_type": mime_type}
+        if fingerprint:
+            body["fingerprint"] = fingerprint
+        return self.request("POST", _path("assignments", assignment, "submissions", submission, "multipart"),
+                            body=body)
+
+    def sign_parts(self, assignment: int, submission: int, upload_id: str, part_numbers, checksums=None) -> dict:
+        body = {"part_numbers": list(part_numbers)}
+        if checksums:
+            body["checksums"] = {str(n): digest for n, digest in checksums.items()}
+        return self.request("POST", _path("assignments", assignment, "submissions", submission, "multipart",
+                                          upload_id, "parts"), body=body)
+
+    def list_parts(self, assignment: int, submission: int, upload_id: str) -> dict:
+        return self.request("GET", _path("assignments", assignment, "submissions", submission, "multipart",
+                                         upload_id))
+
+    def complete_multipart(self, assignment: int, submission: int, upload_id: str, parts) -> dict:
+        return self.request("POST", _path("assignments", assignment, "submissions", submission, "multipart",
+                                          upload_id, "complete"),
+                            body={"parts": [{"part_number": n, "etag": etag} for n, etag in parts]})
+
+    def abort_multipart(self, assignment: int, submission: int, upload_id: str) -> None:
+        self.request("DELETE", _path("assignments", assignment, "submissions", submission, "multipart",
+                                     upload_id))
+
+    # -- S3 side (what the browser does; for notebooks, scripts and tests) ----------------------
+    def upload_file(self, upload: dict, path_or_bytes, filename: str | None = None) -> None:
+        """POST a file to S3 with the presigned form from :meth:`request_upload`."""
+        if isinstance(path_or_bytes, (bytes, bytearray)):
+            content = bytes(path_or_bytes)
+        else:
+            filename = filename or os.path.basename(path_or_bytes)
+            with open(path_or_bytes, "rb") as handle:
+                content = handle.read()
+        fields = upload["upload"]["fields"]
+        response = self.session.post(
+            upload["upload"]["url"], data=fields,
+            files={"file": (filename or "video", content, fields.get("Content-Type"))}, timeout=self.timeout,
+        )
+        if response.status_code >= 300:
+            raise UploadError(response.status_code, *_s3_error(response.text))
+
+    def upload_parts(self, assignment: int, submission: int, started: dict, data: bytes) -> list[tuple[int, str]]:
+        """PUT every part of ``data`` through signed part URLs; return [(part_number, etag)]."""
+        size = started["part_size"]
+        numbers = list(range(1, started["part_count"] + 1))
+        urls = {p["part_number"]: p["url"]
+                for p in self.sign_parts(assignment, submission, started["upload_id"], numbers)["parts"]}
+        parts = []
+        for number in numbers:
+            response = self.session.put(urls[number], data=data[(number - 1) * size: number * size],
+                                        timeout=self.timeout)
+            if response.status_code >= 300:
+                raise UploadError(response.status_code, *_s3_error(response.text))
+            parts.append((number, response.headers["ETag"]))
+        return parts
+
+
+def _s3_error(xml_text: str) -> tuple[str, str]:
+    import re
+
+    code = re.search(r"<Code>(.*?)</Code>", xml_text or "")
+    message = re.search(r"<Message>(.*?)</Message>", xml_text or "")
+    return (code.group(1) if code else "Unknown", message.group(1) if message else (xml_text or "")[:200])

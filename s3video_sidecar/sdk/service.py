@@ -1,0 +1,387 @@
+"""The video service: request upload, confirm, multipart, playback URL, delete, purge.
+
+It runs over a repository (``models/repository.py`` in the app) and the storage and
+URL signer of this SDK; it knows nothing of HTTP or Pyramid, so a notebook or a job
+can drive it exactly as the web app does.
+
+Rules:
+
+- Limits are checked before any URL is issued (size 1..max -> 413, MIME type in the
+  allowed list -> 415) and again on confirm against what S3 really holds: an object the
+  POST policy should have stopped is deleted and its row marked ``error``.
+- A submission's current video changes only when a new one is confirmed; the old one
+  then goes to ``deleting`` with a purge time (now + grace period). Nothing is removed
+  from S3 except by :meth:`VideoService.purge_due` (or a refusal on confirm), and only
+  for rows that are ``deleting`` — never for an object a live row references.
+- Every action writes one event; events never hold secrets or signed URLs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+from . import keys
+from .cdn import resource_url
+from .errors import Conflict, InvalidInput, NotFound, TooLarge, UnsupportedType
+from .storage import MULTIPART_MAX_PARTS, MULTIPART_MIN_PART_BYTES
+
+# Status names as stored (the models' VideoStatus values); the SDK does not import the models.
+PENDING, UPLOADING, READY, DELETING, DELETED, ERROR = (
+    "pending", "uploading", "ready", "deleting", "deleted", "error",
+)
+LIVE = (PENDING, UPLOADING, READY)
+MIB = 1024**2
+
+
+def choose_part_size(max_upload_bytes: int, preferred_part_bytes: int) -> int:
+    """A part size (whole MiB, >= 5 MiB) such that a file of the maximum size needs <= 10,000 parts."""
+    floor = math.ceil(max_upload_bytes / MULTIPART_MAX_PARTS)
+    size = max(MULTIPART_MIN_PART_BYTES, preferred_part_bytes, floor)
+    return math.ceil(size / MIB) * MIB
+
+
+class VideoService:
+    def __init__(self, repository, storage, url_signer, settings, clock=time.time):
+        self.repo = repository
+        self.storage = storage
+        self.signer = url_signer
+        self.settings = settings
+        self.clock = clock
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    # -- events ----------------------------------------------------------------
+    def log(self, event_type: str, actor=None, video=None, *, submission=None, role=None, **fields):
+        context = fields.pop("context", None)
+        if video is not None:
+            fields.setdefault("assignment_id", video.assignment_id)
+            fields.setdefault("submission_id", video.submission_id)
+            fields.setdefault("video_id", video.id)
+            fields.setdefault("s3_key", video.s3_key)
+            fields.setdefault("file_size", video.file_size if video.file_size is not None else video.declared_size)
+        if submission is not None:
+            fields.setdefault("assignment_id", submission.assignment_id)
+            fields.setdefault("submission_id", submission.id)
+        self.repo.add_event(
+            event_type=event_type,
+            user_id=actor.user if actor else None,
+            user_role=role or (",".join(sorted(actor.roles)) if actor else "system"),
+            error_context=json.dumps(context, sort_keys=True) if context else None,
+            timestamp=self.now(),
+            **fields,
+        )
+
+    # -- submissions -------------------------------------------------------------
+    def ensure_submission(self, assignment_id: int, submission_id: int, actor):
+        """The submission row, created on a student's first upload (fixing course and owner)."""
+        now = self.now()
+        assignment = self.repo.get_assignment(assignment_id)
+        if assignment is None:
+            assignment = self.repo.add_assignment(assignment_id, actor.course, now)
+        submission = self.repo.get_submission(submission_id)
+        if submission is None:
+            submission = self.repo.add_submission(submission_id, assignment.id, actor.user, now)
+        return submission
+
+    def submission_state(self, submission) -> dict:
+        current = submission.current_video
+        in_progress = [
+            self.describe(v)
+            for v in self.repo.videos(submission_id=submission.id, statuses=(PENDING, UPLOADING))
+        ]
+        return {
+            "assignment_id": submission.assignment_id,
+            "submission_id": submission.id,
+            "user_id": submission.user_id,
+            "status": str(current.upload_status) if current else "empty",
+            "video": self.describe(current) if current else None,
+            "uploads_in_progress": in_progress,
+        }
+
+    @staticmethod
+    def describe(video) -> dict:
+        return {
+            "video_id": video.id,
+            "s3_key": video.s3_key,
+            "status": str(video.upload_status),
+            "filename": video.original_filename,
+            "mime_type": video.mime_type,
+            "file_size": video.file_size,
+            "declared_size": video.declared_size,
+            "duration": video.duration,
+            "upload_method": video.upload_method,
+            "uploaded_at": video.upload_timestamp,
+            "confirmed_at": video.confirmed_timestamp,
+            "error": video.error_message,
+        }
+
+    # -- uploads -----------------------------------------------------------------
+    def check_limits(self, size: int, mime_type: str) -> None:
+        if size > self.settings.max_upload_bytes:
+            raise TooLarge(
+                f"the file is {size} bytes; the largest allowed is {self.settings.max_upload_bytes} bytes",
+                max_size=self.settings.max_upload_bytes,
+            )
+        if mime_type not in self.settings.allowed_mime_types:
+            raise UnsupportedType(
+                f"{mime_type} is not an allowed video type; allowed: {', '.join(self.settings.allowed_mime_types)}",
+                allowed=list(self.settings.allowed_mime_types),
+            )
+
+    def request_upload(self, assignment_id: int, submission_id: int, actor, filename: str, size: int,
+                       mime_type: str) -> dict:
+        """Issue a presigned POST, or tell the client to go multipart for a large file."""
+        self.check_limits(size, mime_type)
+        if size > self.settings.multipart_threshold_bytes:
+            return {
+                "method": "multipart",
+                "max_size": self.settings.max_upload_bytes,
+                "multipart_threshold": self.settings.multipart_threshold_bytes,
+            }
+        submission = self.ensure_submission(assignment_id, submission_id, actor)
+        now = self.now()
+        s3_key = keys.build_s3_key(actor.user, filename, now)
+        expiry = self.settings.upload_expiry_seconds
+        post = self.storage.presigned_post(s3_key, mime_type, self.settings.max_upload_bytes, expiry)
+        video = self.repo.add_video(
+            assignment_id=submission.assignment_id, submission_id=submission.id, user_id=submission.user_id,
+            s3_key=s3_key, s3_bucket=self.storage.bucket, upload_status=PENDING,
+            original_filename=filename[:255], mime_type=mime_type, declared_size=size, upload_method="post",
+            upload_timestamp=now, upload_expires_timestamp=post.expires_at,
+        )
+        self.log("upload_requested", actor, video)
+        return {
+            "video_id": video.id,
+            "s3_key": s3_key,
+            "expires_at": post.expires_at,
+            "max_size": self.settings.max_upload_bytes,
+            "method": "post",
+            "upload": {"url": post.url, "fields": post.fields},
+        }
+
+    def _video_of(self, submission, *, s3_key=None, upload_id=None):
+        video = self.repo.get_video_by_key(s3_key) if s3_key else self.repo.get_video_by_upload_id(upload_id)
+        if video is None or video.submission_id != submission.id:
+            raise NotFound("no upload with that key for this submission")
+        return video
+
+    def _refuse(self, video, actor, error: Exception, code: str, *, remove_object: bool):
+        """Mark an upload refused (and delete what S3 holds of it); the caller raises ``error``."""
+        if remove_object:
+            self.storage.delete_many([video.s3_key])
+        video.upload_status = ERROR
+        video.error_code = code
+        video.error_message = error.message
+        self.log("upload_rejected", actor, video, error_code=code, error_message=error.message)
+
+    def confirm_upload(self, submission, s3_key: str, actor) -> dict:
+        """Prove the object is in S3 and passes the limits, then make it the current video."""
+        video = self._video_of(submission, s3_key=s3_key)
+        if video.upload_status == READY:
+            return self._confirmed(video)  # idempotent
+        if video.upload_status in (DELETING, DELETED):
+            raise Conflict("this video has been deleted")
+        if video.upload_status == ERROR:
+            raise Conflict(f"this upload was refused: {video.error_message}")
+        info = self.storage.head(video.s3_key)
+        if info is None:
+            raise Conflict("the video has not arrived in storage; upload it, then confirm")
+        return self._accept(video, info, actor)
+
+    def _accept(self, video, info, actor) -> dict:
+        if info.size_bytes > self.settings.max_upload_bytes:
+            error = TooLarge(f"the stored file is {info.size_bytes} bytes, over the limit of "
+                             f"{self.settings.max_upload_bytes}")
+            self._refuse(video, actor, error, "too_large", remove_object=True)
+            raise error
+        if info.content_type != video.mime_type or info.content_type not in self.settings.allowed_mime_types:
+            error = UnsupportedType(f"the stored file's type {info.content_type or 'unknown'} is not the"
+                                    f" declared {video.mime_type}")
+            self._refuse(video, actor, error, "type_not_allowed", remove_object=True)
+            raise error
+        now = self.now()
+        video.upload_status = READY
+        video.file_size = info.size_bytes
+        video.checksum_sha256 = info.checksum_sha256
+        video.confirmed_timestamp = now
+        submission = video.submission
+        previous = submission.current_video
+        submission.current_video_id = video.id
+        submission.current_video = video
+        if previous is not None and previous.id != video.id:
+            self._schedule_deletion(previous, actor, reason="replaced")
+        self.log("upload_confirmed", actor, video)
+        return self._confirmed(video)
+
+    def _confirmed(self, video) -> dict:
+        return {
+            "status": READY,
+            "video_id": video.id,
+            "s3_key": video.s3_key,
+            "file_size": video.file_size,
+            "mime_type": video.mime_type,
+            "checksum_sha256": video.checksum_sha256,
+            "confirmed_at": video.confirmed_timestamp,
+        }
+
+    # -- multipart ------------------------------------------------------------------
+    def part_size(self) -> int:
+        return choose_part_size(self.settings.max_upload_bytes, self.settings.multipart_part_size_bytes)
+
+    def start_multipart(self, assignment_id: int, submission_id: int, actor, filename: str, size: int,
+                        mime_type: str, fingerprint: str | None = None) -> dict:
+        self.check_limits(size, mime_type)
+        submission = self.ensure_submission(assignment_id, submission_id, actor)
+        part_size = self.part_size()
+        now = self.now()
+        if fingerprint:
+            for video in self.repo.videos(submission_id=submission.id, statuses=(UPLOADING,),
+                                          fingerprint=fingerprint):
+                if video.declared_size == size and video.mime_type == mime_type \
+                        and video.upload_expires_timestamp > now:
+                    self.log("multipart_resumed", actor, video)
+                    return self._multipart_answer(video, part_size, resumed=True)
+        s3_key = keys.build_s3_key(actor.user, filename, now)
+        upload_id = self.storage.create_multipart_upload(s3_key, mime_type, checksum_algorithm="SHA256")
+        video = self.repo.add_video(
+            assignment_id=submission.assignment_id, submission_id=submission.id, user_id=submission.user_id,
+            s3_key=s3_key, s3_bucket=self.storage.bucket, upload_status=UPLOADING,
+            original_filename=filename[:255], mime_type=mime_type, declared_size=size,
+            upload_method="multipart", upload_id=upload_id, fingerprint=fingerprint,
+            upload_timestamp=now, upload_expires_timestamp=now + self.settings.multipart_expiry_seconds,
+        )
+        self.log("multipart_started", actor, video, context={"part_size": part_size})
+        return self._multipart_answer(video, part_size, resumed=False)
+
+    def _multipart_answer(self, video, part_size: int, resumed: bool) -> dict:
+        return {
+            "video_id": video.id,
+            "s3_key": video.s3_key,
+            "upload_id": video.upload_id,
+            "part_size": part_size,
+            "part_count": max(1, math.ceil(video.declared_size / part_size)),
+            "expires_at": video.upload_expires_timestamp,
+            "checksum_algorithm": "SHA256",
+            "resumed": resumed,
+        }
+
+    def _open_multipart(self, submission, upload_id: str):
+        video = self._video_of(submission, upload_id=upload_id)
+        if video.upload_status != UPLOADING:
+            raise Conflict(f"this upload is {video.upload_status}, not in progress")
+        return video
+
+    def sign_parts(self, submission, upload_id: str, part_numbers: list[int],
+                   checksums: dict[int, str] | None = None) -> dict:
+        video = self._open_multipart(submission, upload_id)
+        part_count = max(1, math.ceil(video.declared_size / self.part_size()))
+        bad = [n for n in part_numbers if not 1 <= n <= part_count]
+        if bad:
+            raise InvalidInput("part numbers out of range",
+                               {"part_numbers": f"each must be between 1 and {part_count}"})
+        expiry = self.settings.upload_expiry_seconds
+        checksums = checksums or {}
+        parts = [
+            {"part_number": n,
+             "url": self.storage.presigned_part_url(video.s3_key, upload_id, n, expiry, checksums.get(n))}
+            for n in part_numbers
+        ]
+        return {"parts": parts, "expires_at": self.now() + expiry}
+
+    def list_parts(self, submission, upload_id: str) -> dict:
+        video = self._open_multipart(submission, upload_id)
+        parts = self.storage.list_parts(video.s3_key, upload_id)
+        return {"parts": [{"part_number": p.part_number, "etag": p.etag, "size": p.size_bytes} for p in parts]}
+
+    def complete_multipart(self, submission, upload_id: str, parts: list[tuple[int, str]], actor) -> dict:
+        """Total the parts S3 holds, refuse (aborting) what breaks the limits, complete, then confirm."""
+        video = self._video_of(submission, upload_id=upload_id)
+        if video.upload_status == READY:
+            return self._confirmed(video)  # idempotent
+        video = self._open_multipart(submission, upload_id)
+        held = {p.part_number: p for p in self.storage.list_parts(video.s3_key, upload_id)}
+        total = sum(p.size_bytes for p in held.values())
+        if total > self.settings.max_upload_bytes or total != video.declared_size:
+            error = (TooLarge if total > self.settings.max_upload_bytes else Conflict)(
+                f"the parts total {total} bytes; expected {video.declared_size}"
+                f" (limit {self.settings.max_upload_bytes})")
+            self.storage.abort_multipart_upload(video.s3_key, upload_id)
+            self._refuse(video, actor, error, "size_mismatch", remove_object=False)
+            raise error
+        missing = [n for n, etag in parts if n not in held or held[n].etag.strip('"') != etag.strip('"')]
+        if missing or len(parts) != len(held):
+            raise InvalidInput("the parts listed do not match what storage holds",
+                               {"parts": f"mismatched or missing part numbers: {missing or 'count differs'}"})
+        self.storage.complete_multipart_upload(video.s3_key, upload_id, parts)
+        info = self.storage.head(video.s3_key)
+        if info is None:
+            raise Conflict("storage did not keep the completed upload; start again")
+        return self._accept(video, info, actor)
+
+    def abort_multipart(self, submission, upload_id: str, actor) -> None:
+        video = self._open_multipart(submission, upload_id)
+        self.storage.abort_multipart_upload(video.s3_key, upload_id)
+        video.upload_status = ERROR
+        video.error_code = "cancelled"
+        video.error_message = "the upload was cancelled"
+        self.log("multipart_aborted", actor, video)
+
+    # -- playback ------------------------------------------------------------------
+    def playback_url(self, submission, actor) -> dict:
+        video = submission.current_video
+        if video is None or video.upload_status != READY:
+            raise NotFound("this submission has no video to play")
+        expires_at = self.now() + self.settings.playback_expiry_seconds
+        url = self.signer.sign(resource_url(self.settings.playback_base_url, video.s3_key), expires_at)
+        self.log("playback_url_issued", actor, video)
+        return {"url": url, "expires_at": expires_at, "mime_type": video.mime_type, "video_id": video.id}
+
+    # -- deletion ------------------------------------------------------------------
+    def _schedule_deletion(self, video, actor, reason: str) -> None:
+        now = self.now()
+        video.upload_status = DELETING
+        video.delete_requested_timestamp = now
+        video.purge_after_timestamp = now + self.settings.delete_grace_seconds
+        self.log("delete_requested", actor, video, context={"reason": reason})
+
+    def delete_submission_video(self, submission, actor, reason: str = "owner") -> dict:
+        """Schedule the submission's videos (current and unfinished uploads) for deletion."""
+        videos = self.repo.videos(submission_id=submission.id, statuses=LIVE)
+        for video in videos:
+            if video.upload_id and video.upload_status == UPLOADING:
+                self.storage.abort_multipart_upload(video.s3_key, video.upload_id)
+            self._schedule_deletion(video, actor, reason)
+        submission.current_video_id = None
+        submission.current_video = None
+        return {"status": DELETING, "scheduled": len(videos), "video_ids": [v.id for v in videos]}
+
+    def delete_assignment_videos(self, assignment_id: int, actor, reason: str = "assignment deleted") -> dict:
+        scheduled = []
+        for submission in self.repo.submissions_of_assignment(assignment_id):
+            scheduled += self.delete_submission_video(submission, actor, reason)["video_ids"]
+        return {"status": DELETING, "scheduled": len(scheduled), "video_ids": scheduled}
+
+    def purge_due(self, limit: int = 10_000) -> dict:
+        """Delete the objects of ``deleting`` rows whose grace period is over; mark them ``deleted``.
+
+        Idempotent: deleting a missing key succeeds, and a row is marked only once S3
+        confirmed its key. Rows whose delete failed stay ``deleting`` for the next run.
+        """
+        videos = self.repo.videos_due_for_purge(self.now(), limit)
+        if not videos:
+            return {"deleted": 0, "failed": 0}
+        deleted, failed = self.storage.delete_many(v.s3_key for v in videos)
+        deleted = set(deleted)
+        now = self.now()
+        for video in videos:
+            if video.s3_key in deleted:
+                video.upload_status = DELETED
+                video.deleted_timestamp = now
+                self.log("video_deleted", None, video)
+            elif video.s3_key in failed:
+                self.log("delete_failed", None, video, error_code=failed[video.s3_key],
+                         error_message="storage refused the delete; it will be retried")
+        return {"deleted": len(deleted), "failed": len(failed)}

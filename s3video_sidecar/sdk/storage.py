@@ -1,0 +1,203 @@
+"""S3 storage: presigned POSTs, multipart uploads, object checks, reads and deletes.
+
+Rules of this module:
+
+- One boto3 client per :class:`S3Storage`, built by :func:`make_s3_client` with
+  ``signature_version="s3v4"`` set explicitly (some boto3 versions still sign presigned
+  POSTs with SigV2 in us-east-1 otherwise), path-style addressing when an endpoint is
+  given (the loopback stand-in), and botocore's ``standard`` retry mode, which already
+  retries throttling, 5xx and connection errors: no retry loop of our own.
+- A presigned POST binds the exact key (never ``starts-with``), the exact
+  ``Content-Type``, ``content-length-range`` 1..max and a short expiry; no ACL field
+  (bucket ACLs are disabled).
+- Connection failures, throttling that outlasts the retries and 5xx become
+  :class:`~s3video_sidecar.sdk.errors.Unavailable`; a missing object is ``None``
+  (HeadObject) or a no-op (delete). Nothing else of botocore leaks upward.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .errors import NotFound, RangeNotSatisfiable, Unavailable
+
+DELETE_BATCH_SIZE = 1000  # DeleteObjects takes at most 1,000 keys a call
+MULTIPART_MIN_PART_BYTES = 5 * 1024**2
+MULTIPART_MAX_PARTS = 10_000
+
+
+def make_s3_client(region: str, endpoint_url: str | None = None, **credentials):
+    config = Config(
+        signature_version="s3v4",
+        s3={"addressing_style": "path" if endpoint_url else "auto"},
+        retries={"mode": "standard", "max_attempts": 4},
+        connect_timeout=5,
+        read_timeout=30,
+    )
+    return boto3.session.Session().client(
+        "s3", region_name=region, endpoint_url=endpoint_url, config=config, **credentials
+    )
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    url: str
+    fields: dict[str, str]
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    size_bytes: int
+    content_type: str
+    etag: str
+    checksum_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class UploadedPart:
+    part_number: int
+    etag: str
+    size_bytes: int
+
+
+def _is_missing(error: ClientError) -> bool:
+    code = error.response.get("Error", {}).get("Code", "")
+    return code in ("404", "NoSuchKey", "NotFound", "NoSuchUpload")
+
+
+def _unavailable(operation: str, error: Exception) -> Unavailable:
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "error")
+        return Unavailable(f"storage refused {operation} ({code}); try again later", code=code)
+    return Unavailable(f"storage cannot be reached for {operation}; try again later", code="unreachable")
+
+
+class S3Storage:
+    """The bucket that holds the videos."""
+
+    def __init__(self, client, bucket: str):
+        self.client = client
+        self.bucket = bucket
+
+    def _call(self, operation: str, **kwargs):
+        try:
+            return getattr(self.client, operation)(Bucket=self.bucket, **kwargs)
+        except ClientError as error:
+            if _is_missing(error):
+                raise NotFound(f"{operation}: no such object or upload") from None
+            if error.response.get("Error", {}).get("Code") == "InvalidRange":
+                raise RangeNotSatisfiable("the requested range is outside the video") from None
+            raise _unavailable(operation, error) from None
+        except BotoCoreError as error:
+            raise _unavailable(operation, error) from None
+
+    # -- uploads -------------------------------------------------------------
+    def presigned_post(self, key: str, content_type: str, max_bytes: int, expiry_seconds: int) -> PresignedPost:
+        if key.endswith("${filename}"):
+            raise ValueError("a POST policy must bind the exact key")
+        fields = {"Content-Type": content_type}
+        # botocore adds {"bucket": ...} and the exact {"key": ...} conditions itself.
+        conditions = [
+            {"Content-Type": content_type},
+            ["content-length-range", 1, max_bytes],
+        ]
+        post = self.client.generate_presigned_post(
+            Bucket=self.bucket, Key=key, Fields=fields, Conditions=conditions, ExpiresIn=expiry_seconds
+        )
+        return PresignedPost(url=post["url"], fields=post["fields"], expires_at=int(time.time()) + expiry_seconds)
+
+    def create_multipart_upload(self, key: str, content_type: str, checksum_algorithm: str | None = None) -> str:
+        extra = {"ChecksumAlgorithm": checksum_algorithm} if checksum_algorithm else {}
+        return self._call("create_multipart_upload", Key=key, ContentType=content_type, **extra)["UploadId"]
+
+    def presigned_part_url(
+        self, key: str, upload_id: str, part_number: int, expiry_seconds: int, checksum_sha256: str | None = None
+    ) -> str:
+        params = {"Bucket": self.bucket, "Key": key, "UploadId": upload_id, "PartNumber": part_number}
+        if checksum_sha256:
+            params["ChecksumSHA256"] = checksum_sha256  # signed into the URL: S3 checks the part against it
+        return self.client.generate_presigned_url("upload_part", Params=params, ExpiresIn=expiry_seconds)
+
+    def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
+        parts, marker = [], 0
+        while True:
+            page = self._call("list_parts", Key=key, UploadId=upload_id, PartNumberMarker=marker)
+            parts += [UploadedPart(p["PartNumber"], p["ETag"], p["Size"]) for p in page.get("Parts", [])]
+            if not page.get("IsTruncated"):
+                return parts
+            marker = page["NextPartNumberMarker"]
+
+    def complete_multipart_upload(self, key: str, upload_id: str, parts: Iterable[tuple[int, str]]) -> None:
+        self._call(
+            "complete_multipart_upload",
+            Key=key,
+            UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etag} for n, etag in sorted(parts)]},
+        )
+
+    def abort_multipart_upload(self, key: str, upload_id: str) -> None:
+        try:
+            self._call("abort_multipart_upload", Key=key, UploadId=upload_id)
+        except NotFound:
+            pass  # already aborted or completed: the goal is reached
+
+    def list_multipart_uploads(self, prefix: str = "videos/") -> Iterator[dict]:
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                yield from page.get("Uploads", [])
+        except (ClientError, BotoCoreError) as error:
+            raise _unavailable("list_multipart_uploads", error) from None
+
+    # -- objects ---------------------------------------------------------------
+    def head(self, key: str) -> ObjectInfo | None:
+        try:
+            head = self._call("head_object", Key=key, ChecksumMode="ENABLED")
+        except NotFound:
+            return None
+        return ObjectInfo(
+            size_bytes=head["ContentLength"],
+            content_type=head.get("ContentType", ""),
+            etag=head.get("ETag", "").strip('"'),
+            checksum_sha256=head.get("ChecksumSHA256"),
+        )
+
+    def read(self, key: str, byte_range: str | None = None) -> dict:
+        """GetObject, optionally ranged (``bytes=0-99``); the body streams."""
+        extra = {"Range": byte_range} if byte_range else {}
+        return self._call("get_object", Key=key, **extra)
+
+    def delete_many(self, keys: Iterable[str]) -> tuple[list[str], dict[str, str]]:
+        """Delete in batches of 1,000; return (deleted keys, {key: error code})."""
+        keys = list(dict.fromkeys(keys))
+        deleted, failed = [], {}
+        for start in range(0, len(keys), DELETE_BATCH_SIZE):
+            batch = keys[start : start + DELETE_BATCH_SIZE]
+            answer = self._call(
+                "delete_objects", Delete={"Objects": [{"Key": key} for key in batch], "Quiet": False}
+            )
+            deleted += [item["Key"] for item in answer.get("Deleted", [])]
+            failed.update({item["Key"]: item.get("Code", "error") for item in answer.get("Errors", [])})
+        return deleted, failed
+
+    def list_keys(self, prefix: str = "videos/") -> Iterator[dict]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                yield from page.get("Contents", [])
+        except (ClientError, BotoCoreError) as error:
+            raise _unavailable("list_objects_v2", error) from None
+
+    def check(self) -> None:
+        """Raise :class:`Unavailable` unless the bucket answers."""
+        try:
+            self._call("head_bucket")
+        except NotFound:
+            raise Unavailable(f"bucket {self.bucket} does not exist") from None

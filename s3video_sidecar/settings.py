@@ -1,0 +1,242 @@
+"""The sidecar's settings: parsed once at start-up, validated, typed.
+
+Rules of this module:
+
+- Names are those of ARCHITECTURE.md ("Settings admins rely on"); every other name
+  lives under ``s3video.``. A missing or bad value raises :class:`SettingsError`
+  naming the setting, so start-up stops with a clear message instead of a
+  ``KeyError`` at the first request.
+- Secrets never sit in the ini text in production: any value may be written as
+  ``env:NAME`` (read from the environment) or ``file:/path`` (read from a file,
+  trailing newline stripped). :func:`resolve_secret` is the one place that reads them.
+- The web app, the worker, the admin CLI and the notebooks all build their
+  :class:`Settings` with :func:`parse_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+from dataclasses import dataclass, field
+
+import colander
+
+from .sdk import signing
+from .sdk.cdn import HASH_ALGORITHMS
+
+GIB = 1024**3
+MIB = 1024**2
+SINGLE_PUT_LIMIT_BYTES = 5 * GIB  # one S3 POST/PUT carries at most 5 GB
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message names it."""
+
+
+def resolve_secret(value: str | None, name: str) -> str | None:
+    """Resolve ``env:NAME`` and ``file:/path`` references; plain values pass through."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.startswith("env:"):
+        variable = value[4:]
+        if variable not in os.environ:
+            raise SettingsError(f"{name}: environment variable {variable} is not set")
+        return os.environ[variable]
+    if value.startswith("file:"):
+        path = pathlib.Path(value[5:])
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SettingsError(f"{name}: cannot read {path}: {exc.strerror}") from None
+    return value
+
+
+def _words(text: str) -> list[str]:
+    return [word for word in (text or "").replace(",", " ").split() if word]
+
+
+class _Bool(colander.Boolean):
+    def __init__(self):
+        super().__init__(false_choices=("false", "0", "no", "off", ""))
+
+
+class _SettingsSchema(colander.MappingSchema):
+    """Every setting with its type, default and bounds (colander does the parsing)."""
+
+    storage = colander.SchemaNode(colander.String(), validator=colander.OneOf(["embedded", "aws"]))
+    bucket = colander.SchemaNode(
+        colander.String(),
+        validator=colander.Regex(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "not a valid S3 bucket name"),
+    )
+    region = colander.SchemaNode(colander.String(), missing="us-east-1")
+    s3_endpoint_url = colander.SchemaNode(
+        colander.String(), missing=None, validator=colander.url
+    )
+    max_upload_bytes = colander.SchemaNode(
+        colander.Int(), missing=5 * GIB, validator=colander.Range(1, 5 * 1024**4)
+    )
+    multipart_threshold_bytes = colander.SchemaNode(
+        colander.Int(), missing=None, validator=colander.Range(5 * MIB, SINGLE_PUT_LIMIT_BYTES)
+    )
+    multipart_part_size_bytes = colander.SchemaNode(
+        colander.Int(), missing=16 * MIB, validator=colander.Range(5 * MIB, SINGLE_PUT_LIMIT_BYTES)
+    )
+    multipart_expiry_seconds = colander.SchemaNode(
+        colander.Int(), missing=2 * 24 * 3600, validator=colander.Range(3600, 30 * 24 * 3600)
+    )
+    allowed_mime_types = colander.SchemaNode(
+        colander.String(),
+        missing="video/mp4 video/webm video/quicktime video/x-matroska video/ogg",
+    )
+    upload_expiry_seconds = colander.SchemaNode(
+        colander.Int(), missing=3600, validator=colander.Range(60, 7 * 24 * 3600)
+    )
+    playback_expiry_seconds = colander.SchemaNode(
+        colander.Int(), missing=6 * 3600, validator=colander.Range(60, 7 * 24 * 3600)
+    )
+    delete_grace_seconds = colander.SchemaNode(
+        colander.Int(), missing=0, validator=colander.Range(0, 365 * 24 * 3600)
+    )
+    cdn = colander.SchemaNode(colander.String(), validator=colander.OneOf(["local", "cloudfront"]))
+    cloudfront_domain = colander.SchemaNode(colander.String(), missing=None)
+    cloudfront_key_id = colander.SchemaNode(
+        colander.String(), validator=colander.Regex(r"^[A-Za-z0-9_-]{1,128}$", "not a key id")
+    )
+    cloudfront_private_key_file = colander.SchemaNode(colander.String())
+    cloudfront_hash_algorithm = colander.SchemaNode(
+        colander.String(), missing="sha1", validator=colander.OneOf(sorted(HASH_ALGORITHMS))
+    )
+    cloudfront_generate_key = colander.SchemaNode(_Bool(), missing=False)
+    local_edge_base_url = colander.SchemaNode(
+        colander.String(), missing="http://localhost:6543/edge", validator=colander.url
+    )
+    moodle_origin = colander.SchemaNode(colander.String(), missing="")
+    nonce_store = colander.SchemaNode(
+        colander.String(), missing="database", validator=colander.OneOf(["database", "redis"])
+    )
+    redis_url = colander.SchemaNode(colander.String(), missing=None)
+    demo = colander.SchemaNode(_Bool(), missing=False)
+
+
+# ini name -> schema field (most are "s3video." + field; the dotted ones map here)
+_INI_NAMES = {
+    "cloudfront_domain": "s3video.cloudfront.domain",
+    "cloudfront_key_id": "s3video.cloudfront.key_id",
+    "cloudfront_private_key_file": "s3video.cloudfront.private_key_file",
+    "cloudfront_hash_algorithm": "s3video.cloudfront.hash_algorithm",
+    "cloudfront_generate_key": "s3video.cloudfront.generate_key",
+    "local_edge_base_url": "s3video.local_edge.base_url",
+    "demo": "s3video.development.demo",
+}
+_SECRET_FIELDS = {"redis_url"}
+
+
+def ini_name(field_name: str) -> str:
+    return _INI_NAMES.get(field_name, f"s3video.{field_name}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    hmac_keys: dict[str, str] = field(repr=False)
+    storage: str
+    bucket: str
+    region: str
+    s3_endpoint_url: str | None
+    max_upload_bytes: int
+    multipart_threshold_bytes: int
+    multipart_part_size_bytes: int
+    multipart_expiry_seconds: int
+    allowed_mime_types: tuple[str, ...]
+    upload_expiry_seconds: int
+    playback_expiry_seconds: int
+    delete_grace_seconds: int
+    cdn: str
+    cloudfront_domain: str | None
+    cloudfront_key_id: str
+    cloudfront_private_key_file: str
+    cloudfront_hash_algorithm: str
+    cloudfront_generate_key: bool
+    local_edge_base_url: str
+    moodle_origins: tuple[str, ...]
+    nonce_store: str
+    redis_url: str | None = field(repr=False)
+    demo: bool
+    sqlalchemy_url: str = field(repr=False)
+
+    @property
+    def playback_base_url(self) -> str:
+        """Where signed playback URLs point: CloudFront, or the built-in edge."""
+        if self.cdn == "cloudfront":
+            return f"https://{self.cloudfront_domain}"
+        return self.local_edge_base_url.rstrip("/")
+
+
+def parse_settings(raw: dict) -> Settings:
+    """Validate the ini's ``[app:main]`` settings; raise :class:`SettingsError` naming the bad one."""
+    values = {}
+    for node in _SettingsSchema().children:
+        name = ini_name(node.name)
+        value = raw.get(name)
+        if node.name in _SECRET_FIELDS:
+            value = resolve_secret(value, name)
+        values[node.name] = colander.null if value in (None, "") else value
+    try:
+        parsed = _SettingsSchema().deserialize(values)
+    except colander.Invalid as exc:
+        problems = "; ".join(f"{ini_name(key)}: {message}" for key, message in exc.asdict().items())
+        raise SettingsError(problems) from None
+
+    try:
+        hmac_keys = signing.parse_keys(resolve_secret(raw.get("s3video.hmac_keys"), "s3video.hmac_keys") or "")
+    except ValueError as exc:
+        raise SettingsError(f"s3video.hmac_keys: {exc}") from None
+    sqlalchemy_url = resolve_secret(raw.get("sqlalchemy.url"), "sqlalchemy.url")
+    if not sqlalchemy_url:
+        raise SettingsError("sqlalchemy.url: required")
+
+    mime_types = tuple(_words(parsed["allowed_mime_types"]))
+    if not mime_types or not all("/" in m for m in mime_types):
+        raise SettingsError("s3video.allowed_mime_types: give MIME types such as video/mp4")
+    if parsed["cdn"] == "cloudfront" and not parsed["cloudfront_domain"]:
+        raise SettingsError("s3video.cloudfront.domain: required when s3video.cdn = cloudfront")
+    if parsed["storage"] == "embedded" and not parsed["s3_endpoint_url"]:
+        raise SettingsError(
+            "s3video.s3_endpoint_url: required with s3video.storage = embedded"
+            " (the loopback address the stand-in listens on, e.g. http://127.0.0.1:6544)"
+        )
+    if parsed["nonce_store"] == "redis" and not parsed["redis_url"]:
+        raise SettingsError("s3video.redis_url: required when s3video.nonce_store = redis")
+    threshold = parsed["multipart_threshold_bytes"] or min(parsed["max_upload_bytes"], SINGLE_PUT_LIMIT_BYTES)
+    return Settings(
+        hmac_keys=hmac_keys,
+        storage=parsed["storage"],
+        bucket=parsed["bucket"],
+        region=parsed["region"],
+        s3_endpoint_url=parsed["s3_endpoint_url"],
+        max_upload_bytes=parsed["max_upload_bytes"],
+        multipart_threshold_bytes=threshold,
+        multipart_part_size_bytes=parsed["multipart_part_size_bytes"],
+        multipart_expiry_seconds=parsed["multipart_expiry_seconds"],
+        allowed_mime_types=mime_types,
+        upload_expiry_seconds=parsed["upload_expiry_seconds"],
+        playback_expiry_seconds=parsed["playback_expiry_seconds"],
+        delete_grace_seconds=parsed["delete_grace_seconds"],
+        cdn=parsed["cdn"],
+        cloudfront_domain=parsed["cloudfront_domain"],
+        cloudfront_key_id=parsed["cloudfront_key_id"],
+        cloudfront_private_key_file=parsed["cloudfront_private_key_file"],
+        cloudfront_hash_algorithm=parsed["cloudfront_hash_algorithm"],
+        cloudfront_generate_key=parsed["cloudfront_generate_key"],
+        local_edge_base_url=parsed["local_edge_base_url"],
+        moodle_origins=tuple(_words(parsed["moodle_origin"])),
+        nonce_store=parsed["nonce_store"],
+        redis_url=parsed["redis_url"],
+        demo=parsed["demo"],
+        sqlalchemy_url=sqlalchemy_url,
+    )
+
+
+def includeme(config):
+    """Parse the settings once, at start-up; the registry keeps the typed result."""
+    config.registry.s3video_settings = parse_settings(config.get_settings())

@@ -1,0 +1,101 @@
+"""The one place errors become HTTP responses: JSON bodies, the contract's status codes.
+
+- Domain errors (``sdk.errors``) carry their status; 400s add ``fields``, 429s add
+  ``Retry-After``.
+- A permission denial is 401 with the S3V1 code when the request did not authenticate,
+  403 otherwise. Both are written to the event log in a transaction of their own, so the
+  record survives the request's rollback.
+- A database that cannot be reached is 503; anything unexpected is a logged 500 with no
+  detail (bad input never gets here: schemas and the service turn it into 4xx first).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from pyramid.httpexceptions import HTTPForbidden
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from ..models import Event
+from ..sdk.errors import S3VideoError
+
+log = logging.getLogger(__name__)
+
+
+def json_error(request, status: int, message: str, **extra):
+    response = request.response
+    response.status_int = status
+    response.content_type = "application/json"
+    response.text = json.dumps({"error": message, **extra})
+    return response
+
+
+def error_response(request, error: S3VideoError):
+    """The response for a domain error (also used by views that must commit before answering)."""
+    extra = {}
+    if getattr(error, "fields", None):
+        extra["fields"] = error.fields
+    extra.update({k: v for k, v in error.details.items() if k in ("code", "max_size", "allowed")})
+    response = json_error(request, error.status, error.message, **extra)
+    if error.status == 429:
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
+    return response
+
+
+def record_rejection(request, event_type: str, code: str, message: str) -> None:
+    """Log a refused request in its own transaction (the request's own is rolled back)."""
+    identity = getattr(request, "identity", None) if code != "unauthenticated" else None
+    context = {"method": request.method, "path": request.path, "key_id": identity.key_id if identity else None}
+    session = request.registry.dbsession_factory()
+    try:
+        session.add(Event(
+            event_type=event_type, error_code=code, error_message=message,
+            error_context=json.dumps(context, sort_keys=True),
+            user_id=identity.actor.user if identity else None,
+            user_role=identity.role if identity else None, timestamp=int(time.time()),
+        ))
+        session.commit()
+    except SQLAlchemyError:
+        log.warning("could not record a rejected request (%s)", code)
+    finally:
+        session.close()
+
+
+@exception_view_config(S3VideoError)
+def domain_error(exc, request):
+    return error_response(request, exc)
+
+
+@forbidden_view_config()
+def forbidden(exc, request):
+    if request.identity is None:
+        error = getattr(request, "s3v1_error", None)
+        code = error.code if error else "bad_signature"
+        message = error.message if error else "this call needs an S3V1 signature"
+        record_rejection(request, "auth_rejected", code, message)
+        return json_error(request, 401, message, code=code)
+    message = "you are not allowed to do this with this submission"
+    record_rejection(request, "access_denied", "forbidden", message)
+    return json_error(request, 403, message)
+
+
+@notfound_view_config()
+def not_found(exc, request):
+    return json_error(request, 404, "no such resource or call")
+
+
+@exception_view_config(DBAPIError)
+def database_unavailable(exc, request):
+    log.error("database error: %s", exc.__class__.__name__)
+    return json_error(request, 503, "the database cannot be reached; try again later", code="database")
+
+
+@exception_view_config(Exception)
+def unexpected(exc, request):
+    if isinstance(exc, HTTPForbidden):
+        return forbidden(exc, request)
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return json_error(request, 500, "internal error; the administrator can find it in the sidecar's log")

@@ -1,0 +1,125 @@
+"""The submission API: state, upload, confirm, multipart, playback, delete.
+
+Each view validates its body (schemas), calls the video service and returns JSON; the
+permission named on each view is checked against the context's ACL before it runs.
+"""
+
+from __future__ import annotations
+
+from pyramid.view import view_config
+
+from .. import schemas
+from ..resources import Assignment, MultipartUpload, MultipartUploads, Submission
+from ..sdk.errors import NotFound, TooLarge, UnsupportedType, Conflict
+from ..security import Permission
+from .errors import error_response
+
+
+def _record(context: Submission):
+    if context.record is None:
+        raise NotFound("this submission has no video yet")
+    return context.record
+
+
+def _actor(request):
+    return request.identity.actor
+
+
+@view_config(context=Submission, request_method="GET", permission=Permission.VIEW, renderer="json")
+def submission_state(context, request):
+    return request.video_service.submission_state(_record(context))
+
+
+@view_config(context=Submission, name="upload-url", request_method="POST", permission=Permission.UPLOAD,
+             renderer="json")
+def upload_url(context, request):
+    body = schemas.validate_body(request, schemas.UploadRequest())
+    answer = request.video_service.request_upload(
+        context.assignment.id, context.id, _actor(request), body["filename"], body["size"], body["mime_type"]
+    )
+    request.response.status_int = 201 if answer["method"] == "post" else 200
+    return answer
+
+
+def _committing_refusals(request, call):
+    """Run ``call``; a refusal that changed state (object deleted, row marked) is answered, not raised,
+    so the request's transaction commits the change."""
+    try:
+        return call()
+    except (TooLarge, UnsupportedType, Conflict) as refusal:
+        return error_response(request, refusal)
+
+
+@view_config(context=Submission, name="confirm", request_method="POST", permission=Permission.UPLOAD,
+             renderer="json")
+def confirm(context, request):
+    body = schemas.validate_body(request, schemas.ConfirmRequest())
+    submission = _record(context)
+    return _committing_refusals(
+        request, lambda: request.video_service.confirm_upload(submission, body["s3_key"], _actor(request))
+    )
+
+
+@view_config(context=Submission, name="playback-url", request_method="GET", permission=Permission.VIEW,
+             renderer="json")
+def playback_url(context, request):
+    return request.video_service.playback_url(_record(context), _actor(request))
+
+
+@view_config(context=Submission, request_method="DELETE", permission=Permission.DELETE, renderer="json")
+def delete_submission(context, request):
+    request.response.status_int = 202
+    return request.video_service.delete_submission_video(_record(context), _actor(request))
+
+
+@view_config(context=Assignment, request_method="DELETE", permission=Permission.ADMIN, renderer="json")
+def delete_assignment(context, request):
+    if context.record is None:
+        raise NotFound("the sidecar holds nothing for this assignment")
+    request.response.status_int = 202
+    return request.video_service.delete_assignment_videos(context.id, _actor(request))
+
+
+# -- multipart ------------------------------------------------------------------------
+@view_config(context=MultipartUploads, request_method="POST", permission=Permission.UPLOAD, renderer="json")
+def start_multipart(context, request):
+    body = schemas.validate_body(request, schemas.MultipartRequest())
+    submission = context.submission
+    request.response.status_int = 201
+    return request.video_service.start_multipart(
+        submission.assignment.id, submission.id, _actor(request), body["filename"], body["size"],
+        body["mime_type"], body["fingerprint"],
+    )
+
+
+@view_config(context=MultipartUpload, name="parts", request_method="POST", permission=Permission.UPLOAD,
+             renderer="json")
+def sign_parts(context, request):
+    body = schemas.validate_body(request, schemas.SignPartsRequest())
+    return request.video_service.sign_parts(
+        _record(context.submission), context.upload_id, body["part_numbers"], body["checksums"]
+    )
+
+
+@view_config(context=MultipartUpload, request_method="GET", permission=Permission.UPLOAD, renderer="json")
+def list_parts(context, request):
+    return request.video_service.list_parts(_record(context.submission), context.upload_id)
+
+
+@view_config(context=MultipartUpload, name="complete", request_method="POST", permission=Permission.UPLOAD,
+             renderer="json")
+def complete_multipart(context, request):
+    body = schemas.validate_body(request, schemas.CompleteRequest())
+    parts = [(p["part_number"], p["etag"]) for p in body["parts"]]
+    submission = _record(context.submission)
+    return _committing_refusals(
+        request,
+        lambda: request.video_service.complete_multipart(submission, context.upload_id, parts, _actor(request)),
+    )
+
+
+@view_config(context=MultipartUpload, request_method="DELETE", permission=Permission.UPLOAD)
+def abort_multipart(context, request):
+    request.video_service.abort_multipart(_record(context.submission), context.upload_id, _actor(request))
+    request.response.status_int = 204
+    return request.response
