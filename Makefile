@@ -1,0 +1,42 @@
+# s3video: the two commands a newcomer needs are `make run` and `make test` (see README.md).
+VENV      := .venv
+PYTHON    := $(VENV)/bin/python
+PIP       := $(VENV)/bin/pip
+INI       ?= development.ini
+STAMP     := $(VENV)/.installed
+
+.PHONY: run test install system-packages js clean
+
+# Create the virtualenv and install the project (editable) with what the tests need.
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[testing]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Node packages (pinned in package-lock.json): the JS build, Video.js for the demo page.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+js: node_modules/.installed
+
+system-packages:
+	tools/system-packages.sh
+
+# Serve development.ini on http://localhost:6543 with the worker beside it.
+run: install
+	mkdir -p var
+	$(VENV)/bin/s3video-migrate $(INI)
+	@if [ -f package.json ]; then $(MAKE) --no-print-directory js; fi
+	$(VENV)/bin/pserve $(INI)
+
+# The whole suite: Python (unit, functional, integration, browser, notebooks, PHP, JS).
+test: system-packages install
+	@if [ -f package.json ]; then $(MAKE) --no-print-directory js; fi
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules var .pytest_cache
