@@ -122,10 +122,10 @@ def check_post_policy(form: dict[str, str], file_size: int, bucket: str, secret:
 class PolicyGuard:
     """WSGI middleware in front of moto's S3 app (see module docstring)."""
 
-    def __init__(self, app, secret: str = SECRET_ACCESS_KEY, clock=time.time):
+    def __init__(self, app, secret: str = SECRET_ACCESS_KEY, clock=None):
         self.app = app
         self.secret = secret
-        self.clock = clock
+        self.clock = clock or (lambda: time.time())  # looked up per call, so tests can move the clock
 
     def __call__(self, environ, start_response):
         method = environ["REQUEST_METHOD"]

@@ -1,0 +1,82 @@
+import pytest
+
+from s3video_sidecar.settings import SettingsError, parse_settings
+
+BASE = {
+    "sqlalchemy.url": "sqlite://",
+    "s3video.hmac_keys": "dev:0123456789abcdef0123",
+    "s3video.storage": "embedded",
+    "s3video.bucket": "s3video-dev",
+    "s3video.s3_endpoint_url": "http://127.0.0.1:6544",
+    "s3video.cdn": "local",
+    "s3video.cloudfront.key_id": "LOCAL",
+    "s3video.cloudfront.private_key_file": "/tmp/key.pem",
+}
+
+
+def test_defaults_and_types():
+    settings = parse_settings(BASE)
+    assert settings.max_upload_bytes == 5 * 1024**3
+    assert settings.multipart_threshold_bytes == 5 * 1024**3
+    assert settings.upload_expiry_seconds == 3600
+    assert "video/mp4" in settings.allowed_mime_types
+    assert settings.hmac_keys == {"dev": "0123456789abcdef0123"}
+    assert "0123456789abcdef0123" not in repr(settings)  # secrets stay out of logs
+
+
+@pytest.mark.parametrize("name, value", [
+    ("s3video.storage", "s3"),
+    ("s3video.bucket", "A"),
+    ("s3video.max_upload_bytes", "lots"),
+    ("s3video.upload_expiry_seconds", "5"),
+    ("s3video.cdn", "akamai"),
+    ("s3video.hmac_keys", "nocolon"),
+    ("s3video.allowed_mime_types", "mp4"),
+    ("s3video.cloudfront.hash_algorithm", "md5"),
+    ("s3video.s3_endpoint_url", ""),
+])
+def test_a_bad_setting_is_named(name, value):
+    with pytest.raises(SettingsError, match=name.replace(".", r"\.")):
+        parse_settings(dict(BASE, **{name: value}))
+
+
+@pytest.mark.parametrize("name", ["s3video.storage", "s3video.bucket", "s3video.cdn", "s3video.hmac_keys",
+                                  "sqlalchemy.url", "s3video.cloudfront.key_id"])
+def test_a_missing_setting_is_named(name):
+    settings = dict(BASE)
+    del settings[name]
+    with pytest.raises(SettingsError, match=name.replace(".", r"\.")):
+        parse_settings(settings)
+
+
+def test_cloudfront_needs_a_domain():
+    with pytest.raises(SettingsError, match="cloudfront.domain"):
+        parse_settings(dict(BASE, **{"s3video.cdn": "cloudfront"}))
+
+
+def test_secrets_from_environment_and_files(monkeypatch, tmp_path):
+    monkeypatch.setenv("KEYS", "prod:from-the-environment-123")
+    secret_file = tmp_path / "db"
+    secret_file.write_text("sqlite:///from-file.sqlite\n")
+    settings = parse_settings(dict(BASE, **{"s3video.hmac_keys": "env:KEYS", "sqlalchemy.url": f"file:{secret_file}"}))
+    assert settings.hmac_keys == {"prod": "from-the-environment-123"}
+    assert settings.sqlalchemy_url == "sqlite:///from-file.sqlite"
+
+
+def test_missing_secret_sources_are_named(monkeypatch):
+    monkeypatch.delenv("NOPE", raising=False)
+    with pytest.raises(SettingsError, match="NOPE"):
+        parse_settings(dict(BASE, **{"s3video.hmac_keys": "env:NOPE"}))
+    with pytest.raises(SettingsError, match="cannot read"):
+        parse_settings(dict(BASE, **{"sqlalchemy.url": "file:/nonexistent/secret"}))
+
+
+def test_shipped_ini_files_parse(monkeypatch):
+    from pyramid.paster import get_appsettings
+
+    monkeypatch.setenv("S3VIDEO_DATABASE_URL", "postgresql+psycopg://s3video@db/s3video")
+    monkeypatch.setenv("S3VIDEO_HMAC_KEYS", "moodle:0123456789abcdef0123")
+    monkeypatch.setenv("S3VIDEO_REDIS_URL", "redis://cache:6379/0")
+    for ini in ("development.ini", "production.ini"):
+        settings = parse_settings(dict(get_appsettings(ini)))
+        assert settings.bucket
