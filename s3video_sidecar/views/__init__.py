@@ -3,9 +3,11 @@
 
 def includeme(config):
     config.add_request_method(_video_service, "video_service", reify=True)
-    if config.registry.s3video_settings.cdn == "local":
+    local_edge = config.registry.s3video_settings.cdn == "local"
+    if local_edge:
         config.add_route("edge", "/edge/*key")
-    config.scan(".")
+    # The edge's view needs its route: with s3video.cdn = cloudfront there is neither.
+    config.scan(".", ignore=[] if local_edge else [".edge"])
 
 
 def _video_service(request):
