@@ -6,8 +6,9 @@ def includeme(config):
     local_edge = config.registry.s3video_settings.cdn == "local"
     if local_edge:
         config.add_route("edge", "/edge/*key")
+    config.include(".demo")  # the development page, only when s3video.development.demo is on
     # The edge's view needs its route: with s3video.cdn = cloudfront there is neither.
-    config.scan(".", ignore=[] if local_edge else [".edge"])
+    config.scan(".", ignore=[".demo"] + ([] if local_edge else [".edge"]))
 
 
 def _video_service(request):
