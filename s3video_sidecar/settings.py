@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import colander
 
@@ -54,6 +56,29 @@ def resolve_secret(value: str | None, name: str) -> str | None:
 
 def _words(text: str) -> list[str]:
     return [word for word in (text or "").replace(",", " ").split() if word]
+
+
+class RateLimit(NamedTuple):
+    """At most ``limit`` calls per user in each window of ``window_seconds``."""
+
+    limit: int
+    window_seconds: int
+
+
+# Actions that are rate-limited per user, and their defaults ("calls/seconds", or "off").
+RATE_LIMITED_ACTIONS = {"upload_url": "10/60", "confirm": "20/60", "playback_url": "120/60"}
+
+
+def _rate_limit_validator(node, value):
+    if value.strip().lower() != "off" and not re.fullmatch(r"\s*[1-9][0-9]{0,6}\s*/\s*[1-9][0-9]{0,6}\s*", value):
+        raise colander.Invalid(node, 'give "calls/seconds", e.g. 10/60, or "off"')
+
+
+def _parse_rate_limit(value: str) -> RateLimit | None:
+    if value.strip().lower() == "off":
+        return None
+    limit, window = value.split("/")
+    return RateLimit(int(limit), int(window))
 
 
 class _Bool(colander.Boolean):
@@ -116,6 +141,21 @@ class _SettingsSchema(colander.MappingSchema):
         colander.String(), missing="database", validator=colander.OneOf(["database", "redis"])
     )
     redis_url = colander.SchemaNode(colander.String(), missing=None)
+    rate_limit_store = colander.SchemaNode(
+        colander.String(), missing="database", validator=colander.OneOf(["database", "redis"])
+    )
+    rate_limit_upload_url = colander.SchemaNode(
+        colander.String(), missing=RATE_LIMITED_ACTIONS["upload_url"], validator=_rate_limit_validator
+    )
+    rate_limit_confirm = colander.SchemaNode(
+        colander.String(), missing=RATE_LIMITED_ACTIONS["confirm"], validator=_rate_limit_validator
+    )
+    rate_limit_playback_url = colander.SchemaNode(
+        colander.String(), missing=RATE_LIMITED_ACTIONS["playback_url"], validator=_rate_limit_validator
+    )
+    privacy_link_expiry_seconds = colander.SchemaNode(
+        colander.Int(), missing=900, validator=colander.Range(60, 24 * 3600)
+    )
     demo = colander.SchemaNode(_Bool(), missing=False)
 
 
@@ -128,6 +168,9 @@ _INI_NAMES = {
     "cloudfront_generate_key": "s3video.cloudfront.generate_key",
     "local_edge_base_url": "s3video.local_edge.base_url",
     "demo": "s3video.development.demo",
+    "rate_limit_store": "s3video.rate_limit.store",
+    **{f"rate_limit_{action}": f"s3video.rate_limit.{action}" for action in RATE_LIMITED_ACTIONS},
+    "privacy_link_expiry_seconds": "s3video.privacy.link_expiry_seconds",
 }
 _SECRET_FIELDS = {"redis_url"}
 
@@ -163,6 +206,10 @@ class Settings:
     redis_url: str | None = field(repr=False)
     demo: bool
     sqlalchemy_url: str = field(repr=False)
+    # per action (``RATE_LIMITED_ACTIONS``): the limit, or None when switched off
+    rate_limits: dict[str, RateLimit | None] = field(default_factory=dict)
+    rate_limit_store: str = "database"
+    privacy_link_expiry_seconds: int = 900
 
     @property
     def playback_base_url(self) -> str:
@@ -205,8 +252,9 @@ def parse_settings(raw: dict) -> Settings:
             "s3video.s3_endpoint_url: required with s3video.storage = embedded"
             " (the loopback address the stand-in listens on, e.g. http://127.0.0.1:6544)"
         )
-    if parsed["nonce_store"] == "redis" and not parsed["redis_url"]:
-        raise SettingsError("s3video.redis_url: required when s3video.nonce_store = redis")
+    for store in ("nonce_store", "rate_limit_store"):
+        if parsed[store] == "redis" and not parsed["redis_url"]:
+            raise SettingsError(f"s3video.redis_url: required when {ini_name(store)} = redis")
     threshold = parsed["multipart_threshold_bytes"] or min(parsed["max_upload_bytes"], SINGLE_PUT_LIMIT_BYTES)
     return Settings(
         hmac_keys=hmac_keys,
@@ -234,6 +282,9 @@ def parse_settings(raw: dict) -> Settings:
         redis_url=parsed["redis_url"],
         demo=parsed["demo"],
         sqlalchemy_url=sqlalchemy_url,
+        rate_limits={action: _parse_rate_limit(parsed[f"rate_limit_{action}"]) for action in RATE_LIMITED_ACTIONS},
+        rate_limit_store=parsed["rate_limit_store"],
+        privacy_link_expiry_seconds=parsed["privacy_link_expiry_seconds"],
     )
 
 

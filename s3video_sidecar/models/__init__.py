@@ -14,10 +14,12 @@ from sqlalchemy.orm import configure_mappers, sessionmaker
 from .event import Event
 from .meta import Base
 from .nonce import UsedNonce
+from .ratelimit import RateLimitCounter
 from .video import LIVE_STATUSES, Assignment, Submission, Video, VideoStatus
 
 __all__ = [
-    "Assignment", "Base", "Event", "LIVE_STATUSES", "Submission", "UsedNonce", "Video", "VideoStatus",
+    "Assignment", "Base", "Event", "LIVE_STATUSES", "RateLimitCounter", "Submission", "UsedNonce", "Video",
+    "VideoStatus",
     "get_engine", "get_session_factory", "get_tm_session",
 ]
 

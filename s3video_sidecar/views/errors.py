@@ -3,8 +3,10 @@
 - Domain errors (``sdk.errors``) carry their status; 400s add ``fields``, 429s add
   ``Retry-After``.
 - A permission denial is 401 with the S3V1 code when the request did not authenticate,
-  403 otherwise. Both are written to the event log in a transaction of their own, so the
-  record survives the request's rollback.
+  403 otherwise; every domain error answered (400, 404, 409, 413, 415, 429, 503 from
+  storage) is a refusal too. Each is written to the event log once, with its code, in a
+  transaction of its own once the request's is over, so the record survives the
+  request's rollback (and never waits on its locks).
 - A database that cannot be reached is 503; anything unexpected is a logged 500 with no
   detail (bad input never gets here: schemas and the service turn it into 4xx first).
 """
@@ -33,8 +35,17 @@ def json_error(request, status: int, message: str, **extra):
     return response
 
 
+# The event log's error code for a domain error that does not name one.
+_CODES = {400: "invalid_input", 403: "forbidden", 404: "not_found", 409: "conflict", 413: "too_large",
+          415: "type_not_allowed", 416: "range_not_satisfiable", 429: "rate_limited", 503: "unavailable"}
+
+
 def error_response(request, error: S3VideoError):
-    """The response for a domain error (also used by views that must commit before answering)."""
+    """The response for a domain error (also used by views that must commit before answering);
+    the refusal is logged."""
+    code = error.details.get("code") or _CODES.get(error.status, "error")
+    record_rejection(request, "rate_limited" if error.status == 429 else "request_refused", code, error.message,
+                     details={k: v for k, v in error.details.items() if k != "code"})
     extra = {}
     if getattr(error, "fields", None):
         extra["fields"] = error.fields
@@ -45,23 +56,29 @@ def error_response(request, error: S3VideoError):
     return response
 
 
-def record_rejection(request, event_type: str, code: str, message: str) -> None:
-    """Log a refused request in its own transaction (the request's own is rolled back)."""
+def record_rejection(request, event_type: str, code: str, message: str, details: dict | None = None) -> None:
+    """Log a refused request in its own transaction, once the request's own is over (rolled back)."""
     identity = getattr(request, "identity", None) if code != "unauthenticated" else None
-    context = {"method": request.method, "path": request.path, "key_id": identity.key_id if identity else None}
-    session = request.registry.dbsession_factory()
-    try:
-        session.add(Event(
-            event_type=event_type, error_code=code, error_message=message,
-            error_context=json.dumps(context, sort_keys=True),
-            user_id=identity.actor.user if identity else None,
-            user_role=identity.role if identity else None, timestamp=int(time.time()),
-        ))
-        session.commit()
-    except SQLAlchemyError:
-        log.warning("could not record a rejected request (%s)", code)
-    finally:
-        session.close()
+    context = {"method": request.method, "path": request.path, "key_id": identity.key_id if identity else None,
+               **(details or {})}
+    event = Event(
+        event_type=event_type, error_code=code, error_message=message,
+        error_context=json.dumps(context, sort_keys=True, default=str),
+        user_id=identity.actor.user if identity else None,
+        user_role=identity.role if identity else None, timestamp=int(time.time()),
+    )
+
+    def write(request):
+        session = request.registry.dbsession_factory()
+        try:
+            session.add(event)
+            session.commit()
+        except SQLAlchemyError:
+            log.warning("could not record a rejected request (%s)", code)
+        finally:
+            session.close()
+
+    request.add_finished_callback(write)
 
 
 @exception_view_config(S3VideoError)

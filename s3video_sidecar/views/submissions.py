@@ -1,7 +1,9 @@
 """The submission API: state, upload, confirm, multipart, playback, delete.
 
 Each view validates its body (schemas), calls the video service and returns JSON; the
-permission named on each view is checked against the context's ACL before it runs.
+permission named on each view is checked against the context's ACL before it runs, then
+its ``rate_limit`` (``ratelimit.py``): starting an upload counts as ``upload_url``,
+completing one as ``confirm``.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def submission_state(context, request):
 
 
 @view_config(context=Submission, name="upload-url", request_method="POST", permission=Permission.UPLOAD,
-             renderer="json")
+             renderer="json", rate_limit="upload_url")
 def upload_url(context, request):
     body = schemas.validate_body(request, schemas.UploadRequest())
     answer = request.video_service.request_upload(
@@ -51,7 +53,7 @@ def _committing_refusals(request, call):
 
 
 @view_config(context=Submission, name="confirm", request_method="POST", permission=Permission.UPLOAD,
-             renderer="json")
+             renderer="json", rate_limit="confirm")
 def confirm(context, request):
     body = schemas.validate_body(request, schemas.ConfirmRequest())
     submission = _record(context)
@@ -61,7 +63,7 @@ def confirm(context, request):
 
 
 @view_config(context=Submission, name="playback-url", request_method="GET", permission=Permission.VIEW,
-             renderer="json")
+             renderer="json", rate_limit="playback_url")
 def playback_url(context, request):
     return request.video_service.playback_url(_record(context), _actor(request))
 
@@ -81,7 +83,8 @@ def delete_assignment(context, request):
 
 
 # -- multipart ------------------------------------------------------------------------
-@view_config(context=MultipartUploads, request_method="POST", permission=Permission.UPLOAD, renderer="json")
+@view_config(context=MultipartUploads, request_method="POST", permission=Permission.UPLOAD, renderer="json",
+             rate_limit="upload_url")
 def start_multipart(context, request):
     body = schemas.validate_body(request, schemas.MultipartRequest())
     submission = context.submission
@@ -107,7 +110,7 @@ def list_parts(context, request):
 
 
 @view_config(context=MultipartUpload, name="complete", request_method="POST", permission=Permission.UPLOAD,
-             renderer="json")
+             renderer="json", rate_limit="confirm")
 def complete_multipart(context, request):
     body = schemas.validate_body(request, schemas.CompleteRequest())
     parts = [(p["part_number"], p["etag"]) for p in body["parts"]]
