@@ -278,12 +278,17 @@ class sidecar_client {
      * @param actor $actor the student
      * @param string $uploadid the multipart upload id
      * @param int[] $partnumbers part numbers (1-based)
+     * @param array $checksums part number => base64 SHA-256 of the part, bound into its URL (optional)
      * @return array parts (part_number, url), expires_at
      */
     public function sign_parts(int $assignment, int $submission, actor $actor, string $uploadid,
-            array $partnumbers): array {
+            array $partnumbers, array $checksums = []): array {
+        $body = ['part_numbers' => array_map('intval', array_values($partnumbers))];
+        if ($checksums) {
+            $body['checksums'] = (object)array_map('strval', $checksums);
+        }
         return $this->request('POST', self::submission_path($assignment, $submission, 'multipart', $uploadid, 'parts'),
-            $actor, ['part_numbers' => array_map('intval', array_values($partnumbers))]);
+            $actor, $body);
     }
 
     /**

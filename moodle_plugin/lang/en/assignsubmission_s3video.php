@@ -24,131 +24,110 @@
 
 defined('MOODLE_INTERNAL') || die();
 
-$string['pluginname'] = 'Video submissions (S3)';
-$string['s3video'] = 'Video';
-$string['enabled'] = 'Video submissions';
-$string['enabled_help'] = 'If enabled, students upload one video for their submission. The video goes straight from the browser to the school\'s video storage, not through Moodle.';
 $string['default'] = 'Enabled by default';
 $string['default_help'] = 'If set, this submission method will be enabled by default for all new assignments.';
-
-// Site settings.
-$string['settings:connection'] = 'Video service';
-$string['settings:connection_desc'] = 'Moodle asks the s3video sidecar for upload and playback permissions; the video bytes never pass through Moodle. Enter the sidecar\'s address and the key it shares with Moodle.';
-$string['settings:sidecarurl'] = 'Sidecar URL';
-$string['settings:sidecarurl_desc'] = 'The base address of the s3video sidecar as Moodle reaches it, for example https://video.school.example or http://10.0.0.5:6543. Moodle calls it from the server, so a private address is fine.';
-$string['settings:keyid'] = 'Key id';
-$string['settings:keyid_desc'] = 'The id of the shared key, as listed in the sidecar\'s s3video.hmac_keys setting (the part before the colon).';
-$string['settings:secret'] = 'Shared secret';
-$string['settings:secret_desc'] = 'The secret of that key (the part after the colon in s3video.hmac_keys), at least 16 characters. It signs every request; it is never sent.';
-$string['settings:connecttimeout'] = 'Connect timeout';
-$string['settings:connecttimeout_desc'] = 'Seconds Moodle waits to connect to the sidecar before it gives up.';
-$string['settings:timeout'] = 'Request timeout';
-$string['settings:timeout_desc'] = 'Seconds Moodle waits for a whole answer from the sidecar.';
-$string['settings:limits'] = 'Uploads and playback';
-$string['settings:maxbytes'] = 'Default maximum video size';
-$string['settings:maxbytes_desc'] = 'The largest video a student may upload, unless an assignment sets a smaller limit. The sidecar enforces its own limit (s3video.max_upload_bytes) as well; keep this at or below it.';
-$string['settings:allowedtypes'] = 'Allowed video types';
-$string['settings:allowedtypes_desc'] = 'MIME types students may upload, separated by spaces or commas. Keep this list within the sidecar\'s s3video.allowed_mime_types.';
-$string['settings:playbackexpiry'] = 'Refresh playback links';
-$string['settings:playbackexpiry_desc'] = 'The player asks for a fresh signed link once its link is this old, even if the sidecar\'s link would last longer (the sidecar\'s s3video.playback_expiry_seconds sets the real lifetime). A fresh link keeps the viewer\'s position.';
-$string['settings:partsinflight'] = 'Parallel parts';
-$string['settings:partsinflight_desc'] = 'How many parts of a large (multipart) upload the browser sends at the same time.';
-$string['settings:checkconnection'] = 'Connection';
-$string['settings:connectionok'] = 'The sidecar at {$a} answers and its database and storage are working.';
-$string['settings:connectionfailed'] = 'The sidecar does not answer as expected: {$a}';
-
-// Per-assignment settings.
-$string['maxbytes'] = 'Maximum video size';
-$string['maxbytes_help'] = 'The largest video a student may upload in this assignment.';
-$string['sitedefault'] = 'Site default ({$a})';
-
-// Upload form.
-$string['upload:choose'] = 'Choose a video';
-$string['upload:limits'] = 'Up to {$a->maxsize}; {$a->types}.';
-$string['upload:current'] = 'Current video: {$a->filename} ({$a->size})';
-$string['upload:replacenote'] = 'Uploading a new video replaces the current one once you save your changes.';
-$string['upload:start'] = 'Upload';
-$string['upload:cancel'] = 'Cancel';
-$string['upload:retry'] = 'Retry';
-$string['upload:preparing'] = 'Preparing the upload…';
-$string['upload:uploading'] = 'Uploading {$a->filename}';
-$string['upload:progress'] = '{$a->percent}% — {$a->speed}/s — {$a->timeleft} left';
-$string['upload:progressnospeed'] = '{$a->percent}%';
-$string['upload:confirming'] = 'Checking the upload…';
-$string['upload:done'] = 'Uploaded {$a->filename} ({$a->size}). Save changes to submit it.';
-$string['upload:cancelled'] = 'The upload was cancelled.';
-$string['upload:resuming'] = 'Resuming an earlier upload of this file…';
-$string['upload:leavewarning'] = 'A video is still uploading. Leaving the page stops it.';
-$string['upload:notowner'] = 'Only the student can upload their video.';
-$string['upload:notconfirmed'] = 'The uploaded video could not be confirmed. Upload it again.';
-$string['upload:secondsleft'] = '{$a} s';
-$string['upload:minutesleft'] = '{$a->minutes} min {$a->seconds} s';
-$string['upload:hoursleft'] = '{$a->hours} h {$a->minutes} min';
-
-// Seed's upload error table.
-$string['upload:error:toolarge'] = 'This video is too large: the limit is {$a}. Shorten it or export it at a lower resolution, then try again.';
-$string['upload:error:typenotallowed'] = 'This file type is not accepted. Upload a video in one of these formats: {$a}.';
-$string['upload:error:network'] = 'The connection was lost during the upload. Check your connection and press Retry: the upload continues where it stopped when possible.';
-$string['upload:error:expired'] = 'The upload permission expired; a fresh one is being requested.';
-$string['upload:error:s3error'] = 'The video storage refused the upload. Try again in a few minutes; if it keeps failing, tell your teacher.';
-$string['upload:error:unknown'] = 'The upload failed for an unexpected reason. Try again; if it keeps failing, tell your teacher.';
-
-// Display and playback.
-$string['summary'] = '{$a->filename} ({$a->size})';
-$string['summary:processing'] = 'Video uploaded, being checked';
-$string['novideo'] = 'No video submitted';
-$string['player:play'] = 'Play video';
-$string['player:loading'] = 'Loading the video…';
-$string['player:retry'] = 'Try again';
-$string['player:download'] = 'Download';
-$string['player:error:unavailable'] = 'This video is unavailable. It may have been deleted or still be processing.';
-$string['player:error:expired'] = 'The video link expired; getting a fresh one…';
-$string['player:error:accessdenied'] = 'You do not have access to this video.';
-$string['player:error:cdn'] = 'The video could not be loaded from the video network. Press Try again.';
-$string['player:error:unsupported'] = 'Your browser cannot play this video format ({$a}). Download it instead.';
-$string['messagesummary'] = 'Video: {$a->filename} ({$a->size})';
-$string['logsummary'] = 'Video: {$a->filename} ({$a->size}, {$a->mimetype}).';
-$string['restorednote'] = 'This video was restored from a backup or copied from another attempt; it is played from its original submission.';
-
-// Errors from the sidecar, one per HTTP status of the contract.
-$string['error:invalid'] = 'The video service could not accept the request: {$a}';
-$string['error:auth'] = 'Moodle could not authenticate to the video service. Ask the site administrator to check the key id, the shared secret and the server clock.';
+$string['enabled'] = 'Video submissions';
+$string['enabled_help'] = 'If enabled, students upload one video for their submission. The video goes straight from the browser to the school\'s video storage, not through Moodle.';
 $string['error:accessdenied'] = 'Access denied: you are not allowed to do this with this video.';
-$string['error:notfound'] = 'The video was not found. It may have been deleted, or the upload never finished.';
+$string['error:auth'] = 'Moodle could not authenticate to the video service. Ask the site administrator to check the key id, the shared secret and the server clock.';
 $string['error:conflict'] = 'The video is not in a state that allows this (for example, the upload has not finished yet). Reload the page and try again.';
-$string['error:toolarge'] = 'The video is too large for the video service.';
-$string['error:typenotallowed'] = 'This type of file is not accepted by the video service.';
+$string['error:invalid'] = 'The video service could not accept the request: {$a}';
+$string['error:notconfigured'] = 'Video submissions are not set up yet: the site administrator must enter the video service URL, key id and secret.';
+$string['error:notenabled'] = 'Video submissions are not enabled in this assignment.';
+$string['error:notfound'] = 'The video was not found. It may have been deleted, or the upload never finished.';
 $string['error:ratelimited'] = 'Too many requests in a short time. Wait {$a} seconds and try again.';
+$string['error:submissionclosed'] = 'You cannot change this submission now (it is submitted, locked, or past its deadline).';
+$string['error:toolarge'] = 'The video is too large for the video service.';
+$string['error:toolargeforassignment'] = 'The video is too large: this assignment accepts videos up to {$a}.';
+$string['error:typenotallowed'] = 'This type of file is not accepted by the video service.';
+$string['error:typenotallowedforsite'] = 'This type of file is not accepted. Accepted types: {$a}.';
 $string['error:unavailable'] = 'The video service is temporarily unavailable. Try again in a few minutes.';
 $string['error:unexpected'] = 'The video service gave an unexpected answer (HTTP {$a}). Try again later; if it persists, tell the site administrator.';
 $string['error:unreachable'] = 'Moodle cannot reach the video service. Try again in a few minutes; if it persists, tell the site administrator.';
-$string['error:notconfigured'] = 'Video submissions are not set up yet: the site administrator must enter the video service URL, key id and secret.';
-$string['error:notenabled'] = 'Video submissions are not enabled in this assignment.';
-$string['error:submissionclosed'] = 'You cannot change this submission now (it is submitted, locked, or past its deadline).';
-$string['error:toolargeforassignment'] = 'The video is too large: this assignment accepts videos up to {$a}.';
-$string['error:typenotallowedforsite'] = 'This type of file is not accepted. Accepted types: {$a}.';
 $string['error:wrongsubmission'] = 'That submission does not belong to this assignment.';
-
-// Events.
 $string['eventassessableuploaded'] = 'A video has been uploaded.';
-
-// Tasks.
-$string['task:deleteassignmentvideos'] = 'Delete the videos of a deleted assignment';
-$string['task:eraseuser'] = 'Erase a deleted user\'s videos';
-
-// Privacy.
+$string['logsummary'] = 'Video: {$a->filename} ({$a->size}, {$a->mimetype}).';
+$string['maxbytes'] = 'Maximum video size';
+$string['maxbytes_help'] = 'The largest video a student may upload in this assignment.';
+$string['messagesummary'] = 'Video: {$a->filename} ({$a->size})';
+$string['novideo'] = 'No video submitted';
+$string['player:download'] = 'Download';
+$string['player:error:accessdenied'] = 'You do not have access to this video.';
+$string['player:error:cdn'] = 'The video could not be loaded from the video network. Press Try again.';
+$string['player:error:expired'] = 'The video link expired; getting a fresh one…';
+$string['player:error:unavailable'] = 'This video is unavailable. It may have been deleted or still be processing.';
+$string['player:error:unsupported'] = 'Your browser cannot play this video format ({$a}). Download it instead.';
+$string['player:loading'] = 'Loading the video…';
+$string['player:play'] = 'Play video';
+$string['player:retry'] = 'Try again';
+$string['pluginname'] = 'Video submissions (S3)';
 $string['privacy:metadata:sidecar'] = 'Videos are stored by the s3video sidecar (and the cloud storage behind it), not in Moodle. Moodle tells it who is uploading or watching a video.';
-$string['privacy:metadata:sidecar:user'] = 'The id of the user who uploads or watches a video.';
-$string['privacy:metadata:sidecar:roles'] = 'Whether the user acts as a student, a grader or an administrator.';
-$string['privacy:metadata:sidecar:course'] = 'The course the video belongs to.';
 $string['privacy:metadata:sidecar:assignment'] = 'The assignment the video was submitted to.';
-$string['privacy:metadata:sidecar:submission'] = 'The submission the video belongs to.';
+$string['privacy:metadata:sidecar:course'] = 'The course the video belongs to.';
 $string['privacy:metadata:sidecar:filename'] = 'The name of the uploaded video file.';
+$string['privacy:metadata:sidecar:roles'] = 'Whether the user acts as a student, a grader or an administrator.';
+$string['privacy:metadata:sidecar:submission'] = 'The submission the video belongs to.';
+$string['privacy:metadata:sidecar:user'] = 'The id of the user who uploads or watches a video.';
 $string['privacy:metadata:sidecar:video'] = 'The video itself.';
 $string['privacy:metadata:table'] = 'Moodle\'s record of the video in each submission.';
-$string['privacy:metadata:table:submission'] = 'The submission the video belongs to.';
 $string['privacy:metadata:table:filename'] = 'The name of the uploaded video file.';
 $string['privacy:metadata:table:filesize'] = 'The size of the video in bytes.';
 $string['privacy:metadata:table:mimetype'] = 'The type of the video.';
+$string['privacy:metadata:table:submission'] = 'The submission the video belongs to.';
 $string['privacy:metadata:table:timemodified'] = 'When the video was last changed.';
 $string['privacy:path'] = 'Video';
+$string['restorednote'] = 'This video was restored from a backup or copied from another attempt; it is played from its original submission.';
+$string['s3video'] = 'Video';
+$string['settings:allowedtypes'] = 'Allowed video types';
+$string['settings:allowedtypes_desc'] = 'MIME types students may upload, separated by spaces or commas. Keep this list within the sidecar\'s s3video.allowed_mime_types.';
+$string['settings:checkconnection'] = 'Connection';
+$string['settings:connection'] = 'Video service';
+$string['settings:connection_desc'] = 'Moodle asks the s3video sidecar for upload and playback permissions; the video bytes never pass through Moodle. Enter the sidecar\'s address and the key it shares with Moodle.';
+$string['settings:connectionfailed'] = 'The sidecar does not answer as expected: {$a}';
+$string['settings:connectionok'] = 'The sidecar at {$a} answers and its database and storage are working.';
+$string['settings:connecttimeout'] = 'Connect timeout';
+$string['settings:connecttimeout_desc'] = 'Seconds Moodle waits to connect to the sidecar before it gives up.';
+$string['settings:keyid'] = 'Key id';
+$string['settings:keyid_desc'] = 'The id of the shared key, as listed in the sidecar\'s s3video.hmac_keys setting (the part before the colon).';
+$string['settings:limits'] = 'Uploads and playback';
+$string['settings:maxbytes'] = 'Default maximum video size';
+$string['settings:maxbytes_desc'] = 'The largest video a student may upload, unless an assignment sets a smaller limit. The sidecar enforces its own limit (s3video.max_upload_bytes) as well; keep this at or below it.';
+$string['settings:partsinflight'] = 'Parallel parts';
+$string['settings:partsinflight_desc'] = 'How many parts of a large (multipart) upload the browser sends at the same time.';
+$string['settings:playbackexpiry'] = 'Refresh playback links';
+$string['settings:playbackexpiry_desc'] = 'The player asks for a fresh signed link once its link is this old, even if the link would last longer; 0 renews a link only when it expires. The sidecar\'s s3video.playback_expiry_seconds sets how long links last. A renewed link keeps the viewer\'s position.';
+$string['settings:secret'] = 'Shared secret';
+$string['settings:secret_desc'] = 'The secret of that key (the part after the colon in s3video.hmac_keys), at least 16 characters. It signs every request; it is never sent.';
+$string['settings:sidecarurl'] = 'Sidecar URL';
+$string['settings:sidecarurl_desc'] = 'The base address of the s3video sidecar as Moodle reaches it, for example https://video.school.example or http://10.0.0.5:6543. Moodle calls it from the server, so a private address is fine.';
+$string['settings:timeout'] = 'Request timeout';
+$string['settings:timeout_desc'] = 'Seconds Moodle waits for a whole answer from the sidecar.';
+$string['sitedefault'] = 'Site default ({$a})';
+$string['summary'] = '{$a->filename} ({$a->size})';
+$string['task:deleteassignmentvideos'] = 'Delete the videos of a deleted assignment';
+$string['upload:cancel'] = 'Cancel';
+$string['upload:cancelled'] = 'The upload was cancelled.';
+$string['upload:choose'] = 'Choose a video';
+$string['upload:confirming'] = 'Checking the upload…';
+$string['upload:current'] = 'Current video: {$a->filename} ({$a->size})';
+$string['upload:done'] = 'Uploaded {$a->filename} ({$a->size}). Save changes to submit it.';
+$string['upload:error:expired'] = 'The upload permission expired; a fresh one is being requested.';
+$string['upload:error:network'] = 'The connection was lost during the upload. Check your connection and press Retry: the upload continues where it stopped when possible.';
+$string['upload:error:s3error'] = 'The video storage refused the upload. Try again in a few minutes; if it keeps failing, tell your teacher.';
+$string['upload:error:toolarge'] = 'This video is too large: the limit is {$a}. Shorten it or export it at a lower resolution, then try again.';
+$string['upload:error:typenotallowed'] = 'This file type is not accepted. Upload a video in one of these formats: {$a}.';
+$string['upload:error:unknown'] = 'The upload failed for an unexpected reason. Try again; if it keeps failing, tell your teacher.';
+$string['upload:hoursleft'] = '{$a->hours} h {$a->minutes} min';
+$string['upload:leavewarning'] = 'A video is still uploading. Leaving the page stops it.';
+$string['upload:limits'] = 'Up to {$a->maxsize}; {$a->types}.';
+$string['upload:minutesleft'] = '{$a->minutes} min {$a->seconds} s';
+$string['upload:notconfirmed'] = 'The uploaded video could not be confirmed. Upload it again.';
+$string['upload:notowner'] = 'Only the student can upload their video.';
+$string['upload:preparing'] = 'Preparing the upload…';
+$string['upload:progress'] = '{$a->percent}% — {$a->speed}/s — {$a->timeleft} left';
+$string['upload:progressnospeed'] = '{$a->percent}%';
+$string['upload:replacenote'] = 'Uploading a new video replaces the current one once you save your changes.';
+$string['upload:resuming'] = 'Resuming an earlier upload of this file…';
+$string['upload:retry'] = 'Retry';
+$string['upload:secondsleft'] = '{$a} s';
+$string['upload:uploading'] = 'Uploading {$a->filename}';

@@ -1,0 +1,31 @@
+<?php
+// This file is part of Moodle - https://moodle.org/
+//
+// Moodle is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// Moodle is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
+
+namespace assignsubmission_s3video\event;
+
+/**
+ * A video submission was updated (see {@see \assignsubmission_s3video\local\video_submission_event} for the data it carries).
+ *
+ * @package    assignsubmission_s3video
+ * @copyright  2026 The s3video authors
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+class submission_updated extends \mod_assign\event\submission_updated {
+    use \assignsubmission_s3video\local\video_submission_event;
+
+    /** @var string What happened, for the description. */
+    const VERB = 'updated';
+}

@@ -1,0 +1,141 @@
+<?php
+// This file is part of Moodle - https://moodle.org/
+//
+// Moodle is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// Moodle is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
+
+namespace assignsubmission_s3video\external;
+
+defined('MOODLE_INTERNAL') || die();
+
+require_once(__DIR__ . '/../../compat.php');
+require_once($CFG->dirroot . '/mod/assign/locallib.php');
+
+use assignsubmission_s3video\actor;
+use core_external\external_api;
+use core_external\external_single_structure;
+use core_external\external_value;
+
+/**
+ * What every external function of the plugin does first: find the assignment, validate the context,
+ * check the capability, and build the actor that the sidecar call carries.
+ *
+ * The upload calls act on the current user's own submission (created if needed, as the submission
+ * page does), and only while they may still change it. The sidecar is then addressed by the Moodle
+ * assignment instance id and the submission id.
+ *
+ * @package    assignsubmission_s3video
+ * @copyright  2026 The s3video authors
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+abstract class base extends external_api {
+
+    /**
+     * The assignment parameter every function takes.
+     *
+     * @return external_value
+     */
+    protected static function assignment_parameter(): external_value {
+        return new external_value(PARAM_INT, 'The assignment instance id (assign.id)');
+    }
+
+    /**
+     * The multipart upload id parameter.
+     *
+     * @return external_value
+     */
+    protected static function upload_id_parameter(): external_value {
+        return new external_value(PARAM_RAW, 'The multipart upload id the sidecar returned');
+    }
+
+    /**
+     * Load the assignment after validating its context and the view capability.
+     *
+     * @param int $assignmentid assign instance id
+     * @return array [\assign, \assign_submission_s3video]
+     * @throws \moodle_exception when the plugin is not enabled in this assignment
+     */
+    protected static function load_assignment(int $assignmentid): array {
+        [$course, $cm] = get_course_and_cm_from_instance($assignmentid, 'assign');
+        $context = \context_module::instance($cm->id);
+        self::validate_context($context);
+        require_capability('mod/assign:view', $context);
+        $assign = new \assign($context, $cm, $course);
+        $plugin = $assign->get_submission_plugin_by_type('s3video');
+        if (!$plugin || !$plugin->is_enabled()) {
+            throw new \moodle_exception('error:notenabled', 'assignsubmission_s3video');
+        }
+        return [$assign, $plugin];
+    }
+
+    /**
+     * For the upload calls: the current user's own submission, which they may still change.
+     *
+     * @param int $assignmentid assign instance id
+     * @return array [\assign, \assign_submission_s3video, \stdClass submission, actor]
+     * @throws \moodle_exception when the submission can not be changed now
+     */
+    protected static function own_submission(int $assignmentid): array {
+        global $USER;
+        [$assign, $plugin] = self::load_assignment($assignmentid);
+        require_capability('mod/assign:submit', $assign->get_context());
+        if (!$assign->submissions_open($USER->id) || !$assign->can_edit_submission($USER->id, $USER->id)) {
+            throw new \moodle_exception('error:submissionclosed', 'assignsubmission_s3video');
+        }
+        if ($assign->get_instance()->teamsubmission) {
+            $submission = $assign->get_group_submission($USER->id, 0, true);
+        } else {
+            $submission = $assign->get_user_submission($USER->id, true);
+        }
+        $actor = actor::for_user_in_context($assign->get_context(), (int)$assign->get_course()->id);
+        return [$assign, $plugin, $submission, $actor];
+    }
+
+    /**
+     * Record a confirmed video and describe it to the browser.
+     *
+     * @param \assign_submission_s3video $plugin the plugin
+     * @param \stdClass $submission assign_submission record
+     * @param actor $actor who confirmed
+     * @param array $confirmed the sidecar's confirm or complete answer
+     * @return array as {@see self::confirmed_returns()}
+     */
+    protected static function confirmed(\assign_submission_s3video $plugin, \stdClass $submission, actor $actor,
+            array $confirmed): array {
+        $video = $plugin->record_confirmed($submission, $confirmed, $actor);
+        return [
+            'status' => 'ready',
+            's3_key' => $video->s3key,
+            'filename' => $video->filename,
+            'file_size' => (int)$video->filesize,
+            'mime_type' => $video->mimetype,
+            'displaysize' => display_size((int)$video->filesize),
+        ];
+    }
+
+    /**
+     * What confirm_upload and complete_multipart return.
+     *
+     * @return external_single_structure
+     */
+    protected static function confirmed_returns(): external_single_structure {
+        return new external_single_structure([
+            'status' => new external_value(PARAM_ALPHA, 'Always "ready": the video is this submission\'s'),
+            's3_key' => new external_value(PARAM_RAW, 'The storage key of the video'),
+            'filename' => new external_value(PARAM_TEXT, 'The file name as stored'),
+            'file_size' => new external_value(PARAM_INT, 'Size in bytes, as the sidecar measured it'),
+            'mime_type' => new external_value(PARAM_RAW, 'MIME type'),
+            'displaysize' => new external_value(PARAM_TEXT, 'The size, readable'),
+        ]);
+    }
+}

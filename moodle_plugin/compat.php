@@ -1,0 +1,38 @@
+<?php
+// This file is part of Moodle - https://moodle.org/
+//
+// Moodle is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// Moodle is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
+
+/**
+ * Moodle 4.1 compatibility for the external API, in one place.
+ *
+ * Moodle 4.2 moved the external API classes from lib/externallib.php (global names) into the
+ * core_external namespace. The plugin is written against the 4.2+ names; on 4.1 this file
+ * aliases each one to its global original. It is required by classes/external/base.php and by
+ * locallib.php, the only places that use the external API.
+ *
+ * @package    assignsubmission_s3video
+ * @copyright  2026 The s3video authors
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+
+defined('MOODLE_INTERNAL') || die();
+
+if (!class_exists('core_external\\external_api')) {
+    require_once($CFG->libdir . '/externallib.php');
+    foreach (['external_api', 'external_description', 'external_value', 'external_single_structure',
+            'external_multiple_structure', 'external_function_parameters'] as $classname) {
+        class_alias($classname, 'core_external\\' . $classname);
+    }
+}

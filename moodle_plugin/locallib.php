@@ -1,0 +1,576 @@
+<?php
+// This file is part of Moodle - https://moodle.org/
+//
+// Moodle is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// Moodle is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
+
+/**
+ * The S3 video submission plugin: one video per submission, uploaded straight to storage.
+ *
+ * Moodle keeps identity, permissions and a small record of each submission's video
+ * (table assignsubmission_s3video, so that grading tables need no network call); the s3video
+ * sidecar holds the video, its metadata and the signed URLs. Every call to the sidecar goes
+ * through {@see \assignsubmission_s3video\sidecar_client}.
+ *
+ * Where a submission's video lives on the sidecar: normally at the submission's own assignment and
+ * submission ids. A submission copied from an earlier attempt, or restored from a backup, points at
+ * the original submission's video instead (sidecarassignment / sidecarsubmission), and never deletes
+ * a video it does not own.
+ *
+ * @package    assignsubmission_s3video
+ * @copyright  2026 The s3video authors
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+
+defined('MOODLE_INTERNAL') || die();
+
+require_once(__DIR__ . '/compat.php');
+
+use assignsubmission_s3video\actor;
+use assignsubmission_s3video\local\limits;
+use assignsubmission_s3video\sidecar_client;
+use assignsubmission_s3video\sidecar_exception;
+use core_external\external_value;
+
+/**
+ * The submission plugin class.
+ *
+ * @package    assignsubmission_s3video
+ * @copyright  2026 The s3video authors
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+class assign_submission_s3video extends assign_submission_plugin {
+
+    /** @var string Moodle's record of each submission's video. */
+    const TABLE = 'assignsubmission_s3video';
+
+    /** @var string Form field carrying the S3 key of the confirmed upload. */
+    const FORMFIELD = 's3video_s3key';
+
+    /** @var bool Whether the player module has been set up on this page. */
+    private static $playerloaded = false;
+
+    /**
+     * The plugin's name.
+     *
+     * @return string
+     */
+    public function get_name() {
+        return get_string('s3video', 'assignsubmission_s3video');
+    }
+
+    /**
+     * The per-assignment settings: the maximum video size.
+     *
+     * @param MoodleQuickForm $mform the assignment settings form
+     * @return void
+     */
+    public function get_settings(MoodleQuickForm $mform) {
+        $sitemax = limits::site_max_bytes();
+        $choices = [0 => get_string('sitedefault', 'assignsubmission_s3video', display_size($sitemax))]
+            + limits::size_options($sitemax);
+        $name = 'assignsubmission_s3video_maxbytes';
+        $mform->addElement('select', $name, get_string('maxbytes', 'assignsubmission_s3video'), $choices);
+        $mform->addHelpButton($name, 'maxbytes', 'assignsubmission_s3video');
+        $mform->setDefault($name, $this->assignment->has_instance() ? (int)$this->get_config('maxbytes') : 0);
+        $mform->hideIf($name, 'assignsubmission_s3video_enabled', 'notchecked');
+    }
+
+    /**
+     * Save the per-assignment settings.
+     *
+     * @param stdClass $data the form data
+     * @return bool
+     */
+    public function save_settings(stdClass $data) {
+        $this->set_config('maxbytes', (int)($data->assignsubmission_s3video_maxbytes ?? 0));
+        return true;
+    }
+
+    /**
+     * The largest video this assignment accepts.
+     *
+     * @return int bytes
+     */
+    public function get_max_bytes(): int {
+        $assignmentmax = $this->assignment->has_instance() ? (int)$this->get_config('maxbytes') : 0;
+        $sitemax = limits::site_max_bytes();
+        return $assignmentmax > 0 ? min($assignmentmax, $sitemax) : $sitemax;
+    }
+
+    /**
+     * Refuse a file this assignment does not accept, before the sidecar is asked.
+     *
+     * @param int $size bytes
+     * @param string $mimetype MIME type
+     * @return void
+     * @throws moodle_exception error:toolargeforassignment or error:typenotallowedforsite
+     */
+    public function check_file(int $size, string $mimetype): void {
+        if ($size > $this->get_max_bytes()) {
+            throw new moodle_exception('error:toolargeforassignment', 'assignsubmission_s3video', '',
+                display_size($this->get_max_bytes()));
+        }
+        if (!in_array(strtolower($mimetype), limits::allowed_types(), true)) {
+            throw new moodle_exception('error:typenotallowedforsite', 'assignsubmission_s3video', '',
+                implode(', ', limits::allowed_types()));
+        }
+    }
+
+    /**
+     * Moodle's record of a submission's video, if it has one.
+     *
+     * @param int $submissionid assign_submission id
+     * @return stdClass|null
+     */
+    public function get_video(int $submissionid): ?stdClass {
+        global $DB;
+        return $DB->get_record(self::TABLE, ['submission' => $submissionid]) ?: null;
+    }
+
+    /**
+     * Where a submission's video lives on the sidecar.
+     *
+     * @param stdClass $submission assign_submission record
+     * @return int[] [assignment id, submission id] on the sidecar
+     */
+    public function sidecar_location(stdClass $submission): array {
+        $video = $this->get_video((int)$submission->id);
+        if ($video && $video->sidecarsubmission) {
+            return [(int)$video->sidecarassignment, (int)$video->sidecarsubmission];
+        }
+        return [(int)$this->assignment->get_instance()->id, (int)$submission->id];
+    }
+
+    /**
+     * The actor for a call about a submission: its own student when they are the one acting, else
+     * Moodle itself (for work Moodle has already authorised, such as a teacher removing a submission).
+     *
+     * @param stdClass $submission assign_submission record
+     * @return actor
+     */
+    private function actor_for(stdClass $submission): actor {
+        global $USER;
+        $courseid = (int)$this->assignment->get_course()->id;
+        if (!empty($submission->userid) && (int)$submission->userid === (int)$USER->id) {
+            return actor::for_user_in_context($this->assignment->get_context(), $courseid);
+        }
+        return actor::moodle($courseid);
+    }
+
+    /**
+     * Record a video the sidecar has just confirmed as this submission's own.
+     *
+     * A video larger than this assignment allows (the sidecar only knows the site-wide limit) is
+     * deleted again and refused.
+     *
+     * @param stdClass $submission assign_submission record
+     * @param array $confirmed the sidecar's confirm (or multipart complete) answer
+     * @param actor $actor who confirmed it
+     * @return stdClass the record
+     * @throws moodle_exception when the video is over the assignment's limit
+     */
+    public function record_confirmed(stdClass $submission, array $confirmed, actor $actor): stdClass {
+        global $DB;
+        $assignmentid = (int)$this->assignment->get_instance()->id;
+        if (($confirmed['status'] ?? '') !== 'ready' || empty($confirmed['s3_key'])) {
+            throw new moodle_exception('upload:notconfirmed', 'assignsubmission_s3video');
+        }
+        $size = (int)($confirmed['file_size'] ?? 0);
+        if ($size > $this->get_max_bytes()) {
+            // Only a browser that declared a smaller size than it sent gets here: the upload was checked
+            // against this limit before it started. The sidecar has already made it the current video.
+            sidecar_client::from_config()->delete_submission($assignmentid, (int)$submission->id, $actor);
+            $DB->delete_records(self::TABLE, ['submission' => $submission->id]);
+            throw new moodle_exception('error:toolargeforassignment', 'assignsubmission_s3video', '',
+                display_size($this->get_max_bytes()));
+        }
+        $now = time();
+        $video = $this->get_video((int)$submission->id) ?: (object)[
+            'assignment' => $assignmentid,
+            'submission' => (int)$submission->id,
+            'timecreated' => $now,
+        ];
+        $video->sidecarassignment = $assignmentid;
+        $video->sidecarsubmission = (int)$submission->id;
+        $video->s3key = (string)$confirmed['s3_key'];
+        $video->filename = core_text::substr(basename($video->s3key), 0, 255);
+        $video->mimetype = (string)($confirmed['mime_type'] ?? '');
+        $video->filesize = $size;
+        $video->timemodified = $now;
+        if (empty($video->id)) {
+            $video->id = $DB->insert_record(self::TABLE, $video);
+        } else {
+            $DB->update_record(self::TABLE, $video);
+        }
+        return $video;
+    }
+
+    /**
+     * The upload widget, for the student whose submission it is.
+     *
+     * @param mixed $submission stdClass|null
+     * @param MoodleQuickForm $mform the submission form
+     * @param stdClass $data the form data
+     * @param int $userid the user whose submission is edited
+     * @return bool
+     */
+    public function get_form_elements_for_user($submission, MoodleQuickForm $mform, stdClass $data, $userid) {
+        global $OUTPUT, $PAGE, $USER;
+        $video = $submission ? $this->get_video((int)$submission->id) : null;
+        if ((int)$userid !== (int)$USER->id) {
+            // The sidecar lets only the student upload to their submission.
+            $mform->addElement('static', 's3video_notowner', $this->get_name(),
+                get_string('upload:notowner', 'assignsubmission_s3video'));
+            return true;
+        }
+
+        $uniqid = html_writer::random_id('assignsubmission_s3video_');
+        $types = limits::allowed_types();
+        $context = [
+            'uniqid' => $uniqid,
+            'accept' => implode(',', $types),
+            'limits' => get_string('upload:limits', 'assignsubmission_s3video', (object)[
+                'maxsize' => display_size($this->get_max_bytes()),
+                'types' => implode(', ', $types),
+            ]),
+            'hascurrent' => (bool)$video,
+            'current' => $video ? get_string('upload:current', 'assignsubmission_s3video', (object)[
+                'filename' => $video->filename,
+                'size' => display_size((int)$video->filesize),
+            ]) : '',
+        ];
+        $mform->addElement('static', 's3video_widget', $this->get_name(),
+            $OUTPUT->render_from_template('assignsubmission_s3video/upload_form', $context));
+        $mform->addElement('hidden', self::FORMFIELD, $video ? $video->s3key : '');
+        $mform->setType(self::FORMFIELD, PARAM_RAW_TRIMMED);
+
+        $PAGE->requires->js_call_amd('assignsubmission_s3video/uploader', 'init', [[
+            'root' => '#' . $uniqid,
+            'field' => self::FORMFIELD,
+            'assignmentid' => (int)$this->assignment->get_instance()->id,
+            'maxbytes' => $this->get_max_bytes(),
+            'maxsize' => display_size($this->get_max_bytes()),
+            'types' => $types,
+            'partsinflight' => max(1, (int)get_config('assignsubmission_s3video', 'partsinflight') ?: 4),
+        ]]);
+        return true;
+    }
+
+    /**
+     * Save the submission: make sure the uploaded video is confirmed and recorded, then tell Moodle
+     * (plagiarism plugins, logs) as the file submission plugin does.
+     *
+     * @param stdClass $submission assign_submission record
+     * @param stdClass $data the form data
+     * @return bool
+     */
+    public function save(stdClass $submission, stdClass $data) {
+        $s3key = trim((string)($data->{self::FORMFIELD} ?? ''));
+        $video = $this->get_video((int)$submission->id);
+        if ($s3key !== '' && (!$video || $video->s3key !== $s3key)) {
+            // Normally the browser confirmed already; the sidecar's confirm is idempotent and proves
+            // that the key is this submission's upload.
+            try {
+                $actor = $this->actor_for($submission);
+                [$assignmentid, $submissionid] = [(int)$this->assignment->get_instance()->id, (int)$submission->id];
+                $confirmed = sidecar_client::from_config()->confirm_upload($assignmentid, $submissionid, $actor, $s3key);
+                $video = $this->record_confirmed($submission, $confirmed, $actor);
+            } catch (moodle_exception $e) {
+                $this->set_error($e->getMessage());
+                return false;
+            }
+        }
+        if ($video) {
+            $this->trigger_events($submission, $video);
+        }
+        return true;
+    }
+
+    /**
+     * Trigger assessable_uploaded and submission_created or submission_updated, as core's file plugin does.
+     *
+     * The video counts as created when it was recorded after the submission was last saved.
+     *
+     * @param stdClass $submission assign_submission record
+     * @param stdClass $video the video record
+     * @return void
+     */
+    private function trigger_events(stdClass $submission, stdClass $video): void {
+        global $DB, $USER;
+        $params = [
+            'context' => $this->assignment->get_context(),
+            'courseid' => $this->assignment->get_course()->id,
+            'objectid' => $submission->id,
+            'other' => ['content' => '', 'pathnamehashes' => []],
+        ];
+        if (!empty($submission->userid) && $submission->userid != $USER->id) {
+            $params['relateduserid'] = $submission->userid;
+        }
+        if ($this->assignment->is_blind_marking()) {
+            $params['anonymous'] = 1;
+        }
+        \assignsubmission_s3video\event\assessable_uploaded::create($params)->trigger();
+
+        $groupid = 0;
+        $groupname = null;
+        if (empty($submission->userid) && !empty($submission->groupid)) {
+            $groupid = (int)$submission->groupid;
+            $groupname = $DB->get_field('groups', 'name', ['id' => $groupid], MUST_EXIST);
+        } else {
+            $params['relateduserid'] = $submission->userid;
+        }
+        $params['objectid'] = $video->id;
+        $params['other'] = [
+            'submissionid' => $submission->id,
+            'submissionattempt' => $submission->attemptnumber,
+            'submissionstatus' => $submission->status,
+            'filesize' => (int)$video->filesize,
+            'groupid' => $groupid,
+            'groupname' => $groupname,
+        ];
+        if ((int)$video->timecreated >= (int)$submission->timemodified) {
+            $event = \assignsubmission_s3video\event\submission_created::create($params);
+        } else {
+            $event = \assignsubmission_s3video\event\submission_updated::create($params);
+        }
+        $event->set_assign($this->assignment);
+        $event->trigger();
+    }
+
+    /**
+     * The player markup for a submission's video.
+     *
+     * @param stdClass $submission assign_submission record
+     * @param stdClass $video the video record
+     * @param bool $autoload fetch the signed URL and show the player at once (else on a click)
+     * @return string HTML
+     */
+    private function render_player(stdClass $submission, stdClass $video, bool $autoload): string {
+        global $OUTPUT, $PAGE;
+        if (!self::$playerloaded) {
+            $PAGE->requires->js_call_amd('assignsubmission_s3video/player', 'init', [[
+                'refreshseconds' => (int)get_config('assignsubmission_s3video', 'playbackexpiry'),
+                'usevideojs' => self::videojs_enabled(),
+            ]]);
+            self::$playerloaded = true;
+        }
+        $copied = (int)$video->sidecarsubmission !== (int)$submission->id;
+        return $OUTPUT->render_from_template('assignsubmission_s3video/player', [
+            'uniqid' => html_writer::random_id('assignsubmission_s3video_player_'),
+            'assignmentid' => (int)$this->assignment->get_instance()->id,
+            'submissionid' => (int)$submission->id,
+            'mimetype' => $video->mimetype,
+            'summary' => $this->summary_text($video),
+            'autoload' => $autoload,
+            'copied' => $copied,
+        ]);
+    }
+
+    /**
+     * Whether Moodle's Video.js media player is enabled (an administrator can disable it).
+     *
+     * @return bool
+     */
+    private static function videojs_enabled(): bool {
+        $enabled = \core\plugininfo\media::get_enabled_plugins();
+        return is_array($enabled) && array_key_exists('videojs', $enabled);
+    }
+
+    /**
+     * File name and size of a video.
+     *
+     * @param stdClass $video the video record
+     * @return string
+     */
+    private function summary_text(stdClass $video): string {
+        return get_string('summary', 'assignsubmission_s3video', (object)[
+            'filename' => $video->filename,
+            'size' => display_size((int)$video->filesize),
+        ]);
+    }
+
+    /**
+     * The summary in the submission status and grading tables: name, size and a play button that
+     * fetches the signed URL only when pressed.
+     *
+     * @param stdClass $submission assign_submission record
+     * @param bool $showviewlink set to true to offer the full view
+     * @return string HTML
+     */
+    public function view_summary(stdClass $submission, & $showviewlink) {
+        $video = $this->get_video((int)$submission->id);
+        if (!$video) {
+            $showviewlink = false;
+            return get_string('novideo', 'assignsubmission_s3video');
+        }
+        $showviewlink = true;
+        return $this->render_player($submission, $video, false);
+    }
+
+    /**
+     * The full view: the player.
+     *
+     * @param stdClass $submission assign_submission record
+     * @return string HTML
+     */
+    public function view(stdClass $submission) {
+        $video = $this->get_video((int)$submission->id);
+        if (!$video) {
+            return get_string('novideo', 'assignsubmission_s3video');
+        }
+        return $this->render_player($submission, $video, true);
+    }
+
+    /**
+     * Plain text and HTML summaries for notification messages.
+     *
+     * @param stdClass $submission assign_submission record
+     * @return string[] [text, html]
+     */
+    public function submission_summary_for_messages(stdClass $submission): array {
+        $video = $this->get_video((int)$submission->id);
+        if (!$video) {
+            return ['', ''];
+        }
+        $text = get_string('messagesummary', 'assignsubmission_s3video', (object)[
+            'filename' => $video->filename,
+            'size' => display_size((int)$video->filesize),
+        ]);
+        return [$text . "\n", html_writer::tag('p', s($text))];
+    }
+
+    /**
+     * Text for the log.
+     *
+     * @param stdClass $submission assign_submission record
+     * @return string
+     */
+    public function format_for_log(stdClass $submission) {
+        $video = $this->get_video((int)$submission->id);
+        if (!$video) {
+            return get_string('novideo', 'assignsubmission_s3video');
+        }
+        return get_string('logsummary', 'assignsubmission_s3video', (object)[
+            'filename' => $video->filename,
+            'size' => display_size((int)$video->filesize),
+            'mimetype' => $video->mimetype,
+        ]);
+    }
+
+    /**
+     * Whether the submission has no video.
+     *
+     * @param stdClass $submission assign_submission record
+     * @return bool
+     */
+    public function is_empty(stdClass $submission) {
+        return $this->get_video((int)$submission->id) === null;
+    }
+
+    /**
+     * Whether the submitted form carries no video (neither a new upload nor the current one).
+     *
+     * @param stdClass $data the form data
+     * @return bool
+     */
+    public function submission_is_empty(stdClass $data) {
+        return trim((string)($data->{self::FORMFIELD} ?? '')) === '';
+    }
+
+    /**
+     * Remove the submission's video: the sidecar schedules its deletion (only when this submission owns
+     * it, not when it points at an earlier attempt's), then Moodle forgets it.
+     *
+     * @param stdClass $submission assign_submission record
+     * @return bool
+     */
+    public function remove(stdClass $submission) {
+        global $DB;
+        [$assignmentid, $submissionid] = $this->sidecar_location($submission);
+        if ($submissionid === (int)$submission->id) {
+            try {
+                sidecar_client::from_config()->delete_submission($assignmentid, $submissionid,
+                    $this->actor_for($submission));
+            } catch (sidecar_exception $e) {
+                if (!$e->is_not_found()) {
+                    $this->set_error($e->getMessage());
+                    return false;
+                }
+            }
+        }
+        $DB->delete_records(self::TABLE, ['submission' => $submission->id]);
+        return true;
+    }
+
+    /**
+     * The assignment is deleted (or its submissions reset): the sidecar deletes all its videos.
+     *
+     * If the sidecar cannot be reached now, an ad hoc task retries until it can, so no video is
+     * left behind in storage.
+     *
+     * @return bool
+     */
+    public function delete_instance() {
+        global $DB;
+        $assignmentid = (int)$this->assignment->get_instance()->id;
+        $courseid = (int)$this->assignment->get_course()->id;
+        \assignsubmission_s3video\task\delete_assignment_videos::run_or_queue($assignmentid, $courseid);
+        $DB->delete_records(self::TABLE, ['assignment' => $assignmentid]);
+        return true;
+    }
+
+    /**
+     * A new attempt based on the previous one: the new submission points at the previous video.
+     *
+     * @param stdClass $sourcesubmission the previous attempt
+     * @param stdClass $destsubmission the new attempt
+     * @return bool
+     */
+    public function copy_submission(stdClass $sourcesubmission, stdClass $destsubmission) {
+        global $DB;
+        $video = $this->get_video((int)$sourcesubmission->id);
+        if ($video) {
+            unset($video->id);
+            $video->submission = $destsubmission->id;
+            $video->timemodified = time();
+            $DB->insert_record(self::TABLE, $video);
+        }
+        return true;
+    }
+
+    /**
+     * Web service parameter for save_submission: the S3 key of a confirmed upload.
+     *
+     * @return array
+     */
+    public function get_external_parameters() {
+        return [
+            self::FORMFIELD => new external_value(PARAM_RAW_TRIMMED,
+                'The S3 key of a video uploaded and confirmed with assignsubmission_s3video_confirm_upload.',
+                VALUE_OPTIONAL),
+        ];
+    }
+
+    /**
+     * The settings the mobile app and web services see.
+     *
+     * @return array
+     */
+    public function get_config_for_external() {
+        return [
+            'maxbytes' => $this->get_max_bytes(),
+            'allowedtypes' => implode(',', limits::allowed_types()),
+        ];
+    }
+}
