@@ -29,6 +29,8 @@
 
 defined('MOODLE_INTERNAL') || die();
 
+global $CFG;
+
 if (!class_exists('core_external\\external_api')) {
     require_once($CFG->libdir . '/externallib.php');
     foreach (['external_api', 'external_description', 'external_value', 'external_single_structure',

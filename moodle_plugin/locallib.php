@@ -204,7 +204,9 @@ class assign_submission_s3video extends assign_submission_plugin {
         $video->sidecarassignment = $assignmentid;
         $video->sidecarsubmission = (int)$submission->id;
         $video->s3key = (string)$confirmed['s3_key'];
-        $video->filename = core_text::substr(basename($video->s3key), 0, 255);
+        // The key ends in the sidecar's sanitised file name (videos/{user}/{time}_{random}/{name}).
+        // Not basename(): it depends on the locale and can cut multibyte names.
+        $video->filename = core_text::substr(substr(strrchr('/' . $video->s3key, '/'), 1), 0, 255);
         $video->mimetype = (string)($confirmed['mime_type'] ?? '');
         $video->filesize = $size;
         $video->timemodified = $now;

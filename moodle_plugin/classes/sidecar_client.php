@@ -95,8 +95,8 @@ class sidecar_client {
             throw new sidecar_exception(sidecar_exception::NOTCONFIGURED);
         }
         return new self($config->sidecarurl, $config->keyid, $config->secret, [
-            'connecttimeout' => (int)($config->connecttimeout ?? 5),
-            'timeout' => (int)($config->timeout ?? 30),
+            'connecttimeout' => (int)($config->connecttimeout ?? 0) ?: 5,
+            'timeout' => (int)($config->timeout ?? 0) ?: 30,
         ]);
     }
 

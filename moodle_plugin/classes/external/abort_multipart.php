@@ -36,10 +36,7 @@ class abort_multipart extends base {
      * @return external_function_parameters
      */
     public static function execute_parameters(): external_function_parameters {
-        return new external_function_parameters([
-            'assignmentid' => self::assignment_parameter(),
-            'uploadid' => self::upload_id_parameter(),
-        ]);
+        return self::multipart_parameters();
     }
 
     /**

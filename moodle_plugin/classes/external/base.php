@@ -23,6 +23,7 @@ require_once($CFG->dirroot . '/mod/assign/locallib.php');
 
 use assignsubmission_s3video\actor;
 use core_external\external_api;
+use core_external\external_function_parameters;
 use core_external\external_single_structure;
 use core_external\external_value;
 
@@ -50,12 +51,31 @@ abstract class base extends external_api {
     }
 
     /**
-     * The multipart upload id parameter.
+     * Parameters of the calls about a file to upload: the assignment, the file's name, size and type.
      *
-     * @return external_value
+     * @param array $more further parameters
+     * @return external_function_parameters
      */
-    protected static function upload_id_parameter(): external_value {
-        return new external_value(PARAM_RAW, 'The multipart upload id the sidecar returned');
+    protected static function file_parameters(array $more = []): external_function_parameters {
+        return new external_function_parameters([
+            'assignmentid' => self::assignment_parameter(),
+            'filename' => new external_value(PARAM_FILE, 'The name of the video file'),
+            'filesize' => new external_value(PARAM_INT, 'Its size in bytes'),
+            'mimetype' => new external_value(PARAM_RAW_TRIMMED, 'Its MIME type, e.g. video/mp4'),
+        ] + $more);
+    }
+
+    /**
+     * Parameters of the calls about a multipart upload: the assignment and the upload id.
+     *
+     * @param array $more further parameters
+     * @return external_function_parameters
+     */
+    protected static function multipart_parameters(array $more = []): external_function_parameters {
+        return new external_function_parameters([
+            'assignmentid' => self::assignment_parameter(),
+            'uploadid' => new external_value(PARAM_RAW, 'The multipart upload id the sidecar returned'),
+        ] + $more);
     }
 
     /**

@@ -38,9 +38,7 @@ class complete_multipart extends base {
      * @return external_function_parameters
      */
     public static function execute_parameters(): external_function_parameters {
-        return new external_function_parameters([
-            'assignmentid' => self::assignment_parameter(),
-            'uploadid' => self::upload_id_parameter(),
+        return self::multipart_parameters([
             'parts' => new external_multiple_structure(new external_single_structure([
                 'partnumber' => new external_value(PARAM_INT, 'Part number'),
                 'etag' => new external_value(PARAM_RAW, 'The ETag storage returned for it'),

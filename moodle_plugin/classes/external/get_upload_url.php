@@ -37,12 +37,7 @@ class get_upload_url extends base {
      * @return external_function_parameters
      */
     public static function execute_parameters(): external_function_parameters {
-        return new external_function_parameters([
-            'assignmentid' => self::assignment_parameter(),
-            'filename' => new external_value(PARAM_FILE, 'The name of the video file'),
-            'filesize' => new external_value(PARAM_INT, 'Its size in bytes'),
-            'mimetype' => new external_value(PARAM_RAW_TRIMMED, 'Its MIME type, e.g. video/mp4'),
-        ]);
+        return self::file_parameters();
     }
 
     /**

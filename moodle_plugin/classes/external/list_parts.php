@@ -37,10 +37,7 @@ class list_parts extends base {
      * @return external_function_parameters
      */
     public static function execute_parameters(): external_function_parameters {
-        return new external_function_parameters([
-            'assignmentid' => self::assignment_parameter(),
-            'uploadid' => self::upload_id_parameter(),
-        ]);
+        return self::multipart_parameters();
     }
 
     /**

@@ -37,9 +37,7 @@ class sign_parts extends base {
      * @return external_function_parameters
      */
     public static function execute_parameters(): external_function_parameters {
-        return new external_function_parameters([
-            'assignmentid' => self::assignment_parameter(),
-            'uploadid' => self::upload_id_parameter(),
+        return self::multipart_parameters([
             'partnumbers' => new external_multiple_structure(
                 new external_value(PARAM_INT, 'A part number, from 1'), 'The parts to sign (at most 100)'),
             'checksums' => new external_multiple_structure(new external_single_structure([

@@ -36,11 +36,7 @@ class start_multipart extends base {
      * @return external_function_parameters
      */
     public static function execute_parameters(): external_function_parameters {
-        return new external_function_parameters([
-            'assignmentid' => self::assignment_parameter(),
-            'filename' => new external_value(PARAM_FILE, 'The name of the video file'),
-            'filesize' => new external_value(PARAM_INT, 'Its size in bytes'),
-            'mimetype' => new external_value(PARAM_RAW_TRIMMED, 'Its MIME type'),
+        return self::file_parameters([
             'fingerprint' => new external_value(PARAM_RAW_TRIMMED,
                 'The browser\'s fingerprint of the file (8-128 of A-Za-z0-9_.:-), to resume it later', VALUE_DEFAULT, ''),
         ]);

@@ -5,6 +5,8 @@ namespace assignsubmission_s3video;
 
 use PHPUnit\Framework\TestCase;
 
+require_once(__DIR__ . '/refusal_assertions.php');
+
 /**
  * The PHP client against the real sidecar over HTTP (tests/php/test_phpunit.py starts it on
  * development-like settings and passes its URL and key in the environment).
@@ -19,6 +21,7 @@ use PHPUnit\Framework\TestCase;
  * @covers     \assignsubmission_s3video\http\curl_transport
  */
 final class live_sidecar_test extends TestCase {
+    use refusal_assertions;
 
     /** @var string Sidecar URL. */
     private $url;
@@ -68,21 +71,6 @@ final class live_sidecar_test extends TestCase {
      */
     private function student(): actor {
         return new actor($this->student, [actor::STUDENT], $this->course);
-    }
-
-    /**
-     * Run a call that must fail, and return the exception.
-     *
-     * @param callable $call the call
-     * @return sidecar_exception
-     */
-    private function refused(callable $call): sidecar_exception {
-        try {
-            $call();
-        } catch (sidecar_exception $e) {
-            return $e;
-        }
-        $this->fail('the sidecar accepted a call it must refuse');
     }
 
     /**
@@ -386,6 +374,25 @@ final class live_sidecar_test extends TestCase {
             $client->get_submission($this->assignment + 100, $this->submission + 100, $student);
         });
         $this->assertSame([404, 'error:notfound'], [$e->status, $e->errorcode]);
+    }
+
+    /**
+     * Past the per-user limit on upload URLs: 429 with Retry-After, as error:ratelimited.
+     */
+    public function test_rate_limited(): void {
+        $client = $this->client();
+        for ($call = 1; $call <= 100; $call++) {
+            try {
+                $client->request_upload($this->assignment, $this->submission, $this->student(), 'a.mp4', 100, 'video/mp4');
+            } catch (sidecar_exception $e) {
+                $this->assertSame([429, 'error:ratelimited'], [$e->status, $e->errorcode]);
+                $this->assertGreaterThan(0, $e->retryafter);
+                $this->assertStringContainsString("Wait {$e->retryafter} seconds", $e->getMessage());
+                $this->assertGreaterThan(1, $call, 'the first call was refused');
+                return;
+            }
+        }
+        $this->fail('100 upload URLs in a row were never rate limited');
     }
 
     /**

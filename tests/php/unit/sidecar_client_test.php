@@ -8,6 +8,7 @@ use assignsubmission_s3video\http\transport_exception;
 use PHPUnit\Framework\TestCase;
 
 require_once(__DIR__ . '/fake_transport.php');
+require_once(__DIR__ . '/refusal_assertions.php');
 
 /**
  * The sidecar client without a network: what it sends, and how it reads every answer.
@@ -19,6 +20,7 @@ require_once(__DIR__ . '/fake_transport.php');
  * @covers     \assignsubmission_s3video\sidecar_exception
  */
 final class sidecar_client_test extends TestCase {
+    use refusal_assertions;
 
     /**
      * A client over a fake transport, with a fixed date and nonce.
@@ -129,6 +131,21 @@ final class sidecar_client_test extends TestCase {
     }
 
     /**
+     * Part checksums go as a JSON object keyed by part number; without them the key is left out.
+     */
+    public function test_sign_parts_body(): void {
+        [$client, $transport] = $this->client([self::json(200, ['parts' => [], 'expires_at' => 1]),
+            self::json(200, ['parts' => [], 'expires_at' => 1])]);
+        $student = new actor(123, ['student'], 9);
+        $client->sign_parts(7, 42, $student, 'up/1', ['1', 2], [1 => 'AAAA', 2 => 'BBBB']);
+        $client->sign_parts(7, 42, $student, 'up/1', [3]);
+        $this->assertSame('{"part_numbers":[1,2],"checksums":{"1":"AAAA","2":"BBBB"}}', $transport->sent[0]['body']);
+        $this->assertSame('{"part_numbers":[3]}', $transport->sent[1]['body']);
+        $this->assertSame('http://sidecar.test:6543/assignments/7/submissions/42/multipart/up%2F1/parts',
+            $transport->sent[0]['url']);
+    }
+
+    /**
      * A base URL with a path prefix: the prefix is part of the signed path.
      */
     public function test_base_path_prefix_is_signed(): void {
@@ -191,20 +208,18 @@ final class sidecar_client_test extends TestCase {
     public function test_error_status_mapping(int $status, ?array $body, string $errorcode, string $fragment): void {
         $answer = $body === null ? new response($status, [], '<html>Bad gateway</html>') : self::json($status, $body);
         [$client, ] = $this->client([$answer]);
-        try {
+        $e = $this->refused(function() use ($client) {
             $client->confirm_upload(7, 42, new actor(123, ['student'], 9), 'videos/123/x/a.mp4');
-            $this->fail('no exception');
-        } catch (sidecar_exception $e) {
-            $this->assertSame($errorcode, $e->errorcode);
-            $this->assertSame('assignsubmission_s3video', $e->module);
-            $this->assertSame($status, $e->status);
-            $this->assertStringContainsString($fragment, $e->getMessage());
-            $this->assertStringContainsString("HTTP {$status} from POST /assignments/7/submissions/42/confirm",
-                $e->debuginfo);
-            $this->assertStringNotContainsString('test-secret', $e->debuginfo . $e->getMessage());
-            if ($body !== null && isset($body['code'])) {
-                $this->assertSame($body['code'], $e->sidecarcode);
-            }
+        });
+        $this->assertSame($errorcode, $e->errorcode);
+        $this->assertSame('assignsubmission_s3video', $e->module);
+        $this->assertSame($status, $e->status);
+        $this->assertStringContainsString($fragment, $e->getMessage());
+        $this->assertStringContainsString("HTTP {$status} from POST /assignments/7/submissions/42/confirm",
+            $e->debuginfo);
+        $this->assertStringNotContainsString('test-secret', $e->debuginfo . $e->getMessage());
+        if ($body !== null && isset($body['code'])) {
+            $this->assertSame($body['code'], $e->sidecarcode);
         }
     }
 
@@ -214,13 +229,11 @@ final class sidecar_client_test extends TestCase {
     public function test_invalid_keeps_fields(): void {
         [$client, ] = $this->client([self::json(400, ['error' => 'invalid', 'fields' => [
             'filename' => 'Required', 'size' => 'must be at least 1']])]);
-        try {
+        $e = $this->refused(function() use ($client) {
             $client->request_upload(7, 42, new actor(123, ['student'], 9), '', 0, 'video/mp4');
-            $this->fail('no exception');
-        } catch (sidecar_exception $e) {
-            $this->assertSame(['filename' => 'Required', 'size' => 'must be at least 1'], $e->fields);
-            $this->assertStringContainsString('filename: Required; size: must be at least 1', $e->getMessage());
-        }
+        });
+        $this->assertSame(['filename' => 'Required', 'size' => 'must be at least 1'], $e->fields);
+        $this->assertStringContainsString('filename: Required; size: must be at least 1', $e->getMessage());
     }
 
     /**
@@ -228,14 +241,12 @@ final class sidecar_client_test extends TestCase {
      */
     public function test_rate_limited_reads_retry_after(): void {
         [$client, ] = $this->client([self::json(429, ['error' => 'slow down'], ['Retry-After' => '42'])]);
-        try {
+        $e = $this->refused(function() use ($client) {
             $client->playback_url(7, 42, new actor(123, ['student'], 9));
-            $this->fail('no exception');
-        } catch (sidecar_exception $e) {
-            $this->assertSame('error:ratelimited', $e->errorcode);
-            $this->assertSame(42, $e->retryafter);
-            $this->assertStringContainsString('Wait 42 seconds', $e->getMessage());
-        }
+        });
+        $this->assertSame('error:ratelimited', $e->errorcode);
+        $this->assertSame(42, $e->retryafter);
+        $this->assertStringContainsString('Wait 42 seconds', $e->getMessage());
     }
 
     /**
@@ -243,14 +254,12 @@ final class sidecar_client_test extends TestCase {
      */
     public function test_unreachable(): void {
         [$client, ] = $this->client([new transport_exception('Failed to connect to sidecar.test port 6543')]);
-        try {
+        $e = $this->refused(function() use ($client) {
             $client->get_submission(7, 42, new actor(123, ['student'], 9));
-            $this->fail('no exception');
-        } catch (sidecar_exception $e) {
-            $this->assertSame('error:unreachable', $e->errorcode);
-            $this->assertSame(0, $e->status);
-            $this->assertStringContainsString('Failed to connect', $e->debuginfo);
-        }
+        });
+        $this->assertSame('error:unreachable', $e->errorcode);
+        $this->assertSame(0, $e->status);
+        $this->assertStringContainsString('Failed to connect', $e->debuginfo);
     }
 
     /**
@@ -273,12 +282,10 @@ final class sidecar_client_test extends TestCase {
         $client = new sidecar_client("http://127.0.0.1:{$port}", 'k', 'test-secret-0123456789abcdef',
             ['connecttimeout' => 2, 'timeout' => 3]);
         $started = microtime(true);
-        try {
+        $e = $this->refused(function() use ($client) {
             $client->get_submission(7, 42, new actor(123, ['student'], 9));
-            $this->fail('no exception');
-        } catch (sidecar_exception $e) {
-            $this->assertSame('error:unreachable', $e->errorcode);
-        }
+        });
+        $this->assertSame('error:unreachable', $e->errorcode);
         $this->assertLessThan(3.5, microtime(true) - $started);
     }
 
