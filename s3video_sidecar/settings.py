@@ -289,5 +289,8 @@ def parse_settings(raw: dict) -> Settings:
 
 
 def includeme(config):
-    """Parse the settings once, at start-up; the registry keeps the typed result."""
+    """Parse the settings once, at start-up; the registry keeps the typed result (and the cost model's)."""
+    from .sdk.admin import cost_estimator_from_settings
+
     config.registry.s3video_settings = parse_settings(config.get_settings())
+    config.registry.cost_estimator = cost_estimator_from_settings(config.get_settings())

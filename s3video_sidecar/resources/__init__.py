@@ -153,20 +153,66 @@ class MultipartUpload(Resource):
 
 
 class AdminResource(Resource):
-    """``/admin``: statistics, video search, the event log. Admins only."""
+    """``/admin``: statistics, video search, the event log. Admins only (children inherit the ACL)."""
 
     __acl__ = [ADMIN_ACE, DENY_ALL]
 
     @property
     def repository(self):
         return self.__parent__.repository
+
+    def __getitem__(self, name):
+        if name != "videos":
+            raise KeyError(name)
+        return AdminVideos(self, name)
+
+
+class AdminVideos(Resource):
+    """``/admin/videos``: the search; its children are videos by id (``restore`` is a view on one)."""
+
+    def __getitem__(self, name):
+        record = self.__parent__.repository.get_video(_parse_id(name))
+        if record is None:
+            raise KeyError(name)
+        return AdminVideo(self, name, record)
+
+
+class AdminVideo(Resource):
+    def __init__(self, parent, name, record):
+        super().__init__(parent, name)
+        self.record = record
 
 
 class PrivacyResource(Resource):
-    """``/privacy``: export and erase a user's data. Admins only."""
+    """``/privacy``: export and erase a user's data. Admins only (children inherit the ACL)."""
 
     __acl__ = [ADMIN_ACE, DENY_ALL]
 
     @property
     def repository(self):
         return self.__parent__.repository
+
+    def __getitem__(self, name):
+        children = {"users": PrivacySubjects, "assignments": PrivacySubjects}
+        return children[name](self, name)
+
+
+class PrivacySubjects(Resource):
+    """``/privacy/users`` and ``/privacy/assignments``: their children are ids (no row needed:
+    an export of a user the sidecar never saw is empty, not an error)."""
+
+    def __getitem__(self, name):
+        kind = PrivacyUser if self.__name__ == "users" else PrivacyAssignment
+        return kind(self, name, _parse_id(name))
+
+
+class PrivacyUser(Resource):
+    def __init__(self, parent, name, user_id: int):
+        super().__init__(parent, name)
+        self.user_id = user_id
+
+
+class PrivacyAssignment(Resource):
+    def __init__(self, parent, name, assignment_id: int):
+        super().__init__(parent, name)
+        self.assignment_id = assignment_id

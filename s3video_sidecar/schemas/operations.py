@@ -1,0 +1,122 @@
+"""colander schemas for the admin and privacy calls: query strings and the erase body.
+
+Query strings are strict like bodies: an unknown parameter is a 400 naming it, so a typo
+never silently widens a search. Lists are comma-separated (``status=ready,deleting``);
+dates are ``YYYY-MM-DD`` (UTC) or Unix seconds (:func:`sdk.admin.parse_moment`).
+"""
+
+from __future__ import annotations
+
+import colander
+
+from ..sdk.admin import STATUSES, EventFilter, VideoFilter, parse_moment
+from ..sdk.errors import InvalidInput
+from . import StrictMapping, _StrictInt
+
+ID = colander.Range(1, 2**63 - 1)
+
+
+def _id(**kw):
+    return colander.SchemaNode(colander.Int(), missing=None, validator=ID, **kw)
+
+
+class _Moment(colander.SchemaType):
+    def __init__(self, end: bool = False):
+        self.end = end
+
+    def deserialize(self, node, cstruct):
+        if cstruct in (colander.null, ""):
+            return colander.null
+        try:
+            return parse_moment(cstruct, end=self.end)
+        except ValueError as exc:
+            raise colander.Invalid(node, str(exc)) from None
+
+
+class _Words(colander.SchemaType):
+    """``a,b,c`` -> ("a", "b", "c")."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct in (colander.null, ""):
+            return colander.null
+        return tuple(word.strip() for word in str(cstruct).split(",") if word.strip())
+
+
+def _one_of(choices):
+    def validate(node, values):
+        unknown = [v for v in values if v not in choices]
+        if unknown:
+            raise colander.Invalid(node, f"unknown: {', '.join(unknown)}; choose from {', '.join(choices)}")
+    return validate
+
+
+class _Paging(colander.MappingSchema):
+    schema_type = StrictMapping
+    page = colander.SchemaNode(colander.Int(), missing=1, validator=colander.Range(1, 10**6))
+    per_page = colander.SchemaNode(colander.Int(), missing=25, validator=colander.Range(1, 100))
+
+
+class VideoSearch(_Paging):
+    course = _id()
+    assignment = _id()
+    submission = _id()
+    user = _id()
+    status = colander.SchemaNode(_Words(), missing=(), validator=_one_of(STATUSES))
+    uploaded_from = colander.SchemaNode(_Moment(), missing=None, name="from")
+    uploaded_to = colander.SchemaNode(_Moment(end=True), missing=None, name="to")
+    min_size = colander.SchemaNode(colander.Int(), missing=None, validator=colander.Range(0))
+    max_size = colander.SchemaNode(colander.Int(), missing=None, validator=colander.Range(0))
+
+
+class EventSearch(_Paging):
+    user = _id()
+    assignment = _id()
+    submission = _id()
+    video = _id()
+    type = colander.SchemaNode(_Words(), missing=())
+    error_code = colander.SchemaNode(_Words(), missing=())
+    errors_only = colander.SchemaNode(colander.Boolean(false_choices=("false", "0", "no", "")), missing=False)
+    since = colander.SchemaNode(_Moment(), missing=None)
+    until = colander.SchemaNode(_Moment(end=True), missing=None)
+
+
+class StatsQuery(colander.MappingSchema):
+    schema_type = StrictMapping
+    days = colander.SchemaNode(colander.Int(), missing=30, validator=colander.Range(1, 366))
+
+
+class _UserIds(colander.SequenceSchema):
+    user = colander.SchemaNode(_StrictInt(), validator=ID)
+
+
+class EraseRequest(colander.MappingSchema):
+    """``{"users": [..]}`` for some users of the assignment, or ``{"all_users": true}`` for all."""
+
+    schema_type = StrictMapping
+    users = _UserIds(missing=None, validator=colander.Length(1, 10_000))
+    all_users = colander.SchemaNode(colander.Boolean(), missing=False)
+
+    def validator(self, node, value):
+        if bool(value["users"]) == bool(value["all_users"]):
+            raise colander.Invalid(node, 'give either "users": [ids] or "all_users": true')
+
+
+def validate_query(request, schema: colander.SchemaNode) -> dict:
+    """Apply ``schema`` to the query string; raise InvalidInput (400) naming each bad parameter."""
+    try:
+        return schema.deserialize(dict(request.GET.items()))
+    except colander.Invalid as error:
+        fields = {name or "query": message for name, message in error.asdict().items()}
+        raise InvalidInput("some query parameters are invalid", fields) from None
+
+
+def video_filter(query: dict) -> VideoFilter:
+    return VideoFilter(course=query["course"], assignment=query["assignment"], submission=query["submission"],
+                       user=query["user"], statuses=query["status"], uploaded_from=query["from"],
+                       uploaded_to=query["to"], min_size=query["min_size"], max_size=query["max_size"])
+
+
+def event_filter(query: dict) -> EventFilter:
+    return EventFilter(user=query["user"], assignment=query["assignment"], submission=query["submission"],
+                       video=query["video"], event_types=query["type"], error_codes=query["error_code"],
+                       errors_only=query["errors_only"], since=query["since"], until=query["until"])

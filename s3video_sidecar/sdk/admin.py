@@ -1,0 +1,267 @@
+"""Operations over the videos and the event log: statistics, search, history, restore, delete.
+
+The admin API (``views/admin.py``), the ``s3video-admin`` commands and the notebooks all
+use :class:`AdminService`; it runs over a repository (``models/operations.py`` in the
+app) and the :class:`~s3video_sidecar.sdk.service.VideoService`, and knows nothing of HTTP.
+
+Rules:
+
+- Days are UTC days; a date given as ``YYYY-MM-DD`` means that day's midnight (UTC),
+  and as an upper bound the whole day is included. :func:`parse_moment` is the one place
+  that reads them (for the API's query strings and the CLI's options alike).
+- "Uploads" are confirmed uploads (``upload_confirmed``), "views" are playback URLs
+  issued (``playback_url_issued``; the bytes of the video each time, the most CloudFront
+  may send for it), "storage" is the size of every object S3 still holds (``ready`` and
+  ``deleting`` rows).
+- Deleting goes through the video service's ``deleting`` marker and grace period, so a
+  deleted video can be restored until its purge; nothing here removes an object itself.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import time
+from dataclasses import asdict, dataclass, field
+
+from .errors import Conflict
+from .service import DELETED, DELETING, READY, UPLOADING
+
+DAY = 86400
+GIB = 1024**3
+UPLOAD_EVENTS = ("upload_confirmed",)
+VIEW_EVENTS = ("playback_url_issued",)
+STATUSES = ("pending", "uploading", "ready", "deleting", "deleted", "error")
+
+
+def parse_moment(text: str | int, *, end: bool = False) -> int:
+    """Unix seconds from ``YYYY-MM-DD`` (UTC; with ``end``, the day after, so the day is included)
+    or from a number of seconds. Raises ValueError with a readable message."""
+    if isinstance(text, int):
+        return text
+    text = str(text).strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        day = dt.datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        raise ValueError("give a date as YYYY-MM-DD or Unix seconds") from None
+    return int(day.timestamp()) + (DAY if end else 0)
+
+
+def day_label(timestamp: int) -> str:
+    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%d")
+
+
+def gigabytes(size_bytes: int) -> float:
+    """GB as AWS bills storage and transfer (2**30 bytes), to the MB."""
+    return round(size_bytes / GIB, 3)
+
+
+@dataclass(frozen=True)
+class VideoFilter:
+    course: int | None = None
+    assignment: int | None = None
+    submission: int | None = None
+    user: int | None = None
+    statuses: tuple[str, ...] = ()
+    uploaded_from: int | None = None  # Unix seconds, inclusive
+    uploaded_to: int | None = None  # Unix seconds, exclusive
+    min_size: int | None = None  # bytes (the stored size, or the declared one before confirm)
+    max_size: int | None = None
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    user: int | None = None
+    assignment: int | None = None
+    submission: int | None = None
+    video: int | None = None
+    event_types: tuple[str, ...] = ()
+    error_codes: tuple[str, ...] = ()
+    errors_only: bool = False
+    since: int | None = None
+    until: int | None = None
+    after_id: int | None = None  # for following the log
+
+
+@dataclass(frozen=True)
+class MonthUsage:
+    """What the cost model needs for one calendar month: so far, and projected to its end."""
+
+    month: str  # YYYY-MM
+    days_in_month: int
+    days_elapsed: float
+    storage_bytes: int  # held now
+    transfer_bytes: int  # sent so far this month (upper bound: one full video per view)
+    views: int
+    uploads: int
+    projected_transfer_bytes: int = field(default=0)
+    projected_views: int = field(default=0)
+
+
+def describe_event(event) -> dict:
+    try:
+        context = json.loads(event.error_context) if event.error_context else None
+    except ValueError:
+        context = event.error_context
+    return {
+        "id": event.id, "timestamp": event.timestamp, "event_type": event.event_type,
+        "user_id": event.user_id, "user_role": event.user_role, "assignment_id": event.assignment_id,
+        "submission_id": event.submission_id, "video_id": event.video_id, "s3_key": event.s3_key,
+        "error_code": event.error_code, "error_message": event.error_message, "context": context,
+        "file_size": event.file_size, "duration": event.duration, "retry_count": event.retry_count,
+    }
+
+
+class AdminService:
+    def __init__(self, repository, videos, cost_estimator=None, clock=time.time):
+        """``videos`` is the VideoService over the same repository; ``cost_estimator(usage)``
+        turns a :class:`MonthUsage` into the cost model's estimate (a dict)."""
+        self.repo = repository
+        self.videos = videos
+        self.cost_estimator = cost_estimator
+        self.clock = clock
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    # -- statistics ------------------------------------------------------------------
+    def stats(self, days: int = 30) -> dict:
+        now = self.now()
+        today = now - now % DAY
+        start = today - (days - 1) * DAY
+        day_starts = [start + i * DAY for i in range(days)]
+        totals = self.repo.daily_event_totals(UPLOAD_EVENTS + VIEW_EVENTS, start, today + DAY)
+        storage_by_day = self.repo.stored_bytes_at([min(d + DAY - 1, now) for d in day_starts])
+
+        def count(day, kinds, index=0):
+            return sum(totals.get((day, kind), (0, 0))[index] for kind in kinds)
+
+        per_day = [
+            {"date": day_label(d), "uploads": count(d, UPLOAD_EVENTS), "views": count(d, VIEW_EVENTS),
+             "bytes_viewed": count(d, VIEW_EVENTS, 1), "storage_bytes": stored}
+            for d, stored in zip(day_starts, storage_by_day)
+        ]
+        by_status = dict.fromkeys(STATUSES, 0) | self.repo.count_videos_by_status()
+        stored = self.repo.stored_bytes()
+        return {
+            "generated_at": now,
+            "days": days,
+            "videos": {"by_status": by_status, "total": sum(by_status.values())},
+            "storage": {"bytes": stored, "gb": gigabytes(stored)},
+            "per_day": per_day,
+            "errors_by_code": self.repo.error_counts(start, now + 1),
+            "today": {"uploads": per_day[-1]["uploads"], "views": per_day[-1]["views"],
+                      "errors_by_code": self.repo.error_counts(today, now + 1)},
+            "cost": self.cost(),
+        }
+
+    def month_usage(self, month: str | None = None) -> MonthUsage:
+        """Usage of a calendar month (default: this one): so far, and projected at the same pace."""
+        now = self.now()
+        year, number = map(int, (month or dt.datetime.fromtimestamp(now, dt.timezone.utc).strftime("%Y-%m"))
+                           .split("-"))
+        days_in_month = calendar.monthrange(year, number)[1]
+        start = int(dt.datetime(year, number, 1, tzinfo=dt.timezone.utc).timestamp())
+        end = start + days_in_month * DAY
+        elapsed = max(min(now, end) - start, 1)
+        views, transfer = self.repo.event_totals(VIEW_EVENTS, start, end)
+        uploads, _ = self.repo.event_totals(UPLOAD_EVENTS, start, end)
+        pace = (end - start) / elapsed
+        return MonthUsage(
+            month=f"{year:04d}-{number:02d}", days_in_month=days_in_month, days_elapsed=round(elapsed / DAY, 2),
+            storage_bytes=self.repo.stored_bytes(), transfer_bytes=transfer, views=views, uploads=uploads,
+            projected_transfer_bytes=int(transfer * pace), projected_views=int(views * pace),
+        )
+
+    def cost(self, month: str | None = None) -> dict | None:
+        """The month's usage with the cost model's estimate (None without a cost model)."""
+        if self.cost_estimator is None:
+            return None
+        usage = self.month_usage(month)
+        return {"usage": asdict(usage), **self.cost_estimator(usage)}
+
+    # -- search ------------------------------------------------------------------------
+    def search_videos(self, filters: VideoFilter, page: int = 1, per_page: int = 25) -> dict:
+        rows, total = self.repo.search_videos(filters, page, per_page)
+        return {"videos": [self.describe_video(video, course) for video, course in rows],
+                **_paging(page, per_page, total)}
+
+    def search_events(self, filters: EventFilter, page: int = 1, per_page: int = 50) -> dict:
+        events, total = self.repo.search_events(filters, page, per_page)
+        return {"events": [describe_event(event) for event in events], **_paging(page, per_page, total)}
+
+    def describe_video(self, video, course_id: int | None = None) -> dict:
+        if course_id is None:
+            assignment = self.repo.get_assignment(video.assignment_id)
+            course_id = assignment.course_id if assignment else None
+        restorable = self._restorable(video)
+        return {
+            **self.videos.describe(video),
+            "assignment_id": video.assignment_id, "submission_id": video.submission_id, "user_id": video.user_id,
+            "course_id": course_id, "s3_bucket": video.s3_bucket, "error_code": video.error_code,
+            "current": video.submission.current_video_id == video.id,
+            "delete_requested_at": video.delete_requested_timestamp,
+            "purge_after": video.purge_after_timestamp, "deleted_at": video.deleted_timestamp,
+            "restorable": restorable,
+        }
+
+    def history(self, video) -> dict:
+        """A video with every event about it, oldest first."""
+        return {"video": self.describe_video(video),
+                "events": [describe_event(event) for event in self.repo.video_events(video)]}
+
+    # -- restore and delete --------------------------------------------------------------
+    def _restorable(self, video) -> bool:
+        return (video.upload_status == DELETING and video.confirmed_timestamp is not None
+                and (video.purge_after_timestamp or 0) > self.now())
+
+    def restore(self, video, actor) -> dict:
+        """Bring back a deleted video while its grace period lasts; it becomes current again."""
+        if video.upload_status != DELETING:
+            raise Conflict(f"only a deleted video can be restored; this one is {video.upload_status}")
+        if video.confirmed_timestamp is None:
+            raise Conflict("this upload was never confirmed: there is nothing to restore")
+        if not self._restorable(video):
+            raise Conflict("the grace period is over: the video is being purged")
+        submission = video.submission
+        if submission.current_video_id not in (None, video.id):
+            raise Conflict(f"the submission has a newer video ({submission.current_video_id}); delete it first")
+        if self.videos.storage.head(video.s3_key) is None:
+            raise Conflict("storage no longer holds this video")
+        video.upload_status = READY
+        video.delete_requested_timestamp = None
+        video.purge_after_timestamp = None
+        submission.current_video_id = video.id
+        submission.current_video = video
+        self.videos.log("video_restored", actor, video)
+        return self.describe_video(video)
+
+    def delete(self, video, actor, reason: str = "admin") -> dict:
+        """Schedule one video for deletion (after the grace period, during which it can be restored)."""
+        if video.upload_status in (DELETING, DELETED):
+            raise Conflict(f"this video is already {video.upload_status}")
+        if video.upload_id and video.upload_status == UPLOADING:
+            self.videos.storage.abort_multipart_upload(video.s3_key, video.upload_id)
+        submission = video.submission
+        if submission.current_video_id == video.id:
+            submission.current_video_id = None
+            submission.current_video = None
+        self.videos._schedule_deletion(video, actor, reason)  # the one place that marks ``deleting``
+        return self.describe_video(video)
+
+
+def _paging(page: int, per_page: int, total: int) -> dict:
+    return {"total": total, "page": page, "per_page": per_page, "pages": -(-total // per_page)}
+
+
+def cost_estimator_from_settings(raw_settings: dict):
+    """The cost model of the ini (``sdk/cost.py``, the notebooks' own) as ``usage -> estimate``."""
+    try:
+        from .cost import CostModel
+    except ImportError:  # the cost model is not there yet
+        return None
+    model = CostModel.from_settings(raw_settings)
+    return lambda usage: model.estimate_month(usage)
