@@ -84,18 +84,18 @@ const loadStrings = () => {
 /**
  * Moodle's Video.js, or null when it is disabled or can not be loaded.
  *
+ * Loaded through RequireJS itself (not a dynamic import(), which a build without Moodle's dynamic
+ * import transform would leave as a native import of a bare module name).
+ *
  * @return {Promise<?function>}
  */
-const loadVideoJs = async() => {
-    if (!settings.usevideojs) {
-        return null;
+const loadVideoJs = () => {
+    if (!settings.usevideojs || typeof window.require !== 'function') {
+        return Promise.resolve(null);
     }
-    try {
-        const module = await import('media_videojs/video-lazy');
-        return module.default || module;
-    } catch (error) {
-        return null;
-    }
+    return new Promise(resolve => {
+        window.require(['media_videojs/video-lazy'], videojs => resolve(videojs || null), () => resolve(null));
+    });
 };
 
 /**
