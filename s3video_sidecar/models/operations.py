@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from sqlalchemy import case, delete, func, or_, select, update
 
+from ..sdk.privacy import ERASED_USER_ID
 from .event import Event
-from .video import Assignment, Submission, Video, VideoStatus
 from .repository import SqlVideoRepository
+from .video import Assignment, Submission, Video, VideoStatus
 
 DAY = 86400
-ERASED_USER_ID = 0  # Moodle ids start at 1: rows of an erased user wait for their purge under this id
 STORED = (str(VideoStatus.READY), str(VideoStatus.DELETING))  # statuses whose object S3 still holds
 # upload_rejected always accompanies a refused request, which is counted already
 _NOT_COUNTED_AS_ERRORS = ("upload_rejected",)

@@ -85,6 +85,11 @@ class StatsQuery(colander.MappingSchema):
     days = colander.SchemaNode(colander.Int(), missing=30, validator=colander.Range(1, 366))
 
 
+class ExportQuery(colander.MappingSchema):
+    schema_type = StrictMapping
+    assignment = _id()
+
+
 class _UserIds(colander.SequenceSchema):
     user = colander.SchemaNode(_StrictInt(), validator=ID)
 
