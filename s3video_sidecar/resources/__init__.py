@@ -151,6 +151,11 @@ class MultipartUpload(Resource):
     def submission(self) -> Submission:
         return self.__parent__.submission
 
+    @property
+    def video(self):
+        """The upload's video row (None if unknown; the service refuses such an upload)."""
+        return self.submission.assignment.repository.get_video_by_upload_id(self.upload_id)
+
 
 class AdminResource(Resource):
     """``/admin``: statistics, video search, the event log. Admins only (children inherit the ACL)."""
