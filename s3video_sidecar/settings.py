@@ -157,6 +157,30 @@ class _SettingsSchema(colander.MappingSchema):
         colander.Int(), missing=900, validator=colander.Range(60, 24 * 3600)
     )
     demo = colander.SchemaNode(_Bool(), missing=False)
+    # background jobs (tasks/, sdk/maintenance.py); huey.url is a secret (it may carry a password)
+    huey_url = colander.SchemaNode(colander.String(), missing=None)
+    huey_name = colander.SchemaNode(
+        colander.String(), missing="s3video", validator=colander.Regex(r"^[A-Za-z0-9_.-]{1,64}$", "not a queue name")
+    )
+    huey_immediate = colander.SchemaNode(_Bool(), missing=False)
+    huey_workers = colander.SchemaNode(colander.Int(), missing=1, validator=colander.Range(1, 32))
+    cloudfront_invalidate = colander.SchemaNode(_Bool(), missing=False)
+    cloudfront_distribution_id = colander.SchemaNode(
+        colander.String(), missing=None, validator=colander.Regex(r"^[A-Z0-9]{1,32}$", "not a distribution id")
+    )
+    cloudfront_invalidation_batch_size = colander.SchemaNode(
+        colander.Int(), missing=1000, validator=colander.Range(1, 3000)  # CloudFront: 3,000 paths in progress
+    )
+    jobs_cleanup_interval_minutes = colander.SchemaNode(colander.Int(), missing=5, validator=colander.Range(1, 1440))
+    jobs_reconcile_interval_minutes = colander.SchemaNode(
+        colander.Int(), missing=60, validator=colander.Range(1, 1440)
+    )
+    jobs_multipart_abort_after_seconds = colander.SchemaNode(
+        colander.Int(), missing=None, validator=colander.Range(3600, 365 * 24 * 3600)
+    )
+    jobs_delete_orphans = colander.SchemaNode(_Bool(), missing=False)
+    retention_days = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(0, 36500))
+    retention_dry_run = colander.SchemaNode(_Bool(), missing=False)
 
 
 # ini name -> schema field (most are "s3video." + field; the dotted ones map here)
@@ -171,8 +195,17 @@ _INI_NAMES = {
     "rate_limit_store": "s3video.rate_limit.store",
     **{f"rate_limit_{action}": f"s3video.rate_limit.{action}" for action in RATE_LIMITED_ACTIONS},
     "privacy_link_expiry_seconds": "s3video.privacy.link_expiry_seconds",
+    **{name: "huey." + name[5:] for name in ("huey_url", "huey_name", "huey_immediate", "huey_workers")},
+    "cloudfront_invalidate": "s3video.cloudfront.invalidate",
+    "cloudfront_distribution_id": "s3video.cloudfront.distribution_id",
+    "cloudfront_invalidation_batch_size": "s3video.cloudfront.invalidation_batch_size",
+    **{f"jobs_{name}": f"s3video.jobs.{name}" for name in (
+        "cleanup_interval_minutes", "reconcile_interval_minutes", "multipart_abort_after_seconds", "delete_orphans")},
+    "retention_days": "s3video.retention.days",
+    "retention_dry_run": "s3video.retention.dry_run",
 }
-_SECRET_FIELDS = {"redis_url"}
+_SECRET_FIELDS = {"redis_url", "huey_url"}
+HUEY_URL_SCHEMES = ("redis", "rediss", "unix", "sqlite")
 
 
 def ini_name(field_name: str) -> str:
@@ -210,6 +243,20 @@ class Settings:
     rate_limits: dict[str, RateLimit | None] = field(default_factory=dict)
     rate_limit_store: str = "database"
     privacy_link_expiry_seconds: int = 900
+    # background jobs: the queue (None: a SQLite file beside a SQLite database; see tasks/queue.py)
+    huey_url: str | None = field(default=None, repr=False)
+    huey_name: str = "s3video"
+    huey_immediate: bool = False  # run tasks in the web process as they are queued (tests, debugging)
+    huey_workers: int = 1
+    cloudfront_invalidate: bool = False
+    cloudfront_distribution_id: str | None = None
+    cloudfront_invalidation_batch_size: int = 1000
+    jobs_cleanup_interval_minutes: int = 5
+    jobs_reconcile_interval_minutes: int = 60
+    jobs_multipart_abort_after_seconds: int = 7 * 24 * 3600
+    jobs_delete_orphans: bool = False
+    retention_days: int = 0  # 0: retention is off
+    retention_dry_run: bool = False
 
     @property
     def playback_base_url(self) -> str:
@@ -255,6 +302,7 @@ def parse_settings(raw: dict) -> Settings:
     for store in ("nonce_store", "rate_limit_store"):
         if parsed[store] == "redis" and not parsed["redis_url"]:
             raise SettingsError(f"s3video.redis_url: required when {ini_name(store)} = redis")
+    multipart_abort_after_seconds = _check_job_settings(parsed)
     threshold = parsed["multipart_threshold_bytes"] or min(parsed["max_upload_bytes"], SINGLE_PUT_LIMIT_BYTES)
     return Settings(
         hmac_keys=hmac_keys,
@@ -285,7 +333,34 @@ def parse_settings(raw: dict) -> Settings:
         rate_limits={action: _parse_rate_limit(parsed[f"rate_limit_{action}"]) for action in RATE_LIMITED_ACTIONS},
         rate_limit_store=parsed["rate_limit_store"],
         privacy_link_expiry_seconds=parsed["privacy_link_expiry_seconds"],
+        **{name: parsed[name] for name in (
+            "huey_url", "huey_name", "huey_immediate", "huey_workers", "cloudfront_invalidate",
+            "cloudfront_distribution_id", "cloudfront_invalidation_batch_size", "jobs_cleanup_interval_minutes",
+            "jobs_reconcile_interval_minutes", "jobs_delete_orphans", "retention_days", "retention_dry_run")},
+        jobs_multipart_abort_after_seconds=multipart_abort_after_seconds,
     )
+
+
+def _check_job_settings(parsed: dict) -> int:
+    """Cross-field checks of the job settings; return the age at which a multipart upload is aborted."""
+    url = parsed["huey_url"]
+    if url and url.split(":", 1)[0] not in HUEY_URL_SCHEMES:
+        raise SettingsError("huey.url: give redis://host:6379/0 (or rediss://, unix://) or sqlite:///path/huey.sqlite")
+    if parsed["cloudfront_invalidate"]:
+        if parsed["cdn"] != "cloudfront":
+            raise SettingsError("s3video.cloudfront.invalidate: only with s3video.cdn = cloudfront"
+                                " (the local edge caches nothing)")
+        if not parsed["cloudfront_distribution_id"]:
+            raise SettingsError("s3video.cloudfront.distribution_id: required when s3video.cloudfront.invalidate is on")
+    # Never abort an upload a client may still be sending: its window plus one part URL's lifetime.
+    longest = parsed["multipart_expiry_seconds"] + parsed["upload_expiry_seconds"]
+    abort_after = parsed["jobs_multipart_abort_after_seconds"]
+    if abort_after is None:
+        return max(7 * 24 * 3600, longest)
+    if abort_after < longest:
+        raise SettingsError(f"s3video.jobs.multipart_abort_after_seconds: at least {longest} (the multipart window"
+                            " plus one part URL's lifetime), so no upload still in progress is aborted")
+    return abort_after
 
 
 def includeme(config):
