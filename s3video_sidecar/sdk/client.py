@@ -42,6 +42,20 @@ class UploadError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def _query(**values) -> dict:
+    """Query parameters without the unset ones; booleans as true/false, lists comma-joined."""
+    query = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, (list, tuple)):
+            value = ",".join(str(v) for v in value)
+        query[name] = value
+    return query
+
+
 def _path(*segments) -> str:
     return "/" + "/".join(signing.rfc3986(str(segment)) for segment in segments)
 
@@ -135,6 +149,43 @@ class SidecarClient:
     def abort_multipart(self, assignment: int, submission: int, upload_id: str) -> None:
         self.request("DELETE", _path("assignments", assignment, "submissions", submission, "multipart",
                                      upload_id))
+
+    # -- admin and privacy (actor with the admin role) ------------------------------------------
+    def admin_stats(self, days: int | None = None) -> dict:
+        return self.request("GET", "/admin/stats", query=_query(days=days))
+
+    def admin_videos(self, **filters) -> dict:
+        """Search: course, assignment, submission, user, status ("ready,error"), uploaded_from,
+        uploaded_to (YYYY-MM-DD or Unix seconds), min_size, max_size, page, per_page."""
+        names = {"uploaded_from": "from", "uploaded_to": "to"}  # the query's names are Python keywords
+        return self.request("GET", "/admin/videos",
+                            query=_query(**{names.get(name, name): value for name, value in filters.items()}))
+
+    def admin_video(self, video_id: int) -> dict:
+        """A video with its full history (events, oldest first)."""
+        return self.request("GET", _path("admin", "videos", video_id))
+
+    def admin_restore_video(self, video_id: int) -> dict:
+        return self.request("POST", _path("admin", "videos", video_id, "restore"), body={})
+
+    def admin_delete_video(self, video_id: int) -> dict:
+        return self.request("DELETE", _path("admin", "videos", video_id))
+
+    def admin_events(self, **filters) -> dict:
+        """The event log: user, assignment, submission, video, type, error_code, errors_only,
+        since, until, page, per_page."""
+        return self.request("GET", "/admin/events", query=_query(**filters))
+
+    def privacy_export(self, user_id: int, assignment: int | None = None) -> dict:
+        return self.request("GET", _path("privacy", "users", user_id), query=_query(assignment=assignment))
+
+    def privacy_erase_user(self, user_id: int) -> dict:
+        return self.request("DELETE", _path("privacy", "users", user_id))
+
+    def privacy_erase_assignment(self, assignment_id: int, users=None) -> dict:
+        """Erase these users' data in the assignment; every user's when ``users`` is None."""
+        body = {"all_users": True} if users is None else {"users": list(users)}
+        return self.request("POST", _path("privacy", "assignments", assignment_id, "erase"), body=body)
 
     # -- S3 side (what the browser does; for notebooks, scripts and tests) ----------------------
     def upload_file(self, upload: dict, path_or_bytes, filename: str | None = None) -> None:
