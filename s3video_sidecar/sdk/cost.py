@@ -1,0 +1,346 @@
+"""The cost model: what a month of video submissions costs on S3 and CloudFront.
+
+Rules of this module:
+
+- Prices and free tiers are settings (``s3video.cost.*`` in the ini, see
+  :data:`SETTING_NAMES`), never constants buried in code. The defaults are the seed's
+  figures ($0.023 per GB-month of S3 Standard, $0.085 per GB of CloudFront transfer out)
+  and AWS's published us-east-1 request and invalidation prices; an admin whose region
+  costs more sets the ones that differ.
+- Money is :class:`~decimal.Decimal` throughout and is rounded to cents (half up) only
+  when shown: :func:`usd` and :meth:`CostEstimate.as_dict`. Totals add unrounded items.
+- "GB" is AWS's billing unit, 2**30 bytes (:func:`gb_from_bytes`); quantities already in
+  GB are taken as given, so the seed's worked example (100 videos x 500 MB = 50 GB) is
+  stated in GB directly and gives exactly $1.15 + $4.25 = $5.40 with the free tier off.
+- Free tiers: CloudFront's always-free tier (1 TB = 1,024 GB out and 10 million requests
+  a month, every account, every month) and S3's 12-month tier for new accounts (5 GB of
+  Standard storage, 20,000 GET and 2,000 PUT requests a month). A free tier belongs to the
+  whole AWS account: an estimate assumes this sidecar is its only user. The first 1,000
+  invalidation paths a month are part of CloudFront's price, not of a free tier, so they
+  are always deducted.
+- Not modelled, and said so: transfer from S3 to CloudFront (free), CloudFront's cheaper
+  rates above 10 TB a month (the estimate is then an upper bound), taxes.
+- No Pyramid and no AWS calls: the notebooks, the admin dashboard and the tests share it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import colander
+
+BYTES_PER_GB = 1024**3  # AWS bills storage and transfer in GB of 2**30 bytes
+CENT = Decimal("0.01")
+SETTING_PREFIX = "s3video.cost."
+
+
+def usd(amount: Decimal) -> Decimal:
+    """Round an amount of dollars to cents, half up: for presentation only."""
+    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def gb_from_bytes(size_bytes: int) -> Decimal:
+    """Bytes as the GB AWS bills (2**30 bytes), unrounded."""
+    return Decimal(size_bytes) / BYTES_PER_GB
+
+
+def video_size_gb(duration_seconds: float, bitrate_mbit_per_second: float) -> Decimal:
+    """The size of a video of that length and overall bitrate (audio included), in billing GB."""
+    size_bytes = Decimal(str(bitrate_mbit_per_second)) * 1_000_000 / 8 * Decimal(str(duration_seconds))
+    return size_bytes / BYTES_PER_GB
+
+
+# -- the model ---------------------------------------------------------------------------
+
+
+class _Bool(colander.Boolean):
+    def __init__(self):
+        super().__init__(false_choices=("false", "0", "no", "off"), true_choices=("true", "1", "yes", "on"))
+
+
+def _money():
+    return colander.SchemaNode(colander.Decimal(), validator=colander.Range(min=0, max=1000))
+
+
+def _count():
+    return colander.SchemaNode(colander.Int(), validator=colander.Range(min=0))
+
+
+class _CostSettingsSchema(colander.MappingSchema):
+    """``s3video.cost.<name>``: every field is optional; a missing one keeps its default."""
+
+    s3_storage_usd_per_gb_month = _money()
+    s3_put_usd_per_1000_requests = _money()
+    s3_get_usd_per_1000_requests = _money()
+    cloudfront_transfer_usd_per_gb = _money()
+    cloudfront_usd_per_10000_requests = _money()
+    invalidation_usd_per_path = _money()
+    free_invalidation_paths_per_month = _count()
+    cloudfront_free_transfer_gb_per_month = _money()
+    cloudfront_free_requests_per_month = _count()
+    s3_free_storage_gb = _money()
+    s3_free_put_requests_per_month = _count()
+    s3_free_get_requests_per_month = _count()
+    s3_free_tier_months = _count()
+    free_tier = colander.SchemaNode(_Bool())
+    s3_free_tier = colander.SchemaNode(_Bool())
+    requests_per_view = _count()
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """Prices (US dollars) and free tiers. Every field is the setting ``s3video.cost.<field>``."""
+
+    s3_storage_usd_per_gb_month: Decimal = Decimal("0.023")  # S3 Standard, first 50 TB
+    s3_put_usd_per_1000_requests: Decimal = Decimal("0.005")  # PUT, POST, COPY, LIST
+    s3_get_usd_per_1000_requests: Decimal = Decimal("0.0004")  # GET, HEAD and the rest
+    cloudfront_transfer_usd_per_gb: Decimal = Decimal("0.085")  # out to the internet, first 10 TB
+    cloudfront_usd_per_10000_requests: Decimal = Decimal("0.0100")  # HTTPS
+    invalidation_usd_per_path: Decimal = Decimal("0.005")
+    free_invalidation_paths_per_month: int = 1000
+    cloudfront_free_transfer_gb_per_month: Decimal = Decimal(1024)  # always free: 1 TB
+    cloudfront_free_requests_per_month: int = 10_000_000  # always free
+    s3_free_storage_gb: Decimal = Decimal(5)  # the first 12 months of an account only
+    s3_free_put_requests_per_month: int = 2000
+    s3_free_get_requests_per_month: int = 20_000
+    s3_free_tier_months: int = 12
+    # How the admin dashboard estimates (the notebooks pass these explicitly):
+    free_tier: bool = True  # count the free tiers at all
+    s3_free_tier: bool = False  # the account is in its first ``s3_free_tier_months`` months
+    requests_per_view: int = 10  # CloudFront requests one playback makes (Range requests, seeks)
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> "CostModel":
+        """The model of an ini's ``[app:main]`` settings (the raw dict); defaults where unset.
+
+        Raises ValueError naming the setting when a value is invalid or a name is unknown
+        (a misspelt price would otherwise be silently ignored).
+        """
+        schema = _CostSettingsSchema()
+        known = {node.name for node in schema.children}
+        given = {}
+        for name, value in settings.items():
+            if not name.startswith(SETTING_PREFIX):
+                continue
+            field_name = name[len(SETTING_PREFIX):]
+            if field_name not in known:
+                raise ValueError(f"{name}: unknown setting; known: {', '.join(sorted(known))}")
+            if value is not None and str(value).strip() != "":
+                given[field_name] = str(value).strip()
+        for node in schema.children:
+            node.missing = colander.drop
+        try:
+            parsed = schema.deserialize(given)
+        except colander.Invalid as exc:
+            problems = "; ".join(f"{SETTING_PREFIX}{key}: {message}" for key, message in sorted(exc.asdict().items()))
+            raise ValueError(problems) from None
+        return cls(**parsed)
+
+    # -- estimates -------------------------------------------------------------------
+    def estimate(self, usage: "MonthlyUsage", *, free_tier: bool | None = None,
+                 s3_free_tier: bool | None = None) -> "CostEstimate":
+        """An itemised estimate of one month's bill.
+
+        ``free_tier`` counts CloudFront's always-free tier; ``s3_free_tier`` also counts S3's
+        12-month tier (only with ``free_tier``). Unset, both follow the model's settings.
+        """
+        free_tier = self.free_tier if free_tier is None else free_tier
+        s3_free = free_tier and (self.s3_free_tier if s3_free_tier is None else s3_free_tier)
+
+        def free(amount):
+            return Decimal(amount) if free_tier else Decimal(0)
+
+        def s3_free_amount(amount):
+            return Decimal(amount) if s3_free else Decimal(0)
+
+        items = (
+            LineItem.priced("s3_storage", "S3 Standard storage", usage.storage_gb_months, "GB-month",
+                            s3_free_amount(self.s3_free_storage_gb), self.s3_storage_usd_per_gb_month, 1),
+            LineItem.priced("cloudfront_transfer", "CloudFront transfer out", usage.transfer_out_gb, "GB",
+                            free(self.cloudfront_free_transfer_gb_per_month), self.cloudfront_transfer_usd_per_gb, 1),
+            LineItem.priced("cloudfront_requests", "CloudFront HTTPS requests", usage.cloudfront_requests,
+                            "request", free(self.cloudfront_free_requests_per_month),
+                            self.cloudfront_usd_per_10000_requests, 10_000),
+            LineItem.priced("s3_put_requests", "S3 PUT/POST/LIST requests", usage.s3_put_requests, "request",
+                            s3_free_amount(self.s3_free_put_requests_per_month),
+                            self.s3_put_usd_per_1000_requests, 1000),
+            LineItem.priced("s3_get_requests", "S3 GET/HEAD requests", usage.s3_get_requests, "request",
+                            s3_free_amount(self.s3_free_get_requests_per_month),
+                            self.s3_get_usd_per_1000_requests, 1000),
+            # Part of the price, not of a free tier: deducted whatever ``free_tier`` says.
+            LineItem.priced("cloudfront_invalidations", "CloudFront invalidation paths", usage.invalidation_paths,
+                            "path", Decimal(self.free_invalidation_paths_per_month),
+                            self.invalidation_usd_per_path, 1),
+        )
+        return CostEstimate(items=items, free_tier=free_tier, s3_free_tier=s3_free)
+
+    def estimate_month(self, measured) -> dict:
+        """The admin dashboard's estimate for a month it measured (``sdk.admin.MonthUsage``),
+        JSON-ready (money as strings of cents), with the model's free-tier settings."""
+        return self.estimate(MonthlyUsage.from_measured(measured, self.requests_per_view)).as_dict()
+
+    def project(self, scenario: "Scenario", months: int, *, free_tier: bool | None = None,
+                account_age_months: int | None = None) -> list["MonthProjection"]:
+        """Month-by-month estimates of a steady scenario over ``months`` months.
+
+        ``account_age_months`` is the account's age in whole months at the first projected
+        month (0 for a new account); S3's free tier then applies while it is within
+        ``s3_free_tier_months``. None means the S3 free tier does not apply.
+        """
+        if months < 1:
+            raise ValueError("months: give at least 1")
+        projection = []
+        for month in range(1, months + 1):
+            usage = scenario.usage_in_month(month)
+            within_s3_tier = account_age_months is not None and account_age_months + month - 1 < self.s3_free_tier_months
+            projection.append(MonthProjection(month, usage, self.estimate(usage, free_tier=free_tier,
+                                                                          s3_free_tier=within_s3_tier)))
+        return projection
+
+
+# -- usage and results -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthlyUsage:
+    """What one month uses; every quantity is what AWS bills (GB of 2**30 bytes, requests)."""
+
+    storage_gb_months: Decimal = Decimal(0)  # GB held for the whole month (10 GB for 3 days ~ 1 GB-month)
+    transfer_out_gb: Decimal = Decimal(0)  # GB CloudFront sends to viewers
+    cloudfront_requests: int = 0
+    s3_put_requests: int = 0
+    s3_get_requests: int = 0  # HEAD at confirm, and CloudFront's fetches from the bucket
+    invalidation_paths: int = 0
+
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if value < 0:
+                raise ValueError(f"{field.name}: cannot be negative")
+            if field.type == "Decimal":
+                object.__setattr__(self, field.name, Decimal(str(value)) if isinstance(value, float) else Decimal(value))
+
+    @classmethod
+    def from_measured(cls, measured, requests_per_view: int) -> "MonthlyUsage":
+        """Usage from the admin service's ``MonthUsage``: storage held now for the whole month,
+        transfer and views projected to the month's end at the pace so far; every CloudFront
+        request is assumed to miss the cache (one S3 GET each), an upper bound."""
+        pace = Decimal(measured.days_in_month) / Decimal(str(max(measured.days_elapsed, 0.01)))
+        uploads = math.ceil(measured.uploads * pace)
+        requests = measured.projected_views * requests_per_view
+        return cls(
+            storage_gb_months=gb_from_bytes(measured.storage_bytes),
+            transfer_out_gb=gb_from_bytes(measured.projected_transfer_bytes),
+            cloudfront_requests=requests,
+            s3_put_requests=uploads,
+            s3_get_requests=requests + uploads,
+        )
+
+
+@dataclass(frozen=True)
+class LineItem:
+    name: str
+    description: str
+    quantity: Decimal
+    unit: str
+    free_quantity: Decimal
+    billable_quantity: Decimal
+    unit_price_usd: Decimal  # per ``price_per_units`` units
+    price_per_units: int
+    cost_usd: Decimal  # unrounded
+
+    @classmethod
+    def priced(cls, name, description, quantity, unit, free_quantity, unit_price_usd, price_per_units):
+        quantity = Decimal(quantity)
+        billable = max(quantity - free_quantity, Decimal(0))
+        return cls(name, description, quantity, unit, free_quantity, billable, Decimal(unit_price_usd),
+                   price_per_units, billable * Decimal(unit_price_usd) / price_per_units)
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    items: tuple[LineItem, ...]
+    free_tier: bool
+    s3_free_tier: bool
+
+    @property
+    def total_usd(self) -> Decimal:
+        """The unrounded total: round with :func:`usd` to show it."""
+        return sum((item.cost_usd for item in self.items), Decimal(0))
+
+    def item(self, name: str) -> LineItem:
+        for item in self.items:
+            if item.name == name:
+                return item
+        raise KeyError(name)
+
+    def as_dict(self) -> dict:
+        """For JSON: quantities as numbers, money as strings of dollars and cents."""
+        return {
+            "currency": "USD",
+            "free_tier": self.free_tier,
+            "s3_free_tier": self.s3_free_tier,
+            "items": [
+                {
+                    "name": item.name,
+                    "description": item.description,
+                    "quantity": float(item.quantity),
+                    "unit": item.unit,
+                    "free_quantity": float(min(item.free_quantity, item.quantity)),
+                    "billable_quantity": float(item.billable_quantity),
+                    "price_usd": f"{item.unit_price_usd} per {item.price_per_units} {item.unit}",
+                    "cost_usd": str(usd(item.cost_usd)),
+                }
+                for item in self.items
+            ],
+            "total_usd": str(usd(self.total_usd)),
+        }
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A steady pattern of use, from which each month's usage follows.
+
+    Simplifications, all on the side of overestimating: a video is stored for the whole of
+    its upload month and of each month it is kept after; it is watched (in full, each view a
+    cache miss) in the month it is uploaded, which is when teachers grade.
+    """
+
+    videos_per_month: int  # uploads confirmed a month (students x submissions a month)
+    video_size_gb: Decimal
+    views_per_video: Decimal = Decimal(1)
+    retention_months: int = 12  # months a video is kept, its upload month included
+    requests_per_view: int = 10  # CloudFront requests one playback makes
+    s3_put_requests_per_upload: int = 1  # one presigned POST; multipart: parts + 2
+
+    def __post_init__(self):
+        if self.videos_per_month < 0 or self.retention_months < 1 or self.views_per_video < 0:
+            raise ValueError("videos_per_month and views_per_video cannot be negative; retention_months is at least 1")
+        object.__setattr__(self, "video_size_gb", Decimal(str(self.video_size_gb)))
+        object.__setattr__(self, "views_per_video", Decimal(str(self.views_per_video)))
+
+    def usage_in_month(self, month: int) -> MonthlyUsage:
+        """Usage in month ``month`` (1 = the first month of uploads)."""
+        stored_videos = self.videos_per_month * min(month, self.retention_months)
+        views = self.videos_per_month * self.views_per_video
+        requests = math.ceil(views * self.requests_per_view)
+        return MonthlyUsage(
+            storage_gb_months=stored_videos * self.video_size_gb,
+            transfer_out_gb=views * self.video_size_gb,
+            cloudfront_requests=requests,
+            s3_put_requests=self.videos_per_month * self.s3_put_requests_per_upload,
+            s3_get_requests=requests + self.videos_per_month,  # + the HEAD at confirm
+        )
+
+
+@dataclass(frozen=True)
+class MonthProjection:
+    month: int
+    usage: MonthlyUsage
+    estimate: CostEstimate
+
+
+SETTING_NAMES = tuple(SETTING_PREFIX + field.name for field in dataclasses.fields(CostModel))
