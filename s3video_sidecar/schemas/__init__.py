@@ -16,11 +16,21 @@ from ..sdk.errors import InvalidInput, TooLarge
 
 MAX_BODY_BYTES = 256 * 1024
 MIME_PATTERN = r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$"
+MAX_SIZE_BYTES = 2**53  # the largest integer a JSON number carries exactly
+CHECKSUM_PATTERN = r"^[A-Za-z0-9+/]{43}=$"  # base64 of a SHA-256 digest
 
 
 class StrictMapping(colander.Mapping):
     def __init__(self):
         super().__init__(unknown="raise")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _StrictString(colander.String):
@@ -29,11 +39,16 @@ class _StrictString(colander.String):
     def deserialize(self, node, cstruct):
         if cstruct is not colander.null and not isinstance(cstruct, str):
             raise colander.Invalid(node, "must be a string")
+        if isinstance(cstruct, str) and not _encodable(cstruct):
+            # JSON may escape a lone surrogate ("\ud800"): no database or S3 key can hold it.
+            raise colander.Invalid(node, "must be valid Unicode text")
         return super().deserialize(node, cstruct)
 
 
 class _StrictInt(colander.Int):
     def deserialize(self, node, cstruct):
+        if isinstance(cstruct, float) and cstruct.is_integer():
+            cstruct = int(cstruct)  # JSON Schema's integer: 3.0 is the integer 3
         if cstruct is not colander.null and (isinstance(cstruct, bool) or not isinstance(cstruct, int)):
             raise colander.Invalid(node, "must be an integer")
         return super().deserialize(node, cstruct)
@@ -47,7 +62,7 @@ def _filename_validator(node, value):
 class UploadRequest(colander.MappingSchema):
     schema_type = StrictMapping
     filename = colander.SchemaNode(_StrictString(), validator=colander.All(colander.Length(1, 1024), _filename_validator))
-    size = colander.SchemaNode(_StrictInt(), validator=colander.Range(min=1, max=2**53, min_err="must be at least 1 byte"))
+    size = colander.SchemaNode(_StrictInt(), validator=colander.Range(min=1, max=MAX_SIZE_BYTES, min_err="must be at least 1 byte"))
     mime_type = colander.SchemaNode(
         _StrictString(), validator=colander.Regex(MIME_PATTERN, "must be a MIME type such as video/mp4")
     )
@@ -80,7 +95,8 @@ class _Checksums(colander.Mapping):
             return value
         checksums = {}
         for name, digest in value.items():
-            if not str(name).isdigit() or not isinstance(digest, str) or not re.fullmatch(r"[A-Za-z0-9+/]{43}=", digest):
+            if not re.fullmatch(r"[0-9]{1,5}", str(name)) or not isinstance(digest, str) \
+                    or not re.fullmatch(CHECKSUM_PATTERN, digest):
                 raise colander.Invalid(node, "map part numbers to base64 SHA-256 digests")
             checksums[int(name)] = digest
         return checksums
