@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from . import __version__
+from .schemas import CHECKSUM_PATTERN, MAX_SIZE_BYTES, MIME_PATTERN
 
 ID = {"type": "integer", "minimum": 1}
 ERROR = {
@@ -36,9 +37,9 @@ UPLOAD_REQUEST = {
     "additionalProperties": False,
     "required": ["filename", "size", "mime_type"],
     "properties": {
-        "filename": {"type": "string", "minLength": 1, "maxLength": 1024},
-        "size": {"type": "integer", "minimum": 1},
-        "mime_type": {"type": "string", "example": "video/mp4"},
+        "filename": {"type": "string", "minLength": 1, "maxLength": 1024, "pattern": r"\S"},
+        "size": {"type": "integer", "minimum": 1, "maximum": MAX_SIZE_BYTES},
+        "mime_type": {"type": "string", "pattern": MIME_PATTERN, "example": "video/mp4"},
     },
 }
 CONFIRMED = {
@@ -149,7 +150,7 @@ def openapi_document() -> dict:
                 "post": _op("Prove the upload and make it the current video (idempotent)",
                             {"200": _json(CONFIRMED)},
                             body={"type": "object", "additionalProperties": False, "required": ["s3_key"],
-                                  "properties": {"s3_key": {"type": "string", "minLength": 1}}},
+                                  "properties": {"s3_key": {"type": "string", "minLength": 1, "maxLength": 500}}},
                             who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 429, 503)),
             },
             f"{sub}/playback-url": {
@@ -194,8 +195,10 @@ def openapi_document() -> dict:
                           "properties": {"part_numbers": {"type": "array", "minItems": 1, "maxItems": 100,
                                                           "items": {"type": "integer", "minimum": 1,
                                                                     "maximum": 10000}},
-                                         "checksums": {"type": "object", "additionalProperties": {
-                                             "type": "string"}}}},
+                                         "checksums": {"type": "object",
+                                                       "propertyNames": {"pattern": "^[0-9]{1,5}$"},
+                                                       "additionalProperties": {
+                                                           "type": "string", "pattern": CHECKSUM_PATTERN}}}},
                     who="owner", errors=(400, 401, 403, 404, 409, 503)),
             },
             f"{upload}/complete": {
@@ -207,8 +210,9 @@ def openapi_document() -> dict:
                                       "required": ["part_number", "etag"],
                                       "properties": {"part_number": {"type": "integer", "minimum": 1,
                                                                      "maximum": 10000},
-                                                     "etag": {"type": "string", "minLength": 1}}}}}},
-                            who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 503)),
+                                                     "etag": {"type": "string", "minLength": 1,
+                                                              "maxLength": 128}}}}}},
+                            who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 429, 503)),
             },
         },
     }
