@@ -17,6 +17,7 @@ import json
 import logging
 import time
 
+from pyramid.exceptions import PredicateMismatch, URLDecodeError
 from pyramid.httpexceptions import HTTPForbidden
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -99,9 +100,43 @@ def forbidden(exc, request):
     return json_error(request, 403, message)
 
 
+def _allowed_methods(request) -> list[str]:
+    """The methods the views of this context (or route) and view name answer, for 405's ``Allow``."""
+    route = getattr(request, "matched_route", None)
+    methods = set()
+    for item in request.registry.introspector.get_category("views") or []:
+        view = item["introspectable"]
+        if route is not None:
+            if view["route_name"] != route.name:
+                continue
+        elif view["route_name"] is not None or view["name"] != request.view_name or not (
+                view["context"] is None or isinstance(request.context, view["context"])):
+            continue
+        wanted = view["request_methods"]
+        if wanted is None:
+            return []  # some view takes any method: the mismatch was not the method
+        methods.update([wanted] if isinstance(wanted, str) else wanted)
+    if "GET" in methods:
+        methods.add("HEAD")  # Pyramid answers HEAD wherever it answers GET
+    return sorted(methods)
+
+
 @notfound_view_config()
 def not_found(exc, request):
+    if isinstance(exc, PredicateMismatch):
+        # The resource exists, but no view of it takes this method: 405 with Allow (RFC 9110).
+        allowed = _allowed_methods(request)
+        if allowed and request.method not in allowed:
+            response = json_error(request, 405, f"{request.method} is not allowed here; use {', '.join(allowed)}")
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
     return json_error(request, 404, "no such resource or call")
+
+
+@exception_view_config(URLDecodeError)
+def undecodable_path(exc, request):
+    # A percent-encoded path that is not UTF-8 (e.g. %FF) names no resource; never a 500.
+    return json_error(request, 404, "no such resource: the path is not valid UTF-8")
 
 
 @exception_view_config(DBAPIError)
