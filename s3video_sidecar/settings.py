@@ -368,4 +368,7 @@ def includeme(config):
     from .sdk.admin import cost_estimator_from_settings
 
     config.registry.s3video_settings = parse_settings(config.get_settings())
-    config.registry.cost_estimator = cost_estimator_from_settings(config.get_settings())
+    try:
+        config.registry.cost_estimator = cost_estimator_from_settings(config.get_settings())
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None

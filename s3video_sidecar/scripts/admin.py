@@ -15,6 +15,10 @@ from ..settings import SettingsError
 # One line per command module (s3video_sidecar.scripts.<name>).
 COMMANDS = [
     "doctor",
+    "stats",
+    "videos",
+    "events",
+    "cost",
 ]
 
 

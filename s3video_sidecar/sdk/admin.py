@@ -177,7 +177,8 @@ class AdminService:
         )
 
     def cost(self, month: str | None = None) -> dict | None:
-        """The month's usage with the cost model's estimate (None without a cost model)."""
+        """The month's usage, measured so far and projected to its end, with the cost model's
+        estimate of the month's bill (None without a cost model)."""
         if self.cost_estimator is None:
             return None
         usage = self.month_usage(month)
@@ -258,10 +259,8 @@ def _paging(page: int, per_page: int, total: int) -> dict:
 
 
 def cost_estimator_from_settings(raw_settings: dict):
-    """The cost model of the ini (``sdk/cost.py``, the notebooks' own) as ``usage -> estimate``."""
-    try:
-        from .cost import CostModel
-    except ImportError:  # the cost model is not there yet
-        return None
-    model = CostModel.from_settings(raw_settings)
-    return lambda usage: model.estimate_month(usage)
+    """The ini's cost model (``sdk/cost.py``, the notebooks' own) as ``MonthUsage -> estimate``.
+    Raises ValueError naming a bad ``s3video.cost.*`` setting."""
+    from .cost import CostModel
+
+    return CostModel.from_settings(raw_settings).estimate_month
