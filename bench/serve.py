@@ -1,0 +1,65 @@
+"""Entry point of the child processes the benchmarks and the reliability tests start.
+
+    python -m bench.serve s3 PORT BUCKET              the S3 stand-in (moto + POST-policy guard)
+    python -m bench.serve sidecar PORT SETTINGS.json  the sidecar on waitress
+    python -m bench.serve bare PORT SETTINGS.json     a bare Pyramid app: constant JSON
+
+``SETTINGS.json`` holds ``{"app": {...ini settings...}, "server": {...waitress options...}}``.
+Each serves until it is killed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+
+
+def _waitress(app, port: int, server_options: dict) -> None:
+    from waitress import serve
+
+    serve(app, host="127.0.0.1", port=port, **server_options)
+
+
+def bare_app(settings: dict):
+    """The framework's own ceiling: one Pyramid view, constant JSON, nothing else."""
+    from pyramid.config import Configurator
+
+    def constant(request):
+        return {"status": "ok", "service": "bare"}
+
+    with Configurator(settings=settings) as config:
+        config.add_route("bare", "/bare")
+        config.add_view(constant, route_name="bare", renderer="json")
+        return config.make_wsgi_app()
+
+
+def main(argv: list[str]) -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s [%(name)s] %(message)s")
+    kind, port = argv[0], int(argv[1])
+    if kind == "s3":
+        from s3video_sidecar.sdk.embedded_s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY, EmbeddedS3, ensure_bucket
+        from s3video_sidecar.sdk.storage import make_s3_client
+
+        server = EmbeddedS3(f"http://127.0.0.1:{port}").start()
+        client = make_s3_client("us-east-1", server.endpoint_url, aws_access_key_id=ACCESS_KEY_ID,
+                                aws_secret_access_key=SECRET_ACCESS_KEY)
+        ensure_bucket(client, argv[2], ())
+        print("ready", flush=True)
+        threading.Event().wait()
+    with open(argv[2], encoding="utf-8") as handle:
+        config = json.load(handle)
+    if kind == "sidecar":
+        from s3video_sidecar import main as make_app
+
+        app = make_app({}, **config["app"])
+    elif kind == "bare":
+        app = bare_app(config["app"])
+    else:
+        raise SystemExit(f"unknown kind {kind!r}: s3, sidecar or bare")
+    _waitress(app, port, config.get("server", {}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,81 @@
+"""The consistency audit run after every fault and after the load test.
+
+It compares the database with the bucket and returns the problems it finds, as sentences
+(empty when all is well). The rules are the video lifecycle's (``models/video.py``):
+
+- a submission's current video belongs to it and is ``ready``; every ``ready`` video is
+  its submission's current one (a replaced video must have gone to ``deleting``);
+- a ``ready`` video's object exists, with the size the row records;
+- a ``deleted`` video's object is gone;
+- every object under ``videos/`` belongs to a row that may still hold it (``pending``,
+  ``uploading``, ``ready``, ``deleting``), unless it is younger than ``grace_seconds``
+  (an upload may land while its row is being refused);
+- every multipart upload S3 holds open belongs to an ``uploading`` row.
+
+Objects are listed once (no HeadObject per row), so it stays quick after a load test.
+"""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+
+from s3video_sidecar.models import Submission, Video
+
+MAY_HOLD_OBJECT = {"pending", "uploading", "ready", "deleting"}
+
+
+def audit(session_factory, storage, *, grace_seconds: int = 0, now: float | None = None) -> list[str]:
+    now = time.time() if now is None else now
+    problems: list[str] = []
+    session = session_factory()
+    try:
+        videos = {video.id: video for video in session.scalars(select(Video))}
+        submissions = list(session.scalars(select(Submission)))
+    finally:
+        session.close()
+    objects = {item["Key"]: item for item in storage.list_keys("videos/")}
+    by_key = {video.s3_key: video for video in videos.values()}
+
+    current_ids = set()
+    for submission in submissions:
+        if submission.current_video_id is None:
+            continue
+        current_ids.add(submission.current_video_id)
+        video = videos.get(submission.current_video_id)
+        if video is None or video.submission_id != submission.id:
+            problems.append(f"submission {submission.id}: current video {submission.current_video_id} "
+                            "is not one of its videos")
+        elif str(video.upload_status) != "ready":
+            problems.append(f"submission {submission.id}: current video {video.id} is {video.upload_status}")
+
+    for video in videos.values():
+        status = str(video.upload_status)
+        held = objects.get(video.s3_key)
+        if status == "ready":
+            if video.id not in current_ids:
+                problems.append(f"video {video.id} is ready but not its submission's current video")
+            if held is None:
+                problems.append(f"video {video.id} is ready but its object {video.s3_key} is missing")
+            elif held["Size"] != video.file_size:
+                problems.append(f"video {video.id}: the object holds {held['Size']} bytes, the row says "
+                                f"{video.file_size}")
+        elif status == "deleted" and held is not None:
+            problems.append(f"video {video.id} is deleted but its object {video.s3_key} is still there")
+
+    for key, item in objects.items():
+        video = by_key.get(key)
+        if video is not None and str(video.upload_status) in MAY_HOLD_OBJECT:
+            continue
+        if now - item["LastModified"].timestamp() < grace_seconds:
+            continue
+        owner = "no row" if video is None else f"video {video.id}, {video.upload_status}"
+        problems.append(f"object {key} is not referenced by a live row ({owner})")
+
+    uploading = {video.upload_id for video in videos.values()
+                 if video.upload_id and str(video.upload_status) == "uploading"}
+    for upload in storage.list_multipart_uploads("videos/"):
+        if upload["UploadId"] not in uploading and now - upload["Initiated"].timestamp() >= grace_seconds:
+            problems.append(f"multipart upload {upload['UploadId']} of {upload['Key']} has no uploading row")
+    return problems
