@@ -214,5 +214,105 @@ def openapi_document() -> dict:
                                                               "maxLength": 128}}}}}},
                             who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 429, 503)),
             },
+            **_operations_paths(),
+        },
+    }
+
+
+def _query(**params):
+    return [{"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+            for name, (schema, description) in params.items()]
+
+
+DATE = {"type": "string", "pattern": r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,12})$"}
+PAGING = {"page": ({"type": "integer", "minimum": 1, "maximum": 1000000}, "page number, from 1"),
+          "per_page": ({"type": "integer", "minimum": 1, "maximum": 100}, "rows a page (default 25)")}
+PAGED = {"total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
+         "pages": {"type": "integer"}}
+ADMIN_VIDEO = {"allOf": [{"$ref": "#/components/schemas/Video"}, {"type": "object", "properties": {
+    "assignment_id": ID, "submission_id": ID, "user_id": {"type": "integer"}, "course_id": {"type": ["integer", "null"]},
+    "current": {"type": "boolean"}, "restorable": {"type": "boolean"},
+    "purge_after": {"type": ["integer", "null"]}, "deleted_at": {"type": ["integer", "null"]}}}]}
+EVENT = {"type": "object", "required": ["id", "timestamp", "event_type"], "properties": {
+    "id": ID, "timestamp": {"type": "integer"}, "event_type": {"type": "string"},
+    "user_id": {"type": ["integer", "null"]}, "user_role": {"type": ["string", "null"]},
+    "assignment_id": {"type": ["integer", "null"]}, "submission_id": {"type": ["integer", "null"]},
+    "video_id": {"type": ["integer", "null"]}, "s3_key": {"type": ["string", "null"]},
+    "error_code": {"type": ["string", "null"]}, "error_message": {"type": ["string", "null"]}, "context": {},
+    "file_size": {"type": ["integer", "null"]}, "duration": {"type": ["integer", "null"]},
+    "retry_count": {"type": ["integer", "null"]}}}
+ERASED = {"type": "object", "required": ["status", "videos"], "properties": {
+    "status": {"enum": ["erasing", "erased"]}, "videos": {"type": "integer"},
+    "events_anonymised": {"type": "integer"}, "users": {"type": "integer"}}}
+
+
+def _operations_paths() -> dict:
+    """The admin and privacy calls (role admin; ``views/admin.py``, ``views/privacy.py``)."""
+    video = "/admin/videos/{video}"
+    return {
+        "/admin/stats": {"get": {**_op("Dashboard figures: videos by status, storage, uploads/views/storage per "
+                                       "day, errors by code, the month's cost", {"200": _json({
+                                           "type": "object", "required": ["videos", "storage", "per_day",
+                                                                          "errors_by_code", "today", "cost"]})},
+                                       who="admin", errors=(400, 401, 403, 503)),
+                                 "parameters": _query(days=({"type": "integer", "minimum": 1, "maximum": 366},
+                                                            "days of history (default 30)"))}},
+        "/admin/videos": {"get": {**_op("Search videos, newest first", {"200": _json({
+            "type": "object", "required": ["videos", "total", "page", "per_page", "pages"],
+            "properties": {"videos": {"type": "array", "items": ADMIN_VIDEO}, **PAGED}})},
+            who="admin", errors=(400, 401, 403, 503)),
+            "parameters": _query(
+                course=(ID, "course id"), assignment=(ID, "assignment id"), submission=(ID, "submission id"),
+                user=(ID, "user id"),
+                status=({"type": "string", "pattern": r"^(pending|uploading|ready|deleting|deleted|error)"
+                                                      r"(,(pending|uploading|ready|deleting|deleted|error))*$"},
+                        "statuses, comma-separated"),
+                **{"from": (DATE, "uploaded on or after: YYYY-MM-DD (UTC) or Unix seconds"),
+                   "to": (DATE, "uploaded on or before (the whole day)")},
+                min_size=({"type": "integer", "minimum": 0}, "bytes"),
+                max_size=({"type": "integer", "minimum": 0}, "bytes"), **PAGING)}},
+        video: {
+            "parameters": _params("video"),
+            "get": _op("A video and its full history (events, oldest first)", {"200": _json({
+                "type": "object", "required": ["video", "events"],
+                "properties": {"video": ADMIN_VIDEO, "events": {"type": "array", "items": EVENT}}})}, who="admin"),
+            "delete": _op("Schedule the video for deletion (restorable during the grace period)",
+                          {"202": _json(ADMIN_VIDEO)}, who="admin", errors=(401, 403, 404, 409, 503)),
+        },
+        f"{video}/restore": {
+            "parameters": _params("video"),
+            "post": _op("Restore a deleted video within the grace period; it becomes current again",
+                        {"200": _json(ADMIN_VIDEO)}, who="admin", errors=(401, 403, 404, 409, 503)),
+        },
+        "/admin/events": {"get": {**_op("The event log, newest first", {"200": _json({
+            "type": "object", "required": ["events", "total", "page", "per_page", "pages"],
+            "properties": {"events": {"type": "array", "items": EVENT}, **PAGED}})},
+            who="admin", errors=(400, 401, 403, 503)),
+            "parameters": _query(
+                user=(ID, "user id"), assignment=(ID, "assignment id"), submission=(ID, "submission id"),
+                video=(ID, "video id"), type=({"type": "string"}, "event types, comma-separated"),
+                error_code=({"type": "string"}, "error codes, comma-separated"),
+                errors_only=({"type": "boolean"}, "only events with an error code"),
+                since=(DATE, "from: YYYY-MM-DD (UTC) or Unix seconds"), until=(DATE, "up to (the whole day)"),
+                **PAGING)}},
+        "/privacy/users/{user}": {
+            "parameters": _params("user"),
+            "get": {**_op("Export a user's data: submissions, videos with short-lived download links, events",
+                          {"200": _json({"type": "object", "required": ["user_id", "submissions", "videos", "events"],
+                                         "properties": {"videos": {"type": "array"}, "events": {
+                                             "type": "array", "items": EVENT}}})},
+                          who="admin", errors=(400, 401, 403, 404, 503)),
+                    "parameters": _query(assignment=(ID, "only this assignment"))},
+            "delete": _op("Erase a user: videos to the deletion job, events anonymised", {"202": _json(ERASED)},
+                          who="admin", errors=(401, 403, 404, 503)),
+        },
+        "/privacy/assignments/{assignment}/erase": {
+            "parameters": _params("assignment"),
+            "post": _op("Erase some users of an assignment (or all of them)", {"202": _json(ERASED)},
+                        body={"type": "object", "additionalProperties": False, "minProperties": 1,
+                              "maxProperties": 1, "properties": {
+                                  "users": {"type": "array", "minItems": 1, "maxItems": 10000, "items": ID},
+                                  "all_users": {"const": True}}},
+                        who="admin", errors=(400, 401, 403, 404, 503)),
         },
     }
