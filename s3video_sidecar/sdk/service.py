@@ -302,7 +302,15 @@ class VideoService:
         if video.upload_status == READY:
             return self._confirmed(video)  # idempotent
         video = self._open_multipart(submission, upload_id)
-        held = {p.part_number: p for p in self.storage.list_parts(video.s3_key, upload_id)}
+        try:
+            held = {p.part_number: p for p in self.storage.list_parts(video.s3_key, upload_id)}
+        except NotFound:
+            # S3 no longer knows the upload: an earlier complete may have succeeded and its answer been
+            # lost on the way back. If the whole object is there, confirm it; otherwise it is gone.
+            info = self.storage.head(video.s3_key)
+            if info is None or info.size_bytes != video.declared_size:
+                raise Conflict("this upload is no longer open in storage; start again") from None
+            return self._accept(video, info, actor)
         total = sum(p.size_bytes for p in held.values())
         if total > self.settings.max_upload_bytes or total != video.declared_size:
             error = (TooLarge if total > self.settings.max_upload_bytes else Conflict)(
