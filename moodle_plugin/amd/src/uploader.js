@@ -126,7 +126,7 @@ const formatDuration = (strings, seconds) => {
  * @param {function(object): void} onFailure sees every Moodle exception (for its message)
  * @return {object}
  */
-const createApi = (assignmentid, onFailure) => {
+export const createApi = (assignmentid, onFailure) => {
     const call = async(name, args) => {
         try {
             return await Ajax.call([{methodname: `${COMPONENT}_${name}`, args: {assignmentid, ...args}}])[0];
