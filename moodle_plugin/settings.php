@@ -93,3 +93,18 @@ $settings->add(new admin_setting_configselect('assignsubmission_s3video/partsinf
     new lang_string('settings:partsinflight', 'assignsubmission_s3video'),
     new lang_string('settings:partsinflight_desc', 'assignsubmission_s3video'), 4,
     array_combine(range(1, 8), range(1, 8))));
+
+// The admin pages: the dashboard and video management (dashboard.php, videomanagement.php).
+// Moodle reads this file for the full admin tree only, so those pages ask for the full tree.
+$ADMIN->add('assignsubmissionplugins', new admin_externalpage('assignsubmission_s3video_dashboard',
+    new lang_string('admin:dashboard', 'assignsubmission_s3video'),
+    new moodle_url('/mod/assign/submission/s3video/dashboard.php'), 'moodle/site:config'));
+$ADMIN->add('assignsubmissionplugins', new admin_externalpage('assignsubmission_s3video_videos',
+    new lang_string('admin:videomanagement', 'assignsubmission_s3video'),
+    new moodle_url('/mod/assign/submission/s3video/videomanagement.php'), 'moodle/site:config'));
+$settings->add(new admin_setting_description('assignsubmission_s3video/adminpages',
+    new lang_string('admin:pages', 'assignsubmission_s3video'),
+    html_writer::link(new moodle_url('/mod/assign/submission/s3video/dashboard.php'),
+        get_string('admin:dashboard', 'assignsubmission_s3video')) . ' | ' .
+    html_writer::link(new moodle_url('/mod/assign/submission/s3video/videomanagement.php'),
+        get_string('admin:videomanagement', 'assignsubmission_s3video'))));
