@@ -5,7 +5,7 @@ PIP       := $(VENV)/bin/pip
 INI       ?= development.ini
 STAMP     := $(VENV)/.installed
 
-.PHONY: run test install system-packages js clean
+.PHONY: run test install system-packages js js-build clean
 
 # Create the virtualenv and install the project (editable) with what the tests need.
 $(STAMP): setup.cfg pyproject.toml
@@ -16,12 +16,15 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-# Node packages (pinned in package-lock.json): the JS build, Video.js for the demo page.
-node_modules/.installed: package.json package-lock.json
+# Node packages (pinned in package-lock.json): the JS build tooling, Video.js for the demo page.
+node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
 
-js: node_modules/.installed
+js: node_modules/.package-lock.json
+
+# Rebuild moodle_plugin/amd/build and the demo's engine copy after editing amd/src.
+js-build: js
+	node tools/js/build.mjs
 
 system-packages:
 	tools/system-packages.sh
@@ -30,12 +33,12 @@ system-packages:
 run: install
 	mkdir -p var
 	$(VENV)/bin/s3video-migrate $(INI)
-	@if [ -f package.json ]; then $(MAKE) --no-print-directory js; fi
+	$(MAKE) --no-print-directory js
 	$(VENV)/bin/pserve $(INI)
 
 # The whole suite: Python (unit, functional, integration, browser, notebooks, PHP, JS).
-test: system-packages install
-	@if [ -f package.json ]; then $(MAKE) --no-print-directory js; fi
+test: system-packages install js
+	node --test tests/js/*.test.mjs
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 clean:

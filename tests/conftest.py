@@ -147,7 +147,9 @@ def live_sidecar(database_url, embedded_s3_url, signing_key_file):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = make_settings(database_url, embedded_s3_url, signing_key_file, edge_base_url=f"{url}/edge",
-                             **{"s3video.moodle_origin": url, "s3video.development.demo": "true"})
+                             **{"s3video.moodle_origin": url, "s3video.development.demo": "true",
+                                # room for multipart files of several parts in the browser tests
+                                "s3video.max_upload_bytes": str(64 * 1024 * 1024)})
     app = main({}, **settings)
     server = create_server(app, host="127.0.0.1", port=port, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -7,7 +7,7 @@ import {UploadEngine, formatBytes} from '/demo/static/js/upload_engine.mjs';
 
 const $ = (id) => document.getElementById(id);
 const state = {engine: null, file: null, player: null, lastTime: 0, refreshing: null, refreshTimer: null,
-               urlRefreshes: 0, lastUrl: null, config: null};
+               urlRefreshes: 0, lastUrl: null, config: null, switching: false};
 window.demo = state; // for the browser tests and for curious developers
 
 function actor() {
@@ -71,6 +71,8 @@ async function upload() {
         return;
     }
     $('message').textContent = '';
+    delete $('message').dataset.code;
+    delete $('state').dataset.done;
     $('retry').hidden = true;
     $('cancel').disabled = false;
     $('start').disabled = true;
@@ -130,7 +132,10 @@ function ensurePlayer() {
         state.player = plainPlayer(video); // Video.js disabled or missing: the browser's own player
     }
     state.player.on('timeupdate', () => {
-        state.lastTime = state.player.currentTime();
+        // While a source is being replaced the player reports 0: keep the real position.
+        if (!state.switching) {
+            state.lastTime = state.player.currentTime();
+        }
     });
     state.player.on('error', () => renewUrl('error'));
     return state.player;
@@ -155,6 +160,7 @@ function plainPlayer(video) {
 function setSource(url, mimeType, resumeAt, wasPlaying) {
     const player = ensurePlayer();
     state.lastUrl = url;
+    state.switching = true;
     if (!player.plain) {
         player.error(null);
     }
@@ -164,6 +170,7 @@ function setSource(url, mimeType, resumeAt, wasPlaying) {
         if (resumeAt > 0) {
             player.currentTime(resumeAt);
         }
+        state.switching = false;
         if (wasPlaying) {
             player.play();
         }
@@ -215,6 +222,7 @@ function simulateExpiredUrl() {
     }
     const player = ensurePlayer();
     state.lastTime = player.currentTime();
+    state.switching = true;
     // A tampered signature is refused by the edge (403) exactly as an expired one is.
     player.src({src: state.lastUrl.replace('Signature=', 'Signature=expired'), type: 'video/mp4'});
 }
