@@ -338,14 +338,16 @@ class sidecar_client {
     }
 
     /**
-     * GET /privacy/users/{u}: everything the sidecar holds about a user.
+     * GET /privacy/users/{u}: everything the sidecar holds about a user (in one assignment, if given).
      *
      * @param int $userid Moodle user id
      * @param actor $actor admin
-     * @return array
+     * @param int|null $assignment only this assign instance id
+     * @return array user_id, submissions, videos (each with assignment_id, submission_id, download_url), events
      */
-    public function privacy_export_user(int $userid, actor $actor): array {
-        return $this->request('GET', ['privacy', 'users', $userid], $actor);
+    public function privacy_export_user(int $userid, actor $actor, ?int $assignment = null): array {
+        return $this->request('GET', ['privacy', 'users', $userid], $actor, null,
+            $assignment === null ? [] : ['assignment' => $assignment]);
     }
 
     /**

@@ -47,7 +47,7 @@ class provider implements
         \mod_assign\privacy\assignsubmission_provider,
         \mod_assign\privacy\assignsubmission_user_provider {
 
-    /** @var array The sidecar's export per user id, within one request. */
+    /** @var array The sidecar's export per user and assignment, within one request. */
     private static $exports = [];
 
     /**
@@ -120,12 +120,16 @@ class provider implements
         if (!$video) {
             return;
         }
-        $held = [];
+        // What the sidecar holds about this submission's video: its records (with a short-lived
+        // download link) and the events of its log.
+        $held = ['videos' => [], 'events' => []];
         if (!empty($submission->userid)) {
-            foreach (self::sidecar_export((int)$submission->userid)['videos'] ?? [] as $item) {
-                if ((int)($item['assignment_id'] ?? 0) === (int)$video->sidecarassignment
-                        && (int)($item['submission_id'] ?? 0) === (int)$video->sidecarsubmission) {
-                    $held[] = $item;
+            $export = self::sidecar_export((int)$submission->userid, (int)$video->sidecarassignment);
+            foreach (array_keys($held) as $kind) {
+                foreach ($export[$kind] ?? [] as $item) {
+                    if ((int)($item['submission_id'] ?? 0) === (int)$video->sidecarsubmission) {
+                        $held[$kind][] = $item;
+                    }
                 }
             }
         }
@@ -221,15 +225,18 @@ class provider implements
     }
 
     /**
-     * What the sidecar holds about a user, fetched once per request.
+     * What the sidecar holds about a user in one assignment, fetched once per request.
      *
      * @param int $userid user id
+     * @param int $assignmentid the assignment id the sidecar knows the video by
      * @return array
      */
-    private static function sidecar_export(int $userid): array {
-        if (!array_key_exists($userid, self::$exports)) {
-            self::$exports[$userid] = sidecar_client::from_config()->privacy_export_user($userid, actor::moodle());
+    private static function sidecar_export(int $userid, int $assignmentid): array {
+        $key = "{$userid}/{$assignmentid}";
+        if (!array_key_exists($key, self::$exports)) {
+            self::$exports[$key] = sidecar_client::from_config()->privacy_export_user($userid, actor::moodle(),
+                $assignmentid);
         }
-        return self::$exports[$userid];
+        return self::$exports[$key];
     }
 }

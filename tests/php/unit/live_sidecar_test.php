@@ -387,6 +387,43 @@ final class live_sidecar_test extends TestCase {
     }
 
     /**
+     * The privacy calls the provider makes: export one assignment's data of a user (a signed query
+     * string), then erase that user in the assignment.
+     */
+    public function test_privacy_export_and_erase(): void {
+        $client = $this->client();
+        $bytes = random_bytes(1000);
+        $grant = $client->request_upload($this->assignment, $this->submission, $this->student(), 'mine.mp4',
+            strlen($bytes), 'video/mp4');
+        $this->assertContains(self::post_to_storage($grant['upload'], $bytes), [200, 201, 204]);
+        $client->confirm_upload($this->assignment, $this->submission, $this->student(), $grant['s3_key']);
+
+        $admin = new actor(2, [actor::ADMIN], 1);
+        $export = $client->privacy_export_user($this->student, $admin, $this->assignment);
+        $this->assertSame($this->student, $export['user_id']);
+        $this->assertSame($this->assignment, $export['assignment_id']);
+        $this->assertCount(1, $export['videos']);
+        $this->assertSame($this->submission, $export['videos'][0]['submission_id']);
+        $this->assertSame($grant['s3_key'], $export['videos'][0]['s3_key']);
+        [$status, , $body] = self::http('GET', $export['videos'][0]['download_url']);
+        $this->assertSame([200, $bytes], [$status, $body]);
+        $this->assertNotEmpty($export['events']);
+        $this->assertSame([], $client->privacy_export_user($this->student, $admin, $this->assignment + 1)['videos']);
+
+        $e = $this->refused(function() use ($client) {
+            $client->privacy_export_user($this->student, new actor(3, [actor::GRADER], $this->course), $this->assignment);
+        });
+        $this->assertSame(403, $e->status);
+
+        $erased = $client->privacy_erase_assignment_users($this->assignment, [$this->student], $admin);
+        $this->assertSame(1, $erased['videos'] ?? null);
+        $e = $this->refused(function() use ($client) {
+            $client->playback_url($this->assignment, $this->submission, $this->student());
+        });
+        $this->assertContains($e->status, [403, 404]);
+    }
+
+    /**
      * Past the per-user limit on upload URLs: 429 with Retry-After, as error:ratelimited.
      */
     public function test_rate_limited(): void {
