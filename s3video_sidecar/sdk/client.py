@@ -12,6 +12,8 @@ same path encoding (each segment per RFC 3986), same canonical query, same actor
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 from urllib.parse import urlencode
@@ -207,13 +209,16 @@ class SidecarClient:
     def upload_parts(self, assignment: int, submission: int, started: dict, data: bytes) -> list[tuple[int, str]]:
         """PUT every part of ``data`` through signed part URLs; return [(part_number, etag)]."""
         size = started["part_size"]
-        numbers = list(range(1, started["part_count"] + 1))
-        urls = {p["part_number"]: p["url"]
-                for p in self.sign_parts(assignment, submission, started["upload_id"], numbers)["parts"]}
+        chunks = {n: data[(n - 1) * size: n * size] for n in range(1, started["part_count"] + 1)}
+        # Each part's SHA-256 is signed into its URL and sent along: S3 refuses a part that differs.
+        checksums = {n: base64.b64encode(hashlib.sha256(chunk).digest()).decode("ascii")
+                     for n, chunk in chunks.items()}
+        signed = self.sign_parts(assignment, submission, started["upload_id"], list(chunks), checksums)
+        urls = {p["part_number"]: p["url"] for p in signed["parts"]}
         parts = []
-        for number in numbers:
-            response = self.session.put(urls[number], data=data[(number - 1) * size: number * size],
-                                        timeout=self.timeout)
+        for number, chunk in chunks.items():
+            response = self.session.put(urls[number], data=chunk, timeout=self.timeout,
+                                        headers={"x-amz-checksum-sha256": checksums[number]})
             if response.status_code >= 300:
                 raise UploadError(response.status_code, *_s3_error(response.text))
             parts.append((number, response.headers["ETag"]))

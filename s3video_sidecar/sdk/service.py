@@ -323,7 +323,7 @@ class VideoService:
         if missing or len(parts) != len(held):
             raise InvalidInput("the parts listed do not match what storage holds",
                                {"parts": f"mismatched or missing part numbers: {missing or 'count differs'}"})
-        self.storage.complete_multipart_upload(video.s3_key, upload_id, parts)
+        self.storage.complete_multipart_upload(video.s3_key, upload_id, held.values())
         info = self.storage.head(video.s3_key)
         if info is None:
             raise Conflict("storage did not keep the completed upload; start again")

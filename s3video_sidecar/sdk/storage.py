@@ -65,6 +65,7 @@ class UploadedPart:
     part_number: int
     etag: str
     size_bytes: int
+    checksum_sha256: str | None = None
 
 
 def _is_missing(error: ClientError) -> bool:
@@ -129,18 +130,22 @@ class S3Storage:
         parts, marker = [], 0
         while True:
             page = self._call("list_parts", Key=key, UploadId=upload_id, PartNumberMarker=marker)
-            parts += [UploadedPart(p["PartNumber"], p["ETag"], p["Size"]) for p in page.get("Parts", [])]
+            parts += [UploadedPart(p["PartNumber"], p["ETag"], p["Size"], p.get("ChecksumSHA256"))
+                      for p in page.get("Parts", [])]
             if not page.get("IsTruncated"):
                 return parts
             marker = page["NextPartNumberMarker"]
 
-    def complete_multipart_upload(self, key: str, upload_id: str, parts: Iterable[tuple[int, str]]) -> None:
-        self._call(
-            "complete_multipart_upload",
-            Key=key,
-            UploadId=upload_id,
-            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etag} for n, etag in sorted(parts)]},
-        )
+    def complete_multipart_upload(self, key: str, upload_id: str, parts: Iterable[UploadedPart]) -> None:
+        """Complete with the parts S3 listed (their checksums included: S3 wants them back for an
+        upload created with a checksum algorithm)."""
+        listed = []
+        for part in sorted(parts, key=lambda p: p.part_number):
+            entry = {"PartNumber": part.part_number, "ETag": part.etag}
+            if part.checksum_sha256:
+                entry["ChecksumSHA256"] = part.checksum_sha256
+            listed.append(entry)
+        self._call("complete_multipart_upload", Key=key, UploadId=upload_id, MultipartUpload={"Parts": listed})
 
     def abort_multipart_upload(self, key: str, upload_id: str) -> None:
         try:

@@ -99,6 +99,7 @@ def test_multipart_upload_over_http(live_sidecar, ids):
     assert [p["part_number"] for p in held] == [1, 2]
     done = student.complete_multipart(ids.assignment, ids.submission, started["upload_id"], parts)
     assert done["status"] == "ready" and done["file_size"] == len(data)
+    assert done["checksum_sha256"]  # recorded from S3's whole-object checksum
     play = student.playback_url(ids.assignment, ids.submission)
     assert requests.get(play["url"], timeout=30).content == data
 

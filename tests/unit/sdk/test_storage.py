@@ -106,9 +106,12 @@ def test_multipart_with_signed_checksums(storage):
     assert good.status_code == 200 and good.headers["ETag"]
     last = storage.presigned_part_url(key, upload_id, 2, 60)
     etag2 = requests.put(last, data=b"tail", timeout=10).headers["ETag"]
-    assert [p.part_number for p in storage.list_parts(key, upload_id)] == [1, 2]
-    storage.complete_multipart_upload(key, upload_id, [(1, good.headers["ETag"]), (2, etag2)])
-    assert storage.head(key).size_bytes == len(part) + 4
+    listed = storage.list_parts(key, upload_id)
+    assert [(p.part_number, p.etag) for p in listed] == [(1, good.headers["ETag"]), (2, etag2)]
+    storage.complete_multipart_upload(key, upload_id, listed)
+    info = storage.head(key)
+    assert info.size_bytes == len(part) + 4
+    assert info.checksum_sha256  # the stand-in reports a whole-object SHA-256, recorded on confirm
 
 
 def test_delete_many_batches_by_1000_and_tolerates_missing_keys(storage):
