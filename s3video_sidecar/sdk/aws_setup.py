@@ -1,0 +1,397 @@
+"""The AWS resources the sidecar needs, defined once: built by the set-up notebook, checked by the doctor.
+
+``notebooks/aws_setup.ipynb`` creates a bucket, a CloudFront distribution and an IAM
+policy with the functions here; ``s3video-admin doctor`` checks a live account against
+the same definitions (:data:`REQUIRED_CORS_METHODS`, :func:`lifecycle_configuration`,
+:func:`sidecar_policy`, ...), so what the notebook builds is what the doctor expects.
+
+Rules of this module:
+
+- Current AWS practice, not the seed's: Origin Access Control (not the legacy origin
+  access identity), trusted key groups (not root-account CloudFront key pairs), Block
+  Public Access fully on, ACLs disabled (``BucketOwnerEnforced``), and a lifecycle rule
+  that aborts incomplete multipart uploads (their parts are billed until aborted).
+- The sidecar's IAM policy holds exactly the actions its code calls:
+  :data:`S3_OPERATION_ACTIONS` maps each boto3 operation the sidecar calls to the IAM
+  action it needs, and a unit test scans the package so the map stays true. Its one
+  CloudFront action, ``CreateInvalidation``, is granted only when the sidecar invalidates
+  (``s3video.cloudfront.invalidate``; keys are never reused, so it is optional).
+- Functions that describe configuration are pure and return the dicts boto3 takes;
+  functions that create take boto3 clients. Nothing here reads settings or prints a key.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+from . import cdn
+from .keys import PREFIX as VIDEO_PREFIX
+
+# -- the bucket ----------------------------------------------------------------------------
+
+# The browser POSTs single uploads, PUTs multipart parts (reading each part's ETag back),
+# and GETs nothing from S3 directly today but the seed's rule allowed it for previews.
+REQUIRED_CORS_METHODS = ("GET", "POST", "PUT")
+REQUIRED_EXPOSE_HEADERS = ("ETag",)
+# Headers the uploader sets on its requests to S3 (static/js/upload_engine.mjs).
+UPLOAD_REQUEST_HEADERS = ("content-type", "x-amz-checksum-sha256")
+CORS_MAX_AGE_SECONDS = 3000
+
+PUBLIC_ACCESS_BLOCK = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
+OBJECT_OWNERSHIP = "BucketOwnerEnforced"  # ACLs disabled: the bucket owner owns every object
+LIFECYCLE_RULE_ID = "s3video-abort-incomplete-multipart-uploads"
+DAY_SECONDS = 86400
+
+
+def cors_configuration(moodle_origins) -> dict:
+    """The CORS rule a browser upload from Moodle needs (``put_bucket_cors``'s argument)."""
+    origins = list(moodle_origins)
+    if not origins:
+        raise ValueError("give the Moodle site's origin, e.g. https://moodle.example.edu")
+    return {"CORSRules": [{
+        "ID": "s3video-moodle-uploads",
+        "AllowedOrigins": origins,
+        "AllowedMethods": list(REQUIRED_CORS_METHODS),
+        "AllowedHeaders": ["*"],
+        "ExposeHeaders": list(REQUIRED_EXPOSE_HEADERS),
+        "MaxAgeSeconds": CORS_MAX_AGE_SECONDS,
+    }]}
+
+
+def abort_incomplete_upload_days(sidecar_abort_after_seconds: int) -> int:
+    """Days after which S3 aborts an unfinished multipart upload: one day after the sidecar's
+    own job would have (``s3video.jobs.multipart_abort_after_seconds``, 7 days by default),
+    so the sidecar aborts and logs first and the rule only catches what it missed."""
+    return math.ceil(sidecar_abort_after_seconds / DAY_SECONDS) + 1
+
+
+def lifecycle_configuration(abort_after_days: int) -> dict:
+    return {"Rules": [{
+        "ID": LIFECYCLE_RULE_ID,
+        "Status": "Enabled",
+        "Filter": {"Prefix": VIDEO_PREFIX},
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": abort_after_days},
+    }]}
+
+
+def bucket_arn(bucket: str) -> str:
+    return f"arn:aws:s3:::{bucket}"
+
+
+def videos_arn(bucket: str) -> str:
+    return f"arn:aws:s3:::{bucket}/{VIDEO_PREFIX}*"
+
+
+def bucket_policy(bucket: str, distribution_arn: str) -> dict:
+    """Only this CloudFront distribution (through OAC) may read the videos."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "AllowCloudFrontToReadVideos",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": videos_arn(bucket),
+            "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
+        }],
+    }
+
+
+def create_bucket(s3, bucket: str, region: str) -> None:
+    """Create the bucket (no error if this account already owns it)."""
+    extra = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    try:
+        s3.create_bucket(Bucket=bucket, **extra)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "BucketAlreadyOwnedByYou":
+            raise
+
+
+def configure_bucket(s3, bucket: str, moodle_origins, sidecar_abort_after_seconds: int = 7 * DAY_SECONDS) -> None:
+    """Block public access, disable ACLs, allow Moodle's uploads (CORS), abort stale multipart uploads."""
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK)
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": OBJECT_OWNERSHIP}]}
+    )
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=cors_configuration(moodle_origins))
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration=lifecycle_configuration(abort_incomplete_upload_days(sidecar_abort_after_seconds)),
+    )
+
+
+def allow_distribution_to_read(s3, bucket: str, distribution_arn: str) -> None:
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(bucket_policy(bucket, distribution_arn)))
+
+
+# -- CloudFront --------------------------------------------------------------------------
+
+# AWS's managed cache policy "CachingOptimized": no cookies, headers or query strings in the
+# cache key, so the signing parameters of a signed URL do not split the cache.
+CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    public_key_id: str  # s3video.cloudfront.key_id
+    key_group_id: str
+
+
+@dataclass(frozen=True)
+class Distribution:
+    id: str
+    arn: str
+    domain_name: str  # s3video.cloudfront.domain
+
+
+def create_signing_key(cloudfront, private_key, name: str) -> SigningKey:
+    """Register the public half of ``private_key`` with CloudFront, in a key group of its own."""
+    public_key = cloudfront.create_public_key(PublicKeyConfig={
+        "CallerReference": str(uuid.uuid4()),
+        "Name": name,
+        "EncodedKey": cdn.public_key_pem(private_key),
+        "Comment": "s3video playback URL signing",
+    })["PublicKey"]
+    key_group = cloudfront.create_key_group(KeyGroupConfig={
+        "Name": name, "Items": [public_key["Id"]], "Comment": "s3video playback URL signing",
+    })["KeyGroup"]
+    return SigningKey(public_key_id=public_key["Id"], key_group_id=key_group["Id"])
+
+
+def create_origin_access_control(cloudfront, name: str) -> str:
+    return cloudfront.create_origin_access_control(OriginAccessControlConfig={
+        "Name": name,
+        "Description": "s3video: CloudFront signs its requests to the bucket",
+        "SigningProtocol": "sigv4",
+        "SigningBehavior": "always",
+        "OriginAccessControlOriginType": "s3",
+    })["OriginAccessControl"]["Id"]
+
+
+def origin_domain(bucket: str, region: str) -> str:
+    return f"{bucket}.s3.{region}.amazonaws.com"
+
+
+def distribution_config(bucket: str, region: str, origin_access_control_id: str, key_group_id: str,
+                        price_class: str = "PriceClass_100") -> dict:
+    """A distribution that serves the bucket only through signed URLs (trusted key group), HTTPS only.
+
+    ``PriceClass_100`` (North America and Europe edges) is the cheapest; choose
+    ``PriceClass_All`` if students watch from elsewhere.
+    """
+    origin_id = f"s3video-{bucket}"
+    return {
+        "CallerReference": str(uuid.uuid4()),
+        "Comment": f"s3video: videos of {bucket}",
+        "Enabled": True,
+        "PriceClass": price_class,
+        "HttpVersion": "http2and3",
+        "Origins": {"Quantity": 1, "Items": [{
+            "Id": origin_id,
+            "DomainName": origin_domain(bucket, region),
+            "OriginAccessControlId": origin_access_control_id,
+            "S3OriginConfig": {"OriginAccessIdentity": ""},  # empty: OAC, not the legacy OAI
+        }]},
+        "DefaultCacheBehavior": {
+            "TargetOriginId": origin_id,
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "TrustedKeyGroups": {"Enabled": True, "Quantity": 1, "Items": [key_group_id]},
+            "AllowedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"],
+                               "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]}},
+            "CachePolicyId": CACHING_OPTIMIZED_POLICY_ID,
+            "Compress": False,  # video is already compressed
+        },
+    }
+
+
+def create_distribution(cloudfront, config: dict) -> Distribution:
+    created = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
+    return Distribution(id=created["Id"], arn=created["ARN"], domain_name=created["DomainName"])
+
+
+def find_distribution(cloudfront, domain: str) -> dict | None:
+    """The distribution (its ``list_distributions`` summary) answering on ``domain``, or None."""
+    for page in cloudfront.get_paginator("list_distributions").paginate():
+        for summary in page.get("DistributionList", {}).get("Items", []) or []:
+            aliases = summary.get("Aliases", {}).get("Items", []) or []
+            if domain == summary["DomainName"] or domain in aliases:
+                return summary
+    return None
+
+
+# -- IAM ----------------------------------------------------------------------------------
+
+# Every boto3 operation the sidecar calls -> the IAM action it needs.
+S3_OPERATION_ACTIONS = {
+    "generate_presigned_post": "s3:PutObject",
+    "create_multipart_upload": "s3:PutObject",
+    "upload_part": "s3:PutObject",
+    "complete_multipart_upload": "s3:PutObject",
+    "list_parts": "s3:ListMultipartUploadParts",
+    "abort_multipart_upload": "s3:AbortMultipartUpload",
+    "list_multipart_uploads": "s3:ListBucketMultipartUploads",
+    "head_object": "s3:GetObject",  # with s3:ListBucket, a missing key is a 404, not a 403
+    "get_object": "s3:GetObject",
+    "delete_objects": "s3:DeleteObject",
+    "list_objects_v2": "s3:ListBucket",  # the reconciler
+    "head_bucket": "s3:ListBucket",  # GET /health
+}
+# Only with s3video.cloudfront.invalidate = true (off by default: keys are never reused).
+CLOUDFRONT_OPERATION_ACTIONS = {"create_invalidation": "cloudfront:CreateInvalidation"}
+OPERATION_ACTIONS = {**S3_OPERATION_ACTIONS, **CLOUDFRONT_OPERATION_ACTIONS}
+BUCKET_LEVEL_ACTIONS = frozenset({"s3:ListBucket", "s3:ListBucketMultipartUploads"})
+INVALIDATION_ACTION = "cloudfront:CreateInvalidation"
+
+
+def sidecar_actions(invalidation: bool = False) -> tuple[str, ...]:
+    """The IAM actions the sidecar calls; CreateInvalidation only when it invalidates."""
+    actions = set(S3_OPERATION_ACTIONS.values())
+    if invalidation:
+        actions |= set(CLOUDFRONT_OPERATION_ACTIONS.values())
+    return tuple(sorted(actions))
+
+
+def action_resource(bucket: str, action: str, distribution_arn: str | None = None) -> str:
+    """The ARN an action is checked against: the distribution, the bucket, or an object under ``videos/``."""
+    if action == INVALIDATION_ACTION:
+        if not distribution_arn:
+            raise ValueError("CreateInvalidation is checked against a distribution: give its ARN")
+        return distribution_arn
+    if action in BUCKET_LEVEL_ACTIONS:
+        return bucket_arn(bucket)
+    return f"arn:aws:s3:::{bucket}/{VIDEO_PREFIX}0/doctor-check.mp4"
+
+
+def sidecar_policy(bucket: str, invalidation_distribution_arn: str | None = None) -> dict:
+    """The least-privilege IAM policy of the sidecar's identity (with the invalidation
+    statement when the sidecar is to invalidate that distribution)."""
+    object_actions = sorted(a for a in sidecar_actions() if a not in BUCKET_LEVEL_ACTIONS)
+    statements = [
+        {"Sid": "VideoObjects", "Effect": "Allow", "Action": object_actions, "Resource": videos_arn(bucket)},
+        {"Sid": "VideoBucket", "Effect": "Allow", "Action": sorted(BUCKET_LEVEL_ACTIONS),
+         "Resource": bucket_arn(bucket)},
+    ]
+    if invalidation_distribution_arn:
+        statements.append({"Sid": "InvalidateDeletedVideos", "Effect": "Allow", "Action": [INVALIDATION_ACTION],
+                           "Resource": invalidation_distribution_arn})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def create_sidecar_policy(iam, bucket: str, name: str, invalidation_distribution_arn: str | None = None) -> str:
+    """Create the managed policy; return its ARN (attach it to the sidecar's user or role)."""
+    return iam.create_policy(
+        PolicyName=name,
+        PolicyDocument=json.dumps(sidecar_policy(bucket, invalidation_distribution_arn)),
+        Description="s3video sidecar: exactly the S3 actions it calls",
+    )["Policy"]["Arn"]
+
+
+# -- the ini ------------------------------------------------------------------------------
+
+
+def production_settings(*, bucket: str, region: str, moodle_origins, distribution_domain: str,
+                        distribution_id: str, key_id: str, private_key_file: str, invalidation: bool = False,
+                        hash_algorithm: str = "sha256") -> str:
+    """The ``[app:main]`` lines of production.ini that match what was created."""
+    lines = [
+        "# AWS resources (written by notebooks/aws_setup.ipynb; check them with s3video-admin doctor)",
+        "s3video.storage = aws",
+        f"s3video.bucket = {bucket}",
+        f"s3video.region = {region}",
+        f"s3video.moodle_origin = {' '.join(moodle_origins)}",
+        "s3video.cdn = cloudfront",
+        f"s3video.cloudfront.domain = {distribution_domain}",
+        f"s3video.cloudfront.key_id = {key_id}",
+        f"s3video.cloudfront.private_key_file = {private_key_file}",
+        f"s3video.cloudfront.hash_algorithm = {hash_algorithm}",
+        f"s3video.cloudfront.distribution_id = {distribution_id}",
+        "# Invalidating deleted videos is optional (keys are never reused); turning it on needs the",
+        "# sidecar policy's cloudfront:CreateInvalidation statement (set_up(..., invalidation=True)).",
+        f"s3video.cloudfront.invalidate = {'true' if invalidation else 'false'}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# -- moto, the notebook's default account ----------------------------------------------------
+
+
+def simulated_aws():
+    """Start moto's in-memory AWS (fake credentials included) and return it; call ``.stop()`` after.
+
+    moto 5.2 drops an origin's ``OriginAccessControlId`` from the distributions it stores;
+    the wrapper below keeps it, so the doctor sees in moto what it would see in AWS.
+    """
+    from moto import mock_aws
+    from moto.cloudfront import models as cloudfront_models
+
+    origin_class = cloudfront_models.Origin
+    if not getattr(origin_class, "_s3video_keeps_oac", False):
+        original_init = origin_class.__init__
+
+        def init(self, origin):
+            original_init(self, origin)
+            if not getattr(self, "origin_access_control_id", None):
+                self.origin_access_control_id = origin.get("OriginAccessControlId", "")
+
+        origin_class.__init__ = init
+        origin_class._s3video_keeps_oac = True
+    mock = mock_aws()
+    mock.start()
+    return mock
+
+
+# -- everything, in order ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetupResult:
+    bucket: str
+    region: str
+    moodle_origins: tuple[str, ...]
+    distribution: Distribution
+    signing_key: SigningKey
+    policy_arn: str
+    private_key_file: str
+    invalidation: bool = False
+
+    def production_settings(self) -> str:
+        return production_settings(
+            bucket=self.bucket, region=self.region, moodle_origins=self.moodle_origins,
+            distribution_domain=self.distribution.domain_name, distribution_id=self.distribution.id,
+            key_id=self.signing_key.public_key_id, private_key_file=self.private_key_file,
+            invalidation=self.invalidation,
+        )
+
+
+def set_up(session, *, bucket: str, region: str, moodle_origins, private_key_file: str, name: str = "s3video",
+           sidecar_abort_after_seconds: int = 7 * DAY_SECONDS, key_kind: str = "rsa",
+           invalidation: bool = False) -> SetupResult:
+    """Every step of notebooks/aws_setup.ipynb, in its order, for scripts and tests.
+
+    Generates the CloudFront key pair at ``private_key_file`` (mode 0600; refuses to
+    overwrite one). The sidecar policy is created but attached to no one: attach it to the
+    sidecar's user or role.
+    """
+    s3, cloudfront, iam = session.client("s3"), session.client("cloudfront"), session.client("iam")
+    create_bucket(s3, bucket, region)
+    configure_bucket(s3, bucket, moodle_origins, sidecar_abort_after_seconds)
+    private_key = cdn.generate_private_key(private_key_file, key_kind)
+    signing_key = create_signing_key(cloudfront, private_key, name)
+    control_id = create_origin_access_control(cloudfront, name)
+    distribution = create_distribution(
+        cloudfront, distribution_config(bucket, region, control_id, signing_key.key_group_id))
+    allow_distribution_to_read(s3, bucket, distribution.arn)
+    policy_arn = create_sidecar_policy(iam, bucket, f"{name}-sidecar",
+                                       distribution.arn if invalidation else None)
+    return SetupResult(bucket, region, tuple(moodle_origins), distribution, signing_key, policy_arn,
+                       str(private_key_file), invalidation)

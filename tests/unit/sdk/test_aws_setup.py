@@ -1,0 +1,95 @@
+"""The AWS set-up definitions: the IAM policy covers exactly what the code calls; the rules are what the doctor expects."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import boto3
+import pytest
+
+from s3video_sidecar.sdk import aws_setup
+
+PACKAGE = pathlib.Path(aws_setup.__file__).resolve().parents[1]
+# How the sidecar calls S3: storage._call("op", ...), client.op(...), presigned URLs and paginators.
+CALL_PATTERNS = (
+    re.compile(r"_call\(\s*\"([a-z0-9_]+)\""),
+    re.compile(r"self\.client\.([a-z0-9_]+)\("),
+    re.compile(r"generate_presigned_url\(\s*\"([a-z0-9_]+)\""),
+    re.compile(r"get_paginator\(\s*\"([a-z0-9_]+)\""),
+)
+CLIENT_HELPERS = {"generate_presigned_url", "get_paginator"}  # not operations themselves
+# Modules that talk to S3 only in development (the embedded stand-in creates its own bucket).
+DEVELOPMENT_ONLY = {"sdk/embedded_s3.py", "sdk/aws_setup.py", "scripts/doctor.py"}
+
+
+def operations_called_by_the_sidecar() -> set[str]:
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        if str(path.relative_to(PACKAGE)) in DEVELOPMENT_ONLY:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for pattern in CALL_PATTERNS:
+            found.update(pattern.findall(text))
+    return found - CLIENT_HELPERS
+
+
+def test_every_s3_operation_the_sidecar_calls_has_its_iam_action():
+    called = operations_called_by_the_sidecar()
+    assert {"head_object", "delete_objects", "list_parts", "generate_presigned_post"} <= called  # the scan works
+    assert called - set(aws_setup.OPERATION_ACTIONS) == set()
+
+
+def test_the_policy_grants_no_action_the_code_does_not_call():
+    called = operations_called_by_the_sidecar()
+    needed = {aws_setup.OPERATION_ACTIONS[op] for op in called}
+    distribution = "arn:aws:cloudfront::123456789012:distribution/E1"
+    granted = {a for s in aws_setup.sidecar_policy("b-videos", distribution)["Statement"] for a in s["Action"]}
+    assert granted == needed == set(aws_setup.sidecar_actions(invalidation=True))
+
+
+def test_create_invalidation_only_when_the_sidecar_invalidates():
+    assert "cloudfront:CreateInvalidation" not in aws_setup.sidecar_actions()
+    statements = aws_setup.sidecar_policy("b-videos")["Statement"]
+    assert all(not a.startswith("cloudfront:") for s in statements for a in s["Action"])
+    invalidating = aws_setup.sidecar_policy("b-videos", "arn:aws:cloudfront::1:distribution/E1")["Statement"][-1]
+    assert invalidating["Resource"] == "arn:aws:cloudfront::1:distribution/E1"
+
+
+def test_policy_scopes_objects_to_the_video_prefix():
+    object_statement, bucket_statement = aws_setup.sidecar_policy("b-videos")["Statement"]
+    assert object_statement["Resource"] == "arn:aws:s3:::b-videos/videos/*"
+    assert bucket_statement["Resource"] == "arn:aws:s3:::b-videos"
+    assert set(bucket_statement["Action"]) == {"s3:ListBucket", "s3:ListBucketMultipartUploads"}
+
+
+def test_cors_rule_needs_an_origin_and_exposes_etag():
+    with pytest.raises(ValueError, match="origin"):
+        aws_setup.cors_configuration([])
+    rule = aws_setup.cors_configuration(["https://moodle.example.edu"])["CORSRules"][0]
+    assert rule["AllowedMethods"] == ["GET", "POST", "PUT"] and rule["ExposeHeaders"] == ["ETag"]
+
+
+@pytest.mark.parametrize(("abort_after_seconds", "days"), [(7 * 86400, 8), (2 * 86400 + 1, 4)])
+def test_multipart_uploads_are_aborted_a_day_after_the_sidecars_own_job(abort_after_seconds, days):
+    assert aws_setup.abort_incomplete_upload_days(abort_after_seconds) == days
+
+
+def test_set_up_builds_what_the_settings_name(tmp_path):
+    mock = aws_setup.simulated_aws()
+    try:
+        session = boto3.session.Session(region_name="eu-west-1")
+        result = aws_setup.set_up(session, bucket="school-videos", region="eu-west-1",
+                                  moodle_origins=["https://moodle.example.edu"],
+                                  private_key_file=str(tmp_path / "key.pem"))
+        config = session.client("cloudfront").get_distribution_config(Id=result.distribution.id)["DistributionConfig"]
+    finally:
+        mock.stop()
+    assert (tmp_path / "key.pem").stat().st_mode & 0o777 == 0o600
+    behavior = config["DefaultCacheBehavior"]
+    assert behavior["TrustedKeyGroups"]["Items"] == [result.signing_key.key_group_id]
+    assert config["Origins"]["Items"][0]["OriginAccessControlId"]  # kept by simulated_aws's moto wrapper
+    snippet = result.production_settings()
+    assert f"s3video.cloudfront.key_id = {result.signing_key.public_key_id}\n" in snippet
+    assert f"s3video.cloudfront.domain = {result.distribution.domain_name}\n" in snippet
+    assert "s3video.cdn = cloudfront\n" in snippet
