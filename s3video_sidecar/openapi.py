@@ -134,15 +134,17 @@ def openapi_document() -> dict:
             f"{sub}/upload-url": {
                 "parameters": _params("assignment", "submission"),
                 "post": _op("A presigned POST for the file, or the instruction to go multipart", {
-                    "201": _json({"type": "object", "required": ["video_id", "s3_key", "expires_at", "max_size",
-                                                                 "method", "upload"], "properties": {
-                        "video_id": ID, "s3_key": {"type": "string"}, "expires_at": {"type": "integer"},
-                        "max_size": {"type": "integer"}, "method": {"const": "post"},
-                        "upload": {"type": "object", "required": ["url", "fields"], "properties": {
-                            "url": {"type": "string"}, "fields": {"type": "object"}}}}}),
-                    "200": _json({"type": "object", "required": ["method"], "properties": {
-                        "method": {"const": "multipart"}, "max_size": {"type": "integer"},
-                        "multipart_threshold": {"type": "integer"}}}, "use the multipart calls"),
+                    "201": _json({"oneOf": [
+                        {"type": "object", "required": ["video_id", "s3_key", "expires_at", "max_size", "method",
+                                                        "upload"], "properties": {
+                            "video_id": ID, "s3_key": {"type": "string"}, "expires_at": {"type": "integer"},
+                            "max_size": {"type": "integer"}, "method": {"const": "post"},
+                            "upload": {"type": "object", "required": ["url", "fields"], "properties": {
+                                "url": {"type": "string"}, "fields": {"type": "object"}}}}},
+                        {"type": "object", "required": ["method", "max_size"], "properties": {
+                            "method": {"const": "multipart"}, "max_size": {"type": "integer"},
+                            "multipart_threshold": {"type": "integer"}}},
+                    ]}, "a presigned POST, or the instruction to use the multipart calls"),
                 }, body=UPLOAD_REQUEST, who="owner (student)", errors=(400, 401, 403, 404, 413, 415, 429, 503)),
             },
             f"{sub}/confirm": {

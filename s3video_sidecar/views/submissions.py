@@ -42,7 +42,7 @@ def upload_url(context, request):
     if answer["method"] == "multipart":  # nothing issued yet: the client goes on with the multipart calls
         request.video_service.log("upload_sent_to_multipart", _actor(request), assignment_id=context.assignment.id,
                                   submission_id=context.id, file_size=body["size"])
-    request.response.status_int = 201 if answer["method"] == "post" else 200
+    request.response.status_int = 201  # the contract's status for both answers (post, or go multipart)
     return answer
 
 
