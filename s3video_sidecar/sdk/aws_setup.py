@@ -395,3 +395,22 @@ def set_up(session, *, bucket: str, region: str, moodle_origins, private_key_fil
                                        distribution.arn if invalidation else None)
     return SetupResult(bucket, region, tuple(moodle_origins), distribution, signing_key, policy_arn,
                        str(private_key_file), invalidation)
+
+
+def attach_sidecar_policy(iam, policy_arn: str, *, user_name: str | None = None, role_name: str | None = None) -> str:
+    """Attach the policy to the sidecar's role (which must exist), or to its user (created if
+    missing, without access keys: create those yourself, and keep them out of the ini).
+    Returns the principal's ARN, for ``s3video-admin doctor --principal-arn``."""
+    if bool(user_name) == bool(role_name):
+        raise ValueError("give the sidecar's user_name or its role_name")
+    if role_name:
+        iam.attach_role_policy(RoleName=role_name, PolicyArn=policy_arn)
+        return iam.get_role(RoleName=role_name)["Role"]["Arn"]
+    try:
+        arn = iam.get_user(UserName=user_name)["User"]["Arn"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "NoSuchEntity":
+            raise
+        arn = iam.create_user(UserName=user_name)["User"]["Arn"]
+    iam.attach_user_policy(UserName=user_name, PolicyArn=policy_arn)
+    return arn
