@@ -161,7 +161,7 @@ class SqlOperationsRepository(SqlVideoRepository):
         return list(self.dbsession.scalars(select(Event).where(about).order_by(Event.timestamp, Event.id)))
 
     def anonymise_events(self, user_id: int | None, video_ids, s3_keys, assignment_id: int | None = None) -> int:
-        """Remove the user (and their videos' keys) from the event log; return the events changed."""
+        """Remove the user (and their videos' ids and keys) from the event log; return the events changed."""
         changed = 0
         if user_id is not None:
             by_user = Event.user_id == user_id
@@ -176,9 +176,10 @@ class SqlOperationsRepository(SqlVideoRepository):
         if s3_keys:
             about.append(Event.s3_key.in_(list(s3_keys)))
         if about:
+            # The video id goes too: once the row is forgotten, SQLite may give its id to a new video.
             changed += self.dbsession.execute(
-                update(Event).where(or_(*about), or_(Event.s3_key.is_not(None), Event.error_context.is_not(None)))
-                .values(s3_key=None, error_context=None).execution_options(synchronize_session=False)).rowcount
+                update(Event).where(or_(*about)).values(video_id=None, s3_key=None, error_context=None)
+                .execution_options(synchronize_session=False)).rowcount
         return changed
 
     def erased_videos_purged(self) -> list[Video]:

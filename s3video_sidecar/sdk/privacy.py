@@ -10,8 +10,8 @@ Rules:
   due at once: an erasure has no grace period), so the purge job removes the objects
   exactly as for any deletion; meanwhile their rows keep only what the purge needs (the
   key) under the placeholder user id 0 (``ERASED_USER_ID``), and their submissions move
-  to it too. Events by the user or about their videos lose the user id, the key and the
-  context: the event log keeps its counts, not the person.
+  to it too. Events by the user or about their videos lose the user id, the video id,
+  the key and the context: the event log keeps its counts, not the person.
 - :meth:`PrivacyService.forget_erased` deletes the rows of erased videos once purged
   (and anonymises the purge's own events); every erase call runs it, and so should the
   job that purges.

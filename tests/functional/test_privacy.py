@@ -147,7 +147,8 @@ def test_erase_user_leaves_nothing_but_anonymised_events(api, ids, population, r
     finally:
         session.close()
     assert len(kept) == len(before["events"])
-    assert all(e.user_id in (None, ids.teacher) and e.s3_key is None and e.error_context is None for e in kept)
+    assert all(e.user_id in (None, ids.teacher) and e.s3_key is None and e.video_id is None
+               and e.error_context is None for e in kept)
     assert api.get(f"/privacy/users/{ids.student}", as_actor=admin(ids)).json["videos"] == []
     assert api.get(sub_path(ids), as_actor=student(ids)).status_int == 404  # the submission is gone too
 
