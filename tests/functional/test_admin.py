@@ -68,6 +68,10 @@ def test_stats_count_uploads_views_storage_and_errors(api, ids):
     assert after["today"]["errors_by_code"].get("too_large", 0) - before["today"]["errors_by_code"].get(
         "too_large", 0) == 1
     assert set(status) == {"pending", "uploading", "ready", "deleting", "deleted", "error"}
+    cost = after["cost"]  # the cost model's bill for the month, from the measured usage
+    assert cost["usage"]["storage_bytes"] == after["storage"]["bytes"] and cost["currency"] == "USD"
+    assert cost["usage"]["views"] >= 1 and {i["name"] for i in cost["items"]} >= {"s3_storage", "cloudfront_transfer"}
+    assert cost["total_usd"] == "0.00"  # a few KB: inside the free tiers
 
 
 def test_stats_refuse_a_bad_period(api, ids):
