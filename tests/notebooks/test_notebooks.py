@@ -136,3 +136,22 @@ def test_aws_setup_builds_what_production_needs_and_the_doctor_agrees(tmp_path, 
     assert "FAIL  lifecycle" in no_lifecycle and "fix: add this rule to the bucket's lifecycle configuration" in no_lifecycle
     assert "PASS  cors" in no_lifecycle
     print(f"aws_setup.ipynb ran in {elapsed:.1f} s")
+
+
+@pytest.mark.notebook
+def test_explore_sdk_uploads_confirms_plays_and_logs():
+    (figures,), elapsed = execute("explore_sdk.ipynb", """
+import json
+print(json.dumps({
+    "policy_key": next(c["key"] for c in policy["conditions"] if isinstance(c, dict) and "key" in c),
+    "demo_key": demo_key, "upload_method": upload["method"], "status": confirmed["status"],
+    "file_size": confirmed["file_size"], "size": len(VIDEO_BYTES), "range_status": first_bytes.status_code,
+    "event_types": sorted(event_types),
+}))
+""")
+    figures = json.loads(figures)
+    assert figures["policy_key"] == figures["demo_key"]  # the POST policy binds the exact key
+    assert figures["upload_method"] == "post" and figures["status"] == "ready"
+    assert figures["file_size"] == figures["size"] and figures["range_status"] == 206
+    assert {"upload_requested", "upload_confirmed", "playback_url_issued"} <= set(figures["event_types"])
+    print(f"explore_sdk.ipynb ran in {elapsed:.1f} s")
