@@ -55,6 +55,9 @@ def get_tm_session(session_factory, transaction_manager, request=None):
 
 def includeme(config):
     settings = config.registry.s3video_settings
+    # pyramid_tm would ask for the user before any view runs, outside the exception views: a nonce
+    # store that is down (Redis, the database) would then be a bare 500 instead of our JSON 503.
+    config.add_settings({"tm.annotate_user": False})
     config.include("pyramid_tm")
     config.include("pyramid_retry")
     engine = get_engine(settings.sqlalchemy_url)
