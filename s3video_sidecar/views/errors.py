@@ -59,7 +59,10 @@ def error_response(request, error: S3VideoError):
 
 def record_rejection(request, event_type: str, code: str, message: str, details: dict | None = None) -> None:
     """Log a refused request in its own transaction, once the request's own is over (rolled back)."""
-    identity = getattr(request, "identity", None) if code != "unauthenticated" else None
+    try:
+        identity = getattr(request, "identity", None) if code != "unauthenticated" else None
+    except S3VideoError:
+        identity = None  # the caller could not be verified at all (its nonce store is down)
     context = {"method": request.method, "path": request.path, "key_id": identity.key_id if identity else None,
                **(details or {})}
     event = Event(
