@@ -13,6 +13,8 @@ It compares the database with the bucket and returns the problems it finds, as s
 - every multipart upload S3 holds open belongs to an ``uploading`` row.
 
 Objects are listed once (no HeadObject per row), so it stays quick after a load test.
+Where the jobs' own audit (``sdk/maintenance.audit``, the one ``s3video-admin`` runs) is
+there, its findings are added too: both must be clean.
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ import time
 from sqlalchemy import select
 
 from s3video_sidecar.models import Submission, Video
+
+try:  # the jobs' audit, where this version of the sidecar has it
+    from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
+    from s3video_sidecar.sdk.maintenance import audit as jobs_audit
+except ImportError:  # pragma: no cover - older trees
+    jobs_audit = None
 
 MAY_HOLD_OBJECT = {"pending", "uploading", "ready", "deleting"}
 
@@ -72,6 +80,16 @@ def audit(session_factory, storage, *, grace_seconds: int = 0, now: float | None
             continue
         owner = "no row" if video is None else f"video {video.id}, {video.upload_status}"
         problems.append(f"object {key} is not referenced by a live row ({owner})")
+
+    if jobs_audit is not None:
+        session = session_factory()
+        try:
+            found = jobs_audit(SqlMaintenanceRepository(session), storage, now=int(now))
+        finally:
+            session.close()
+        for kind, count in found.counts().items():
+            if count:
+                problems.append(f"jobs audit: {kind}: {getattr(found, kind)[:5]}")
 
     uploading = {video.upload_id for video in videos.values()
                  if video.upload_id and str(video.upload_status) == "uploading"}
