@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import math
 import os
 import sys
 import time
@@ -90,7 +89,17 @@ def check_bucket(account: _Account) -> CheckResult:
     return CheckResult("bucket", PASS, f"{settings.bucket} answers ({location})")
 
 
-def _rule_problems(rule: dict, origin: str) -> list[str]:
+def _bucket_rules(account: _Account, operation: str, key: str, *, absent: str) -> list[dict]:
+    """A bucket configuration's rules; none when S3 answers ``absent`` (the bucket has no such configuration)."""
+    try:
+        return getattr(account.s3, operation)(Bucket=account.settings.bucket).get(key, [])
+    except ClientError as error:
+        if _code(error) == absent:
+            return []
+        raise
+
+
+def _rule_problems(rule: dict) -> list[str]:
     problems = []
     methods = {m.upper() for m in rule.get("AllowedMethods", [])}
     missing = [m for m in aws_setup.REQUIRED_CORS_METHODS if m not in methods]
@@ -117,11 +126,9 @@ def check_cors(account: _Account) -> CheckResult:
         return CheckResult("cors", FAIL, "s3video.moodle_origin is not set", "set s3video.moodle_origin to the "
                            "Moodle site's origin (e.g. https://moodle.example.edu), then put the CORS rule: " + fix)
     try:
-        rules = account.s3.get_bucket_cors(Bucket=settings.bucket).get("CORSRules", [])
+        rules = _bucket_rules(account, "get_bucket_cors", "CORSRules", absent="NoSuchCORSConfiguration")
     except ClientError as error:
-        if _code(error) != "NoSuchCORSConfiguration":
-            return CheckResult("cors", FAIL, f"cannot read the CORS rules ({_code(error)})", fix)
-        rules = []
+        return CheckResult("cors", FAIL, f"cannot read the CORS rules ({_code(error)})", fix)
     failures = []
     for origin in origins:
         matching = [r for r in rules if any(fnmatch.fnmatchcase(origin, o) for o in r.get("AllowedOrigins", []))]
@@ -129,7 +136,7 @@ def check_cors(account: _Account) -> CheckResult:
             failures.append(f"{origin}: no rule allows this origin")
             continue
         # S3 applies the first rule that matches the origin and the method.
-        problems = _rule_problems(matching[0], origin)
+        problems = _rule_problems(matching[0])
         if problems:
             failures.append(f"{origin}: {'; '.join(problems)}")
     if failures:
@@ -183,11 +190,10 @@ def check_lifecycle(account: _Account) -> CheckResult:
     fix = (f"add this rule to the bucket's lifecycle configuration (put-bucket-lifecycle-configuration replaces "
            f"the whole configuration: keep your other rules): {_json(rule)}")
     try:
-        rules = account.s3.get_bucket_lifecycle_configuration(Bucket=settings.bucket).get("Rules", [])
+        rules = _bucket_rules(account, "get_bucket_lifecycle_configuration", "Rules",
+                              absent="NoSuchLifecycleConfiguration")
     except ClientError as error:
-        if _code(error) != "NoSuchLifecycleConfiguration":
-            return CheckResult("lifecycle", FAIL, f"cannot read the lifecycle rules ({_code(error)})", fix)
-        rules = []
+        return CheckResult("lifecycle", FAIL, f"cannot read the lifecycle rules ({_code(error)})", fix)
     aborting = [r for r in rules if r.get("Status") == "Enabled" and "AbortIncompleteMultipartUpload" in r
                 and _rule_covers_videos(r)]
     if not aborting:
@@ -416,9 +422,6 @@ def check_iam(account: _Account) -> CheckResult:
     except (ClientError, BotoCoreError) as error:
         return CheckResult("iam", FAIL, f"the credentials are not accepted ({_code(error)})",
                            "give the sidecar valid AWS credentials (instance role, or AWS_* in its environment)")
-    if principal.endswith(":root"):
-        return CheckResult("iam", FAIL, "the sidecar would run with the account's root credentials",
-                           "create an IAM user or role for the sidecar and " + policy_fix)
     invalidation = getattr(account.settings, "cloudfront_invalidate", False)
     distribution_arn = account.distribution["arn"] if account.distribution else None
     if invalidation and not distribution_arn:
@@ -427,6 +430,10 @@ def check_iam(account: _Account) -> CheckResult:
     actions = aws_setup.sidecar_actions(invalidation)
     policy_fix = ("attach this policy to the sidecar's user or role: "
                   f"{_json(aws_setup.sidecar_policy(bucket, distribution_arn if invalidation else None))}")
+
+    if principal.endswith(":root"):
+        return CheckResult("iam", FAIL, "the sidecar would run with the account's root credentials",
+                           "create an IAM user or role for the sidecar, and " + policy_fix)
 
     def resource_of(action):
         return aws_setup.action_resource(bucket, action, distribution_arn)

@@ -61,35 +61,6 @@ class _Bool(colander.Boolean):
         super().__init__(false_choices=("false", "0", "no", "off"), true_choices=("true", "1", "yes", "on"))
 
 
-def _money():
-    return colander.SchemaNode(colander.Decimal(), validator=colander.Range(min=0, max=1000))
-
-
-def _count():
-    return colander.SchemaNode(colander.Int(), validator=colander.Range(min=0))
-
-
-class _CostSettingsSchema(colander.MappingSchema):
-    """``s3video.cost.<name>``: every field is optional; a missing one keeps its default."""
-
-    s3_storage_usd_per_gb_month = _money()
-    s3_put_usd_per_1000_requests = _money()
-    s3_get_usd_per_1000_requests = _money()
-    cloudfront_transfer_usd_per_gb = _money()
-    cloudfront_usd_per_10000_requests = _money()
-    invalidation_usd_per_path = _money()
-    free_invalidation_paths_per_month = _count()
-    cloudfront_free_transfer_gb_per_month = _money()
-    cloudfront_free_requests_per_month = _count()
-    s3_free_storage_gb = _money()
-    s3_free_put_requests_per_month = _count()
-    s3_free_get_requests_per_month = _count()
-    s3_free_tier_months = _count()
-    free_tier = colander.SchemaNode(_Bool())
-    s3_free_tier = colander.SchemaNode(_Bool())
-    requests_per_view = _count()
-
-
 @dataclass(frozen=True)
 class CostModel:
     """Prices (US dollars) and free tiers. Every field is the setting ``s3video.cost.<field>``."""
@@ -119,7 +90,7 @@ class CostModel:
         Raises ValueError naming the setting when a value is invalid or a name is unknown
         (a misspelt price would otherwise be silently ignored).
         """
-        schema = _CostSettingsSchema()
+        schema = _settings_schema()
         known = {node.name for node in schema.children}
         given = {}
         for name, value in settings.items():
@@ -130,8 +101,6 @@ class CostModel:
                 raise ValueError(f"{name}: unknown setting; known: {', '.join(sorted(known))}")
             if value is not None and str(value).strip() != "":
                 given[field_name] = str(value).strip()
-        for node in schema.children:
-            node.missing = colander.drop
         try:
             parsed = schema.deserialize(given)
         except colander.Invalid as exc:
@@ -199,6 +168,21 @@ class CostModel:
             projection.append(MonthProjection(month, usage, self.estimate(usage, free_tier=free_tier,
                                                                           s3_free_tier=within_s3_tier)))
         return projection
+
+
+def _settings_schema() -> colander.MappingSchema:
+    """``s3video.cost.<field>`` for every field of :class:`CostModel`, typed as the field is;
+    every one optional (a missing one keeps its default)."""
+    types_and_validators = {
+        "Decimal": (colander.Decimal, colander.Range(min=0, max=1000)),
+        "int": (colander.Int, colander.Range(min=0)),
+        "bool": (_Bool, None),
+    }
+    schema = colander.MappingSchema()
+    for field in dataclasses.fields(CostModel):
+        node_type, validator = types_and_validators[field.type]
+        schema.add(colander.SchemaNode(node_type(), name=field.name, validator=validator, missing=colander.drop))
+    return schema
 
 
 # -- usage and results -------------------------------------------------------------------

@@ -100,7 +100,7 @@ def test_fails_naming_the_fix_when_the_lifecycle_rule_is_gone(account, capsys):
     assert code == 1
     assert status_of(output, "lifecycle") == "FAIL"
     assert "no enabled rule aborts incomplete multipart uploads" in output
-    assert f'fix: add this rule to the bucket\'s lifecycle configuration' in output
+    assert 'fix: add this rule to the bucket\'s lifecycle configuration' in output
     assert '"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":8}' in output
 
 
@@ -164,6 +164,13 @@ def test_fails_when_the_policy_lacks_an_action(account, capsys):
     iam.put_user_policy(UserName="s3video-sidecar", PolicyName="narrow", PolicyDocument=json.dumps(policy))
     code, output = run_doctor(account, capsys)
     assert code == 1 and "may not s3:AbortMultipartUpload" in output
+
+
+def test_root_credentials_are_a_failure(account, capsys):
+    code = admin.main(["doctor", account["ini"], "--principal-arn", "arn:aws:iam::123456789012:root"])
+    output = capsys.readouterr().out
+    assert code == 1 and "the sidecar would run with the account's root credentials" in output
+    assert "create an IAM user or role for the sidecar, and attach this policy" in output
 
 
 def test_a_deny_wins_over_an_allow(account, capsys):
