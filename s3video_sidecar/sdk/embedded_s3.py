@@ -32,6 +32,8 @@ from urllib.parse import parse_qs, urlsplit
 from werkzeug.formparser import parse_form_data
 from werkzeug.serving import make_server
 
+from .aws_setup import cors_configuration
+
 SPOOL_BYTES = 8 * 1024**2
 ACCESS_KEY_ID = "s3video-embedded"
 SECRET_ACCESS_KEY = "s3video-embedded-secret-key"  # loopback stand-in only; never a real credential
@@ -226,17 +228,8 @@ class EmbeddedS3:
 
 
 def ensure_bucket(s3_client, bucket: str, cors_origins: tuple[str, ...]) -> None:
-    """Create the development bucket with the CORS rule a browser upload needs."""
+    """Create the development bucket with the same CORS rule production gets (``aws_setup``)."""
     existing = {b["Name"] for b in s3_client.list_buckets().get("Buckets", [])}
     if bucket not in existing:
         s3_client.create_bucket(Bucket=bucket)
-    s3_client.put_bucket_cors(
-        Bucket=bucket,
-        CORSConfiguration={"CORSRules": [{
-            "AllowedOrigins": list(cors_origins) or ["*"],
-            "AllowedMethods": ["GET", "POST", "PUT", "HEAD"],
-            "AllowedHeaders": ["*"],
-            "ExposeHeaders": ["ETag"],
-            "MaxAgeSeconds": 3000,
-        }]},
-    )
+    s3_client.put_bucket_cors(Bucket=bucket, CORSConfiguration=cors_configuration(cors_origins or ["*"]))
