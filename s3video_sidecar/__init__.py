@@ -14,6 +14,7 @@ def main(global_config, **settings):
         config.include(".settings")  # parse and validate every setting once
         config.include(".models")  # engine, pyramid_tm sessions
         config.include(".services")  # storage (and the embedded stand-in), URL signer
+        config.include(".tasks")  # the job queue (huey); purges queued once a deletion commits
         config.include(".security")  # S3V1 signatures, nonce store, ACL principals
         config.include(".ratelimit")  # per-user limits: the rate_limit= view option, a shared counter store
         config.include(".views")  # the API, /health, /openapi.json, the local edge

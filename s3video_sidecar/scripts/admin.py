@@ -15,6 +15,7 @@ from ..settings import SettingsError
 # One line per command module (s3video_sidecar.scripts.<name>).
 COMMANDS = [
     "doctor",
+    "jobs",  # cleanup, reconcile, retention
     "stats",
     "videos",
     "events",

@@ -1,0 +1,69 @@
+"""The SQL of the background jobs (``sdk/maintenance.py``): claiming rows, looking keys up.
+
+:class:`SqlMaintenanceRepository` extends the operations repository (which extends the
+video repository), so the jobs drive the video service and the privacy service's
+``forget_erased`` over one session.
+
+Rows a job changes are *claimed*: ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL
+and MariaDB/MySQL, so two workers (or a worker and ``s3video-admin``) never take the
+same row; SQLite has no row locks and serialises writers instead. Every claim pages by
+id (``after_id``), so a row a run leaves as it was is not claimed again in that run.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from .operations import SqlOperationsRepository
+from .video import Video, VideoStatus
+
+KEY_CHUNK = 500  # keys per IN (...) lookup
+
+
+class SqlMaintenanceRepository(SqlOperationsRepository):
+    def _claim(self, query, limit: int, after_id: int, lock: bool) -> list[Video]:
+        query = query.where(Video.id > after_id).order_by(Video.id).limit(limit)
+        if lock:
+            query = query.with_for_update(skip_locked=True)
+        return list(self.dbsession.scalars(query))
+
+    def videos_due_for_purge_after(self, now: int, limit: int, after_id: int = 0, video_ids=None,
+                                   lock: bool = True) -> list[Video]:
+        """``deleting`` rows whose grace period is over (only ``video_ids``, if given), by id."""
+        query = select(Video).where(Video.upload_status == str(VideoStatus.DELETING),
+                                    Video.purge_after_timestamp <= now)
+        if video_ids is not None:
+            query = query.where(Video.id.in_(list(video_ids)))
+        return self._claim(query, limit, after_id, lock)
+
+    def expired_uploads(self, cutoff: int, limit: int, after_id: int = 0, lock: bool = True) -> list[Video]:
+        """``pending``/``uploading`` rows whose upload window closed at or before ``cutoff``."""
+        query = select(Video).where(
+            Video.upload_status.in_([str(VideoStatus.PENDING), str(VideoStatus.UPLOADING)]),
+            Video.upload_expires_timestamp <= cutoff)
+        return self._claim(query, limit, after_id, lock)
+
+    def ready_videos_uploaded_before(self, cutoff: int, limit: int, after_id: int = 0,
+                                     lock: bool = True) -> list[Video]:
+        query = select(Video).where(Video.upload_status == str(VideoStatus.READY),
+                                    Video.upload_timestamp < cutoff)
+        return self._claim(query, limit, after_id, lock)
+
+    def videos_by_keys(self, keys) -> dict[str, Video]:
+        return self._videos_by(Video.s3_key, keys)
+
+    def videos_by_upload_ids(self, upload_ids) -> dict[str, Video]:
+        return self._videos_by(Video.upload_id, upload_ids)
+
+    def _videos_by(self, column, values) -> dict:
+        values, found = list(values), {}
+        for start in range(0, len(values), KEY_CHUNK):
+            query = select(Video).where(column.in_(values[start:start + KEY_CHUNK]))
+            found.update((getattr(video, column.key), video) for video in self.dbsession.scalars(query))
+        return found
+
+    def key_states(self, prefix: str) -> list[tuple[str, str, int | None]]:
+        """(key, status, purge after) of every row whose key starts with ``prefix``."""
+        query = select(Video.s3_key, Video.upload_status, Video.purge_after_timestamp).where(
+            Video.s3_key.startswith(prefix, autoescape=True))
+        return [(key, str(status), purge_after) for key, status, purge_after in self.dbsession.execute(query)]

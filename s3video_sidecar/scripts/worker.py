@@ -1,0 +1,50 @@
+"""``s3video-worker development.ini``: run the job queue's consumer with the periodic tasks.
+
+It reads the same ini as the web app: logging, the database, storage and the queue
+(``huey.*``). On SIGTERM (``systemctl stop``) or SIGINT (Ctrl-C) it lets the running task
+finish and exits; a task cut short by a harder kill is simply gone (huey runs a task at
+most once), and the periodic cleanup and reconciliation finish what it left, since every
+deletion is first a durable ``deleting`` row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from ..settings import SettingsError
+from ..tasks import setup_jobs
+from . import bootstrap
+
+log = logging.getLogger(__name__)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="s3video-worker", description=__doc__.splitlines()[0])
+    parser.add_argument("ini", help="the app's ini file, e.g. development.ini")
+    args = parser.parse_args(argv)
+    try:
+        environment = bootstrap(args.ini)
+        settings = environment.settings
+        jobs = setup_jobs(settings, environment.session_factory, environment.storage, environment.url_signer)
+    except SettingsError as exc:
+        print(f"s3video-worker: bad setting: {exc}", file=sys.stderr)
+        return 2
+    if jobs.huey.immediate:
+        print("s3video-worker: huey.immediate is on, so tasks run where they are queued: nothing to consume",
+              file=sys.stderr)
+        return 2
+    consumer = jobs.huey.create_consumer(workers=settings.huey_workers, periodic=True, worker_type="thread",
+                                         graceful_signal="TERM")
+    log.info("worker: queue %r, %d worker(s); cleanup every %d min, reconcile every %d min, retention %s",
+             jobs.huey.name, settings.huey_workers, settings.jobs_cleanup_interval_minutes,
+             settings.jobs_reconcile_interval_minutes,
+             f"after {settings.retention_days} days" if settings.retention_days else "off")
+    jobs.cleanup()  # at start: purge whatever a stopped worker left due
+    consumer.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
