@@ -375,6 +375,17 @@ class sidecar_client {
     }
 
     /**
+     * Erase every user's videos and events in an assignment (privacy: a whole context goes).
+     *
+     * @param int $assignment assign instance id
+     * @param actor $actor who asks
+     * @return array the sidecar's answer
+     */
+    public function privacy_erase_assignment(int $assignment, actor $actor): array {
+        return $this->request('POST', ['privacy', 'assignments', $assignment, 'erase'], $actor, ['all_users' => true]);
+    }
+
+    /**
      * Path segments of a submission resource.
      *
      * @param int $assignment assign instance id

@@ -146,7 +146,9 @@ class provider implements
     }
 
     /**
-     * Delete every video of an assignment.
+     * Erase every user's videos and events in an assignment.
+     *
+     * A privacy erasure, not an ordinary delete: no grace period, and the events are anonymised.
      *
      * @param assign_plugin_request_data $requestdata the assignment and context
      * @return void
@@ -156,7 +158,8 @@ class provider implements
         $assign = $requestdata->get_assign();
         $assignmentid = (int)$assign->get_instance()->id;
         self::ignore_not_found(function() use ($assign, $assignmentid) {
-            sidecar_client::from_config()->delete_assignment($assignmentid, actor::moodle((int)$assign->get_course()->id));
+            sidecar_client::from_config()->privacy_erase_assignment($assignmentid,
+                actor::moodle((int)$assign->get_course()->id));
         });
         $DB->delete_records('assignsubmission_s3video', ['assignment' => $assignmentid]);
     }

@@ -131,6 +131,16 @@ final class sidecar_client_test extends TestCase {
     }
 
     /**
+     * Erasing a whole assignment (a privacy context) asks for all users, not a list.
+     */
+    public function test_privacy_erase_whole_assignment_body(): void {
+        [$client, $transport] = $this->client([self::json(202, ['erased' => 3])]);
+        $client->privacy_erase_assignment(7, new actor(2, ['admin'], 1));
+        $this->assertSame('{"all_users":true}', $transport->sent[0]['body']);
+        $this->assertSame('http://sidecar.test:6543/privacy/assignments/7/erase', $transport->sent[0]['url']);
+    }
+
+    /**
      * Part checksums go as a JSON object keyed by part number; without them the key is left out.
      */
     public function test_sign_parts_body(): void {
