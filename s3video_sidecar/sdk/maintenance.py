@@ -164,14 +164,15 @@ class Maintenance:
 
     # -- reconciliation -------------------------------------------------------------------
     def reconcile(self, dry_run: bool = False) -> JobReport:
-        """Finish stale deletions, settle expired uploads, abort stale multipart uploads, sweep objects."""
+        """Settle expired uploads, abort stale multipart uploads, sweep objects, finish due deletions
+        (last, so what the steps before marked without a grace period goes in the same run)."""
         with self._job("reconcile", dry_run) as report:
-            self._purge_due(report, None, dry_run)
             for step in (self._settle_expired_uploads, self._abort_stale_multipart_uploads, self._sweep_objects):
                 try:
                     step(report, dry_run)
                 except Unavailable as error:
                     report.errors.append(error.message)
+            self._purge_due(report, None, dry_run)
         return report
 
     def _settle_expired_uploads(self, report: JobReport, dry_run: bool) -> None:
@@ -202,7 +203,7 @@ class Maintenance:
                             error_message=video.error_message)
             return "abandoned"
         current = video.submission.current_video
-        if current is not None and current.upload_timestamp > video.upload_timestamp:
+        if current is not None and (current.upload_timestamp, current.id) > (video.upload_timestamp, video.id):
             self.videos._schedule_deletion(video, None, reason="late upload superseded by a newer video")
             return "superseded"
         try:
