@@ -16,6 +16,9 @@ class Event(Base):
     __table_args__ = (
         Index("ix_video_events_event_type", "event_type"),
         Index("ix_video_events_timestamp", "timestamp"),
+        # A video's history, and privacy erasure, look events up by video and by key.
+        Index("ix_video_events_video_id", "video_id"),
+        Index("ix_video_events_s3_key", "s3_key"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -27,11 +27,15 @@ def available_backends() -> list[str]:
     return [name for name, variable in BACKENDS.items() if variable is None or os.environ.get(variable)]
 
 
-def migrate(url: str, revision: str = "head") -> None:
+def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", "s3video_sidecar:migrations")
     config.attributes["sqlalchemy_url"] = url
-    command.upgrade(config, revision)
+    return config
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
 
 
 @contextmanager
