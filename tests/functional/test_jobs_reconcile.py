@@ -127,8 +127,10 @@ def test_a_stale_multipart_upload_no_row_owns_is_aborted(world):
     key = "videos/4242/1700000000_0123456789abcdef/stray.mp4"
     world.s3.create_multipart_upload(Bucket=world.storage.bucket, Key=key, ContentType="video/mp4")
 
-    # (The stand-in dates every multipart upload 2010-11-10, so the age rule itself is a unit test.)
-    assert reconcile(world).counts["multipart_aborted"] == 1
+    # The stand-in dates every multipart upload 2010-11-10: the runner's clock goes there.
+    initiated = next(world.storage.list_multipart_uploads())["Initiated"].timestamp()
+    assert reconcile(world, lambda: initiated + DAY).counts["multipart_aborted"] == 0  # younger than 7 days
+    assert reconcile(world, lambda: initiated + 8 * DAY).counts["multipart_aborted"] == 1
     assert list(world.storage.list_multipart_uploads()) == []
 
 
