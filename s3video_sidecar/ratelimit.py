@@ -30,7 +30,7 @@ import random
 import time
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from .models import RateLimitCounter
 from .sdk.errors import RateLimited, Unavailable
@@ -38,6 +38,12 @@ from .settings import RateLimit
 
 log = logging.getLogger(__name__)
 _counters = RateLimitCounter.__table__
+
+
+def _is_deadlock(error: OperationalError) -> bool:
+    """MySQL/MariaDB's deadlock (1213) or PostgreSQL's (40P01): the transaction may simply run again."""
+    original = error.orig
+    return getattr(original, "sqlstate", None) == "40P01" or (getattr(original, "args", None) or [None])[0] == 1213
 
 
 class DatabaseRateLimitStore:
@@ -54,6 +60,10 @@ class DatabaseRateLimitStore:
                     return self._increment(bucket, now, expires_at)
                 except IntegrityError:
                     continue  # another process created the row first: the update will find it now
+                except OperationalError as error:
+                    if not _is_deadlock(error):
+                        raise
+                    continue  # MySQL: two first hits of a window deadlock on its gap lock; one is chosen to retry
             raise Unavailable("the rate-limit store is contended; try again", code="database")
         except SQLAlchemyError:
             log.exception("rate-limit store (database) unavailable")
