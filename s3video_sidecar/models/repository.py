@@ -6,6 +6,7 @@ All SQL of the video lifecycle lives here; the service speaks in domain terms.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from .event import Event
 from .video import Assignment, Submission, Video, VideoStatus
@@ -18,11 +19,26 @@ class SqlVideoRepository:
     def get_assignment(self, assignment_id: int) -> Assignment | None:
         return self.dbsession.get(Assignment, assignment_id)
 
+    def _add_once(self, row, key):
+        """Insert a row other requests may be inserting at the same moment; return whichever won.
+
+        A class uploads at the deadline: the first calls of an assignment race to create it.
+        The loser's insert fails on the primary key inside a savepoint, and it reads the
+        winner's row with a shared lock: a locking read sees the committed row under MySQL's
+        repeatable read, and shared locks do not deadlock the other losers (FOR UPDATE did).
+        """
+        try:
+            with self.dbsession.begin_nested():
+                self.dbsession.add(row)
+        except IntegrityError:
+            winner = self.dbsession.get(type(row), key, with_for_update={"read": True}, populate_existing=True)
+            if winner is None:
+                raise
+            return winner
+        return row
+
     def add_assignment(self, assignment_id: int, course_id: int, now: int) -> Assignment:
-        assignment = Assignment(id=assignment_id, course_id=course_id, created_timestamp=now)
-        self.dbsession.add(assignment)
-        self.dbsession.flush()
-        return assignment
+        return self._add_once(Assignment(id=assignment_id, course_id=course_id, created_timestamp=now), assignment_id)
 
     def get_submission(self, submission_id: int) -> Submission | None:
         return self.dbsession.get(Submission, submission_id)
@@ -31,9 +47,7 @@ class SqlVideoRepository:
         submission = Submission(
             id=submission_id, assignment_id=assignment_id, user_id=user_id, created_timestamp=now
         )
-        self.dbsession.add(submission)
-        self.dbsession.flush()
-        return submission
+        return self._add_once(submission, submission_id)
 
     def add_video(self, **fields) -> Video:
         video = Video(**fields)

@@ -24,7 +24,7 @@ import time
 
 from . import keys
 from .cdn import resource_url
-from .errors import Conflict, InvalidInput, NotFound, TooLarge, UnsupportedType
+from .errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge, UnsupportedType
 from .storage import MULTIPART_MAX_PARTS, MULTIPART_MIN_PART_BYTES
 
 # Status names as stored (the models' VideoStatus values); the SDK does not import the models.
@@ -84,6 +84,11 @@ class VideoService:
         submission = self.repo.get_submission(submission_id)
         if submission is None:
             submission = self.repo.add_submission(submission_id, assignment.id, actor.user, now)
+        # The ACL judged the rows the traversal saw; a request racing ahead may have created them
+        # since (the repository then returns its rows): hold the caller to the ACL's rules again.
+        if "admin" not in actor.roles and (assignment.course_id != actor.course or submission.user_id != actor.user
+                                           or submission.assignment_id != assignment.id):
+            raise Forbidden("this submission belongs to someone else")
         return submission
 
     def submission_state(self, submission) -> dict:
