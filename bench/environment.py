@@ -34,6 +34,8 @@ class Environment:
     bare: processes.ServerProcess | None = None
     bare_ceiling_rps: float | None = None
     settings: dict = field(default_factory=dict)
+    workloads: dict = field(default_factory=dict)  # http_load's seeded data, by connection count
+    bare_by_connections: dict = field(default_factory=dict)
 
 
 def check_services() -> list[str]:

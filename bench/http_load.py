@@ -172,6 +172,7 @@ def run(env, connection_counts=(16, 64), seconds: int = 10, seed_count: int = 50
         log(f"http: seeding {seed_count} + {seed_count} submissions for -c{connections} ...")
         work = Workload(env.sidecar.url, connections, seed_count)
         work.seed()
+        env.workloads[connections] = work
 
         def measure(name, target_url, requests):
             result = wrk(target_url, name, requests, connections, seconds, directory)
@@ -186,6 +187,7 @@ def run(env, connection_counts=(16, 64), seconds: int = 10, seed_count: int = 50
 
         bare_supply = int(env.bare_ceiling_rps * seconds * 1.5) if env.bare_ceiling_rps else 120_000
         bare = measure("bare", env.bare.url, [raw_request(bare_host, "GET", "/bare")] * bare_supply)
+        env.bare_by_connections[connections] = bare.rps
         supply = max(int(bare.rps * seconds * 1.3), 1000)
         env.bare_ceiling_rps = max(env.bare_ceiling_rps or 0, bare.rps)
         measure("GET submission", env.sidecar.url, work.get_requests(supply))
@@ -195,6 +197,23 @@ def run(env, connection_counts=(16, 64), seconds: int = 10, seed_count: int = 50
         log(f"http: putting {len(pending)} objects in the stand-in for confirm ...")
         put_objects(env.s3.url, [key for _, key in pending])
         measure("confirm", env.sidecar.url, work.confirm_requests(pending))
+    return runs
+
+
+def playback_with(env, sidecar, label: str, connection_counts=(16, 64), seconds: int = 10, log=print) -> list[Run]:
+    """playback-url again, on another sidecar process (another signing key) over the same data."""
+    runs = []
+    bare = {c: r for c, r in env.bare_by_connections.items()}
+    for connections in connection_counts:
+        work = env.workloads[connections]
+        work.url, work.host = sidecar.url, sidecar.url.split("//", 1)[1]
+        supply = max(int(bare[connections] * seconds * 1.3), 1000)
+        wrk(sidecar.url, "warmup", work.get_requests(2000, "/playback-url"), connections, 2, env.directory)
+        result = wrk(sidecar.url, label, work.get_requests(supply, "/playback-url"), connections, seconds,
+                     env.directory)
+        runs.append(result)
+        log(f"http: {label:<14} -c{connections:<3} {result.rps:8.0f} req/s  p50 {result.p50_ms:6.2f} ms"
+            f"  p99 {result.p99_ms:7.2f} ms  failed {result.failed}  replays {result.overflow}")
     return runs
 
 

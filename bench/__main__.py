@@ -1,0 +1,116 @@
+"""Run every benchmark and print the figures: ``python -m bench`` (or ``make bench``).
+
+    python -m bench                       everything (about 10 minutes on 2 cores)
+    python -m bench --only http,sdk       some of them: http, sdk, memory, cleanup
+    python -m bench --markdown out.md     also write the tables (docs/benchmarks.md's form)
+
+It never fails a build: a missing tool or service is reported and that benchmark skipped,
+and the exit status is 0 whatever the figures are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import traceback
+
+from . import cleanup, environment, http_load, memory, processes, sdk_costs
+
+ALL = ("sdk", "http", "memory", "cleanup")
+# Rate limiting stays on (a Redis increment per call, as in production), with limits no
+# load generator reaches; the memory benchmark uses one student per upload anyway.
+UNLIMITED = {f"s3video.rate_limit.{action}": "1000000/60" for action in ("upload_url", "confirm", "playback_url")}
+
+
+def machine() -> list[str]:
+    def version(command):
+        try:
+            return subprocess.run(command, capture_output=True, text=True, timeout=10).stdout.strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.SubprocessError):
+            return "not installed"
+
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor())
+    memory_kib = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    return [
+        f"- date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- CPU: {os.cpu_count()} cores, {cpu}; memory {memory_kib / 1024**2:.0f} GiB",
+        f"- Python {platform.python_version()}; waitress options (production.ini): "
+        f"{processes.production_server_options()}",
+        f"- PostgreSQL: {version(['psql', '--version'])}; Redis: {version(['redis-server', '--version']).split(' sha=')[0]}; "
+        f"wrk: {version(['wrk', '--version']).split(' Copyright')[0]}",
+    ]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(ALL), help=f"comma-separated: {', '.join(ALL)}")
+    parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    parser.add_argument("--connections", default="16,64")
+    parser.add_argument("--seed", type=int, default=500, help="submissions seeded per connection count")
+    parser.add_argument("--memory-uploads", type=int, default=50)
+    parser.add_argument("--large-mb", type=int, default=500)
+    parser.add_argument("--cleanup-videos", type=int, default=10_000)
+    parser.add_argument("--markdown", help="write the tables to this file as well")
+    options = parser.parse_args(argv)
+    chosen = [name.strip() for name in options.only.split(",") if name.strip()]
+    connections = tuple(int(c) for c in options.connections.split(","))
+    sections = {"machine": machine()}
+    for line in sections["machine"]:
+        print(line)
+
+    def attempt(name, function):
+        try:
+            sections[name] = function()
+        except Exception:  # a benchmark never fails the build: say what happened and go on
+            print(f"{name}: failed\n{traceback.format_exc()}", file=sys.stderr)
+            sections[name] = [f"({name}: the run failed; see its output)"]
+
+    if "sdk" in chosen:
+        attempt("sdk", lambda: sdk_costs.report(sdk_costs.run()))
+    needs_services = [name for name in chosen if name != "sdk"]
+    problems = environment.check_services() if needs_services else []
+    if problems:
+        print(f"{', '.join(needs_services)}: skipped — {'; '.join(problems)}")
+    elif needs_services:
+        with environment.environment(**UNLIMITED) as env:
+            if "http" in chosen:
+                def http():
+                    if shutil.which("wrk") is None:
+                        return ["(skipped: wrk is not installed; Debian package 'wrk')"]
+                    runs = http_load.run(env, connections, options.seconds, options.seed)
+                    ecdsa_key = env.directory / "cloudfront-ecdsa.pem"
+                    from s3video_sidecar.sdk import cdn
+
+                    cdn.generate_private_key(ecdsa_key, "ecdsa")
+                    ecdsa_settings = {**env.settings, "s3video.cloudfront.private_key_file": str(ecdsa_key),
+                                      "s3video.cloudfront.hash_algorithm": "sha256"}
+                    with processes.sidecar(env.directory, ecdsa_settings, name="sidecar-ecdsa") as ecdsa:
+                        runs += http_load.playback_with(env, ecdsa, "playback ECDSA", connections, options.seconds)
+                    return http_load.report(runs)
+                attempt("http", http)
+            if "memory" in chosen:
+                sizes = ((memory.MB, options.memory_uploads), (options.large_mb * memory.MB, options.memory_uploads))
+                attempt("memory", lambda: memory.report(memory.run(env, sizes)))
+            if "cleanup" in chosen:
+                attempt("cleanup", lambda: cleanup.report(cleanup.run(env, options.cleanup_videos)))
+
+    titles = {"machine": "Machine", "http": "Throughput and latency (wrk)", "sdk": "SDK cost per call",
+              "memory": "Sidecar memory across uploads", "cleanup": "Deleting videos"}
+    text = []
+    for name, lines in sections.items():
+        text += [f"### {titles[name]}", "", *lines, ""]
+    print("\n" + "\n".join(text))
+    if options.markdown:
+        with open(options.markdown, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(text))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
