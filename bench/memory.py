@@ -16,8 +16,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-import psutil
-
 from s3video_sidecar.sdk.client import SidecarClient
 from s3video_sidecar.sdk.embedded_s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from s3video_sidecar.sdk.storage import make_s3_client
@@ -44,6 +42,8 @@ class Sampler:
     """Peak RSS of a process, sampled in the background."""
 
     def __init__(self, pid: int, interval_seconds: float = 0.02):
+        import psutil  # the [testing] extra; only this benchmark needs it
+
         self.process = psutil.Process(pid)
         self.interval = interval_seconds
         self.peak = 0
