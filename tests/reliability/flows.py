@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import requests
 
+from tests.functional.test_api import video_row  # noqa: F401  (one way to read a row; re-exported)
 from tests.support.signed_app import actor
 
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"r" * 3000
@@ -74,14 +75,3 @@ def put_parts(api, ids, started, data, numbers=None):
         parts.append({"part_number": number, "etag": answer.headers["ETag"]})
     return parts
 
-
-def video_row(registry, s3_key):
-    from sqlalchemy import select
-
-    from s3video_sidecar.models import Video
-
-    session = registry.dbsession_factory()
-    try:
-        return session.scalar(select(Video).where(Video.s3_key == s3_key))
-    finally:
-        session.close()
