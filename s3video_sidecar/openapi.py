@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from . import __version__
-from .schemas import CHECKSUM_PATTERN, MAX_SIZE_BYTES, MIME_PATTERN
+from .schemas import CHECKSUM_PATTERN, MAX_SIZE_BYTES, MIME_PATTERN, NO_NUL_PATTERN
 
 ID = {"type": "integer", "minimum": 1}
 ERROR = {
@@ -37,7 +37,9 @@ UPLOAD_REQUEST = {
     "additionalProperties": False,
     "required": ["filename", "size", "mime_type"],
     "properties": {
-        "filename": {"type": "string", "minLength": 1, "maxLength": 1024, "pattern": r"\S"},
+        # not blank, no NUL
+        "filename": {"type": "string", "minLength": 1, "maxLength": 1024,
+                     "pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$"},
         "size": {"type": "integer", "minimum": 1, "maximum": MAX_SIZE_BYTES},
         "mime_type": {"type": "string", "pattern": MIME_PATTERN, "example": "video/mp4"},
     },
@@ -152,7 +154,8 @@ def openapi_document() -> dict:
                 "post": _op("Prove the upload and make it the current video (idempotent)",
                             {"200": _json(CONFIRMED)},
                             body={"type": "object", "additionalProperties": False, "required": ["s3_key"],
-                                  "properties": {"s3_key": {"type": "string", "minLength": 1, "maxLength": 500}}},
+                                  "properties": {"s3_key": {"type": "string", "minLength": 1, "maxLength": 500,
+                                                            "pattern": NO_NUL_PATTERN}}},
                             who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 429, 503)),
             },
             f"{sub}/playback-url": {
@@ -173,7 +176,8 @@ def openapi_document() -> dict:
                                    "expires_at": {"type": "integer"}, "checksum_algorithm": {"type": "string"},
                                    "resumed": {"type": "boolean"}}})},
                     body={**UPLOAD_REQUEST, "properties": {**UPLOAD_REQUEST["properties"], "fingerprint": {
-                        "type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,128}$"}}},
+                        "type": "string", "pattern": "^([A-Za-z0-9_.:-]{8,128})?$",  # "": no fingerprint
+                        "description": "resume key: 8-128 of [A-Za-z0-9_.:-]; empty or absent for none"}}},
                     who="owner", errors=(400, 401, 403, 404, 413, 415, 429, 503)),
             },
             upload: {
@@ -213,7 +217,7 @@ def openapi_document() -> dict:
                                       "properties": {"part_number": {"type": "integer", "minimum": 1,
                                                                      "maximum": 10000},
                                                      "etag": {"type": "string", "minLength": 1,
-                                                              "maxLength": 128}}}}}},
+                                                              "maxLength": 128, "pattern": NO_NUL_PATTERN}}}}}},
                             who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 429, 503)),
             },
             **_operations_paths(),

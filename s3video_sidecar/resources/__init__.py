@@ -135,7 +135,7 @@ class MultipartUploads(Resource):
         return self.__parent__
 
     def __getitem__(self, name):
-        if not name or len(name) > 255:
+        if not name or len(name) > 255 or "\x00" in name:  # no upload id holds NUL (nor can PostgreSQL)
             raise KeyError(name)
         return MultipartUpload(self, name)
 

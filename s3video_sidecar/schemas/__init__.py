@@ -16,6 +16,7 @@ from ..sdk.errors import InvalidInput, TooLarge
 
 MAX_BODY_BYTES = 256 * 1024
 MIME_PATTERN = r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$"
+NO_NUL_PATTERN = r"^[^\u0000]*$"  # published in openapi.py: strings never carry NUL
 MAX_SIZE_BYTES = 2**53  # the largest integer a JSON number carries exactly
 CHECKSUM_PATTERN = r"^[A-Za-z0-9+/]{43}=$"  # base64 of a SHA-256 digest
 
@@ -23,6 +24,17 @@ CHECKSUM_PATTERN = r"^[A-Za-z0-9+/]{43}=$"  # base64 of a SHA-256 digest
 class StrictMapping(colander.Mapping):
     def __init__(self):
         super().__init__(unknown="raise")
+
+
+def _matches(pattern: str, message: str):
+    """Like colander.Regex, but the whole text must match: Python's ``$`` also matches before a
+    final newline, JSON Schema's (openapi.py publishes these patterns) does not."""
+    compiled = re.compile(pattern)
+
+    def validator(node, value):
+        if not compiled.fullmatch(value):
+            raise colander.Invalid(node, message)
+    return validator
 
 
 def _encodable(text: str) -> bool:
@@ -42,6 +54,8 @@ class _StrictString(colander.String):
         if isinstance(cstruct, str) and not _encodable(cstruct):
             # JSON may escape a lone surrogate ("\ud800"): no database or S3 key can hold it.
             raise colander.Invalid(node, "must be valid Unicode text")
+        if isinstance(cstruct, str) and "\x00" in cstruct:
+            raise colander.Invalid(node, "must not contain NUL characters")  # PostgreSQL text cannot hold them
         return super().deserialize(node, cstruct)
 
 
@@ -64,13 +78,13 @@ class UploadRequest(colander.MappingSchema):
     filename = colander.SchemaNode(_StrictString(), validator=colander.All(colander.Length(1, 1024), _filename_validator))
     size = colander.SchemaNode(_StrictInt(), validator=colander.Range(min=1, max=MAX_SIZE_BYTES, min_err="must be at least 1 byte"))
     mime_type = colander.SchemaNode(
-        _StrictString(), validator=colander.Regex(MIME_PATTERN, "must be a MIME type such as video/mp4")
+        _StrictString(), validator=_matches(MIME_PATTERN, "must be a MIME type such as video/mp4")
     )
 
 
 class MultipartRequest(UploadRequest):
     fingerprint = colander.SchemaNode(
-        _StrictString(), missing=None, validator=colander.Regex(r"^[A-Za-z0-9_.:-]{8,128}$", "8-128 of [A-Za-z0-9_.:-]")
+        _StrictString(), missing=None, validator=_matches(r"^[A-Za-z0-9_.:-]{8,128}$", "8-128 of [A-Za-z0-9_.:-]")
     )
 
 
