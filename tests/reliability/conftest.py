@@ -38,7 +38,8 @@ def pytest_terminal_summary(terminalreporter):
     if STATS.get("schemathesis_cases"):
         terminalreporter.write_line(
             f"reliability: schemathesis ran {STATS['schemathesis_cases']} cases over "
-            f"{STATS.get('schemathesis_operations', 0)} operations; server errors: "
+            f"{STATS.get('schemathesis_operations', 0)} operations ("
+            f"{', '.join(f'{k[-3:]} {v}' for k, v in sorted(STATS.items()) if k[-2:] == 'xx')}); server errors: "
             f"{STATS.get('schemathesis_server_errors', 0)}")
     if STATS.get("load_requests"):
         terminalreporter.write_line(
@@ -55,9 +56,11 @@ def reliability_database_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def reliable_settings(reliability_database_url, embedded_s3_url, signing_key_file):
-    # A bucket of its own, so the audit sees only this suite's objects.
-    return make_settings(reliability_database_url, embedded_s3_url, signing_key_file,
-                         **{"s3video.bucket": "s3video-reliability"})
+    # A bucket of its own, so the audit sees only this suite's objects; rate limits out of the way of
+    # the fuzzer (its one student would hit them at once) — test_load.py configures and checks them.
+    return make_settings(reliability_database_url, embedded_s3_url, signing_key_file, **{
+        "s3video.bucket": "s3video-reliability",
+        **{f"s3video.rate_limit.{action}": "100000/60" for action in ("upload_url", "confirm", "playback_url")}})
 
 
 @pytest.fixture(scope="session")

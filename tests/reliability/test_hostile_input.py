@@ -1,7 +1,8 @@
 """Inputs no JSON schema describes, found while fuzzing: each must be a 4xx, never a 500.
 
 - a lone surrogate escaped in JSON (``"\\ud800"``) is valid JSON but not Unicode text: no
-  database column or S3 key can hold it;
+  database column or S3 key can hold it; nor can PostgreSQL hold a NUL (``"\\u0000"``), in a
+  body or in a path;
 - a percent-encoded path that is not UTF-8 (``%FF``);
 - a checksum map keyed by a Unicode digit that ``int()`` refuses (``"²"``);
 - a method the resource has no view for: 405 with ``Allow``, not 404.
@@ -30,6 +31,7 @@ def raw_post(rapi, path, body_text, who):
 @pytest.mark.parametrize("field, body", [
     ("filename", '{"filename": "a\\ud8cfb.mp4", "size": 100, "mime_type": "video/mp4"}'),
     ("mime_type", '{"filename": "a.mp4", "size": 100, "mime_type": "video/mp4\\udc00"}'),
+    ("filename", '{"filename": "a\\u0000.mp4", "size": 100, "mime_type": "video/mp4"}'),
 ])
 def test_lone_surrogates_are_refused_as_invalid_fields(rapi, ids, field, body):
     path = f"/assignments/{ids.assignment}/submissions/{ids.submission}/upload-url"
@@ -38,12 +40,13 @@ def test_lone_surrogates_are_refused_as_invalid_fields(rapi, ids, field, body):
     assert field in response.json["fields"]
 
 
-def test_a_lone_surrogate_in_a_confirm_key_is_refused(rapi, ids):
+@pytest.mark.parametrize("key", ["videos/\\ud800", "videos/\\u0000"])
+def test_a_confirm_key_no_database_can_hold_is_refused(rapi, ids, key):
     path = f"/assignments/{ids.assignment}/submissions/{ids.submission}/upload-url"
     assert rapi.post(path, {"filename": "a.mp4", "size": 10, "mime_type": "video/mp4"},
                      as_actor=student(ids)).status_int == 201
     confirm = f"/assignments/{ids.assignment}/submissions/{ids.submission}/confirm"
-    response = raw_post(rapi, confirm, '{"s3_key": "videos/\\ud800"}', student(ids))
+    response = raw_post(rapi, confirm, '{"s3_key": "%s"}' % key, student(ids))
     assert response.status_int == 400, response.text
 
 
@@ -64,6 +67,12 @@ def test_paths_that_are_not_utf8_are_404(reliable_live, ids, path):
     response = requests.get(reliable_live.url + path, headers=headers, timeout=10)
     assert response.status_code == 404
     assert "not valid UTF-8" in response.json()["error"]
+
+
+def test_an_upload_id_with_nul_names_nothing(reliable_live, ids):
+    path = f"/assignments/{ids.assignment}/submissions/{ids.submission}/multipart/abc%00def"
+    headers = signing.sign_headers(KEY_ID, SECRET, "GET", path, "", student(ids), b"")
+    assert requests.get(reliable_live.url + path, headers=headers, timeout=10).status_code == 404
 
 
 def test_unicode_digits_as_checksum_part_numbers_are_400(rapi, ids):
