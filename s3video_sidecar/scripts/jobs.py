@@ -46,7 +46,7 @@ def run(args) -> int:
         report = jobs.runner.run(args.job, progress=bar.update, **options)
     for item in report.items:
         print(json.dumps(item, sort_keys=True))
-    counts = ", ".join(f"{name} {count}" for name, count in sorted(report.counts.items())) or "nothing to do"
+    counts = ", ".join(f"{name} {count}" for name, count in sorted((+report.counts).items())) or "nothing to do"
     print(f"{args.job}{' (dry run)' if args.dry_run else ''}: {counts} in {report.duration_ms} ms")
     for error in report.errors:
         print(f"error: {error}")

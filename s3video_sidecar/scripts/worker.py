@@ -35,8 +35,9 @@ def main(argv=None) -> int:
         print("s3video-worker: huey.immediate is on, so tasks run where they are queued: nothing to consume",
               file=sys.stderr)
         return 2
+    # An idle SQLite queue is polled at least every 2 s (huey's default backs off to 10 s); Redis blocks.
     consumer = jobs.huey.create_consumer(workers=settings.huey_workers, periodic=True, worker_type="thread",
-                                         graceful_signal="TERM")
+                                         graceful_signal="TERM", max_delay=2.0)
     log.info("worker: queue %r, %d worker(s); cleanup every %d min, reconcile every %d min, retention %s",
              jobs.huey.name, settings.huey_workers, settings.jobs_cleanup_interval_minutes,
              settings.jobs_reconcile_interval_minutes,

@@ -55,7 +55,7 @@ def longest_upload_window_seconds(settings) -> int:
 class JobReport:
     job: str
     dry_run: bool = False
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter = field(default_factory=Counter)  # zeros are dropped from events and logs
     errors: list[str] = field(default_factory=list)
     items: list[dict] = field(default_factory=list)  # what a dry run would change; unreferenced objects
     duration_ms: int = 0
@@ -91,7 +91,7 @@ class Maintenance:
             f"job_{name}", None, duration=report.duration_ms,
             error_code="job_errors" if report.errors else None,
             error_message="; ".join(report.errors)[:2000] or None,
-            context={"counts": dict(report.counts), "dry_run": dry_run, "items": report.items[:LISTED_ITEMS]},
+            context={"counts": dict(+report.counts), "dry_run": dry_run, "items": report.items[:LISTED_ITEMS]},
         )
 
     def _pages(self, claim, dry_run: bool):

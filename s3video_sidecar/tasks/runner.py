@@ -56,7 +56,7 @@ class JobRunner:
             raise
         finally:
             session.close()
-        log.info("job %s: %s%s in %d ms", job, dict(report.counts) or "nothing to do",
+        log.info("job %s: %s%s in %d ms", job, dict(+report.counts) or "nothing to do",
                  f", errors: {report.errors}" if report.errors else "", report.duration_ms)
         return report
 

@@ -4,6 +4,8 @@ CloudFront is moto's, served over HTTP by a ``ThreadedMotoServer`` for this modu
 honour ``CallerReference``, so the batch-sent-twice rule is checked in ``tests/unit/tasks``.)
 """
 
+import secrets
+
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -20,7 +22,8 @@ def cloudfront():
     client = make_cloudfront_client(f"http://{host}:{port}", aws_access_key_id="testing",
                                     aws_secret_access_key="testing")
     distribution = client.create_distribution(DistributionConfig={
-        "CallerReference": "s3video-test", "Comment": "", "Enabled": True,
+        # moto's backends live as long as the process: a fixture set up again needs a new reference
+        "CallerReference": f"s3video-test-{secrets.token_hex(4)}", "Comment": "", "Enabled": True,
         "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": "videos.s3.amazonaws.com",
                                               "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
         "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "https-only",

@@ -283,3 +283,37 @@ class FailingCommits:
 
         session.commit = failing_commit
         return session
+
+
+# -- the ini file and the processes that read it -------------------------------------------------
+LOGGING_INI = """
+[loggers]
+keys = root
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = INFO
+handlers = console
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+formatter = generic
+
+[formatter_generic]
+format = %(asctime)s %(levelname)-5.5s [%(name)s] %(message)s
+"""
+
+
+def write_ini(world: JobsWorld, path, **changes) -> str:
+    """The world's settings as an ini file, for ``s3video-worker`` and ``s3video-admin``."""
+    settings = {**world.raw_settings, **changes}
+    lines = ["[app:main]", "use = egg:s3video-sidecar"]
+    lines += [f"{name} = {str(value).replace('%', '%%')}" for name, value in settings.items()]
+    path.write_text("\n".join(lines) + "\n" + LOGGING_INI)
+    return str(path)

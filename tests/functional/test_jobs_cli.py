@@ -1,0 +1,71 @@
+"""``s3video-admin cleanup|reconcile|retention <ini> [--dry-run]``, run as an operator runs them."""
+
+import pathlib
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.support.jobs import open_world, write_ini
+
+ADMIN = str(pathlib.Path(sys.executable).with_name("s3video-admin"))
+
+
+@pytest.fixture(scope="module")
+def cli_world(backend, embedded_s3_url, signing_key_file, tmp_path_factory):
+    with open_world(backend, "sqlite", embedded_s3_url, signing_key_file,
+                    tmp_path_factory.mktemp(f"cli-{backend}")) as world:
+        yield world
+
+
+@pytest.fixture
+def ini(cli_world, tmp_path):
+    cli_world.reset()
+    return write_ini(cli_world, tmp_path / "admin.ini")
+
+
+def admin(*args):
+    return subprocess.run([ADMIN, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_cleanup_dry_run_lists_and_changes_nothing_then_cleanup_purges(cli_world, ini):
+    keys = cli_world.add_videos(3)
+
+    dry = admin("cleanup", ini, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert all(key in dry.stdout for key in keys)
+    assert "cleanup (dry run): would_delete 3" in dry.stdout
+    assert cli_world.statuses() == {"deleting": 3} and cli_world.object_keys() == set(keys)
+
+    done = admin("cleanup", ini)
+    assert done.returncode == 0, done.stderr
+    assert "cleanup: deleted 3" in done.stdout
+    assert cli_world.statuses() == {"deleted": 3} and cli_world.object_keys() == set()
+    assert [event.error_context.count('"dry_run": true') for event in cli_world.events("job_cleanup")] == [1, 0]
+
+
+def test_reconcile_reports_unreferenced_objects(cli_world, ini):
+    stray = "videos/4242/1700000000_0123456789abcdef/stray.mp4"
+    cli_world.put_objects([stray])
+    done = admin("reconcile", ini)
+    assert done.returncode == 0, done.stderr
+    assert stray in done.stdout and "unreferenced 1" in done.stdout
+    assert stray in cli_world.object_keys()
+
+
+def test_retention_is_off_unless_asked_and_lists_in_a_dry_run(cli_world, ini):
+    off = admin("retention", ini)
+    assert off.returncode == 0 and "retention is off" in off.stdout
+
+    key, = cli_world.add_videos(1, status="ready", upload_timestamp=int(time.time()) - 40 * 86400)
+    dry = admin("retention", ini, "--days", "30", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert key in dry.stdout and "would_schedule 1" in dry.stdout
+    assert cli_world.statuses() == {"ready": 1}
+
+
+def test_a_bad_setting_is_named(cli_world, tmp_path):
+    bad = write_ini(cli_world, tmp_path / "bad.ini", **{"s3video.retention.days": "forever"})
+    done = admin("retention", bad)
+    assert done.returncode == 2 and "s3video.retention.days" in done.stderr
