@@ -34,6 +34,9 @@ run: install
 	mkdir -p var
 	$(VENV)/bin/s3video-migrate $(INI)
 	$(MAKE) --no-print-directory js
+	@# The job worker runs beside the web server and stops when pserve exits (Ctrl-C included).
+	$(VENV)/bin/s3video-worker $(INI) & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(VENV)/bin/pserve $(INI)
 
 # The whole suite: Python (unit, functional, integration, browser, notebooks, PHP, JS).
