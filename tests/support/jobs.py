@@ -204,6 +204,20 @@ class JobsWorld:
 
 # -- fault and call-count hooks on a botocore client -------------------------------------------
 @contextlib.contextmanager
+def _hooks(client, operation: str, on_call, on_send):
+    """``on_call`` once per API call of ``operation``, ``on_send`` before each HTTP attempt (it may answer)."""
+    names = [(f"before-parameter-build.{client.meta.service_model.endpoint_prefix}.{operation}", on_call),
+             (f"before-send.{client.meta.service_model.endpoint_prefix}.{operation}", on_send)]
+    for name, handler in names:
+        client.meta.events.register(name, handler)
+    try:
+        yield
+    finally:
+        for name, handler in names:
+            client.meta.events.unregister(name, handler)
+
+
+@contextlib.contextmanager
 def count_calls(client, operation: str):
     """Count API calls (``calls``) and HTTP attempts (``attempts``, retries included) of ``operation``."""
     counts = {"calls": 0, "attempts": 0, "sizes": []}
@@ -216,15 +230,8 @@ def count_calls(client, operation: str):
     def on_send(**_):
         counts["attempts"] += 1
 
-    events = client.meta.events
-    events.register(f"before-parameter-build.{client.meta.service_model.endpoint_prefix}.{operation}", on_call)
-    events.register(f"before-send.{client.meta.service_model.endpoint_prefix}.{operation}", on_send)
-    try:
+    with _hooks(client, operation, on_call, on_send):
         yield counts
-    finally:
-        events.unregister(f"before-parameter-build.{client.meta.service_model.endpoint_prefix}.{operation}",
-                          on_call)
-        events.unregister(f"before-send.{client.meta.service_model.endpoint_prefix}.{operation}", on_send)
 
 
 class _Body:
@@ -254,14 +261,8 @@ def s3_errors(client, operation: str, *, status: int, on_calls, attempts: int | 
             return AWSResponse(request.url, status, {"Content-Type": "application/xml"}, _Body(body))
         return None
 
-    events = client.meta.events
-    events.register(f"before-parameter-build.s3.{operation}", on_call)
-    events.register(f"before-send.s3.{operation}", on_send)
-    try:
+    with _hooks(client, operation, on_call, on_send):
         yield state
-    finally:
-        events.unregister(f"before-parameter-build.s3.{operation}", on_call)
-        events.unregister(f"before-send.s3.{operation}", on_send)
 
 
 class FailingCommits:
