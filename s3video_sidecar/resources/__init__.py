@@ -21,7 +21,7 @@ ADMIN_ACE = (Allow, "role:admin", ALL_PERMISSIONS)
 
 
 def _parse_id(name: str) -> int:
-    if not name.isdigit() or len(name) > 18 or int(name) <= 0:
+    if not (name.isascii() and name.isdigit()) or len(name) > 18 or int(name) <= 0:  # "³".isdigit() too
         raise KeyError(name)
     return int(name)
 
