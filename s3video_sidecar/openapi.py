@@ -11,7 +11,7 @@ from functools import lru_cache
 from . import __version__
 from .schemas import CHECKSUM_PATTERN, MAX_SIZE_BYTES, MIME_PATTERN, NO_NUL_PATTERN
 
-ID = {"type": "integer", "minimum": 1}
+ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}  # a BIGINT
 ERROR = {
     "type": "object",
     "required": ["error"],
@@ -230,7 +230,8 @@ def _query(**params):
             for name, (schema, description) in params.items()]
 
 
-DATE = {"type": "string", "pattern": r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,12})$"}
+# a real day, or Unix seconds; empty means no bound, as when absent
+DATE = {"type": "string", "anyOf": [{"format": "date"}, {"pattern": r"^[0-9]{1,12}$"}, {"maxLength": 0}]}
 PAGING = {"page": ({"type": "integer", "minimum": 1, "maximum": 1000000}, "page number, from 1"),
           "per_page": ({"type": "integer", "minimum": 1, "maximum": 100}, "rows a page (default 25)")}
 PAGED = {"total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},

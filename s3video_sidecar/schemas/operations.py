@@ -94,15 +94,25 @@ class _UserIds(colander.SequenceSchema):
     user = colander.SchemaNode(_StrictInt(), validator=ID)
 
 
+class _StrictBool(colander.Boolean):
+    """true or false as JSON says them: not "yes", 1 or "true"."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is not colander.null and not isinstance(cstruct, bool):
+            raise colander.Invalid(node, "must be true or false")
+        return cstruct
+
+
 class EraseRequest(colander.MappingSchema):
     """``{"users": [..]}`` for some users of the assignment, or ``{"all_users": true}`` for all."""
 
     schema_type = StrictMapping
     users = _UserIds(missing=None, validator=colander.Length(1, 10_000))
-    all_users = colander.SchemaNode(colander.Boolean(), missing=False)
+    all_users = colander.SchemaNode(_StrictBool(), missing=None)
 
     def validator(self, node, value):
-        if bool(value["users"]) == bool(value["all_users"]):
+        # exactly one of the two, and all_users only as true (as openapi.py says)
+        if (value["users"] is None) == (value["all_users"] is None) or value["all_users"] is False:
             raise colander.Invalid(node, 'give either "users": [ids] or "all_users": true')
 
 
