@@ -5,8 +5,9 @@ and restart them. Every child is started here and stopped by its own pid; each w
 its output to a log file (waitress warns about task queue depth under load).
 
 :func:`production_settings` is ``production.ini``'s ``[app:main]`` with only what points
-at real AWS or at secrets replaced: the database, Redis, the S3 endpoint (the stand-in,
-through the ``aws`` storage code path), the CloudFront key file and the S3V1 keys.
+at real AWS or at secrets replaced: the database, Redis (nonces, rate limits, the job
+queue), the S3 endpoint (the stand-in, through the ``aws`` storage code path), the
+CloudFront key file and the S3V1 keys.
 """
 
 from __future__ import annotations
@@ -65,6 +66,11 @@ def production_settings(*, database_url: str, redis_url: str, s3_url: str, key_f
         "s3video.cloudfront.private_key_file": key_file,
         "s3video.redis_url": redis_url,
     })
+    if "huey.url" in settings:
+        settings["huey.url"] = redis_url  # the job queue in Redis, as production has it
+    unresolved = sorted(name for name, value in settings.items() if str(value).startswith(("env:", "file:")))
+    if unresolved:
+        raise RuntimeError(f"production.ini names secrets the benchmark does not stand in for: {unresolved}")
     settings.update(overrides)
     return settings
 

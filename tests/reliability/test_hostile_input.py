@@ -4,7 +4,7 @@
   database column or S3 key can hold it; nor can PostgreSQL hold a NUL (``"\\u0000"``), in a
   body or in a path;
 - a percent-encoded path that is not UTF-8 (``%FF``);
-- a checksum map keyed by a Unicode digit that ``int()`` refuses (``"²"``);
+- a Unicode digit that ``int()`` refuses (``"²"``) as a checksum key or a path id;
 - a method the resource has no view for: 405 with ``Allow``, not 404.
 """
 
@@ -71,6 +71,12 @@ def test_paths_that_are_not_utf8_are_404(reliable_live, ids, path):
 
 def test_an_upload_id_with_nul_names_nothing(reliable_live, ids):
     path = f"/assignments/{ids.assignment}/submissions/{ids.submission}/multipart/abc%00def"
+    headers = signing.sign_headers(KEY_ID, SECRET, "GET", path, "", student(ids), b"")
+    assert requests.get(reliable_live.url + path, headers=headers, timeout=10).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/assignments/%C2%B3/submissions/1", "/assignments/1/submissions/%D9%A1%D9%A2"])
+def test_unicode_digits_in_path_ids_name_nothing(reliable_live, ids, path):
     headers = signing.sign_headers(KEY_ID, SECRET, "GET", path, "", student(ids), b"")
     assert requests.get(reliable_live.url + path, headers=headers, timeout=10).status_code == 404
 
