@@ -39,7 +39,7 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"reliability: schemathesis ran {STATS['schemathesis_cases']} cases over "
             f"{STATS.get('schemathesis_operations', 0)} operations ("
-            f"{', '.join(f'{k[-3:]} {v}' for k, v in sorted(STATS.items()) if k[-2:] == 'xx')}); server errors: "
+            f"{', '.join(f'{k[-3:]} {v}' for k, v in sorted(STATS.items()) if k.startswith('schemathesis_') and k.endswith('xx'))}); server errors: "
             f"{STATS.get('schemathesis_server_errors', 0)}")
     if STATS.get("load_requests"):
         terminalreporter.write_line(
