@@ -5,7 +5,7 @@ PIP       := $(VENV)/bin/pip
 INI       ?= development.ini
 STAMP     := $(VENV)/.installed
 
-.PHONY: run test install system-packages js js-build clean
+.PHONY: run test bench install system-packages js js-build clean
 
 # Create the virtualenv and install the project (editable) with what the tests need.
 $(STAMP): setup.cfg pyproject.toml
@@ -43,6 +43,11 @@ run: install
 test: system-packages install js
 	node --test tests/js/*.test.mjs
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+# The benchmarks (docs/benchmarks.md): figures on stdout, never a failed build.
+# Needs PostgreSQL and Redis on loopback (as the tests do) and Debian's wrk.
+bench: system-packages install
+	$(VENV)/bin/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache

@@ -2,7 +2,7 @@
 # Install the Debian packages the tests use (Chromium, ffmpeg, PHP + PHPUnit, Node) when missing.
 # Safe to re-run: it only calls apt-get when a package is absent.
 set -euo pipefail
-packages=(chromium ffmpeg php-cli php-curl php-xml php-mbstring phpunit nodejs npm)
+packages=(chromium ffmpeg php-cli php-curl php-xml php-mbstring phpunit nodejs npm wrk redis-server)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -77,6 +77,7 @@ def test_shipped_ini_files_parse(monkeypatch):
     monkeypatch.setenv("S3VIDEO_DATABASE_URL", "postgresql+psycopg://s3video@db/s3video")
     monkeypatch.setenv("S3VIDEO_HMAC_KEYS", "moodle:0123456789abcdef0123")
     monkeypatch.setenv("S3VIDEO_REDIS_URL", "redis://cache:6379/0")
+    monkeypatch.setenv("S3VIDEO_HUEY_URL", "redis://cache:6379/1")
     for ini in ("development.ini", "production.ini"):
         settings = parse_settings(dict(get_appsettings(ini)))
         assert settings.bucket
