@@ -30,8 +30,17 @@ def get_engine(url: str, **options):
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **options)
         sa_event.listen(engine, "connect", _sqlite_pragmas)
+        sa_event.listen(engine, "savepoint", _sqlite_begin_before_savepoint)
         return engine
     return create_engine(url, pool_pre_ping=True, **options)
+
+
+def _sqlite_begin_before_savepoint(connection, _name):
+    # pysqlite opens a transaction only before DML, not before a SAVEPOINT: SQLite would then take
+    # the savepoint for the transaction and commit it on RELEASE, so its rows would survive the
+    # request's rollback. Open the real transaction first.
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 def _sqlite_pragmas(connection, _record):
