@@ -237,7 +237,7 @@ class AdminService:
         if submission.current_video_id == video.id:
             submission.current_video_id = None
             submission.current_video = None
-        self.videos._schedule_deletion(video, actor, reason)  # the one place that marks ``deleting``
+        self.videos.schedule_deletion(video, actor, reason)  # the one place that marks ``deleting``
         return self.describe_video(video)
 
 

@@ -204,7 +204,7 @@ class Maintenance:
             return "abandoned"
         current = video.submission.current_video
         if current is not None and (current.upload_timestamp, current.id) > (video.upload_timestamp, video.id):
-            self.videos._schedule_deletion(video, None, reason="late upload superseded by a newer video")
+            self.videos.schedule_deletion(video, None, reason="late upload superseded by a newer video")
             return "superseded"
         try:
             self.videos.confirm_upload(video.submission, video.s3_key, None)
@@ -256,7 +256,7 @@ class Maintenance:
             report.counts["would_schedule_leftovers"] += len(leftovers)
             return
         for video in leftovers:
-            self.videos._schedule_deletion(video, None, reason="object left by a refused or abandoned upload")
+            self.videos.schedule_deletion(video, None, reason="object left by a refused or abandoned upload")
         report.counts["leftovers_scheduled"] += len(leftovers)
         # Look again just before deleting: never an object that a row not yet deleted names.
         again = self.repo.videos_by_keys(to_delete)
@@ -291,7 +291,7 @@ class Maintenance:
                     if submission.current_video_id == video.id:
                         submission.current_video_id = None
                         submission.current_video = None
-                    self.videos._schedule_deletion(video, None, reason=f"retention ({days} days)")
+                    self.videos.schedule_deletion(video, None, reason=f"retention ({days} days)")
                 report.counts["scheduled"] += len(chunk)
         return report
 

@@ -112,7 +112,7 @@ class PrivacyService:
             submission.user_id = ERASED_USER_ID
         for video in videos:
             if video.upload_status not in (DELETING, DELETED):
-                self.videos._schedule_deletion(video, actor, "privacy")  # refused uploads may have left bytes
+                self.videos.schedule_deletion(video, actor, "privacy")  # refused uploads may have left bytes
             if video.upload_status == DELETING:
                 video.purge_after_timestamp = now  # no grace period for an erasure
             video.user_id = ERASED_USER_ID

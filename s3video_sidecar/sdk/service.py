@@ -217,7 +217,7 @@ class VideoService:
         submission.current_video_id = video.id
         submission.current_video = video
         if previous is not None and previous.id != video.id:
-            self._schedule_deletion(previous, actor, reason="replaced")
+            self.schedule_deletion(previous, actor, reason="replaced")
         self.log("upload_confirmed", actor, video)
         return self._confirmed(video)
 
@@ -353,29 +353,33 @@ class VideoService:
         return {"url": url, "expires_at": expires_at, "mime_type": video.mime_type, "video_id": video.id}
 
     # -- deletion ------------------------------------------------------------------
-    def _schedule_deletion(self, video, actor, reason: str) -> None:
+    def schedule_deletion(self, video, actor, reason: str) -> None:
         now = self.now()
         video.upload_status = DELETING
         video.delete_requested_timestamp = now
         video.purge_after_timestamp = now + self.settings.delete_grace_seconds
         self.log("delete_requested", actor, video, context={"reason": reason})
 
-    def delete_submission_video(self, submission, actor, reason: str = "owner") -> dict:
-        """Schedule the submission's videos (current and unfinished uploads) for deletion."""
-        videos = self.repo.videos(submission_id=submission.id, statuses=LIVE)
+    def _schedule_all(self, videos, submissions, actor, reason: str) -> dict:
+        """Schedule live videos (current ones and unfinished uploads) and clear the submissions' current video."""
         for video in videos:
             if video.upload_id and video.upload_status == UPLOADING:
                 self.storage.abort_multipart_upload(video.s3_key, video.upload_id)
-            self._schedule_deletion(video, actor, reason)
-        submission.current_video_id = None
-        submission.current_video = None
+            self.schedule_deletion(video, actor, reason)
+        for submission in submissions:
+            submission.current_video_id = None
+            submission.current_video = None
         return {"status": DELETING, "scheduled": len(videos), "video_ids": [v.id for v in videos]}
 
+    def delete_submission_video(self, submission, actor, reason: str = "owner") -> dict:
+        """Schedule the submission's videos (current and unfinished uploads) for deletion."""
+        videos = self.repo.videos(submission_id=submission.id, statuses=LIVE)
+        return self._schedule_all(videos, [submission], actor, reason)
+
     def delete_assignment_videos(self, assignment_id: int, actor, reason: str = "assignment deleted") -> dict:
-        scheduled = []
-        for submission in self.repo.submissions_of_assignment(assignment_id):
-            scheduled += self.delete_submission_video(submission, actor, reason)["video_ids"]
-        return {"status": DELETING, "scheduled": len(scheduled), "video_ids": scheduled}
+        """Schedule every live video of an assignment: one query, however many submissions."""
+        videos = self.repo.videos(assignment_id=assignment_id, statuses=LIVE)
+        return self._schedule_all(videos, self.repo.submissions_of_assignment(assignment_id), actor, reason)
 
     def purge_due(self, limit: int = 10_000) -> dict:
         """Delete the objects of ``deleting`` rows whose grace period is over; mark them ``deleted``.
