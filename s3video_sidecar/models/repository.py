@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .event import Event
-from .video import Assignment, Submission, Video, VideoStatus
+from .video import Assignment, Submission, Video
 
 
 class SqlVideoRepository:
@@ -79,15 +79,6 @@ class SqlVideoRepository:
             query = query.where(Video.fingerprint == fingerprint)
         if for_update:
             query = query.with_for_update(skip_locked=True)
-        return list(self.dbsession.scalars(query))
-
-    def videos_due_for_purge(self, now: int, limit: int) -> list[Video]:
-        query = (
-            select(Video)
-            .where(Video.upload_status == str(VideoStatus.DELETING), Video.purge_after_timestamp <= now)
-            .order_by(Video.purge_after_timestamp, Video.id)
-            .limit(limit)
-        )
         return list(self.dbsession.scalars(query))
 
     def submissions_of_assignment(self, assignment_id: int) -> list[Submission]:

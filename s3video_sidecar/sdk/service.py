@@ -11,7 +11,7 @@ Rules:
   POST policy should have stopped is deleted and its row marked ``error``.
 - A submission's current video changes only when a new one is confirmed; the old one
   then goes to ``deleting`` with a purge time (now + grace period). Nothing is removed
-  from S3 except by :meth:`VideoService.purge_due` (or a refusal on confirm), and only
+  from S3 except by the cleanup job (``sdk/maintenance.py``) or a refusal on confirm, and only
   for rows that are ``deleting`` — never for an object a live row references.
 - Every action writes one event; events never hold secrets or signed URLs.
 """
@@ -380,25 +380,3 @@ class VideoService:
         """Schedule every live video of an assignment: one query, however many submissions."""
         videos = self.repo.videos(assignment_id=assignment_id, statuses=LIVE)
         return self._schedule_all(videos, self.repo.submissions_of_assignment(assignment_id), actor, reason)
-
-    def purge_due(self, limit: int = 10_000) -> dict:
-        """Delete the objects of ``deleting`` rows whose grace period is over; mark them ``deleted``.
-
-        Idempotent: deleting a missing key succeeds, and a row is marked only once S3
-        confirmed its key. Rows whose delete failed stay ``deleting`` for the next run.
-        """
-        videos = self.repo.videos_due_for_purge(self.now(), limit)
-        if not videos:
-            return {"deleted": 0, "failed": 0}
-        deleted, failed = self.storage.delete_many(v.s3_key for v in videos)
-        deleted = set(deleted)
-        now = self.now()
-        for video in videos:
-            if video.s3_key in deleted:
-                video.upload_status = DELETED
-                video.deleted_timestamp = now
-                self.log("video_deleted", None, video)
-            elif video.s3_key in failed:
-                self.log("delete_failed", None, video, error_code=failed[video.s3_key],
-                         error_message="storage refused the delete; it will be retried")
-        return {"deleted": len(deleted), "failed": len(failed)}

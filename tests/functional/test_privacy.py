@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import or_, select
 
 from s3video_sidecar.models import Event, Submission, Video
-from s3video_sidecar.models.operations import SqlOperationsRepository
 from s3video_sidecar.sdk.privacy import PrivacyService
+from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
+from s3video_sidecar.sdk.maintenance import Maintenance
 from s3video_sidecar.sdk.service import VideoService
 from tests.functional.test_api import MP4, request_upload, student, sub_path, upload_and_confirm
 from tests.support.signed_app import actor
@@ -27,9 +28,9 @@ def run_purge_job(registry):
     """What the cleanup job does: purge due deletions, then forget erased rows."""
     session = registry.dbsession_factory()
     try:
-        repository = SqlOperationsRepository(session)
+        repository = SqlMaintenanceRepository(session)  # what the jobs run over
         videos = VideoService(repository, registry.storage, registry.url_signer, registry.s3video_settings)
-        videos.purge_due()
+        Maintenance(videos).cleanup()
         PrivacyService(repository, videos).forget_erased()
         session.commit()
     finally:

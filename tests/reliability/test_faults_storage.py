@@ -16,8 +16,8 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 
-from s3video_sidecar.models.repository import SqlVideoRepository
-from s3video_sidecar.sdk.errors import Unavailable
+from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
+from s3video_sidecar.sdk.maintenance import Maintenance
 from s3video_sidecar.sdk.service import VideoService
 from s3video_sidecar.services import build_storage
 from tests.reliability import flows
@@ -85,11 +85,11 @@ def faults(reliable_app, monkeypatch):
 def purge(registry):
     session = registry.dbsession_factory()
     try:
-        service = VideoService(SqlVideoRepository(session), registry.storage, registry.url_signer,
+        service = VideoService(SqlMaintenanceRepository(session), registry.storage, registry.url_signer,
                                registry.s3video_settings)
-        result = service.purge_due()
+        report = Maintenance(service).cleanup()  # what the cleanup job runs
         session.commit()
-        return result
+        return report
     except Exception:
         session.rollback()
         raise
@@ -150,8 +150,8 @@ def test_purge_when_delete_objects_fails_keeps_rows_and_objects(rapi, ids, fault
     upload = flows.confirmed(rapi, ids)
     assert rapi.delete(flows.sub_path(ids), as_actor=flows.student(ids)).status_int == 202
     faults.fail("DeleteObjects", status=500, code="InternalError", message="We encountered an internal error.")
-    with pytest.raises(Unavailable):
-        purge(registry)
+    report = purge(registry)
+    assert report.errors and report.counts["left_deleting"] == 1
     assert flows.video_row(registry, upload["s3_key"]).upload_status == "deleting"  # the durable marker stays
     assert registry.storage.head(upload["s3_key"]) is not None
     assert audit() == []
@@ -185,7 +185,7 @@ def test_purge_when_s3_refuses_some_keys(rapi, ids, faults, audit, reliable_app)
     finally:
         storage_events.unregister("before-parameter-build.s3.DeleteObjects", unique_id="withhold")
         storage_events.unregister("after-call.s3.DeleteObjects", unique_id="report")
-    assert result["failed"] >= 1
+    assert result.counts["delete_failed"] >= 1
     assert flows.video_row(registry, refused).upload_status == "deleting"
     assert registry.storage.head(refused) is not None
     assert audit() == []
