@@ -36,10 +36,6 @@ class InvalidSignedUrl(Exception):
     """A playback URL is not signed, is signed with another key, or has expired."""
 
 
-def _b64_cloudfront(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii").replace("+", "-").replace("=", "_").replace("/", "~")
-
-
 def _unb64_cloudfront(text: str) -> bytes:
     return base64.b64decode(text.replace("-", "+").replace("_", "=").replace("~", "/"), validate=True)
 
