@@ -15,6 +15,7 @@ Rules of this module:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pathlib
 import re
@@ -304,41 +305,17 @@ def parse_settings(raw: dict) -> Settings:
             raise SettingsError(f"s3video.redis_url: required when {ini_name(store)} = redis")
     multipart_abort_after_seconds = _check_job_settings(parsed)
     threshold = parsed["multipart_threshold_bytes"] or min(parsed["max_upload_bytes"], SINGLE_PUT_LIMIT_BYTES)
-    return Settings(
-        hmac_keys=hmac_keys,
-        storage=parsed["storage"],
-        bucket=parsed["bucket"],
-        region=parsed["region"],
-        s3_endpoint_url=parsed["s3_endpoint_url"],
-        max_upload_bytes=parsed["max_upload_bytes"],
-        multipart_threshold_bytes=threshold,
-        multipart_part_size_bytes=parsed["multipart_part_size_bytes"],
-        multipart_expiry_seconds=parsed["multipart_expiry_seconds"],
-        allowed_mime_types=mime_types,
-        upload_expiry_seconds=parsed["upload_expiry_seconds"],
-        playback_expiry_seconds=parsed["playback_expiry_seconds"],
-        delete_grace_seconds=parsed["delete_grace_seconds"],
-        cdn=parsed["cdn"],
-        cloudfront_domain=parsed["cloudfront_domain"],
-        cloudfront_key_id=parsed["cloudfront_key_id"],
-        cloudfront_private_key_file=parsed["cloudfront_private_key_file"],
-        cloudfront_hash_algorithm=parsed["cloudfront_hash_algorithm"],
-        cloudfront_generate_key=parsed["cloudfront_generate_key"],
-        local_edge_base_url=parsed["local_edge_base_url"],
-        moodle_origins=tuple(_words(parsed["moodle_origin"])),
-        nonce_store=parsed["nonce_store"],
-        redis_url=parsed["redis_url"],
-        demo=parsed["demo"],
-        sqlalchemy_url=sqlalchemy_url,
-        rate_limits={action: _parse_rate_limit(parsed[f"rate_limit_{action}"]) for action in RATE_LIMITED_ACTIONS},
-        rate_limit_store=parsed["rate_limit_store"],
-        privacy_link_expiry_seconds=parsed["privacy_link_expiry_seconds"],
-        **{name: parsed[name] for name in (
-            "huey_url", "huey_name", "huey_immediate", "huey_workers", "cloudfront_invalidate",
-            "cloudfront_distribution_id", "cloudfront_invalidation_batch_size", "jobs_cleanup_interval_minutes",
-            "jobs_reconcile_interval_minutes", "jobs_delete_orphans", "retention_days", "retention_dry_run")},
-        jobs_multipart_abort_after_seconds=multipart_abort_after_seconds,
-    )
+    derived = {  # values computed from the ini; every other field is the parsed value of its name
+        "hmac_keys": hmac_keys,
+        "sqlalchemy_url": sqlalchemy_url,
+        "multipart_threshold_bytes": threshold,
+        "allowed_mime_types": mime_types,
+        "moodle_origins": tuple(_words(parsed["moodle_origin"])),
+        "rate_limits": {action: _parse_rate_limit(parsed[f"rate_limit_{action}"]) for action in RATE_LIMITED_ACTIONS},
+        "jobs_multipart_abort_after_seconds": multipart_abort_after_seconds,
+    }
+    passed_through = {f.name: parsed[f.name] for f in dataclasses.fields(Settings) if f.name not in derived}
+    return Settings(**passed_through, **derived)
 
 
 def _check_job_settings(parsed: dict) -> int:
