@@ -17,7 +17,8 @@ Rules:
   cannot answer is 503, never a pass. Increments commit on their own, outside the
   request's transaction.
 - Views opt in with the view option ``rate_limit="<action>"`` (a view deriver, checked
-  after the permission, so unauthenticated or forbidden calls spend nothing).
+  after the permission, so unauthenticated or forbidden calls spend nothing). A call
+  counts once however often pyramid_retry runs it (attempts share the WSGI environ).
 
 The ``limits`` library does fixed and moving windows on Redis, but has no SQL store, which
 is our default; the two stores here share one algorithm instead.
@@ -38,6 +39,7 @@ from .settings import RateLimit
 
 log = logging.getLogger(__name__)
 _counters = RateLimitCounter.__table__
+COUNTED = "s3video.rate_limits_counted"  # the environ key: actions this HTTP request has counted
 
 
 def _is_deadlock(error: OperationalError) -> bool:
@@ -166,7 +168,10 @@ def rate_limited_view(view, info):
         return view
 
     def wrapper(context, request):
-        request.registry.rate_limiter.hit(action, request.identity.actor.user)
+        counted = request.environ.setdefault(COUNTED, set())
+        if action not in counted:  # not on a retried attempt of the same HTTP request
+            request.registry.rate_limiter.hit(action, request.identity.actor.user)
+            counted.add(action)
         return view(context, request)
 
     return wrapper

@@ -7,7 +7,9 @@ Rules:
   Otherwise ``request.s3v1_error`` says why, and the forbidden view answers 401 with
   the contract's code.
 - The nonce is claimed only after the signature is proven, so forged requests cannot
-  fill the store. Claims commit on their own, outside the request's transaction, so a
+  fill the store. It is claimed once per HTTP request: pyramid_retry's attempts (a new
+  Request object each, the same WSGI environ) share the verdict, so a retried request is
+  not refused as its own replay. Claims commit on their own, outside the request's transaction, so a
   request that fails later still spends its nonce.
 - Both stores fail closed: if the database or Redis cannot answer, the request gets
   503, never a pass.
@@ -24,7 +26,6 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
-from pyramid.request import RequestLocalCache
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -33,6 +34,7 @@ from .sdk import signing
 from .sdk.errors import Unavailable
 
 log = logging.getLogger(__name__)
+VERDICT = "s3video.s3v1_verdict"  # the environ key holding (identity, error) for every attempt of a request
 
 
 class Permission(str, enum.Enum):
@@ -122,11 +124,17 @@ class S3V1SecurityPolicy:
         self.nonce_store = nonce_store
         self.clock = clock
         self.acl = ACLHelper()
-        # Pyramid asks for the identity several times a request; verify (and spend the nonce) once.
-        self._identity_cache = RequestLocalCache(self._verify)
 
     def identity(self, request):
-        return self._identity_cache.get_or_create(request)
+        # Pyramid asks several times a request, and pyramid_retry makes a new request per attempt:
+        # verify (and spend the nonce) once per WSGI environ, that is once per HTTP request.
+        verdict = request.environ.get(VERDICT)
+        if verdict is None:
+            verdict = request.environ[VERDICT] = self._verify(request)
+        identity, error = verdict
+        if error is not None:
+            request.s3v1_error = error
+        return identity
 
     def _verify(self, request):
         signed = signing.SignedRequest(
@@ -141,9 +149,8 @@ class S3V1SecurityPolicy:
             if not self.nonce_store.claim(nonce):
                 raise signing.SignatureError("replayed_nonce", "this nonce was already used")
         except signing.SignatureError as error:
-            request.s3v1_error = error
-            return None
-        return Identity(actor=actor, key_id=key_id)
+            return None, error
+        return Identity(actor=actor, key_id=key_id), None
 
     def authenticated_userid(self, request):
         identity = request.identity
