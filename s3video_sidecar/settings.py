@@ -182,6 +182,9 @@ class _SettingsSchema(colander.MappingSchema):
     jobs_delete_orphans = colander.SchemaNode(_Bool(), missing=False)
     retention_days = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(0, 36500))
     retention_dry_run = colander.SchemaNode(_Bool(), missing=False)
+    # the web process's connection pool (SQLAlchemy's own defaults, 5 + 10, when not given)
+    sqlalchemy_pool_size = colander.SchemaNode(colander.Int(), missing=None, validator=colander.Range(1, 1000))
+    sqlalchemy_max_overflow = colander.SchemaNode(colander.Int(), missing=None, validator=colander.Range(0, 1000))
 
 
 # ini name -> schema field (most are "s3video." + field; the dotted ones map here)
@@ -204,6 +207,8 @@ _INI_NAMES = {
         "cleanup_interval_minutes", "reconcile_interval_minutes", "multipart_abort_after_seconds", "delete_orphans")},
     "retention_days": "s3video.retention.days",
     "retention_dry_run": "s3video.retention.dry_run",
+    "sqlalchemy_pool_size": "sqlalchemy.pool_size",
+    "sqlalchemy_max_overflow": "sqlalchemy.max_overflow",
 }
 _SECRET_FIELDS = {"redis_url", "huey_url"}
 HUEY_URL_SCHEMES = ("redis", "rediss", "unix", "sqlite")
@@ -258,6 +263,14 @@ class Settings:
     jobs_delete_orphans: bool = False
     retention_days: int = 0  # 0: retention is off
     retention_dry_run: bool = False
+    sqlalchemy_pool_size: int | None = None
+    sqlalchemy_max_overflow: int | None = None
+
+    @property
+    def pool_options(self) -> dict[str, int]:
+        """The ini's pool settings, as ``create_engine`` takes them (only those given)."""
+        options = {"pool_size": self.sqlalchemy_pool_size, "max_overflow": self.sqlalchemy_max_overflow}
+        return {name: value for name, value in options.items() if value is not None}
 
     @property
     def playback_base_url(self) -> str:

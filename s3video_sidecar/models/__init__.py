@@ -69,7 +69,7 @@ def includeme(config):
     config.add_settings({"tm.annotate_user": False})
     config.include("pyramid_tm")
     config.include("pyramid_retry")
-    engine = get_engine(settings.sqlalchemy_url)
+    engine = get_engine(settings.sqlalchemy_url, **settings.pool_options)
     session_factory = get_session_factory(engine)
     config.registry.dbengine = engine
     config.registry.dbsession_factory = session_factory

@@ -22,6 +22,16 @@ def test_defaults_and_types():
     assert "video/mp4" in settings.allowed_mime_types
     assert settings.hmac_keys == {"dev": "0123456789abcdef0123"}
     assert "0123456789abcdef0123" not in repr(settings)  # secrets stay out of logs
+    assert settings.pool_options == {}  # SQLAlchemy's own pool defaults
+
+
+def test_pool_settings_reach_the_engine():
+    from s3video_sidecar.models import get_engine
+
+    settings = parse_settings(dict(BASE, **{"sqlalchemy.url": "sqlite:////tmp/s3v-pool.sqlite",
+                                            "sqlalchemy.pool_size": "16", "sqlalchemy.max_overflow": "4"}))
+    engine = get_engine(settings.sqlalchemy_url, **settings.pool_options)
+    assert (engine.pool.size(), engine.pool._max_overflow) == (16, 4)
 
 
 @pytest.mark.parametrize("name, value", [
@@ -34,6 +44,8 @@ def test_defaults_and_types():
     ("s3video.allowed_mime_types", "mp4"),
     ("s3video.cloudfront.hash_algorithm", "md5"),
     ("s3video.s3_endpoint_url", ""),
+    ("sqlalchemy.pool_size", "0"),
+    ("sqlalchemy.max_overflow", "many"),
 ])
 def test_a_bad_setting_is_named(name, value):
     with pytest.raises(SettingsError, match=name.replace(".", r"\.")):
