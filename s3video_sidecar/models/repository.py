@@ -5,7 +5,8 @@ All SQL of the video lifecycle lives here; the service speaks in domain terms.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
 
 from .event import Event
@@ -18,6 +19,24 @@ class SqlVideoRepository:
 
     def get_assignment(self, assignment_id: int) -> Assignment | None:
         return self.dbsession.get(Assignment, assignment_id)
+
+    def get_assignment_and_submission(self, assignment_id: int, submission_id: int):
+        """``(assignment, submission)``, either None if absent, and the submission's current video: one query.
+
+        Every call on a submission starts here, so it is one round trip, not three. Both rows
+        are outer-joined to a one-row probe, as either may exist without the other; they land in
+        the session's identity map, so later ``get_*`` calls for them cost no query.
+        """
+        probe = select(literal_column("1").label("one")).subquery("probe")
+        query = (
+            select(Assignment, Submission)
+            .select_from(probe)
+            .outerjoin(Assignment, Assignment.id == assignment_id)
+            .outerjoin(Submission, Submission.id == submission_id)
+            .options(joinedload(Submission.current_video))
+        )
+        assignment, submission = self.dbsession.execute(query).one()
+        return assignment, submission
 
     def _add_once(self, row, key):
         """Insert a row other requests may be inserting at the same moment; return whichever won.

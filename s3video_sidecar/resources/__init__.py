@@ -58,18 +58,34 @@ class Root(Resource):
 
 class Assignments(Resource):
     def __getitem__(self, name):
-        assignment_id = _parse_id(name)
-        return Assignment(self, name, assignment_id, self.__parent__.repository.get_assignment(assignment_id))
+        return Assignment(self, name, _parse_id(name))
+
+
+_UNREAD = object()
 
 
 class Assignment(Resource):
-    """An assignment; ``record`` is None until a student's first upload creates it."""
+    """An assignment; ``record`` is None until a student's first upload creates it.
 
-    def __init__(self, parent, name, assignment_id: int, record):
+    The row is read when first asked for: a submission below reads it together with its own
+    row (one query for the traversal), a view on the assignment itself reads it alone.
+    """
+
+    def __init__(self, parent, name, assignment_id: int):
         super().__init__(parent, name)
         self.id = assignment_id
-        self.record = record
+        self._record = _UNREAD
         self.repository = parent.__parent__.repository
+
+    @property
+    def record(self):
+        if self._record is _UNREAD:
+            self._record = self.repository.get_assignment(self.id)
+        return self._record
+
+    @record.setter
+    def record(self, value):
+        self._record = value
 
     @property
     def course_id(self) -> int | None:
@@ -89,7 +105,7 @@ class Submissions(Resource):
     def __getitem__(self, name):
         submission_id = _parse_id(name)
         assignment = self.__parent__
-        record = assignment.repository.get_submission(submission_id)
+        assignment.record, record = assignment.repository.get_assignment_and_submission(assignment.id, submission_id)
         if record is not None and record.assignment_id != assignment.id:
             raise KeyError(name)  # that submission belongs to another assignment
         return Submission(self, name, submission_id, record)

@@ -217,6 +217,27 @@ def test_a_submission_is_not_reachable_through_another_assignment(api, ids):
     assert answer.status_int == 404
 
 
+def test_a_call_on_a_submission_reads_its_rows_in_one_query(api, ids, registry):
+    """Assignment, submission and current video come in one SELECT (the traversal's); nothing reads them again."""
+    from sqlalchemy import event
+
+    upload_and_confirm(api, ids)
+    selects = []
+
+    def record(_conn, _cursor, statement, *_):
+        if statement.lstrip().upper().startswith("SELECT") and "rate_limit_counters" not in statement:
+            selects.append(statement)
+
+    event.listen(registry.dbengine, "before_cursor_execute", record)
+    try:
+        answer = api.get(sub_path(ids, suffix="/playback-url"), as_actor=student(ids))
+    finally:
+        event.remove(registry.dbengine, "before_cursor_execute", record)
+    assert answer.status_int == 200
+    assert len(selects) == 1, selects
+    assert all(table in selects[0] for table in ("assignments", "submissions", "videos"))
+
+
 # -- security ---------------------------------------------------------------------------
 
 def test_missing_signature_is_401(testapp, ids, registry):
