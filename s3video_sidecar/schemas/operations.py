@@ -1,11 +1,16 @@
 """colander schemas for the admin and privacy calls: query strings and the erase body.
 
 Query strings are strict like bodies: an unknown parameter is a 400 naming it, so a typo
-never silently widens a search. Lists are comma-separated (``status=ready,deleting``);
-dates are ``YYYY-MM-DD`` (UTC) or Unix seconds (:func:`sdk.admin.parse_moment`).
+never silently widens a search, and so is a number, status list or boolean given empty or
+malformed (``page=``, ``errors_only=maybe``) or given twice: leave a filter out to not filter. Lists are
+comma-separated (``status=ready,deleting``); booleans are ``true`` or ``false``; dates are
+``YYYY-MM-DD`` (UTC) or Unix seconds (:func:`sdk.admin.parse_moment`), and an empty date is
+no bound, as the OpenAPI document says.
 """
 
 from __future__ import annotations
+
+import re
 
 import colander
 
@@ -16,8 +21,26 @@ from . import StrictMapping, _StrictInt
 ID = colander.Range(1, 2**63 - 1)
 
 
+class _QueryInt(colander.Int):
+    """A whole number in ASCII digits: not empty, not "1.0", not "٥" (which int() would take)."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is not colander.null and not re.fullmatch(r"-?[0-9]{1,19}", str(cstruct)):
+            raise colander.Invalid(node, "must be a whole number (leave the parameter out to not filter)")
+        return super().deserialize(node, cstruct)
+
+
+class _QueryBool(colander.SchemaType):
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return colander.null
+        if cstruct not in ("true", "false"):
+            raise colander.Invalid(node, "must be true or false")
+        return cstruct == "true"
+
+
 def _id(**kw):
-    return colander.SchemaNode(colander.Int(), missing=None, validator=ID, **kw)
+    return colander.SchemaNode(_QueryInt(), missing=None, validator=ID, **kw)
 
 
 class _Moment(colander.SchemaType):
@@ -34,12 +57,20 @@ class _Moment(colander.SchemaType):
 
 
 class _Words(colander.SchemaType):
-    """``a,b,c`` -> ("a", "b", "c")."""
+    """``a,b,c`` -> ("a", "b", "c"); with ``required``, an empty list is refused rather than read as absent."""
+
+    def __init__(self, required: bool = False):
+        self.required = required
 
     def deserialize(self, node, cstruct):
-        if cstruct in (colander.null, ""):
+        if cstruct is colander.null:
             return colander.null
-        return tuple(word.strip() for word in str(cstruct).split(",") if word.strip())
+        words = tuple(word.strip() for word in str(cstruct).split(",") if word.strip())
+        if not words:
+            if self.required:
+                raise colander.Invalid(node, "give at least one value (leave the parameter out to not filter)")
+            return colander.null
+        return words
 
 
 def _one_of(choices):
@@ -52,8 +83,8 @@ def _one_of(choices):
 
 class _Paging(colander.MappingSchema):
     schema_type = StrictMapping
-    page = colander.SchemaNode(colander.Int(), missing=1, validator=colander.Range(1, 10**6))
-    per_page = colander.SchemaNode(colander.Int(), missing=25, validator=colander.Range(1, 100))
+    page = colander.SchemaNode(_QueryInt(), missing=1, validator=colander.Range(1, 10**6))
+    per_page = colander.SchemaNode(_QueryInt(), missing=25, validator=colander.Range(1, 100))
 
 
 class VideoSearch(_Paging):
@@ -61,11 +92,11 @@ class VideoSearch(_Paging):
     assignment = _id()
     submission = _id()
     user = _id()
-    status = colander.SchemaNode(_Words(), missing=(), validator=_one_of(STATUSES))
+    status = colander.SchemaNode(_Words(required=True), missing=(), validator=_one_of(STATUSES))
     uploaded_from = colander.SchemaNode(_Moment(), missing=None, name="from")
     uploaded_to = colander.SchemaNode(_Moment(end=True), missing=None, name="to")
-    min_size = colander.SchemaNode(colander.Int(), missing=None, validator=colander.Range(0))
-    max_size = colander.SchemaNode(colander.Int(), missing=None, validator=colander.Range(0))
+    min_size = colander.SchemaNode(_QueryInt(), missing=None, validator=colander.Range(0))
+    max_size = colander.SchemaNode(_QueryInt(), missing=None, validator=colander.Range(0))
 
 
 class EventSearch(_Paging):
@@ -75,14 +106,14 @@ class EventSearch(_Paging):
     video = _id()
     type = colander.SchemaNode(_Words(), missing=())
     error_code = colander.SchemaNode(_Words(), missing=())
-    errors_only = colander.SchemaNode(colander.Boolean(false_choices=("false", "0", "no", "")), missing=False)
+    errors_only = colander.SchemaNode(_QueryBool(), missing=False)
     since = colander.SchemaNode(_Moment(), missing=None)
     until = colander.SchemaNode(_Moment(end=True), missing=None)
 
 
 class StatsQuery(colander.MappingSchema):
     schema_type = StrictMapping
-    days = colander.SchemaNode(colander.Int(), missing=30, validator=colander.Range(1, 366))
+    days = colander.SchemaNode(_QueryInt(), missing=30, validator=colander.Range(1, 366))
 
 
 class ExportQuery(colander.MappingSchema):
@@ -118,6 +149,11 @@ class EraseRequest(colander.MappingSchema):
 
 def validate_query(request, schema: colander.SchemaNode) -> dict:
     """Apply ``schema`` to the query string; raise InvalidInput (400) naming each bad parameter."""
+    names = list(request.GET.keys())
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InvalidInput("some query parameters are invalid",
+                           {name: "given more than once; give it once" for name in repeated})
     try:
         return schema.deserialize(dict(request.GET.items()))
     except colander.Invalid as error:

@@ -106,10 +106,27 @@ def test_video_search_filters_and_pages(api, ids, registry):
 @pytest.mark.parametrize("query, field", [
     ("status=gone", "status"), ("from=yesterday", "from"), ("per_page=1000", "per_page"), ("user=-1", "user"),
     ("colour=red", "query"),
+    # given but empty or malformed is refused, not read as "no filter" (leave it out for that)
+    ("page=", "page"), ("status=", "status"), ("status=,", "status"), ("user=1.0", "user"),
+    ("min_size=%D9%A5", "min_size"),  # an Arabic-Indic five: int() would take it, the schema does not
 ])
 def test_video_search_refuses_bad_filters(api, ids, query, field):
     answer = api.get("/admin/videos", query=query, as_actor=admin(ids))
     assert answer.status_int == 400 and field in answer.json["fields"], answer.json
+
+
+@pytest.mark.parametrize("path, query, field", [
+    ("/admin/events", "errors_only=yes", "errors_only"), ("/admin/events", "errors_only=", "errors_only"),
+    ("/admin/events", "video=", "video"), ("/admin/stats", "days=", "days"),
+    ("/admin/events", "user=1&user=2", "user"),  # not silently the last of the two
+])
+def test_event_log_and_stats_refuse_bad_parameters(api, ids, path, query, field):
+    answer = api.get(path, query=query, as_actor=admin(ids))
+    assert answer.status_int == 400 and field in answer.json["fields"], answer.json
+
+
+def test_an_empty_date_is_no_bound(api, ids):
+    assert api.get("/admin/videos", query="from=&to=", as_actor=admin(ids)).status_int == 200
 
 
 def test_a_videos_history(api, ids, registry):
