@@ -1,7 +1,7 @@
 """Run every benchmark and print the figures: ``python -m bench`` (or ``make bench``).
 
     python -m bench                       everything (about 10 minutes on 2 cores)
-    python -m bench --only http,sdk       some of them: http, sdk, memory, cleanup
+    python -m bench --only http,calls     some of them: sdk, http, calls, memory, cleanup
     python -m bench --markdown out.md     also write the tables (docs/benchmarks.md's form)
 
 It never fails a build: a missing tool or service is reported and that benchmark skipped,
@@ -19,9 +19,9 @@ import subprocess
 import sys
 import traceback
 
-from . import cleanup, environment, http_load, memory, processes, sdk_costs
+from . import call_cost, cleanup, environment, http_load, memory, processes, sdk_costs
 
-ALL = ("sdk", "http", "memory", "cleanup")
+ALL = ("sdk", "http", "calls", "memory", "cleanup")
 # Rate limiting stays on (a Redis increment per call, as in production), with limits no
 # load generator reaches; the memory benchmark uses one student per upload anyway.
 UNLIMITED = {f"s3video.rate_limit.{action}": "1000000/60" for action in ("upload_url", "confirm", "playback_url")}
@@ -94,6 +94,8 @@ def main(argv=None) -> int:
                         runs += http_load.playback_with(env, ecdsa, "playback ECDSA", connections, options.seconds)
                     return http_load.report(runs)
                 attempt("http", http)
+            if "calls" in chosen:  # after http: its bare req/s gives the ratio the floor allows
+                attempt("calls", lambda: call_cost.report(call_cost.run(env)))
             if "memory" in chosen:
                 sizes = ((memory.MB, options.memory_uploads), (options.large_mb * memory.MB, options.memory_uploads))
                 attempt("memory", lambda: memory.report(memory.run(env, sizes)))
@@ -101,6 +103,7 @@ def main(argv=None) -> int:
                 attempt("cleanup", lambda: cleanup.report(cleanup.run(env, options.cleanup_videos)))
 
     titles = {"machine": "Machine", "http": "Throughput and latency (wrk)", "sdk": "SDK cost per call",
+              "calls": "Where a call's time goes (CPU per call, one process)",
               "memory": "Sidecar memory across uploads", "cleanup": "Deleting videos"}
     text = []
     for name, lines in sections.items():
