@@ -14,7 +14,8 @@ Rules:
 - Both stores fail closed: if the database or Redis cannot answer, the request gets
   503, never a pass.
 - Principals: ``user:{u}``, ``role:{r}``, and course-scoped ``student:course:{c}``,
-  ``grader:course:{c}``, ``student:{u}:course:{c}`` from the actor's one course.
+  ``grader:course:{c}``, ``student:{u}:course:{c}`` from the actor's one course, and
+  ``student:group:{g}:course:{c}`` when the actor names the group of a team submission.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ def principals_for(actor: signing.Actor) -> list[str]:
     principals += [f"role:{role}" for role in sorted(actor.roles)]
     if "student" in actor.roles:
         principals += [f"student:course:{actor.course}", f"student:{actor.user}:course:{actor.course}"]
+        if actor.group is not None:
+            principals.append(f"student:group:{actor.group}:course:{actor.course}")
     if "grader" in actor.roles:
         principals.append(f"grader:course:{actor.course}")
     return principals

@@ -62,9 +62,10 @@ class SqlVideoRepository:
     def get_submission(self, submission_id: int) -> Submission | None:
         return self.dbsession.get(Submission, submission_id)
 
-    def add_submission(self, submission_id: int, assignment_id: int, user_id: int, now: int) -> Submission:
+    def add_submission(self, submission_id: int, assignment_id: int, user_id: int, now: int,
+                       group_id: int | None = None) -> Submission:
         submission = Submission(
-            id=submission_id, assignment_id=assignment_id, user_id=user_id, created_timestamp=now
+            id=submission_id, assignment_id=assignment_id, user_id=user_id, group_id=group_id, created_timestamp=now
         )
         return self._add_once(submission, submission_id)
 

@@ -3,7 +3,9 @@
 Rules:
 
 - ``Assignment.course_id`` and ``Submission.user_id`` are fixed by the first call that
-  creates them; the web layer refuses later calls that contradict them.
+  creates them; the web layer refuses later calls that contradict them. A team submission
+  also records its Moodle group (``Submission.group_id``, fixed the same way): every member
+  of that group may then act on it, while ``user_id`` stays the student who created it.
 - A submission has at most one current video (``Submission.current_video_id``). A new
   upload becomes current only once confirmed; the video it replaces then goes to
   ``deleting``, so a failed replacement never costs the student the old video.
@@ -51,6 +53,7 @@ class Submission(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
     user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    group_id: Mapped[int | None] = mapped_column(BigInteger)  # team submissions: the Moodle group (0: no group)
     current_video_id: Mapped[int | None] = mapped_column(
         ForeignKey("videos.id", use_alter=True, name="fk_submissions_current_video_id_videos")
     )

@@ -5,8 +5,9 @@ Rules:
 - Resources are thin: ``__name__``, ``__parent__``, ``__acl__`` and ``__getitem__``
   that asks the repository for the row. No SQL here, no HTTP.
 - The consistency rules live in the ACLs: an assignment's course and a submission's
-  owner, once fixed by the first upload, decide who may act; a caller who contradicts
-  them (another course, another student) simply holds no matching principal -> 403.
+  owner (and, for a team submission, its group), once fixed by the first upload, decide
+  who may act; a caller who contradicts them (another course, another student, another
+  group) simply holds no matching principal -> 403.
 - An id that is not a positive integer is not in the tree (404).
 """
 
@@ -132,6 +133,9 @@ class Submission(Resource):
         else:
             owner = f"student:{self.record.user_id}:course:{course}"
             acl.append((Allow, owner, (Permission.VIEW, Permission.UPLOAD, Permission.DELETE)))
+            if self.record.group_id is not None:  # a team submission: every member of its group
+                team = f"student:group:{self.record.group_id}:course:{course}"
+                acl.append((Allow, team, (Permission.VIEW, Permission.UPLOAD, Permission.DELETE)))
         if course is not None:
             acl.append((Allow, f"grader:course:{course}", Permission.VIEW))
         acl.append(DENY_ALL)

@@ -83,13 +83,24 @@ class VideoService:
             assignment = self.repo.add_assignment(assignment_id, actor.course, now)
         submission = self.repo.get_submission(submission_id)
         if submission is None:
-            submission = self.repo.add_submission(submission_id, assignment.id, actor.user, now)
+            submission = self.repo.add_submission(submission_id, assignment.id, actor.user, now, group_id=actor.group)
         # The ACL judged the rows the traversal saw; a request racing ahead may have created them
         # since (the repository then returns its rows): hold the caller to the ACL's rules again.
-        if "admin" not in actor.roles and (assignment.course_id != actor.course or submission.user_id != actor.user
+        if "admin" not in actor.roles and (assignment.course_id != actor.course or not self.acts_for(actor, submission)
                                            or submission.assignment_id != assignment.id):
             raise Forbidden("this submission belongs to someone else")
         return submission
+
+    @staticmethod
+    def acts_for(actor, submission) -> bool:
+        """The student who created the submission, or, for a team submission, a member of its group."""
+        return submission.user_id == actor.user or (
+            submission.group_id is not None and actor.group == submission.group_id)
+
+    @staticmethod
+    def uploader(actor, submission) -> int:
+        """Whose video a new upload is: the student uploading it (a team's member), else the submission's owner."""
+        return actor.user if "student" in actor.roles else submission.user_id
 
     def submission_state(self, submission) -> dict:
         current = submission.current_video
@@ -152,7 +163,8 @@ class VideoService:
         expiry = self.settings.upload_expiry_seconds
         post = self.storage.presigned_post(s3_key, mime_type, self.settings.max_upload_bytes, expiry)
         video = self.repo.add_video(
-            assignment_id=submission.assignment_id, submission_id=submission.id, user_id=submission.user_id,
+            assignment_id=submission.assignment_id, submission_id=submission.id,
+            user_id=self.uploader(actor, submission),
             s3_key=s3_key, s3_bucket=self.storage.bucket, upload_status=PENDING,
             original_filename=filename[:255], mime_type=mime_type, declared_size=size, upload_method="post",
             upload_timestamp=now, upload_expires_timestamp=post.expires_at,
@@ -252,7 +264,8 @@ class VideoService:
         s3_key = keys.build_s3_key(actor.user, filename, now)
         upload_id = self.storage.create_multipart_upload(s3_key, mime_type, checksum_algorithm="SHA256")
         video = self.repo.add_video(
-            assignment_id=submission.assignment_id, submission_id=submission.id, user_id=submission.user_id,
+            assignment_id=submission.assignment_id, submission_id=submission.id,
+            user_id=self.uploader(actor, submission),
             s3_key=s3_key, s3_bucket=self.storage.bucket, upload_status=UPLOADING,
             original_filename=filename[:255], mime_type=mime_type, declared_size=size,
             upload_method="multipart", upload_id=upload_id, fingerprint=fingerprint,

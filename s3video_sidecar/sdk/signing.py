@@ -95,11 +95,15 @@ def signature(secret: str, text: str) -> str:
     return hmac.new(secret.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def encode_actor(user: int, roles: list[str] | tuple[str, ...], course: int) -> str:
-    """The actor header as the contract spells it: compact JSON, keys in a fixed order."""
-    return json.dumps(
-        {"user": int(user), "roles": list(roles), "course": int(course)}, separators=(",", ":")
-    )
+def encode_actor(user: int, roles: list[str] | tuple[str, ...], course: int, group: int | None = None) -> str:
+    """The actor header as the contract spells it: compact JSON, keys in a fixed order.
+
+    ``group`` (optional) is the Moodle group whose team submission the call is about.
+    """
+    actor = {"user": int(user), "roles": list(roles), "course": int(course)}
+    if group is not None:
+        actor["group"] = int(group)
+    return json.dumps(actor, separators=(",", ":"))
 
 
 def new_nonce() -> str:
@@ -126,11 +130,13 @@ def parse_keys(text: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who Moodle says is calling: a user, their roles, and the course of the call."""
+    """Who Moodle says is calling: a user, their roles, the course of the call and, for a team
+    submission, the Moodle group it belongs to (0: Moodle's default team of students in no group)."""
 
     user: int
     roles: frozenset[str]
     course: int
+    group: int | None = None
 
     @classmethod
     def parse(cls, header: str) -> "Actor":
@@ -147,7 +153,11 @@ class Actor:
             raise SignatureError(
                 "bad_actor", f"actor roles must be a list drawn from {', '.join(ROLES)}"
             )
-        return cls(user=user, roles=frozenset(roles), course=course)
+        group = data.get("group")
+        if "group" in data and not (_is_id(group) or (isinstance(group, int) and not isinstance(group, bool)
+                                                      and group == 0)):
+            raise SignatureError("bad_actor", "actor group must be a Moodle group id (0 or a positive integer)")
+        return cls(user=user, roles=frozenset(roles), course=course, group=group)
 
 
 def _is_id(value) -> bool:

@@ -79,13 +79,25 @@ def test_verify_accepts_dates_within_300_seconds(skew):
 
 
 @pytest.mark.parametrize("actor", ['{"user":0,"roles":["student"],"course":9}', '{"user":1,"roles":["root"],"course":9}',
-                                   'not json', '[1,2]', '{"user":"1","roles":["student"],"course":9}'])
+                                   'not json', '[1,2]', '{"user":"1","roles":["student"],"course":9}',
+                                   '{"user":1,"roles":["student"],"course":9,"group":-1}',
+                                   '{"user":1,"roles":["student"],"course":9,"group":"7"}',
+                                   '{"user":1,"roles":["student"],"course":9,"group":true}',
+                                   '{"user":1,"roles":["student"],"course":9,"group":null}'])
 def test_a_signed_but_malformed_actor_is_bad_actor(actor):
     headers = signing.sign_headers("k", "s" * 16, "GET", "/x", "", actor, b"", date=1000, nonce="n" * 16)
     request = signing.SignedRequest("GET", "/x", "", headers, b"")
     with pytest.raises(signing.SignatureError) as refused:
         signing.verify(request, {"k": "s" * 16}, now=1000)
     assert refused.value.code == "bad_actor"
+
+
+@pytest.mark.parametrize("group", [None, 0, 7])
+def test_the_actor_may_name_a_team_submissions_group(group):
+    header = signing.encode_actor(5, ["student"], 9, group)
+    assert ("group" in header) == (group is not None)  # absent unless given: older headers stay byte-identical
+    actor = signing.Actor.parse(header)
+    assert (actor.user, actor.course, actor.group) == (5, 9, group)
 
 
 def test_rotation_accepts_either_key():
