@@ -17,10 +17,13 @@
 namespace assignsubmission_s3video;
 
 /**
- * Who Moodle says is calling the sidecar: a user, their roles and the course of the call.
+ * Who Moodle says is calling the sidecar: a user, their roles, the course of the call and, for a
+ * team submission, the group it belongs to.
  *
  * The header is compact JSON with the keys in the contract's order, for example
- * {"user":123,"roles":["student"],"course":9}. The value object itself needs no Moodle;
+ * {"user":123,"roles":["student"],"course":9}, and {"user":123,"roles":["student"],"course":9,"group":4}
+ * for a call about group 4's submission (0 is Moodle's team of the students in no group): the sidecar
+ * then lets every member of that group act on it. The value object itself needs no Moodle;
  * the factories below read Moodle's capabilities and are only called inside Moodle.
  *
  * @package    assignsubmission_s3video
@@ -47,14 +50,18 @@ final class actor {
     /** @var int Moodle course id. */
     public $course;
 
+    /** @var int|null The Moodle group of the team submission the call is about (null: not a team submission). */
+    public $group;
+
     /**
      * Constructor.
      *
      * @param int $user Moodle user id (positive)
      * @param string[] $roles roles, drawn from student, grader, admin
      * @param int $course Moodle course id (positive)
+     * @param int|null $group the team submission's group (0 or a positive id), or null
      */
-    public function __construct(int $user, array $roles, int $course) {
+    public function __construct(int $user, array $roles, int $course, ?int $group = null) {
         foreach ($roles as $role) {
             if (!in_array($role, [self::STUDENT, self::GRADER, self::ADMIN], true)) {
                 throw new \InvalidArgumentException("Unknown sidecar role '{$role}'");
@@ -63,9 +70,13 @@ final class actor {
         if ($user <= 0 || $course <= 0) {
             throw new \InvalidArgumentException('The actor user and course must be positive ids');
         }
+        if ($group !== null && $group < 0) {
+            throw new \InvalidArgumentException('The actor group must be 0 or a positive id');
+        }
         $this->user = $user;
         $this->roles = array_values(array_unique($roles));
         $this->course = $course;
+        $this->group = $group;
     }
 
     /**
@@ -74,20 +85,26 @@ final class actor {
      * @return string
      */
     public function to_header(): string {
-        return json_encode(['user' => $this->user, 'roles' => $this->roles, 'course' => $this->course],
-            JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR);
+        $actor = ['user' => $this->user, 'roles' => $this->roles, 'course' => $this->course];
+        if ($this->group !== null) {
+            $actor['group'] = $this->group;
+        }
+        return json_encode($actor, JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR);
     }
 
     /**
      * The current user, with the roles their capabilities give them in an assignment.
      *
      * mod/assign:submit makes a student, mod/assign:grade a grader, moodle/site:config an admin.
+     * A call about a team submission (Moodle stores those with userid 0 and the group's id) names
+     * its group: the caller has already been checked to be its member, or to be allowed to see it.
      *
      * @param \context $context the assignment's module context
      * @param int $courseid the assignment's course
+     * @param \stdClass|null $submission the assign_submission record the call is about, if any
      * @return self
      */
-    public static function for_user_in_context(\context $context, int $courseid): self {
+    public static function for_user_in_context(\context $context, int $courseid, ?\stdClass $submission = null): self {
         global $USER;
         $roles = [];
         if (has_capability('mod/assign:submit', $context)) {
@@ -99,7 +116,20 @@ final class actor {
         if (has_capability('moodle/site:config', \context_system::instance())) {
             $roles[] = self::ADMIN;
         }
-        return new self((int)$USER->id, $roles, $courseid);
+        return new self((int)$USER->id, $roles, $courseid, self::team_group($submission));
+    }
+
+    /**
+     * The group of a team submission, or null for a student's own submission (or none).
+     *
+     * @param \stdClass|null $submission assign_submission record
+     * @return int|null
+     */
+    public static function team_group(?\stdClass $submission): ?int {
+        if ($submission === null || !empty($submission->userid) || !isset($submission->groupid)) {
+            return null;
+        }
+        return (int)$submission->groupid;
     }
 
     /**

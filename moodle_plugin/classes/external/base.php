@@ -117,7 +117,7 @@ abstract class base extends external_api {
         } else {
             $submission = $assign->get_user_submission($USER->id, true);
         }
-        $actor = actor::for_user_in_context($assign->get_context(), (int)$assign->get_course()->id);
+        $actor = actor::for_user_in_context($assign->get_context(), (int)$assign->get_course()->id, $submission);
         return [$assign, $plugin, $submission, $actor];
     }
 

@@ -65,7 +65,7 @@ class get_playback_url extends base {
             throw new \moodle_exception('error:accessdenied', 'assignsubmission_s3video');
         }
         [$sidecarassignment, $sidecarsubmission] = $plugin->sidecar_location($submission);
-        $actor = actor::for_user_in_context($assign->get_context(), (int)$assign->get_course()->id);
+        $actor = actor::for_user_in_context($assign->get_context(), (int)$assign->get_course()->id, $submission);
         $answer = sidecar_client::from_config()->playback_url($sidecarassignment, $sidecarsubmission, $actor);
         return [
             'url' => (string)$answer['url'],

@@ -190,6 +190,33 @@ final class live_sidecar_test extends TestCase {
     }
 
     /**
+     * A team submission: one member uploads, another of the same group plays and replaces it; a
+     * student of another group is refused.
+     */
+    public function test_team_submission_is_shared_by_its_group(): void {
+        $client = $this->client();
+        $first = new actor($this->student, [actor::STUDENT], $this->course, 7);
+        $teammate = new actor($this->student + 1, [actor::STUDENT], $this->course, 7);
+        $outsider = new actor($this->student + 2, [actor::STUDENT], $this->course, 8);
+        $bytes = random_bytes(2048);
+        $grant = $client->request_upload($this->assignment, $this->submission, $first, 'team.mp4', strlen($bytes),
+            'video/mp4');
+        $this->assertContains(self::post_to_storage($grant['upload'], $bytes), [200, 201, 204]);
+        $client->confirm_upload($this->assignment, $this->submission, $first, $grant['s3_key']);
+
+        [$status, , $body] = self::http('GET', $client->playback_url($this->assignment, $this->submission,
+            $teammate)['url']);
+        $this->assertSame([200, $bytes], [$status, $body]);
+        $again = $client->request_upload($this->assignment, $this->submission, $teammate, 'better.mp4', 10,
+            'video/mp4');
+        $this->assertStringStartsWith('videos/' . ($this->student + 1) . '/', $again['s3_key']);
+        $e = $this->refused(function() use ($client, $outsider) {
+            $client->get_submission($this->assignment, $this->submission, $outsider);
+        });
+        $this->assertSame([403, 'error:accessdenied'], [$e->status, $e->errorcode]);
+    }
+
+    /**
      * A large file goes multipart: start, sign, PUT the parts, list them, complete.
      */
     public function test_multipart_upload(): void {

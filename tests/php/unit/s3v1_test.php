@@ -112,6 +112,22 @@ final class s3v1_test extends TestCase {
     }
 
     /**
+     * A team submission's group goes last in the header, 0 included; a student's own submission names none.
+     */
+    public function test_actor_names_a_team_submissions_group(): void {
+        $this->assertSame('{"user":5,"roles":["student"],"course":3,"group":12}',
+            (new actor(5, ['student'], 3, 12))->to_header());
+        $this->assertSame('{"user":5,"roles":["student"],"course":3,"group":0}',
+            (new actor(5, ['student'], 3, 0))->to_header());
+        $this->assertSame(12, actor::team_group((object)['userid' => 0, 'groupid' => 12]));
+        $this->assertSame(0, actor::team_group((object)['userid' => 0, 'groupid' => 0]));
+        $this->assertNull(actor::team_group((object)['userid' => 5, 'groupid' => 0]));
+        $this->assertNull(actor::team_group(null));
+        $this->expectException(\InvalidArgumentException::class);
+        new actor(5, ['student'], 3, -1);
+    }
+
+    /**
      * A zero user id is refused.
      */
     public function test_actor_rejects_zero_user(): void {
