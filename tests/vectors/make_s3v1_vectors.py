@@ -21,6 +21,9 @@ CASES = [
      {"user": 123, "roles": ["student", "grader"], "course": 9}),
     ("POST", "/privacy/assignments/7/erase", "b=2&a=1&a=0", b'{"users":[123,456]}',
      "abcdefghijklmnop", {"user": 2, "roles": ["admin"], "course": 1}),
+    ("POST", "/assignments/7/submissions/43/upload-url", "",
+     b'{"filename":"team.mp4","size":2048,"mime_type":"video/mp4"}',
+     "team_nonce_0123456789", {"user": 124, "roles": ["student"], "course": 9, "group": 5}),
 ]
 
 
@@ -28,7 +31,7 @@ def main():
     vectors = []
     for index, (method, path, query, body, nonce, actor) in enumerate(CASES):
         key_id, secret = ("moodle-2026", "test-secret-0123456789abcdef")
-        actor_header = signing.encode_actor(actor["user"], actor["roles"], actor["course"])
+        actor_header = signing.encode_actor(actor["user"], actor["roles"], actor["course"], actor.get("group"))
         date = str(1795000000 + index)
         text = signing.string_to_sign(method, path, query, date, nonce, actor_header, body)
         vectors.append({

@@ -61,7 +61,7 @@ final class s3v1_test extends TestCase {
      */
     public function test_actor_header_matches_vector(array $v): void {
         $parsed = json_decode($v['actor'], true);
-        $actor = new actor($parsed['user'], $parsed['roles'], $parsed['course']);
+        $actor = new actor($parsed['user'], $parsed['roles'], $parsed['course'], $parsed['group'] ?? null);
         $this->assertSame($v['actor'], $actor->to_header());
     }
 
