@@ -20,7 +20,7 @@ from .video import LIVE_STATUSES, Assignment, Submission, Video, VideoStatus
 __all__ = [
     "Assignment", "Base", "Event", "LIVE_STATUSES", "RateLimitCounter", "Submission", "UsedNonce", "Video",
     "VideoStatus",
-    "get_engine", "get_session_factory", "get_tm_session",
+    "get_engine", "get_session_factory", "get_tm_session", "mark_written",
 ]
 
 configure_mappers()
@@ -57,9 +57,21 @@ def get_session_factory(engine):
 
 def get_tm_session(session_factory, transaction_manager, request=None):
     """A session joined to ``transaction_manager``: committed or aborted with the request."""
-    dbsession = session_factory(info={"request": request})
+    dbsession = session_factory(info={"request": request, "transaction_manager": transaction_manager})
     zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
     return dbsession
+
+
+def mark_written(dbsession) -> None:
+    """After a Core INSERT/UPDATE/DELETE through ``dbsession``: make its transaction commit.
+
+    zope.sqlalchemy sees ORM flushes and ORM statements; a Core statement on a table it does
+    not see, and would end a request that wrote only that way with a rollback. Sessions outside
+    a transaction manager (scripts, jobs) commit themselves: nothing to do for them.
+    """
+    manager = dbsession.info.get("transaction_manager")
+    if manager is not None:
+        zope.sqlalchemy.mark_changed(dbsession, transaction_manager=manager)
 
 
 def includeme(config):
