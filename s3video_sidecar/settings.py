@@ -121,6 +121,10 @@ class _SettingsSchema(colander.MappingSchema):
     playback_expiry_seconds = colander.SchemaNode(
         colander.Int(), missing=6 * 3600, validator=colander.Range(60, 7 * 24 * 3600)
     )
+    # playback URLs' expiry is rounded up to this window, so the URLs of one window are signed once
+    playback_url_window_seconds = colander.SchemaNode(
+        colander.Int(), missing=60, validator=colander.Range(0, 3600)
+    )
     delete_grace_seconds = colander.SchemaNode(
         colander.Int(), missing=0, validator=colander.Range(0, 365 * 24 * 3600)
     )
@@ -232,6 +236,7 @@ class Settings:
     allowed_mime_types: tuple[str, ...]
     upload_expiry_seconds: int
     playback_expiry_seconds: int
+    playback_url_window_seconds: int
     delete_grace_seconds: int
     cdn: str
     cloudfront_domain: str | None

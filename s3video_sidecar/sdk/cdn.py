@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import os
 import pathlib
@@ -105,13 +106,16 @@ def resource_url(base_url: str, s3_key: str) -> str:
 class UrlSigner:
     """Signs playback URLs for one CloudFront key (or the local edge's stand-in for it)."""
 
-    def __init__(self, key_id: str, private_key, hash_algorithm: str = "sha1"):
+    def __init__(self, key_id: str, private_key, hash_algorithm: str = "sha1", cache_size: int = 4096):
         if isinstance(private_key, ec.EllipticCurvePrivateKey) and hash_algorithm != "sha256":
             raise ValueError("ECDSA keys sign with SHA-256: set s3video.cloudfront.hash_algorithm = sha256")
         self.key_id = key_id
         self.hash_algorithm = hash_algorithm
         algorithm = HASH_ALGORITHMS[hash_algorithm]
         self._signer = CloudFrontSigner(key_id, lambda message: _sign(private_key, algorithm, message))
+        # The same URL and expiry sign to an equally good URL: callers that round their expiry to a
+        # window (playback) sign each video once a window. Bounded; safe across threads.
+        self.sign_cached = functools.lru_cache(maxsize=cache_size)(self.sign)
 
     def sign(self, url: str, expires_at: int) -> str:
         """A canned-policy signed URL valid until ``expires_at`` (Unix seconds)."""

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from s3video_sidecar.models import Event, Video
+from s3video_sidecar.sdk import signing
 from tests.support.signed_app import OTHER_KEY_ID, OTHER_SECRET, SignedApp, actor
 
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"v" * 2000
@@ -215,6 +216,40 @@ def test_a_submission_is_not_reachable_through_another_assignment(api, ids):
     upload_and_confirm(api, ids)
     answer = api.get(f"/assignments/{ids.assignment + 500}/submissions/{ids.submission}", as_actor=student(ids))
     assert answer.status_int == 404
+
+
+def test_playback_urls_of_one_window_are_signed_once(api, ids, registry):
+    """Expiry is rounded up to s3video.playback_url_window_seconds (60 by default): the calls of one
+    window get the same URL, signed once; the next window gets a new one; never less than the lifetime."""
+    from s3video_sidecar.models import Submission
+    from s3video_sidecar.models.repository import SqlVideoRepository
+    from s3video_sidecar.sdk.service import VideoService
+
+    upload_and_confirm(api, ids)
+    settings, signer = registry.s3video_settings, registry.url_signer
+    assert settings.playback_url_window_seconds == 60
+    session = registry.dbsession_factory()
+    try:
+        submission = session.get(Submission, ids.submission)
+        actor = signing.Actor(ids.student, frozenset({"student"}), ids.course)
+
+        def play(now):
+            service = VideoService(SqlVideoRepository(session), registry.storage, signer, settings, clock=lambda: now)
+            return service.playback_url(submission, actor)
+
+        start = 1_900_000_000 - 1_900_000_000 % 60 + 1  # a second into a window
+        signed_before = signer.sign_cached.cache_info().misses
+        first, same_window, next_window = play(start), play(start + 58), play(start + 60)
+        assert first["url"] == same_window["url"] and first["expires_at"] == same_window["expires_at"]
+        assert signer.sign_cached.cache_info().misses == signed_before + 2  # two windows, two signatures
+        assert next_window["url"] != first["url"] and next_window["expires_at"] == first["expires_at"] + 60
+        for now, answer in ((start, first), (start + 58, same_window), (start + 60, next_window)):
+            assert answer["expires_at"] % 60 == 0
+            lifetime = answer["expires_at"] - now
+            assert settings.playback_expiry_seconds <= lifetime < settings.playback_expiry_seconds + 60
+    finally:
+        session.rollback()
+        session.close()
 
 
 def test_a_call_on_a_submission_reads_its_rows_in_one_query(api, ids, registry):

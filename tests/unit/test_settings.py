@@ -45,6 +45,7 @@ def test_pool_settings_reach_the_engine():
     ("s3video.cloudfront.hash_algorithm", "md5"),
     ("s3video.s3_endpoint_url", ""),
     ("sqlalchemy.pool_size", "0"),
+    ("s3video.playback_url_window_seconds", "7200"),
     ("sqlalchemy.max_overflow", "many"),
 ])
 def test_a_bad_setting_is_named(name, value):
