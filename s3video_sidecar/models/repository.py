@@ -140,7 +140,7 @@ class SqlVideoRepository:
         return list(self.dbsession.scalars(select(Submission).where(Submission.assignment_id == assignment_id)))
 
     def add_event(self, **fields) -> None:
-        """Append to the event log: one INSERT now (events are never read back or changed in the
-        request that writes them, so the ORM's unit of work would only cost CPU on every call)."""
+        """Append to the event log: one INSERT now. No caller keeps or changes the row, so an ORM
+        object and its unit of work would only cost CPU, on every call."""
         self.dbsession.execute(insert(_EVENTS), fields)
         mark_written(self.dbsession)
