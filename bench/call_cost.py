@@ -34,9 +34,9 @@ from s3video_sidecar.sdk import signing
 from s3video_sidecar.sdk.storage import make_s3_client
 
 from . import processes
+from .http_load import student, sub_path
 from .serve import bare_app
 
-COURSE = 9
 ASSIGNMENT = 7
 
 
@@ -86,12 +86,8 @@ class App:
             raise RuntimeError(f"{environ['PATH_INFO']}: {statuses[0]} {body[:200]!r}")
 
 
-def student(submission: int) -> str:
-    return signing.encode_actor(submission, ["student"], COURSE)
-
-
 def submission_path(submission: int, suffix: str = "") -> str:
-    return f"/assignments/{ASSIGNMENT}/submissions/{submission}{suffix}"
+    return sub_path(ASSIGNMENT, submission, suffix)
 
 
 UPLOAD_BODY = json.dumps({"filename": "talk.mp4", "size": 1024, "mime_type": "video/mp4"}).encode()
