@@ -154,8 +154,7 @@ class Actor:
                 "bad_actor", f"actor roles must be a list drawn from {', '.join(ROLES)}"
             )
         group = data.get("group")
-        if "group" in data and not (_is_id(group) or (isinstance(group, int) and not isinstance(group, bool)
-                                                      and group == 0)):
+        if "group" in data and not (_is_id(group) or (type(group) is int and group == 0)):  # int, not bool
             raise SignatureError("bad_actor", "actor group must be a Moodle group id (0 or a positive integer)")
         return cls(user=user, roles=frozenset(roles), course=course, group=group)
 
