@@ -34,9 +34,9 @@ _EVENTS = Event.__table__
 
 def _video_row(fields: dict) -> dict:
     """A full row for a new video: the given values, column defaults, None for the rest."""
-    unknown = set(fields) - set(_VIDEOS.c.keys())
-    if unknown or "id" in fields:
-        raise TypeError(f"not columns a new video may set: {sorted(unknown | ({'id'} & set(fields)))}")
+    refused = (fields.keys() - _VIDEOS.c.keys()) | (fields.keys() & {"id"})
+    if refused:
+        raise TypeError(f"not columns a new video may set: {sorted(refused)}")
     row = {}
     for column in _VIDEOS.c:
         if column.key == "id":
