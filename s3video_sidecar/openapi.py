@@ -103,7 +103,9 @@ def openapi_document() -> dict:
             "securitySchemes": {"S3V1": {
                 "type": "apiKey", "in": "header", "name": "Authorization",
                 "description": "S3V1-HMAC-SHA256 KeyId=<id>, Signature=<hex>, with X-S3Video-Date, "
-                               "X-S3Video-Nonce and X-S3Video-Actor headers",
+                               "X-S3Video-Nonce and X-S3Video-Actor headers; the actor is compact JSON "
+                               '{"user","roles","course"}, plus "group" (0 or a Moodle group id) for a '
+                               "team submission, whose every member may then act on it",
             }},
             "schemas": {"Error": ERROR, "Video": VIDEO},
         },
