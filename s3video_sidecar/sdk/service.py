@@ -184,7 +184,10 @@ class VideoService:
         }
 
     def _video_of(self, submission, *, s3_key=None, upload_id=None):
-        video = self.repo.get_video_by_key(s3_key, submission.id) if s3_key else self.repo.get_video_by_upload_id(upload_id)
+        if s3_key:
+            video = self.repo.get_video_by_key(s3_key, submission.id)
+        else:
+            video = self.repo.get_video_by_upload_id(upload_id)
         if video is None or video.submission_id != submission.id:
             raise NotFound("no upload with that key for this submission")
         return video
