@@ -458,7 +458,7 @@ class VideoService:
         now = self.now()
         for video in (submission.current_video, self.repo.get_video(submission.retained_video_id)
                       if submission.retained_video_id else None):
-            if video is None or video.confirmed_timestamp is None:
+            if video is None or video.submission_id != submission.id or video.confirmed_timestamp is None:
                 continue
             if video.upload_status == READY or (video.upload_status == DELETING
                                                 and (video.purge_after_timestamp or 0) > now):

@@ -325,6 +325,7 @@ def test_erasing_a_user_in_one_assignment_keeps_a_copys_object_only_while_anothe
     world.runner().run("cleanup")
     assert world.videos(assignment_id=ids.assignment) == []  # the erased row is forgotten once purged
     assert upload["s3_key"] in world.object_keys()  # the copy in the other course still needs it
+    assert [e.s3_key for e in world.events("video_copied")] == [upload["s3_key"]]  # its history keeps the key
     assert played_bytes(world, api, f"/assignments/{a2}/submissions/{s2}",
                         grader(ids, course=ids.other_course)) == MP4
 
