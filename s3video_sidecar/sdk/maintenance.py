@@ -25,7 +25,8 @@ Rules:
   it) and each chunk is committed (``checkpoint``) before the next.
 - An upload whose window has passed but whose object arrived is confirmed through the very
   checks of the confirm API (:meth:`VideoService.confirm_upload`), unless a newer video
-  has become current meanwhile.
+  has become current meanwhile; beside a current video it is confirmed as a draft (only the
+  student's save replaces a submitted video).
 - Storage or CloudFront being unavailable ends the step, not the job: what is left waits
   for the next run, and the job's event names the error.
 - Every job writes one ``job_<name>`` event: what it did (counts), how long (``duration``,
