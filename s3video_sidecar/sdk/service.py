@@ -495,15 +495,11 @@ class VideoService:
             raise Conflict("the target submission has another video; delete it first")
         if self.storage.head(original.s3_key) is None:
             raise Conflict("storage no longer holds the source's video")
-        video = self.repo.add_video(
-            assignment_id=assignment_id, submission_id=submission_id, user_id=original.user_id,
-            s3_key=original.s3_key, s3_bucket=original.s3_bucket, upload_status=READY,
-            original_filename=original.original_filename, mime_type=original.mime_type,
-            declared_size=original.declared_size, file_size=original.file_size, duration=original.duration,
-            checksum_sha256=original.checksum_sha256, upload_method=original.upload_method,
-            upload_timestamp=original.upload_timestamp, upload_expires_timestamp=original.upload_expires_timestamp,
-            confirmed_timestamp=now,
-        )
+        # Every column of the source (key, sizes, checksums, the uploader: their data), this row's own state.
+        video = self.repo.add_copy_of(
+            original, assignment_id=assignment_id, submission_id=submission_id, upload_status=READY,
+            upload_id=None, fingerprint=None, confirmed_timestamp=now, delete_requested_timestamp=None,
+            purge_after_timestamp=None, deleted_timestamp=None, error_code=None, error_message=None)
         submission.current_video_id = video.id
         submission.current_video = video
         self.log("video_copied", actor, video, context={
