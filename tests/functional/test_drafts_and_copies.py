@@ -410,3 +410,23 @@ def test_whoami_with_a_bad_signature_is_401(world, ids):
     assert answer.status_int == 401 and answer.json["code"] == "bad_signature"
     unsigned = webtest.TestApp(world.app).get("/whoami", expect_errors=True)
     assert unsigned.status_int == 401
+
+
+def test_a_team_submission_is_restored_for_its_group(world, ids):
+    api = world.api
+    team = actor(ids.student, "student", course=ids.course)  # a team submission: the actor names group 7
+    team = team[:-1] + ',"group":7}'
+    upload = api.post(sub_path(ids, suffix="/upload-url"), {"filename": "t.mp4", "size": len(MP4),
+                                                             "mime_type": "video/mp4"}, as_actor=team).json
+    assert post_to_s3(upload).status_code == 204
+    assert api.post(sub_path(ids, suffix="/confirm"), {"s3_key": upload["s3_key"]}, as_actor=team).status_int == 200
+
+    a2, s2 = ids.assignment + 1100, ids.submission + 1100
+    copied = copy_into(api, ids, a2, s2, course=ids.other_course, group_id=9)
+    assert copied.status_int == 200, copied.json
+    member = actor(ids.other_student, "student", course=ids.other_course)[:-1] + ',"group":9}'
+    assert played_bytes(world, api, f"/assignments/{a2}/submissions/{s2}", member) == MP4
+    outsider = actor(ids.other_student, "student", course=ids.other_course)[:-1] + ',"group":8}'
+    assert api.get(f"/assignments/{a2}/submissions/{s2}", as_actor=outsider).status_int == 403
+    # the same target for another group contradicts it: refused, nothing changed
+    assert copy_into(api, ids, a2, s2, course=ids.other_course, group_id=8).status_int == 403
