@@ -24,6 +24,7 @@ import time
 import unicodedata
 
 PREFIX = "videos/"
+POSTER_PREFIX = "posters/"  # a poster frame per video, beside it under its own prefix
 MAX_FILENAME_BYTES = 120
 DEFAULT_STEM = "video"
 _EXTENSION = re.compile(r"^[a-z0-9]{1,10}$")
@@ -73,3 +74,10 @@ def key_owner(s3_key: str) -> int | None:
     """The user id a well-formed key was issued to, or None for anything else."""
     match = KEY_PATTERN.match(s3_key or "")
     return int(match.group("user")) if match else None
+
+
+def poster_key(video_key: str) -> str:
+    """``posters/...<name>.jpg`` for the video at ``videos/...<name>``: one poster per video key."""
+    if not video_key.startswith(PREFIX):
+        raise ValueError("not a video key")
+    return f"{POSTER_PREFIX}{video_key[len(PREFIX):]}.jpg"

@@ -24,6 +24,7 @@ import time
 
 from . import keys
 from .cdn import resource_url
+from .probe import media_of
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge, UnsupportedType
 from .storage import MULTIPART_MAX_PARTS, MULTIPART_MIN_PART_BYTES
 
@@ -128,6 +129,8 @@ class VideoService:
             "file_size": video.file_size,
             "declared_size": video.declared_size,
             "duration": video.duration,
+            "media": media_of(video),
+            "poster": video.poster_key is not None,
             "upload_method": video.upload_method,
             "uploaded_at": video.upload_timestamp,
             "confirmed_at": video.confirmed_timestamp,
@@ -369,9 +372,12 @@ class VideoService:
         if video is None or video.upload_status != READY:
             raise NotFound("this submission has no video to play")
         expires_at = self.playback_expiry(self.now())
-        url = self.signer.sign_cached(resource_url(self.settings.playback_base_url, video.s3_key), expires_at)
+        base = self.settings.playback_base_url
+        url = self.signer.sign_cached(resource_url(base, video.s3_key), expires_at)
+        poster = self.signer.sign_cached(resource_url(base, video.poster_key), expires_at) if video.poster_key else None
         self.log("playback_url_issued", actor, video)
-        return {"url": url, "expires_at": expires_at, "mime_type": video.mime_type, "video_id": video.id}
+        return {"url": url, "expires_at": expires_at, "mime_type": video.mime_type, "video_id": video.id,
+                "poster_url": poster, "media": media_of(video)}
 
     # -- deletion ------------------------------------------------------------------
     def schedule_deletion(self, video, actor, reason: str) -> None:
