@@ -11,8 +11,9 @@ from sqlalchemy import select
 from s3video_sidecar.models import Event, Video
 from s3video_sidecar.sdk import signing
 from tests.support.signed_app import OTHER_KEY_ID, OTHER_SECRET, SignedApp, actor
+from tests.support.media import mp4_bytes
 
-MP4 = b"\x00\x00\x00\x18ftypmp42" + b"v" * 2000
+MP4 = mp4_bytes(2024, b"v")
 
 
 def sub_path(ids, submission=None, suffix=""):

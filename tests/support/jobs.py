@@ -28,8 +28,9 @@ from s3video_sidecar.sdk.maintenance import audit
 from s3video_sidecar.tasks import JobRunner
 from tests.support.databases import fresh_database
 from tests.support.signed_app import SignedApp
+from tests.support.media import mp4_bytes
 
-BODY = b"\x00\x00\x00\x18ftypmp42" + b"v" * 200
+BODY = mp4_bytes(1024, b"v")
 
 
 def redis_url() -> str:
