@@ -493,11 +493,44 @@ export const init = async(options = {}) => {
     if (!listening) {
         document.addEventListener('click', onClick);
         listening = true;
+        watchForPlayers();
     }
-    const roots = document.querySelectorAll(SELECTOR);
+    await showPosters(document.querySelectorAll(SELECTOR));
+};
+
+/**
+ * Show the posters of these players.
+ *
+ * @param {HTMLElement[]} roots
+ * @return {Promise<void>}
+ */
+const showPosters = async roots => {
     if (!roots.length) {
         return;
     }
     const strings = await loadStrings();
     roots.forEach(root => playerFor(root).showPoster(strings));
+};
+
+/**
+ * Players added to the page later (the grader's submission panel) get their poster too.
+ */
+const watchForPlayers = () => {
+    if (typeof MutationObserver !== 'function' || !document.body) {
+        return;
+    }
+    const observer = new MutationObserver(mutations => {
+        const added = [];
+        mutations.forEach(mutation => mutation.addedNodes.forEach(node => {
+            if (node.nodeType !== 1) {
+                return;
+            }
+            if (node.matches(SELECTOR)) {
+                added.push(node);
+            }
+            added.push(...node.querySelectorAll(SELECTOR));
+        }));
+        showPosters(added).catch(Notification.exception);
+    });
+    observer.observe(document.body, {childList: true, subtree: true});
 };
