@@ -61,7 +61,10 @@ def test_a_fresh_url_mid_playback_plays_on_where_it_was(page, ids, live_sidecar,
     page.click("#play")
     page.wait_for_function("window.demo.player && window.demo.player.currentTime() > 1.5")
     page.click("#expire")  # the edge refuses the URL (403), as it refuses an expired one
-    page.wait_for_function("window.demo.urlRefreshes === 1 && window.demo.player.currentTime() > 2.5", timeout=15_000)
+    was = page.evaluate("window.demo.lastTime")
+    page.wait_for_function("window.demo.urlRefreshes === 1 && !window.demo.switching", timeout=15_000)
+    assert page.evaluate("window.demo.player.currentTime()") >= was - 0.3  # where it was, not from 0
+    page.wait_for_function(f"window.demo.player.currentTime() > {was + 0.5}")  # and playing on
     assert not page.evaluate("window.demo.player.paused()")
     assert len(seen["playback"]) == 2
     assert page.inner_text("#player-message") == ""
