@@ -139,6 +139,7 @@ def test_a_grader_upload_is_not_allowed(page, ids, live_sidecar, tmp_path):
     page.click("#start")
     page.wait_for_selector("#message[data-code=notallowed]")
     assert page.inner_text("#message") == "You are not allowed to upload a video here."
+    assert not page.is_visible("#retry")
 
 
 def test_a_storage_cors_rule_without_this_site_is_named(browser, ids, live_sidecar, tmp_path):

@@ -91,7 +91,8 @@ async function upload() {
         onError: (error) => {
             $('message').textContent = error.message;
             $('message').dataset.code = error.code;
-            $('retry').hidden = error.code === 'cancelled' || error.code === 'toolarge' || error.code === 'typenotallowed';
+            // Trying the same file again cannot help these.
+            $('retry').hidden = ['cancelled', 'toolarge', 'typenotallowed', 'notallowed'].includes(error.code);
         },
     });
     try {
