@@ -78,6 +78,9 @@ const loadStrings = async() => {
         {key: 'upload:error:network', component: COMPONENT},
         {key: 'upload:error:expired', component: COMPONENT},
         {key: 'upload:error:s3error', component: COMPONENT},
+        {key: 'upload:error:notallowed', component: COMPONENT},
+        {key: 'upload:error:missing', component: COMPONENT},
+        {key: 'upload:error:misconfigured', component: COMPONENT},
         {key: 'upload:error:unknown', component: COMPONENT},
     ];
     const texts = await getStrings(requests);
@@ -192,10 +195,6 @@ export const init = async(config) => {
         return;
     }
     root.dataset.initialised = '1';
-    const strings = await loadStrings().catch(Notification.exception);
-    if (!strings) {
-        return;
-    }
     const form = root.closest('form');
     const field = form ? form.querySelector(`input[name="${config.field}"]`) : null;
     const ui = {
@@ -207,6 +206,23 @@ export const init = async(config) => {
         retry: root.querySelector('[data-action="retry"]'),
         cancel: root.querySelector('[data-action="cancel"]'),
     };
+    // Listen at once: a file chosen while the strings load waits for them instead of being lost.
+    // A file chosen before this module ran at all is in the input already: it is taken too.
+    let begin = null;
+    let queued = ui.input.files && ui.input.files.length ? ui.input.files[0] : null;
+    ui.input.addEventListener('change', () => {
+        if (ui.input.files && ui.input.files.length) {
+            if (begin) {
+                begin(ui.input.files[0]);
+            } else {
+                queued = ui.input.files[0];
+            }
+        }
+    });
+    const strings = await loadStrings().catch(Notification.exception);
+    if (!strings) {
+        return;
+    }
     const show = (element, visible) => element.classList.toggle('d-none', !visible);
     const say = (element, text, tone) => {
         element.textContent = text || '';
@@ -248,6 +264,10 @@ export const init = async(config) => {
             [ERROR_CODES.TYPE_NOT_ALLOWED]: () => fill(strings['upload:error:typenotallowed'], config.types.join(', ')),
             [ERROR_CODES.NETWORK]: () => strings['upload:error:network'],
             [ERROR_CODES.EXPIRED]: () => strings['upload:error:expired'],
+            // Moodle's own refusal says why when it has words for it (a closed submission...).
+            [ERROR_CODES.NOT_ALLOWED]: () => (failure && failure.message) || strings['upload:error:notallowed'],
+            [ERROR_CODES.MISSING]: () => strings['upload:error:missing'],
+            [ERROR_CODES.MISCONFIGURED]: () => strings['upload:error:misconfigured'],
             [ERROR_CODES.CANCELLED]: () => strings['upload:cancelled'],
         };
         let text;
@@ -261,7 +281,8 @@ export const init = async(config) => {
         }
         say(ui.status, '');
         say(ui.message, text, error.code === ERROR_CODES.CANCELLED ? 'info' : 'danger');
-        const retryable = ![ERROR_CODES.TOO_LARGE, ERROR_CODES.TYPE_NOT_ALLOWED, ERROR_CODES.CANCELLED].includes(error.code);
+        const retryable = ![ERROR_CODES.TOO_LARGE, ERROR_CODES.TYPE_NOT_ALLOWED, ERROR_CODES.CANCELLED,
+            ERROR_CODES.NOT_ALLOWED].includes(error.code);
         show(ui.retry, retryable);
         if (window.console && error.detail) {
             window.console.warn(`assignsubmission_s3video: ${error.code}: ${error.detail}`);
@@ -309,11 +330,11 @@ export const init = async(config) => {
         }
     };
 
-    ui.input.addEventListener('change', () => {
-        if (ui.input.files && ui.input.files.length) {
-            start(ui.input.files[0]);
-        }
-    });
+    begin = start;
+    if (queued) {
+        start(queued);
+        queued = null;
+    }
     ui.retry.addEventListener('click', () => {
         if (file) {
             start(file);
