@@ -115,6 +115,7 @@ class VideoService:
             "user_id": submission.user_id,
             "status": str(current.upload_status) if current else "empty",
             "video": self.describe(current) if current else None,
+            "poster_url": self.poster_url(current) if current else None,
             "uploads_in_progress": in_progress,
         }
 
@@ -367,17 +368,22 @@ class VideoService:
         window = self.settings.playback_url_window_seconds
         return -(-expires_at // window) * window if window else expires_at
 
+    def poster_url(self, video) -> str | None:
+        """A signed URL of the video's poster frame (not a view: no event), or None before its probe."""
+        if not video.poster_key or video.upload_status != READY:
+            return None
+        return self.signer.sign_cached(resource_url(self.settings.playback_base_url, video.poster_key),
+                                       self.playback_expiry(self.now()))
+
     def playback_url(self, submission, actor) -> dict:
         video = submission.current_video
         if video is None or video.upload_status != READY:
             raise NotFound("this submission has no video to play")
         expires_at = self.playback_expiry(self.now())
-        base = self.settings.playback_base_url
-        url = self.signer.sign_cached(resource_url(base, video.s3_key), expires_at)
-        poster = self.signer.sign_cached(resource_url(base, video.poster_key), expires_at) if video.poster_key else None
+        url = self.signer.sign_cached(resource_url(self.settings.playback_base_url, video.s3_key), expires_at)
         self.log("playback_url_issued", actor, video)
         return {"url": url, "expires_at": expires_at, "mime_type": video.mime_type, "video_id": video.id,
-                "poster_url": poster, "media": media_of(video)}
+                "poster_url": self.poster_url(video), "media": media_of(video)}
 
     # -- deletion ------------------------------------------------------------------
     def schedule_deletion(self, video, actor, reason: str) -> None:

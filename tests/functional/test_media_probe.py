@@ -52,6 +52,8 @@ def test_a_confirmed_video_is_probed_once_and_gets_a_poster(world, ids):
     state = world.api.get(sub_path(ids), as_actor=student(ids)).json["video"]
     assert state["media"]["video_codec"] == "h264" and state["media"]["fast_start"] is True
     assert state["media"]["width"] == 16 and state["poster"] is True
+    listed = world.api.get(sub_path(ids), as_actor=student(ids)).json["poster_url"]
+    assert edge_get(world, listed).status_int == 200  # the status page shows it without a playback call
 
     teacher = actor(ids.teacher, "grader", course=ids.course)
     playback = world.api.get(sub_path(ids, suffix="/playback-url"), as_actor=teacher).json

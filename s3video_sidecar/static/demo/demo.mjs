@@ -5,6 +5,7 @@
  */
 import {UploadEngine, formatBytes} from '/demo/static/js/upload_engine.mjs';
 import {OUTCOMES, PlaybackRecovery} from '/demo/static/js/playback.mjs';
+import {EXPORT_ADVICE, inspectVideo, riskFacts} from '/demo/static/js/media_check.mjs';
 
 const $ = (id) => document.getElementById(id);
 const state = {engine: null, file: null, player: null, video: null, lastTime: 0, playing: false, refreshTimer: null,
@@ -66,11 +67,32 @@ function showProgress({percent, bytesSent, bytesTotal, bytesPerSecond, secondsLe
     $('eta').textContent = Number.isFinite(secondsLeft) ? `${Math.ceil(secondsLeft)} s left` : '–';
 }
 
+/** True if the file plays everywhere, or the student chose to upload it anyway; else shows why not. */
+async function playableOrAccepted(file) {
+    if (state.acceptedFile === file) {
+        return true;
+    }
+    const report = await inspectVideo(file);
+    state.mediaCheck = report; // for the browser tests
+    if (!report || report.everywhere) {
+        return true;
+    }
+    const {codec, browsers} = riskFacts(report);
+    $('media-warning-text').textContent = `This video is ${codec}: not every browser can play it ` +
+        `(it plays in: ${browsers}). Your teacher may see a black screen. ${EXPORT_ADVICE}`;
+    $('media-warning').hidden = false;
+    return false;
+}
+
 async function upload() {
     const file = $('file').files[0];
     if (!file) {
         $('message').textContent = 'Choose a video first.';
         return;
+    }
+    $('media-warning').hidden = true;
+    if (!await playableOrAccepted(file)) {
+        return; // nothing sent: the warning asks first
     }
     $('message').textContent = '';
     delete $('message').dataset.code;
@@ -321,6 +343,10 @@ async function init() {
     }
     $('start').addEventListener('click', upload);
     $('retry').addEventListener('click', upload);
+    $('upload-anyway').addEventListener('click', () => {
+        state.acceptedFile = $('file').files[0];
+        upload();
+    });
     $('cancel').addEventListener('click', () => state.engine && state.engine.cancel());
     $('refresh').addEventListener('click', refreshStatus);
     $('delete').addEventListener('click', async () => {
