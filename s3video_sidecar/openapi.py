@@ -167,7 +167,10 @@ def openapi_document() -> dict:
                             who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 429, 503)),
             },
             f"{sub}/playback-url": {
-                "parameters": _params("assignment", "submission"),
+                "parameters": [*_params("assignment", "submission"), {
+                    "name": "renew", "in": "query", "required": False,
+                    "schema": {"type": "string", "enum": ["true", "false"]},
+                    "description": "true: a fresh URL for a video the player already shows (not counted as a view)"}],
                 "get": _op("A CloudFront signed URL for the current video", {"200": _json({
                     "type": "object", "required": ["url", "expires_at", "mime_type"], "properties": {
                         "url": {"type": "string"}, "expires_at": {"type": "integer"},

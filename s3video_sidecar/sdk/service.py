@@ -375,13 +375,15 @@ class VideoService:
         return self.signer.sign_cached(resource_url(self.settings.playback_base_url, video.poster_key),
                                        self.playback_expiry(self.now()))
 
-    def playback_url(self, submission, actor) -> dict:
+    def playback_url(self, submission, actor, renew: bool = False) -> dict:
+        """A signed URL of the current video; ``renew`` for one the player is already showing
+        (logged as ``playback_url_renewed``, which the statistics do not count as a view)."""
         video = submission.current_video
         if video is None or video.upload_status != READY:
             raise NotFound("this submission has no video to play")
         expires_at = self.playback_expiry(self.now())
         url = self.signer.sign_cached(resource_url(self.settings.playback_base_url, video.s3_key), expires_at)
-        self.log("playback_url_issued", actor, video)
+        self.log("playback_url_renewed" if renew else "playback_url_issued", actor, video)
         return {"url": url, "expires_at": expires_at, "mime_type": video.mime_type, "video_id": video.id,
                 "poster_url": self.poster_url(video), "media": media_of(video)}
 

@@ -23,11 +23,11 @@ function submissionPath(suffix = '') {
 }
 
 /** One signed API call, as Moodle would make it; throws an Error carrying status/code/fields. */
-async function call(method, path, body) {
+async function call(method, path, body, query = '') {
     const bodyText = body === undefined ? '' : JSON.stringify(body);
     const signing = await fetch('/demo/sign', {
         method: 'POST', headers: {'Content-Type': 'application/json'},
-        body: JSON.stringify({actor: actor(), method, path, body: bodyText}),
+        body: JSON.stringify({actor: actor(), method, path, query, body: bodyText}),
     });
     const signed = await signing.json();
     if (!signing.ok) {
@@ -37,7 +37,7 @@ async function call(method, path, body) {
     if (bodyText) {
         headers['Content-Type'] = 'application/json';
     }
-    const response = await fetch(path, {method, headers, body: bodyText || undefined});
+    const response = await fetch(query ? `${path}?${query}` : path, {method, headers, body: bodyText || undefined});
     const payload = response.status === 204 ? null : await response.json().catch(() => ({}));
     if (!response.ok) {
         throw Object.assign(new Error((payload && payload.error) || response.statusText), {
@@ -261,10 +261,10 @@ function setSource(url, mimeType, resumeAt, wasPlaying) {
     });
 }
 
-/** A fresh signed URL (a playback-url call: the sidecar counts it as a view). */
-async function fetchPlayback() {
+/** A signed URL: the first of this player counts as a view; a renewal (``renew``) does not. */
+async function fetchPlayback(renew = false) {
     state.playbackCalls += 1;
-    const play = await call('GET', submissionPath('/playback-url'));
+    const play = await call('GET', submissionPath('/playback-url'), undefined, renew ? 'renew=true' : '');
     state.mimeType = play.mime_type;
     clearTimeout(state.refreshTimer);
     // Renew a minute before expiry (or half-way for short lifetimes), keeping the position.
@@ -292,7 +292,7 @@ function makeRecovery() {
     return new PlaybackRecovery({
         renew: async () => {
             state.urlRefreshes += 1;
-            return fetchPlayback();
+            return fetchPlayback(true);
         },
         load: (url, {position, playing}) => setSource(url, state.mimeType, position, playing),
         report: showOutcome,
