@@ -32,9 +32,10 @@ from s3video_sidecar.services import build_storage, build_url_signer
 from s3video_sidecar.settings import parse_settings
 
 from . import processes
+from tests.support.videos import mp4_bytes
 
 ASSIGNMENT, COURSE = 77, 9
-BODY = b"\x00\x00\x00\x18ftypmp42" + b"c" * 1012
+BODY = mp4_bytes(1024, b"c")
 
 
 @dataclass

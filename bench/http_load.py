@@ -32,10 +32,11 @@ from s3video_sidecar.sdk.embedded_s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from s3video_sidecar.sdk.storage import make_s3_client
 
 from . import processes
+from tests.support.videos import mp4_bytes
 
 LUA = pathlib.Path(__file__).with_name("wrk_replay.lua")
 COURSE = 9
-VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"v" * 1010  # 1 KiB
+VIDEO = mp4_bytes(1024, b"v")  # 1 KiB
 
 
 @dataclass

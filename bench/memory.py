@@ -22,6 +22,7 @@ from s3video_sidecar.sdk.storage import make_s3_client
 
 from . import processes
 from .uploads import post_upload
+from tests.support.videos import mp4_bytes
 
 MB = 1000**2
 MIB = 1024**2
@@ -71,9 +72,10 @@ def video_file(directory, size: int) -> str:
     path = os.path.join(directory, f"video-{size}.mp4")
     if not os.path.exists(path):
         with open(path, "wb") as handle:
-            handle.write(b"\x00\x00\x00\x18ftypmp42")
+            header = mp4_bytes(64)  # an ftyp box (confirm checks the container), then random bytes
+            handle.write(header)
             block = os.urandom(MIB)
-            remaining = size - 12
+            remaining = size - len(header)
             while remaining > 0:
                 handle.write(block[:min(MIB, remaining)])
                 remaining -= min(MIB, remaining)

@@ -21,6 +21,7 @@ from s3video_sidecar.sdk.maintenance import Maintenance
 from s3video_sidecar.sdk.service import VideoService
 from s3video_sidecar.services import build_storage
 from tests.reliability import flows
+from tests.support.videos import mp4_bytes
 
 ERROR_XML = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>"
              "<Message>{message}</Message><RequestId>FAULT</RequestId></Error>")
@@ -206,7 +207,7 @@ def test_multipart_start_when_create_fails_leaves_nothing(rapi, ids, faults, aud
 
 @pytest.mark.parametrize("operation", ["ListParts", "CompleteMultipartUpload"])
 def test_multipart_complete_when_storage_fails(rapi, ids, faults, audit, reliable_app, operation):
-    data = b"m" * (6 * 1024**2)
+    data = mp4_bytes(6 * 1024**2, b"m")
     started = flows.start_multipart(rapi, ids, len(data))
     parts = flows.put_parts(rapi, ids, started, data)
     complete = flows.sub_path(ids, f"/multipart/{started['upload_id']}/complete")
@@ -222,7 +223,7 @@ def test_multipart_complete_when_storage_fails(rapi, ids, faults, audit, reliabl
 
 def test_multipart_complete_whose_answer_was_lost(rapi, ids, faults, audit, reliable_app):
     """S3 completed the upload but the answer never came back: the client's retry must still confirm it."""
-    data = b"n" * (6 * 1024**2)
+    data = mp4_bytes(6 * 1024**2, b"n")
     started = flows.start_multipart(rapi, ids, len(data))
     parts = flows.put_parts(rapi, ids, started, data)
     complete = flows.sub_path(ids, f"/multipart/{started['upload_id']}/complete")
