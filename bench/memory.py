@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from s3video_sidecar.sdk.client import SidecarClient
 from s3video_sidecar.sdk.embedded_s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from s3video_sidecar.sdk.storage import make_s3_client
+from tests.support.videos import mp4_bytes
 
 from . import processes
 from .uploads import post_upload
-from tests.support.videos import mp4_bytes
 
 MB = 1000**2
 MIB = 1024**2

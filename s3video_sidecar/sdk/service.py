@@ -251,10 +251,12 @@ class VideoService:
                 raise Conflict("the video has not arrived in storage; upload it, then confirm")
             return self._accept(video, info, actor)
         self._check_object(video, staged, actor)  # refuse early, before copying gigabytes that will be refused
-        self.storage.copy(staging, video.s3_key, if_match_etag=staged.etag)
+        copied_sha256 = self.storage.copy(staging, video.s3_key, if_match_etag=staged.etag)
         info = self.storage.head(video.s3_key)
         if info is None:
             raise Conflict("storage did not keep the confirmed copy; confirm again")
+        if copied_sha256 and info.checksum_sha256 != copied_sha256:
+            raise Conflict("storage reports another checksum than it computed for the copy; confirm again")
         answer = self._accept(video, info, actor)
         try:
             self.storage.delete_many([staging])
@@ -263,8 +265,8 @@ class VideoService:
         return answer
 
     def _check_object(self, video, info, actor) -> None:
-        """Refuse (deleting the upload's objects) a size other than the declared one, a type other than
-        the declared one, or, for the stored video itself, bytes that do not start as that type's container."""
+        """Refuse (deleting the upload's objects) a size over the limit or other than the declared one, or a
+        type other than the declared one (``info`` is HeadObject's answer for the staging or the video key)."""
         if info.size_bytes > self.settings.max_upload_bytes:
             error = TooLarge(f"the stored file is {info.size_bytes} bytes, over the limit of "
                              f"{self.settings.max_upload_bytes}")
@@ -282,6 +284,7 @@ class VideoService:
             raise error
 
     def _check_container(self, video, actor) -> None:
+        """Refuse (deleting the upload's objects) a stored video whose first bytes are not its type's container."""
         head = self.storage.read_head(video.s3_key, containers.SIGNATURE_BYTES)
         if not containers.matches(video.mime_type, head):
             error = UnsupportedType(f"the file is not a {video.mime_type} video: its first bytes are not that"
