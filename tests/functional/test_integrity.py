@@ -229,3 +229,12 @@ def test_a_multipart_upload_that_is_not_a_video_is_refused_after_complete(world,
     assert world.videos(s3_key=started["s3_key"])[0].error_code == "not_a_video"
     again = requests.put(urls[0]["url"], data=data[:size], timeout=30)  # the upload id is dead
     assert again.status_code == 404 and "NoSuchUpload" in again.text
+
+
+def test_the_local_edge_serves_nothing_outside_videos_even_signed(world, ids):
+    """As CloudFront, whose bucket policy reads only videos/*: a staging object is never served."""
+    upload = uploaded(world, ids)
+    staging = keys.staging_key(upload["s3_key"])
+    signer = world.registry.url_signer
+    url = signer.sign(f"{world.settings.playback_base_url}/{staging}", int(time.time()) + 60)
+    assert world.api.testapp.get(url.replace("http://localhost", ""), expect_errors=True).status_int == 404
