@@ -33,7 +33,6 @@ from .errors import Conflict, NotFound, RangeNotSatisfiable, Unavailable
 DELETE_BATCH_SIZE = 1000  # DeleteObjects takes at most 1,000 keys a call
 MULTIPART_MIN_PART_BYTES = 5 * 1024**2
 MULTIPART_MAX_PARTS = 10_000
-COPY_OBJECT_LIMIT_BYTES = 5 * 1024**3  # one CopyObject (and one POST/PUT) carries at most 5 GB
 
 
 def make_s3_client(region: str, endpoint_url: str | None = None, **credentials):
