@@ -21,6 +21,14 @@ ERROR = {
         "fields": {"type": "object", "additionalProperties": {"type": "string"}},
     },
 }
+# The submission receipt (contract C1): S3's SHA-256 of the confirmed object, base64; a multipart
+# upload's is the composite SHA-256 of its parts' SHA-256s, with S3's "-N" suffix.
+RECEIPT = {
+    "checksum_sha256": {"type": ["string", "null"], "pattern": r"^[A-Za-z0-9+/]{43}=(-[0-9]{1,5})?$",
+                        "description": "the confirmed object's SHA-256 as S3 reports it (base64; -N: N parts)"},
+    "checksum_type": {"enum": ["full_object", "composite", None],
+                      "description": "full_object (a POST upload) or composite (a multipart upload)"},
+}
 VIDEO = {
     "type": "object",
     "properties": {
@@ -29,6 +37,7 @@ VIDEO = {
         "file_size": {"type": ["integer", "null"]}, "declared_size": {"type": "integer"},
         "duration": {"type": ["integer", "null"]}, "upload_method": {"type": "string"},
         "uploaded_at": {"type": "integer"}, "confirmed_at": {"type": ["integer", "null"]},
+        **RECEIPT,
         "error": {"type": ["string", "null"]},
         "media": {"type": ["object", "null"], "description": "what the probe found, once it ran: container, "
                   "video_codec/profile, audio_codec/profile, duration_seconds, width, height, frame_rate, bitrate, "
@@ -54,7 +63,7 @@ CONFIRMED = {
     "properties": {
         "status": {"const": "ready"}, "video_id": ID, "s3_key": {"type": "string"},
         "file_size": {"type": "integer"}, "mime_type": {"type": "string"},
-        "checksum_sha256": {"type": ["string", "null"]}, "confirmed_at": {"type": "integer"},
+        **RECEIPT, "confirmed_at": {"type": "integer"},
     },
 }
 SCHEDULED = {
@@ -159,7 +168,8 @@ def openapi_document() -> dict:
             },
             f"{sub}/confirm": {
                 "parameters": _params("assignment", "submission"),
-                "post": _op("Prove the upload and make it the current video (idempotent)",
+                "post": _op("Check the staged upload (exact declared size, type, container signature), copy it to"
+                            " its video key, record its SHA-256, make it the current video (idempotent)",
                             {"200": _json(CONFIRMED)},
                             body={"type": "object", "additionalProperties": False, "required": ["s3_key"],
                                   "properties": {"s3_key": {"type": "string", "minLength": 1, "maxLength": 500,

@@ -24,12 +24,14 @@ from typing import NamedTuple
 
 import colander
 
-from .sdk import signing
+from .sdk import containers, signing
 from .sdk.cdn import HASH_ALGORITHMS
 
 GIB = 1024**3
 MIB = 1024**2
-SINGLE_PUT_LIMIT_BYTES = 5 * GIB  # one S3 POST/PUT carries at most 5 GB
+# One S3 POST/PUT carries at most 5 GB, and so does the one CopyObject confirm makes of a POST
+# upload: the multipart threshold (the largest POST upload) can never exceed it.
+SINGLE_PUT_LIMIT_BYTES = 5 * GIB
 
 
 class SettingsError(ValueError):
@@ -311,6 +313,10 @@ def parse_settings(raw: dict) -> Settings:
     mime_types = tuple(_words(parsed["allowed_mime_types"]))
     if not mime_types or not all("/" in m for m in mime_types):
         raise SettingsError("s3video.allowed_mime_types: give MIME types such as video/mp4")
+    uncheckable = [m for m in mime_types if m not in containers.FAMILIES]
+    if uncheckable:  # confirm checks every upload's container signature: a type it cannot check is refused
+        raise SettingsError(f"s3video.allowed_mime_types: no container check for {', '.join(uncheckable)};"
+                            f" choose among {', '.join(containers.FAMILIES)}")
     if parsed["cdn"] == "cloudfront" and not parsed["cloudfront_domain"]:
         raise SettingsError("s3video.cloudfront.domain: required when s3video.cdn = cloudfront")
     if parsed["storage"] == "embedded" and not parsed["s3_endpoint_url"]:

@@ -10,7 +10,11 @@ S3's own error codes, what S3 would refuse:
   ``content-length-range``) and fields the policy does not cover;
 - presigned GET/PUT URLs (multipart parts): their expiry, and an
   ``x-amz-checksum-sha256`` header that was signed into the URL must match the body
-  (``BadDigest``), as S3 checks it.
+  (``BadDigest``), as S3 checks it;
+- CopyObject's ``x-amz-copy-source-if-match``, which moto ignores: a source whose ETag
+  differs is refused with 412 ``PreconditionFailed``, as S3 does;
+- UploadPart to a completed or aborted upload, where moto answers 500: 404
+  ``NoSuchUpload``, as S3 does (what makes a completed upload's part URLs dead).
 
 Bodies are spooled to a temporary file past 8 MiB, so a large upload does not sit in
 the sidecar's memory while it is checked. Objects live in moto's memory: restarting the
@@ -27,7 +31,7 @@ import json
 import tempfile
 import threading
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from werkzeug.formparser import parse_form_data
 from werkzeug.serving import make_server
@@ -138,6 +142,10 @@ class PolicyGuard:
                 self._check_presigned_expiry(query)
             if method == "POST" and environ.get("CONTENT_TYPE", "").startswith("multipart/form-data"):
                 return self._guard_post(environ, start_response, origin)
+            if method == "PUT" and environ.get("HTTP_X_AMZ_COPY_SOURCE_IF_MATCH"):
+                self._check_copy_source_etag(environ)
+            if method == "PUT" and "uploadId" in query and "partNumber" in query:
+                self._check_upload_is_open(environ, query["uploadId"][0])
             if method == "PUT" and "x-amz-checksum-sha256" in query.get("X-Amz-SignedHeaders", [""])[0]:
                 return self._guard_checksum(environ, start_response, origin)
         except PolicyRefused as refused:
@@ -152,6 +160,38 @@ class PolicyGuard:
             raise PolicyRefused("400 Bad Request", "AuthorizationQueryParametersError", "bad X-Amz-Date") from None
         if signed.timestamp() + expires <= self.clock():
             raise PolicyRefused("403 Forbidden", "AccessDenied", "Request has expired")
+
+    def _subrequest(self, environ, method: str, path: str, query: str = "") -> tuple[str, dict]:
+        """Ask moto itself (HEAD or GET, no body); return the status line and the lowercased headers."""
+        sub = {k: v for k, v in environ.items() if not k.startswith("HTTP_X_AMZ_COPY_SOURCE")}
+        sub.update({"REQUEST_METHOD": method, "PATH_INFO": path, "RAW_URI": f"{path}?{query}" if query else path,
+                    "REQUEST_URI": f"{path}?{query}" if query else path, "QUERY_STRING": query,
+                    "CONTENT_LENGTH": "0"})
+        answer = {}
+
+        def capture(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = status, {k.lower(): v for k, v in headers}
+
+        for _chunk in self.app(sub, capture):
+            pass
+        return answer["status"], answer["headers"]
+
+    def _check_upload_is_open(self, environ, upload_id: str) -> None:
+        status, _headers = self._subrequest(environ, "GET", environ.get("PATH_INFO", "/"),
+                                            f"uploadId={quote(upload_id, safe='')}&max-parts=1")
+        if status.startswith("404"):
+            raise PolicyRefused("404 Not Found", "NoSuchUpload", "The specified upload does not exist. The upload"
+                                " ID may be invalid, or the upload may have been aborted or completed.")
+
+    def _check_copy_source_etag(self, environ) -> None:
+        """Refuse a CopyObject whose source's ETag is not the one ``x-amz-copy-source-if-match`` names."""
+        source = "/" + unquote(environ.get("HTTP_X_AMZ_COPY_SOURCE", "").split("?")[0]).lstrip("/")
+        status, headers = self._subrequest(environ, "HEAD", source)
+        if not status.startswith("200"):
+            return  # moto answers a missing source with NoSuchKey itself
+        if headers.get("etag", "").strip('"') != environ["HTTP_X_AMZ_COPY_SOURCE_IF_MATCH"].strip('"'):
+            raise PolicyRefused("412 Precondition Failed", "PreconditionFailed",
+                                "At least one of the pre-conditions you specified did not hold")
 
     def _spool(self, environ):
         length = int(environ.get("CONTENT_LENGTH") or 0)

@@ -21,6 +21,11 @@ Rules:
 - An upload whose window has passed but whose object arrived is confirmed through the very
   checks of the confirm API (:meth:`VideoService.confirm_upload`), unless a newer video
   has become current meanwhile.
+- A staging object (``uploads/``, where POST uploads land before confirm copies them) is
+  removed once it is older than the upload window and no ``pending`` row waits for it: a
+  confirmed, refused or deleted upload never needs its staging bytes again (a re-POST of
+  a confirmed upload's fields lands there, and goes). The bucket's lifecycle rule
+  (``aws_setup``) expires ``uploads/`` after a day as a backstop.
 - Storage or CloudFront being unavailable ends the step, not the job: what is left waits
   for the next run, and the job's event names the error.
 - Every job writes one ``job_<name>`` event: what it did (counts), how long (``duration``,
@@ -37,7 +42,7 @@ from dataclasses import dataclass, field
 from . import keys, media
 from .errors import Conflict, NotFound, TooLarge, Unavailable, UnsupportedType
 from .privacy import PrivacyService
-from .service import DELETED, DELETING, ERROR, READY, UPLOADING
+from .service import DELETED, DELETING, ERROR, PENDING, READY, UPLOADING
 from .storage import DELETE_BATCH_SIZE
 
 DAY = 86400
@@ -199,7 +204,8 @@ class Maintenance:
         """Settle expired uploads, abort stale multipart uploads, sweep objects, finish due deletions
         (last, so what the steps before marked without a grace period goes in the same run)."""
         with self._job("reconcile", dry_run) as report:
-            for step in (self._settle_expired_uploads, self._abort_stale_multipart_uploads, self._sweep_objects):
+            for step in (self._settle_expired_uploads, self._abort_stale_multipart_uploads, self._sweep_objects,
+                         self._sweep_staging):
                 try:
                     step(report, dry_run)
                 except Unavailable as error:
@@ -224,8 +230,7 @@ class Maintenance:
 
     def _settle_upload(self, video) -> str:
         """Confirm an expired upload whose object arrived (the confirm API's checks), else abandon it."""
-        info = self.storage.head(video.s3_key)
-        if info is None:
+        if not self.videos.arrived(video):
             if video.upload_id:
                 self.storage.abort_multipart_upload(video.s3_key, video.upload_id)
             video.upload_status = ERROR
@@ -240,7 +245,7 @@ class Maintenance:
             return "superseded"
         try:
             self.videos.confirm_upload(video.submission, video.s3_key, None)
-        except (TooLarge, UnsupportedType):
+        except (TooLarge, UnsupportedType, Conflict):
             return "refused"  # the service marked the row and deleted the object, as the API does
         return "confirmed_late"
 
@@ -299,6 +304,25 @@ class Maintenance:
                 self.videos.log("object_deleted", None, again.get(key), s3_key=key,
                                 context={"reason": "no live row" if key not in again else "row already deleted"})
             report.counts["objects_deleted"] += len(deleted)
+
+    def _sweep_staging(self, report: JobReport, dry_run: bool) -> None:
+        """Staging objects older than the upload window whose upload no ``pending`` row still waits for."""
+        listed = list(self.storage.list_keys(keys.STAGING_PREFIX))
+        old_enough = self.videos.now() - self.settings.upload_expiry_seconds
+        old = [obj["Key"] for obj in listed if obj["LastModified"].timestamp() <= old_enough]
+        rows = self.repo.videos_by_keys(keys.final_key(key) for key in old)
+        to_delete = [key for key in old
+                     if (row := rows.get(keys.final_key(key))) is None or row.upload_status != PENDING]
+        report.counts["staging_seen"] = len(listed)
+        if dry_run:
+            report.counts["would_delete_staging"] += len(to_delete)
+            return
+        for start in range(0, len(to_delete), DELETE_BATCH_SIZE):
+            deleted, _failed = self.storage.delete_many(to_delete[start:start + DELETE_BATCH_SIZE])
+            for key in deleted:
+                self.videos.log("object_deleted", None, rows.get(keys.final_key(key)), s3_key=key,
+                                context={"reason": "staging copy no pending upload needs"})
+            report.counts["staging_deleted"] += len(deleted)
 
     # -- retention ----------------------------------------------------------------------------
     def retention(self, dry_run: bool | None = None, days: int | None = None) -> JobReport:

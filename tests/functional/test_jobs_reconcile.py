@@ -11,6 +11,7 @@ import time
 import pytest
 
 from s3video_sidecar.models import Video
+from s3video_sidecar.sdk import keys
 from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
 from s3video_sidecar.sdk.errors import Conflict, NotFound
 from s3video_sidecar.sdk.maintenance import Maintenance
@@ -62,7 +63,7 @@ def test_a_late_upload_that_arrived_is_confirmed_through_the_confirm_checks(worl
 
 def test_a_late_upload_that_breaks_the_limits_is_refused_as_the_api_refuses_it(world, ids):
     upload = request_upload(world.api, ids).json
-    world.put_objects([upload["s3_key"]], content_type="video/webm")  # not the declared type
+    world.put_objects([keys.staging_key(upload["s3_key"])], body=MP4, content_type="video/webm")  # not as declared
 
     report = reconcile(world, later(DAY))
     assert report.counts["refused"] == 1
@@ -104,7 +105,7 @@ def test_uploads_inside_their_window_are_left_alone(world, ids):
     report = reconcile(world)
     assert not report.counts["confirmed_late"] and not report.counts["abandoned"]
     assert world.videos(s3_key=upload["s3_key"])[0].upload_status == "pending"
-    assert upload["s3_key"] in world.object_keys()
+    assert keys.staging_key(upload["s3_key"]) in world.staging_keys()
 
 
 def test_an_expired_multipart_upload_is_aborted_and_abandoned(world, ids):
@@ -160,7 +161,7 @@ def test_no_object_a_live_or_restorable_row_names_is_ever_deleted(world, ids):
     arriving = world.api.post(sub_path(ids, submission=ids.other_submission, suffix="/upload-url"),
                               {"filename": "next.mp4", "size": len(MP4), "mime_type": "video/mp4"},
                               as_actor=student(ids)).json["s3_key"]
-    world.put_objects([arriving])  # confirmed late by the run: another submission's video
+    world.put_objects([keys.staging_key(arriving)], body=MP4)  # confirmed late by the run: another submission's
 
     report = reconcile(world, later(3 * DAY), jobs_delete_orphans=True)
     assert report.counts["objects_deleted"] == 0 and report.counts["unreferenced"] == 0

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from s3video_sidecar.models import Submission, Video
 from s3video_sidecar.sdk import signing
-from tests.support.media import mp4_bytes
+from tests.support.videos import mp4_bytes
 
 MP4 = mp4_bytes(1524, b"t")
 GROUP, OTHER_GROUP = 31, 32

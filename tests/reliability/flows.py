@@ -6,7 +6,7 @@ import requests
 
 from tests.functional.test_api import video_row  # noqa: F401  (one way to read a row; re-exported)
 from tests.support.signed_app import actor
-from tests.support.media import mp4_bytes
+from tests.support.videos import mp4_bytes
 
 MP4 = mp4_bytes(3024, b"r")
 

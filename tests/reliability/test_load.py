@@ -25,7 +25,7 @@ from s3video_sidecar.sdk.client import SidecarClient, SidecarError
 from tests.conftest import make_settings
 from tests.reliability.conftest import STATS
 from tests.support.signed_app import KEY_ID, SECRET
-from tests.support.media import mp4_bytes
+from tests.support.videos import mp4_bytes
 
 pytestmark = pytest.mark.slow
 

@@ -28,9 +28,9 @@ from s3video_sidecar.sdk.maintenance import audit
 from s3video_sidecar.tasks import JobRunner
 from tests.support.databases import fresh_database
 from tests.support.signed_app import SignedApp
-from tests.support.media import mp4_bytes
+from tests.support.videos import mp4_bytes
 
-BODY = mp4_bytes(1024, b"v")
+BODY = mp4_bytes(224, b"v")
 
 
 def redis_url() -> str:
@@ -148,6 +148,9 @@ class JobsWorld:
     def object_keys(self) -> set[str]:
         return {item["Key"] for item in self.storage.list_keys(keys.PREFIX)}
 
+    def staging_keys(self) -> set[str]:
+        return {item["Key"] for item in self.storage.list_keys(keys.STAGING_PREFIX)}
+
     def put_objects(self, keys_, body=BODY, content_type="video/mp4") -> None:
         """Objects straight into the stand-in's backend (it runs in this process): 2,500 take well
         under a second, where 2,500 PUTs over HTTP take ~9 s. The code under test still uses HTTP."""
@@ -197,7 +200,7 @@ class JobsWorld:
             session.commit()
         for upload in self.storage.list_multipart_uploads(keys.PREFIX):
             self.storage.abort_multipart_upload(upload["Key"], upload["UploadId"])
-        remaining = sorted(self.object_keys())
+        remaining = sorted(self.object_keys() | self.staging_keys())
         for start in range(0, len(remaining), 1000):
             self.storage.delete_many(remaining[start:start + 1000])
         self.huey.flush()

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from s3video_sidecar.sdk import probe
-from tests.support.media import TINY_MP4, mp4_bytes
+from tests.support.videos import TINY_MP4, mp4_bytes
 
 LAVFI = ["-f", "lavfi", "-i", "testsrc=duration=4:size=320x240:rate=25",
          "-f", "lavfi", "-i", "sine=frequency=440:duration=4"]
