@@ -259,6 +259,7 @@ S3_OPERATION_ACTIONS = {
     "upload_part": "s3:PutObject",
     "complete_multipart_upload": "s3:PutObject",
     "copy_object": "s3:PutObject",  # confirm: also s3:GetObject on the staging source (head_object's)
+    "put_object": "s3:PutObject",  # the probe's poster frames, under posters/
     "list_parts": "s3:ListMultipartUploadParts",
     "abort_multipart_upload": "s3:AbortMultipartUpload",
     "list_multipart_uploads": "s3:ListBucketMultipartUploads",
