@@ -1,7 +1,7 @@
 """Run every benchmark and print the figures: ``python -m bench`` (or ``make bench``).
 
     python -m bench                       everything (about 10 minutes on 2 cores)
-    python -m bench --only http,calls     some of them: sdk, http, calls, memory, cleanup
+    python -m bench --only http,calls     some of them: sdk, probe, http, calls, memory, cleanup
     python -m bench --markdown out.md     also write the tables (docs/benchmarks.md's form)
 
 It never fails a build: a missing tool or service is reported and that benchmark skipped,
@@ -19,9 +19,9 @@ import subprocess
 import sys
 import traceback
 
-from . import call_cost, cleanup, environment, http_load, memory, processes, sdk_costs
+from . import call_cost, cleanup, environment, http_load, memory, probe_cost, processes, sdk_costs
 
-ALL = ("sdk", "http", "calls", "memory", "cleanup")
+ALL = ("sdk", "probe", "http", "calls", "memory", "cleanup")
 # Rate limiting stays on (a Redis increment per call, as in production), with limits no
 # load generator reaches; the memory benchmark uses one student per upload anyway.
 UNLIMITED = {f"s3video.rate_limit.{action}": "1000000/60" for action in ("upload_url", "confirm", "playback_url")}
@@ -73,7 +73,9 @@ def main(argv=None) -> int:
 
     if "sdk" in chosen:
         attempt("sdk", lambda: sdk_costs.report(sdk_costs.run()))
-    needs_services = [name for name in chosen if name != "sdk"]
+    if "probe" in chosen:
+        attempt("probe", lambda: probe_cost.report(probe_cost.run()))
+    needs_services = [name for name in chosen if name not in ("sdk", "probe")]
     problems = environment.check_services() if needs_services else []
     if problems:
         print(f"{', '.join(needs_services)}: skipped — {'; '.join(problems)}")
@@ -104,7 +106,8 @@ def main(argv=None) -> int:
 
     titles = {"machine": "Machine", "http": "Throughput and latency (wrk)", "sdk": "SDK cost per call",
               "calls": "Where a call's time goes (CPU per call, one process)",
-              "memory": "Sidecar memory across uploads", "cleanup": "Deleting videos"}
+              "memory": "Sidecar memory across uploads", "cleanup": "Deleting videos",
+              "probe": "What the media probe reads of a 1 GiB video"}
     text = []
     for name, lines in sections.items():
         text += [f"### {titles[name]}", "", *lines, ""]

@@ -39,6 +39,10 @@ VIDEO = {
         "uploaded_at": {"type": "integer"}, "confirmed_at": {"type": ["integer", "null"]},
         **RECEIPT,
         "error": {"type": ["string", "null"]},
+        "media": {"type": ["object", "null"], "description": "what the probe found, once it ran: container, "
+                  "video_codec/profile, audio_codec/profile, duration_seconds, width, height, frame_rate, bitrate, "
+                  "rotation, fast_start, playable (and reason), plays_everywhere, browsers"},
+        "poster": {"type": "boolean", "description": "a poster frame exists (its signed URL: poster_url)"},
     },
 }
 UPLOAD_REQUEST = {
@@ -139,6 +143,8 @@ def openapi_document() -> dict:
                     "status", "submission_id"], "properties": {
                     "status": {"type": "string"}, "assignment_id": ID, "submission_id": ID, "user_id": ID,
                     "video": {"oneOf": [{"$ref": "#/components/schemas/Video"}, {"type": "null"}]},
+                    "poster_url": {"type": ["string", "null"],
+                                   "description": "the current video's poster frame, signed (not a view)"},
                     "uploads_in_progress": {"type": "array", "items": {"$ref": "#/components/schemas/Video"}}}})},
                     who="owner, grader of the course, admin"),
                 "delete": _op("Schedule the submission's video for deletion", {"202": _json(SCHEDULED)},
@@ -171,11 +177,15 @@ def openapi_document() -> dict:
                             who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 429, 503)),
             },
             f"{sub}/playback-url": {
-                "parameters": _params("assignment", "submission"),
+                "parameters": [*_params("assignment", "submission"), {
+                    "name": "renew", "in": "query", "required": False,
+                    "schema": {"type": "string", "enum": ["true", "false"]},
+                    "description": "true: a fresh URL for a video the player already shows (not counted as a view)"}],
                 "get": _op("A CloudFront signed URL for the current video", {"200": _json({
                     "type": "object", "required": ["url", "expires_at", "mime_type"], "properties": {
                         "url": {"type": "string"}, "expires_at": {"type": "integer"},
-                        "mime_type": {"type": "string"}, "video_id": ID}})},
+                        "mime_type": {"type": "string"}, "video_id": ID,
+                        "poster_url": {"type": ["string", "null"]}, "media": {"type": ["object", "null"]}}})},
                     who="owner, grader, admin", errors=(401, 403, 404, 429, 503)),
             },
             f"{sub}/multipart": {

@@ -35,7 +35,7 @@ from botocore.exceptions import ClientError
 
 from . import cdn
 from .keys import PREFIX as VIDEO_PREFIX
-from .keys import STAGING_PREFIX
+from .keys import POSTER_PREFIX, STAGING_PREFIX
 
 # -- the bucket ----------------------------------------------------------------------------
 
@@ -105,12 +105,16 @@ def videos_arn(bucket: str) -> str:
     return f"arn:aws:s3:::{bucket}/{VIDEO_PREFIX}*"
 
 
+def posters_arn(bucket: str) -> str:
+    return f"arn:aws:s3:::{bucket}/{POSTER_PREFIX}*"
+
+
 def staging_arn(bucket: str) -> str:
     return f"arn:aws:s3:::{bucket}/{STAGING_PREFIX}*"
 
 
 def bucket_policy(bucket: str, distribution_arn: str) -> dict:
-    """Only this CloudFront distribution (through OAC) may read the videos."""
+    """Only this CloudFront distribution (through OAC) may read the videos and their posters."""
     return {
         "Version": "2012-10-17",
         "Statement": [{
@@ -118,7 +122,7 @@ def bucket_policy(bucket: str, distribution_arn: str) -> dict:
             "Effect": "Allow",
             "Principal": {"Service": "cloudfront.amazonaws.com"},
             "Action": "s3:GetObject",
-            "Resource": videos_arn(bucket),
+            "Resource": [videos_arn(bucket), posters_arn(bucket)],
             "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
         }],
     }
@@ -255,6 +259,7 @@ S3_OPERATION_ACTIONS = {
     "upload_part": "s3:PutObject",
     "complete_multipart_upload": "s3:PutObject",
     "copy_object": "s3:PutObject",  # confirm: also s3:GetObject on the staging source (head_object's)
+    "put_object": "s3:PutObject",  # the probe's poster frames, under posters/
     "list_parts": "s3:ListMultipartUploadParts",
     "abort_multipart_upload": "s3:AbortMultipartUpload",
     "list_multipart_uploads": "s3:ListBucketMultipartUploads",
@@ -296,7 +301,7 @@ def sidecar_policy(bucket: str, invalidation_distribution_arn: str | None = None
     object_actions = sorted(a for a in sidecar_actions() if a not in BUCKET_LEVEL_ACTIONS)
     statements = [
         {"Sid": "VideoObjects", "Effect": "Allow", "Action": object_actions,
-         "Resource": [videos_arn(bucket), staging_arn(bucket)]},
+         "Resource": [videos_arn(bucket), posters_arn(bucket), staging_arn(bucket)]},
         {"Sid": "VideoBucket", "Effect": "Allow", "Action": sorted(BUCKET_LEVEL_ACTIONS),
          "Resource": bucket_arn(bucket)},
     ]

@@ -30,6 +30,7 @@ import unicodedata
 
 PREFIX = "videos/"
 STAGING_PREFIX = "uploads/"
+POSTER_PREFIX = "posters/"  # a poster frame per video, beside it under its own prefix
 MAX_FILENAME_BYTES = 120
 DEFAULT_STEM = "video"
 _EXTENSION = re.compile(r"^[a-z0-9]{1,10}$")
@@ -93,3 +94,10 @@ def final_key(staging: str) -> str:
     if not staging.startswith(STAGING_PREFIX):
         raise ValueError(f"not a staging key: {staging!r}")
     return PREFIX + staging[len(STAGING_PREFIX):]
+
+
+def poster_key(video_key: str) -> str:
+    """``posters/...<name>.jpg`` for the video at ``videos/...<name>``: one poster per video key."""
+    if not video_key.startswith(PREFIX):
+        raise ValueError("not a video key")
+    return f"{POSTER_PREFIX}{video_key[len(PREFIX):]}.jpg"

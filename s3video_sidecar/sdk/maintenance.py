@@ -39,14 +39,15 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from . import keys
+from . import keys, media
 from .errors import Conflict, NotFound, TooLarge, Unavailable, UnsupportedType
 from .privacy import PrivacyService
 from .service import DELETED, DELETING, ERROR, PENDING, READY, UPLOADING
 from .storage import DELETE_BATCH_SIZE
 
 DAY = 86400
-JOBS = ("cleanup", "reconcile", "retention")
+JOBS = ("cleanup", "reconcile", "retention", "probe")
+PROBE_CHUNK = 20  # videos probed between two commits (each costs ranged reads and a decode)
 LISTED_ITEMS = 50  # items a job event lists (dry runs, unreferenced objects); the report keeps them all
 
 
@@ -151,7 +152,9 @@ class Maintenance:
     def delete_objects(self, videos, report: JobReport):
         """Step 1: one DeleteObjects call; return the videos whose object is gone (failures stay ``deleting``)."""
         by_key = {video.s3_key: video for video in videos}
-        deleted_keys, failed_keys = self.storage.delete_many(by_key)
+        posters = [video.poster_key for video in videos if video.poster_key]
+        deleted_keys, failed_keys = self.storage.delete_many([*by_key, *posters])
+        failed_keys = {key: code for key, code in failed_keys.items() if key in by_key}
         for key, code in failed_keys.items():
             self.videos.log("delete_failed", None, by_key[key], error_code=code,
                             error_message="storage refused the delete; it will be retried")
@@ -166,6 +169,35 @@ class Maintenance:
             video.deleted_timestamp = now
             self.videos.log("video_deleted", None, video)
         report.counts["deleted"] += len(videos)
+
+    # -- media probe ------------------------------------------------------------------------
+    def probe(self, video_ids=None, dry_run: bool = False) -> JobReport:
+        """Probe the ``ready`` videos not probed yet (only ``video_ids``, if given): findings and poster."""
+        with self._job("probe", dry_run) as report:
+            def claim(limit, after_id, lock):
+                return self.repo.unprobed_ready_videos(min(limit, PROBE_CHUNK), after_id, video_ids, lock)
+
+            after_id = 0
+            while chunk := claim(PROBE_CHUNK, after_id, not dry_run):
+                after_id = chunk[-1].id
+                if dry_run:
+                    report.counts["would_probe"] += len(chunk)
+                    report.items += [_item(video) for video in chunk]
+                    continue
+                for video in chunk:
+                    try:
+                        item = media.probe_video(self.videos, video)
+                    except Unavailable as error:
+                        report.errors.append(error.message)
+                        return report  # storage is down: the next run takes these
+                    report.counts["probed"] += 1
+                    report.counts["bytes_read"] += item["bytes_read"]
+                    report.counts["posters"] += bool(item["poster_bytes"])
+                    report.counts["unplayable"] += not item["playable"]
+                    report.items.append(item)
+                self.checkpoint()
+                self.progress(len(chunk))
+        return report
 
     # -- reconciliation -------------------------------------------------------------------
     def reconcile(self, dry_run: bool = False) -> JobReport:

@@ -34,6 +34,7 @@ import time
 from . import containers, keys
 from .cdn import resource_url
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge, Unavailable, UnsupportedType
+from .probe import media_of
 from .storage import MULTIPART_MAX_PARTS, MULTIPART_MIN_PART_BYTES
 
 # Status names as stored (the models' VideoStatus values); the SDK does not import the models.
@@ -123,6 +124,7 @@ class VideoService:
             "user_id": submission.user_id,
             "status": str(current.upload_status) if current else "empty",
             "video": self.describe(current) if current else None,
+            "poster_url": self.poster_url(current) if current else None,
             "uploads_in_progress": in_progress,
         }
 
@@ -145,6 +147,8 @@ class VideoService:
             "file_size": video.file_size,
             "declared_size": video.declared_size,
             "duration": video.duration,
+            "media": media_of(video),
+            "poster": video.poster_key is not None,
             "upload_method": video.upload_method,
             "uploaded_at": video.upload_timestamp,
             "confirmed_at": video.confirmed_timestamp,
@@ -442,14 +446,24 @@ class VideoService:
         window = self.settings.playback_url_window_seconds
         return -(-expires_at // window) * window if window else expires_at
 
-    def playback_url(self, submission, actor) -> dict:
+    def poster_url(self, video) -> str | None:
+        """A signed URL of the video's poster frame (not a view: no event), or None before its probe."""
+        if not video.poster_key or video.upload_status != READY:
+            return None
+        return self.signer.sign_cached(resource_url(self.settings.playback_base_url, video.poster_key),
+                                       self.playback_expiry(self.now()))
+
+    def playback_url(self, submission, actor, renew: bool = False) -> dict:
+        """A signed URL of the current video; ``renew`` for one the player is already showing
+        (logged as ``playback_url_renewed``, which the statistics do not count as a view)."""
         video = submission.current_video
         if video is None or video.upload_status != READY:
             raise NotFound("this submission has no video to play")
         expires_at = self.playback_expiry(self.now())
         url = self.signer.sign_cached(resource_url(self.settings.playback_base_url, video.s3_key), expires_at)
-        self.log("playback_url_issued", actor, video)
-        return {"url": url, "expires_at": expires_at, "mime_type": video.mime_type, "video_id": video.id}
+        self.log("playback_url_renewed" if renew else "playback_url_issued", actor, video)
+        return {"url": url, "expires_at": expires_at, "mime_type": video.mime_type, "video_id": video.id,
+                "poster_url": self.poster_url(video), "media": media_of(video)}
 
     # -- deletion ------------------------------------------------------------------
     def schedule_deletion(self, video, actor, reason: str) -> None:

@@ -209,6 +209,20 @@ class S3Storage:
         extra = {"Range": byte_range} if byte_range else {}
         return self._call("get_object", Key=key, **extra)
 
+    def read_bytes(self, key: str, first: int, last: int) -> bytes:
+        """Bytes ``first..last`` (inclusive) of an object, read whole: for small ranges only."""
+        body = self.read(key, f"bytes={first}-{last}")["Body"]
+        try:
+            return body.read()
+        except (BotoCoreError, OSError) as error:
+            raise _unavailable("get_object", error) from None
+        finally:
+            body.close()
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        """PutObject of a small object the sidecar makes itself (a poster frame)."""
+        self._call("put_object", Key=key, Body=data, ContentType=content_type)
+
     def delete_many(self, keys: Iterable[str]) -> tuple[list[str], dict[str, str]]:
         """Delete in batches of 1,000; return (deleted keys, {key: error code})."""
         keys = list(dict.fromkeys(keys))

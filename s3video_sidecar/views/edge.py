@@ -33,8 +33,8 @@ def edge(request):
     except InvalidSignedUrl as refused:
         return json_error(request, 403, f"access denied: {refused}")
     key = unquote(quoted_key)
-    if not key.startswith(keys.PREFIX):
-        return json_error(request, 404, "video unavailable")  # as CloudFront, which may read videos/ only
+    if not key.startswith((keys.PREFIX, keys.POSTER_PREFIX)):
+        return json_error(request, 404, "video unavailable")  # as CloudFront, which may read videos/ and posters/
     byte_range = request.headers.get("Range")
     try:
         answer = request.registry.storage.read(key, byte_range)

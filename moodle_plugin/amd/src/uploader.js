@@ -27,6 +27,7 @@
  */
 
 import {UploadEngine, STATES, ERROR_CODES, formatBytes} from 'assignsubmission_s3video/upload_engine';
+import {inspectVideo, riskFacts} from 'assignsubmission_s3video/media_check';
 import Ajax from 'core/ajax';
 import {get_strings as getStrings} from 'core/str';
 import Notification from 'core/notification';
@@ -82,6 +83,9 @@ const loadStrings = async() => {
         {key: 'upload:error:missing', component: COMPONENT},
         {key: 'upload:error:misconfigured', component: COMPONENT},
         {key: 'upload:error:unknown', component: COMPONENT},
+        {key: 'upload:warning:codec', component: COMPONENT},
+        {key: 'upload:warning:advice', component: COMPONENT},
+        {key: 'upload:anyway', component: COMPONENT},
     ];
     const texts = await getStrings(requests);
     const strings = {};
@@ -235,6 +239,36 @@ export const init = async(config) => {
     let file = null;
     let uploading = false;
 
+    // A file not every browser plays: warned before any byte is sent; "Upload anyway" goes on.
+    let accepted = null;
+    const warning = document.createElement('div');
+    warning.dataset.region = 'mediawarning';
+    warning.setAttribute('role', 'alert');
+    warning.className = 'small alert alert-warning mt-1 d-none';
+    const warningText = document.createElement('p');
+    warningText.className = 'mb-1';
+    const anyway = document.createElement('button');
+    anyway.type = 'button';
+    anyway.className = 'btn btn-secondary btn-sm';
+    anyway.dataset.action = 'uploadanyway';
+    anyway.textContent = strings['upload:anyway'];
+    warning.append(warningText, anyway);
+    ui.message.after(warning);
+    const playableOrAccepted = async chosen => {
+        show(warning, false);
+        if (accepted === chosen) {
+            return true;
+        }
+        const report = await inspectVideo(chosen).catch(() => null);
+        if (!report || report.everywhere) {
+            return true;
+        }
+        warningText.textContent = `${fill(strings['upload:warning:codec'], riskFacts(report))} ` +
+            strings['upload:warning:advice'];
+        show(warning, true);
+        return false;
+    };
+
     const onProgress = ({percent, bytesPerSecond, secondsLeft}) => {
         ui.bar.style.width = `${percent}%`;
         ui.bar.setAttribute('aria-valuenow', String(percent));
@@ -293,6 +327,10 @@ export const init = async(config) => {
         if (engine) {
             await engine.cancel();
         }
+        if (!await playableOrAccepted(chosen)) {
+            file = chosen;
+            return; // nothing sent: the warning asks first
+        }
         file = chosen;
         failure = null;
         uploading = true;
@@ -335,6 +373,12 @@ export const init = async(config) => {
         start(queued);
         queued = null;
     }
+    anyway.addEventListener('click', () => {
+        if (file) {
+            accepted = file;
+            start(file);
+        }
+    });
     ui.retry.addEventListener('click', () => {
         if (file) {
             start(file);

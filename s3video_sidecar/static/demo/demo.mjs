@@ -5,6 +5,7 @@
  */
 import {UploadEngine, formatBytes} from '/demo/static/js/upload_engine.mjs';
 import {OUTCOMES, PlaybackRecovery} from '/demo/static/js/playback.mjs';
+import {EXPORT_ADVICE, inspectVideo, riskFacts} from '/demo/static/js/media_check.mjs';
 
 const $ = (id) => document.getElementById(id);
 const state = {engine: null, file: null, player: null, video: null, lastTime: 0, playing: false, refreshTimer: null,
@@ -22,11 +23,11 @@ function submissionPath(suffix = '') {
 }
 
 /** One signed API call, as Moodle would make it; throws an Error carrying status/code/fields. */
-async function call(method, path, body) {
+async function call(method, path, body, query = '') {
     const bodyText = body === undefined ? '' : JSON.stringify(body);
     const signing = await fetch('/demo/sign', {
         method: 'POST', headers: {'Content-Type': 'application/json'},
-        body: JSON.stringify({actor: actor(), method, path, body: bodyText}),
+        body: JSON.stringify({actor: actor(), method, path, query, body: bodyText}),
     });
     const signed = await signing.json();
     if (!signing.ok) {
@@ -36,7 +37,7 @@ async function call(method, path, body) {
     if (bodyText) {
         headers['Content-Type'] = 'application/json';
     }
-    const response = await fetch(path, {method, headers, body: bodyText || undefined});
+    const response = await fetch(query ? `${path}?${query}` : path, {method, headers, body: bodyText || undefined});
     const payload = response.status === 204 ? null : await response.json().catch(() => ({}));
     if (!response.ok) {
         throw Object.assign(new Error((payload && payload.error) || response.statusText), {
@@ -66,11 +67,32 @@ function showProgress({percent, bytesSent, bytesTotal, bytesPerSecond, secondsLe
     $('eta').textContent = Number.isFinite(secondsLeft) ? `${Math.ceil(secondsLeft)} s left` : '–';
 }
 
+/** True if the file plays everywhere, or the student chose to upload it anyway; else shows why not. */
+async function playableOrAccepted(file) {
+    if (state.acceptedFile === file) {
+        return true;
+    }
+    const report = await inspectVideo(file);
+    state.mediaCheck = report; // for the browser tests
+    if (!report || report.everywhere) {
+        return true;
+    }
+    const {codec, browsers} = riskFacts(report);
+    $('media-warning-text').textContent = `This video is ${codec}: not every browser can play it ` +
+        `(it plays in: ${browsers}). Your teacher may see a black screen. ${EXPORT_ADVICE}`;
+    $('media-warning').hidden = false;
+    return false;
+}
+
 async function upload() {
     const file = $('file').files[0];
     if (!file) {
         $('message').textContent = 'Choose a video first.';
         return;
+    }
+    $('media-warning').hidden = true;
+    if (!await playableOrAccepted(file)) {
+        return; // nothing sent: the warning asks first
     }
     $('message').textContent = '';
     delete $('message').dataset.code;
@@ -239,10 +261,10 @@ function setSource(url, mimeType, resumeAt, wasPlaying) {
     });
 }
 
-/** A fresh signed URL (a playback-url call: the sidecar counts it as a view). */
-async function fetchPlayback() {
+/** A signed URL: the first of this player counts as a view; a renewal (``renew``) does not. */
+async function fetchPlayback(renew = false) {
     state.playbackCalls += 1;
-    const play = await call('GET', submissionPath('/playback-url'));
+    const play = await call('GET', submissionPath('/playback-url'), undefined, renew ? 'renew=true' : '');
     state.mimeType = play.mime_type;
     clearTimeout(state.refreshTimer);
     // Renew a minute before expiry (or half-way for short lifetimes), keeping the position.
@@ -270,7 +292,7 @@ function makeRecovery() {
     return new PlaybackRecovery({
         renew: async () => {
             state.urlRefreshes += 1;
-            return fetchPlayback();
+            return fetchPlayback(true);
         },
         load: (url, {position, playing}) => setSource(url, state.mimeType, position, playing),
         report: showOutcome,
@@ -321,6 +343,10 @@ async function init() {
     }
     $('start').addEventListener('click', upload);
     $('retry').addEventListener('click', upload);
+    $('upload-anyway').addEventListener('click', () => {
+        state.acceptedFile = $('file').files[0];
+        upload();
+    });
     $('cancel').addEventListener('click', () => state.engine && state.engine.cancel());
     $('refresh').addEventListener('click', refreshStatus);
     $('delete').addEventListener('click', async () => {

@@ -113,4 +113,40 @@ describe('the upload widget', () => {
         await settle(50);
         assert.equal(message.textContent, '[upload:error:missing]');
     });
+
+    it('warns about an HEVC file before anything is asked or sent; "Upload anyway" goes on', async() => {
+        const {root, input, message, calls, config} = page({errorcode: 'error:notfound', message: ''});
+        await init(config);
+        input.files = [hevcFile()];
+        input.dispatch('change');
+        await settle(50);
+        const warning = [...root.descendants()].find(element => element.dataset.region === 'mediawarning');
+        assert.ok(!warning.classList.contains('d-none'), 'the warning shows');
+        assert.match(warning.children[0].textContent, /^\[upload:warning:codec\] \[upload:warning:advice\]$/);
+        assert.deepEqual(calls, [], 'nothing asked of Moodle, nothing sent');
+        assert.equal(message.textContent, '');
+        warning.children[1].dispatch('click');
+        await settle(50);
+        assert.equal(calls.length, 1);
+        assert.ok(warning.classList.contains('d-none'));
+    });
 });
+
+/**
+ * A file whose sample description names HEVC (`hvc1`), as an iPhone's .mov/.mp4 does.
+ *
+ * @return {File}
+ */
+function hevcFile() {
+    const box = (type, payload) => {
+        const bytes = new Uint8Array(8 + payload.length);
+        new DataView(bytes.buffer).setUint32(0, bytes.length);
+        bytes.set(new TextEncoder().encode(type), 4);
+        bytes.set(payload, 8);
+        return bytes;
+    };
+    const entry = box('hvc1', new Uint8Array(78));
+    const stsd = box('stsd', new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1, ...entry]));
+    const ftyp = box('ftyp', new TextEncoder().encode('qt  \0\0\0\0qt  '));
+    return new File([ftyp, box('moov', stsd)], 'iphone.mp4', {type: 'video/mp4', lastModified: 1700000000000});
+}

@@ -125,6 +125,16 @@ export class FakeElement {
         children.forEach(child => this.appendChild(child));
     }
 
+    append(...children) {
+        children.forEach(child => this.appendChild(child));
+    }
+
+    after(node) {
+        const siblings = this.parentNode.children;
+        node.parentNode = this.parentNode;
+        siblings.splice(siblings.indexOf(this) + 1, 0, node);
+    }
+
     before(node) {
         const siblings = this.parentNode.children;
         node.parentNode = this.parentNode;
