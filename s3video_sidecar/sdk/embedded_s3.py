@@ -560,6 +560,11 @@ def parse_cors(body: bytes) -> list[dict]:
 # -- POST uploads (browser forms) ---------------------------------------------------------
 
 
+def _file_count_error(count: str) -> S3Error:
+    return S3Error(400, "IncorrectNumberOfFilesInPostRequest", "POST requires exactly one file upload per request.",
+                   ArgumentName="file", ArgumentValue=count)
+
+
 class PostForm:
     """A ``multipart/form-data`` body read as S3 reads a POST upload (see module docstring)."""
 
@@ -613,8 +618,7 @@ class PostForm:
                         self.file_content_type = event.headers.get("content-type", "")
                         return
                     if isinstance(event, File):
-                        raise S3Error(400, "InvalidArgument", "POST requires exactly one file upload per request.",
-                                      ArgumentName="file", ArgumentValue="2")
+                        raise _file_count_error("2")
                     if name in self.fields:
                         raise S3Error(400, "InvalidArgument", f"Bucket POST may not repeat a field: {event.name}",
                                       ArgumentName=event.name)
@@ -632,8 +636,7 @@ class PostForm:
                             break
                     self.fields[name] = value.decode("utf-8", "replace")
                 elif isinstance(event, Epilogue):
-                    raise S3Error(400, "InvalidArgument", "POST requires exactly one file upload per request.",
-                                  ArgumentName="file", ArgumentValue="0")
+                    raise _file_count_error("0")
         except ValueError:
             raise self._malformed() from None
 
@@ -658,8 +661,7 @@ class PostForm:
                 if isinstance(event, Epilogue):
                     return
                 if isinstance(event, File) or (isinstance(event, Field) and event.name.lower() == "file"):
-                    raise S3Error(400, "InvalidArgument", "POST requires exactly one file upload per request.",
-                                  ArgumentName="file", ArgumentValue="2")
+                    raise _file_count_error("2")
         except ValueError:
             raise self._malformed() from None
 
