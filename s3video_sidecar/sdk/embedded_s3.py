@@ -1022,16 +1022,17 @@ class StandIn:
             raise S3Error(400, "MalformedXML", "The XML you provided was not well-formed or did not validate "
                           "against our published schema")
         quiet = (root.findtext("Quiet") or "").strip().lower() == "true"
-        deleted, errors = [], []
+        keys, errors = [], []
         for element in objects:
             key = element.findtext("Key") or ""
-            try:
-                _check_key(key)
-                self.store.delete(request.bucket, key)
-                deleted.append(("Deleted", [("Key", key)]))
-            except S3Error as error:
-                errors.append(("Error", [("Key", key), ("Code", error.code), ("Message", error.message)]))
-        return _xml_response("DeleteResult", ([] if quiet else deleted) + errors)
+            if not key or len(key.encode("utf-8")) > 1024:
+                errors.append(("Error", [("Key", key), ("Code", "KeyTooLongError" if key else "InvalidArgument"),
+                                         ("Message", "The key is empty or longer than 1,024 bytes")]))
+            else:
+                keys.append(key)
+        self.store.delete(request.bucket, *keys)
+        deleted = [] if quiet else [("Deleted", [("Key", key)]) for key in keys]
+        return _xml_response("DeleteResult", deleted + errors)
 
     def list_uploads(self, request: Request) -> Response:
         prefix = request.arg("prefix", "")

@@ -347,16 +347,17 @@ class Store:
     def _key_path(self, bucket: str, key: str) -> str:
         return self._bucket_dir(bucket, "keys", hashlib.sha256(key.encode("utf-8")).hexdigest() + ".json")
 
-    def delete(self, bucket: str, key: str) -> None:
-        """Delete the object; deleting a missing key succeeds, as in S3."""
+    def delete(self, bucket: str, *keys: str) -> None:
+        """Delete the objects (one directory fsync for all); a missing key is no error, as in S3."""
         with self._lock:
             self._need_bucket(bucket)
-            meta = self._objects[bucket].pop(key, None)
-            if meta is None:
-                return
-            _remove(self._key_path(bucket, key))
-            _fsync_dir(self._bucket_dir(bucket, "keys"))
-            _remove(self._bucket_dir(bucket, "blobs", meta["blob"]))
+            gone = [meta for meta in (self._objects[bucket].pop(key, None) for key in keys) if meta]
+            for meta in gone:
+                _remove(self._key_path(bucket, meta["key"]))
+            if gone:
+                _fsync_dir(self._bucket_dir(bucket, "keys"))
+            for meta in gone:
+                _remove(self._bucket_dir(bucket, "blobs", meta["blob"]))
 
     def list_objects(self, bucket: str, prefix: str, after: str, limit: int) -> tuple[list[dict], bool]:
         """Objects with ``prefix`` whose key sorts after ``after``, up to ``limit``; and whether more follow."""
