@@ -681,3 +681,30 @@ def test_aws_published_streaming_example_verifies(tmp_path):
     with handle:
         assert handle.read() == b"a" * 66560
     store.close()
+
+
+def test_the_app_makes_its_bucket_before_the_stand_in_answers(tmp_path, monkeypatch, signing_key_file):
+    """So no client (the worker's first reconcile) can meet NoSuchBucket: the bucket and its CORS
+    rule are on disk before the port is open."""
+    from s3video_sidecar import services
+    from s3video_sidecar.settings import parse_settings
+    from tests.conftest import free_port, make_settings
+
+    seen = {}
+    real_start = EmbeddedS3.start
+
+    def start(server):
+        seen["bucket"] = server.store.has_bucket("s3video-ordered")
+        seen["cors"] = server.store.cors_rules("s3video-ordered")
+        return real_start(server)
+
+    monkeypatch.setattr(EmbeddedS3, "start", start)
+    url = f"http://127.0.0.1:{free_port()}"
+    settings = parse_settings(make_settings("sqlite://", url, signing_key_file, **{
+        "s3video.bucket": "s3video-ordered", "s3video.embedded.data_dir": str(tmp_path / "s3")}))
+    server = services.start_embedded_s3(settings)
+    try:
+        assert seen["bucket"] is True
+        assert seen["cors"][0]["AllowedOrigins"] == ["http://localhost"]
+    finally:
+        services._embedded_servers.pop(url).stop()
