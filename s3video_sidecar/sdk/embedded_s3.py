@@ -64,7 +64,8 @@ MAX_POST_FIELDS_BYTES = 20 * 1024  # S3: the fields before the file, at most 20 
 MAX_SINGLE_BYTES = 5 * 1024**3  # PutObject, a POST and a CopyObject: 5 GiB
 MAX_EXPIRES_SECONDS = 7 * 24 * 3600
 MAX_SKEW_SECONDS = 15 * 60
-DRAIN_BYTES = 16 * 1024**2  # a refused body up to this size is read, so the client sees the answer
+DRAIN_BYTES = 16 * 1024**2
+COMPLETE_KEEPALIVE_SECONDS = 5  # a refused body up to this size is read, so the client sees the answer
 CORS_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
 _POLICY_EXEMPT_FIELDS = {"policy", "x-amz-signature", "file"}  # S3 needs no condition for these
 _BAD_SIGNATURE = ("The request signature we calculated does not match the signature you provided. "
@@ -195,10 +196,24 @@ def _element(tag: str, content) -> ET.Element:
     return element
 
 
-def xml_body(tag: str, content: list) -> bytes:
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def xml_document(tag: str, content: list) -> bytes:
+    """The root element alone (no declaration), in S3's namespace."""
     root = _element(tag, content)
     root.set("xmlns", NS)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
+    return ET.tostring(root, encoding="utf-8")
+
+
+def xml_body(tag: str, content: list) -> bytes:
+    return XML_DECLARATION + xml_document(tag, content)
+
+
+def error_document(error: S3Error) -> bytes:
+    content = [("Code", error.code), ("Message", error.message), *error.extra.items(),
+               ("RequestId", binascii.hexlify(os.urandom(8)).decode().upper())]
+    return ET.tostring(_element("Error", content), encoding="utf-8")
 
 
 def parse_xml(body: bytes) -> ET.Element:
@@ -810,9 +825,7 @@ class StandIn:
         return body
 
     def _error(self, error: S3Error, request: Request | None) -> Response:
-        content = [("Code", error.code), ("Message", error.message), *error.extra.items(),
-                   ("RequestId", binascii.hexlify(os.urandom(8)).decode().upper())]
-        body = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(_element("Error", content), encoding="utf-8")
+        body = XML_DECLARATION + error_document(error)
         headers = [("Content-Type", "application/xml")]
         if request is not None and request.method in ("PUT", "POST"):
             # read what is left of a refused body, so the client reads the answer; past 16 MiB, hang up
@@ -1256,11 +1269,38 @@ class StandIn:
             if upload.parts[entry["number"]]["size"] < MIN_PART_BYTES:
                 raise S3Error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed "
                               "object size.", PartNumber=str(entry["number"]), MinSizeAllowed=str(MIN_PART_BYTES))
-        meta = self.store.complete(request.bucket, request.key, upload_id, chosen)
-        return _xml_response("CompleteMultipartUploadResult", [
-            ("Location", f"http://{request.headers.get('host', '')}/{request.bucket}/{quote(request.key)}"),
-            ("Bucket", request.bucket), ("Key", request.key), ("ETag", _etag(meta)),
-            *_checksum_xml(meta.get("checksum"))])
+        location = f"http://{request.headers.get('host', '')}/{request.bucket}/{quote(request.key)}"
+        outcome: dict = {}
+
+        def assemble():
+            try:
+                outcome["meta"] = self.store.complete(request.bucket, request.key, upload_id, chosen)
+            except S3Error as error:
+                outcome["error"] = error
+            except Exception:
+                log.exception("embedded S3: completing upload %s failed", upload_id)
+                outcome["error"] = S3Error(500, "InternalError", "We encountered an internal error. Please try again.")
+
+        worker = threading.Thread(target=assemble, name="embedded-s3-complete", daemon=True)
+        worker.start()
+
+        def answer():
+            # As S3 does: 200 at once, white space while the parts are concatenated (a client's read
+            # timeout never fires on a 5 GB upload), then the result or an Error document.
+            yield XML_DECLARATION
+            while worker.is_alive():
+                worker.join(COMPLETE_KEEPALIVE_SECONDS)
+                if worker.is_alive():
+                    yield b" "
+            if "error" in outcome:
+                yield error_document(outcome["error"])
+                return
+            meta = outcome["meta"]
+            yield xml_document("CompleteMultipartUploadResult", [
+                ("Location", location), ("Bucket", request.bucket), ("Key", request.key), ("ETag", _etag(meta)),
+                *_checksum_xml(meta.get("checksum"))])
+
+        return Response(200, [("Content-Type", "application/xml")], answer())
 
     # -- POST (browser form) ----------------------------------------------------------
     def post_object(self, request: Request) -> Response:

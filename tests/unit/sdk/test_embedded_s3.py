@@ -708,3 +708,47 @@ def test_the_app_makes_its_bucket_before_the_stand_in_answers(tmp_path, monkeypa
         assert seen["cors"][0]["AllowedOrigins"] == ["http://localhost"]
     finally:
         services._embedded_servers.pop(url).stop()
+
+
+def test_a_long_complete_keeps_the_connection_alive_with_white_space(world, monkeypatch):
+    """S3 answers 200 at once and sends white space while it assembles: a client whose read
+    timeout is shorter than the assembly still gets the result (API_CompleteMultipartUpload.html)."""
+    import boto3
+
+    from s3video_sidecar.sdk.embedded_store import Store
+
+    key = "videos/3/1700000010_0123456789abcdef/slow.mp4"
+    upload_id = multipart(world, key)
+    parts = world.storage.list_parts(key, upload_id)
+    real_complete = Store.complete
+
+    def slow_complete(store, *args):
+        time.sleep(1.5)
+        return real_complete(store, *args)
+
+    monkeypatch.setattr(Store, "complete", slow_complete)
+    monkeypatch.setattr(embedded_s3, "COMPLETE_KEEPALIVE_SECONDS", 0.2)
+    impatient = boto3.session.Session().client(
+        "s3", region_name="us-east-1", endpoint_url=world.url, aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, read_timeout=0.6,
+                      retries={"max_attempts": 1}))
+    answer = impatient.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload_id, MultipartUpload={
+        "Parts": [{"PartNumber": p.part_number, "ETag": p.etag, "ChecksumSHA256": p.checksum_sha256} for p in parts]})
+    assert answer["ETag"].endswith('-2"')
+    assert world.storage.read(key)["Body"].read() == PART + b"tail"
+
+
+def test_a_complete_that_fails_while_assembling_is_an_error_in_a_200(world, monkeypatch):
+    """botocore reads an Error document inside a 200 as the error it is."""
+    from s3video_sidecar.sdk.embedded_store import S3Error, Store
+
+    key = "videos/3/1700000011_0123456789abcdef/fails.mp4"
+    upload_id = multipart(world, key)
+
+    def failing(store, *args):
+        raise S3Error(500, "InternalError", "disk full")
+
+    monkeypatch.setattr(Store, "complete", failing)
+    status, code = complete(world, key, upload_id, world.storage.list_parts(key, upload_id))
+    assert code == "InternalError" and not world.exists(key)
