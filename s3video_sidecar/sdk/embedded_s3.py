@@ -814,6 +814,13 @@ class StandIn:
             log.exception("embedded S3: unexpected error")
             response = self._error(S3Error(500, "InternalError", "We encountered an internal error. Please try again."),
                                    request)
+        if request is not None and request.method in ("PUT", "POST") and response.status < 300:
+            try:  # what a client sent past what was read (a form's epilogue) must not become a "next request"
+                drained = request.body.drain()
+            except (S3Error, OSError, ValueError):
+                drained = False
+            if not drained:
+                response.headers.append(("Connection", "close"))
         if request is not None and request.method != "OPTIONS":
             response.headers += self._cors_for(request)
         body = response.body

@@ -418,7 +418,15 @@ class Store:
         with self._lock:
             self.upload(bucket, key, upload_id)
             del self._uploads[upload_id]
-            shutil.rmtree(self._bucket_dir(bucket, "uploads", upload_id), ignore_errors=True)
+            self._forget_upload(bucket, upload_id)
+
+    def _forget_upload(self, bucket: str, upload_id: str) -> None:
+        """Remove an upload's directory: its upload.json first (the commit point: a directory
+        without one is removed at start), then the rest."""
+        directory = self._bucket_dir(bucket, "uploads", upload_id)
+        _remove(os.path.join(directory, "upload.json"))
+        _fsync_dir(directory)
+        shutil.rmtree(directory, ignore_errors=True)
 
     def complete(self, bucket: str, key: str, upload_id: str, chosen: list[dict]) -> dict:
         """Concatenate the chosen parts (``[{"number", "etag", "checksum"}]``, validated by the
@@ -455,7 +463,7 @@ class Store:
             raise
         with self._lock:
             self._uploads.pop(upload_id, None)
-            shutil.rmtree(directory, ignore_errors=True)
+            self._forget_upload(bucket, upload_id)
         return meta
 
 
