@@ -145,9 +145,9 @@ def _write_config(directory: pathlib.Path, name: str, app: dict, server: dict) -
 
 def standin(directory: pathlib.Path, port: int | None = None, bucket: str = BUCKET,
             data_dir: str | None = None) -> ServerProcess:
-    """The S3 stand-in; its objects in ``data_dir`` (kept across restarts) or a temporary directory."""
+    """The S3 stand-in; its objects in ``data_dir`` (kept across restarts), by default in ``directory``."""
     port = port or free_port()
-    return ServerProcess(["s3", str(port), bucket, *([data_dir] if data_dir else [])], port,
+    return ServerProcess(["s3", str(port), bucket, data_dir or str(directory / "s3-data")], port,
                          directory / "s3-standin.log", ready_path=f"/{bucket}")
 
 
