@@ -52,7 +52,7 @@ from werkzeug.serving import make_server
 
 from .aws_setup import cors_configuration
 from .embedded_store import (
-    CHECKSUM_ALGORITHMS, CHUNK_BYTES, MAX_PARTS, MIN_PART_BYTES, S3Error, Store, b64, no_such_upload,
+    CHECKSUM_ALGORITHMS, CHUNK_BYTES, MAX_PARTS, MIN_PART_BYTES, S3Error, Store, b64,
 )
 
 ACCESS_KEY_ID = "s3video-embedded"
@@ -96,7 +96,8 @@ class Request:
     @classmethod
     def parse(cls, environ) -> "Request":
         raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or (
-            quote(environ.get("PATH_INFO", "/")) + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""))
+            quote(environ.get("PATH_INFO", "/"))
+            + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""))
         raw_path, _, raw_query = raw.partition("?")
         if "://" in raw_path:  # an absolute request target
             raw_path = urlsplit(raw_path).path
@@ -264,6 +265,11 @@ class _HeaderVerifier(S3SigV4Auth):
         return request.context["payload_hash"]
 
 
+def _unknown_key(access_key: str) -> S3Error:
+    return S3Error(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.",
+                   AWSAccessKeyId=access_key)
+
+
 def _parse_timestamp(value: str, error: S3Error) -> float:
     try:
         return dt.datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc).timestamp()
@@ -281,8 +287,7 @@ class Authenticator:
     def secret(self, access_key: str) -> str:
         secret = self.credentials.get(access_key)
         if secret is None:
-            raise S3Error(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.",
-                          AWSAccessKeyId=access_key)
+            raise _unknown_key(access_key)
         return secret
 
     def authenticate(self, request: Request) -> Auth:
@@ -501,7 +506,8 @@ def read_small_body(request: Request, auth: Auth | None) -> bytes:
         if not data:
             break
         body += data
-    if auth and re.fullmatch(r"[0-9a-f]{64}", auth.payload_hash) and hashlib.sha256(body).hexdigest() != auth.payload_hash:
+    signed_hash = auth.payload_hash if auth and re.fullmatch(r"[0-9a-f]{64}", auth.payload_hash) else None
+    if signed_hash and hashlib.sha256(body).hexdigest() != signed_hash:
         raise S3Error(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match "
                       "what was computed.")
     return body
@@ -695,8 +701,7 @@ def check_post_policy(fields: dict[str, str], bucket: str, credentials: dict[str
     access_key, date, region, service, _terminal = parts
     secret = credentials.get(access_key)
     if secret is None:
-        raise S3Error(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.",
-                      AWSAccessKeyId=access_key)
+        raise _unknown_key(access_key)
     expected = hmac.new(_signing_key(secret, date, region, service), policy_b64.encode("utf-8"),
                         hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8")):
@@ -735,7 +740,8 @@ def check_post_policy(fields: dict[str, str], bucket: str, credentials: dict[str
                           f'"${name}", "{expected_value}"]')
     extra = [name for name in fields if name not in covered and not name.startswith("x-ignore-")]
     if extra:
-        raise S3Error(403, "AccessDenied", f"Invalid according to Policy: Extra input fields: {', '.join(sorted(extra))}")
+        raise S3Error(403, "AccessDenied",
+                      f"Invalid according to Policy: Extra input fields: {', '.join(sorted(extra))}")
     return size_range
 
 
@@ -1151,7 +1157,8 @@ class StandIn:
             raise S3Error(501, "NotImplemented", f"The stand-in cannot compute {algorithm} checksums")
         directive = request.headers.get("x-amz-metadata-directive", "COPY").upper()
         if directive not in ("COPY", "REPLACE"):
-            raise S3Error(400, "InvalidArgument", "Unknown metadata directive.", ArgumentName="x-amz-metadata-directive")
+            raise S3Error(400, "InvalidArgument", "Unknown metadata directive.",
+                          ArgumentName="x-amz-metadata-directive")
         meta, handle = self.store.open_object(source_bucket, source_key)
         with handle:
             if_match = request.headers.get("x-amz-copy-source-if-match")

@@ -178,7 +178,8 @@ def post_mixed_case_valid_policy(world):
 
 def post_duplicate_key_other_case(world):
     post = own_post(world)
-    fields = [("key", VICTIM)] + [(name.upper() if name == "key" else name, value) for name, value in post.fields.items()]
+    fields = [("key", VICTIM)] + [(name.upper() if name == "key" else name, value)
+                                  for name, value in post.fields.items()]
     return form_post(world, fields + [file_part()])
 
 
