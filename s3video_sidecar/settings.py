@@ -101,6 +101,8 @@ class _SettingsSchema(colander.MappingSchema):
     s3_endpoint_url = colander.SchemaNode(
         colander.String(), missing=None, validator=colander.url
     )
+    # where the embedded stand-in keeps its objects (none: a temporary directory, gone at exit)
+    embedded_data_dir = colander.SchemaNode(colander.String(), missing=None)
     max_upload_bytes = colander.SchemaNode(
         colander.Int(), missing=5 * GIB, validator=colander.Range(1, 5 * 1024**4)
     )
@@ -201,6 +203,7 @@ _INI_NAMES = {
     "cloudfront_hash_algorithm": "s3video.cloudfront.hash_algorithm",
     "cloudfront_generate_key": "s3video.cloudfront.generate_key",
     "local_edge_base_url": "s3video.local_edge.base_url",
+    "embedded_data_dir": "s3video.embedded.data_dir",
     "demo": "s3video.development.demo",
     "rate_limit_store": "s3video.rate_limit.store",
     **{f"rate_limit_{action}": f"s3video.rate_limit.{action}" for action in RATE_LIMITED_ACTIONS},
@@ -272,6 +275,7 @@ class Settings:
     retention_dry_run: bool = False
     sqlalchemy_pool_size: int | None = None
     sqlalchemy_max_overflow: int | None = None
+    embedded_data_dir: str | None = None
 
     @property
     def pool_options(self) -> dict[str, int]:

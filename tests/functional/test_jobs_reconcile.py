@@ -114,8 +114,7 @@ def test_an_expired_multipart_upload_is_aborted_and_abandoned(world, ids):
                              as_actor=student(ids)).json
     assert [u["UploadId"] for u in world.storage.list_multipart_uploads()] == [started["upload_id"]]
 
-    # Two days' window. The stand-in reports every multipart upload as initiated in 2010: old enough
-    # to abort, were it not owned by a row still uploading.
+    # Two days' window, then three: the upload is old enough to abort only once no row still uploads it.
     assert reconcile(world, later(DAY)).counts["abandoned"] == 0
     assert [u["UploadId"] for u in world.storage.list_multipart_uploads()] == [started["upload_id"]]
     report = reconcile(world, later(3 * DAY))
@@ -128,7 +127,7 @@ def test_a_stale_multipart_upload_no_row_owns_is_aborted(world):
     key = "videos/4242/1700000000_0123456789abcdef/stray.mp4"
     world.s3.create_multipart_upload(Bucket=world.storage.bucket, Key=key, ContentType="video/mp4")
 
-    # The stand-in dates every multipart upload 2010-11-10: the runner's clock goes there.
+    # The runner's clock moves on from the upload's own Initiated date.
     initiated = next(world.storage.list_multipart_uploads())["Initiated"].timestamp()
     assert reconcile(world, lambda: initiated + DAY).counts["multipart_aborted"] == 0  # younger than 7 days
     assert reconcile(world, lambda: initiated + 8 * DAY).counts["multipart_aborted"] == 1

@@ -1,4 +1,4 @@
-"""S3Storage against the guarded stand-in over HTTP (moto behind PolicyGuard)."""
+"""S3Storage against the embedded S3 stand-in over HTTP."""
 
 import base64
 import hashlib
