@@ -21,7 +21,7 @@ from tests.support.signed_app import SignedApp, actor
 from tests.support.videos import mp4_bytes
 
 NOW = 1_800_000_000 - 1_800_000_000 % 60 + 10  # 10 s into a 60 s window
-MP4 = mp4_bytes(524, b"r")
+MP4 = mp4_bytes(1024, b"r")
 
 
 class Instance:

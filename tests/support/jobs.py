@@ -30,7 +30,7 @@ from tests.support.databases import fresh_database
 from tests.support.signed_app import SignedApp
 from tests.support.videos import mp4_bytes
 
-BODY = mp4_bytes(224, b"v")
+BODY = mp4_bytes(1024, b"v")  # a real, playable MP4: the probe a confirm or restore queues keeps it ready
 
 
 def redis_url() -> str:
