@@ -135,8 +135,10 @@ class SidecarClient:
         """Who the sidecar takes this signed caller to be: a connection check that proves the key."""
         return self.request("GET", "/whoami")
 
-    def playback_url(self, assignment: int, submission: int) -> dict:
-        return self.request("GET", _path("assignments", assignment, "submissions", submission, "playback-url"))
+    def playback_url(self, assignment: int, submission: int, renew: bool = False) -> dict:
+        """``renew=True`` for a URL the player is already showing: not counted as a view."""
+        return self.request("GET", _path("assignments", assignment, "submissions", submission, "playback-url"),
+                            query={"renew": "true"} if renew else None)
 
     def delete_submission(self, assignment: int, submission: int) -> dict:
         return self.request("DELETE", _path("assignments", assignment, "submissions", submission))
