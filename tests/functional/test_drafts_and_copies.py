@@ -15,9 +15,10 @@ import webtest
 from tests.functional.test_api import MP4, post_to_s3, request_upload, student, sub_path, upload_and_confirm
 from tests.support.jobs import world  # noqa: F401 (fixture)
 from tests.support.signed_app import SignedApp, actor
+from tests.support.videos import mp4_bytes
 
 DAY = 86400
-DRAFT = b"\x00\x00\x00\x18ftypisom" + b"d" * 3000  # another video: the edge tells them apart by their bytes
+DRAFT = mp4_bytes(3016, b"d")  # another video: the edge tells them apart by their bytes
 
 
 @pytest.fixture(autouse=True)
