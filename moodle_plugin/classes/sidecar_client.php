@@ -61,6 +61,9 @@ class sidecar_client {
     /** @var callable Returns a fresh nonce. */
     private $noncesource;
 
+    /** @var transport|null In Moodle's PHPUnit tests only: the transport {@see self::from_config()} uses. */
+    public static $testtransport = null;
+
     /**
      * Constructor.
      *
@@ -94,10 +97,14 @@ class sidecar_client {
         if (empty($config->sidecarurl) || empty($config->keyid) || empty($config->secret)) {
             throw new sidecar_exception(sidecar_exception::NOTCONFIGURED);
         }
-        return new self($config->sidecarurl, $config->keyid, $config->secret, [
+        $options = [
             'connecttimeout' => (int)($config->connecttimeout ?? 0) ?: 5,
             'timeout' => (int)($config->timeout ?? 0) ?: 30,
-        ]);
+        ];
+        if (self::$testtransport !== null && defined('PHPUNIT_TEST') && PHPUNIT_TEST) {
+            $options['transport'] = self::$testtransport;
+        }
+        return new self($config->sidecarurl, $config->keyid, $config->secret, $options);
     }
 
     /**
