@@ -510,8 +510,8 @@ class assign_submission_s3video extends assign_submission_plugin {
         }
         return get_string('receipt', 'assignsubmission_s3video', (object)[
             'checksum' => $video->checksum,
-            'type' => get_string('receipt:' . ($video->checksumtype === 'composite' ? 'composite' : 'fullobject'),
-                'assignsubmission_s3video'),
+            'type' => $video->checksumtype === 'composite' ? get_string('receipt:composite', 'assignsubmission_s3video')
+                : get_string('receipt:fullobject', 'assignsubmission_s3video'),
             'size' => display_size((int)$video->filesize),
             'bytes' => number_format((int)$video->filesize, 0, '', ' '),
             'time' => $video->timeconfirmed ? userdate((int)$video->timeconfirmed) : '-',

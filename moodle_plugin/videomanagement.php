@@ -63,12 +63,12 @@ if ($action !== '') {
         // Moodle's record follows the sidecar, so both agree whichever side starts a delete.
         if ($action === 'delete') {
             $forgotten = assign_submission_s3video::forget_deleted($api->delete_video($videoid));
-            $message = get_string($forgotten ? 'admin:deletedmoodle' : 'admin:deleted', 'assignsubmission_s3video',
-                $videoid);
+            $message = $forgotten ? get_string('admin:deletedmoodle', 'assignsubmission_s3video', $videoid)
+                : get_string('admin:deleted', 'assignsubmission_s3video', $videoid);
         } else if ($action === 'restore') {
             $remembered = assign_submission_s3video::remember_restored($api->restore_video($videoid));
-            $message = get_string($remembered ? 'admin:restoredmoodle' : 'admin:restored', 'assignsubmission_s3video',
-                $videoid);
+            $message = $remembered ? get_string('admin:restoredmoodle', 'assignsubmission_s3video', $videoid)
+                : get_string('admin:restored', 'assignsubmission_s3video', $videoid);
         } else {
             throw new moodle_exception('invalidaction');
         }

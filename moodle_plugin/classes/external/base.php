@@ -144,22 +144,22 @@ abstract class base extends external_api {
             : $assign->get_user_submission($userid, false);
         $grades = grade_get_grades($assign->get_course()->id, 'mod', 'assign', $instance->id, [$userid]);
         if ($flags && $flags->locked) {
-            $reason = ['locked', null];
+            $reason = ['error:closed:locked', null];
         } else if ($instance->allowsubmissionsfromdate > $now) {
-            $reason = ['notopen', userdate($instance->allowsubmissionsfromdate)];
+            $reason = ['error:closed:notopen', userdate($instance->allowsubmissionsfromdate)];
         } else if ($cutoff && $now > $cutoff) {
-            $reason = ['cutoff', userdate($cutoff)];
+            $reason = ['error:closed:cutoff', userdate($cutoff)];
         } else if ($submission && $instance->submissiondrafts && $submission->status === ASSIGN_SUBMISSION_STATUS_SUBMITTED) {
-            $reason = ['submitted', null];
+            $reason = ['error:closed:submitted', null];
         } else if (!empty($grades->items[0]->grades[$userid]->locked)) {
-            $reason = ['gradelocked', null];
+            $reason = ['error:closed:gradelocked', null];
         } else if ($instance->teamsubmission && $instance->preventsubmissionnotingroup
                 && !$assign->get_submission_group($userid)) {
-            $reason = ['notingroup', null];
+            $reason = ['error:closed:notingroup', null];
         } else {
             return new \moodle_exception('error:submissionclosed', 'assignsubmission_s3video');
         }
-        return new \moodle_exception('error:closed:' . $reason[0], 'assignsubmission_s3video', '', $reason[1]);
+        return new \moodle_exception($reason[0], 'assignsubmission_s3video', '', $reason[1]);
     }
 
     /**
