@@ -25,7 +25,7 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'assignsubmission_s3video';
-$plugin->version   = 2026112400;
+$plugin->version   = 2026120100; // Writes the defaults a site stuck on the allowed-types pattern never got.
 $plugin->requires  = 2022112800; // Moodle 4.1 LTS.
 $plugin->supported = [401, 501];
 $plugin->maturity  = MATURITY_BETA;
