@@ -32,7 +32,7 @@ function xmldb_assignsubmission_s3video_upgrade($oldversion) {
     global $DB;
     $dbman = $DB->get_manager();
 
-    if ($oldversion < 2026120100) {
+    if ($oldversion < 2026120101) {
         // The sidecar's video id (drafts are made current by id) and the submission receipt.
         $table = new xmldb_table('assignsubmission_s3video');
         $fields = [
@@ -46,7 +46,7 @@ function xmldb_assignsubmission_s3video_upgrade($oldversion) {
                 $dbman->add_field($table, $field);
             }
         }
-        upgrade_plugin_savepoint(true, 2026120100, 'assignsubmission', 's3video');
+        upgrade_plugin_savepoint(true, 2026120101, 'assignsubmission', 's3video');
     }
 
     return true;
