@@ -510,12 +510,27 @@ class assign_submission_s3video extends assign_submission_plugin {
         }
         return get_string('receipt', 'assignsubmission_s3video', (object)[
             'checksum' => $video->checksum,
-            'type' => $video->checksumtype === 'composite' ? get_string('receipt:composite', 'assignsubmission_s3video')
-                : get_string('receipt:fullobject', 'assignsubmission_s3video'),
+            'type' => self::receipt_type((string)$video->checksumtype),
             'size' => display_size((int)$video->filesize),
             'bytes' => number_format((int)$video->filesize, 0, '', ' '),
             'time' => $video->timeconfirmed ? userdate((int)$video->timeconfirmed) : '-',
         ]);
+    }
+
+    /**
+     * What a receipt's checksum is computed over, readable.
+     *
+     * @param string $type the sidecar's checksum_type
+     * @return string
+     */
+    private static function receipt_type(string $type): string {
+        if ($type === 'composite') {
+            return get_string('receipt:composite', 'assignsubmission_s3video');
+        }
+        if ($type === 'full_object') {
+            return get_string('receipt:fullobject', 'assignsubmission_s3video');
+        }
+        return get_string('receipt:unknown', 'assignsubmission_s3video');
     }
 
     /**

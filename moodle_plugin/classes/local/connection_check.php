@@ -48,6 +48,10 @@ final class connection_check {
             }
             $whoami = $client->whoami(actor::moodle());
         } catch (sidecar_exception $e) {
+            if ($e->is_not_found()) {
+                return [false, get_string('settings:connectionold', 'assignsubmission_s3video',
+                    s(get_config('assignsubmission_s3video', 'sidecarurl')))];
+            }
             $reason = $e->getMessage() . ($e->sidecarcode ? " ({$e->sidecarcode})" : '');
             return [false, get_string('settings:connectionfailed', 'assignsubmission_s3video', s($reason))];
         }
