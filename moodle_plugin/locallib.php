@@ -449,10 +449,9 @@ class assign_submission_s3video extends assign_submission_plugin {
      *
      * @param stdClass $submission assign_submission record
      * @param stdClass $video the video record
-     * @param bool $autoload fetch the signed URL and show the player at once (else on a click)
      * @return string HTML
      */
-    private function render_player(stdClass $submission, stdClass $video, bool $autoload): string {
+    private function render_player(stdClass $submission, stdClass $video): string {
         global $OUTPUT, $PAGE;
         if (!self::$playerloaded) {
             $PAGE->requires->js_call_amd('assignsubmission_s3video/player', 'init', [[
@@ -469,7 +468,7 @@ class assign_submission_s3video extends assign_submission_plugin {
             'mimetype' => $video->mimetype,
             'summary' => $this->summary_text($video),
             'receipt' => $this->receipt_text($video),
-            'autoload' => $autoload,
+            'autoload' => false, // Nothing is fetched (nor a view counted) until Play is pressed.
             'copied' => $copied,
         ]);
     }
@@ -550,7 +549,7 @@ class assign_submission_s3video extends assign_submission_plugin {
         if (!$video) {
             return get_string('novideo', 'assignsubmission_s3video');
         }
-        return $this->render_player($submission, $video, false);
+        return $this->render_player($submission, $video);
     }
 
     /**
@@ -564,7 +563,7 @@ class assign_submission_s3video extends assign_submission_plugin {
         if (!$video) {
             return get_string('novideo', 'assignsubmission_s3video');
         }
-        return $this->render_player($submission, $video, false);
+        return $this->render_player($submission, $video);
     }
 
     /**
