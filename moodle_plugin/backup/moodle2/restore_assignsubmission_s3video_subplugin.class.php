@@ -84,8 +84,11 @@ class restore_assignsubmission_s3video_subplugin extends restore_subplugin {
         }
         $cmid = (int)$this->task->get_moduleid();
         foreach ($this->tocopy as $newsubmission => [$sourceassignment, $sourcesubmission]) {
-            \assignsubmission_s3video\task\copy_restored_video::run_or_queue($cmid, $newsubmission,
+            $problem = \assignsubmission_s3video\task\copy_restored_video::run_or_queue($cmid, $newsubmission,
                 $sourceassignment, $sourcesubmission);
+            if ($problem !== null) {
+                $this->log('assignsubmission_s3video: ' . $problem, backup::LOG_WARNING);
+            }
         }
         $this->tocopy = [];
     }

@@ -21,9 +21,10 @@ use assignsubmission_s3video\sidecar_exception;
 /**
  * Give a restored submission its video (C6 copy-from), retrying until the sidecar answers.
  *
- * Tried at once when the restore finishes; only if the sidecar cannot be reached, or refuses, is this
+ * Tried at once when the restore finishes; only if the sidecar cannot be reached, or fails, is this
  * ad hoc task queued, and Moodle's task runner retries it with its usual back-off. A source without a
- * video (404) is not an error: there is nothing to copy.
+ * video (404) is not an error: there is nothing to copy. A source the sidecar can no longer copy (409:
+ * purged, or never confirmed) will not become copyable by waiting: that is said once, not retried.
  *
  * @package    assignsubmission_s3video
  * @copyright  2026 The s3video authors
@@ -38,18 +39,22 @@ class copy_restored_video extends \core\task\adhoc_task {
      * @param int $submissionid the restored assign_submission id
      * @param int $sourceassignment the sidecar assignment id of the original
      * @param int $sourcesubmission the sidecar submission id of the original
-     * @return void
+     * @return string|null why the video cannot be copied (for the restore's log), or null
      */
     public static function run_or_queue(int $cmid, int $submissionid, int $sourceassignment,
-            int $sourcesubmission): void {
+            int $sourcesubmission): ?string {
         try {
             self::copy($cmid, $submissionid, $sourceassignment, $sourcesubmission);
         } catch (sidecar_exception $e) {
+            if ($e->status === 409) {
+                return "the video of submission {$sourcesubmission} can no longer be copied: {$e->debuginfo}";
+            }
             $task = new self();
             $task->set_custom_data(['cmid' => $cmid, 'submissionid' => $submissionid,
                 'sourceassignment' => $sourceassignment, 'sourcesubmission' => $sourcesubmission]);
             \core\task\manager::queue_adhoc_task($task);
         }
+        return null;
     }
 
     /**
@@ -68,8 +73,15 @@ class copy_restored_video extends \core\task\adhoc_task {
      */
     public function execute() {
         $data = $this->get_custom_data();
-        self::copy((int)$data->cmid, (int)$data->submissionid, (int)$data->sourceassignment,
-            (int)$data->sourcesubmission);
+        try {
+            self::copy((int)$data->cmid, (int)$data->submissionid, (int)$data->sourceassignment,
+                (int)$data->sourcesubmission);
+        } catch (sidecar_exception $e) {
+            if ($e->status !== 409) {
+                throw $e;
+            }
+            mtrace("The video of submission {$data->sourcesubmission} can no longer be copied: {$e->debuginfo}");
+        }
     }
 
     /**
