@@ -340,6 +340,8 @@ class assign_submission_s3video extends assign_submission_plugin {
                 'size' => display_size((int)$video->filesize),
             ]) : '',
             'receipt' => $video ? $this->receipt_text($video) : '',
+            // "Require students to click the submit button": saving is not yet handing in.
+            'requiresubmit' => !empty($this->assignment->get_instance()->submissiondrafts),
         ];
         $mform->addElement('static', 's3video_widget', $this->get_name(),
             $OUTPUT->render_from_template('assignsubmission_s3video/upload_form', $context));

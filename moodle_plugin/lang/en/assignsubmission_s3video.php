@@ -189,4 +189,5 @@ $string['upload:replacenote'] = 'A video you upload now is kept as a draft: it r
 $string['upload:resuming'] = 'Resuming an earlier upload of this file…';
 $string['upload:retry'] = 'Retry';
 $string['upload:secondsleft'] = '{$a} s';
+$string['upload:submitnote'] = 'This assignment also asks you to press "Submit assignment" once your video is saved: until then your teacher sees your submission as a draft, and you can still replace the video.';
 $string['upload:uploading'] = 'Uploading {$a->filename}';
