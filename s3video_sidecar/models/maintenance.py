@@ -72,6 +72,15 @@ class SqlMaintenanceRepository(SqlOperationsRepository):
             needed.update(self.dbsession.scalars(query.with_for_update(read=True)))
         return needed
 
+    def unprobed_ready_videos(self, limit: int, after_id: int = 0, video_ids=None,
+                              lock: bool = True) -> list[Video]:
+        """``ready`` rows the media probe has not seen yet (only ``video_ids``, if given), by id."""
+        query = select(Video).where(Video.upload_status == str(VideoStatus.READY),
+                                    Video.probed_timestamp.is_(None))
+        if video_ids is not None:
+            query = query.where(Video.id.in_(list(video_ids)))
+        return self._claim(query, limit, after_id, lock)
+
     def videos_by_keys(self, keys) -> dict[str, Video]:
         """Key -> the row that speaks for its object: of rows sharing a key, one that still needs it."""
         keys, found = list(keys), {}

@@ -110,6 +110,11 @@ class SqlVideoRepository:
         self.dbsession.add(video)
         return video
 
+    def add_copy_of(self, video: Video, **fields) -> Video:
+        """A new row with every column of ``video`` (a column added later included) but these ``fields``."""
+        row = {column.key: getattr(video, column.key) for column in _VIDEOS.c if column.key != "id"}
+        return self.add_video(**{**row, **fields})
+
     def get_video(self, video_id: int) -> Video | None:
         return self.dbsession.get(Video, video_id)
 

@@ -89,7 +89,8 @@ def copy_from(context, request):
 @view_config(context=Submission, name="playback-url", request_method="GET", permission=Permission.VIEW,
              renderer="json", rate_limit="playback_url")
 def playback_url(context, request):
-    return request.video_service.playback_url(_record(context), _actor(request))
+    query = query_schemas.validate_query(request, query_schemas.PlaybackQuery())
+    return request.video_service.playback_url(_record(context), _actor(request), renew=query["renew"])
 
 
 @view_config(context=Submission, request_method="DELETE", permission=Permission.DELETE, renderer="json")

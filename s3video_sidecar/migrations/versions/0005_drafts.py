@@ -2,13 +2,13 @@
 ``submissions.retained_video_id``, the video that was current when the videos were deleted
 
 Revision ID: 0005_drafts
-Revises: 0004
+Revises: 0005_probe
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0005_drafts'
-down_revision = '0004'
+down_revision = '0005_probe'
 branch_labels = None
 depends_on = None
 
