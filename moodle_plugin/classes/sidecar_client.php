@@ -281,10 +281,12 @@ class sidecar_client {
      * @param int $assignment assign instance id
      * @param int $submission submission id
      * @param actor $actor owner, grader or admin
+     * @param bool $renew a fresh URL for a video the player already shows (not counted as a view)
      * @return array url, expires_at, mime_type
      */
-    public function playback_url(int $assignment, int $submission, actor $actor): array {
-        return $this->request('GET', self::submission_path($assignment, $submission, 'playback-url'), $actor);
+    public function playback_url(int $assignment, int $submission, actor $actor, bool $renew = false): array {
+        return $this->request('GET', self::submission_path($assignment, $submission, 'playback-url'), $actor,
+            null, $renew ? ['renew' => 'true'] : []);
     }
 
     /**

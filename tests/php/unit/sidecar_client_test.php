@@ -365,6 +365,20 @@ final class sidecar_client_test extends TestCase {
     }
 
     /**
+     * A player renewing its URL says so (renew=true, signed in the query): the sidecar does not count it as a view.
+     */
+    public function test_playback_url_renewal(): void {
+        [$client, $transport] = $this->client([self::json(200, ['url' => 'u', 'expires_at' => 1]),
+            self::json(200, ['url' => 'u', 'expires_at' => 1])]);
+        $teacher = new actor(5, ['grader'], 9);
+        $client->playback_url(7, 42, $teacher);
+        $client->playback_url(7, 42, $teacher, true);
+        $this->assertSame('http://sidecar.test:6543/assignments/7/submissions/42/playback-url', $transport->sent[0]['url']);
+        $this->assertSame('http://sidecar.test:6543/assignments/7/submissions/42/playback-url?renew=true',
+            $transport->sent[1]['url']);
+    }
+
+    /**
      * The connection check's signed no-op (C7): a signed GET /whoami.
      */
     public function test_whoami_is_signed_get(): void {
