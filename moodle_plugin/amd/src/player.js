@@ -37,6 +37,7 @@ import Ajax from 'core/ajax';
 import {get_strings as getStrings} from 'core/str';
 import Notification from 'core/notification';
 import {OUTCOMES, PlaybackRecovery} from 'assignsubmission_s3video/playback';
+import {CODEC_NAMES} from 'assignsubmission_s3video/media_check';
 
 const COMPONENT = 'assignsubmission_s3video';
 const SELECTOR = '[data-region="assignsubmission_s3video-player"]';
@@ -60,6 +61,7 @@ const loadStrings = () => {
             {key: 'player:loading', component: COMPONENT},
             {key: 'player:play', component: COMPONENT},
             {key: 'player:fullscreen', component: COMPONENT},
+            {key: 'player:codecwarning', component: COMPONENT},
             {key: 'player:error:unavailable', component: COMPONENT},
             {key: 'player:error:expired', component: COMPONENT},
             {key: 'player:error:accessdenied', component: COMPONENT},
@@ -189,6 +191,30 @@ class Player {
     }
 
     /**
+     * Why the video may stay black here: its codec is one not every browser plays (the sidecar's probe).
+     *
+     * @param {object} strings
+     */
+    showCodecWarning(strings) {
+        let region = this.root.querySelector('[data-region="codecwarning"]');
+        if (!this.codec) {
+            if (region) {
+                region.classList.add('d-none');
+            }
+            return;
+        }
+        if (!region) {
+            region = document.createElement('div');
+            region.dataset.region = 'codecwarning';
+            this.messageRegion.after(region);
+        }
+        region.className = 'small alert alert-warning mt-1';
+        region.textContent = strings['player:codecwarning']
+            .replace('{$a->codec}', CODEC_NAMES[this.codec.codec] || this.codec.codec)
+            .replace('{$a->browsers}', this.codec.browsers || '-');
+    }
+
+    /**
      * The poster shown until the first play: nothing is fetched before it is pressed.
      *
      * @param {object} strings
@@ -233,6 +259,8 @@ class Player {
         if (answer.mime_type) {
             this.mimetype = answer.mime_type;
         }
+        this.posterUrl = answer.poster_url || '';
+        this.codec = answer.playseverywhere === false && answer.codec ? {codec: answer.codec, browsers: answer.browsers} : null;
         return {url: answer.url, expiresAt: answer.expires_at * 1000, fetchedAt: Date.now()};
     }
 
@@ -317,6 +345,9 @@ class Player {
                 video.controls = true;
                 video.preload = 'metadata';
                 video.setAttribute('playsinline', '');
+                if (this.posterUrl) {
+                    video.poster = this.posterUrl;
+                }
                 this.stage.appendChild(video);
                 this.video = video;
                 this.media = createMedia(video, videojs);
@@ -347,6 +378,7 @@ class Player {
                     }
                 }));
             }
+            this.showCodecWarning(strings);
             // The viewer pressed play: play, from where the viewer was if this is a Retry.
             this.load(this.source.url, this.position, true);
         } catch (exception) {

@@ -72,10 +72,15 @@ class get_playback_url extends base {
         $actor = actor::for_user_in_context($assign->get_context(), (int)$assign->get_course()->id, $submission);
         $answer = sidecar_client::from_config()->playback_url($sidecarassignment, $sidecarsubmission, $actor,
             $params['renew']);
+        $media = is_array($answer['media'] ?? null) ? $answer['media'] : [];
         return [
             'url' => (string)$answer['url'],
             'expires_at' => (int)$answer['expires_at'],
             'mime_type' => (string)($answer['mime_type'] ?? ''),
+            'poster_url' => (string)($answer['poster_url'] ?? ''),
+            'codec' => (string)($media['video_codec'] ?? ''),
+            'playseverywhere' => !empty($media['plays_everywhere']) || empty($media['video_codec']),
+            'browsers' => implode(', ', array_map('strval', (array)($media['browsers'] ?? []))),
         ];
     }
 
@@ -89,6 +94,10 @@ class get_playback_url extends base {
             'url' => new external_value(PARAM_RAW, 'The signed URL'),
             'expires_at' => new external_value(PARAM_INT, 'Unix time when it stops working'),
             'mime_type' => new external_value(PARAM_RAW, 'The video\'s MIME type, for the player'),
+            'poster_url' => new external_value(PARAM_RAW, 'A signed URL of its poster frame, or empty'),
+            'codec' => new external_value(PARAM_RAW, 'Its video codec as the sidecar\'s probe found it, or empty'),
+            'playseverywhere' => new external_value(PARAM_BOOL, 'Whether every common browser plays it (or unknown)'),
+            'browsers' => new external_value(PARAM_RAW, 'The browsers that play it, when not every one does'),
         ]);
     }
 }

@@ -101,6 +101,7 @@ $string['maxbytes'] = 'Maximum video size';
 $string['maxbytes_help'] = 'The largest video a student may upload in this assignment.';
 $string['messagesummary'] = 'Video: {$a->filename} ({$a->size})';
 $string['novideo'] = 'No video submitted';
+$string['player:codecwarning'] = 'This video is {$a->codec}, which not every browser plays (it plays in: {$a->browsers}). If it stays black or silent, try one of those browsers, or ask for an MP4 with H.264 video.';
 $string['player:download'] = 'Download';
 $string['player:error:accessdenied'] = 'You do not have access to this video.';
 $string['player:error:cdn'] = 'The video could not be loaded from the video network. Press Try again.';
