@@ -198,9 +198,9 @@ def site(moodle, installed):
 
 def make_site(moodle: Moodle, label: str, students: int = 2) -> dict:
     """Make a course, a teacher, ``students`` students and an assignment (video submissions only)."""
-    return moodle.php("""
+    return moodle.php(r"""
         require_once($CFG->dirroot . '/course/lib.php');
-        require_once($CFG->dirroot . '/course/modlib.php');
+        require_once($CFG->libdir . '/testing/classes/util.php');
         require_once($CFG->dirroot . '/user/lib.php');
         require_once($CFG->dirroot . '/enrol/manual/lib.php');
         $tag = $in->label . '_' . time() . '_' . random_string(4);
@@ -209,6 +209,8 @@ def make_site(moodle: Moodle, label: str, students: int = 2) -> dict:
         $users = [];
         $manual = enrol_get_plugin('manual');
         $instance = $DB->get_record('enrol', ['courseid' => $course->id, 'enrol' => 'manual'], '*', MUST_EXIST);
+        // No welcome mails from this made-up site (and no "email is invalid" debugging about them).
+        [$debug, $CFG->debug, $CFG->noemailever] = [$CFG->debug, DEBUG_NORMAL, true];
         $roles = ['teacher' => 'editingteacher'];
         for ($i = 1; $i <= $in->students; $i++) {
             $roles['student' . $i] = 'student';
@@ -222,27 +224,25 @@ def make_site(moodle: Moodle, label: str, students: int = 2) -> dict:
             $manual->enrol_user($instance, $id, $roleid);
             $users[$name] = ['id' => (int)$id, 'username' => $username];
         }
-        $module = create_module((object)[
-            'modulename' => 'assign', 'course' => $course->id, 'section' => 1, 'visible' => 1,
-            'name' => 'Video assignment ' . $tag, 'intro' => 'Upload your video.', 'introformat' => FORMAT_HTML,
+        $CFG->debug = $debug;
+        // Moodle's data generator fills in every module field the form would (as tool_generator uses it).
+        $module = \testing_util::get_data_generator()->create_module('assign', [
+            'course' => $course->id, 'section' => 1, 'name' => 'Video assignment ' . $tag,
+            'intro' => 'Upload your video.', 'introformat' => FORMAT_HTML, 'grade' => 100,
             'submissiondrafts' => 0, 'requiresubmissionstatement' => 0, 'sendnotifications' => 0,
-            'sendlatenotifications' => 0, 'sendstudentnotifications' => 0, 'duedate' => 0,
-            'cutoffdate' => 0, 'gradingduedate' => 0, 'allowsubmissionsfromdate' => 0, 'grade' => 100,
-            'teamsubmission' => 0, 'requireallteammemberssubmit' => 0, 'blindmarking' => 0,
-            'markingworkflow' => 0, 'markingallocation' => 0, 'attemptreopenmethod' => 'untilpass',
-            'maxattempts' => -1,
+            'sendlatenotifications' => 0, 'sendstudentnotifications' => 0, 'duedate' => 0, 'cutoffdate' => 0,
+            'gradingduedate' => 0, 'allowsubmissionsfromdate' => 0, 'teamsubmission' => 0,
             'assignsubmission_s3video_enabled' => 1, 'assignsubmission_onlinetext_enabled' => 0,
-            'assignsubmission_file_enabled' => 0, 'assignsubmission_comments_enabled' => 0,
-            'assignfeedback_comments_enabled' => 1,
+            'assignsubmission_file_enabled' => 0, 'assignfeedback_comments_enabled' => 1,
         ]);
-        return ['course' => (int)$course->id, 'cmid' => (int)$module->coursemodule,
-                'assign' => (int)$module->instance, 'users' => $users];
+        return ['course' => (int)$course->id, 'cmid' => (int)$module->cmid, 'assign' => (int)$module->id,
+                'users' => $users];
     """, label=label, students=students, password=PASSWORD)
 
 
 def submission_of(moodle: Moodle, assign: int, userid: int) -> dict | None:
     """Moodle's latest submission of a user and the plugin's record of its video."""
-    return moodle.php("""
+    return moodle.php(r"""
         $submission = $DB->get_records('assign_submission', ['assignment' => $in->assign, 'userid' => $in->userid,
             'latest' => 1]);
         $submission = reset($submission);
