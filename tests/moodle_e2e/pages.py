@@ -49,10 +49,14 @@ def play_and_seek(page, submissionid: int, to: float = 2.0) -> None:
     play = player.locator('[data-action="play"]')
     if play.is_visible():
         play.click()
-    video = player.locator("video").first
-    video.wait_for(state="attached")
-    handle = video.element_handle()
-    page.wait_for_function("v => v.readyState >= 2 && v.duration > 1", arg=handle, timeout=60_000)
+    # the video loads, or the player says why not
+    page.wait_for_function("""p => {
+        const v = p.querySelector('video'), m = p.querySelector('[data-region="message"]');
+        return (v && v.readyState >= 2 && v.duration > 1) || (m && m.textContent.trim() !== '');
+    }""", arg=player.element_handle(), timeout=60_000)
+    message = player.locator('[data-region="message"]').inner_text().strip()
+    assert message == "", f"the player says: {message}"
+    handle = player.locator("video").first.element_handle()
     page.evaluate("v => { v.muted = true; return v.play(); }", handle)
     page.wait_for_function("v => v.currentTime > 0.2", arg=handle, timeout=60_000)
     page.evaluate(f"v => {{ v.currentTime = {to}; }}", handle)
