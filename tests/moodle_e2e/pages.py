@@ -46,9 +46,9 @@ def play_and_seek(page, submissionid: int, to: float = 2.0) -> None:
     """Press Play on a submission's player, see the video play, seek, and see it land there."""
     player = player_for(page, submissionid)
     player.scroll_into_view_if_needed()
-    play = player.locator('[data-action="play"]')
-    if play.is_visible():
-        play.click()
+    play = player.locator('[data-action="play"]:visible')  # a button, and in newer players a poster too
+    if play.count():
+        play.first.click()
     # the video loads, or the player says why not (a warning or an error, not "Loading the video…")
     refusal = '[data-region="message"].alert-danger, [data-region="message"].alert-warning'
     page.wait_for_function("""([p, refusal]) => {
