@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.browser.conftest import artifacts  # noqa: F401  (a fixture, shared with the /demo tests)
 from tests.browser.conftest import browser  # noqa: F401  (a fixture, shared with the /demo tests)
 from tests.conftest import LiveSidecar, free_port, make_settings
 from tests.support.databases import fresh_database
