@@ -6,6 +6,10 @@ Rules:
   (constant-time compare, +-300 s clock skew, known key) *and* whose nonce is new.
   Otherwise ``request.s3v1_error`` says why, and the forbidden view answers 401 with
   the contract's code.
+- The headers are checked before the body is read (key id, date window, nonce format, actor):
+  an unsigned or ill-signed request never has its body read, and a signed one whose body is
+  over :data:`~s3video_sidecar.schemas.MAX_BODY_BYTES` (the API's largest request) is 413
+  unread.
 - The nonce is claimed only after the signature is proven, so forged requests cannot
   fill the store. It is claimed once per HTTP request: pyramid_retry's attempts (a new
   Request object each, the same WSGI environ) share the verdict, so a retried request is
@@ -32,7 +36,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .models import UsedNonce
 from .sdk import signing
-from .sdk.errors import Unavailable
+from .schemas import MAX_BODY_BYTES
+from .sdk.errors import TooLarge, Unavailable
 
 log = logging.getLogger(__name__)
 VERDICT = "s3video.s3v1_verdict"  # the environ key holding (identity, error) for every attempt of a request
@@ -135,11 +140,21 @@ class S3V1SecurityPolicy:
         if verdict is None:
             verdict = request.environ[VERDICT] = self._verify(request)
         identity, error = verdict
+        if isinstance(error, TooLarge):
+            raise error  # 413 from the error views, whatever the view's permission
         if error is not None:
             request.s3v1_error = error
         return identity
 
     def _verify(self, request):
+        # The headers first: an unsigned or ill-signed request is refused before its body is read,
+        # and a body over the API's largest request is refused (413) before it is read either.
+        try:
+            checked = signing.check_headers(request.headers, self.keys, now=self.clock())
+        except signing.SignatureError as error:
+            return None, error
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return None, TooLarge(f"the request body is over {MAX_BODY_BYTES} bytes, more than any call needs")
         signed = signing.SignedRequest(
             method=request.method,
             path=path_as_sent(request),
@@ -148,7 +163,7 @@ class S3V1SecurityPolicy:
             body=request.body,
         )
         try:
-            key_id, actor, nonce, _date = signing.verify(signed, self.keys, now=self.clock())
+            key_id, actor, nonce, _date = signing.verify(signed, self.keys, checked=checked)
             if not self.nonce_store.claim(nonce):
                 raise signing.SignatureError("replayed_nonce", "this nonce was already used")
         except signing.SignatureError as error:

@@ -23,6 +23,7 @@ import math
 import time
 
 from . import keys
+from .bounded import event_context
 from .cdn import resource_url
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge, UnsupportedType
 from .storage import MULTIPART_MAX_PARTS, MULTIPART_MIN_PART_BYTES
@@ -69,7 +70,7 @@ class VideoService:
             event_type=event_type,
             user_id=actor.user if actor else None,
             user_role=role or (",".join(sorted(actor.roles)) if actor else "system"),
-            error_context=json.dumps(context, sort_keys=True) if context else None,
+            error_context=event_context(context),
             timestamp=self.now(),
             **fields,
         )

@@ -3,6 +3,13 @@
 It checks a playback URL exactly as CloudFront would — canned policy, expiry, signature
 against the public half of the configured key — and only then streams the object from
 storage, honouring ``Range`` (206) so players can seek.
+
+- The ``Content-Type`` is the one confirmed for the video (its row's ``mime_type``), never
+  the object's own, with ``X-Content-Type-Options: nosniff``: a browser never runs what a
+  student uploaded as a page. (CloudFront's response headers policy adds the same header
+  in production: ``aws_setup``.)
+- Only the ``bytes`` range unit is honoured; any other (``items=0-1``) is ignored and the
+  whole object answered with 200, as RFC 9110 (section 14.2) says.
 """
 
 from __future__ import annotations
@@ -12,6 +19,9 @@ from urllib.parse import unquote
 from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
+from sqlalchemy import select
+
+from ..models import Video
 
 from ..sdk.cdn import InvalidSignedUrl, verify_signed_url
 from ..sdk.errors import NotFound
@@ -31,18 +41,24 @@ def edge(request):
         verify_signed_url(signed_url, request.registry.edge_public_key, settings.cloudfront_key_id)
     except InvalidSignedUrl as refused:
         return json_error(request, 403, f"access denied: {refused}")
+    key = unquote(quoted_key)
     byte_range = request.headers.get("Range")
+    if byte_range is not None and byte_range.partition("=")[0].strip().lower() != "bytes":
+        byte_range = None  # RFC 9110 14.2: a server ignores a Range of a unit it does not know
+    # The confirmed type (several rows may share an object, C6: they share its type too).
+    mime_type = request.dbsession.scalar(select(Video.mime_type).where(Video.s3_key == key).limit(1))
     try:
-        answer = request.registry.storage.read(unquote(quoted_key), byte_range)
+        answer = request.registry.storage.read(key, byte_range)
     except NotFound:
         return json_error(request, 404, "video unavailable")
     body = answer["Body"]
     response = Response(
         status=206 if "ContentRange" in answer else 200,
-        content_type=answer.get("ContentType") or "application/octet-stream",
+        content_type=mime_type or "application/octet-stream",
         accept_ranges="bytes",
         cache_control="private, max-age=0",
     )
+    response.headers["X-Content-Type-Options"] = "nosniff"
     response.content_length = answer["ContentLength"]
     if "ContentRange" in answer:
         response.headers["Content-Range"] = answer["ContentRange"]
