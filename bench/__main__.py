@@ -1,7 +1,7 @@
 """Run every benchmark and print the figures: ``python -m bench`` (or ``make bench``).
 
     python -m bench                       everything (about 10 minutes on 2 cores)
-    python -m bench --only http,calls     some of them: sdk, http, calls, memory, cleanup
+    python -m bench --only http,calls     some of them: sdk, http, calls, memory, bodies, cleanup
     python -m bench --markdown out.md     also write the tables (docs/benchmarks.md's form)
 
 It never fails a build: a missing tool or service is reported and that benchmark skipped,
@@ -19,9 +19,9 @@ import subprocess
 import sys
 import traceback
 
-from . import call_cost, cleanup, environment, http_load, memory, processes, sdk_costs
+from . import bodies, call_cost, cleanup, environment, http_load, memory, processes, sdk_costs
 
-ALL = ("sdk", "http", "calls", "memory", "cleanup")
+ALL = ("sdk", "http", "calls", "memory", "bodies", "cleanup")
 # Rate limiting stays on (a Redis increment per call, as in production), with limits no
 # load generator reaches; the memory benchmark uses one student per upload anyway.
 UNLIMITED = {f"s3video.rate_limit.{action}": "1000000/60" for action in ("upload_url", "confirm", "playback_url")}
@@ -55,6 +55,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=500, help="submissions seeded per connection count")
     parser.add_argument("--memory-uploads", type=int, default=50)
     parser.add_argument("--large-mb", type=int, default=500)
+    parser.add_argument("--body-requests", type=int, default=20, help="requests in each stream of large bodies")
     parser.add_argument("--cleanup-videos", type=int, default=10_000)
     parser.add_argument("--markdown", help="write the tables to this file as well")
     options = parser.parse_args(argv)
@@ -99,12 +100,15 @@ def main(argv=None) -> int:
             if "memory" in chosen:
                 sizes = ((memory.MB, options.memory_uploads), (options.large_mb * memory.MB, options.memory_uploads))
                 attempt("memory", lambda: memory.report(memory.run(env, sizes)))
+            if "bodies" in chosen:
+                attempt("bodies", lambda: bodies.report(bodies.run(env, options.body_requests)))
             if "cleanup" in chosen:
                 attempt("cleanup", lambda: cleanup.report(cleanup.run(env, options.cleanup_videos)))
 
     titles = {"machine": "Machine", "http": "Throughput and latency (wrk)", "sdk": "SDK cost per call",
               "calls": "Where a call's time goes (CPU per call, one process)",
-              "memory": "Sidecar memory across uploads", "cleanup": "Deleting videos"}
+              "memory": "Sidecar memory across uploads",
+              "bodies": "Sidecar memory under large bodies nobody signed", "cleanup": "Deleting videos"}
     text = []
     for name, lines in sections.items():
         text += [f"### {titles[name]}", "", *lines, ""]

@@ -77,8 +77,10 @@ def body_digest(body: bytes) -> str:
 
 
 def string_to_sign(
-    method: str, path: str, query_string: str, date: str, nonce: str, actor: str, body: bytes
+    method: str, path: str, query_string: str, date: str, nonce: str, actor: str, body: bytes,
+    *, digest: str | None = None,
 ) -> str:
+    """The text S3V1 signs; ``digest`` is the body's hex SHA-256 when the caller hashed it as a stream."""
     return "\n".join(
         [
             ALGORITHM,
@@ -88,7 +90,7 @@ def string_to_sign(
             date,
             nonce,
             actor,
-            body_digest(body),
+            digest or body_digest(body),
         ]
     )
 
@@ -181,6 +183,7 @@ class SignedRequest:
     query_string: str
     headers: dict
     body: bytes
+    body_sha256: str | None = None  # hex, when the server hashed the body as a stream (``body`` unused)
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,7 @@ def verify(request: SignedRequest, keys: dict[str, str], now: float | None = Non
         checked.secret,
         string_to_sign(
             request.method, request.path, request.query_string, checked.date, checked.nonce,
-            checked.actor_header, request.body,
+            checked.actor_header, request.body, digest=request.body_sha256,
         ),
     )
     if not hmac.compare_digest(expected, checked.signature):
