@@ -157,7 +157,8 @@ def sends_nosniff(cloudfront, cache_behavior: dict) -> bool:
         return False
     if policy_id in NOSNIFF_MANAGED_POLICY_IDS:
         return True
-    config = cloudfront.get_response_headers_policy(Id=policy_id)["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"]
+    policy = cloudfront.get_response_headers_policy(Id=policy_id)["ResponseHeadersPolicy"]
+    config = policy["ResponseHeadersPolicyConfig"]
     return "ContentTypeOptions" in config.get("SecurityHeadersConfig", {})
 
 

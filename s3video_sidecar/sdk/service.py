@@ -18,7 +18,6 @@ Rules:
 
 from __future__ import annotations
 
-import json
 import math
 import time
 

@@ -20,7 +20,8 @@ from s3video_sidecar import schemas
 from s3video_sidecar.models import Event, Video
 from s3video_sidecar.sdk import signing
 from s3video_sidecar.sdk.bounded import MAX_CONTEXT_CHARS
-from tests.functional.test_api import MP4, events, post_to_s3, request_upload, student, sub_path, upload_and_confirm
+from tests.functional.test_api import (MP4, events, request_upload, student, sub_path, upload_and_confirm,
+                                      video_row)
 from tests.support.signed_app import KEY_ID, SECRET, actor
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -290,18 +291,34 @@ def test_an_emoji_filename_keeps_its_extension(api, ids):
 
 # -- 11. ids are never reused -----------------------------------------------------------------
 
-def test_ids_are_never_reused_after_the_newest_row_is_deleted(api, registry, ids):
-    upload = request_upload(api, ids).json
-    newest_event = _last_event_id(registry)
+def test_ids_are_never_reused_after_a_privacy_erase_deletes_the_newest_video(api, registry, ids):
+    from tests.functional.test_privacy import run_purge_job
+
+    upload = upload_and_confirm(api, ids)
+    erased = video_row(registry, upload["s3_key"]).id
+    admin_actor = actor(ids.admin, "admin", course=ids.course)
+    assert api.delete(f"/privacy/users/{ids.student}", as_actor=admin_actor).status_int == 202
+    run_purge_job(registry)
     session = registry.dbsession_factory()
     try:
-        # a privacy erase deletes the newest rows
-        session.execute(delete(Event).where(Event.id == newest_event))
-        session.execute(delete(Video).where(Video.id == upload["video_id"]))
+        assert session.get(Video, erased) is None  # the row is gone: the newest id is free again
+    finally:
+        session.close()
+    again = api.post(sub_path(ids, submission=ids.other_submission, suffix="/upload-url"),
+                     {"filename": "next.mp4", "size": len(MP4), "mime_type": "video/mp4"},
+                     as_actor=student(ids, user=ids.other_student))
+    assert again.status_int == 201, again.text
+    assert again.json["video_id"] > erased
+
+
+def test_event_ids_are_never_reused_after_the_newest_event_is_deleted(api, registry, ids):
+    request_upload(api, ids)
+    newest = _last_event_id(registry)
+    session = registry.dbsession_factory()
+    try:
+        session.execute(delete(Event).where(Event.id == newest))
         session.commit()
     finally:
         session.close()
-    again = request_upload(api, ids).json
-    assert again["video_id"] > upload["video_id"]
-    assert _last_event_id(registry) > newest_event
-    assert post_to_s3(again).status_code == 204
+    request_upload(api, ids)
+    assert _last_event_id(registry) > newest
