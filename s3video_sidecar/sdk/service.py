@@ -373,6 +373,11 @@ class VideoService:
         self.log("playback_url_issued", actor, video)
         return {"url": url, "expires_at": expires_at, "mime_type": video.mime_type, "video_id": video.id}
 
+    def served_type(self, s3_key: str) -> str | None:
+        """The MIME type confirmed for the object at ``s3_key`` (what the local edge serves it as), or None."""
+        video = self.repo.get_video_by_key(s3_key)
+        return video.mime_type if video is not None else None
+
     # -- deletion ------------------------------------------------------------------
     def schedule_deletion(self, video, actor, reason: str) -> None:
         now = self.now()

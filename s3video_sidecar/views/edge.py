@@ -19,9 +19,6 @@ from urllib.parse import unquote
 from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
-from sqlalchemy import select
-
-from ..models import Video
 
 from ..sdk.cdn import InvalidSignedUrl, verify_signed_url
 from ..sdk.errors import NotFound
@@ -45,8 +42,7 @@ def edge(request):
     byte_range = request.headers.get("Range")
     if byte_range is not None and byte_range.partition("=")[0].strip().lower() != "bytes":
         byte_range = None  # RFC 9110 14.2: a server ignores a Range of a unit it does not know
-    # The confirmed type (several rows may share an object, C6: they share its type too).
-    mime_type = request.dbsession.scalar(select(Video.mime_type).where(Video.s3_key == key).limit(1))
+    mime_type = request.video_service.served_type(key)
     try:
         answer = request.registry.storage.read(key, byte_range)
     except NotFound:
