@@ -22,6 +22,14 @@ ERROR = {
         "fields": {"type": "object", "additionalProperties": {"type": "string"}},
     },
 }
+# The submission receipt (contract C1): S3's SHA-256 of the confirmed object, base64; a multipart
+# upload's is the composite SHA-256 of its parts' SHA-256s, with S3's "-N" suffix.
+RECEIPT = {
+    "checksum_sha256": {"type": ["string", "null"], "pattern": r"^[A-Za-z0-9+/]{43}=(-[0-9]{1,5})?$",
+                        "description": "the confirmed object's SHA-256 as S3 reports it (base64; -N: N parts)"},
+    "checksum_type": {"enum": ["full_object", "composite", None],
+                      "description": "full_object (a POST upload) or composite (a multipart upload)"},
+}
 VIDEO = {
     "type": "object",
     "properties": {
@@ -30,7 +38,12 @@ VIDEO = {
         "file_size": {"type": ["integer", "null"]}, "declared_size": {"type": "integer"},
         "duration": {"type": ["integer", "null"]}, "upload_method": {"type": "string"},
         "uploaded_at": {"type": "integer"}, "confirmed_at": {"type": ["integer", "null"]},
+        **RECEIPT,
         "error": {"type": ["string", "null"]},
+        "media": {"type": ["object", "null"], "description": "what the probe found, once it ran: container, "
+                  "video_codec/profile, audio_codec/profile, duration_seconds, width, height, frame_rate, bitrate, "
+                  "rotation, fast_start, playable (and reason), plays_everywhere, browsers"},
+        "poster": {"type": "boolean", "description": "a poster frame exists (its signed URL: poster_url)"},
     },
 }
 def _upload_request(max_size: int) -> dict:
@@ -51,19 +64,31 @@ def _upload_request(max_size: int) -> dict:
 
 CONFIRMED = {
     "type": "object",
-    "required": ["status", "video_id", "s3_key", "file_size", "mime_type"],
+    "required": ["status", "video_id", "s3_key", "file_size", "mime_type", "current"],
     "properties": {
+        "current": {"type": "boolean", "description": "false for a draft: the submission's video is unchanged"},
         "status": {"const": "ready"}, "video_id": ID, "s3_key": {"type": "string"},
         "file_size": {"type": "integer"}, "mime_type": {"type": "string"},
-        "checksum_sha256": {"type": ["string", "null"]}, "confirmed_at": {"type": "integer"},
+        **RECEIPT, "confirmed_at": {"type": "integer"},
     },
 }
 SCHEDULED = {
     "type": "object",
     "required": ["status", "scheduled"],
     "properties": {"status": {"const": "deleting"}, "scheduled": {"type": "integer"},
-                   "video_ids": {"type": "array", "items": ID}},
+                   "video_ids": {"type": "array", "items": ID},
+                   "purge_after": {"type": "integer", "description": "no object goes before this (Unix s)"}},
 }
+SUBMISSION_STATE = {"type": "object", "required": ["status", "submission_id", "drafts"], "properties": {
+    "status": {"type": "string"}, "assignment_id": ID, "submission_id": ID, "user_id": {"type": "integer"},
+    "video": {"oneOf": [{"$ref": "#/components/schemas/Video"}, {"type": "null"}]},
+    "poster_url": {"type": ["string", "null"], "description": "the current video's poster frame, signed (not a view)"},
+    "uploads_in_progress": {"type": "array", "items": {"$ref": "#/components/schemas/Video"}},
+    "drafts": {"type": "array", "items": {"$ref": "#/components/schemas/Video"},
+               "description": "ready videos that are not the current one (confirmed as drafts)"}}}
+DRAFT_FLAG = {"type": "boolean", "description": "keep the video as a draft: the current video stays until "
+                                                "POST .../current makes this one current"}
+RETAIN_SECONDS = {"type": "integer", "minimum": 0, "maximum": 31622400}
 
 
 def _json(schema, description="OK"):
@@ -129,17 +154,24 @@ def openapi_document(max_upload_bytes: int = MAX_SIZE_BYTES) -> dict:
                                       "responses": {"200": _json({"type": "object"})}}},
             "/assignments/{assignment}": {
                 "parameters": _params("assignment"),
-                "delete": _op("Schedule every video of the assignment for deletion", {"202": _json(SCHEDULED)},
-                              who="admin"),
+                "delete": {**_op("Schedule every video of the assignment for deletion; with retain_seconds "
+                                 "(Moodle's recycle bin) no object goes before now + retain_seconds, and a "
+                                 "copy-from may still take the videos until then", {"202": _json(SCHEDULED)},
+                                 who="admin", errors=(400, 401, 403, 404, 503)),
+                           "parameters": _query(retain_seconds=(RETAIN_SECONDS, "keep the videos restorable "
+                                                                "this long (at least the grace period)"))},
             },
+            "/whoami": {"get": _op("Who the sidecar takes this signed caller to be (a connection check)",
+                                   {"200": _json({"type": "object", "required": ["key_id", "actor"], "properties": {
+                                       "key_id": {"type": "string"}, "actor": {
+                                           "type": "object", "required": ["user", "roles", "course"],
+                                           "properties": {"user": ID, "roles": {"type": "array"}, "course": ID,
+                                                          "group": {"type": "integer"}}}}})},
+                                   who="any signed caller", errors=(401, 503))},
             sub: {
                 "parameters": _params("assignment", "submission"),
-                "get": _op("The submission's current video", {"200": _json({"type": "object", "required": [
-                    "status", "submission_id"], "properties": {
-                    "status": {"type": "string"}, "assignment_id": ID, "submission_id": ID, "user_id": ID,
-                    "video": {"oneOf": [{"$ref": "#/components/schemas/Video"}, {"type": "null"}]},
-                    "uploads_in_progress": {"type": "array", "items": {"$ref": "#/components/schemas/Video"}}}})},
-                    who="owner, grader of the course, admin"),
+                "get": _op("The submission's current video, its drafts and uploads in progress",
+                           {"200": _json(SUBMISSION_STATE)}, who="owner, grader of the course, admin"),
                 "delete": _op("Schedule the submission's video for deletion", {"202": _json(SCHEDULED)},
                               who="owner, admin"),
             },
@@ -161,19 +193,47 @@ def openapi_document(max_upload_bytes: int = MAX_SIZE_BYTES) -> dict:
             },
             f"{sub}/confirm": {
                 "parameters": _params("assignment", "submission"),
-                "post": _op("Prove the upload and make it the current video (idempotent)",
+                "post": _op("Check the staged upload (exact declared size, type, container signature), copy it to"
+                            " its video key, record its SHA-256, and make it the current video or keep it as a"
+                            " draft (idempotent)",
                             {"200": _json(CONFIRMED)},
                             body={"type": "object", "additionalProperties": False, "required": ["s3_key"],
                                   "properties": {"s3_key": {"type": "string", "minLength": 1, "maxLength": 500,
-                                                            "pattern": NO_NUL_PATTERN}}},
+                                                            "pattern": NO_NUL_PATTERN},
+                                                 "draft": DRAFT_FLAG}},
                             who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 429, 503)),
             },
-            f"{sub}/playback-url": {
+            f"{sub}/current": {
                 "parameters": _params("assignment", "submission"),
+                "post": _op("Make a ready video of this submission (a draft) the current one; the previous "
+                            "current video and the other drafts go to deletion (idempotent)",
+                            {"200": _json(CONFIRMED)},
+                            body={"type": "object", "additionalProperties": False, "required": ["video_id"],
+                                  "properties": {"video_id": ID}},
+                            who="owner, team member, admin", errors=(400, 401, 403, 404, 409, 429, 503)),
+            },
+            f"{sub}/copy-from": {
+                "parameters": _params("assignment", "submission"),
+                "post": _op("Give this submission (made if needed: course from the actor) a ready, current video "
+                            "sharing the source submission's object: Moodle's restore, course copy, import and "
+                            "recycle bin (idempotent)", {"200": _json(SUBMISSION_STATE)},
+                            body={"type": "object", "additionalProperties": False,
+                                  "required": ["assignment_id", "submission_id", "user_id"],
+                                  "properties": {"assignment_id": ID, "submission_id": ID, "user_id": ID,
+                                                 "group_id": {"type": "integer", "minimum": 0,
+                                                              "maximum": 2**63 - 1}}},
+                            who="admin", errors=(400, 401, 403, 404, 409, 413, 503)),
+            },
+            f"{sub}/playback-url": {
+                "parameters": [*_params("assignment", "submission"), {
+                    "name": "renew", "in": "query", "required": False,
+                    "schema": {"type": "string", "enum": ["true", "false"]},
+                    "description": "true: a fresh URL for a video the player already shows (not counted as a view)"}],
                 "get": _op("A CloudFront signed URL for the current video", {"200": _json({
                     "type": "object", "required": ["url", "expires_at", "mime_type"], "properties": {
                         "url": {"type": "string"}, "expires_at": {"type": "integer"},
-                        "mime_type": {"type": "string"}, "video_id": ID}})},
+                        "mime_type": {"type": "string"}, "video_id": ID,
+                        "poster_url": {"type": ["string", "null"]}, "media": {"type": ["object", "null"]}}})},
                     who="owner, grader, admin", errors=(401, 403, 404, 429, 503)),
             },
             f"{sub}/multipart": {
@@ -229,7 +289,8 @@ def openapi_document(max_upload_bytes: int = MAX_SIZE_BYTES) -> dict:
                                                                      "maximum": 10000},
                                                      "etag": {"type": "string", "minLength": 1,
                                                               "maxLength": MAX_ETAG_CHARS,
-                                                              "pattern": ETAG_PATTERN}}}}}},
+                                                              "pattern": ETAG_PATTERN}}}},
+                                                 "draft": DRAFT_FLAG}},
                             who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 429, 503)),
             },
             **_operations_paths(),

@@ -49,6 +49,7 @@ class Permission(str, enum.Enum):
     UPLOAD = "upload"
     DELETE = "delete"
     ADMIN = "admin"
+    IDENTIFY = "identify"  # GET /whoami: any validly signed request
 
     def __str__(self) -> str:
         return self.value

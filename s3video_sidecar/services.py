@@ -10,7 +10,7 @@ import logging
 import os
 
 from .sdk import cdn
-from .sdk.embedded_s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY, EmbeddedS3, ensure_bucket
+from .sdk.embedded_s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY, EmbeddedS3
 from .sdk.storage import S3Storage, make_s3_client
 from .settings import Settings, SettingsError
 
@@ -19,13 +19,18 @@ _embedded_servers: dict[str, EmbeddedS3] = {}
 
 
 def start_embedded_s3(settings: Settings) -> EmbeddedS3:
-    """Start (once per process and endpoint) the loopback S3 stand-in and its bucket."""
+    """Start (once per process and endpoint) the loopback S3 stand-in, its bucket made first:
+    the bucket exists before the port answers, so no client (the worker) ever meets NoSuchBucket."""
     server = _embedded_servers.get(settings.s3_endpoint_url)
     if server is None:
-        server = EmbeddedS3(settings.s3_endpoint_url).start()
+        server = EmbeddedS3(settings.s3_endpoint_url, settings.embedded_data_dir).open()
+        server.ensure_bucket(settings.bucket, settings.moodle_origins)
+        server.start()
         _embedded_servers[settings.s3_endpoint_url] = server
-        log.info("embedded S3 stand-in listening on %s", server.endpoint_url)
-    ensure_bucket(build_storage(settings).client, settings.bucket, settings.moodle_origins)
+        log.info("embedded S3 stand-in listening on %s, data in %s", server.endpoint_url,
+                 settings.embedded_data_dir or f"{server.data_dir} (temporary: s3video.embedded.data_dir is not set)")
+    else:
+        server.ensure_bucket(settings.bucket, settings.moodle_origins)
     return server
 
 

@@ -10,7 +10,11 @@ Rules:
   upload becomes current only once confirmed; the video it replaces then goes to
   ``deleting``, so a failed replacement never costs the student the old video.
 - Every video row keeps its ``s3_key`` for life, ``deleted`` included: no object is
-  ever orphaned, and keys (unique) are never reused.
+  ever orphaned, and keys are never reused for another upload. Several rows may share one
+  key: a copy (Moodle's restore, course copy, recycle bin) references its source's object,
+  which the purge deletes only once no row that still needs it names it.
+- ``Submission.retained_video_id``: the video that was current when the submission's videos
+  were deleted; a copy may take it while its purge time has not come (a recycle-bin restore).
 - Times are Unix seconds (BIGINT), as in the seed.
 """
 
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base, Id
@@ -58,6 +62,8 @@ class Submission(Base):
         ForeignKey("videos.id", use_alter=True, name="fk_submissions_current_video_id_videos")
     )
     created_timestamp: Mapped[int] = mapped_column(BigInteger)
+    # the current video when the videos were deleted (no foreign key: the row may be forgotten)
+    retained_video_id: Mapped[int | None] = mapped_column(BigInteger)
 
     assignment: Mapped[Assignment] = relationship()
     current_video: Mapped["Video | None"] = relationship(foreign_keys=[current_video_id], post_update=True)
@@ -76,7 +82,7 @@ class Video(Base):
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
     user_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    s3_key: Mapped[str] = mapped_column(String(500), unique=True)
+    s3_key: Mapped[str] = mapped_column(String(500), index=True)  # shared by a video's copies
     s3_bucket: Mapped[str] = mapped_column(String(255))
     upload_status: Mapped[VideoStatus] = mapped_column(
         String(20), default=VideoStatus.PENDING
@@ -87,6 +93,11 @@ class Video(Base):
     file_size: Mapped[int | None] = mapped_column(BigInteger)
     duration: Mapped[int | None] = mapped_column(Integer)  # seconds, once probed
     checksum_sha256: Mapped[str | None] = mapped_column(String(128))
+    media: Mapped[str | None] = mapped_column(Text)  # the probe's findings, JSON (sdk/media.py bounds it)
+    poster_key: Mapped[str | None] = mapped_column(String(500))  # posters/...jpg, deleted with the video
+    video_codec: Mapped[str | None] = mapped_column(String(32))  # from the probe, for the dashboard's mix
+    plays_everywhere: Mapped[bool | None] = mapped_column(Boolean)  # every common browser plays it
+    probed_timestamp: Mapped[int | None] = mapped_column(BigInteger)
     upload_method: Mapped[str] = mapped_column(String(16), default="post")  # post | multipart
     upload_id: Mapped[str | None] = mapped_column(String(255), index=True)  # S3 multipart upload id
     fingerprint: Mapped[str | None] = mapped_column(String(128), index=True)  # resume key (multipart)

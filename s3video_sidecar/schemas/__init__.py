@@ -92,9 +92,38 @@ class MultipartRequest(UploadRequest):
     )
 
 
+class _StrictBool(colander.Boolean):
+    """true or false as JSON says them: not "yes", 1 or "true"."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is not colander.null and not isinstance(cstruct, bool):
+            raise colander.Invalid(node, "must be true or false")
+        return cstruct
+
+
+ID_RANGE = colander.Range(1, 2**63 - 1, min_err="must be a positive id", max_err="must be at most 2**63 - 1")
+
+
 class ConfirmRequest(colander.MappingSchema):
     schema_type = StrictMapping
     s3_key = colander.SchemaNode(_StrictString(), validator=colander.Length(1, 500))
+    draft = colander.SchemaNode(_StrictBool(), missing=False)  # Moodle's form: current only once saved
+
+
+class MakeCurrentRequest(colander.MappingSchema):
+    schema_type = StrictMapping
+    video_id = colander.SchemaNode(_StrictInt(), validator=ID_RANGE)
+
+
+class CopyFromRequest(colander.MappingSchema):
+    """The source (assignment, submission) and the target submission's owner and optional team group."""
+
+    schema_type = StrictMapping
+    assignment_id = colander.SchemaNode(_StrictInt(), validator=ID_RANGE)
+    submission_id = colander.SchemaNode(_StrictInt(), validator=ID_RANGE)
+    user_id = colander.SchemaNode(_StrictInt(), validator=ID_RANGE)
+    group_id = colander.SchemaNode(_StrictInt(), missing=None, validator=colander.Range(
+        0, 2**63 - 1, min_err="must be 0 (no group) or a group id", max_err="must be at most 2**63 - 1"))
 
 
 class PartNumbers(colander.SequenceSchema):
@@ -139,13 +168,14 @@ class CompletedParts(colander.SequenceSchema):
 class CompleteRequest(colander.MappingSchema):
     schema_type = StrictMapping
     parts = CompletedParts(validator=colander.Length(1, MAX_PARTS))
+    draft = colander.SchemaNode(_StrictBool(), missing=False)
 
 
 def largest_complete_body() -> bytes:
     """The largest valid request of the API: a complete call with the most parts, each field at its
     maximum, every ETag character one JSON escapes (``\\"``), spaced as ``json.dumps`` spaces it."""
     part = {"part_number": MAX_PARTS, "etag": '"' * MAX_ETAG_CHARS}
-    return json.dumps({"parts": [part] * MAX_PARTS}).encode("ascii")
+    return json.dumps({"parts": [part] * MAX_PARTS, "draft": False}).encode("ascii")
 
 
 # The cap on every request body (the server refuses more, 413, before reading it; waitress'

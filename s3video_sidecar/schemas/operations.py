@@ -16,7 +16,7 @@ import colander
 
 from ..sdk.admin import STATUSES, EventFilter, VideoFilter, parse_moment
 from ..sdk.errors import InvalidInput
-from . import StrictMapping, _StrictInt
+from . import StrictMapping, _StrictBool, _StrictInt
 
 MAX_BIGINT = 2**63 - 1  # what every database's BIGINT holds (SQLite's INTEGER too)
 ID = colander.Range(1, MAX_BIGINT)
@@ -116,9 +116,25 @@ class EventSearch(_Paging):
     until = colander.SchemaNode(_Moment(end=True), missing=None)
 
 
+class PlaybackQuery(colander.MappingSchema):
+    """``renew=true``: the player renews the URL of a video it is already showing (not a new view)."""
+    schema_type = StrictMapping
+    renew = colander.SchemaNode(_QueryBool(), missing=False)
+
+
 class StatsQuery(colander.MappingSchema):
     schema_type = StrictMapping
     days = colander.SchemaNode(_QueryInt(), missing=30, validator=colander.Range(1, 366))
+
+
+MAX_RETAIN_SECONDS = 31_622_400  # 366 days: Moodle's recycle bin keeps items at most a year
+
+
+class DeleteAssignmentQuery(colander.MappingSchema):
+    """``DELETE /assignments/{a}?retain_seconds=N``: keep the videos restorable N seconds (the recycle bin)."""
+
+    schema_type = StrictMapping
+    retain_seconds = colander.SchemaNode(_QueryInt(), missing=0, validator=colander.Range(0, MAX_RETAIN_SECONDS))
 
 
 class ExportQuery(colander.MappingSchema):
@@ -128,15 +144,6 @@ class ExportQuery(colander.MappingSchema):
 
 class _UserIds(colander.SequenceSchema):
     user = colander.SchemaNode(_StrictInt(), validator=ID)
-
-
-class _StrictBool(colander.Boolean):
-    """true or false as JSON says them: not "yes", 1 or "true"."""
-
-    def deserialize(self, node, cstruct):
-        if cstruct is not colander.null and not isinstance(cstruct, bool):
-            raise colander.Invalid(node, "must be true or false")
-        return cstruct
 
 
 class EraseRequest(colander.MappingSchema):

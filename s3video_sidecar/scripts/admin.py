@@ -20,6 +20,7 @@ COMMANDS = [
     "videos",
     "events",
     "cost",
+    "receipt",  # verify-receipt
 ]
 
 

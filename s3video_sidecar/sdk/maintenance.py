@@ -11,6 +11,11 @@ Rules:
   for a row already ``deleted`` (an upload that landed after its deletion), or - when
   ``s3video.jobs.delete_orphans`` allows - for an object no row names that is older than
   the longest upload window. Never for an object a live or ``deleting`` row names.
+- Copies share their source's object (reference counting by key): a due row whose key
+  another row still needs (live, or ``deleting`` before its purge time) becomes ``deleted``
+  and the object stays; the last row to go takes the object with it.
+- The periodic cleanup also expires drafts: a ``ready`` video that is not its submission's
+  current one, confirmed more than ``s3video.draft_expiry_seconds`` ago, goes to ``deleting``.
 - Deletion runs DeleteObjects (1,000 keys a call) -> CloudFront invalidation (when
   configured) -> row ``deleted`` with its timestamp. Each step is idempotent (deleting a
   missing key succeeds; an invalidation batch is sent once), so a run cut short anywhere
@@ -20,7 +25,13 @@ Rules:
   it) and each chunk is committed (``checkpoint``) before the next.
 - An upload whose window has passed but whose object arrived is confirmed through the very
   checks of the confirm API (:meth:`VideoService.confirm_upload`), unless a newer video
-  has become current meanwhile.
+  has become current meanwhile; beside a current video it is confirmed as a draft (only the
+  student's save replaces a submitted video).
+- A staging object (``uploads/``, where POST uploads land before confirm copies them) is
+  removed once it is older than the upload window and no ``pending`` row waits for it: a
+  confirmed, refused or deleted upload never needs its staging bytes again (a re-POST of
+  a confirmed upload's fields lands there, and goes). The bucket's lifecycle rule
+  (``aws_setup``) expires ``uploads/`` after a day as a backstop.
 - Storage or CloudFront being unavailable ends the step, not the job: what is left waits
   for the next run, and the job's event names the error.
 - Every job writes one ``job_<name>`` event: what it did (counts), how long (``duration``,
@@ -34,14 +45,15 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from . import keys
+from . import keys, media
 from .errors import Conflict, NotFound, TooLarge, Unavailable, UnsupportedType
 from .privacy import PrivacyService
-from .service import DELETED, DELETING, ERROR, READY, UPLOADING
+from .service import DELETED, DELETING, ERROR, PENDING, READY, UPLOADING
 from .storage import DELETE_BATCH_SIZE
 
 DAY = 86400
-JOBS = ("cleanup", "reconcile", "retention")
+JOBS = ("cleanup", "reconcile", "retention", "probe")
+PROBE_CHUNK = 20  # videos probed between two commits (each costs ranged reads and a decode)
 LISTED_ITEMS = 50  # items a job event lists (dry runs, unreferenced objects); the report keeps them all
 
 
@@ -111,10 +123,28 @@ class Maintenance:
 
     # -- cleanup: purge due deletions ----------------------------------------------------
     def cleanup(self, video_ids=None, dry_run: bool = False) -> JobReport:
-        """Purge the ``deleting`` rows whose grace period is over (only ``video_ids``, if given)."""
+        """Purge the ``deleting`` rows whose grace period is over (only ``video_ids``, if given); the
+        periodic run (no ``video_ids``) first schedules the expired drafts."""
         with self._job("cleanup", dry_run) as report:
+            if video_ids is None:
+                self._expire_drafts(report, dry_run)
             self._purge_due(report, video_ids, dry_run)
         return report
+
+    def _expire_drafts(self, report: JobReport, dry_run: bool) -> None:
+        cutoff = self.videos.now() - self.settings.draft_expiry_seconds
+
+        def claim(limit, after_id, lock):
+            return self.repo.drafts_confirmed_before(cutoff, limit, after_id, lock)
+
+        for chunk in self._pages(claim, dry_run):
+            if dry_run:
+                report.counts["would_expire_drafts"] += len(chunk)
+                report.items += [_item(video, action="expire draft") for video in chunk]
+                continue
+            for video in chunk:
+                self.videos.schedule_deletion(video, None, reason="draft expired")
+            report.counts["drafts_expired"] += len(chunk)
 
     def _purge_due(self, report: JobReport, video_ids, dry_run: bool) -> None:
         now = self.videos.now()
@@ -137,37 +167,83 @@ class Maintenance:
             report.counts["erased_rows_forgotten"] += PrivacyService(self.repo, self.videos).forget_erased()
 
     def purge(self, videos, report: JobReport) -> None:
-        """The deletion pipeline for ``deleting`` rows (at most 1,000): delete, invalidate, mark."""
-        deleted = self.delete_objects(videos, report)
+        """The deletion pipeline for ``deleting`` rows (at most 1,000): delete, invalidate, mark. An
+        object another row still needs (a copy's) stays; its row here is marked all the same."""
+        needed = self.repo.keys_still_needed({video.s3_key for video in videos}, self.videos.now(),
+                                             [video.id for video in videos])
+        shared = [video for video in videos if video.s3_key in needed]
+        deleted = self.delete_objects([video for video in videos if video.s3_key not in needed], report)
         if deleted and self.invalidator is not None:
-            report.counts["invalidations"] += self.invalidator.invalidate(video.s3_key for video in deleted)
+            report.counts["invalidations"] += self.invalidator.invalidate({video.s3_key for video in deleted})
         self.mark_deleted(deleted, report)
+        self.mark_deleted(shared, report, object_kept=True)
 
     def delete_objects(self, videos, report: JobReport):
         """Step 1: one DeleteObjects call; return the videos whose object is gone (failures stay ``deleting``)."""
-        by_key = {video.s3_key: video for video in videos}
-        deleted_keys, failed_keys = self.storage.delete_many(by_key)
+        if not videos:
+            return []
+        by_key: dict[str, list] = {}
+        for video in videos:
+            by_key.setdefault(video.s3_key, []).append(video)
+        posters = {video.poster_key for video in videos if video.poster_key}  # a poster goes with its video
+        deleted_keys, failed_keys = self.storage.delete_many([*by_key, *sorted(posters)])
+        failed_keys = {key: code for key, code in failed_keys.items() if key in by_key}
         for key, code in failed_keys.items():
-            self.videos.log("delete_failed", None, by_key[key], error_code=code,
-                            error_message="storage refused the delete; it will be retried")
-        report.counts["delete_failed"] += len(failed_keys)
-        return [by_key[key] for key in deleted_keys if key in by_key]
+            for video in by_key[key]:
+                self.videos.log("delete_failed", None, video, error_code=code,
+                                error_message="storage refused the delete; it will be retried")
+        report.counts["delete_failed"] += sum(len(by_key[key]) for key in failed_keys)
+        return [video for key in deleted_keys for video in by_key.get(key, ())]
 
-    def mark_deleted(self, videos, report: JobReport) -> None:
-        """Last step: the rows whose objects are gone (and invalidated) become ``deleted``."""
+    def mark_deleted(self, videos, report: JobReport, object_kept: bool = False) -> None:
+        """Last step: the rows whose objects are gone (and invalidated) become ``deleted``; with
+        ``object_kept``, rows whose object another row still needs."""
         now = self.videos.now()
         for video in videos:
             video.upload_status = DELETED
             video.deleted_timestamp = now
-            self.videos.log("video_deleted", None, video)
+            self.videos.log("video_deleted", None, video,
+                            context={"object_kept": "another video shares it"} if object_kept else None)
         report.counts["deleted"] += len(videos)
+        if object_kept:
+            report.counts["objects_kept_shared"] += len(videos)
+
+    # -- media probe ------------------------------------------------------------------------
+    def probe(self, video_ids=None, dry_run: bool = False) -> JobReport:
+        """Probe the ``ready`` videos not probed yet (only ``video_ids``, if given): findings and poster."""
+        with self._job("probe", dry_run) as report:
+            def claim(limit, after_id, lock):
+                return self.repo.unprobed_ready_videos(min(limit, PROBE_CHUNK), after_id, video_ids, lock)
+
+            after_id = 0
+            while chunk := claim(PROBE_CHUNK, after_id, not dry_run):
+                after_id = chunk[-1].id
+                if dry_run:
+                    report.counts["would_probe"] += len(chunk)
+                    report.items += [_item(video) for video in chunk]
+                    continue
+                for video in chunk:
+                    try:
+                        item = media.probe_video(self.videos, video)
+                    except Unavailable as error:
+                        report.errors.append(error.message)
+                        return report  # storage is down: the next run takes these
+                    report.counts["probed"] += 1
+                    report.counts["bytes_read"] += item["bytes_read"]
+                    report.counts["posters"] += bool(item["poster_bytes"])
+                    report.counts["unplayable"] += not item["playable"]
+                    report.items.append(item)
+                self.checkpoint()
+                self.progress(len(chunk))
+        return report
 
     # -- reconciliation -------------------------------------------------------------------
     def reconcile(self, dry_run: bool = False) -> JobReport:
         """Settle expired uploads, abort stale multipart uploads, sweep objects, finish due deletions
         (last, so what the steps before marked without a grace period goes in the same run)."""
         with self._job("reconcile", dry_run) as report:
-            for step in (self._settle_expired_uploads, self._abort_stale_multipart_uploads, self._sweep_objects):
+            for step in (self._settle_expired_uploads, self._abort_stale_multipart_uploads, self._sweep_objects,
+                         self._sweep_staging):
                 try:
                     step(report, dry_run)
                 except Unavailable as error:
@@ -192,8 +268,7 @@ class Maintenance:
 
     def _settle_upload(self, video) -> str:
         """Confirm an expired upload whose object arrived (the confirm API's checks), else abandon it."""
-        info = self.storage.head(video.s3_key)
-        if info is None:
+        if not self.videos.arrived(video):
             if video.upload_id:
                 self.storage.abort_multipart_upload(video.s3_key, video.upload_id)
             video.upload_status = ERROR
@@ -206,9 +281,9 @@ class Maintenance:
         if current is not None and (current.upload_timestamp, current.id) > (video.upload_timestamp, video.id):
             self.videos.schedule_deletion(video, None, reason="late upload superseded by a newer video")
             return "superseded"
-        try:
-            self.videos.confirm_upload(video.submission, video.s3_key, None)
-        except (TooLarge, UnsupportedType):
+        try:  # beside a current video, a draft: nothing replaces a submitted video without the student's save
+            self.videos.confirm_upload(video.submission, video.s3_key, None, draft=current is not None)
+        except (TooLarge, UnsupportedType, Conflict):
             return "refused"  # the service marked the row and deleted the object, as the API does
         return "confirmed_late"
 
@@ -267,6 +342,25 @@ class Maintenance:
                 self.videos.log("object_deleted", None, again.get(key), s3_key=key,
                                 context={"reason": "no live row" if key not in again else "row already deleted"})
             report.counts["objects_deleted"] += len(deleted)
+
+    def _sweep_staging(self, report: JobReport, dry_run: bool) -> None:
+        """Staging objects older than the upload window whose upload no ``pending`` row still waits for."""
+        listed = list(self.storage.list_keys(keys.STAGING_PREFIX))
+        old_enough = self.videos.now() - self.settings.upload_expiry_seconds
+        old = [obj["Key"] for obj in listed if obj["LastModified"].timestamp() <= old_enough]
+        rows = self.repo.videos_by_keys(keys.final_key(key) for key in old)
+        to_delete = [key for key in old
+                     if (row := rows.get(keys.final_key(key))) is None or row.upload_status != PENDING]
+        report.counts["staging_seen"] = len(listed)
+        if dry_run:
+            report.counts["would_delete_staging"] += len(to_delete)
+            return
+        for start in range(0, len(to_delete), DELETE_BATCH_SIZE):
+            deleted, _failed = self.storage.delete_many(to_delete[start:start + DELETE_BATCH_SIZE])
+            for key in deleted:
+                self.videos.log("object_deleted", None, rows.get(keys.final_key(key)), s3_key=key,
+                                context={"reason": "staging copy no pending upload needs"})
+            report.counts["staging_deleted"] += len(deleted)
 
     # -- retention ----------------------------------------------------------------------------
     def retention(self, dry_run: bool | None = None, days: int | None = None) -> JobReport:
@@ -345,22 +439,26 @@ class Audit:
 
 
 def audit(repository, storage, now: int | None = None, prefix: str = keys.PREFIX) -> Audit:
-    """Compare the rows whose keys start with ``prefix`` with the objects storage holds there."""
+    """Compare the rows whose keys start with ``prefix`` with the objects storage holds there. Rows
+    sharing a key (copies) share its object: a ``deleted`` or ``error`` row's object may stay while
+    another row of the key may still hold it."""
     now = int(time.time()) if now is None else now
     objects = {obj["Key"] for obj in storage.list_keys(prefix)}
     result = Audit()
-    named = set()
+    states: dict[str, list] = {}
     for key, status, purge_after in repository.key_states(prefix):
-        named.add(key)
+        states.setdefault(key, []).append((status, purge_after))
+    for key, rows in states.items():
         present = key in objects
-        if status == READY and not present:
-            result.lost.append(key)
-        elif status == DELETING and not present:
-            (result.lost if (purge_after or 0) > now else result.dangling).append(key)
-        elif status == DELETED and present:
-            result.resurrected.append(key)
-        elif status == ERROR and present:
-            result.leaked.append(key)
-    result.orphans = sorted(objects - named)
+        held = any(status not in (DELETED, ERROR) for status, _ in rows)
+        for status, purge_after in rows:
+            if status == READY and not present:
+                result.lost.append(key)
+            elif status == DELETING and not present:
+                (result.lost if (purge_after or 0) > now else result.dangling).append(key)
+            elif status == DELETED and present and not held:
+                result.resurrected.append(key)
+            elif status == ERROR and present and not held:
+                result.leaked.append(key)
+    result.orphans = sorted(objects - states.keys())
     return result
-

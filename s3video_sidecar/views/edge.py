@@ -20,6 +20,7 @@ from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
+from ..sdk import keys
 from ..sdk.cdn import InvalidSignedUrl, verify_signed_url
 from ..sdk.errors import NotFound
 from ..security import path_as_sent
@@ -39,6 +40,8 @@ def edge(request):
     except InvalidSignedUrl as refused:
         return json_error(request, 403, f"access denied: {refused}")
     key = unquote(quoted_key)
+    if not key.startswith((keys.PREFIX, keys.POSTER_PREFIX)):
+        return json_error(request, 404, "video unavailable")  # as CloudFront, which may read videos/ and posters/
     byte_range = request.headers.get("Range")
     if byte_range is not None and byte_range.partition("=")[0].strip().lower() != "bytes":
         byte_range = None  # RFC 9110 14.2: a server ignores a Range of a unit it does not know

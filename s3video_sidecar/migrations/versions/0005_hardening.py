@@ -10,12 +10,12 @@ PostgreSQL's sequences and MariaDB's persistent AUTO_INCREMENT (10.2.4+) never r
 nothing to do there.
 
 Revision ID: 0005_hardening
-Revises: 0004
+Revises: 0005_drafts
 """
 from alembic import op
 
 revision = '0005_hardening'
-down_revision = '0004'
+down_revision = '0005_drafts'
 branch_labels = None
 depends_on = None
 

@@ -77,3 +77,15 @@ def test_the_extension_is_kept_whatever_the_stem(stem, extension):
     assert "/" not in name and "\\" not in name
     assert len(name.encode("utf-8")) <= MAX_FILENAME_BYTES
     assert all(char.isalnum() or char in "._-" for char in name)
+
+
+def test_staging_and_final_keys_map_one_to_the_other():
+    from s3video_sidecar.sdk.keys import build_s3_key, final_key, staging_key
+
+    key = build_s3_key(7, "talk.mp4", 1700000000, token="0123456789abcdef")
+    assert staging_key(key) == "uploads/7/1700000000_0123456789abcdef/talk.mp4"
+    assert final_key(staging_key(key)) == key
+    with pytest.raises(ValueError):
+        staging_key("uploads/7/1_0123456789abcdef/a.mp4")
+    with pytest.raises(ValueError):
+        final_key(key)
