@@ -9,7 +9,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from . import __version__
-from .schemas import CHECKSUM_PATTERN, MAX_SIZE_BYTES, MIME_PATTERN, NO_NUL_PATTERN
+from .schemas import (CHECKSUM_PATTERN, ETAG_PATTERN, MAX_ETAG_CHARS, MAX_PARTS, MAX_SIZE_BYTES, MIME_PATTERN,
+                      NO_NUL_PATTERN)
 
 ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}  # a BIGINT
 ERROR = {
@@ -45,18 +46,22 @@ VIDEO = {
         "poster": {"type": "boolean", "description": "a poster frame exists (its signed URL: poster_url)"},
     },
 }
-UPLOAD_REQUEST = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["filename", "size", "mime_type"],
-    "properties": {
-        # not blank, no NUL
-        "filename": {"type": "string", "minLength": 1, "maxLength": 1024,
-                     "pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$"},
-        "size": {"type": "integer", "minimum": 1, "maximum": MAX_SIZE_BYTES},
-        "mime_type": {"type": "string", "pattern": MIME_PATTERN, "example": "video/mp4"},
-    },
-}
+def _upload_request(max_size: int) -> dict:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["filename", "size", "mime_type"],
+        "properties": {
+            # not blank, no NUL
+            "filename": {"type": "string", "minLength": 1, "maxLength": 1024,
+                         "pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$"},
+            "size": {"type": "integer", "minimum": 1, "maximum": max_size,
+                     "description": "bytes; at most the sidecar's configured maximum upload size"},
+            "mime_type": {"type": "string", "pattern": MIME_PATTERN, "example": "video/mp4"},
+        },
+    }
+
+
 CONFIRMED = {
     "type": "object",
     "required": ["status", "video_id", "s3_key", "file_size", "mime_type", "current"],
@@ -112,8 +117,11 @@ def _params(*names):
              "schema": {"type": "string"} if n == "upload_id" else ID} for n in names]
 
 
-@lru_cache(maxsize=1)
-def openapi_document() -> dict:
+@lru_cache(maxsize=4)
+def openapi_document(max_upload_bytes: int = MAX_SIZE_BYTES) -> dict:
+    """The document; ``/openapi.json`` passes the configured maximum upload size, so that the
+    description bounds sizes exactly as the server does."""
+    upload_request = _upload_request(min(max_upload_bytes, MAX_SIZE_BYTES))
     sub = "/assignments/{assignment}/submissions/{submission}"
     upload = f"{sub}/multipart/{{upload_id}}"
     return {
@@ -181,7 +189,7 @@ def openapi_document() -> dict:
                             "method": {"const": "multipart"}, "max_size": {"type": "integer"},
                             "multipart_threshold": {"type": "integer"}}},
                     ]}, "a presigned POST, or the instruction to use the multipart calls"),
-                }, body=UPLOAD_REQUEST, who="owner (student)", errors=(400, 401, 403, 404, 413, 415, 429, 503)),
+                }, body=upload_request, who="owner (student)", errors=(400, 401, 403, 404, 413, 415, 429, 503)),
             },
             f"{sub}/confirm": {
                 "parameters": _params("assignment", "submission"),
@@ -237,7 +245,7 @@ def openapi_document() -> dict:
                                    "part_size": {"type": "integer"}, "part_count": {"type": "integer"},
                                    "expires_at": {"type": "integer"}, "checksum_algorithm": {"type": "string"},
                                    "resumed": {"type": "boolean"}}})},
-                    body={**UPLOAD_REQUEST, "properties": {**UPLOAD_REQUEST["properties"], "fingerprint": {
+                    body={**upload_request, "properties": {**upload_request["properties"], "fingerprint": {
                         "type": "string", "pattern": "^([A-Za-z0-9_.:-]{8,128})?$",  # "": no fingerprint
                         "description": "resume key: 8-128 of [A-Za-z0-9_.:-]; empty or absent for none"}}},
                     who="owner", errors=(400, 401, 403, 404, 413, 415, 429, 503)),
@@ -273,13 +281,15 @@ def openapi_document() -> dict:
                 "parameters": _params("assignment", "submission", "upload_id"),
                 "post": _op("Total the parts, complete, and confirm", {"200": _json(CONFIRMED)},
                             body={"type": "object", "additionalProperties": False, "required": ["parts"],
-                                  "properties": {"parts": {"type": "array", "minItems": 1, "items": {
+                                  "properties": {"parts": {"type": "array", "minItems": 1, "maxItems": MAX_PARTS,
+                                                           "items": {
                                       "type": "object", "additionalProperties": False,
                                       "required": ["part_number", "etag"],
                                       "properties": {"part_number": {"type": "integer", "minimum": 1,
                                                                      "maximum": 10000},
                                                      "etag": {"type": "string", "minLength": 1,
-                                                              "maxLength": 128, "pattern": NO_NUL_PATTERN}}}},
+                                                              "maxLength": MAX_ETAG_CHARS,
+                                                              "pattern": ETAG_PATTERN}}}},
                                                  "draft": DRAFT_FLAG}},
                             who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 429, 503)),
             },
@@ -295,6 +305,7 @@ def _query(**params):
 
 # a real day, or Unix seconds; empty means no bound, as when absent
 DATE = {"type": "string", "anyOf": [{"format": "date"}, {"pattern": r"^[0-9]{1,12}$"}, {"maxLength": 0}]}
+SIZE_QUERY = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}  # a BIGINT
 PAGING = {"page": ({"type": "integer", "minimum": 1, "maximum": 1000000}, "page number, from 1"),
           "per_page": ({"type": "integer", "minimum": 1, "maximum": 100}, "rows a page (default 25)")}
 PAGED = {"total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
@@ -339,8 +350,7 @@ def _operations_paths() -> dict:
                         "statuses, comma-separated"),
                 **{"from": (DATE, "uploaded on or after: YYYY-MM-DD (UTC) or Unix seconds"),
                    "to": (DATE, "uploaded on or before (the whole day)")},
-                min_size=({"type": "integer", "minimum": 0}, "bytes"),
-                max_size=({"type": "integer", "minimum": 0}, "bytes"), **PAGING)}},
+                min_size=(SIZE_QUERY, "bytes"), max_size=(SIZE_QUERY, "bytes"), **PAGING)}},
         video: {
             "parameters": _params("video"),
             "get": _op("A video and its full history (events, oldest first)", {"200": _json({

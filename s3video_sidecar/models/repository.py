@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.exc import IntegrityError
 
 from . import mark_written
-from .event import Event
+from .event import Event, bounded_event
 from .video import Assignment, Submission, Video
 
 
@@ -154,6 +154,6 @@ class SqlVideoRepository:
 
     def add_event(self, **fields) -> None:
         """Append to the event log: one INSERT now. No caller keeps or changes the row, so an ORM
-        object and its unit of work would only cost CPU, on every call."""
-        self.dbsession.execute(insert(_EVENTS), fields)
+        object and its unit of work would only cost CPU, on every call. Every field is bounded."""
+        self.dbsession.execute(insert(_EVENTS), bounded_event(fields))
         mark_written(self.dbsession)

@@ -74,6 +74,8 @@ class Video(Base):
     __table_args__ = (
         Index("ix_videos_status_purge", "upload_status", "purge_after_timestamp"),
         Index("ix_videos_upload_timestamp", "upload_timestamp"),
+        # Ids are never reused (migration 0005): the event log names videos by id.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -18,7 +18,9 @@ from ..sdk.admin import STATUSES, EventFilter, VideoFilter, parse_moment
 from ..sdk.errors import InvalidInput
 from . import StrictMapping, _StrictBool, _StrictInt
 
-ID = colander.Range(1, 2**63 - 1)
+MAX_BIGINT = 2**63 - 1  # what every database's BIGINT holds (SQLite's INTEGER too)
+ID = colander.Range(1, MAX_BIGINT)
+SIZE = colander.Range(0, MAX_BIGINT, max_err="must be at most ${max} (a 64-bit number)")
 
 
 class _QueryInt(colander.Int):
@@ -51,9 +53,12 @@ class _Moment(colander.SchemaType):
         if cstruct in (colander.null, ""):
             return colander.null
         try:
-            return parse_moment(cstruct, end=self.end)
+            moment = parse_moment(cstruct, end=self.end)
         except ValueError as exc:
             raise colander.Invalid(node, str(exc)) from None
+        if not -MAX_BIGINT <= moment <= MAX_BIGINT:
+            raise colander.Invalid(node, f"must be at most {MAX_BIGINT} (a 64-bit number of seconds)")
+        return moment
 
 
 class _Words(colander.SchemaType):
@@ -95,8 +100,8 @@ class VideoSearch(_Paging):
     status = colander.SchemaNode(_Words(required=True), missing=(), validator=_one_of(STATUSES))
     uploaded_from = colander.SchemaNode(_Moment(), missing=None, name="from")
     uploaded_to = colander.SchemaNode(_Moment(end=True), missing=None, name="to")
-    min_size = colander.SchemaNode(_QueryInt(), missing=None, validator=colander.Range(0))
-    max_size = colander.SchemaNode(_QueryInt(), missing=None, validator=colander.Range(0))
+    min_size = colander.SchemaNode(_QueryInt(), missing=None, validator=SIZE)
+    max_size = colander.SchemaNode(_QueryInt(), missing=None, validator=SIZE)
 
 
 class EventSearch(_Paging):

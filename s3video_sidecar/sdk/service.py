@@ -32,11 +32,11 @@ Rules:
 
 from __future__ import annotations
 
-import json
 import math
 import time
 
 from . import containers, keys
+from .bounded import event_context
 from .cdn import resource_url
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge, Unavailable, UnsupportedType
 from .probe import media_of
@@ -84,7 +84,7 @@ class VideoService:
             event_type=event_type,
             user_id=actor.user if actor else None,
             user_role=role or (",".join(sorted(actor.roles)) if actor else "system"),
-            error_context=json.dumps(context, sort_keys=True) if context else None,
+            error_context=event_context(context),
             timestamp=self.now(),
             **fields,
         )
@@ -504,6 +504,14 @@ class VideoService:
         self.log("playback_url_renewed" if renew else "playback_url_issued", actor, video)
         return {"url": url, "expires_at": expires_at, "mime_type": video.mime_type, "video_id": video.id,
                 "poster_url": self.poster_url(video), "media": media_of(video)}
+
+    def served_type(self, s3_key: str) -> str | None:
+        """The MIME type confirmed for the object at ``s3_key`` (what the local edge serves it as), or None;
+        a poster frame is the JPEG the probe made."""
+        if s3_key.startswith(keys.POSTER_PREFIX):
+            return "image/jpeg"
+        video = self.repo.get_video_by_key(s3_key)  # copies share their source's key, and its type
+        return video.mime_type if video is not None else None
 
     # -- deletion ------------------------------------------------------------------
     def schedule_deletion(self, video, actor, reason: str, retain_seconds: int = 0) -> None:

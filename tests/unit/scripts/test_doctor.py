@@ -241,3 +241,15 @@ def test_invalidation_needs_create_invalidation_on_the_distribution(aws, tmp_pat
     iam.delete_user_policy(UserName="s3video-sidecar", PolicyName="narrow")
     iam.attach_user_policy(UserName="s3video-sidecar", PolicyArn=result.policy_arn)
     assert admin.main(["doctor", str(ini), "--principal-arn", user_arn]) == 0, capsys.readouterr().out
+
+
+def test_fails_when_the_distribution_does_not_send_nosniff(account, capsys):
+    cloudfront = account["session"].client("cloudfront")
+    distribution_id = account["result"].distribution.id
+    answer = cloudfront.get_distribution_config(Id=distribution_id)
+    config = answer["DistributionConfig"]
+    del config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"]
+    cloudfront.update_distribution(Id=distribution_id, IfMatch=answer["ETag"], DistributionConfig=config)
+    code, output = run_doctor(account, capsys)
+    assert code == 1 and status_of(output, "cloudfront-distribution") == "FAIL"
+    assert "X-Content-Type-Options: nosniff" in output

@@ -104,3 +104,20 @@ def test_set_up_builds_what_the_settings_name(tmp_path):
     assert f"s3video.cloudfront.key_id = {result.signing_key.public_key_id}\n" in snippet
     assert f"s3video.cloudfront.domain = {result.distribution.domain_name}\n" in snippet
     assert "s3video.cdn = cloudfront\n" in snippet
+
+
+def test_the_distribution_sends_nosniff_and_moto_keeps_the_policy(tmp_path):
+    mock = aws_setup.simulated_aws()
+    try:
+        session = boto3.session.Session(region_name="eu-west-1")
+        result = aws_setup.set_up(session, bucket="school-videos", region="eu-west-1",
+                                  moodle_origins=["https://moodle.example.edu"],
+                                  private_key_file=str(tmp_path / "key.pem"))
+        cloudfront = session.client("cloudfront")
+        behavior = cloudfront.get_distribution_config(Id=result.distribution.id)["DistributionConfig"][
+            "DefaultCacheBehavior"]
+        assert behavior["ResponseHeadersPolicyId"] == aws_setup.SECURITY_HEADERS_POLICY_ID
+        assert aws_setup.sends_nosniff(cloudfront, behavior)
+        assert not aws_setup.sends_nosniff(cloudfront, {**behavior, "ResponseHeadersPolicyId": ""})
+    finally:
+        mock.stop()
