@@ -55,3 +55,28 @@ def test_an_h264_video_goes_up_without_a_warning(page, ids, live_sidecar, tmp_pa
     assert page.evaluate("window.demo.mediaCheck") == {
         "container": "mp4", "videoCodec": "h264", "audioCodec": "aac", "everywhere": True,
         "browsers": ["chrome", "edge", "firefox", "safari"]}
+
+
+def test_the_player_shows_the_probes_poster(page, ids, live_sidecar, tmp_path, artifacts):
+    from tests.browser.conftest import make_clip
+
+    clip = make_clip(tmp_path / "lecture.mp4", seconds=3)
+    open_demo(page, ids)
+    page.set_input_files("#file", str(clip))
+    page.click("#start")
+    page.wait_for_selector("#state[data-done=true]")
+    state = live_sidecar.client.acting_as(ids.teacher, ["grader"], ids.course).submission(ids.assignment, ids.submission)
+    # What the worker does after the confirm (this video only: the session's database holds others' videos).
+    report = live_sidecar.app.registry.jobs.runner.run("probe", video_ids=[state["video"]["video_id"]])
+    assert report.counts["posters"] == 1
+
+    open_demo(page, ids, role="grader", user=ids.teacher)
+    page.click("#play")
+    page.wait_for_function("window.demo.posterUrl && document.querySelector('#player-box video').poster")
+    poster = page.evaluate("document.querySelector('#player-box video').poster")
+    assert "/edge/posters/" in poster
+    answer = page.request.get(poster)
+    assert answer.status == 200 and answer.headers["content-type"] == "image/jpeg"
+    assert answer.body()[:3] == b"\xff\xd8\xff"
+    assert page.evaluate("window.demo.media.video_codec") == "h264"
+    page.screenshot(path=str(artifacts / "player-poster.png"))

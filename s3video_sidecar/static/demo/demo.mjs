@@ -226,6 +226,7 @@ function plainPlayer(video) {
     return {
         plain: true,
         src: ({src}) => { video.src = src; },
+        poster: (url) => { video.poster = url; },
         currentTime: (t) => (t === undefined ? video.currentTime : (video.currentTime = t)),
         currentSrc: () => video.currentSrc,
         duration: () => video.duration,
@@ -248,6 +249,9 @@ function setSource(url, mimeType, resumeAt, wasPlaying) {
     if (!player.plain) {
         player.error(null);
     }
+    if (state.posterUrl) {
+        player.poster(state.posterUrl);
+    }
     // The signed URL ends in a query string: give the type, players pick by extension otherwise.
     player.src({src: url, type: mimeType});
     player.one('loadedmetadata', () => {
@@ -266,6 +270,8 @@ async function fetchPlayback(renew = false) {
     state.playbackCalls += 1;
     const play = await call('GET', submissionPath('/playback-url'), undefined, renew ? 'renew=true' : '');
     state.mimeType = play.mime_type;
+    state.posterUrl = play.poster_url || null; // the probe's poster frame, signed like the video
+    state.media = play.media || null;
     clearTimeout(state.refreshTimer);
     // Renew a minute before expiry (or half-way for short lifetimes), keeping the position.
     const lifetimeMs = play.expires_at * 1000 - Date.now();
