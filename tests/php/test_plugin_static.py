@@ -36,7 +36,8 @@ PHP_CALLS = [
 HELP_BUTTON = re.compile(rf"""addHelpButton\([^,]+,\s*'([^']+)'\s*,\s*'{COMPONENT}'""")
 JS_REQUEST = re.compile(r"""\{key:\s*'([^']+)',\s*component:\s*COMPONENT\}""")
 JS_USE = re.compile(r"""strings\[\s*'([^']+)'\s*\]""")
-TEMPLATE_STR = re.compile(rf"""\{{\{{#str\}}\}}\s*([^,\s]+)\s*,\s*{COMPONENT}\s*\{{\{{/str\}}\}}""")
+# {{#str}} key, component {{/str}}, or with its parameter: {{#str}} key, component, {{value}} {{/str}}
+TEMPLATE_STR = re.compile(rf"""\{{\{{#str\}}\}}\s*([^,\s]+)\s*,\s*{COMPONENT}\s*(?:,[^{{]*(?:\{{\{{[^}}]*\}}\}}[^{{]*)?)?\{{\{{/str\}}\}}""")
 
 
 def php_files():

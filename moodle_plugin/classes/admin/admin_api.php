@@ -212,6 +212,10 @@ final class admin_api {
             return $b['count'] <=> $a['count'] ?: strcmp($a['code'], $b['code']);
         });
         $cost = $stats['cost'] ?? null;
+        $codecs = [];
+        foreach ($stats['media']['codecs'] ?? [] as $codec => $count) {
+            $codecs[] = ['codec' => (string)$codec, 'count' => (int)$count];
+        }
         return [
             'total' => (int)$stats['videos']['total'],
             'statuses' => $statuses,
@@ -221,6 +225,9 @@ final class admin_api {
             'viewstoday' => (int)$stats['today']['views'],
             'errors' => $errors,
             'haserrors' => !empty($errors),
+            'codecs' => $codecs,
+            'hascodecs' => !empty($codecs),
+            'atrisk' => (int)($stats['media']['at_risk'] ?? 0),
             'hascost' => $cost !== null,
             'costmonth' => $cost['usage']['month'] ?? '',
             'costtotal' => $cost['total_usd'] ?? '',

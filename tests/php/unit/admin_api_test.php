@@ -80,6 +80,7 @@ final class admin_api_test extends TestCase {
             'today' => ['uploads' => 2, 'views' => 0, 'errors_by_code' => ['bad_signature' => 2]],
             'cost' => ['usage' => ['month' => '2026-11'], 'total_usd' => '5.40',
                 'items' => [['description' => 'S3 Standard storage', 'cost_usd' => '1.15']]],
+            'media' => ['codecs' => ['h264' => 2, 'hevc' => 1], 'at_risk' => 1],
         ];
         $this->assertSame(['labels' => ['2026-11-23', '2026-11-24'], 'uploads' => [1, 2], 'views' => [4, 0],
             'storagemb' => [1.0, 3.0]], admin_api::chart_series($stats));
@@ -92,6 +93,9 @@ final class admin_api_test extends TestCase {
         $this->assertTrue($context['hascost']);
         $this->assertSame('5.40', $context['costtotal']);
         $this->assertSame('0.003', $context['storagegb']);
+        $this->assertSame([['codec' => 'h264', 'count' => 2], ['codec' => 'hevc', 'count' => 1]], $context['codecs']);
+        $this->assertTrue($context['hascodecs']);
+        $this->assertSame(1, $context['atrisk']);
     }
 
     /**
