@@ -11,7 +11,7 @@ STAMP     := $(VENV)/.installed
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[testing]'
+	$(PIP) install -q -e '.[development,testing]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -22,6 +22,7 @@ from pyramid.httpexceptions import HTTPForbidden
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from ..failures import describe, failure_log
 from ..models import Event
 from ..sdk.errors import S3VideoError
 
@@ -144,7 +145,7 @@ def undecodable_path(exc, request):
 
 @exception_view_config(DBAPIError)
 def database_unavailable(exc, request):
-    log.error("database error: %s", exc.__class__.__name__)
+    failure_log(__name__).error("database", describe("database", str(request.registry.dbengine.url), exc))
     return json_error(request, 503, "the database cannot be reached; try again later", code="database")
 
 

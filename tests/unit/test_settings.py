@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from s3video_sidecar.settings import SettingsError, parse_settings
@@ -94,3 +96,49 @@ def test_shipped_ini_files_parse(monkeypatch):
     for ini in ("development.ini", "production.ini"):
         settings = parse_settings(dict(get_appsettings(ini)))
         assert settings.bucket
+
+
+@pytest.mark.parametrize("typo, closest", [
+    ("s3video.delete_grace_second", "s3video.delete_grace_seconds"),
+    ("s3video.max_upload_byte", "s3video.max_upload_bytes"),
+    ("huey.worker", "huey.workers"),
+    ("sqlalchemy.pool_sise", "sqlalchemy.pool_size"),
+    ("s3video.cost.s3_storage_usd_per_gb_mont", "s3video.cost.s3_storage_usd_per_gb_month"),
+])
+def test_an_unknown_setting_is_refused_naming_the_closest(typo, closest):
+    with pytest.raises(SettingsError, match=rf"{re.escape(typo)}: unknown setting; did you mean {re.escape(closest)}\?"):
+        parse_settings(dict(BASE, **{typo: "604800"}))
+
+
+def test_an_unknown_setting_far_from_any_is_refused_too():
+    with pytest.raises(SettingsError, match=r"s3video\.zzz: unknown setting; see the settings in README\.md"):
+        parse_settings(dict(BASE, **{"s3video.zzz": "1"}))
+
+
+def test_keys_the_sidecar_does_not_own_pass():
+    settings = parse_settings(dict(BASE, **{"pyramid.reload_templates": "false", "retry.attempts": "3",
+                                            "tm.annotate_user": "false"}))
+    assert settings.storage == "embedded"
+
+
+def test_known_names_follow_the_declarations():
+    from s3video_sidecar.settings import _SettingsSchema, ini_name, known_names
+
+    # every declared node is known, and nothing else under s3video.* but the cost model's fields
+    declared = {ini_name(node.name) for node in _SettingsSchema().children}
+    assert declared <= known_names()
+    assert {"s3video.delete_grace_seconds", "s3video.hmac_keys", "sqlalchemy.url", "huey.url"} <= known_names()
+    assert not [name for name in known_names() - declared if not name.startswith("s3video.cost.")]
+
+
+@pytest.mark.parametrize("ini", ["development.ini", "production.ini"])
+def test_the_shipped_ini_files_use_only_known_names(ini):
+    import configparser
+    import pathlib
+
+    from s3video_sidecar.settings import OWNED_PREFIXES, known_names
+
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(pathlib.Path(__file__).parents[2] / ini)
+    owned = [name for name in parser["app:main"] if name.startswith(OWNED_PREFIXES)]
+    assert owned and set(owned) <= known_names()
