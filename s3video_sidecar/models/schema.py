@@ -17,18 +17,26 @@ MIGRATE_HINT = "run s3video-migrate"
 class SchemaNotAtHead(RuntimeError):
     """The database's schema is not the one this release needs; the message says what to run."""
 
-    def __init__(self, current: str | None, heads: tuple[str, ...]):
+    def __init__(self, current: str | None, heads: tuple[str, ...], newer: bool = False):
         self.current = current
         self.heads = heads
         found = current or "none (an empty database)"
-        super().__init__(f"schema not at head: {MIGRATE_HINT} <ini file> (the database is at revision {found},"
-                         f" this release needs {', '.join(heads)})")
+        if newer:  # a newer release migrated it: this older code must not run against it
+            super().__init__(f"schema newer than this release: upgrade the sidecar (the database is at revision"
+                             f" {found}, which this release does not know; it needs {', '.join(heads)})")
+        else:
+            super().__init__(f"schema not at head: {MIGRATE_HINT} <ini file> (the database is at revision {found},"
+                             f" this release needs {', '.join(heads)})")
+
+
+def _scripts() -> ScriptDirectory:
+    config = Config()
+    config.set_main_option("script_location", "s3video_sidecar:migrations")
+    return ScriptDirectory.from_config(config)
 
 
 def head_revisions() -> tuple[str, ...]:
-    config = Config()
-    config.set_main_option("script_location", "s3video_sidecar:migrations")
-    return tuple(ScriptDirectory.from_config(config).get_heads())
+    return tuple(_scripts().get_heads())
 
 
 def current_revisions(connection) -> tuple[str, ...]:
@@ -37,8 +45,10 @@ def current_revisions(connection) -> tuple[str, ...]:
 
 def check_schema(engine) -> None:
     """Raise :class:`SchemaNotAtHead` unless the database is at the head (SQLAlchemy errors pass through)."""
-    heads = head_revisions()
+    scripts = _scripts()
+    heads = tuple(scripts.get_heads())
     with engine.connect() as connection:
         current = current_revisions(connection)
     if set(current) != set(heads):
-        raise SchemaNotAtHead(", ".join(current) or None, heads)
+        known = {revision.revision for revision in scripts.walk_revisions()}
+        raise SchemaNotAtHead(", ".join(current) or None, heads, newer=not set(current) <= known)

@@ -108,3 +108,15 @@ def test_an_unreachable_database_is_said_at_start_up_with_its_address(app_settin
     lines = [r.getMessage() for r in caplog.records if f"127.0.0.1:{port}" in r.getMessage()]
     assert lines and "connection refused" in lines[0]
     assert app.get("/health", status=503).json["database"] == "unavailable"
+
+
+def test_a_database_newer_than_the_release_says_upgrade(app_settings, tmp_path):
+    import sqlalchemy
+
+    url = unmigrated(tmp_path, "head")
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text("UPDATE alembic_version SET version_num = '9999_future'"))
+    engine.dispose()
+    schema = app_with(app_settings, **{"sqlalchemy.url": url}).get("/health", status=503).json["schema"]
+    assert schema.startswith("schema newer than this release: upgrade the sidecar") and "9999_future" in schema
