@@ -93,12 +93,15 @@ class MonthUsage:
     month: str  # YYYY-MM
     days_in_month: int
     days_elapsed: float
-    storage_bytes: int  # held now
+    # this month: held now (projected as held for the whole month); a past month: the month's
+    # average of what was held at each day's end (so GB-months are what S3 billed)
+    storage_bytes: int
     transfer_bytes: int  # sent so far this month (upper bound: one full video per view)
     views: int
     uploads: int
     projected_transfer_bytes: int = field(default=0)
     projected_views: int = field(default=0)
+    complete: bool = False  # a past month: every figure measured, nothing projected
 
 
 def describe_event(event) -> dict:
@@ -159,21 +162,35 @@ class AdminService:
         }
 
     def month_usage(self, month: str | None = None) -> MonthUsage:
-        """Usage of a calendar month (default: this one): so far, and projected at the same pace."""
+        """Usage of a calendar month (default: this one): so far, and projected at the same pace.
+
+        A past month is complete: measured, storage averaged over its days. A month that has not
+        begun is refused (ValueError): there is nothing to measure yet.
+        """
         now = self.now()
         year, number = map(int, (month or dt.datetime.fromtimestamp(now, dt.timezone.utc).strftime("%Y-%m"))
                            .split("-"))
+        label = f"{year:04d}-{number:02d}"
         days_in_month = calendar.monthrange(year, number)[1]
         start = int(dt.datetime(year, number, 1, tzinfo=dt.timezone.utc).timestamp())
         end = start + days_in_month * DAY
+        if start > now:
+            raise ValueError(f"{label} has not begun: give this month or an earlier one"
+                             " (notebooks/cost_estimates.ipynb projects future months)")
+        complete = end <= now
         elapsed = max(min(now, end) - start, 1)
         views, transfer = self.repo.event_totals(VIEW_EVENTS, start, end)
         uploads, _ = self.repo.event_totals(UPLOAD_EVENTS, start, end)
+        if complete:
+            held = self.repo.stored_bytes_at([start + (day + 1) * DAY - 1 for day in range(days_in_month)])
+            storage = sum(held) // days_in_month
+        else:
+            storage = self.repo.stored_bytes()
         pace = (end - start) / elapsed
         return MonthUsage(
-            month=f"{year:04d}-{number:02d}", days_in_month=days_in_month, days_elapsed=round(elapsed / DAY, 2),
-            storage_bytes=self.repo.stored_bytes(), transfer_bytes=transfer, views=views, uploads=uploads,
-            projected_transfer_bytes=int(transfer * pace), projected_views=int(views * pace),
+            month=label, days_in_month=days_in_month, days_elapsed=round(elapsed / DAY, 2),
+            storage_bytes=storage, transfer_bytes=transfer, views=views, uploads=uploads,
+            projected_transfer_bytes=int(transfer * pace), projected_views=int(views * pace), complete=complete,
         )
 
     def cost(self, month: str | None = None) -> dict | None:
