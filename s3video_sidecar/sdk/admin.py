@@ -30,6 +30,15 @@ from .service import DELETED, DELETING, UPLOADING
 
 DAY = 86400
 GIB = 1024**3
+# The event types this release writes (docs/operations.md's table); ``events --type`` also accepts
+# any type already in the log, so a type a newer piece of code writes is never refused.
+EVENT_TYPES = (
+    "upload_requested", "upload_sent_to_multipart", "multipart_started", "multipart_resumed", "parts_signed",
+    "parts_listed", "multipart_aborted", "upload_confirmed", "upload_rejected", "upload_abandoned",
+    "playback_url_issued", "delete_requested", "video_restored", "video_deleted", "delete_failed",
+    "object_deleted", "auth_rejected", "access_denied", "request_refused", "rate_limited", "admin_query",
+    "privacy_exported", "privacy_erased", "job_cleanup", "job_reconcile", "job_retention", "job_failed",
+)
 UPLOAD_EVENTS = ("upload_confirmed",)
 VIEW_EVENTS = ("playback_url_issued",)
 STATUSES = ("pending", "uploading", "ready", "deleting", "deleted", "error")

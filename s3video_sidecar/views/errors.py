@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 
 from pyramid.exceptions import PredicateMismatch, URLDecodeError
@@ -58,6 +59,18 @@ def error_response(request, error: S3VideoError):
     return response
 
 
+_IDS_IN_PATH = re.compile(r"^/assignments/([0-9]{1,18})(?:/submissions/([0-9]{1,18}))?(?:/|$)")
+
+
+def ids_in_path(path: str) -> tuple[int | None, int | None]:
+    """The assignment and submission ids a refused call named in its path (``events --assignment``
+    finds refusals by them); None where the path names none. At most 18 digits: always a BIGINT."""
+    match = _IDS_IN_PATH.match(path or "")
+    if not match:
+        return None, None
+    return int(match.group(1)), int(match.group(2)) if match.group(2) else None
+
+
 def record_rejection(request, event_type: str, code: str, message: str, details: dict | None = None) -> None:
     """Log a refused request in its own transaction, once the request's own is over (rolled back)."""
     try:
@@ -66,8 +79,10 @@ def record_rejection(request, event_type: str, code: str, message: str, details:
         identity = None  # the caller could not be verified at all (its nonce store is down)
     context = {"method": request.method, "path": request.path, "key_id": identity.key_id if identity else None,
                **(details or {})}
+    assignment_id, submission_id = ids_in_path(request.path)
     event = Event(
         event_type=event_type, error_code=code, error_message=message,
+        assignment_id=assignment_id, submission_id=submission_id,
         error_context=json.dumps(context, sort_keys=True, default=str),
         user_id=identity.actor.user if identity else None,
         user_role=identity.role if identity else None, timestamp=int(time.time()),

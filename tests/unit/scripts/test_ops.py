@@ -153,3 +153,41 @@ def test_a_past_month_bills_the_storage_it_held():
     assert len(repo.moments) == 30 and repo.moments[-1] == int(dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
                                                               .timestamp()) - 1
     assert (usage.views, usage.projected_views, usage.projected_transfer_bytes) == (4, 4, 400)
+
+
+def test_refusals_are_found_by_assignment_and_submission(ini, api, ids, capsys):
+    """403, 404 and 429 refusals carry the ids their path names."""
+    from tests.support.signed_app import actor
+
+    stranger = actor(ids.other_student, "student", course=ids.other_course)
+    upload_and_confirm(api, ids)
+    assert api.get(sub_path(ids), as_actor=stranger).status_int in (403, 404)
+    assert api.get(f"/assignments/{ids.assignment}/submissions/{ids.other_submission}/playback-url",
+                   as_actor=student(ids)).status_int == 404
+    code, out = run(capsys, "events", ini, "--assignment", str(ids.assignment), "--errors-only", "--json")
+    refusals = json.loads(out)
+    assert code == 0 and len(refusals) == 2
+    assert {e["submission_id"] for e in refusals} == {ids.submission, ids.other_submission}
+    assert all(e["assignment_id"] == ids.assignment for e in refusals)
+
+
+def test_ids_in_path():
+    from s3video_sidecar.views.errors import ids_in_path
+
+    assert ids_in_path("/assignments/7/submissions/9/playback-url") == (7, 9)
+    assert ids_in_path("/assignments/7") == (7, None)
+    assert ids_in_path("/assignments/7x/submissions/9") == (None, None)
+    assert ids_in_path("/assignments/" + "9" * 30) == (None, None)  # never more than a BIGINT
+    assert ids_in_path("/admin/videos/3") == (None, None)
+
+
+def test_long_messages_end_with_an_ellipsis():
+    assert events.shorten("x" * 100) == "x" * 59 + "…" and events.shorten("short") == "short"
+    assert events.shorten("two\nlines") == "two lines"
+
+
+def test_an_unknown_event_type_is_refused_listing_the_valid_ones(ini, capsys):
+    assert admin.main(["events", ini, "--type", "nonsense"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown --type nonsense; valid types: " in err and "upload_confirmed" in err
+    assert admin.main(["events", ini, "--type", "upload_confirmed,job_cleanup"]) == 0
