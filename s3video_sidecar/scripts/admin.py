@@ -17,6 +17,7 @@ COMMANDS = [
     "check",  # check --deploy
     "doctor",
     "jobs",  # cleanup, reconcile, retention
+    "audit",
     "stats",
     "videos",
     "events",

@@ -616,7 +616,7 @@ def report(results: list[CheckResult]) -> str:
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "doctor", help="check the AWS set-up of an ini file (bucket, CORS, CloudFront, keys, IAM)",
-        description=__doc__.splitlines()[0].strip("`"),
+        description=__doc__.splitlines()[0].replace("``", ""),
     )
     parser.add_argument("ini", help="the sidecar's ini file, e.g. production.ini")
     parser.add_argument("--json", action="store_true", help="print JSON instead of lines")
