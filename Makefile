@@ -29,7 +29,7 @@ js-build: js
 system-packages:
 	tools/system-packages.sh
 
-# Serve development.ini on http://localhost:6543 with the worker beside it.
+# Serve development.ini (or INI=other.ini) on http://localhost:6543 with the worker beside it.
 run: install
 	mkdir -p var
 	$(VENV)/bin/s3video-migrate $(INI)

@@ -354,10 +354,7 @@ def parse_settings(raw: dict) -> Settings:
     if parsed["cdn"] == "cloudfront" and not parsed["cloudfront_domain"]:
         raise SettingsError("s3video.cloudfront.domain: required when s3video.cdn = cloudfront")
     if parsed["storage"] == "embedded" and not parsed["s3_endpoint_url"]:
-        raise SettingsError(
-            "s3video.s3_endpoint_url: required with s3video.storage = embedded"
-            " (the loopback address the stand-in listens on, e.g. http://127.0.0.1:6544)"
-        )
+        parsed["s3_endpoint_url"] = _stand_in_address(parsed["local_edge_base_url"])
     for store in ("nonce_store", "rate_limit_store"):
         if parsed[store] == "redis" and not parsed["redis_url"]:
             raise SettingsError(f"s3video.redis_url: required when {ini_name(store)} = redis")
@@ -374,6 +371,21 @@ def parse_settings(raw: dict) -> Settings:
     }
     passed_through = {f.name: parsed[f.name] for f in dataclasses.fields(Settings) if f.name not in derived}
     return Settings(**passed_through, **derived)
+
+
+def _stand_in_address(edge_base_url: str) -> str:
+    """The embedded stand-in's address when none is set: loopback, the app's port + 1 (the app's
+    port is the local edge's), so development.ini moves every port with one setting."""
+    from urllib.parse import urlsplit
+
+    try:
+        port = urlsplit(edge_base_url).port or 80
+    except ValueError:
+        port = None
+    if not port or port >= 65535:
+        raise SettingsError("s3video.s3_endpoint_url: required with s3video.storage = embedded when"
+                            " s3video.local_edge.base_url names no port (e.g. http://127.0.0.1:6544)")
+    return f"http://127.0.0.1:{port + 1}"
 
 
 def _check_job_settings(parsed: dict) -> int:

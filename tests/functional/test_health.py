@@ -120,3 +120,16 @@ def test_a_database_newer_than_the_release_says_upgrade(app_settings, tmp_path):
     engine.dispose()
     schema = app_with(app_settings, **{"sqlalchemy.url": url}).get("/health", status=503).json["schema"]
     assert schema.startswith("schema newer than this release: upgrade the sidecar") and "9999_future" in schema
+
+
+def test_development_index_and_demo_redirect(app_settings, caplog):
+    with caplog.at_level(logging.INFO, logger="s3video_sidecar"):
+        app = app_with(app_settings, **{"s3video.development.demo": "true"})
+    assert any("open http://localhost/demo" in r.getMessage() for r in caplog.records)
+    index = app.get("/", status=200)
+    assert index.content_type == "text/html" and 'href="demo"' in index.text
+    assert app.get("/demo/", status=302).location.endswith("/demo")
+
+
+def test_no_index_without_the_demo_page(testapp):
+    assert testapp.get("/", status=404).json["error"]

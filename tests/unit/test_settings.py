@@ -45,7 +45,6 @@ def test_pool_settings_reach_the_engine():
     ("s3video.hmac_keys", "nocolon"),
     ("s3video.allowed_mime_types", "mp4"),
     ("s3video.cloudfront.hash_algorithm", "md5"),
-    ("s3video.s3_endpoint_url", ""),
     ("sqlalchemy.pool_size", "0"),
     ("s3video.playback_url_window_seconds", "7200"),
     ("sqlalchemy.max_overflow", "many"),
@@ -142,3 +141,32 @@ def test_the_shipped_ini_files_use_only_known_names(ini):
     parser.read(pathlib.Path(__file__).parents[2] / ini)
     owned = [name for name in parser["app:main"] if name.startswith(OWNED_PREFIXES)]
     assert owned and set(owned) <= known_names()
+
+
+def test_the_stand_in_address_derives_from_the_apps_port():
+    settings = dict(BASE)
+    del settings["s3video.s3_endpoint_url"]
+    assert parse_settings(settings).s3_endpoint_url == "http://127.0.0.1:6544"  # the edge's default port + 1
+    settings["s3video.local_edge.base_url"] = "http://localhost:7000/edge"
+    assert parse_settings(settings).s3_endpoint_url == "http://127.0.0.1:7001"
+    settings["s3video.s3_endpoint_url"] = "http://127.0.0.1:9999"  # given: used as given
+    assert parse_settings(settings).s3_endpoint_url == "http://127.0.0.1:9999"
+
+
+@pytest.mark.parametrize("port", [None, "7000"])
+def test_development_ini_moves_every_port_with_one_setting(port, tmp_path):
+    import pathlib
+
+    from pyramid.paster import get_appsettings
+
+    text = (pathlib.Path(__file__).parents[2] / "development.ini").read_text()
+    if port:
+        assert text.count("http_port = 6543\n") == 1
+        text = text.replace("http_port = 6543\n", f"http_port = {port}\n")
+    ini = tmp_path / "development.ini"
+    ini.write_text(text)
+    settings = parse_settings(dict(get_appsettings(str(ini))))
+    app_port = int(port or 6543)
+    assert settings.local_edge_base_url == f"http://localhost:{app_port}/edge"
+    assert settings.s3_endpoint_url == f"http://127.0.0.1:{app_port + 1}"
+    assert settings.moodle_origins == (f"http://localhost:{app_port}", f"http://127.0.0.1:{app_port}")
