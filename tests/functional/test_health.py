@@ -71,7 +71,7 @@ def test_signed_calls_with_redis_down_log_one_line_each_not_tracebacks(app_setti
     from tests.support.signed_app import SignedApp, actor
 
     api = SignedApp(app_with(app_settings, **{"s3video.nonce_store": "redis", "s3video.redis_url": closed_redis()}))
-    with caplog.at_level(logging.INFO, logger="s3video_sidecar"):
+    with caplog.at_level(logging.INFO):
         for _ in range(3):
             response = api.get(f"/assignments/{ids.assignment}/submissions/{ids.submission}",
                                as_actor=actor(ids.student, "student", course=ids.course))
@@ -133,3 +133,20 @@ def test_development_index_and_demo_redirect(app_settings, caplog):
 
 def test_no_index_without_the_demo_page(testapp):
     assert testapp.get("/", status=404).json["error"]
+
+
+def test_a_refused_database_logs_host_port_and_cause_once(app_settings, caplog, ids):
+    from tests.support.signed_app import SignedApp, actor
+
+    port = free_port()
+    api = SignedApp(app_with(app_settings, **{"sqlalchemy.url": f"postgresql+psycopg://s3video:pw@127.0.0.1:{port}/x"}))
+    with caplog.at_level(logging.INFO):
+        for _ in range(3):
+            response = api.get(f"/assignments/{ids.assignment}/submissions/{ids.submission}",
+                               as_actor=actor(ids.student, "student", course=ids.course))
+            assert response.status_int == 503
+    records = [r for r in caplog.records if f"127.0.0.1:{port}" in r.getMessage()]
+    assert records and all("connection refused" in r.getMessage() and ":pw" not in r.getMessage() for r in records)
+    # at start-up, then once for the three requests (once a minute, not per request)
+    assert len([r for r in records if r.name != "s3video_sidecar.models"]) == 1
+    assert not any(record.exc_info for record in caplog.records)
