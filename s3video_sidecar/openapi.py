@@ -87,13 +87,13 @@ def _params(*names):
              "schema": {"type": "string"} if n == "upload_id" else ID} for n in names]
 
 
-@lru_cache(maxsize=1)
 HEALTH = {"type": "object", "required": ["status", "version"], "properties": {
     "status": {"type": "string", "enum": ["ok", "unavailable"]}, "version": {"type": "string"},
     **{store: {"type": "string"} for store in
        ("database", "schema", "nonce_store", "rate_limit_store", "queue", "storage")}}}
 
 
+@lru_cache(maxsize=1)
 def openapi_document() -> dict:
     sub = "/assignments/{assignment}/submissions/{submission}"
     upload = f"{sub}/multipart/{{upload_id}}"
