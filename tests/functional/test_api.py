@@ -93,7 +93,9 @@ def test_upload_confirm_play_delete(api, ids, registry, testapp):
     assert video_row(registry, body["s3_key"]).upload_status == "deleting"
 
     kinds = [e.event_type for e in events(registry, submission_id=ids.submission)]
-    assert kinds == ["upload_requested", "upload_confirmed", "playback_url_issued", "delete_requested"]
+    # the last: the refused playback URL after the deletion (404), found by its submission
+    assert kinds == ["upload_requested", "upload_confirmed", "playback_url_issued", "delete_requested",
+                     "request_refused"]
 
 
 def test_double_confirm_is_idempotent(api, ids):
@@ -128,7 +130,9 @@ def test_invalid_fields_are_400_with_the_field_named(api, ids, body, field, regi
     answer = api.post(sub_path(ids, suffix="/upload-url"), body, as_actor=student(ids))
     assert answer.status_int == 400
     assert field in answer.json["fields"]
-    assert events(registry, submission_id=ids.submission) == []
+    # nothing issued: the refusal is the only event, found by the submission its path named
+    logged = [(e.event_type, e.error_code) for e in events(registry, submission_id=ids.submission)]
+    assert logged == [("request_refused", "invalid_input")]
 
 
 @pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b'"text"'])
