@@ -7,6 +7,8 @@ Alembic's own revision table against the head of ``s3video_sidecar/migrations``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -29,6 +31,7 @@ class SchemaNotAtHead(RuntimeError):
                              f" this release needs {', '.join(heads)})")
 
 
+@lru_cache(maxsize=1)  # the migrations ship with the code: read them once per process
 def _scripts() -> ScriptDirectory:
     config = Config()
     config.set_main_option("script_location", "s3video_sidecar:migrations")
