@@ -1,7 +1,7 @@
 """Run every benchmark and print the figures: ``python -m bench`` (or ``make bench``).
 
     python -m bench                       everything (about 10 minutes on 2 cores)
-    python -m bench --only http,calls     some of them: sdk, http, calls, memory, cleanup
+    python -m bench --only http,calls     some of them: sdk, probe, http, calls, memory, cleanup, standin
     python -m bench --markdown out.md     also write the tables (docs/benchmarks.md's form)
 
 It never fails a build: a missing tool or service is reported and that benchmark skipped,
@@ -19,9 +19,10 @@ import subprocess
 import sys
 import traceback
 
-from . import call_cost, cleanup, environment, http_load, memory, processes, sdk_costs
+from . import call_cost, cleanup, environment, http_load, memory, probe_cost, processes, sdk_costs, standin
 
-ALL = ("sdk", "http", "calls", "memory", "cleanup")
+ALL = ("sdk", "probe", "http", "calls", "memory", "cleanup", "standin")
+NEEDS_NO_SERVICES = ("sdk", "probe", "standin")
 # Rate limiting stays on (a Redis increment per call, as in production), with limits no
 # load generator reaches; the memory benchmark uses one student per upload anyway.
 UNLIMITED = {f"s3video.rate_limit.{action}": "1000000/60" for action in ("upload_url", "confirm", "playback_url")}
@@ -56,6 +57,8 @@ def main(argv=None) -> int:
     parser.add_argument("--memory-uploads", type=int, default=50)
     parser.add_argument("--large-mb", type=int, default=500)
     parser.add_argument("--cleanup-videos", type=int, default=10_000)
+    parser.add_argument("--standin-uploads", type=int, default=50, help="1 MB POSTs to the S3 stand-in")
+    parser.add_argument("--standin-large-mib", type=int, default=1024, help="its one multipart upload")
     parser.add_argument("--markdown", help="write the tables to this file as well")
     options = parser.parse_args(argv)
     chosen = [name.strip() for name in options.only.split(",") if name.strip()]
@@ -73,7 +76,13 @@ def main(argv=None) -> int:
 
     if "sdk" in chosen:
         attempt("sdk", lambda: sdk_costs.report(sdk_costs.run()))
-    needs_services = [name for name in chosen if name != "sdk"]
+    if "probe" in chosen:
+        attempt("probe", lambda: probe_cost.report(probe_cost.run()))
+    if "standin" in chosen:
+        attempt("standin", lambda: standin.report(standin.run(
+            processes.work_directory("s3video-bench-standin-"), options.standin_uploads,
+            options.standin_large_mib * memory.MIB)))
+    needs_services = [name for name in chosen if name not in NEEDS_NO_SERVICES]
     problems = environment.check_services() if needs_services else []
     if problems:
         print(f"{', '.join(needs_services)}: skipped — {'; '.join(problems)}")
@@ -104,7 +113,9 @@ def main(argv=None) -> int:
 
     titles = {"machine": "Machine", "http": "Throughput and latency (wrk)", "sdk": "SDK cost per call",
               "calls": "Where a call's time goes (CPU per call, one process)",
-              "memory": "Sidecar memory across uploads", "cleanup": "Deleting videos"}
+              "memory": "Sidecar memory across uploads", "cleanup": "Deleting videos",
+              "probe": "What the media probe reads of a 1 GiB video",
+              "standin": "S3 stand-in memory (embedded storage)"}
     text = []
     for name, lines in sections.items():
         text += [f"### {titles[name]}", "", *lines, ""]

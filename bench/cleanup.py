@@ -30,11 +30,12 @@ from s3video_sidecar.sdk.maintenance import Maintenance
 from s3video_sidecar.sdk.service import VideoService
 from s3video_sidecar.services import build_storage, build_url_signer
 from s3video_sidecar.settings import parse_settings
+from tests.support.videos import mp4_bytes
 
 from . import processes
 
 ASSIGNMENT, COURSE = 77, 9
-BODY = b"\x00\x00\x00\x18ftypmp42" + b"c" * 1012
+BODY = mp4_bytes(1024, b"c")
 
 
 @dataclass

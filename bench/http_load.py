@@ -26,16 +26,17 @@ from dataclasses import dataclass
 
 from sqlalchemy import create_engine, text
 
-from s3video_sidecar.sdk import signing
+from s3video_sidecar.sdk import keys, signing
 from s3video_sidecar.sdk.client import SidecarClient
 from s3video_sidecar.sdk.embedded_s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from s3video_sidecar.sdk.storage import make_s3_client
+from tests.support.videos import mp4_bytes
 
 from . import processes
 
 LUA = pathlib.Path(__file__).with_name("wrk_replay.lua")
 COURSE = 9
-VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"v" * 1010  # 1 KiB
+VIDEO = mp4_bytes(1024, b"v")  # 1 KiB
 
 
 @dataclass
@@ -151,13 +152,13 @@ def pending_uploads(database_url: str, assignment: int) -> list[tuple[int, str]]
     return [(row[0], row[1]) for row in rows]
 
 
-def put_objects(s3_url: str, keys: list[str]) -> None:
+def put_objects(s3_url: str, object_keys: list[str]) -> None:
     """What the browsers would have uploaded (straight into the stand-in: not the sidecar's work)."""
     client = make_s3_client("us-east-1", s3_url, aws_access_key_id=ACCESS_KEY_ID,
                             aws_secret_access_key=SECRET_ACCESS_KEY)
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(lambda key: client.put_object(Bucket=processes.BUCKET, Key=key, Body=VIDEO,
-                                                    ContentType="video/mp4"), keys))
+                                                    ContentType="video/mp4"), object_keys))
 
 
 def run(env, connection_counts=(16, 64), seconds: int = 10, seed_count: int = 500, log=print) -> list[Run]:
@@ -194,8 +195,8 @@ def run(env, connection_counts=(16, 64), seconds: int = 10, seed_count: int = 50
         measure("playback-url", env.sidecar.url, work.get_requests(supply, "/playback-url"))
         measure("upload-url", env.sidecar.url, work.upload_requests(supply))
         pending = pending_uploads(env.database_url, work.upload_assignment)
-        log(f"http: putting {len(pending)} objects in the stand-in for confirm ...")
-        put_objects(env.s3.url, [key for _, key in pending])
+        log(f"http: putting {len(pending)} objects at their staging keys for confirm (copied on confirm) ...")
+        put_objects(env.s3.url, [keys.staging_key(key) for _, key in pending])
         measure("confirm", env.sidecar.url, work.confirm_requests(pending))
     return runs
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from s3video_sidecar.sdk.client import SidecarClient
 from s3video_sidecar.sdk.embedded_s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from s3video_sidecar.sdk.storage import make_s3_client
+from tests.support.videos import mp4_bytes
 
 from . import processes
 from .uploads import post_upload
@@ -71,9 +72,10 @@ def video_file(directory, size: int) -> str:
     path = os.path.join(directory, f"video-{size}.mp4")
     if not os.path.exists(path):
         with open(path, "wb") as handle:
-            handle.write(b"\x00\x00\x00\x18ftypmp42")
+            header = mp4_bytes(64)  # an ftyp box (confirm checks the container), then random bytes
+            handle.write(header)
             block = os.urandom(MIB)
-            remaining = size - 12
+            remaining = size - len(header)
             while remaining > 0:
                 handle.write(block[:min(MIB, remaining)])
                 remaining -= min(MIB, remaining)

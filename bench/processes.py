@@ -143,9 +143,12 @@ def _write_config(directory: pathlib.Path, name: str, app: dict, server: dict) -
     return str(path)
 
 
-def standin(directory: pathlib.Path, port: int | None = None, bucket: str = BUCKET) -> ServerProcess:
+def standin(directory: pathlib.Path, port: int | None = None, bucket: str = BUCKET,
+            data_dir: str | None = None) -> ServerProcess:
+    """The S3 stand-in; its objects in ``data_dir`` (kept across restarts), by default in ``directory``."""
     port = port or free_port()
-    return ServerProcess(["s3", str(port), bucket], port, directory / "s3-standin.log", ready_path=f"/{bucket}")
+    return ServerProcess(["s3", str(port), bucket, data_dir or str(directory / "s3-data")], port,
+                         directory / "s3-standin.log", ready_path=f"/{bucket}")
 
 
 def sidecar(directory: pathlib.Path, settings: dict, server_options: dict | None = None,

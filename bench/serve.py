@@ -1,6 +1,6 @@
 """Entry point of the child processes the benchmarks and the reliability tests start.
 
-    python -m bench.serve s3 PORT BUCKET              the S3 stand-in (moto + POST-policy guard)
+    python -m bench.serve s3 PORT BUCKET [DATA_DIR]   the S3 stand-in (its data on disk in DATA_DIR)
     python -m bench.serve sidecar PORT SETTINGS.json  the sidecar on waitress
     python -m bench.serve bare PORT SETTINGS.json     a bare Pyramid app: constant JSON
 
@@ -39,13 +39,11 @@ def main(argv: list[str]) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s [%(name)s] %(message)s")
     kind, port = argv[0], int(argv[1])
     if kind == "s3":
-        from s3video_sidecar.sdk.embedded_s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY, EmbeddedS3, ensure_bucket
-        from s3video_sidecar.sdk.storage import make_s3_client
+        from s3video_sidecar.sdk.embedded_s3 import EmbeddedS3
 
-        server = EmbeddedS3(f"http://127.0.0.1:{port}").start()
-        client = make_s3_client("us-east-1", server.endpoint_url, aws_access_key_id=ACCESS_KEY_ID,
-                                aws_secret_access_key=SECRET_ACCESS_KEY)
-        ensure_bucket(client, argv[2], ())
+        server = EmbeddedS3(f"http://127.0.0.1:{port}", argv[3] if len(argv) > 3 else None).open()
+        server.ensure_bucket(argv[2], ())
+        server.start()
         print("ready", flush=True)
         threading.Event().wait()
     with open(argv[2], encoding="utf-8") as handle:

@@ -21,6 +21,14 @@ ERROR = {
         "fields": {"type": "object", "additionalProperties": {"type": "string"}},
     },
 }
+# The submission receipt (contract C1): S3's SHA-256 of the confirmed object, base64; a multipart
+# upload's is the composite SHA-256 of its parts' SHA-256s, with S3's "-N" suffix.
+RECEIPT = {
+    "checksum_sha256": {"type": ["string", "null"], "pattern": r"^[A-Za-z0-9+/]{43}=(-[0-9]{1,5})?$",
+                        "description": "the confirmed object's SHA-256 as S3 reports it (base64; -N: N parts)"},
+    "checksum_type": {"enum": ["full_object", "composite", None],
+                      "description": "full_object (a POST upload) or composite (a multipart upload)"},
+}
 VIDEO = {
     "type": "object",
     "properties": {
@@ -29,7 +37,12 @@ VIDEO = {
         "file_size": {"type": ["integer", "null"]}, "declared_size": {"type": "integer"},
         "duration": {"type": ["integer", "null"]}, "upload_method": {"type": "string"},
         "uploaded_at": {"type": "integer"}, "confirmed_at": {"type": ["integer", "null"]},
+        **RECEIPT,
         "error": {"type": ["string", "null"]},
+        "media": {"type": ["object", "null"], "description": "what the probe found, once it ran: container, "
+                  "video_codec/profile, audio_codec/profile, duration_seconds, width, height, frame_rate, bitrate, "
+                  "rotation, fast_start, playable (and reason), plays_everywhere, browsers"},
+        "poster": {"type": "boolean", "description": "a poster frame exists (its signed URL: poster_url)"},
     },
 }
 UPLOAD_REQUEST = {
@@ -50,7 +63,7 @@ CONFIRMED = {
     "properties": {
         "status": {"const": "ready"}, "video_id": ID, "s3_key": {"type": "string"},
         "file_size": {"type": "integer"}, "mime_type": {"type": "string"},
-        "checksum_sha256": {"type": ["string", "null"]}, "confirmed_at": {"type": "integer"},
+        **RECEIPT, "confirmed_at": {"type": "integer"},
     },
 }
 SCHEDULED = {
@@ -135,6 +148,8 @@ def openapi_document() -> dict:
                     "status", "submission_id"], "properties": {
                     "status": {"type": "string"}, "assignment_id": ID, "submission_id": ID, "user_id": ID,
                     "video": {"oneOf": [{"$ref": "#/components/schemas/Video"}, {"type": "null"}]},
+                    "poster_url": {"type": ["string", "null"],
+                                   "description": "the current video's poster frame, signed (not a view)"},
                     "uploads_in_progress": {"type": "array", "items": {"$ref": "#/components/schemas/Video"}}}})},
                     who="owner, grader of the course, admin"),
                 "delete": _op("Schedule the submission's video for deletion", {"202": _json(SCHEDULED)},
@@ -158,7 +173,8 @@ def openapi_document() -> dict:
             },
             f"{sub}/confirm": {
                 "parameters": _params("assignment", "submission"),
-                "post": _op("Prove the upload and make it the current video (idempotent)",
+                "post": _op("Check the staged upload (exact declared size, type, container signature), copy it to"
+                            " its video key, record its SHA-256, make it the current video (idempotent)",
                             {"200": _json(CONFIRMED)},
                             body={"type": "object", "additionalProperties": False, "required": ["s3_key"],
                                   "properties": {"s3_key": {"type": "string", "minLength": 1, "maxLength": 500,
@@ -166,11 +182,15 @@ def openapi_document() -> dict:
                             who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 429, 503)),
             },
             f"{sub}/playback-url": {
-                "parameters": _params("assignment", "submission"),
+                "parameters": [*_params("assignment", "submission"), {
+                    "name": "renew", "in": "query", "required": False,
+                    "schema": {"type": "string", "enum": ["true", "false"]},
+                    "description": "true: a fresh URL for a video the player already shows (not counted as a view)"}],
                 "get": _op("A CloudFront signed URL for the current video", {"200": _json({
                     "type": "object", "required": ["url", "expires_at", "mime_type"], "properties": {
                         "url": {"type": "string"}, "expires_at": {"type": "integer"},
-                        "mime_type": {"type": "string"}, "video_id": ID}})},
+                        "mime_type": {"type": "string"}, "video_id": ID,
+                        "poster_url": {"type": ["string", "null"]}, "media": {"type": ["object", "null"]}}})},
                     who="owner, grader, admin", errors=(401, 403, 404, 429, 503)),
             },
             f"{sub}/multipart": {

@@ -18,8 +18,8 @@ _embedded_servers: dict = {}
 
 
 def embedded_s3_module():
-    """``sdk.embedded_s3``, which needs the ``development`` extra (moto, Flask, werkzeug): a
-    production install (``pip install s3video-sidecar``) does not carry them."""
+    """``sdk.embedded_s3``, which needs the ``development`` extra (werkzeug): a production
+    install (``pip install s3video-sidecar``) does not carry it."""
     try:
         from .sdk import embedded_s3
     except ModuleNotFoundError as exc:
@@ -31,14 +31,19 @@ def embedded_s3_module():
 
 
 def start_embedded_s3(settings: Settings):
-    """Start (once per process and endpoint) the loopback S3 stand-in and its bucket."""
+    """Start (once per process and endpoint) the loopback S3 stand-in, its bucket made first:
+    the bucket exists before the port answers, so no client (the worker) ever meets NoSuchBucket."""
     embedded_s3 = embedded_s3_module()
     server = _embedded_servers.get(settings.s3_endpoint_url)
     if server is None:
-        server = embedded_s3.EmbeddedS3(settings.s3_endpoint_url).start()
+        server = embedded_s3.EmbeddedS3(settings.s3_endpoint_url, settings.embedded_data_dir).open()
+        server.ensure_bucket(settings.bucket, settings.moodle_origins)
+        server.start()
         _embedded_servers[settings.s3_endpoint_url] = server
-        log.info("embedded S3 stand-in listening on %s", server.endpoint_url)
-    embedded_s3.ensure_bucket(build_storage(settings).client, settings.bucket, settings.moodle_origins)
+        log.info("embedded S3 stand-in listening on %s, data in %s", server.endpoint_url,
+                 settings.embedded_data_dir or f"{server.data_dir} (temporary: s3video.embedded.data_dir is not set)")
+    else:
+        server.ensure_bucket(settings.bucket, settings.moodle_origins)
     return server
 
 

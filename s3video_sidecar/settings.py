@@ -25,12 +25,14 @@ from typing import NamedTuple
 
 import colander
 
-from .sdk import signing
+from .sdk import containers, signing
 from .sdk.cdn import HASH_ALGORITHMS
 
 GIB = 1024**3
 MIB = 1024**2
-SINGLE_PUT_LIMIT_BYTES = 5 * GIB  # one S3 POST/PUT carries at most 5 GB
+# One S3 POST/PUT carries at most 5 GB, and so does the one CopyObject confirm makes of a POST
+# upload: the multipart threshold (the largest POST upload) can never exceed it.
+SINGLE_PUT_LIMIT_BYTES = 5 * GIB
 
 
 class SettingsError(ValueError):
@@ -108,6 +110,8 @@ class _SettingsSchema(colander.MappingSchema):
     s3_endpoint_url = colander.SchemaNode(
         colander.String(), missing=None, validator=colander.url
     )
+    # where the embedded stand-in keeps its objects (none: a temporary directory, gone at exit)
+    embedded_data_dir = colander.SchemaNode(colander.String(), missing=None)
     max_upload_bytes = colander.SchemaNode(
         colander.Int(), missing=5 * GIB, validator=colander.Range(1, 5 * 1024**4)
     )
@@ -209,6 +213,7 @@ _INI_NAMES = {
     "cloudfront_hash_algorithm": "s3video.cloudfront.hash_algorithm",
     "cloudfront_generate_key": "s3video.cloudfront.generate_key",
     "local_edge_base_url": "s3video.local_edge.base_url",
+    "embedded_data_dir": "s3video.embedded.data_dir",
     "demo": "s3video.development.demo",
     "rate_limit_store": "s3video.rate_limit.store",
     **{f"rate_limit_{action}": f"s3video.rate_limit.{action}" for action in RATE_LIMITED_ACTIONS},
@@ -282,6 +287,7 @@ class Settings:
     retention_dry_run: bool = False
     sqlalchemy_pool_size: int | None = None
     sqlalchemy_max_overflow: int | None = None
+    embedded_data_dir: str | None = None
 
     @property
     def pool_options(self) -> dict[str, int]:
@@ -351,6 +357,10 @@ def parse_settings(raw: dict) -> Settings:
     mime_types = tuple(_words(parsed["allowed_mime_types"]))
     if not mime_types or not all("/" in m for m in mime_types):
         raise SettingsError("s3video.allowed_mime_types: give MIME types such as video/mp4")
+    uncheckable = [m for m in mime_types if m not in containers.FAMILIES]
+    if uncheckable:  # confirm checks every upload's container signature: a type it cannot check is refused
+        raise SettingsError(f"s3video.allowed_mime_types: no container check for {', '.join(uncheckable)};"
+                            f" choose among {', '.join(containers.FAMILIES)}")
     if parsed["cdn"] == "cloudfront" and not parsed["cloudfront_domain"]:
         raise SettingsError("s3video.cloudfront.domain: required when s3video.cdn = cloudfront")
     if parsed["storage"] == "embedded" and not parsed["s3_endpoint_url"]:

@@ -2,7 +2,8 @@
 
 - ``backend`` runs a test on SQLite, and also on PostgreSQL and MariaDB where
   ``S3VIDEO_TEST_POSTGRESQL`` / ``S3VIDEO_TEST_MYSQL`` are set (CI sets both).
-- ``embedded_s3``: one guarded moto S3 server over HTTP for the session.
+- ``embedded_s3_url``: where the app starts the embedded S3 stand-in (once per session, data in a
+  temporary directory), over HTTP.
 - ``app_settings``: ini-style settings pointing at those; ``testapp`` the WSGI app
   under webtest; ``api`` the same, signing every request with S3V1.
 - ``live_sidecar``: the real app on waitress over HTTP (for the browser, PHP and

@@ -62,6 +62,15 @@ class SqlMaintenanceRepository(SqlOperationsRepository):
         query = self.ready_before(cutoff)
         return self._claim(query, limit, after_id, lock)
 
+    def unprobed_ready_videos(self, limit: int, after_id: int = 0, video_ids=None,
+                              lock: bool = True) -> list[Video]:
+        """``ready`` rows the media probe has not seen yet (only ``video_ids``, if given), by id."""
+        query = select(Video).where(Video.upload_status == str(VideoStatus.READY),
+                                    Video.probed_timestamp.is_(None))
+        if video_ids is not None:
+            query = query.where(Video.id.in_(list(video_ids)))
+        return self._claim(query, limit, after_id, lock)
+
     def videos_by_keys(self, keys) -> dict[str, Video]:
         return self._videos_by(Video.s3_key, keys)
 

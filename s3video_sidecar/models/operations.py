@@ -36,6 +36,14 @@ class SqlOperationsRepository(SqlVideoRepository):
         rows = self.dbsession.execute(select(Video.upload_status, func.count()).group_by(Video.upload_status))
         return {str(status): count for status, count in rows}
 
+    def ready_videos_by_codec(self) -> dict[str, tuple[int, int]]:
+        """{video codec ("unknown" before the probe): (ready videos, of which not every browser plays)}."""
+        at_risk = func.sum(case((Video.plays_everywhere.is_(False), 1), else_=0))
+        rows = self.dbsession.execute(
+            select(Video.video_codec, func.count(), at_risk)
+            .where(Video.upload_status == str(VideoStatus.READY)).group_by(Video.video_codec))
+        return {codec or "unknown": (int(count), int(risky or 0)) for codec, count, risky in rows}
+
     def stored_bytes(self) -> int:
         size = func.coalesce(Video.file_size, 0)
         return int(self.dbsession.scalar(select(func.coalesce(func.sum(size), 0))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base, Id
@@ -85,6 +85,11 @@ class Video(Base):
     file_size: Mapped[int | None] = mapped_column(BigInteger)
     duration: Mapped[int | None] = mapped_column(Integer)  # seconds, once probed
     checksum_sha256: Mapped[str | None] = mapped_column(String(128))
+    media: Mapped[str | None] = mapped_column(Text)  # the probe's findings, JSON (sdk/media.py bounds it)
+    poster_key: Mapped[str | None] = mapped_column(String(500))  # posters/...jpg, deleted with the video
+    video_codec: Mapped[str | None] = mapped_column(String(32))  # from the probe, for the dashboard's mix
+    plays_everywhere: Mapped[bool | None] = mapped_column(Boolean)  # every common browser plays it
+    probed_timestamp: Mapped[int | None] = mapped_column(BigInteger)
     upload_method: Mapped[str] = mapped_column(String(16), default="post")  # post | multipart
     upload_id: Mapped[str | None] = mapped_column(String(255), index=True)  # S3 multipart upload id
     fingerprint: Mapped[str | None] = mapped_column(String(128), index=True)  # resume key (multipart)

@@ -111,6 +111,12 @@ class EventSearch(_Paging):
     until = colander.SchemaNode(_Moment(end=True), missing=None)
 
 
+class PlaybackQuery(colander.MappingSchema):
+    """``renew=true``: the player renews the URL of a video it is already showing (not a new view)."""
+    schema_type = StrictMapping
+    renew = colander.SchemaNode(_QueryBool(), missing=False)
+
+
 class StatsQuery(colander.MappingSchema):
     schema_type = StrictMapping
     days = colander.SchemaNode(_QueryInt(), missing=30, validator=colander.Range(1, 366))

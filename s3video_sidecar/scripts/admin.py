@@ -22,6 +22,7 @@ COMMANDS = [
     "videos",
     "events",
     "cost",
+    "receipt",  # verify-receipt
 ]
 
 

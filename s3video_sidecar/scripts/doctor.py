@@ -174,7 +174,7 @@ def check_acls_disabled(account: _Account) -> CheckResult:
     return CheckResult("acls-disabled", PASS, "ACLs disabled (BucketOwnerEnforced)")
 
 
-def _rule_covers_videos(rule: dict) -> bool:
+def _rule_covers_videos(rule: dict, key_prefix: str = aws_setup.VIDEO_PREFIX) -> bool:
     rule_filter = rule.get("Filter")
     if rule_filter is None:
         prefix = rule.get("Prefix", "")  # the older form, without Filter
@@ -182,13 +182,14 @@ def _rule_covers_videos(rule: dict) -> bool:
         return False  # a tag filter: only tagged uploads would be aborted
     else:
         prefix = rule_filter.get("Prefix", "")
-    return aws_setup.VIDEO_PREFIX.startswith(prefix)
+    return key_prefix.startswith(prefix)
 
 
 def check_lifecycle(account: _Account) -> CheckResult:
     settings = account.settings
     abort_after_seconds = getattr(settings, "jobs_multipart_abort_after_seconds", settings.multipart_expiry_seconds)
-    rule = aws_setup.lifecycle_configuration(aws_setup.abort_incomplete_upload_days(abort_after_seconds))["Rules"][0]
+    rule, staging_rule = aws_setup.lifecycle_configuration(
+        aws_setup.abort_incomplete_upload_days(abort_after_seconds))["Rules"]
     fix = (f"add this rule to the bucket's lifecycle configuration (put-bucket-lifecycle-configuration replaces "
            f"the whole configuration: keep your other rules): {_json(rule)}")
     try:
@@ -209,7 +210,15 @@ def check_lifecycle(account: _Account) -> CheckResult:
                            f"resume them for {resumable_seconds // 3600} hours (s3video.multipart_expiry_seconds)",
                            f"set DaysAfterInitiation to {rule['AbortIncompleteMultipartUpload']['DaysAfterInitiation']}: "
                            f"{_json(rule)}")
-    return CheckResult("lifecycle", PASS, f"incomplete multipart uploads are aborted after {days} days")
+    expiring = [r for r in rules if r.get("Status") == "Enabled" and "Expiration" in r]
+    if any(_rule_covers_videos(r) for r in expiring):
+        return CheckResult("lifecycle", FAIL, f"a lifecycle rule expires objects under {aws_setup.VIDEO_PREFIX}: "
+                           "confirmed videos would disappear", "remove the Expiration from that rule")
+    if not any(_rule_covers_videos(r, aws_setup.STAGING_PREFIX) for r in expiring):
+        return CheckResult("lifecycle", FAIL, f"no enabled rule expires staging uploads under "
+                           f"{aws_setup.STAGING_PREFIX}", f"add this rule too: {_json(staging_rule)}")
+    return CheckResult("lifecycle", PASS, f"incomplete multipart uploads are aborted after {days} days; "
+                       f"staging uploads expire after {aws_setup.STAGING_EXPIRY_DAYS} day")
 
 
 # -- CloudFront -------------------------------------------------------------------------

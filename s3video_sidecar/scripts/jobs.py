@@ -1,4 +1,4 @@
-"""``s3video-admin cleanup|reconcile|retention <ini> [--dry-run]``: run a background job once, by hand.
+"""``s3video-admin cleanup|reconcile|retention|probe <ini> [--dry-run]``: run a background job once, by hand.
 
 The job runs here, in this process, exactly as the worker runs it (same runner, same
 events), with a progress bar; ``--dry-run`` lists what it would change and changes nothing
@@ -21,6 +21,7 @@ DESCRIPTIONS = {
     "reconcile": "finish stale deletions, settle expired uploads, abort stale multipart uploads, "
                  "report (or delete, if allowed) objects no video names",
     "retention": "schedule for deletion the videos older than s3video.retention.days",
+    "probe": "read what the confirmed videos not probed yet are (codecs, duration, ...) and make their posters",
 }
 
 

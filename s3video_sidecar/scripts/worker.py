@@ -12,11 +12,39 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 
+from ..sdk.errors import Unavailable
 from ..tasks import setup_jobs
 from . import bootstrap, run_command
 
 log = logging.getLogger(__name__)
+STORAGE_WAIT_SECONDS = 120
+
+
+def wait_for_storage(storage, endpoint: str, seconds: float = STORAGE_WAIT_SECONDS, sleep=time.sleep) -> bool:
+    """Wait until the bucket answers (HeadBucket), at most ``seconds``; True once it does.
+
+    With ``s3video.storage = embedded`` the stand-in runs inside the web app, which makes the
+    bucket before its port answers; ``make run`` starts this worker beside it, so the first
+    cleanup and reconcile wait for it instead of failing (connection refused, NoSuchBucket)."""
+    deadline = time.monotonic() + seconds
+    waited = False
+    while True:
+        try:
+            storage.check()
+        except Unavailable as exc:
+            if time.monotonic() >= deadline:
+                log.warning("worker: the S3 stand-in at %s still does not answer (%s); starting anyway", endpoint, exc)
+                return False
+            if not waited:
+                log.info("worker: waiting for the embedded S3 stand-in at %s (the web app starts it)", endpoint)
+                waited = True
+            sleep(0.5)
+            continue
+        if waited:
+            log.info("worker: the embedded S3 stand-in answers, bucket %s found", storage.bucket)
+        return True
 
 
 def main(argv=None) -> int:
@@ -41,6 +69,8 @@ def _run(args) -> int:
              jobs.huey.name, settings.huey_workers, settings.jobs_cleanup_interval_minutes,
              settings.jobs_reconcile_interval_minutes,
              f"after {settings.retention_days} days" if settings.retention_days else "off")
+    if settings.storage == "embedded":
+        wait_for_storage(environment.storage, settings.s3_endpoint_url)
     jobs.cleanup()  # at start: purge whatever a stopped worker left due
     consumer.run()
     return 0

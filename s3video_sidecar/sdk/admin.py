@@ -158,11 +158,14 @@ class AdminService:
         ]
         by_status = dict.fromkeys(STATUSES, 0) | self.repo.count_videos_by_status()
         stored = self.repo.stored_bytes()
+        codecs = self.repo.ready_videos_by_codec()
         return {
             "generated_at": now,
             "days": days,
             "videos": {"by_status": by_status, "total": sum(by_status.values())},
             "storage": {"bytes": stored, "gb": gigabytes(stored)},
+            "media": {"codecs": {codec: count for codec, (count, _risky) in sorted(codecs.items())},
+                      "at_risk": sum(risky for _count, risky in codecs.values())},
             "per_day": per_day,
             "errors_by_code": self.repo.error_counts(start, now + 1),
             "today": {"uploads": per_day[-1]["uploads"], "views": per_day[-1]["views"],

@@ -9,8 +9,12 @@ Rules of this module:
 
 - Current AWS practice, not the seed's: Origin Access Control (not the legacy origin
   access identity), trusted key groups (not root-account CloudFront key pairs), Block
-  Public Access fully on, ACLs disabled (``BucketOwnerEnforced``), and a lifecycle rule
-  that aborts incomplete multipart uploads (their parts are billed until aborted).
+  Public Access fully on, ACLs disabled (``BucketOwnerEnforced``), and lifecycle rules
+  that abort incomplete multipart uploads (their parts are billed until aborted) and
+  expire staging objects (``uploads/``, where POST uploads wait for confirm) after a day.
+- CloudFront reads only ``videos/`` (what confirm copied there); staging objects are
+  never served. The sidecar's IAM policy covers both prefixes (confirm reads and deletes
+  the staging object, and copies it).
 - The sidecar's IAM policy holds exactly the actions its code calls:
   :data:`S3_OPERATION_ACTIONS` maps each boto3 operation the sidecar calls to the IAM
   action it needs, and a unit test scans the package so the map stays true. Its one
@@ -33,6 +37,7 @@ from botocore.exceptions import ClientError
 
 from . import cdn
 from .keys import PREFIX as VIDEO_PREFIX
+from .keys import POSTER_PREFIX, STAGING_PREFIX
 
 # -- the bucket ----------------------------------------------------------------------------
 
@@ -52,6 +57,8 @@ PUBLIC_ACCESS_BLOCK = {
 }
 OBJECT_OWNERSHIP = "BucketOwnerEnforced"  # ACLs disabled: the bucket owner owns every object
 LIFECYCLE_RULE_ID = "s3video-abort-incomplete-multipart-uploads"
+STAGING_RULE_ID = "s3video-expire-staging-uploads"
+STAGING_EXPIRY_DAYS = 1  # a backstop: the reconciler removes staging objects after the upload window
 DAY_SECONDS = 86400
 
 
@@ -78,11 +85,17 @@ def abort_incomplete_upload_days(sidecar_abort_after_seconds: int) -> int:
 
 
 def lifecycle_configuration(abort_after_days: int) -> dict:
+    """Abort stale multipart uploads under ``videos/``; expire staging objects under ``uploads/``."""
     return {"Rules": [{
         "ID": LIFECYCLE_RULE_ID,
         "Status": "Enabled",
         "Filter": {"Prefix": VIDEO_PREFIX},
         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": abort_after_days},
+    }, {
+        "ID": STAGING_RULE_ID,
+        "Status": "Enabled",
+        "Filter": {"Prefix": STAGING_PREFIX},
+        "Expiration": {"Days": STAGING_EXPIRY_DAYS},
     }]}
 
 
@@ -94,8 +107,16 @@ def videos_arn(bucket: str) -> str:
     return f"arn:aws:s3:::{bucket}/{VIDEO_PREFIX}*"
 
 
+def posters_arn(bucket: str) -> str:
+    return f"arn:aws:s3:::{bucket}/{POSTER_PREFIX}*"
+
+
+def staging_arn(bucket: str) -> str:
+    return f"arn:aws:s3:::{bucket}/{STAGING_PREFIX}*"
+
+
 def bucket_policy(bucket: str, distribution_arn: str) -> dict:
-    """Only this CloudFront distribution (through OAC) may read the videos."""
+    """Only this CloudFront distribution (through OAC) may read the videos and their posters."""
     return {
         "Version": "2012-10-17",
         "Statement": [{
@@ -103,7 +124,7 @@ def bucket_policy(bucket: str, distribution_arn: str) -> dict:
             "Effect": "Allow",
             "Principal": {"Service": "cloudfront.amazonaws.com"},
             "Action": "s3:GetObject",
-            "Resource": videos_arn(bucket),
+            "Resource": [videos_arn(bucket), posters_arn(bucket)],
             "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
         }],
     }
@@ -297,6 +318,8 @@ S3_OPERATION_ACTIONS = {
     "create_multipart_upload": "s3:PutObject",
     "upload_part": "s3:PutObject",
     "complete_multipart_upload": "s3:PutObject",
+    "copy_object": "s3:PutObject",  # confirm: also s3:GetObject on the staging source (head_object's)
+    "put_object": "s3:PutObject",  # the probe's poster frames, under posters/
     "list_parts": "s3:ListMultipartUploadParts",
     "abort_multipart_upload": "s3:AbortMultipartUpload",
     "list_multipart_uploads": "s3:ListBucketMultipartUploads",
@@ -337,7 +360,8 @@ def sidecar_policy(bucket: str, invalidation_distribution_arn: str | None = None
     statement when the sidecar is to invalidate that distribution)."""
     object_actions = sorted(a for a in sidecar_actions() if a not in BUCKET_LEVEL_ACTIONS)
     statements = [
-        {"Sid": "VideoObjects", "Effect": "Allow", "Action": object_actions, "Resource": videos_arn(bucket)},
+        {"Sid": "VideoObjects", "Effect": "Allow", "Action": object_actions,
+         "Resource": [videos_arn(bucket), posters_arn(bucket), staging_arn(bucket)]},
         {"Sid": "VideoBucket", "Effect": "Allow", "Action": sorted(BUCKET_LEVEL_ACTIONS),
          "Resource": bucket_arn(bucket)},
     ]

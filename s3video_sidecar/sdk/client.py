@@ -115,8 +115,10 @@ class SidecarClient:
         return self.request("POST", _path("assignments", assignment, "submissions", submission, "confirm"),
                             body={"s3_key": s3_key})
 
-    def playback_url(self, assignment: int, submission: int) -> dict:
-        return self.request("GET", _path("assignments", assignment, "submissions", submission, "playback-url"))
+    def playback_url(self, assignment: int, submission: int, renew: bool = False) -> dict:
+        """``renew=True`` for a URL the player is already showing: not counted as a view."""
+        return self.request("GET", _path("assignments", assignment, "submissions", submission, "playback-url"),
+                            query={"renew": "true"} if renew else None)
 
     def delete_submission(self, assignment: int, submission: int) -> dict:
         return self.request("DELETE", _path("assignments", assignment, "submissions", submission))

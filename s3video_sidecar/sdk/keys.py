@@ -4,6 +4,11 @@ Key scheme (ARCHITECTURE.md): ``videos/{userid}/{timestamp}_{random}/{sanitised 
 Keys are never reused: the timestamp and 64 random bits make each upload's key unique,
 which is what lets signed URLs go without CloudFront invalidations.
 
+A POST upload lands first at its *staging* key, ``uploads/`` + the same rest
+(:func:`staging_key`); confirm copies it to the final ``videos/`` key, which no
+presigned POST ever names, so nothing a student holds can write under ``videos/``.
+:func:`staging_key` and :func:`final_key` are the one mapping between the two.
+
 The sanitiser keeps what a teacher would recognise (letters and digits of any script,
 ``.``, ``-``, ``_``) and defeats the tricks a filename can play:
 
@@ -24,6 +29,8 @@ import time
 import unicodedata
 
 PREFIX = "videos/"
+STAGING_PREFIX = "uploads/"
+POSTER_PREFIX = "posters/"  # a poster frame per video, beside it under its own prefix
 MAX_FILENAME_BYTES = 120
 DEFAULT_STEM = "video"
 _EXTENSION = re.compile(r"^[a-z0-9]{1,10}$")
@@ -73,3 +80,24 @@ def key_owner(s3_key: str) -> int | None:
     """The user id a well-formed key was issued to, or None for anything else."""
     match = KEY_PATTERN.match(s3_key or "")
     return int(match.group("user")) if match else None
+
+
+def staging_key(s3_key: str) -> str:
+    """The staging key a POST upload of the video ``s3_key`` lands at: ``uploads/`` + the same rest."""
+    if not s3_key.startswith(PREFIX):
+        raise ValueError(f"not a video key: {s3_key!r}")
+    return STAGING_PREFIX + s3_key[len(PREFIX):]
+
+
+def final_key(staging: str) -> str:
+    """The video key a staging key is confirmed to (the inverse of :func:`staging_key`)."""
+    if not staging.startswith(STAGING_PREFIX):
+        raise ValueError(f"not a staging key: {staging!r}")
+    return PREFIX + staging[len(STAGING_PREFIX):]
+
+
+def poster_key(video_key: str) -> str:
+    """``posters/...<name>.jpg`` for the video at ``videos/...<name>``: one poster per video key."""
+    if not video_key.startswith(PREFIX):
+        raise ValueError("not a video key")
+    return f"{POSTER_PREFIX}{video_key[len(PREFIX):]}.jpg"

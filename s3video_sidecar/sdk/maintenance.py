@@ -21,6 +21,11 @@ Rules:
 - An upload whose window has passed but whose object arrived is confirmed through the very
   checks of the confirm API (:meth:`VideoService.confirm_upload`), unless a newer video
   has become current meanwhile.
+- A staging object (``uploads/``, where POST uploads land before confirm copies them) is
+  removed once it is older than the upload window and no ``pending`` row waits for it: a
+  confirmed, refused or deleted upload never needs its staging bytes again (a re-POST of
+  a confirmed upload's fields lands there, and goes). The bucket's lifecycle rule
+  (``aws_setup``) expires ``uploads/`` after a day as a backstop.
 - Storage or CloudFront being unavailable ends the step, not the job: what is left waits
   for the next run, and the job's event names the error.
 - Every job writes one ``job_<name>`` event: what it did (counts), how long (``duration``,
@@ -34,14 +39,15 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from . import keys
+from . import keys, media
 from .errors import Conflict, NotFound, TooLarge, Unavailable, UnsupportedType
 from .privacy import PrivacyService
-from .service import DELETED, DELETING, ERROR, READY, UPLOADING
+from .service import DELETED, DELETING, ERROR, PENDING, READY, UPLOADING
 from .storage import DELETE_BATCH_SIZE
 
 DAY = 86400
-JOBS = ("cleanup", "reconcile", "retention")
+JOBS = ("cleanup", "reconcile", "retention", "probe")
+PROBE_CHUNK = 20  # videos probed between two commits (each costs ranged reads and a decode)
 LISTED_ITEMS = 50  # items a job event lists (dry runs, unreferenced objects); the report keeps them all
 
 
@@ -146,7 +152,9 @@ class Maintenance:
     def delete_objects(self, videos, report: JobReport):
         """Step 1: one DeleteObjects call; return the videos whose object is gone (failures stay ``deleting``)."""
         by_key = {video.s3_key: video for video in videos}
-        deleted_keys, failed_keys = self.storage.delete_many(by_key)
+        posters = [video.poster_key for video in videos if video.poster_key]
+        deleted_keys, failed_keys = self.storage.delete_many([*by_key, *posters])
+        failed_keys = {key: code for key, code in failed_keys.items() if key in by_key}
         for key, code in failed_keys.items():
             self.videos.log("delete_failed", None, by_key[key], error_code=code,
                             error_message="storage refused the delete; it will be retried")
@@ -162,12 +170,42 @@ class Maintenance:
             self.videos.log("video_deleted", None, video)
         report.counts["deleted"] += len(videos)
 
+    # -- media probe ------------------------------------------------------------------------
+    def probe(self, video_ids=None, dry_run: bool = False) -> JobReport:
+        """Probe the ``ready`` videos not probed yet (only ``video_ids``, if given): findings and poster."""
+        with self._job("probe", dry_run) as report:
+            def claim(limit, after_id, lock):
+                return self.repo.unprobed_ready_videos(min(limit, PROBE_CHUNK), after_id, video_ids, lock)
+
+            after_id = 0
+            while chunk := claim(PROBE_CHUNK, after_id, not dry_run):
+                after_id = chunk[-1].id
+                if dry_run:
+                    report.counts["would_probe"] += len(chunk)
+                    report.items += [_item(video) for video in chunk]
+                    continue
+                for video in chunk:
+                    try:
+                        item = media.probe_video(self.videos, video)
+                    except Unavailable as error:
+                        report.errors.append(error.message)
+                        return report  # storage is down: the next run takes these
+                    report.counts["probed"] += 1
+                    report.counts["bytes_read"] += item["bytes_read"]
+                    report.counts["posters"] += bool(item["poster_bytes"])
+                    report.counts["unplayable"] += not item["playable"]
+                    report.items.append(item)
+                self.checkpoint()
+                self.progress(len(chunk))
+        return report
+
     # -- reconciliation -------------------------------------------------------------------
     def reconcile(self, dry_run: bool = False) -> JobReport:
         """Settle expired uploads, abort stale multipart uploads, sweep objects, finish due deletions
         (last, so what the steps before marked without a grace period goes in the same run)."""
         with self._job("reconcile", dry_run) as report:
-            for step in (self._settle_expired_uploads, self._abort_stale_multipart_uploads, self._sweep_objects):
+            for step in (self._settle_expired_uploads, self._abort_stale_multipart_uploads, self._sweep_objects,
+                         self._sweep_staging):
                 try:
                     step(report, dry_run)
                 except Unavailable as error:
@@ -192,8 +230,7 @@ class Maintenance:
 
     def _settle_upload(self, video) -> str:
         """Confirm an expired upload whose object arrived (the confirm API's checks), else abandon it."""
-        info = self.storage.head(video.s3_key)
-        if info is None:
+        if not self.videos.arrived(video):
             if video.upload_id:
                 self.storage.abort_multipart_upload(video.s3_key, video.upload_id)
             video.upload_status = ERROR
@@ -208,7 +245,7 @@ class Maintenance:
             return "superseded"
         try:
             self.videos.confirm_upload(video.submission, video.s3_key, None)
-        except (TooLarge, UnsupportedType):
+        except (TooLarge, UnsupportedType, Conflict):
             return "refused"  # the service marked the row and deleted the object, as the API does
         return "confirmed_late"
 
@@ -267,6 +304,25 @@ class Maintenance:
                 self.videos.log("object_deleted", None, again.get(key), s3_key=key,
                                 context={"reason": "no live row" if key not in again else "row already deleted"})
             report.counts["objects_deleted"] += len(deleted)
+
+    def _sweep_staging(self, report: JobReport, dry_run: bool) -> None:
+        """Staging objects older than the upload window whose upload no ``pending`` row still waits for."""
+        listed = list(self.storage.list_keys(keys.STAGING_PREFIX))
+        old_enough = self.videos.now() - self.settings.upload_expiry_seconds
+        old = [obj["Key"] for obj in listed if obj["LastModified"].timestamp() <= old_enough]
+        rows = self.repo.videos_by_keys(keys.final_key(key) for key in old)
+        to_delete = [key for key in old
+                     if (row := rows.get(keys.final_key(key))) is None or row.upload_status != PENDING]
+        report.counts["staging_seen"] = len(listed)
+        if dry_run:
+            report.counts["would_delete_staging"] += len(to_delete)
+            return
+        for start in range(0, len(to_delete), DELETE_BATCH_SIZE):
+            deleted, _failed = self.storage.delete_many(to_delete[start:start + DELETE_BATCH_SIZE])
+            for key in deleted:
+                self.videos.log("object_deleted", None, rows.get(keys.final_key(key)), s3_key=key,
+                                context={"reason": "staging copy no pending upload needs"})
+            report.counts["staging_deleted"] += len(deleted)
 
     # -- retention ----------------------------------------------------------------------------
     def retention(self, dry_run: bool | None = None, days: int | None = None) -> JobReport:

@@ -7,8 +7,17 @@ can drive it exactly as the web app does.
 Rules:
 
 - Limits are checked before any URL is issued (size 1..max -> 413, MIME type in the
-  allowed list -> 415) and again on confirm against what S3 really holds: an object the
-  POST policy should have stopped is deleted and its row marked ``error``.
+  allowed list -> 415) and again on confirm against what S3 really holds (size exactly
+  the declared size -> else 409 ``size_mismatch``, type, and the container signature by a
+  ranged read -> else 415 ``not_a_video``): a refused object is deleted and its row
+  marked ``error``.
+- A confirmed video never changes (contract C1). A POST upload lands at its staging key
+  (``keys.staging_key``); confirm copies exactly the checked version (its ETag) to the
+  final ``videos/`` key, checks the copy, records the SHA-256 S3 computed for it
+  (``checksum_type`` ``full_object``) and deletes the staging object. A multipart upload
+  targets its final key, but once the sidecar completes it the upload id is dead; its
+  SHA-256 is S3's composite one (over the parts' SHA-256s, ``checksum_type``
+  ``composite``). Nothing a student holds can write under ``videos/``.
 - A submission's current video changes only when a new one is confirmed; the old one
   then goes to ``deleting`` with a purge time (now + grace period). Nothing is removed
   from S3 except by the cleanup job (``sdk/maintenance.py``) or a refusal on confirm, and only
@@ -22,9 +31,10 @@ import json
 import math
 import time
 
-from . import keys
+from . import containers, keys
 from .cdn import resource_url
-from .errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge, UnsupportedType
+from .errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge, Unavailable, UnsupportedType
+from .probe import media_of
 from .storage import MULTIPART_MAX_PARTS, MULTIPART_MIN_PART_BYTES
 
 # Status names as stored (the models' VideoStatus values); the SDK does not import the models.
@@ -114,11 +124,20 @@ class VideoService:
             "user_id": submission.user_id,
             "status": str(current.upload_status) if current else "empty",
             "video": self.describe(current) if current else None,
+            "poster_url": self.poster_url(current) if current else None,
             "uploads_in_progress": in_progress,
         }
 
     @staticmethod
-    def describe(video) -> dict:
+    def checksum_type(video) -> str | None:
+        """How the recorded SHA-256 was computed: over the whole object (a POST upload's copy), or
+        S3's composite of the parts' SHA-256s (multipart, ``-N`` suffix)."""
+        if not video.checksum_sha256:
+            return None
+        return "composite" if video.upload_method == "multipart" else "full_object"
+
+    @classmethod
+    def describe(cls, video) -> dict:
         return {
             "video_id": video.id,
             "s3_key": video.s3_key,
@@ -128,9 +147,13 @@ class VideoService:
             "file_size": video.file_size,
             "declared_size": video.declared_size,
             "duration": video.duration,
+            "media": media_of(video),
+            "poster": video.poster_key is not None,
             "upload_method": video.upload_method,
             "uploaded_at": video.upload_timestamp,
             "confirmed_at": video.confirmed_timestamp,
+            "checksum_sha256": video.checksum_sha256,
+            "checksum_type": cls.checksum_type(video),
             "error": video.error_message,
         }
 
@@ -161,7 +184,8 @@ class VideoService:
         now = self.now()
         s3_key = keys.build_s3_key(actor.user, filename, now)
         expiry = self.settings.upload_expiry_seconds
-        post = self.storage.presigned_post(s3_key, mime_type, self.settings.max_upload_bytes, expiry)
+        # The policy names the staging key, never the video's: confirm copies what it checked.
+        post = self.storage.presigned_post(keys.staging_key(s3_key), mime_type, size, expiry)
         video = self.repo.add_video(
             assignment_id=submission.assignment_id, submission_id=submission.id,
             user_id=self.uploader(actor, submission),
@@ -188,7 +212,7 @@ class VideoService:
     def _refuse(self, video, actor, error: Exception, code: str, *, remove_object: bool):
         """Mark an upload refused (and delete what S3 holds of it); the caller raises ``error``."""
         if remove_object:
-            self.storage.delete_many([video.s3_key])
+            self.storage.delete_many(self._object_keys(video))
         video.upload_status = ERROR
         video.error_code = code
         video.error_message = error.message
@@ -203,22 +227,79 @@ class VideoService:
             raise Conflict("this video has been deleted")
         if video.upload_status == ERROR:
             raise Conflict(f"this upload was refused: {video.error_message}")
+        if video.upload_method == "post":
+            return self._confirm_post(video, actor)
         info = self.storage.head(video.s3_key)
         if info is None:
             raise Conflict("the video has not arrived in storage; upload it, then confirm")
         return self._accept(video, info, actor)
 
-    def _accept(self, video, info, actor) -> dict:
+    @staticmethod
+    def _object_keys(video) -> list[str]:
+        """Every key an upload's bytes may sit at: its video key, and a POST upload's staging key."""
+        return [video.s3_key] + ([keys.staging_key(video.s3_key)] if video.upload_method == "post" else [])
+
+    def arrived(self, video) -> bool:
+        """Whether storage holds the upload's bytes (at its staging or its final key)."""
+        return any(self.storage.head(key) is not None for key in self._object_keys(video))
+
+    def _confirm_post(self, video, actor) -> dict:
+        """Check the staged POST upload, copy exactly that version to the video key, check the copy."""
+        staging = keys.staging_key(video.s3_key)
+        staged = self.storage.head(staging)
+        if staged is None:
+            # An earlier confirm may have copied it and then failed before its answer was recorded:
+            # only the sidecar writes the video key, so a copy there is one it made of a checked upload.
+            info = self.storage.head(video.s3_key)
+            if info is None:
+                raise Conflict("the video has not arrived in storage; upload it, then confirm")
+            return self._accept(video, info, actor)
+        self._check_object(video, staged, actor)  # refuse early, before copying gigabytes that will be refused
+        copied_sha256 = self.storage.copy(staging, video.s3_key, if_match_etag=staged.etag)
+        info = self.storage.head(video.s3_key)
+        if info is None:
+            raise Conflict("storage did not keep the confirmed copy; confirm again")
+        if copied_sha256 and info.checksum_sha256 != copied_sha256:
+            raise Conflict("storage reports another checksum than it computed for the copy; confirm again")
+        answer = self._accept(video, info, actor)
+        try:
+            self.storage.delete_many([staging])
+        except Unavailable:
+            pass  # the video is confirmed; the reconciler removes the staging object once the window is over
+        return answer
+
+    def _check_object(self, video, info, actor) -> None:
+        """Refuse (deleting the upload's objects) a size over the limit or other than the declared one, or a
+        type other than the declared one (``info`` is HeadObject's answer for the staging or the video key)."""
         if info.size_bytes > self.settings.max_upload_bytes:
             error = TooLarge(f"the stored file is {info.size_bytes} bytes, over the limit of "
                              f"{self.settings.max_upload_bytes}")
             self._refuse(video, actor, error, "too_large", remove_object=True)
+            raise error
+        if info.size_bytes != video.declared_size:
+            error = Conflict(f"the stored file is {info.size_bytes} bytes, not the declared {video.declared_size};"
+                             " upload the file again", code="size_mismatch")
+            self._refuse(video, actor, error, "size_mismatch", remove_object=True)
             raise error
         if info.content_type != video.mime_type or info.content_type not in self.settings.allowed_mime_types:
             error = UnsupportedType(f"the stored file's type {info.content_type or 'unknown'} is not the"
                                     f" declared {video.mime_type}")
             self._refuse(video, actor, error, "type_not_allowed", remove_object=True)
             raise error
+
+    def _check_container(self, video, actor) -> None:
+        """Refuse (deleting the upload's objects) a stored video whose first bytes are not its type's container."""
+        head = self.storage.read_head(video.s3_key, containers.SIGNATURE_BYTES)
+        if not containers.matches(video.mime_type, head):
+            error = UnsupportedType(f"the file is not a {video.mime_type} video: its first bytes are not that"
+                                    " container's signature", code="not_a_video")
+            self._refuse(video, actor, error, "not_a_video", remove_object=True)
+            raise error
+
+    def _accept(self, video, info, actor) -> dict:
+        """Check the object at the video key (size, type, container) and make it the current video."""
+        self._check_object(video, info, actor)
+        self._check_container(video, actor)
         now = self.now()
         video.upload_status = READY
         video.file_size = info.size_bytes
@@ -241,6 +322,7 @@ class VideoService:
             "file_size": video.file_size,
             "mime_type": video.mime_type,
             "checksum_sha256": video.checksum_sha256,
+            "checksum_type": self.checksum_type(video),
             "confirmed_at": video.confirmed_timestamp,
         }
 
@@ -364,14 +446,24 @@ class VideoService:
         window = self.settings.playback_url_window_seconds
         return -(-expires_at // window) * window if window else expires_at
 
-    def playback_url(self, submission, actor) -> dict:
+    def poster_url(self, video) -> str | None:
+        """A signed URL of the video's poster frame (not a view: no event), or None before its probe."""
+        if not video.poster_key or video.upload_status != READY:
+            return None
+        return self.signer.sign_cached(resource_url(self.settings.playback_base_url, video.poster_key),
+                                       self.playback_expiry(self.now()))
+
+    def playback_url(self, submission, actor, renew: bool = False) -> dict:
+        """A signed URL of the current video; ``renew`` for one the player is already showing
+        (logged as ``playback_url_renewed``, which the statistics do not count as a view)."""
         video = submission.current_video
         if video is None or video.upload_status != READY:
             raise NotFound("this submission has no video to play")
         expires_at = self.playback_expiry(self.now())
         url = self.signer.sign_cached(resource_url(self.settings.playback_base_url, video.s3_key), expires_at)
-        self.log("playback_url_issued", actor, video)
-        return {"url": url, "expires_at": expires_at, "mime_type": video.mime_type, "video_id": video.id}
+        self.log("playback_url_renewed" if renew else "playback_url_issued", actor, video)
+        return {"url": url, "expires_at": expires_at, "mime_type": video.mime_type, "video_id": video.id,
+                "poster_url": self.poster_url(video), "media": media_of(video)}
 
     # -- deletion ------------------------------------------------------------------
     def schedule_deletion(self, video, actor, reason: str) -> None:

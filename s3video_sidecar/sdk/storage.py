@@ -7,9 +7,12 @@ Rules of this module:
   POSTs with SigV2 in us-east-1 otherwise), path-style addressing when an endpoint is
   given (the loopback stand-in), and botocore's ``standard`` retry mode, which already
   retries throttling, 5xx and connection errors: no retry loop of our own.
-- A presigned POST binds the exact key (never ``starts-with``), the exact
-  ``Content-Type``, ``content-length-range`` 1..max and a short expiry; no ACL field
-  (bucket ACLs are disabled).
+- A presigned POST binds the exact key (never ``starts-with``; the service gives it a
+  staging key under ``uploads/``), the exact ``Content-Type``, ``content-length-range``
+  exactly the declared size and a short expiry; no ACL field (bucket ACLs are disabled).
+- :meth:`S3Storage.copy` is the one way an object reaches its final key after a POST: a
+  server-side CopyObject that copies only the version whose ETag was checked
+  (``x-amz-copy-source-if-match``) and has S3 compute the copy's SHA-256.
 - Connection failures, throttling that outlasts the retries and 5xx become
   :class:`~s3video_sidecar.sdk.errors.Unavailable`; a missing object is ``None``
   (HeadObject) or a no-op (delete). Nothing else of botocore leaks upward.
@@ -25,7 +28,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .errors import NotFound, RangeNotSatisfiable, Unavailable
+from .errors import Conflict, NotFound, RangeNotSatisfiable, Unavailable
 
 DELETE_BATCH_SIZE = 1000  # DeleteObjects takes at most 1,000 keys a call
 MULTIPART_MIN_PART_BYTES = 5 * 1024**2
@@ -93,21 +96,26 @@ class S3Storage:
         except ClientError as error:
             if _is_missing(error):
                 raise NotFound(f"{operation}: no such object or upload") from None
-            if error.response.get("Error", {}).get("Code") == "InvalidRange":
+            code = error.response.get("Error", {}).get("Code")
+            if code == "InvalidRange":
                 raise RangeNotSatisfiable("the requested range is outside the video") from None
+            if code in ("PreconditionFailed", "412"):
+                raise Conflict("the upload changed while it was being confirmed; confirm again",
+                               code="changed") from None
             raise _unavailable(operation, error) from None
         except BotoCoreError as error:
             raise _unavailable(operation, error) from None
 
     # -- uploads -------------------------------------------------------------
-    def presigned_post(self, key: str, content_type: str, max_bytes: int, expiry_seconds: int) -> PresignedPost:
+    def presigned_post(self, key: str, content_type: str, size_bytes: int, expiry_seconds: int) -> PresignedPost:
+        """A POST policy for exactly ``size_bytes`` bytes of ``content_type`` at ``key``."""
         if key.endswith("${filename}"):
             raise ValueError("a POST policy must bind the exact key")
         fields = {"Content-Type": content_type}
         # botocore adds {"bucket": ...} and the exact {"key": ...} conditions itself.
         conditions = [
             {"Content-Type": content_type},
-            ["content-length-range", 1, max_bytes],
+            ["content-length-range", size_bytes, size_bytes],
         ]
         post = self.client.generate_presigned_post(
             Bucket=self.bucket, Key=key, Fields=fields, Conditions=conditions, ExpiresIn=expiry_seconds
@@ -167,17 +175,53 @@ class S3Storage:
             head = self._call("head_object", Key=key, ChecksumMode="ENABLED")
         except NotFound:
             return None
+        etag, checksum = head.get("ETag", "").strip('"'), head.get("ChecksumSHA256")
+        parts = etag.rpartition("-")[2] if "-" in etag else None
+        if checksum and parts and "-" not in checksum:
+            checksum = f"{checksum}-{parts}"  # S3 marks a composite (multipart) checksum -N; moto omits it
         return ObjectInfo(
             size_bytes=head["ContentLength"],
             content_type=head.get("ContentType", ""),
-            etag=head.get("ETag", "").strip('"'),
-            checksum_sha256=head.get("ChecksumSHA256"),
+            etag=etag,
+            checksum_sha256=checksum,
         )
+
+    def copy(self, source_key: str, key: str, if_match_etag: str) -> str | None:
+        """Copy ``source_key`` to ``key`` inside the bucket, only if its ETag is still ``if_match_etag``
+        (else :class:`Conflict`), with S3 computing the copy's SHA-256; return that SHA-256 (base64).
+
+        Content-Type and metadata are copied from the source (``MetadataDirective`` COPY).
+        """
+        answer = self._call("copy_object", Key=key, CopySource={"Bucket": self.bucket, "Key": source_key},
+                            CopySourceIfMatch=f'"{if_match_etag}"', ChecksumAlgorithm="SHA256")
+        return answer.get("CopyObjectResult", {}).get("ChecksumSHA256")
+
+    def read_head(self, key: str, size_bytes: int) -> bytes:
+        """The first ``size_bytes`` bytes of an object (fewer if it is shorter): one ranged GET."""
+        body = self.read(key, f"bytes=0-{size_bytes - 1}")["Body"]
+        try:
+            return body.read(size_bytes)
+        finally:
+            body.close()
 
     def read(self, key: str, byte_range: str | None = None) -> dict:
         """GetObject, optionally ranged (``bytes=0-99``); the body streams."""
         extra = {"Range": byte_range} if byte_range else {}
         return self._call("get_object", Key=key, **extra)
+
+    def read_bytes(self, key: str, first: int, last: int) -> bytes:
+        """Bytes ``first..last`` (inclusive) of an object, read whole: for small ranges only."""
+        body = self.read(key, f"bytes={first}-{last}")["Body"]
+        try:
+            return body.read()
+        except (BotoCoreError, OSError) as error:
+            raise _unavailable("get_object", error) from None
+        finally:
+            body.close()
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        """PutObject of a small object the sidecar makes itself (a poster frame)."""
+        self._call("put_object", Key=key, Body=data, ContentType=content_type)
 
     def delete_many(self, keys: Iterable[str]) -> tuple[list[str], dict[str, str]]:
         """Delete in batches of 1,000; return (deleted keys, {key: error code})."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from .definitions import Jobs, register_tasks
-from .queue import build_huey, queue_purges_after_commit
+from .queue import build_huey, queue_probes_after_commit, queue_purges_after_commit
 from .runner import JobRunner, build_invalidator
 
 __all__ = ["Jobs", "JobRunner", "setup_jobs"]
@@ -23,6 +23,7 @@ def setup_jobs(settings, session_factory, storage, url_signer, invalidator=None,
                        invalidator if invalidator is not None else build_invalidator(settings), clock)
     jobs = register_tasks(build_huey(settings), runner)
     queue_purges_after_commit(session_factory, jobs.purge_videos, clock)
+    queue_probes_after_commit(session_factory, jobs.probe_videos)
     return jobs
 
 

@@ -6,6 +6,10 @@
   ``deleting`` row - what a lost ``purge_videos`` left, and those past a grace period.
 - ``reconcile``, every ``s3video.jobs.reconcile_interval_minutes`` (60): see
   ``sdk/maintenance.py``.
+- ``probe_videos(video_ids)``: queued after a commit that made videos ``ready``
+  (``queue.py``); reads what they are and makes their poster (``sdk/media.py``).
+- ``probe``, every ``s3video.jobs.cleanup_interval_minutes``: probes what a lost
+  ``probe_videos`` left.
 - ``retention``, daily at 03:30 UTC when ``s3video.retention.days`` is set.
 
 Tasks take ids (huey pickles arguments) and run through the :class:`JobRunner`.
@@ -35,6 +39,8 @@ class Jobs:
     cleanup: object
     reconcile: object
     retention: object
+    probe_videos: object
+    probe: object
 
 
 def register_tasks(huey, runner) -> Jobs:
@@ -56,4 +62,12 @@ def register_tasks(huey, runner) -> Jobs:
     def retention():
         runner.run("retention")
 
-    return Jobs(huey, runner, purge_videos, cleanup, reconcile, retention)
+    @huey.task(name="probe_videos")
+    def probe_videos(video_ids):
+        runner.run("probe", video_ids=list(video_ids))
+
+    @huey.periodic_task(every_minutes(settings.jobs_cleanup_interval_minutes), name="probe")
+    def probe():
+        runner.run("probe")
+
+    return Jobs(huey, runner, purge_videos, cleanup, reconcile, retention, probe_videos, probe)

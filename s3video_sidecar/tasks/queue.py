@@ -32,6 +32,7 @@ from ..models import Video, VideoStatus
 
 log = logging.getLogger(__name__)
 _MARKED = "s3video.videos_marked_deleting"  # session.info key: {video id: purge after}
+_CONFIRMED = "s3video.videos_confirmed"  # session.info key: {video id: None}, to probe
 PURGE_TASK_IDS = 1000  # ids per purge task (one DeleteObjects call)
 
 
@@ -65,25 +66,58 @@ def queue_purges_after_commit(session_factory, purge_videos, clock=time.time) ->
     """Watch the sessions of ``session_factory``: once one commits, queue ``purge_videos(ids)`` for
     the videos it marked ``deleting`` (or whose purge time it changed), due at their purge time."""
 
+    def marked(obj, state):
+        if obj.upload_status == VideoStatus.DELETING and (
+                state.attrs.upload_status.history.added or state.attrs.purge_after_timestamp.history.added):
+            return obj.purge_after_timestamp or 0
+        return None
+
+    def queue(videos):
+        try:
+            _queue(purge_videos, videos, clock())
+        except Exception:  # the queue is down: the periodic cleanup finds the rows all the same
+            log.warning("could not queue the purge of %d video(s); the periodic cleanup will purge them",
+                        len(videos), exc_info=True)
+
+    _after_commit(session_factory, _MARKED, marked, queue)
+
+
+def queue_probes_after_commit(session_factory, probe_videos) -> None:
+    """Once a session commits, queue ``probe_videos(ids)`` for the videos it made ``ready``."""
+
+    def confirmed(obj, state):
+        return True if obj.upload_status == VideoStatus.READY and state.attrs.upload_status.history.added else None
+
+    def queue(videos):
+        try:
+            probe_videos(sorted(videos))
+        except Exception:  # the queue is down: the periodic probe job finds the rows all the same
+            log.warning("could not queue the probe of %d video(s); the periodic probe will take them",
+                        len(videos), exc_info=True)
+
+    _after_commit(session_factory, _CONFIRMED, confirmed, queue)
+
+
+def _after_commit(session_factory, info_key: str, pick, on_commit) -> None:
+    """Collect, at each flush, the videos for which ``pick(video, state)`` is not None (into
+    ``session.info[info_key]``: {id: value}); hand them to ``on_commit`` once the outermost
+    transaction commits; forget them if it ends without a commit."""
+
     def collect(session, _flush_context):
         for obj in itertools.chain(session.new, session.dirty):
-            if isinstance(obj, Video) and obj.upload_status == VideoStatus.DELETING:
-                state = inspect(obj)
-                if state.attrs.upload_status.history.added or state.attrs.purge_after_timestamp.history.added:
-                    session.info.setdefault(_MARKED, {})[obj.id] = obj.purge_after_timestamp or 0
+            if isinstance(obj, Video):
+                value = pick(obj, inspect(obj))
+                if value is not None:
+                    session.info.setdefault(info_key, {})[obj.id] = value
 
     def committed(session):
-        marked = session.info.pop(_MARKED, None)
-        if marked:
-            try:
-                _queue(purge_videos, marked, clock())
-            except Exception:  # the queue is down: the periodic cleanup finds the rows all the same
-                log.warning("could not queue the purge of %d video(s); the periodic cleanup will purge them",
-                            len(marked), exc_info=True)
+        videos = session.info.pop(info_key, None)
+        if videos:
+            on_commit(videos)
 
     def ended(session, transaction):
-        if transaction.parent is None:  # the outermost transaction ended without a commit: forget
-            session.info.pop(_MARKED, None)
+        if transaction.parent is None:
+            session.info.pop(info_key, None)
 
     event.listen(session_factory, "after_flush", collect)
     event.listen(session_factory, "after_commit", committed)

@@ -13,6 +13,7 @@ from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
+from ..sdk import keys
 from ..sdk.cdn import InvalidSignedUrl, verify_signed_url
 from ..sdk.errors import NotFound
 from ..security import path_as_sent
@@ -31,9 +32,12 @@ def edge(request):
         verify_signed_url(signed_url, request.registry.edge_public_key, settings.cloudfront_key_id)
     except InvalidSignedUrl as refused:
         return json_error(request, 403, f"access denied: {refused}")
+    key = unquote(quoted_key)
+    if not key.startswith((keys.PREFIX, keys.POSTER_PREFIX)):
+        return json_error(request, 404, "video unavailable")  # as CloudFront, which may read videos/ and posters/
     byte_range = request.headers.get("Range")
     try:
-        answer = request.registry.storage.read(unquote(quoted_key), byte_range)
+        answer = request.registry.storage.read(key, byte_range)
     except NotFound:
         return json_error(request, 404, "video unavailable")
     body = answer["Body"]

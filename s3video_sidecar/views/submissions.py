@@ -11,6 +11,7 @@ from __future__ import annotations
 from pyramid.view import view_config
 
 from .. import schemas
+from ..schemas import operations
 from ..resources import Assignment, MultipartUpload, MultipartUploads, Submission
 from ..sdk.errors import NotFound, TooLarge, UnsupportedType, Conflict
 from ..security import Permission
@@ -68,7 +69,8 @@ def confirm(context, request):
 @view_config(context=Submission, name="playback-url", request_method="GET", permission=Permission.VIEW,
              renderer="json", rate_limit="playback_url")
 def playback_url(context, request):
-    return request.video_service.playback_url(_record(context), _actor(request))
+    query = operations.validate_query(request, operations.PlaybackQuery())
+    return request.video_service.playback_url(_record(context), _actor(request), renew=query["renew"])
 
 
 @view_config(context=Submission, request_method="DELETE", permission=Permission.DELETE, renderer="json")

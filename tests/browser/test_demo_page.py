@@ -10,6 +10,7 @@ import os
 
 import pytest
 import requests
+from tests.support.videos import mp4_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -106,7 +107,7 @@ def test_an_expired_post_is_renewed(page, ids, live_sidecar, tmp_path):
 
 def test_multipart_survives_a_lost_connection_and_a_reload(page, ids, live_sidecar, tmp_path, artifacts):
     part_size = live_sidecar.app.registry.s3video_settings.multipart_part_size_bytes
-    data = os.urandom(part_size * 5 + 12345)  # six parts, over the single-POST threshold
+    data = mp4_bytes(part_size * 5 + 12345, os.urandom(4096))  # six parts, over the single-POST threshold
     path = tmp_path / "long-lecture.mp4"
     path.write_bytes(data)
     puts = []

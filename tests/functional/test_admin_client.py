@@ -3,13 +3,14 @@
 import pytest
 
 from s3video_sidecar.sdk.client import SidecarError
+from tests.support.videos import mp4_bytes
 
 
 def test_every_admin_and_privacy_call_through_the_client(live_sidecar, ids):
     student = live_sidecar.client.acting_as(ids.student, ["student"], ids.course)
     admin = live_sidecar.client.acting_as(ids.admin, ["admin"], ids.course)
     upload = student.request_upload(ids.assignment, ids.submission, "talk.mp4", 1000, "video/mp4")
-    student.upload_file(upload, b"v" * 1000, "talk.mp4")
+    student.upload_file(upload, mp4_bytes(1000), "talk.mp4")
     student.confirm(ids.assignment, ids.submission, upload["s3_key"])
 
     assert admin.admin_stats(days=3)["days"] == 3

@@ -16,6 +16,7 @@ from s3video_sidecar.sdk import signing
 from tests.functional.test_api import MP4, post_to_s3, request_upload, student, sub_path, upload_and_confirm
 from tests.functional.test_privacy import run_purge_job
 from tests.support.signed_app import OTHER_SECRET, SECRET, SignedApp, actor
+from tests.support.videos import mp4_bytes
 
 FORBIDDEN_TEXT = [SECRET, OTHER_SECRET, "Signature=", "X-Amz-Signature", "X-Amz-Credential", "Key-Pair-Id",
                   "Policy=", "Expires=", "http://", "https://"]
@@ -32,7 +33,7 @@ def test_a_full_flow_logs_every_action_and_no_secret(app_settings, ids):
 
     # A POST upload, replaced by a multipart one; playback until rate limited.
     upload_and_confirm(api, ids)
-    data = b"m" * (5 * 1024 * 1024 + 10)
+    data = mp4_bytes(5 * 1024 * 1024 + 10, b"m")
     assert request_upload(api, ids, size=len(data)).json["method"] == "multipart"
     started = api.post(sub_path(ids, suffix="/multipart"), {"filename": "big.mp4", "size": len(data),
                        "mime_type": "video/mp4"}, as_actor=student(ids)).json

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from s3video_sidecar.models import Event, Video
-from s3video_sidecar.sdk import signing
+from s3video_sidecar.sdk import keys, signing
 from tests.support.signed_app import OTHER_KEY_ID, OTHER_SECRET, SignedApp, actor
+from tests.support.videos import mp4_bytes
 
-MP4 = b"\x00\x00\x00\x18ftypmp42" + b"v" * 2000
+MP4 = mp4_bytes(2024, b"v")
 
 
 def sub_path(ids, submission=None, suffix=""):
@@ -69,7 +70,7 @@ def test_upload_confirm_play_delete(api, ids, registry, testapp):
     body = upload.json
     assert body["method"] == "post"
     assert body["s3_key"].startswith(f"videos/{ids.student}/") and body["s3_key"].endswith("/My_Talk.mp4")
-    assert body["upload"]["fields"]["key"] == body["s3_key"]
+    assert body["upload"]["fields"]["key"] == keys.staging_key(body["s3_key"])  # nothing a student holds names videos/
     assert body["max_size"] == 10 * 1024 * 1024
 
     assert post_to_s3(body).status_code == 204
@@ -184,10 +185,12 @@ def test_confirm_refuses_and_deletes_what_the_policy_should_have_stopped(api, id
     confirm re-checks what S3 holds, deletes it and records the refusal."""
     upload = request_upload(api, ids).json
     storage = registry.storage
-    storage.client.put_object(Bucket=storage.bucket, Key=upload["s3_key"], Body=b"<html>", ContentType="text/html")
+    staging = keys.staging_key(upload["s3_key"])
+    storage.client.put_object(Bucket=storage.bucket, Key=staging, Body=b"<html>".ljust(len(MP4)),
+                              ContentType="text/html")
     answer = api.post(sub_path(ids, suffix="/confirm"), {"s3_key": upload["s3_key"]}, as_actor=student(ids))
     assert answer.status_int == 415
-    assert storage.head(upload["s3_key"]) is None
+    assert storage.head(staging) is None and storage.head(upload["s3_key"]) is None
     row = video_row(registry, upload["s3_key"])
     assert row.upload_status == "error" and row.error_code == "type_not_allowed"
     again = api.post(sub_path(ids, suffix="/confirm"), {"s3_key": upload["s3_key"]}, as_actor=student(ids))
@@ -197,11 +200,12 @@ def test_confirm_refuses_and_deletes_what_the_policy_should_have_stopped(api, id
 def test_confirm_refuses_an_oversize_object(api, ids, registry):
     upload = request_upload(api, ids).json
     storage = registry.storage
-    storage.client.put_object(Bucket=storage.bucket, Key=upload["s3_key"], Body=b"x" * (10 * 1024 * 1024 + 1),
+    staging = keys.staging_key(upload["s3_key"])
+    storage.client.put_object(Bucket=storage.bucket, Key=staging, Body=b"x" * (10 * 1024 * 1024 + 1),
                               ContentType="video/mp4")
     answer = api.post(sub_path(ids, suffix="/confirm"), {"s3_key": upload["s3_key"]}, as_actor=student(ids))
     assert answer.status_int == 413
-    assert storage.head(upload["s3_key"]) is None
+    assert storage.head(staging) is None and storage.head(upload["s3_key"]) is None
     assert video_row(registry, upload["s3_key"]).error_code == "too_large"
 
 

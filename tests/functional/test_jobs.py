@@ -36,6 +36,7 @@ def job_events(world, job):
 def test_a_delete_through_the_api_purges_the_object_once_committed(world, ids):
     upload = upload_and_confirm(world.api, ids)
     key = upload["s3_key"]
+    world.drain()  # the confirm queued the video's media probe
 
     answer = world.api.delete(sub_path(ids), as_actor=student(ids))
     assert answer.status_int == 202
@@ -69,6 +70,7 @@ def _mark_in_a_request_transaction(world, key, commit: bool):
 
 def test_a_rolled_back_transaction_queues_nothing_and_a_committed_one_does(world, ids):
     key = upload_and_confirm(world.api, ids)["s3_key"]
+    world.drain()  # the confirm queued the video's media probe
 
     _mark_in_a_request_transaction(world, key, commit=False)
     assert world.huey.pending_count() == 0 and world.drain() == 0

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from s3video_sidecar.models import Video
+from s3video_sidecar.sdk import keys
 from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
 from s3video_sidecar.sdk.errors import Conflict, NotFound
 from s3video_sidecar.sdk.maintenance import Maintenance
@@ -62,7 +63,7 @@ def test_a_late_upload_that_arrived_is_confirmed_through_the_confirm_checks(worl
 
 def test_a_late_upload_that_breaks_the_limits_is_refused_as_the_api_refuses_it(world, ids):
     upload = request_upload(world.api, ids).json
-    world.put_objects([upload["s3_key"]], content_type="video/webm")  # not the declared type
+    world.put_objects([keys.staging_key(upload["s3_key"])], body=MP4, content_type="video/webm")  # not as declared
 
     report = reconcile(world, later(DAY))
     assert report.counts["refused"] == 1
@@ -104,7 +105,7 @@ def test_uploads_inside_their_window_are_left_alone(world, ids):
     report = reconcile(world)
     assert not report.counts["confirmed_late"] and not report.counts["abandoned"]
     assert world.videos(s3_key=upload["s3_key"])[0].upload_status == "pending"
-    assert upload["s3_key"] in world.object_keys()
+    assert keys.staging_key(upload["s3_key"]) in world.staging_keys()
 
 
 def test_an_expired_multipart_upload_is_aborted_and_abandoned(world, ids):
@@ -113,8 +114,7 @@ def test_an_expired_multipart_upload_is_aborted_and_abandoned(world, ids):
                              as_actor=student(ids)).json
     assert [u["UploadId"] for u in world.storage.list_multipart_uploads()] == [started["upload_id"]]
 
-    # Two days' window. The stand-in reports every multipart upload as initiated in 2010: old enough
-    # to abort, were it not owned by a row still uploading.
+    # Two days' window, then three: the upload is old enough to abort only once no row still uploads it.
     assert reconcile(world, later(DAY)).counts["abandoned"] == 0
     assert [u["UploadId"] for u in world.storage.list_multipart_uploads()] == [started["upload_id"]]
     report = reconcile(world, later(3 * DAY))
@@ -127,7 +127,7 @@ def test_a_stale_multipart_upload_no_row_owns_is_aborted(world):
     key = "videos/4242/1700000000_0123456789abcdef/stray.mp4"
     world.s3.create_multipart_upload(Bucket=world.storage.bucket, Key=key, ContentType="video/mp4")
 
-    # The stand-in dates every multipart upload 2010-11-10: the runner's clock goes there.
+    # The runner's clock moves on from the upload's own Initiated date.
     initiated = next(world.storage.list_multipart_uploads())["Initiated"].timestamp()
     assert reconcile(world, lambda: initiated + DAY).counts["multipart_aborted"] == 0  # younger than 7 days
     assert reconcile(world, lambda: initiated + 8 * DAY).counts["multipart_aborted"] == 1
@@ -160,7 +160,7 @@ def test_no_object_a_live_or_restorable_row_names_is_ever_deleted(world, ids):
     arriving = world.api.post(sub_path(ids, submission=ids.other_submission, suffix="/upload-url"),
                               {"filename": "next.mp4", "size": len(MP4), "mime_type": "video/mp4"},
                               as_actor=student(ids)).json["s3_key"]
-    world.put_objects([arriving])  # confirmed late by the run: another submission's video
+    world.put_objects([keys.staging_key(arriving)], body=MP4)  # confirmed late by the run: another submission's
 
     report = reconcile(world, later(3 * DAY), jobs_delete_orphans=True)
     assert report.counts["objects_deleted"] == 0 and report.counts["unreferenced"] == 0

@@ -18,9 +18,10 @@ from s3video_sidecar.ratelimit import DatabaseRateLimitStore, RateLimiter
 from s3video_sidecar.sdk.errors import Unavailable
 from s3video_sidecar.settings import RateLimit
 from tests.support.signed_app import SignedApp, actor
+from tests.support.videos import mp4_bytes
 
 NOW = 1_800_000_000 - 1_800_000_000 % 60 + 10  # 10 s into a 60 s window
-MP4 = b"\x00\x00\x00\x18ftypmp42" + b"r" * 500
+MP4 = mp4_bytes(1024, b"r")
 
 
 class Instance:

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from s3video_sidecar.models import Submission, Video
 from s3video_sidecar.sdk import signing
+from tests.support.videos import mp4_bytes
 
-MP4 = b"\x00\x00\x00\x18ftypmp42" + b"t" * 1500
+MP4 = mp4_bytes(1524, b"t")
 GROUP, OTHER_GROUP = 31, 32
 
 

@@ -12,6 +12,8 @@ import pytest
 import requests
 
 from s3video_sidecar.sdk.client import SidecarError, UploadError
+from s3video_sidecar.sdk.receipt import verify_receipt
+from tests.support.videos import mp4_bytes
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +86,7 @@ def test_stand_in_refuses_oversize_and_expired_posts(live_sidecar, ids, monkeypa
 
 def test_multipart_upload_over_http(live_sidecar, ids):
     student = live_sidecar.client.acting_as(ids.student, ["student"], ids.course)
-    data = bytes(range(256)) * (6 * 1024 * 1024 // 256) + b"end"  # 6 MiB + 3 bytes: two parts
+    data = mp4_bytes(6 * 1024 * 1024 + 3, bytes(range(256)))  # 6 MiB + 3 bytes: two parts
     route = student.request_upload(ids.assignment, ids.submission, "big.mp4", len(data), "video/mp4")
     assert route["method"] == "multipart"
     started = student.start_multipart(ids.assignment, ids.submission, "big.mp4", len(data), "video/mp4",
@@ -99,7 +101,8 @@ def test_multipart_upload_over_http(live_sidecar, ids):
     assert [p["part_number"] for p in held] == [1, 2]
     done = student.complete_multipart(ids.assignment, ids.submission, started["upload_id"], parts)
     assert done["status"] == "ready" and done["file_size"] == len(data)
-    assert done["checksum_sha256"]  # recorded from S3's whole-object checksum
+    assert done["checksum_type"] == "composite" and done["checksum_sha256"].endswith("-2")
+    assert verify_receipt(data, done["checksum_sha256"], part_size=started["part_size"])
     play = student.playback_url(ids.assignment, ids.submission)
     assert requests.get(play["url"], timeout=30).content == data
 

@@ -81,3 +81,28 @@ def test_the_worker_refuses_an_ini_with_a_bad_setting(worker_world, tmp_path):
     ini = write_ini(worker_world, tmp_path / "bad.ini", **{"huey.url": "amqp://nowhere"})
     done = subprocess.run([WORKER, ini], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "huey.url" in done.stderr
+
+
+def test_a_worker_started_before_the_embedded_stand_in_waits_for_its_bucket(tmp_path, signing_key_file):
+    """``make run`` starts the worker beside pserve: whichever comes first, the worker's first jobs
+    meet the bucket (the web app makes it before the stand-in's port answers), never NoSuchBucket."""
+    from s3video_sidecar.services import start_embedded_s3
+    from s3video_sidecar.settings import parse_settings
+    from tests.conftest import free_port, make_settings
+    from tests.support.databases import fresh_database
+    from tests.support.jobs import LOGGING_INI
+
+    with fresh_database("sqlite", tmp_path) as url:
+        settings = make_settings(url, f"http://127.0.0.1:{free_port()}", signing_key_file, **{
+            "s3video.bucket": "s3video-first-start", "huey.url": f"sqlite:///{tmp_path}/huey.sqlite",
+            "s3video.embedded.data_dir": str(tmp_path / "s3")})
+        ini = tmp_path / "first-start.ini"
+        ini.write_text("\n".join(["[app:main]", "use = egg:s3video-sidecar",
+                                  *(f"{name} = {value}" for name, value in settings.items())]) + "\n" + LOGGING_INI)
+        log_path = tmp_path / "worker.log"
+        with running_worker(str(ini), log_path):
+            wait_until(lambda: "waiting for the embedded S3 stand-in" in log_path.read_text(), 30)
+            start_embedded_s3(parse_settings(settings))  # what the web app does as it starts
+            wait_until(lambda: "bucket s3video-first-start found" in log_path.read_text(), 30)
+    log = log_path.read_text()
+    assert "NoSuchBucket" not in log and "Traceback" not in log and " ERROR " not in log, log

@@ -61,6 +61,16 @@ describe('the committed build', () => {
             /\n\/\/# sourceMappingURL=upload_engine\.min\.js\.map$/);
     });
 
+    it('gives the development page the player\'s recovery rules as the same ES module', async() => {
+        const copy = await import('../../s3video_sidecar/static/js/playback.mjs');
+        const source = await import('../../moodle_plugin/amd/src/playback.js');
+        assert.deepEqual(Object.keys(copy).sort(), Object.keys(source).sort());
+        const {id, deps, value} = loadAmd(path.join(ROOT, 'moodle_plugin/amd/build/playback.min.js'));
+        assert.equal(id, 'assignsubmission_s3video/playback');
+        assert.deepEqual(deps, ['exports']);
+        assert.equal(value.classifyFailure({status: 404, mediaErrorCode: 4}), 'missing');
+    });
+
     it('gives the development page the same engine as an ES module', async() => {
         const copy = await import('../../s3video_sidecar/static/js/upload_engine.mjs');
         const source = await import('../../moodle_plugin/amd/src/upload_engine.js');

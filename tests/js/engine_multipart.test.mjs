@@ -91,11 +91,12 @@ describe('multipart upload', () => {
         assert.ok(s3.partRequests().every(request => request.partNumber <= 3));
     });
 
-    it('fails with a clear detail when the ETag header cannot be read (CORS)', async() => {
+    it('says the site is misconfigured when the ETag header cannot be read (CORS)', async() => {
         const {s3, options} = multipart();
         s3.sendEtag = false;
         const error = await new UploadEngine(options).upload(makeFile(2 * PART)).catch(thrown => thrown);
-        assert.equal(error.code, 's3error');
+        assert.equal(error.code, 'misconfigured');
+        assert.match(error.message, /misconfigured.*administrator \(storage CORS\)/);
         assert.match(error.detail, /CORS rule must expose ETag/);
     });
 });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 
-import {UploadEngine, UploadError} from '../../moodle_plugin/amd/src/upload_engine.js';
+import {TransportError, UploadEngine, UploadError} from '../../moodle_plugin/amd/src/upload_engine.js';
 import {BUCKET_URL, S3_ANSWERS, bytesOf, harness, makeFile, manualClock} from './fakes.mjs';
 
 const isPost = request => request.method === 'POST';
@@ -200,9 +200,59 @@ describe('sidecar errors', () => {
         assert.equal(missing.code, 's3error');
         assert.match(missing.detail, /confirm failed with 409/);
 
-        api.failures.requestUpload = [{status: 403, message: 'not your submission'}];
-        const refused = await new UploadEngine(options).upload(makeFile(300)).catch(thrown => thrown);
-        assert.equal(refused.code, 'unknown');
-        assert.match(refused.detail, /not your submission/);
+        api.failures.requestUpload = [{status: 418, message: 'a teapot'}];
+        const odd = await new UploadEngine(options).upload(makeFile(300)).catch(thrown => thrown);
+        assert.equal(odd.code, 'unknown');
+        assert.match(odd.detail, /a teapot/);
+    });
+
+    it('names a 403 "not allowed" and a 404 "missing", without retrying either', async() => {
+        const refused = await failWith({status: 403, message: 'not your submission'});
+        assert.equal(refused.outcome.code, 'notallowed');
+        assert.equal(refused.outcome.message, 'You are not allowed to upload a video here.');
+        assert.match(refused.outcome.detail, /not your submission/);
+        assert.equal(refused.api.callsOf('requestUpload').length, 1);
+        const gone = await failWith({status: 404, message: 'no such upload'});
+        assert.equal(gone.outcome.code, 'missing');
+        assert.match(gone.outcome.message, /no longer exists/);
+        assert.equal(gone.api.callsOf('requestUpload').length, 1);
+    });
+});
+
+describe('what a storage that never answers means', () => {
+    const noAnswer = async({online = true, progressFirst = false} = {}) => {
+        const {s3, api, events, options} = harness({engineOptions: {maxRetries: 2, isOnline: () => online}});
+        s3.intercept(isPost, request => {
+            if (progressFirst) {
+                request.onUploadProgress(100, 500); // the preflight passed: bytes left the browser
+            }
+            throw new TransportError('network', 'status 0');
+        }, 3);
+        const outcome = await new UploadEngine(options).upload(makeFile(300)).catch(thrown => thrown);
+        return {outcome, s3, api, events};
+    };
+
+    it('blames the site\'s storage CORS when the sidecar answered and the storage never did', async() => {
+        const {outcome, s3, api, events} = await noAnswer();
+        assert.equal(outcome.code, 'misconfigured');
+        assert.equal(outcome.message, 'The site is misconfigured: the browser may not send videos to the video storage. ' +
+            'Tell your administrator (storage CORS).');
+        assert.match(outcome.detail, /sidecar answered, the storage never did/);
+        assert.equal(s3.requests.length, 3); // retried as a network failure first
+        assert.deepEqual(api.calls.map(call => call.name), ['requestUpload']);
+        assert.deepEqual(events.errors, [outcome]);
+    });
+
+    it('blames the connection when the browser is offline, or once bytes reached the storage', async() => {
+        assert.equal((await noAnswer({online: false})).outcome.code, 'network');
+        assert.equal((await noAnswer({progressFirst: true})).outcome.code, 'network');
+    });
+
+    it('blames the connection when the sidecar cannot be reached either', async() => {
+        const {api, options} = harness({engineOptions: {maxRetries: 1}});
+        api.failures.requestUpload = [{status: 0, message: 'offline'}, {status: 0, message: 'offline'}];
+        const outcome = await new UploadEngine(options).upload(makeFile(300)).catch(thrown => thrown);
+        assert.equal(outcome.code, 'network');
+        assert.match(outcome.message, /Check your internet connection/);
     });
 });

@@ -111,8 +111,9 @@ def test_aws_setup_builds_what_production_needs_and_the_doctor_agrees(tmp_path, 
     assert set(cors["AllowedMethods"]) == {"GET", "POST", "PUT"} and cors["ExposeHeaders"] == ["ETag"]
     assert all(state["public_access"].values()) and len(state["public_access"]) == 4
     assert state["ownership"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
-    (rule,) = state["lifecycle"]
+    rule, staging = state["lifecycle"]
     assert rule["Status"] == "Enabled" and rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 8
+    assert staging["Filter"] == {"Prefix": "uploads/"} and staging["Expiration"]["Days"] == 1
     (statement,) = state["bucket_policy"]["Statement"]
     assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"} and statement["Action"] == "s3:GetObject"
     assert statement["Condition"]["StringEquals"]["AWS:SourceArn"] == state["distribution"]["arn"]
@@ -150,7 +151,7 @@ print(json.dumps({
 }))
 """)
     figures = json.loads(figures)
-    assert figures["policy_key"] == figures["demo_key"]  # the POST policy binds the exact key
+    assert figures["policy_key"] == "uploads/" + figures["demo_key"].removeprefix("videos/")  # the exact staging key
     assert figures["upload_method"] == "post" and figures["status"] == "ready"
     assert figures["file_size"] == figures["size"] and figures["range_status"] == 206
     assert {"upload_requested", "upload_confirmed", "playback_url_issued"} <= set(figures["event_types"])

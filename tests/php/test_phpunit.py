@@ -7,6 +7,7 @@ test that could not run must not pass silently.
 
 from __future__ import annotations
 
+import base64
 import os
 import pathlib
 import shutil
@@ -15,6 +16,7 @@ import subprocess
 import pytest
 
 from tests.support.signed_app import OTHER_KEY_ID, OTHER_SECRET
+from tests.support.videos import mp4_bytes
 
 HERE = pathlib.Path(__file__).parent
 
@@ -30,6 +32,8 @@ def test_phpunit_against_live_sidecar(live_sidecar):
         "S3VIDEO_SECRET": live_sidecar.secret,
         "S3VIDEO_OTHER_KEY_ID": OTHER_KEY_ID,
         "S3VIDEO_OTHER_SECRET": OTHER_SECRET,
+        # Confirm checks the container: uploads start with the one test MP4 header (tests/support/videos.py).
+        "S3VIDEO_TEST_MP4_HEADER": base64.b64encode(mp4_bytes(24)).decode("ascii"),
     })
     result = subprocess.run(
         [phpunit, "-c", str(HERE / "phpunit.xml"), "--fail-on-skipped", "--fail-on-incomplete"],

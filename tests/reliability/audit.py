@@ -5,14 +5,19 @@ It compares the database with the bucket and returns the problems it finds, as s
 
 - a submission's current video belongs to it and is ``ready``; every ``ready`` video is
   its submission's current one (a replaced video must have gone to ``deleting``);
-- a ``ready`` video's object exists, with the size the row records;
+- a ``ready`` video's object exists, with the size the row records and the SHA-256 the row
+  records (the submission receipt; one HeadObject with ``ChecksumMode`` per ready video):
+  what is played is what was confirmed;
 - a ``deleted`` video's object is gone;
 - every object under ``videos/`` belongs to a row that may still hold it (``pending``,
   ``uploading``, ``ready``, ``deleting``), unless it is younger than ``grace_seconds``
   (an upload may land while its row is being refused);
+- every staging object (``uploads/``) belongs to a ``pending`` row, unless it is younger
+  than ``grace_seconds``: confirm deletes it, a refusal deletes it;
 - every multipart upload S3 holds open belongs to an ``uploading`` row.
 
-Objects are listed once (no HeadObject per row), so it stays quick after a load test.
+Objects are listed once; only ready videos get a HeadObject each (their checksum), so it
+stays quick after a load test.
 Where the jobs' own audit (``sdk/maintenance.audit``, the one ``s3video-admin`` runs) is
 there, its findings are added too (all but "dangling", see below): both must be clean.
 """
@@ -24,6 +29,7 @@ import time
 from sqlalchemy import select
 
 from s3video_sidecar.models import Submission, Video
+from s3video_sidecar.sdk import keys
 
 try:  # the jobs' audit, where this version of the sidecar has it
     from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
@@ -32,6 +38,23 @@ except ImportError:  # pragma: no cover - older trees
     jobs_audit = None
 
 MAY_HOLD_OBJECT = {"pending", "uploading", "ready", "deleting"}
+
+
+def integrity_problems(video, storage) -> list[str]:
+    """A ready video's object must hold the SHA-256 recorded at confirm (its receipt), of the receipt's kind."""
+    if not video.checksum_sha256:
+        return [f"video {video.id} is ready without a recorded SHA-256 (no receipt)"]
+    expected_type = "composite" if video.upload_method == "multipart" else "full_object"
+    composite = "-" in video.checksum_sha256
+    if composite != (expected_type == "composite"):
+        return [f"video {video.id}: receipt {video.checksum_sha256} is not a {expected_type} checksum"]
+    info = storage.head(video.s3_key)
+    if info is None:
+        return [f"video {video.id} is ready but its object {video.s3_key} is missing"]
+    if info.checksum_sha256 != video.checksum_sha256:
+        return [f"video {video.id}: the object's SHA-256 is {info.checksum_sha256}, the receipt says "
+                f"{video.checksum_sha256}: the played bytes are not the confirmed ones"]
+    return []
 
 
 def audit(session_factory, storage, *, grace_seconds: int = 0, now: float | None = None) -> list[str]:
@@ -43,7 +66,8 @@ def audit(session_factory, storage, *, grace_seconds: int = 0, now: float | None
         submissions = list(session.scalars(select(Submission)))
     finally:
         session.close()
-    objects = {item["Key"]: item for item in storage.list_keys("videos/")}
+    objects = {item["Key"]: item for item in storage.list_keys(keys.PREFIX)}
+    staged = {item["Key"]: item for item in storage.list_keys(keys.STAGING_PREFIX)}
     by_key = {video.s3_key: video for video in videos.values()}
 
     current_ids = set()
@@ -69,6 +93,8 @@ def audit(session_factory, storage, *, grace_seconds: int = 0, now: float | None
             elif held["Size"] != video.file_size:
                 problems.append(f"video {video.id}: the object holds {held['Size']} bytes, the row says "
                                 f"{video.file_size}")
+            else:
+                problems += integrity_problems(video, storage)
         elif status == "deleted" and held is not None:
             problems.append(f"video {video.id} is deleted but its object {video.s3_key} is still there")
 
@@ -92,6 +118,13 @@ def audit(session_factory, storage, *, grace_seconds: int = 0, now: float | None
             # marks deleted: the state of every deleted upload that never arrived until then.
             if count and kind != "dangling":
                 problems.append(f"jobs audit: {kind}: {getattr(found, kind)[:5]}")
+
+    for key, item in staged.items():
+        video = by_key.get(keys.final_key(key))
+        if (video is None or str(video.upload_status) != "pending") \
+                and now - item["LastModified"].timestamp() >= grace_seconds:
+            owner = "no row" if video is None else f"video {video.id}, {video.upload_status}"
+            problems.append(f"staging object {key} is left behind ({owner})")
 
     uploading = {video.upload_id for video in videos.values()
                  if video.upload_id and str(video.upload_status) == "uploading"}

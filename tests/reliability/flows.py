@@ -6,8 +6,9 @@ import requests
 
 from tests.functional.test_api import video_row  # noqa: F401  (one way to read a row; re-exported)
 from tests.support.signed_app import actor
+from tests.support.videos import mp4_bytes
 
-MP4 = b"\x00\x00\x00\x18ftypmp42" + b"r" * 3000
+MP4 = mp4_bytes(3024, b"r")
 
 
 def student(ids, user=None):

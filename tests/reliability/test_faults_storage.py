@@ -17,10 +17,12 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 
 from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
+from s3video_sidecar.sdk import keys
 from s3video_sidecar.sdk.maintenance import Maintenance
 from s3video_sidecar.sdk.service import VideoService
 from s3video_sidecar.services import build_storage
 from tests.reliability import flows
+from tests.support.videos import mp4_bytes
 
 ERROR_XML = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>"
              "<Message>{message}</Message><RequestId>FAULT</RequestId></Error>")
@@ -123,7 +125,7 @@ def test_confirm_rides_out_throttling_that_stops(rapi, ids, faults, audit):
     faults.fail("HeadObject", times=ATTEMPTS - 1)
     response = flows.confirm(rapi, ids, upload["s3_key"])
     assert response.status_int == 200, response.text  # botocore's retries absorbed it
-    assert faults.calls["HeadObject"] == ATTEMPTS
+    assert faults.calls["HeadObject"] == ATTEMPTS + 1  # the staging object's (retried), then the copy's
     assert audit() == []
 
 
@@ -135,6 +137,32 @@ def test_confirm_when_storage_cannot_be_reached(rapi, ids, faults, audit, reliab
     assert flows.video_row(reliable_app.registry, upload["s3_key"]).upload_status == "pending"
     faults.clear()
     assert flows.confirm(rapi, ids, upload["s3_key"]).status_int == 200
+    assert audit() == []
+
+
+@pytest.mark.parametrize("operation", ["CopyObject", "DeleteObjects"])
+def test_confirm_when_the_copy_or_the_staging_delete_fails(rapi, ids, faults, audit, reliable_app, operation):
+    """The copy failing leaves the upload pending and its staging object in place; the staging delete
+    failing (after the copy) does not undo the confirmation: the reconciler removes the object later."""
+    upload = flows.uploaded(rapi, ids)
+    storage = reliable_app.registry.storage
+    staging = keys.staging_key(upload["s3_key"])
+    faults.fail(operation)
+    response = flows.confirm(rapi, ids, upload["s3_key"])
+    row = flows.video_row(reliable_app.registry, upload["s3_key"])
+    if operation == "CopyObject":
+        assert_unavailable(response, "copy_object")
+        assert row.upload_status == "pending" and storage.head(staging) is not None
+        assert storage.head(upload["s3_key"]) is None
+        faults.clear()
+        response = flows.confirm(rapi, ids, upload["s3_key"])
+        assert response.status_int == 200 and storage.head(staging) is None
+    else:
+        assert response.status_int == 200, response.text
+        assert row.upload_status == "ready" and storage.head(staging) is not None
+        faults.clear()
+        storage.delete_many([staging])  # what the reconciler does once the upload window is over
+    assert response.json["checksum_sha256"] == storage.head(upload["s3_key"]).checksum_sha256
     assert audit() == []
 
 
@@ -206,7 +234,7 @@ def test_multipart_start_when_create_fails_leaves_nothing(rapi, ids, faults, aud
 
 @pytest.mark.parametrize("operation", ["ListParts", "CompleteMultipartUpload"])
 def test_multipart_complete_when_storage_fails(rapi, ids, faults, audit, reliable_app, operation):
-    data = b"m" * (6 * 1024**2)
+    data = mp4_bytes(6 * 1024**2, b"m")
     started = flows.start_multipart(rapi, ids, len(data))
     parts = flows.put_parts(rapi, ids, started, data)
     complete = flows.sub_path(ids, f"/multipart/{started['upload_id']}/complete")
@@ -222,7 +250,7 @@ def test_multipart_complete_when_storage_fails(rapi, ids, faults, audit, reliabl
 
 def test_multipart_complete_whose_answer_was_lost(rapi, ids, faults, audit, reliable_app):
     """S3 completed the upload but the answer never came back: the client's retry must still confirm it."""
-    data = b"n" * (6 * 1024**2)
+    data = mp4_bytes(6 * 1024**2, b"n")
     started = flows.start_multipart(rapi, ids, len(data))
     parts = flows.put_parts(rapi, ids, started, data)
     complete = flows.sub_path(ids, f"/multipart/{started['upload_id']}/complete")

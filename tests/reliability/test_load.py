@@ -25,13 +25,14 @@ from s3video_sidecar.sdk.client import SidecarClient, SidecarError
 from tests.conftest import make_settings
 from tests.reliability.conftest import STATS
 from tests.support.signed_app import KEY_ID, SECRET
+from tests.support.videos import mp4_bytes
 
 pytestmark = pytest.mark.slow
 
 USERS, ABUSIVE, CONNECTIONS, MAX_SECONDS = 200, 30, 64, 60
 UPLOAD_LIMIT, WINDOW_SECONDS = 5, 3600  # s3video.rate_limit.upload_url = 5/3600
 HAMMER_CALLS = 8
-VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"L" * 2048
+VIDEO = mp4_bytes(2072, b"L")
 
 
 class Tally:

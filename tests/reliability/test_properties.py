@@ -233,6 +233,9 @@ def test_keys_match_the_scheme_and_name_their_owner(user, name, now):
     assert ".." not in key.split("/")
     url = resource_url("https://cdn.example", key)
     assert unquote(url.split("https://cdn.example/", 1)[1]) == key  # the CDN URL names this key exactly
+    staging = keys.staging_key(key)  # where its POST upload lands: never under videos/, and back again
+    assert staging.startswith(keys.STAGING_PREFIX) and not staging.startswith(keys.PREFIX)
+    assert keys.final_key(staging) == key and len(staging.encode("utf-8")) <= 1024
 
 
 def test_keys_do_not_repeat():

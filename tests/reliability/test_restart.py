@@ -19,6 +19,7 @@ from bench.uploads import post_upload
 from s3video_sidecar.sdk.client import SidecarClient
 from tests.conftest import make_settings
 from tests.support.signed_app import KEY_ID, SECRET
+from tests.support.videos import mp4_bytes
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +44,7 @@ def sidecar_process(reliable_app, reliability_database_url, embedded_s3_url, sig
 def test_an_upload_under_way_survives_a_sidecar_restart(sidecar_process, ids, audit):
     first = sidecar_process()
     client = SidecarClient(first.url, KEY_ID, SECRET).acting_as(ids.student, ["student"], ids.course)
-    content = b"\x00\x00\x00\x18ftypmp42" + b"k" * (2 * 1024**2)
+    content = mp4_bytes(2 * 1024**2 + 12, b"k")
     upload = client.request_upload(ids.assignment, ids.submission, "talk.mp4", len(content), "video/mp4")
 
     under_way, result = threading.Event(), {}
@@ -69,7 +70,7 @@ def test_an_upload_under_way_survives_a_sidecar_restart(sidecar_process, ids, au
 def test_a_multipart_upload_resumes_after_a_sidecar_restart(sidecar_process, ids, audit):
     first = sidecar_process()
     client = SidecarClient(first.url, KEY_ID, SECRET).acting_as(ids.student, ["student"], ids.course)
-    data = b"p" * (6 * 1024**2)
+    data = mp4_bytes(6 * 1024**2, b"p")
     started = client.start_multipart(ids.assignment, ids.submission, "big.mp4", len(data), "video/mp4",
                                      fingerprint="restart-test-0001")
     urls = {p["part_number"]: p["url"] for p in client.sign_parts(

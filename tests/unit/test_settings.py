@@ -44,6 +44,8 @@ def test_pool_settings_reach_the_engine():
     ("s3video.cdn", "akamai"),
     ("s3video.hmac_keys", "nocolon"),
     ("s3video.allowed_mime_types", "mp4"),
+    ("s3video.allowed_mime_types", "video/mp4 video/x-msvideo"),  # no container check for AVI: refused
+    ("s3video.multipart_threshold_bytes", str(5 * 1024**3 + 1)),  # over one CopyObject's 5 GiB
     ("s3video.cloudfront.hash_algorithm", "md5"),
     ("sqlalchemy.pool_size", "0"),
     ("s3video.playback_url_window_seconds", "7200"),

@@ -17,15 +17,16 @@
  * Plays submission videos (templates/player.mustache) from short-lived signed URLs.
  *
  * Rules of this module:
- * - a signed URL is fetched only when a video is about to play (get_playback_url), never for a
- *   whole grading table at once;
+ * - nothing is requested before the viewer presses play: the page shows a poster with a play
+ *   button, and the first press fetches a signed URL (get_playback_url, which the sidecar counts
+ *   as a view) and starts the video; data-autoload only marks the full-size player of the view page;
  * - Video.js is Moodle's own (media_videojs/video-lazy), loaded on first use; when an administrator
  *   has disabled it, or it fails to load, a plain video element plays instead;
  * - the MIME type is always passed explicitly: a signed URL ends in a query string, so the type can
  *   not be guessed from its extension;
- * - when a URL is about to expire, or the video fails (an expired URL answers 403), a fresh URL is
- *   fetched and the position and play state are restored; repeated failures stop with a message
- *   and a retry button instead of looping.
+ * - a failing video is handled by assignsubmission_s3video/playback: a refused (expired) URL is
+ *   renewed once, a missing video or a format the browser cannot decode is said as such, fresh
+ *   URLs are capped; a fresh URL keeps the position and keeps playing if the video was playing.
  *
  * @module     assignsubmission_s3video/player
  * @copyright  2026 The s3video authors
@@ -35,20 +36,13 @@
 import Ajax from 'core/ajax';
 import {get_strings as getStrings} from 'core/str';
 import Notification from 'core/notification';
+import {OUTCOMES, PlaybackRecovery} from 'assignsubmission_s3video/playback';
 
 const COMPONENT = 'assignsubmission_s3video';
 const SELECTOR = '[data-region="assignsubmission_s3video-player"]';
 
 /** A URL this close to its expiry is renewed before it is used. */
 const EXPIRY_MARGIN_MS = 30 * 1000;
-
-/** More failures than this within RECOVERY_WINDOW_MS stop the automatic recovery. */
-const MAX_RECOVERIES = 2;
-const RECOVERY_WINDOW_MS = 20 * 1000;
-
-/** MediaError codes. */
-const MEDIA_ERR_DECODE = 3;
-const MEDIA_ERR_SRC_NOT_SUPPORTED = 4;
 
 let settings = {refreshseconds: 0, usevideojs: true};
 let stringsPromise = null;
@@ -64,6 +58,8 @@ const loadStrings = () => {
     if (!stringsPromise) {
         const requests = [
             {key: 'player:loading', component: COMPONENT},
+            {key: 'player:play', component: COMPONENT},
+            {key: 'player:fullscreen', component: COMPONENT},
             {key: 'player:error:unavailable', component: COMPONENT},
             {key: 'player:error:expired', component: COMPONENT},
             {key: 'player:error:accessdenied', component: COMPONENT},
@@ -110,7 +106,10 @@ const createMedia = (video, videojs) => {
         const player = videojs(video, {controls: true, fluid: true, preload: 'metadata',
             playbackRates: [0.75, 1, 1.25, 1.5, 2]});
         return {
-            setSource: (url, type) => player.src({src: url, type}),
+            setSource: (url, type) => {
+                player.error(null);
+                player.src({src: url, type});
+            },
             time: () => player.currentTime() || 0,
             seek: seconds => player.currentTime(seconds),
             paused: () => player.paused(),
@@ -118,6 +117,7 @@ const createMedia = (video, videojs) => {
             on: (name, handler) => player.on(name, handler),
             once: (name, handler) => player.one(name, handler),
             errorCode: () => (player.error() ? player.error().code : 0),
+            fullscreen: () => player.requestFullscreen(),
         };
     }
     return {
@@ -138,7 +138,8 @@ const createMedia = (video, videojs) => {
         // A <source> that fails reports its error on itself, not on the video: listen to both.
         on: (name, handler) => video.addEventListener(name, handler, name === 'error'),
         once: (name, handler) => video.addEventListener(name, handler, {once: true}),
-        errorCode: () => (video.error ? video.error.code : MEDIA_ERR_SRC_NOT_SUPPORTED),
+        errorCode: () => (video.error ? video.error.code : 0),
+        fullscreen: () => (video.requestFullscreen ? video.requestFullscreen() : undefined),
     };
 };
 
@@ -154,10 +155,23 @@ class Player {
         this.mimetype = root.dataset.mimetype;
         this.stage = root.querySelector('[data-region="stage"]');
         this.messageRegion = root.querySelector('[data-region="message"]');
+        this.video = null;
         this.media = null;
         this.source = null; // {url, expiresAt (ms), fetchedAt (ms)}
-        this.renewing = null;
-        this.recoveries = [];
+        this.starting = null;
+        // Where the viewer is and whether the video plays, kept while a source is being swapped.
+        this.position = 0;
+        this.playing = false;
+        this.switching = false;
+        this.recovery = new PlaybackRecovery({
+            renew: async() => {
+                this.source = await this.fetchSource();
+                return this.source.url;
+            },
+            load: (url, {position, playing}) => this.load(url, position, playing),
+            report: outcome => this.reportOutcome(outcome),
+            announce: () => loadStrings().then(strings => this.say(strings['player:error:expired'], 'info')),
+        });
     }
 
     /**
@@ -170,7 +184,39 @@ class Player {
     say(text, tone = 'info', retry = false) {
         this.messageRegion.textContent = text || '';
         this.messageRegion.className = text ? `small alert alert-${tone} mt-1` : 'small';
+        this.messageRegion.dataset.outcome = '';
         this.root.querySelector('[data-action="retry"]').classList.toggle('d-none', !retry);
+    }
+
+    /**
+     * The poster shown until the first play: nothing is fetched before it is pressed.
+     *
+     * @param {object} strings
+     */
+    showPoster(strings) {
+        if (this.media || !this.stage || this.stage.querySelector('[data-region="poster"]')) {
+            return;
+        }
+        const poster = document.createElement('button');
+        poster.type = 'button';
+        poster.className = 'assignsubmission_s3video-poster';
+        poster.dataset.region = 'poster';
+        poster.dataset.action = 'play';
+        poster.setAttribute('aria-label', strings['player:play']);
+        poster.title = strings['player:play'];
+        this.stage.appendChild(poster);
+        // In a grading table cell the player is small: offer it full screen.
+        const download = this.root.querySelector('[data-action="download"]');
+        if (download && !this.root.querySelector('[data-action="fullsize"]')) {
+            const fullsize = document.createElement('button');
+            fullsize.type = 'button';
+            fullsize.className = 'btn btn-link btn-sm';
+            fullsize.dataset.action = 'fullsize';
+            fullsize.textContent = strings['player:fullscreen'];
+            download.before(fullsize);
+        }
+        // The template hides its own Play button on the view page: the poster is the play button now.
+        this.root.querySelectorAll('[data-action="play"]').forEach(button => button.classList.remove('d-none'));
     }
 
     /**
@@ -222,90 +268,164 @@ class Player {
     }
 
     /**
-     * Fetch the first URL and build the player.
+     * Show what the recovery concluded (it fetches no more URLs until Retry).
+     *
+     * @param {string} outcome one of OUTCOMES
+     */
+    async reportOutcome(outcome) {
+        const strings = await loadStrings();
+        if (outcome === OUTCOMES.UNSUPPORTED) {
+            this.say(strings['player:error:unsupported'].replace('{$a}', this.mimetype), 'warning', false);
+        } else if (outcome === OUTCOMES.ACCESS_DENIED) {
+            this.say(strings['player:error:accessdenied'], 'danger', true);
+        } else {
+            this.say(strings['player:error:unavailable'], 'warning', true);
+        }
+        this.messageRegion.dataset.outcome = outcome;
+    }
+
+    /**
+     * The first play: fetch a URL, build the player, play.
      *
      * @return {Promise<void>}
      */
-    async start() {
+    start() {
+        if (!this.starting) {
+            this.starting = this.build().finally(() => {
+                this.starting = null;
+            });
+        }
+        return this.starting;
+    }
+
+    /**
+     * @return {Promise<void>}
+     */
+    async build() {
         const strings = await loadStrings();
-        this.root.querySelector('[data-action="play"]').classList.add('d-none');
+        this.root.querySelectorAll('[data-action="play"]').forEach(button => button.classList.add('d-none'));
         this.say(strings['player:loading']);
+        this.recovery.reset();
         try {
             const [source, videojs] = await Promise.all([this.fetchSource(), loadVideoJs()]);
             this.source = source;
             if (!this.media) {
+                this.stage.replaceChildren();
                 const video = document.createElement('video');
                 video.className = 'video-js vjs-big-play-centered';
                 video.controls = true;
                 video.preload = 'metadata';
                 video.setAttribute('playsinline', '');
                 this.stage.appendChild(video);
-                if (!videojs && !video.canPlayType(this.mimetype)) {
-                    this.say(strings['player:error:unsupported'].replace('{$a}', this.mimetype), 'warning');
-                }
+                this.video = video;
                 this.media = createMedia(video, videojs);
-                this.media.on('error', () => this.recover(true));
+                this.media.on('error', () => this.failed());
+                this.media.on('loadedmetadata', () => {
+                    this.recovery.loaded();
+                    if (!this.messageRegion.dataset.outcome) {
+                        this.say('');
+                    }
+                });
+                this.media.on('play', () => {
+                    this.playing = true;
+                });
+                this.media.on('pause', () => {
+                    if (!this.switching) {
+                        this.playing = false;
+                    }
+                });
+                this.media.on('timeupdate', () => {
+                    if (!this.switching) {
+                        this.position = this.media.time();
+                    }
+                });
                 ['play', 'seeking', 'timeupdate'].forEach(name => this.media.on(name, () => {
-                    if (this.stale() && !this.renewing) {
-                        this.recover(false);
+                    if (!this.switching && this.stale()) {
+                        this.recovery.refresh({position: this.media.time(), playing: !this.media.paused()})
+                            .catch(exception => this.reportFetchFailure(exception));
                     }
                 }));
             }
-            this.media.setSource(this.source.url, this.mimetype);
-            this.media.once('loadedmetadata', () => this.say(''));
+            // The viewer pressed play: play, from where the viewer was if this is a Retry.
+            this.load(this.source.url, this.position, true);
+        } catch (exception) {
+            this.root.querySelectorAll('[data-action="play"]').forEach(button => button.classList.remove('d-none'));
+            await this.reportFetchFailure(exception);
+        }
+    }
+
+    /**
+     * Play a URL from a position.
+     *
+     * @param {string} url
+     * @param {number} position seconds
+     * @param {boolean} playing whether to play once loaded
+     */
+    load(url, position, playing) {
+        this.switching = true;
+        this.position = position;
+        this.playing = playing;
+        this.media.once('loadedmetadata', () => {
+            if (position > 0) {
+                this.media.seek(position);
+            }
+            this.switching = false;
+            if (playing) {
+                this.media.play();
+            }
+        });
+        this.media.setSource(url, this.mimetype);
+    }
+
+    /**
+     * The media failed: let the recovery name it and act.
+     */
+    failed() {
+        if (!this.source) {
+            return;
+        }
+        const typePlayable = !this.video || this.video.canPlayType(this.mimetype) !== '';
+        this.recovery.failed({
+            url: this.source.url,
+            mediaErrorCode: this.media.errorCode(),
+            typePlayable,
+            position: this.position,
+            playing: this.playing,
+        }).catch(exception => this.reportFetchFailure(exception));
+    }
+
+    /**
+     * Retry pressed: a fresh budget and a fresh URL, from where the viewer was.
+     *
+     * @return {Promise<void>}
+     */
+    async retry() {
+        if (!this.media) {
+            await this.start();
+            return;
+        }
+        const strings = await loadStrings();
+        this.recovery.reset();
+        this.say(strings['player:loading']);
+        try {
+            await this.recovery.refresh({position: this.position, playing: true});
         } catch (exception) {
             await this.reportFetchFailure(exception);
         }
     }
 
     /**
-     * Swap in a fresh URL, keeping the position and whether it was playing.
+     * Full screen, starting the video first if needed.
      *
-     * @param {boolean} failed whether the media failed (as opposed to a URL renewed ahead of expiry)
      * @return {Promise<void>}
      */
-    recover(failed) {
-        if (this.renewing) {
-            return this.renewing;
+    async fullsize() {
+        if (!this.media) {
+            await this.start();
         }
-        this.renewing = (async() => {
-            const strings = await loadStrings();
-            const now = Date.now();
-            if (failed) {
-                this.recoveries = this.recoveries.filter(time => now - time < RECOVERY_WINDOW_MS);
-                if (this.recoveries.length >= MAX_RECOVERIES) {
-                    // A fresh URL did not help: the video itself or the network is the problem.
-                    const code = this.media.errorCode();
-                    const unsupported = code === MEDIA_ERR_DECODE || code === MEDIA_ERR_SRC_NOT_SUPPORTED;
-                    this.say(unsupported ? strings['player:error:unsupported'].replace('{$a}', this.mimetype)
-                        : strings['player:error:cdn'], 'danger', true);
-                    return;
-                }
-                this.recoveries.push(now);
-                this.say(strings['player:error:expired'], 'info');
-            }
-            const position = this.media.time();
-            const wasPlaying = !this.media.paused();
-            try {
-                this.source = await this.fetchSource();
-            } catch (exception) {
-                await this.reportFetchFailure(exception);
-                return;
-            }
-            this.media.once('loadedmetadata', () => {
-                if (position > 0) {
-                    this.media.seek(position);
-                }
-                if (wasPlaying) {
-                    this.media.play();
-                }
-                this.say('');
-            });
-            this.media.setSource(this.source.url, this.mimetype);
-        })().finally(() => {
-            this.renewing = null;
-        });
-        return this.renewing;
+        if (this.media) {
+            Promise.resolve(this.media.fullscreen()).catch(() => undefined);
+        }
     }
 
     /**
@@ -348,34 +468,69 @@ const onClick = event => {
     }
     const player = playerFor(button.closest(SELECTOR));
     const action = button.dataset.action;
-    if (action === 'play' || (action === 'retry' && !player.media)) {
+    if (action === 'play') {
         player.start().catch(Notification.exception);
     } else if (action === 'retry') {
-        player.recoveries = [];
-        player.recover(false).catch(Notification.exception);
+        player.retry().catch(Notification.exception);
+    } else if (action === 'fullsize') {
+        player.fullsize().catch(Notification.exception);
     } else if (action === 'download') {
         player.download().catch(Notification.exception);
     }
 };
 
 /**
- * Set up the players of the page: listen for clicks once, start those marked to load at once.
+ * Set up the players of the page: listen for clicks once and show each player's poster. No URL is
+ * fetched here, whatever data-autoload says: only a press on play fetches one.
  *
  * @param {object} options
  * @param {number} options.refreshseconds renew a URL once it is this old (0: only near its expiry)
  * @param {boolean} options.usevideojs whether Moodle's Video.js player is enabled
+ * @return {Promise<void>}
  */
-export const init = (options = {}) => {
+export const init = async(options = {}) => {
     settings = {...settings, ...options};
     if (!listening) {
         document.addEventListener('click', onClick);
         listening = true;
+        watchForPlayers();
     }
-    document.querySelectorAll(`${SELECTOR}[data-autoload="1"]`).forEach(root => {
-        const player = playerFor(root);
-        if (!player.media && !root.dataset.started) {
-            root.dataset.started = '1';
-            player.start().catch(Notification.exception);
-        }
+    await showPosters(document.querySelectorAll(SELECTOR));
+};
+
+/**
+ * Show the posters of these players.
+ *
+ * @param {HTMLElement[]} roots
+ * @return {Promise<void>}
+ */
+const showPosters = async roots => {
+    if (!roots.length) {
+        return;
+    }
+    const strings = await loadStrings();
+    roots.forEach(root => playerFor(root).showPoster(strings));
+};
+
+/**
+ * Players added to the page later (the grader's submission panel) get their poster too.
+ */
+const watchForPlayers = () => {
+    if (typeof MutationObserver !== 'function' || !document.body) {
+        return;
+    }
+    const observer = new MutationObserver(mutations => {
+        const added = [];
+        mutations.forEach(mutation => mutation.addedNodes.forEach(node => {
+            if (node.nodeType !== 1) {
+                return;
+            }
+            if (node.matches(SELECTOR)) {
+                added.push(node);
+            }
+            added.push(...node.querySelectorAll(SELECTOR));
+        }));
+        showPosters(added).catch(Notification.exception);
     });
+    observer.observe(document.body, {childList: true, subtree: true});
 };

@@ -27,6 +27,7 @@
  */
 
 import {UploadEngine, STATES, ERROR_CODES, formatBytes} from 'assignsubmission_s3video/upload_engine';
+import {inspectVideo, riskFacts} from 'assignsubmission_s3video/media_check';
 import Ajax from 'core/ajax';
 import {get_strings as getStrings} from 'core/str';
 import Notification from 'core/notification';
@@ -78,7 +79,13 @@ const loadStrings = async() => {
         {key: 'upload:error:network', component: COMPONENT},
         {key: 'upload:error:expired', component: COMPONENT},
         {key: 'upload:error:s3error', component: COMPONENT},
+        {key: 'upload:error:notallowed', component: COMPONENT},
+        {key: 'upload:error:missing', component: COMPONENT},
+        {key: 'upload:error:misconfigured', component: COMPONENT},
         {key: 'upload:error:unknown', component: COMPONENT},
+        {key: 'upload:warning:codec', component: COMPONENT},
+        {key: 'upload:warning:advice', component: COMPONENT},
+        {key: 'upload:anyway', component: COMPONENT},
     ];
     const texts = await getStrings(requests);
     const strings = {};
@@ -192,10 +199,6 @@ export const init = async(config) => {
         return;
     }
     root.dataset.initialised = '1';
-    const strings = await loadStrings().catch(Notification.exception);
-    if (!strings) {
-        return;
-    }
     const form = root.closest('form');
     const field = form ? form.querySelector(`input[name="${config.field}"]`) : null;
     const ui = {
@@ -207,6 +210,23 @@ export const init = async(config) => {
         retry: root.querySelector('[data-action="retry"]'),
         cancel: root.querySelector('[data-action="cancel"]'),
     };
+    // Listen at once: a file chosen while the strings load waits for them instead of being lost.
+    // A file chosen before this module ran at all is in the input already: it is taken too.
+    let begin = null;
+    let queued = ui.input.files && ui.input.files.length ? ui.input.files[0] : null;
+    ui.input.addEventListener('change', () => {
+        if (ui.input.files && ui.input.files.length) {
+            if (begin) {
+                begin(ui.input.files[0]);
+            } else {
+                queued = ui.input.files[0];
+            }
+        }
+    });
+    const strings = await loadStrings().catch(Notification.exception);
+    if (!strings) {
+        return;
+    }
     const show = (element, visible) => element.classList.toggle('d-none', !visible);
     const say = (element, text, tone) => {
         element.textContent = text || '';
@@ -218,6 +238,36 @@ export const init = async(config) => {
     let engine = null;
     let file = null;
     let uploading = false;
+
+    // A file not every browser plays: warned before any byte is sent; "Upload anyway" goes on.
+    let accepted = null;
+    const warning = document.createElement('div');
+    warning.dataset.region = 'mediawarning';
+    warning.setAttribute('role', 'alert');
+    warning.className = 'small alert alert-warning mt-1 d-none';
+    const warningText = document.createElement('p');
+    warningText.className = 'mb-1';
+    const anyway = document.createElement('button');
+    anyway.type = 'button';
+    anyway.className = 'btn btn-secondary btn-sm';
+    anyway.dataset.action = 'uploadanyway';
+    anyway.textContent = strings['upload:anyway'];
+    warning.append(warningText, anyway);
+    ui.message.after(warning);
+    const playableOrAccepted = async chosen => {
+        show(warning, false);
+        if (accepted === chosen) {
+            return true;
+        }
+        const report = await inspectVideo(chosen).catch(() => null);
+        if (!report || report.everywhere) {
+            return true;
+        }
+        warningText.textContent = `${fill(strings['upload:warning:codec'], riskFacts(report))} ` +
+            strings['upload:warning:advice'];
+        show(warning, true);
+        return false;
+    };
 
     const onProgress = ({percent, bytesPerSecond, secondsLeft}) => {
         ui.bar.style.width = `${percent}%`;
@@ -248,6 +298,10 @@ export const init = async(config) => {
             [ERROR_CODES.TYPE_NOT_ALLOWED]: () => fill(strings['upload:error:typenotallowed'], config.types.join(', ')),
             [ERROR_CODES.NETWORK]: () => strings['upload:error:network'],
             [ERROR_CODES.EXPIRED]: () => strings['upload:error:expired'],
+            // Moodle's own refusal says why when it has words for it (a closed submission...).
+            [ERROR_CODES.NOT_ALLOWED]: () => (failure && failure.message) || strings['upload:error:notallowed'],
+            [ERROR_CODES.MISSING]: () => strings['upload:error:missing'],
+            [ERROR_CODES.MISCONFIGURED]: () => strings['upload:error:misconfigured'],
             [ERROR_CODES.CANCELLED]: () => strings['upload:cancelled'],
         };
         let text;
@@ -261,7 +315,8 @@ export const init = async(config) => {
         }
         say(ui.status, '');
         say(ui.message, text, error.code === ERROR_CODES.CANCELLED ? 'info' : 'danger');
-        const retryable = ![ERROR_CODES.TOO_LARGE, ERROR_CODES.TYPE_NOT_ALLOWED, ERROR_CODES.CANCELLED].includes(error.code);
+        const retryable = ![ERROR_CODES.TOO_LARGE, ERROR_CODES.TYPE_NOT_ALLOWED, ERROR_CODES.CANCELLED,
+            ERROR_CODES.NOT_ALLOWED].includes(error.code);
         show(ui.retry, retryable);
         if (window.console && error.detail) {
             window.console.warn(`assignsubmission_s3video: ${error.code}: ${error.detail}`);
@@ -271,6 +326,10 @@ export const init = async(config) => {
     const start = async chosen => {
         if (engine) {
             await engine.cancel();
+        }
+        if (!await playableOrAccepted(chosen)) {
+            file = chosen;
+            return; // nothing sent: the warning asks first
         }
         file = chosen;
         failure = null;
@@ -309,9 +368,15 @@ export const init = async(config) => {
         }
     };
 
-    ui.input.addEventListener('change', () => {
-        if (ui.input.files && ui.input.files.length) {
-            start(ui.input.files[0]);
+    begin = start;
+    if (queued) {
+        start(queued);
+        queued = null;
+    }
+    anyway.addEventListener('click', () => {
+        if (file) {
+            accepted = file;
+            start(file);
         }
     });
     ui.retry.addEventListener('click', () => {

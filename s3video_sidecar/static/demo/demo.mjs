@@ -4,10 +4,13 @@
  * Everything goes through the real API with real S3V1 headers, signed by /demo/sign.
  */
 import {UploadEngine, formatBytes} from '/demo/static/js/upload_engine.mjs';
+import {OUTCOMES, PlaybackRecovery} from '/demo/static/js/playback.mjs';
+import {EXPORT_ADVICE, inspectVideo, riskFacts} from '/demo/static/js/media_check.mjs';
 
 const $ = (id) => document.getElementById(id);
-const state = {engine: null, file: null, player: null, lastTime: 0, refreshing: null, refreshTimer: null,
-               urlRefreshes: 0, lastUrl: null, config: null, switching: false};
+const state = {engine: null, file: null, player: null, video: null, lastTime: 0, playing: false, refreshTimer: null,
+               urlRefreshes: 0, playbackCalls: 0, lastUrl: null, mimeType: null, config: null, switching: false,
+               recovery: null};
 window.demo = state; // for the browser tests and for curious developers
 
 function actor() {
@@ -20,11 +23,11 @@ function submissionPath(suffix = '') {
 }
 
 /** One signed API call, as Moodle would make it; throws an Error carrying status/code/fields. */
-async function call(method, path, body) {
+async function call(method, path, body, query = '') {
     const bodyText = body === undefined ? '' : JSON.stringify(body);
     const signing = await fetch('/demo/sign', {
         method: 'POST', headers: {'Content-Type': 'application/json'},
-        body: JSON.stringify({actor: actor(), method, path, body: bodyText}),
+        body: JSON.stringify({actor: actor(), method, path, query, body: bodyText}),
     });
     const signed = await signing.json();
     if (!signing.ok) {
@@ -34,7 +37,7 @@ async function call(method, path, body) {
     if (bodyText) {
         headers['Content-Type'] = 'application/json';
     }
-    const response = await fetch(path, {method, headers, body: bodyText || undefined});
+    const response = await fetch(query ? `${path}?${query}` : path, {method, headers, body: bodyText || undefined});
     const payload = response.status === 204 ? null : await response.json().catch(() => ({}));
     if (!response.ok) {
         throw Object.assign(new Error((payload && payload.error) || response.statusText), {
@@ -64,11 +67,32 @@ function showProgress({percent, bytesSent, bytesTotal, bytesPerSecond, secondsLe
     $('eta').textContent = Number.isFinite(secondsLeft) ? `${Math.ceil(secondsLeft)} s left` : '–';
 }
 
+/** True if the file plays everywhere, or the student chose to upload it anyway; else shows why not. */
+async function playableOrAccepted(file) {
+    if (state.acceptedFile === file) {
+        return true;
+    }
+    const report = await inspectVideo(file);
+    state.mediaCheck = report; // for the browser tests
+    if (!report || report.everywhere) {
+        return true;
+    }
+    const {codec, browsers} = riskFacts(report);
+    $('media-warning-text').textContent = `This video is ${codec}: not every browser can play it ` +
+        `(it plays in: ${browsers}). Your teacher may see a black screen. ${EXPORT_ADVICE}`;
+    $('media-warning').hidden = false;
+    return false;
+}
+
 async function upload() {
     const file = $('file').files[0];
     if (!file) {
         $('message').textContent = 'Choose a video first.';
         return;
+    }
+    $('media-warning').hidden = true;
+    if (!await playableOrAccepted(file)) {
+        return; // nothing sent: the warning asks first
     }
     $('message').textContent = '';
     delete $('message').dataset.code;
@@ -89,13 +113,15 @@ async function upload() {
         onError: (error) => {
             $('message').textContent = error.message;
             $('message').dataset.code = error.code;
-            $('retry').hidden = error.code === 'cancelled' || error.code === 'toolarge' || error.code === 'typenotallowed';
+            // Trying the same file again cannot help these.
+            $('retry').hidden = ['cancelled', 'toolarge', 'typenotallowed', 'notallowed'].includes(error.code);
         },
     });
     try {
         const confirmed = await state.engine.upload(file);
         $('state').textContent = `ready: ${confirmed.s3_key}`;
         $('state').dataset.done = 'true';
+        showReceipt(confirmed);
         await refreshStatus();
     } catch (error) {
         // onError has shown it.
@@ -107,24 +133,55 @@ async function upload() {
 
 async function refreshStatus() {
     try {
-        $('status').textContent = JSON.stringify(await call('GET', submissionPath()), null, 2);
+        const submission = await call('GET', submissionPath());
+        $('status').textContent = JSON.stringify(submission, null, 2);
+        showReceipt(submission && submission.video);
     } catch (error) {
         $('status').textContent = `${error.status}: ${error.message}`;
+        showReceipt(null);
     }
 }
 
+/**
+ * The submission receipt of a confirmed video (contract C1): its SHA-256 as S3 reports it
+ * ("full_object" for a POST upload, "composite" over the parts for a multipart one) and its size.
+ * Shown only when the sidecar gives the checksum.
+ */
+function showReceipt(video) {
+    const known = Boolean(video && video.checksum_sha256);
+    $('receipt').hidden = !known;
+    if (!known) {
+        return;
+    }
+    $('receipt-file').textContent = video.filename || video.s3_key.split('/').pop();
+    $('receipt-size').textContent = `${formatBytes(video.file_size)} (${video.file_size} bytes)`;
+    $('receipt-checksum').textContent = video.checksum_sha256;
+    $('receipt-type').textContent = video.checksum_type || 'unknown type';
+}
+
 // -- the player -------------------------------------------------------------------------
+// Nothing is fetched before Play is pressed; a failing video is handled by the same rules as
+// Moodle's player (playback.mjs): a refused URL renewed once, a missing video or an undecodable
+// format said as such, fresh URLs capped (each playback-url call counts as a view).
+
+const OUTCOME_TEXT = {
+    [OUTCOMES.ACCESS_DENIED]: 'Access denied: the video network refuses this video.',
+    [OUTCOMES.UNAVAILABLE]: 'This video is unavailable.',
+    [OUTCOMES.UNSUPPORTED]: 'Your browser cannot play this video format. Download it instead.',
+};
 
 function ensurePlayer() {
     if (state.player) {
         return state.player;
     }
     const box = $('player-box');
+    box.replaceChildren();
     const video = document.createElement('video');
     video.id = 'player';
     video.controls = true;
-    video.preload = 'auto';
+    video.preload = 'metadata';
     box.appendChild(video);
+    state.video = video;
     if (window.videojs && state.config.videojs_available) {
         video.className = 'video-js vjs-default-skin';
         state.player = window.videojs(video, {controls: true, fluid: true});
@@ -137,7 +194,30 @@ function ensurePlayer() {
             state.lastTime = state.player.currentTime();
         }
     });
-    state.player.on('error', () => renewUrl('error'));
+    state.player.on('play', () => {
+        state.playing = true;
+    });
+    state.player.on('pause', () => {
+        if (!state.switching) {
+            state.playing = false;
+        }
+    });
+    state.player.on('loadedmetadata', () => {
+        state.recovery.loaded();
+        if (!$('player-message').dataset.outcome) {
+            $('player-message').textContent = '';
+        }
+    });
+    state.player.on('error', () => {
+        const error = state.player.error();
+        state.recovery.failed({
+            url: state.lastUrl,
+            mediaErrorCode: error ? error.code : 0,
+            typePlayable: video.canPlayType(state.mimeType || 'video/mp4') !== '',
+            position: state.lastTime,
+            playing: state.playing,
+        }).catch(showPlaybackFailure);
+    });
     return state.player;
 }
 
@@ -147,10 +227,13 @@ function plainPlayer(video) {
         plain: true,
         src: ({src}) => { video.src = src; },
         currentTime: (t) => (t === undefined ? video.currentTime : (video.currentTime = t)),
+        currentSrc: () => video.currentSrc,
         duration: () => video.duration,
+        readyState: () => video.readyState,
         play: () => video.play(),
         pause: () => video.pause(),
         paused: () => video.paused,
+        muted: (m) => (m === undefined ? video.muted : (video.muted = m)),
         error: () => video.error,
         on: (name, handler) => video.addEventListener(name, handler),
         one: (name, handler) => video.addEventListener(name, handler, {once: true}),
@@ -161,6 +244,7 @@ function setSource(url, mimeType, resumeAt, wasPlaying) {
     const player = ensurePlayer();
     state.lastUrl = url;
     state.switching = true;
+    state.playing = wasPlaying;
     if (!player.plain) {
         player.error(null);
     }
@@ -172,47 +256,63 @@ function setSource(url, mimeType, resumeAt, wasPlaying) {
         }
         state.switching = false;
         if (wasPlaying) {
-            player.play();
+            Promise.resolve(player.play()).catch(() => undefined);
         }
     });
 }
 
-async function loadPlayback(resumeAt = 0, wasPlaying = false) {
-    const play = await call('GET', submissionPath('/playback-url'));
-    setSource(play.url, play.mime_type, resumeAt, wasPlaying);
+/** A signed URL: the first of this player counts as a view; a renewal (``renew``) does not. */
+async function fetchPlayback(renew = false) {
+    state.playbackCalls += 1;
+    const play = await call('GET', submissionPath('/playback-url'), undefined, renew ? 'renew=true' : '');
+    state.mimeType = play.mime_type;
     clearTimeout(state.refreshTimer);
     // Renew a minute before expiry (or half-way for short lifetimes), keeping the position.
     const lifetimeMs = play.expires_at * 1000 - Date.now();
-    state.refreshTimer = setTimeout(() => renewUrl('expiry'), Math.max(1000, Math.min(lifetimeMs - 60000, lifetimeMs / 2)));
-    return play;
+    state.refreshTimer = setTimeout(() => {
+        state.recovery.refresh({position: state.lastTime, playing: state.playing}).catch(showPlaybackFailure);
+    }, Math.max(1000, Math.min(lifetimeMs - 60000, lifetimeMs / 2)));
+    return play.url;
 }
 
-async function renewUrl(reason) {
-    if (state.refreshing) {
-        return state.refreshing;
-    }
-    const player = ensurePlayer();
-    const position = state.lastTime;
-    const wasPlaying = !player.paused();
-    state.urlRefreshes += 1;
-    $('player-message').textContent = reason === 'error' ? 'The video link stopped working; fetching a fresh one…' : '';
-    state.refreshing = loadPlayback(position, wasPlaying)
-        .then(() => { $('player-message').textContent = ''; })
-        .catch((error) => {
-            $('player-message').textContent = error.status === 403 ? 'Access denied.' :
-                error.status === 404 ? 'Video unavailable.' : `Playback failed: ${error.message}. Try again.`;
-        })
-        .finally(() => { state.refreshing = null; });
-    return state.refreshing;
+function showOutcome(outcome) {
+    $('player-message').textContent = OUTCOME_TEXT[outcome];
+    $('player-message').dataset.outcome = outcome;
+    $('player-retry').hidden = false;
 }
 
+function showPlaybackFailure(error) {
+    $('player-message').textContent = error.status === 404 ? 'Video unavailable.' :
+        error.status === 403 ? 'Access denied.' : `Playback failed: ${error.message}. Try again.`;
+    $('player-message').dataset.outcome = error.status === 404 ? OUTCOMES.UNAVAILABLE : 'failed';
+    $('player-retry').hidden = false;
+}
+
+function makeRecovery() {
+    return new PlaybackRecovery({
+        renew: async () => {
+            state.urlRefreshes += 1;
+            return fetchPlayback(true);
+        },
+        load: (url, {position, playing}) => setSource(url, state.mimeType, position, playing),
+        report: showOutcome,
+        announce: () => {
+            $('player-message').textContent = 'The video link stopped working; fetching a fresh one…';
+        },
+    });
+}
+
+/** Play pressed (or Retry): the first URL of this player, or a fresh one from where it was. */
 async function startPlayer() {
     $('player-message').textContent = '';
+    delete $('player-message').dataset.outcome;
+    $('player-retry').hidden = true;
+    state.recovery.reset();
     try {
-        await loadPlayback(0, false);
+        const url = await fetchPlayback();
+        setSource(url, state.mimeType, state.player ? state.lastTime : 0, true);
     } catch (error) {
-        $('player-message').textContent = error.status === 404 ? 'Video unavailable.' :
-            error.status === 403 ? 'Access denied.' : `Playback failed: ${error.message}`;
+        showPlaybackFailure(error);
     }
 }
 
@@ -224,7 +324,8 @@ function simulateExpiredUrl() {
     state.lastTime = player.currentTime();
     state.switching = true;
     // A tampered signature is refused by the edge (403) exactly as an expired one is.
-    player.src({src: state.lastUrl.replace('Signature=', 'Signature=expired'), type: 'video/mp4'});
+    state.lastUrl = state.lastUrl.replace('Signature=', 'Signature=expired');
+    player.src({src: state.lastUrl, type: state.mimeType || 'video/mp4'});
 }
 
 async function init() {
@@ -242,6 +343,10 @@ async function init() {
     }
     $('start').addEventListener('click', upload);
     $('retry').addEventListener('click', upload);
+    $('upload-anyway').addEventListener('click', () => {
+        state.acceptedFile = $('file').files[0];
+        upload();
+    });
     $('cancel').addEventListener('click', () => state.engine && state.engine.cancel());
     $('refresh').addEventListener('click', refreshStatus);
     $('delete').addEventListener('click', async () => {
@@ -252,7 +357,9 @@ async function init() {
         }
         await refreshStatus();
     });
+    state.recovery = makeRecovery();
     $('play').addEventListener('click', startPlayer);
+    $('player-retry').addEventListener('click', startPlayer);
     $('expire').addEventListener('click', simulateExpiredUrl);
     document.body.dataset.ready = 'true';
 }

@@ -55,6 +55,13 @@ export const ERROR_CODES = Object.freeze({
     NETWORK: 'network',
     EXPIRED: 'expired',
     S3_ERROR: 's3error',
+    // The sidecar refused (403): this user may not upload here (a grader, a closed submission).
+    NOT_ALLOWED: 'notallowed',
+    // The sidecar does not know the upload or the video (404): deleted, replaced, or expired.
+    MISSING: 'missing',
+    // The sidecar answers but the storage cannot be read from this page: its CORS rule does not
+    // allow the site (moodle_origin), or does not expose ETag.
+    MISCONFIGURED: 'misconfigured',
     CANCELLED: 'cancelled',
     UNKNOWN: 'unknown',
 });
@@ -140,6 +147,14 @@ export function errorMessage(code, {size, maxBytes, mimeType, allowedMimeTypes} 
         case ERROR_CODES.S3_ERROR:
             return 'The video storage did not accept the upload. Press Retry; if it fails again, ' +
                 'tell your teacher or the site administrator.';
+        case ERROR_CODES.NOT_ALLOWED:
+            return 'You are not allowed to upload a video here.';
+        case ERROR_CODES.MISSING:
+            return 'This upload or its video no longer exists (it may have been deleted or replaced). ' +
+                'Choose the file again to start a new upload.';
+        case ERROR_CODES.MISCONFIGURED:
+            return 'The site is misconfigured: the browser may not send videos to the video storage. ' +
+                'Tell your administrator (storage CORS).';
         case ERROR_CODES.CANCELLED:
             return 'The upload was cancelled.';
         default:
@@ -162,8 +177,9 @@ export class UploadError extends Error {
      * @param {boolean} [options.retryable] Whether trying the same request again may succeed.
      * @param {boolean} [options.resign] Whether a fresh presigned URL may succeed.
      * @param {number} [options.retryAfterMs] The server's Retry-After, if it sent one.
+     * @param {boolean} [options.storage] Whether the storage (S3), not the sidecar, failed.
      */
-    constructor(code, message, {detail = '', status, retryable = false, resign = false, retryAfterMs} = {}) {
+    constructor(code, message, {detail = '', status, retryable = false, resign = false, retryAfterMs, storage = false} = {}) {
         super(message || errorMessage(code));
         this.name = 'UploadError';
         this.code = code;
@@ -172,6 +188,7 @@ export class UploadError extends Error {
         this.retryable = retryable;
         this.resign = resign;
         this.retryAfterMs = retryAfterMs;
+        this.storage = storage;
     }
 }
 
@@ -592,16 +609,17 @@ function s3ResponseError(response) {
  * The UploadError for a transport failure.
  *
  * @param {Error} error
+ * @param {boolean} [storage] Whether the request went to the storage (S3), not to the sidecar.
  * @return {UploadError}
  */
-function transportError(error) {
+function transportError(error, storage = false) {
     if (error instanceof UploadError) {
         return error;
     }
     if (error instanceof TransportError && error.kind === 'aborted') {
         return new UploadError(ERROR_CODES.CANCELLED, '', {detail: error.message});
     }
-    return new UploadError(ERROR_CODES.NETWORK, '', {detail: error.message, retryable: true});
+    return new UploadError(ERROR_CODES.NETWORK, '', {detail: error.message, retryable: true, storage});
 }
 
 /**
@@ -642,7 +660,35 @@ function apiError(call, error) {
         // confirm/complete: the object is not in S3, or failed its checks.
         return new UploadError(ERROR_CODES.S3_ERROR, '', {detail, status});
     }
+    if (status === 403) {
+        return new UploadError(ERROR_CODES.NOT_ALLOWED, '', {detail, status});
+    }
+    if (status === 404 || status === 410) {
+        return new UploadError(ERROR_CODES.MISSING, '', {detail, status});
+    }
     return new UploadError(ERROR_CODES.UNKNOWN, '', {detail, status});
+}
+
+/**
+ * The cause a failed upload is reported with: the error itself, except a network failure of the
+ * storage that, while the sidecar answered, never got a single answer (nor sent a byte) from
+ * the storage in this upload: the browser refused the storage's answers (CORS), the network
+ * is fine. A browser that knows it is offline is believed.
+ *
+ * @param {UploadError} error
+ * @param {{sidecar: boolean, storage: boolean}} reached What answered during the upload.
+ * @param {boolean} online What the browser says of its connection.
+ * @return {UploadError}
+ */
+function failureCause(error, reached, online) {
+    if (error.code === ERROR_CODES.NETWORK && error.storage && reached.sidecar && !reached.storage && online) {
+        return new UploadError(ERROR_CODES.MISCONFIGURED, '', {
+            detail: `${error.detail}; the sidecar answered, the storage never did: ` +
+                'its CORS rule does not allow this site (moodle_origin)',
+            storage: true,
+        });
+    }
+    return error;
 }
 
 /**
@@ -680,6 +726,7 @@ export class UploadEngine {
      * @param {function(): number} [options.random] Jitter source, uniform in [0, 1).
      * @param {SubtleCrypto} [options.subtle] For fingerprints and part checksums.
      * @param {number} [options.signBatchSize] Part URLs asked for at once.
+     * @param {function(): boolean} [options.isOnline] Whether the browser believes it is online.
      */
     constructor({
         api,
@@ -698,6 +745,7 @@ export class UploadEngine {
         random = Math.random,
         subtle = globalThis.crypto && globalThis.crypto.subtle,
         signBatchSize,
+        isOnline = () => !(globalThis.navigator && globalThis.navigator.onLine === false),
     }) {
         if (!api) {
             throw new TypeError('UploadEngine needs an api object');
@@ -720,6 +768,7 @@ export class UploadEngine {
         // Small batches: URLs signed long before use may expire while
         // earlier parts crawl over a slow link.
         this.signBatchSize = Math.max(1, signBatchSize || this.partsInFlight);
+        this.isOnline = isOnline;
         this.run = null;
     }
 
@@ -741,6 +790,8 @@ export class UploadEngine {
             cancelled: false,
             uploadId: null,
             fingerprint: null,
+            // What answered during this upload (see failureCause).
+            reached: {sidecar: false, storage: false},
             finished: new Promise(resolve => {
                 finish = resolve;
             }),
@@ -756,6 +807,8 @@ export class UploadEngine {
             if (run.cancelled) {
                 error = new UploadError(ERROR_CODES.CANCELLED, '', {detail: 'cancelled by the user'});
                 await this.abortRemote(run);
+            } else {
+                error = failureCause(error, run.reached, this.isOnline());
             }
             this.setState(run.cancelled ? STATES.CANCELLED : STATES.FAILED, {code: error.code});
             this.onError(error);
@@ -866,7 +919,9 @@ export class UploadEngine {
         }
         const result = await this.withRetries(run, async() => {
             try {
-                return await this.api[name](args);
+                const answer = await this.api[name](args);
+                run.reached.sidecar = true;
+                return answer;
             } catch (error) {
                 throw apiError(name, error);
             }
@@ -972,12 +1027,15 @@ export class UploadEngine {
                 body: form,
                 signal: run.controller.signal,
                 // The body is the form, a little larger than the file: scale.
-                onUploadProgress: (loaded, total) => this.report(meter,
-                    total ? Math.floor(loaded * file.size / total) : loaded),
+                onUploadProgress: (loaded, total) => {
+                    run.reached.storage = run.reached.storage || loaded > 0;
+                    this.report(meter, total ? Math.floor(loaded * file.size / total) : loaded);
+                },
             });
         } catch (error) {
-            throw transportError(error);
+            throw transportError(error, true);
         }
+        run.reached.storage = true;
         if (response.status < 200 || response.status >= 300) {
             throw s3ResponseError(response);
         }
@@ -1272,23 +1330,26 @@ class PartTransfer {
                 body: this.run.file.slice(part.start, part.end),
                 signal: this.controller.signal,
                 onUploadProgress: loaded => {
+                    this.run.reached.storage = this.run.reached.storage || loaded > 0;
                     this.inFlightBytes.set(part.partNumber, Math.min(loaded, part.size));
                     this.reportProgress();
                 },
             });
         } catch (error) {
-            throw transportError(error);
+            throw transportError(error, true);
         } finally {
             this.inFlightBytes.delete(part.partNumber);
         }
+        this.run.reached.storage = true;
         if (response.status < 200 || response.status >= 300) {
             throw s3ResponseError(response);
         }
         const etag = response.headers.get('ETag');
         if (!etag) {
             // The browser hides response headers that CORS does not expose.
-            throw new UploadError(ERROR_CODES.S3_ERROR, '', {
+            throw new UploadError(ERROR_CODES.MISCONFIGURED, '', {
                 detail: `part ${part.partNumber}: no ETag header readable; the bucket's CORS rule must expose ETag`,
+                storage: true,
             });
         }
         return etag;

@@ -133,10 +133,10 @@ describe('uploader api bridge', () => {
         assert.equal(seen.failures[0].status, 413);
     });
 
-    it('keeps Moodle\'s own message for refusals the engine has no words for', async() => {
+    it('turns Moodle\'s refusals into "not allowed", keeping Moodle\'s own message for the uploader', async() => {
         const {moodle, seen, engine} = setUp();
         moodle.failures.get_upload_url = [{errorcode: 'error:submissionclosed', message: 'You cannot change this now.'}];
-        await assert.rejects(engine.upload(makeFile(100)), {code: 'unknown'});
+        await assert.rejects(engine.upload(makeFile(100)), {code: 'notallowed'});
         assert.equal(moodle.calls.length, 1);
         assert.equal(seen.failures[0].message, 'You cannot change this now.');
     });

@@ -74,6 +74,21 @@ final class live_sidecar_test extends TestCase {
     }
 
     /**
+     * Random bytes that start as an MP4 (confirm checks the container signature): the test MP4
+     * header of tests/support/videos.py, passed by tests/php/test_phpunit.py, then random padding.
+     *
+     * @param int $size the length wanted
+     * @return string
+     */
+    private static function video(int $size): string {
+        $header = base64_decode((string)getenv('S3VIDEO_TEST_MP4_HEADER'), true);
+        if ($header === false || $header === '') {
+            throw new \RuntimeException('S3VIDEO_TEST_MP4_HEADER is not set (run through tests/php/test_phpunit.py)');
+        }
+        return $header . random_bytes($size - strlen($header));
+    }
+
+    /**
      * Send bytes to a presigned POST as a browser would.
      *
      * @param array $upload the upload-url answer's upload (url, fields)
@@ -152,7 +167,7 @@ final class live_sidecar_test extends TestCase {
      */
     public function test_upload_confirm_play_delete(): void {
         $client = $this->client();
-        $bytes = random_bytes(4096);
+        $bytes = self::video(4096);
         $grant = $client->request_upload($this->assignment, $this->submission, $this->student(), 'my talk.mp4',
             strlen($bytes), 'video/mp4');
         $this->assertStringStartsWith("videos/{$this->student}/", $grant['s3_key']);
@@ -198,7 +213,7 @@ final class live_sidecar_test extends TestCase {
         $first = new actor($this->student, [actor::STUDENT], $this->course, 7);
         $teammate = new actor($this->student + 1, [actor::STUDENT], $this->course, 7);
         $outsider = new actor($this->student + 2, [actor::STUDENT], $this->course, 8);
-        $bytes = random_bytes(2048);
+        $bytes = self::video(2048);
         $grant = $client->request_upload($this->assignment, $this->submission, $first, 'team.mp4', strlen($bytes),
             'video/mp4');
         $this->assertContains(self::post_to_storage($grant['upload'], $bytes), [200, 201, 204]);
@@ -231,7 +246,7 @@ final class live_sidecar_test extends TestCase {
             'video/mp4');
         $this->assertSame('multipart', $grant['method']);
 
-        $bytes = random_bytes($size);
+        $bytes = self::video($size);
         $started = $client->start_multipart($this->assignment, $this->submission, $this->student(), 'long.mp4', $size,
             'video/mp4', 'fp-' . bin2hex(random_bytes(8)));
         $this->assertSame((int)ceil($size / $started['part_size']), $started['part_count']);
@@ -419,7 +434,7 @@ final class live_sidecar_test extends TestCase {
      */
     public function test_privacy_export_and_erase(): void {
         $client = $this->client();
-        $bytes = random_bytes(1000);
+        $bytes = self::video(1000);
         $grant = $client->request_upload($this->assignment, $this->submission, $this->student(), 'mine.mp4',
             strlen($bytes), 'video/mp4');
         $this->assertContains(self::post_to_storage($grant['upload'], $bytes), [200, 201, 204]);

@@ -118,6 +118,19 @@ def test_fails_when_the_lifecycle_rule_aborts_before_students_may_resume(account
     assert code == 1 and "set DaysAfterInitiation to 8" in output
 
 
+def test_fails_without_the_staging_expiry_or_with_an_expiry_on_videos(account, capsys):
+    abort, staging = aws_setup.lifecycle_configuration(8)["Rules"]
+    account["s3"].put_bucket_lifecycle_configuration(Bucket=BUCKET, LifecycleConfiguration={"Rules": [abort]})
+    code, output = run_doctor(account, capsys)
+    assert code == 1 and status_of(output, "lifecycle") == "FAIL"
+    assert "no enabled rule expires staging uploads under uploads/" in output and '"Prefix":"uploads/"' in output
+    everything = dict(staging, ID="expire-all", Filter={"Prefix": ""})
+    account["s3"].put_bucket_lifecycle_configuration(Bucket=BUCKET,
+                                                     LifecycleConfiguration={"Rules": [abort, everything]})
+    code, output = run_doctor(account, capsys)
+    assert code == 1 and "confirmed videos would disappear" in output
+
+
 def test_fails_when_public_access_is_not_blocked(account, capsys):
     account["s3"].delete_public_access_block(Bucket=BUCKET)
     code, output = run_doctor(account, capsys)

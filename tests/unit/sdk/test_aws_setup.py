@@ -57,9 +57,11 @@ def test_create_invalidation_only_when_the_sidecar_invalidates():
     assert invalidating["Resource"] == "arn:aws:cloudfront::1:distribution/E1"
 
 
-def test_policy_scopes_objects_to_the_video_prefix():
+def test_policy_scopes_objects_to_the_video_poster_and_staging_prefixes():
     object_statement, bucket_statement = aws_setup.sidecar_policy("b-videos")["Statement"]
-    assert object_statement["Resource"] == "arn:aws:s3:::b-videos/videos/*"
+    assert object_statement["Resource"] == ["arn:aws:s3:::b-videos/videos/*", "arn:aws:s3:::b-videos/posters/*",
+                                            "arn:aws:s3:::b-videos/uploads/*"]
+    assert {"s3:PutObject", "s3:GetObject", "s3:DeleteObject"} <= set(object_statement["Action"])
     assert bucket_statement["Resource"] == "arn:aws:s3:::b-videos"
     assert set(bucket_statement["Action"]) == {"s3:ListBucket", "s3:ListBucketMultipartUploads"}
 
@@ -69,6 +71,15 @@ def test_cors_rule_needs_an_origin_and_exposes_etag():
         aws_setup.cors_configuration([])
     rule = aws_setup.cors_configuration(["https://moodle.example.edu"])["CORSRules"][0]
     assert rule["AllowedMethods"] == ["GET", "POST", "PUT"] and rule["ExposeHeaders"] == ["ETag"]
+
+
+def test_cloudfront_reads_only_videos_and_posters_and_staging_uploads_expire_after_a_day():
+    policy = aws_setup.bucket_policy("b-videos", "arn:aws:cloudfront::1:distribution/E1")
+    assert [s["Resource"] for s in policy["Statement"]] == [
+        ["arn:aws:s3:::b-videos/videos/*", "arn:aws:s3:::b-videos/posters/*"]]
+    abort, staging = aws_setup.lifecycle_configuration(8)["Rules"]
+    assert abort["Filter"] == {"Prefix": "videos/"} and "Expiration" not in abort
+    assert staging["Filter"] == {"Prefix": "uploads/"} and staging["Expiration"] == {"Days": 1}
 
 
 @pytest.mark.parametrize(("abort_after_seconds", "days"), [(7 * 86400, 8), (2 * 86400 + 1, 4)])

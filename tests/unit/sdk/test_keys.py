@@ -51,3 +51,15 @@ def test_key_needs_a_positive_user_id(user):
 def test_key_owner_refuses_foreign_keys():
     assert key_owner("videos/1/../2/x.mp4") is None
     assert key_owner("other/1/1_0123456789abcdef/x.mp4") is None
+
+
+def test_staging_and_final_keys_map_one_to_the_other():
+    from s3video_sidecar.sdk.keys import build_s3_key, final_key, staging_key
+
+    key = build_s3_key(7, "talk.mp4", 1700000000, token="0123456789abcdef")
+    assert staging_key(key) == "uploads/7/1700000000_0123456789abcdef/talk.mp4"
+    assert final_key(staging_key(key)) == key
+    with pytest.raises(ValueError):
+        staging_key("uploads/7/1_0123456789abcdef/a.mp4")
+    with pytest.raises(ValueError):
+        final_key(key)

@@ -1,4 +1,4 @@
-"""S3Storage against the guarded stand-in over HTTP (moto behind PolicyGuard)."""
+"""S3Storage against the embedded S3 stand-in over HTTP."""
 
 import base64
 import hashlib
@@ -7,6 +7,7 @@ import json
 import pytest
 import requests
 
+from s3video_sidecar.sdk.errors import Conflict
 from s3video_sidecar.sdk.embedded_s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY, EmbeddedS3, ensure_bucket
 from s3video_sidecar.sdk.storage import S3Storage, make_s3_client
 
@@ -37,7 +38,7 @@ def test_post_policy_binds_exact_key_type_size_and_short_expiry(storage):
     assert {"key": KEY} in conditions
     assert {"bucket": "storage-test"} in conditions
     assert {"Content-Type": "video/mp4"} in conditions
-    assert ["content-length-range", 1, 1000] in conditions
+    assert ["content-length-range", 1000, 1000] in conditions  # exactly the declared size
     assert not any(isinstance(c, list) and c[0] == "starts-with" for c in conditions)
     assert not any("acl" in json.dumps(c).lower() for c in conditions)
     assert "acl" not in {name.lower() for name in post.fields}
@@ -56,7 +57,7 @@ def _post(post, content, content_type="video/mp4", **field_changes):
 
 
 def test_stand_in_accepts_a_valid_post_and_head_sees_it(storage):
-    post = storage.presigned_post(KEY, "video/mp4", 1000, 60)
+    post = storage.presigned_post(KEY, "video/mp4", 100, 60)
     assert _post(post, b"x" * 100).status_code == 204
     info = storage.head(KEY)
     assert (info.size_bytes, info.content_type) == (100, "video/mp4")
@@ -65,10 +66,11 @@ def test_stand_in_accepts_a_valid_post_and_head_sees_it(storage):
 
 @pytest.mark.parametrize("changes, content, status, code", [
     ({}, b"x" * 1001, 400, "EntityTooLarge"),
-    ({"key": "videos/8/1_0123456789abcdef/other.mp4"}, b"x", 403, "AccessDenied"),
-    ({"Content-Type": "text/html"}, b"x", 403, "AccessDenied"),
-    ({"x-amz-signature": "0" * 64}, b"x", 403, "SignatureDoesNotMatch"),
-    ({"acl": "public-read"}, b"x", 403, "AccessDenied"),
+    ({}, b"x" * 999, 400, "EntityTooSmall"),
+    ({"key": "videos/8/1_0123456789abcdef/other.mp4"}, b"x" * 1000, 403, "AccessDenied"),
+    ({"Content-Type": "text/html"}, b"x" * 1000, 403, "AccessDenied"),
+    ({"x-amz-signature": "0" * 64}, b"x" * 1000, 403, "SignatureDoesNotMatch"),
+    ({"acl": "public-read"}, b"x" * 1000, 403, "AccessDenied"),
 ])
 def test_stand_in_refuses_what_s3_refuses(storage, changes, content, status, code):
     key = "videos/7/1700000001_0123456789abcdef/refused.mp4"
@@ -88,7 +90,7 @@ def test_stand_in_refuses_an_expired_policy(storage, monkeypatch):
     post = storage.presigned_post(key, "video/mp4", 1000, 60)
     real = time.time
     monkeypatch.setattr(embedded_s3.time, "time", lambda: real() + 120)
-    answer = _post(post, b"x")
+    answer = _post(post, b"x" * 1000)
     assert answer.status_code == 403 and "Policy expired" in answer.text
     monkeypatch.setattr(embedded_s3.time, "time", real)
     assert storage.head(key) is None
@@ -129,3 +131,35 @@ def test_unreachable_storage_is_unavailable():
     client = make_s3_client("us-east-1", "http://127.0.0.1:9", aws_access_key_id="a", aws_secret_access_key="b")
     with pytest.raises(Unavailable):
         S3Storage(client, "nowhere").head("videos/x")
+
+
+def test_copy_copies_only_the_checked_version_and_computes_its_sha256(storage):
+    source, target = "uploads/7/1700000004_0123456789abcdef/a.mp4", "videos/7/1700000004_0123456789abcdef/a.mp4"
+    data = b"\x00\x00\x00\x18ftypisom" + b"c" * 500
+    storage.client.put_object(Bucket=storage.bucket, Key=source, Body=data, ContentType="video/mp4")
+    checked = storage.head(source)
+    storage.client.put_object(Bucket=storage.bucket, Key=source, Body=b"swapped" + data[7:], ContentType="video/mp4")
+    with pytest.raises(Conflict):  # 412 PreconditionFailed: the source changed since it was checked
+        storage.copy(source, target, if_match_etag=checked.etag)
+    assert storage.head(target) is None
+    storage.client.put_object(Bucket=storage.bucket, Key=source, Body=data, ContentType="video/mp4")
+    digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
+    assert storage.copy(source, target, if_match_etag=storage.head(source).etag) == digest
+    copied = storage.head(target)
+    assert (copied.size_bytes, copied.content_type, copied.checksum_sha256) == (len(data), "video/mp4", digest)
+    assert storage.read_head(target, 12) == data[:12]
+    assert storage.read_head(target, 10_000) == data  # a range past the end: what there is
+
+
+def test_a_part_sent_after_complete_is_refused_with_no_such_upload(storage):
+    key = "videos/7/1700000005_0123456789abcdef/done.mp4"
+    upload_id = storage.create_multipart_upload(key, "video/mp4", checksum_algorithm="SHA256")
+    url = storage.presigned_part_url(key, upload_id, 1, 60)
+    assert requests.put(url, data=b"only part", timeout=10).status_code == 200
+    storage.complete_multipart_upload(key, upload_id, storage.list_parts(key, upload_id))
+    late = requests.put(url, data=b"other bytes", timeout=10)
+    assert late.status_code == 404 and "<Code>NoSuchUpload</Code>" in late.text
+    assert storage.read(key)["Body"].read() == b"only part"
+    composite = storage.head(key).checksum_sha256
+    inner = hashlib.sha256(hashlib.sha256(b"only part").digest()).digest()
+    assert composite == base64.b64encode(inner).decode() + "-1"  # S3's composite form, -N kept

@@ -1,0 +1,485 @@
+"""The embedded S3 stand-in's objects and multipart uploads, on disk.
+
+Layout under the data directory (``s3video.embedded.data_dir``)::
+
+    tmp/                                   bodies being received (emptied at start)
+    buckets/<bucket>/bucket.json           the bucket and its CORS rules
+    buckets/<bucket>/keys/<sha256(key)>.json   one object's metadata, naming its blob
+    buckets/<bucket>/blobs/<uuid>          one object's bytes
+    buckets/<bucket>/uploads/<id>/upload.json and part-<n>.json + <n>-<uuid>.part
+
+A write is durable before it is answered: the bytes go to a file in ``tmp/`` that is
+fsynced and renamed into place, then the metadata the same way (the rename of the JSON is
+the commit point), then the directory is fsynced. So a ``kill -9`` at any moment leaves
+either the old state or the new one; :meth:`Store.open` removes what no metadata names
+(blobs and parts of an interrupted write, the upload directory of a completed upload).
+
+Memory: the metadata of every object and open upload (a few hundred bytes each) and the
+buffers of the bodies in flight; bytes never sit in memory whole. A completed multipart
+object is the part files concatenated by the kernel (``copy_file_range``); its ETag and
+composite SHA-256 come from the parts' digests, computed once as each part arrived.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+import zlib
+from dataclasses import dataclass, field
+
+CHUNK_BYTES = 256 * 1024
+MIN_PART_BYTES = 5 * 1024**2  # every part but the last (S3's EntityTooSmall)
+MAX_PARTS = 10_000
+CHECKSUM_ALGORITHMS = ("SHA256", "SHA1", "CRC32")  # the ones the stand-in can compute (hashlib, zlib)
+
+
+class S3Error(Exception):
+    """An S3 error answer: HTTP status, S3's code and message, extra XML elements."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: str):
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+def no_such_bucket(bucket: str) -> S3Error:
+    return S3Error(404, "NoSuchBucket", "The specified bucket does not exist", BucketName=bucket)
+
+
+def no_such_key(key: str) -> S3Error:
+    return S3Error(404, "NoSuchKey", "The specified key does not exist.", Key=key)
+
+
+def no_such_upload(upload_id: str) -> S3Error:
+    return S3Error(404, "NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, "
+                   "or the upload may have been aborted or completed.", UploadId=upload_id)
+
+
+class _Crc32:
+    """zlib's CRC32 with hashlib's interface (S3 sends it big-endian, base64)."""
+
+    def __init__(self):
+        self.value = 0
+
+    def update(self, data: bytes) -> None:
+        self.value = zlib.crc32(data, self.value)
+
+    def digest(self) -> bytes:
+        return self.value.to_bytes(4, "big")
+
+
+def new_checksum(algorithm: str):
+    return {"SHA256": hashlib.sha256, "SHA1": hashlib.sha1, "CRC32": _Crc32}[algorithm]()
+
+
+def b64(digest: bytes) -> str:
+    return base64.b64encode(digest).decode("ascii")
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_json(path: str, data: dict, tmp_dir: str, sync: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically and durably (temp file, fsync, rename, fsync dir)."""
+    tmp = os.path.join(tmp_dir, f"{uuid.uuid4().hex}.json")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+        handle.flush()
+        if sync:
+            os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    if sync:
+        _fsync_dir(os.path.dirname(path))
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+@dataclass
+class Received:
+    """A body written to ``tmp/`` and fsynced: its size and digests, computed in one pass."""
+
+    path: str
+    size: int
+    md5: bytes
+    checksums: dict[str, bytes] = field(default_factory=dict)  # algorithm -> digest
+
+    def discard(self) -> None:
+        _remove(self.path)
+
+
+@dataclass
+class Upload:
+    upload_id: str
+    bucket: str
+    key: str
+    content_type: str
+    checksum_algorithm: str | None
+    metadata: dict
+    initiated: float
+    parts: dict[int, dict] = field(default_factory=dict)
+    completing: bool = False
+
+    def describe(self) -> dict:
+        return {"upload_id": self.upload_id, "bucket": self.bucket, "key": self.key,
+                "content_type": self.content_type, "checksum_algorithm": self.checksum_algorithm,
+                "metadata": self.metadata, "initiated": self.initiated}
+
+
+class Store:
+    """Buckets, objects and multipart uploads under one data directory (see module docstring)."""
+
+    def __init__(self, root: str):
+        self.root = os.path.abspath(root)
+        self.tmp = os.path.join(self.root, "tmp")
+        self._lock = threading.RLock()
+        self._buckets: dict[str, dict] = {}
+        self._objects: dict[str, dict[str, dict]] = {}
+        self._uploads: dict[str, Upload] = {}
+        self._lock_file = None
+
+    # -- start ------------------------------------------------------------------------
+    def open(self) -> "Store":
+        os.makedirs(os.path.join(self.root, "buckets"), exist_ok=True)
+        self._lock_file = open(os.path.join(self.root, "lock"), "w")
+        try:  # one process per data directory: two would each believe their index
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock_file.close()
+            self._lock_file = None
+            raise RuntimeError(f"another embedded S3 stand-in is using {self.root}") from None
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        os.makedirs(self.tmp)
+        buckets_dir = os.path.join(self.root, "buckets")
+        for name in sorted(os.listdir(buckets_dir)):
+            bucket_file = os.path.join(buckets_dir, name, "bucket.json")
+            if not os.path.exists(bucket_file):
+                shutil.rmtree(os.path.join(buckets_dir, name), ignore_errors=True)  # a create cut short
+                continue
+            with open(bucket_file, encoding="utf-8") as handle:
+                self._buckets[name] = json.load(handle)
+            self._objects[name] = self._load_objects(name)
+            self._load_uploads(name)
+        return self
+
+    def close(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()  # releases the lock
+            self._lock_file = None
+
+    def _bucket_dir(self, bucket: str, *parts: str) -> str:
+        return os.path.join(self.root, "buckets", bucket, *parts)
+
+    def _load_objects(self, bucket: str) -> dict[str, dict]:
+        objects, completed_uploads = {}, set()
+        keys_dir, blobs_dir = self._bucket_dir(bucket, "keys"), self._bucket_dir(bucket, "blobs")
+        for entry in os.listdir(keys_dir):
+            with open(os.path.join(keys_dir, entry), encoding="utf-8") as handle:
+                meta = json.load(handle)
+            objects[meta["key"]] = meta
+            if meta.get("upload_id"):
+                completed_uploads.add(meta["upload_id"])
+        referenced = {meta["blob"] for meta in objects.values()}
+        for blob in os.listdir(blobs_dir):
+            if blob not in referenced:
+                _remove(os.path.join(blobs_dir, blob))  # an overwrite or delete cut short
+        uploads_dir = self._bucket_dir(bucket, "uploads")
+        for upload_id in completed_uploads & set(os.listdir(uploads_dir)):
+            shutil.rmtree(os.path.join(uploads_dir, upload_id), ignore_errors=True)  # a complete cut short
+        return objects
+
+    def _load_uploads(self, bucket: str) -> None:
+        uploads_dir = self._bucket_dir(bucket, "uploads")
+        for upload_id in os.listdir(uploads_dir):
+            directory = os.path.join(uploads_dir, upload_id)
+            try:
+                with open(os.path.join(directory, "upload.json"), encoding="utf-8") as handle:
+                    described = json.load(handle)
+            except FileNotFoundError:
+                shutil.rmtree(directory, ignore_errors=True)
+                continue
+            upload = Upload(parts={}, **{
+                name: described[name] for name in ("upload_id", "bucket", "key", "content_type",
+                                                   "checksum_algorithm", "metadata", "initiated")})
+            for entry in os.listdir(directory):
+                if entry.startswith("part-") and entry.endswith(".json"):
+                    with open(os.path.join(directory, entry), encoding="utf-8") as handle:
+                        part = json.load(handle)
+                    upload.parts[part["number"]] = part
+            referenced = {part["file"] for part in upload.parts.values()}
+            for entry in os.listdir(directory):
+                if entry.endswith(".part") and entry not in referenced:
+                    _remove(os.path.join(directory, entry))
+            self._uploads[upload_id] = upload
+
+    # -- buckets ----------------------------------------------------------------------
+    def bucket_names(self) -> list[tuple[str, float]]:
+        with self._lock:
+            return sorted((name, info["created"]) for name, info in self._buckets.items())
+
+    def has_bucket(self, bucket: str) -> bool:
+        with self._lock:
+            return bucket in self._buckets
+
+    def _need_bucket(self, bucket: str) -> dict:
+        info = self._buckets.get(bucket)
+        if info is None:
+            raise no_such_bucket(bucket)
+        return info
+
+    def create_bucket(self, bucket: str) -> bool:
+        """Create the bucket; False if it already existed."""
+        with self._lock:
+            if bucket in self._buckets:
+                return False
+            for sub in ("keys", "blobs", "uploads"):
+                os.makedirs(self._bucket_dir(bucket, sub), exist_ok=True)
+            info = {"created": time.time(), "cors": None}
+            _write_json(self._bucket_dir(bucket, "bucket.json"), info, self.tmp)
+            _fsync_dir(os.path.join(self.root, "buckets"))
+            self._buckets[bucket] = info
+            self._objects[bucket] = {}
+            return True
+
+    def delete_bucket(self, bucket: str) -> None:
+        with self._lock:
+            self._need_bucket(bucket)
+            if self._objects[bucket] or any(u.bucket == bucket for u in self._uploads.values()):
+                raise S3Error(409, "BucketNotEmpty", "The bucket you tried to delete is not empty",
+                              BucketName=bucket)
+            _remove(self._bucket_dir(bucket, "bucket.json"))
+            shutil.rmtree(self._bucket_dir(bucket), ignore_errors=True)
+            del self._buckets[bucket], self._objects[bucket]
+
+    def cors_rules(self, bucket: str) -> list[dict] | None:
+        with self._lock:
+            return self._need_bucket(bucket)["cors"]
+
+    def set_cors_rules(self, bucket: str, rules: list[dict] | None) -> None:
+        with self._lock:
+            info = dict(self._need_bucket(bucket), cors=rules)
+            _write_json(self._bucket_dir(bucket, "bucket.json"), info, self.tmp)
+            self._buckets[bucket] = info
+
+    # -- receiving bodies -------------------------------------------------------------
+    def receive(self, chunks, checksum_algorithms=(), max_bytes: int | None = None, sync: bool = True) -> Received:
+        """Write an iterable of byte chunks to ``tmp/`` (fsynced), computing MD5 and the named
+        checksums in the same pass. Past ``max_bytes``, stop and raise EntityTooLarge.
+        (``sync=False`` only for tests that seed thousands of objects.)"""
+        path = os.path.join(self.tmp, uuid.uuid4().hex)
+        md5 = hashlib.md5()
+        digests = {algorithm: new_checksum(algorithm) for algorithm in checksum_algorithms}
+        size = 0
+        try:
+            with open(path, "wb") as handle:
+                for chunk in chunks:
+                    size += len(chunk)
+                    if max_bytes is not None and size > max_bytes:
+                        raise S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
+                    md5.update(chunk)
+                    for digest in digests.values():
+                        digest.update(chunk)
+                    handle.write(chunk)
+                handle.flush()
+                if sync:
+                    os.fsync(handle.fileno())
+        except BaseException:
+            _remove(path)
+            raise
+        return Received(path, size, md5.digest(), {name: d.digest() for name, d in digests.items()})
+
+    # -- objects ----------------------------------------------------------------------
+    def head(self, bucket: str, key: str) -> dict:
+        with self._lock:
+            self._need_bucket(bucket)
+            meta = self._objects[bucket].get(key)
+            if meta is None:
+                raise no_such_key(key)
+            return meta
+
+    def open_object(self, bucket: str, key: str):
+        """(metadata, open binary file) of the object; the file stays readable if it is replaced."""
+        with self._lock:
+            meta = self.head(bucket, key)
+            return meta, open(self._bucket_dir(bucket, "blobs", meta["blob"]), "rb")
+
+    def put(self, bucket: str, key: str, received: Received, content_type: str, metadata: dict,
+            checksum: dict | None = None, etag: str | None = None, upload_id: str | None = None,
+            sync: bool = True) -> dict:
+        """Commit a received body as the object ``key`` (replacing any previous one)."""
+        with self._lock:
+            try:
+                self._need_bucket(bucket)
+            except S3Error:
+                received.discard()
+                raise
+            blob = uuid.uuid4().hex
+            os.replace(received.path, self._bucket_dir(bucket, "blobs", blob))
+            if sync:
+                _fsync_dir(self._bucket_dir(bucket, "blobs"))
+            meta = {"key": key, "blob": blob, "size": received.size,
+                    "etag": etag or binascii.hexlify(received.md5).decode("ascii"),
+                    "content_type": content_type, "last_modified": time.time(), "metadata": metadata,
+                    "checksum": checksum, "upload_id": upload_id}
+            _write_json(self._key_path(bucket, key), meta, self.tmp, sync)
+            previous = self._objects[bucket].get(key)
+            self._objects[bucket][key] = meta
+            if previous:
+                _remove(self._bucket_dir(bucket, "blobs", previous["blob"]))
+            return meta
+
+    def _key_path(self, bucket: str, key: str) -> str:
+        return self._bucket_dir(bucket, "keys", hashlib.sha256(key.encode("utf-8")).hexdigest() + ".json")
+
+    def delete(self, bucket: str, *keys: str) -> None:
+        """Delete the objects (one directory fsync for all); a missing key is no error, as in S3."""
+        with self._lock:
+            self._need_bucket(bucket)
+            gone = [meta for meta in (self._objects[bucket].pop(key, None) for key in keys) if meta]
+            for meta in gone:
+                _remove(self._key_path(bucket, meta["key"]))
+            if gone:
+                _fsync_dir(self._bucket_dir(bucket, "keys"))
+            for meta in gone:
+                _remove(self._bucket_dir(bucket, "blobs", meta["blob"]))
+
+    def list_objects(self, bucket: str, prefix: str, after: str, limit: int) -> tuple[list[dict], bool]:
+        """Objects with ``prefix`` whose key sorts after ``after``, up to ``limit``; and whether more follow."""
+        with self._lock:
+            self._need_bucket(bucket)
+            keys = sorted(k for k in self._objects[bucket] if k.startswith(prefix) and k > after)
+            return [self._objects[bucket][k] for k in keys[:limit]], len(keys) > limit
+
+    # -- multipart uploads ------------------------------------------------------------
+    def create_upload(self, bucket: str, key: str, content_type: str, checksum_algorithm: str | None,
+                      metadata: dict) -> Upload:
+        with self._lock:
+            self._need_bucket(bucket)
+            upload = Upload(uuid.uuid4().hex + uuid.uuid4().hex, bucket, key, content_type, checksum_algorithm,
+                            metadata, time.time())
+            directory = self._bucket_dir(bucket, "uploads", upload.upload_id)
+            os.makedirs(directory)
+            _write_json(os.path.join(directory, "upload.json"), upload.describe(), self.tmp)
+            _fsync_dir(os.path.dirname(directory))
+            self._uploads[upload.upload_id] = upload
+            return upload
+
+    def upload(self, bucket: str, key: str, upload_id: str) -> Upload:
+        with self._lock:
+            self._need_bucket(bucket)
+            upload = self._uploads.get(upload_id)
+            if upload is None or upload.completing or (upload.bucket, upload.key) != (bucket, key):
+                raise no_such_upload(upload_id)
+            return upload
+
+    def put_part(self, bucket: str, key: str, upload_id: str, number: int, received: Received) -> dict:
+        with self._lock:
+            try:
+                upload = self.upload(bucket, key, upload_id)
+            except S3Error:
+                received.discard()
+                raise
+            directory = self._bucket_dir(bucket, "uploads", upload_id)
+            name = f"{number}-{uuid.uuid4().hex}.part"
+            os.replace(received.path, os.path.join(directory, name))
+            part = {"number": number, "file": name, "size": received.size,
+                    "etag": binascii.hexlify(received.md5).decode("ascii"), "last_modified": time.time(),
+                    "checksums": {alg: b64(digest) for alg, digest in received.checksums.items()}}
+            _write_json(os.path.join(directory, f"part-{number:05d}.json"), part, self.tmp)
+            previous = upload.parts.get(number)
+            upload.parts[number] = part
+            if previous:
+                _remove(os.path.join(directory, previous["file"]))
+            return part
+
+    def list_uploads(self, bucket: str) -> list[Upload]:
+        with self._lock:
+            self._need_bucket(bucket)
+            return sorted((u for u in self._uploads.values() if u.bucket == bucket and not u.completing),
+                          key=lambda u: (u.key, u.initiated, u.upload_id))
+
+    def abort(self, bucket: str, key: str, upload_id: str) -> None:
+        with self._lock:
+            self.upload(bucket, key, upload_id)
+            del self._uploads[upload_id]
+            self._forget_upload(bucket, upload_id)
+
+    def _forget_upload(self, bucket: str, upload_id: str) -> None:
+        """Remove an upload's directory: its upload.json first (the commit point: a directory
+        without one is removed at start), then the rest."""
+        directory = self._bucket_dir(bucket, "uploads", upload_id)
+        _remove(os.path.join(directory, "upload.json"))
+        _fsync_dir(directory)
+        shutil.rmtree(directory, ignore_errors=True)
+
+    def complete(self, bucket: str, key: str, upload_id: str, chosen: list[dict]) -> dict:
+        """Concatenate the chosen parts (``[{"number", "etag", "checksum"}]``, validated by the
+        caller against :meth:`upload`'s parts) into the object; the upload id is then gone."""
+        with self._lock:
+            upload = self.upload(bucket, key, upload_id)
+            upload.completing = True  # from here, parts and a second complete get NoSuchUpload
+        directory = self._bucket_dir(bucket, "uploads", upload_id)
+        try:
+            parts = [upload.parts[entry["number"]] for entry in chosen]
+            path = os.path.join(self.tmp, uuid.uuid4().hex)
+            with open(path, "wb", buffering=0) as target:
+                for part in parts:
+                    with open(os.path.join(directory, part["file"]), "rb") as source:
+                        _copy_file(source, target, part["size"])
+                target.flush()
+                os.fsync(target.fileno())
+            md5s = b"".join(binascii.unhexlify(part["etag"]) for part in parts)
+            etag = f"{hashlib.md5(md5s).hexdigest()}-{len(parts)}"
+            checksum = None
+            algorithm = upload.checksum_algorithm
+            if algorithm:
+                digests = b"".join(base64.b64decode(part["checksums"][algorithm]) for part in parts)
+                combined = new_checksum(algorithm)
+                combined.update(digests)
+                checksum = {"algorithm": algorithm, "value": f"{b64(combined.digest())}-{len(parts)}",
+                            "type": "COMPOSITE"}
+            received = Received(path, sum(part["size"] for part in parts), b"")
+            meta = self.put(bucket, key, received, upload.content_type, upload.metadata, checksum, etag,
+                            upload_id=upload_id)
+        except BaseException:
+            with self._lock:
+                upload.completing = False
+            raise
+        with self._lock:
+            self._uploads.pop(upload_id, None)
+            self._forget_upload(bucket, upload_id)
+        return meta
+
+
+def _copy_file(source, target, size: int) -> None:
+    """Append ``size`` bytes of ``source`` to ``target``: in the kernel where it can (``copy_file_range``,
+    no user-space buffer), else through one small buffer."""
+    start = target.tell()
+    try:
+        remaining = size
+        while remaining > 0:
+            copied = os.copy_file_range(source.fileno(), target.fileno(), min(remaining, 1 << 30))
+            if copied == 0:
+                raise OSError("copy_file_range copied nothing")
+            remaining -= copied
+    except OSError:  # e.g. a file system that does not support it
+        source.seek(0)
+        target.seek(start)
+        target.truncate()
+        shutil.copyfileobj(source, target, CHUNK_BYTES)
