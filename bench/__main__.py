@@ -1,7 +1,7 @@
 """Run every benchmark and print the figures: ``python -m bench`` (or ``make bench``).
 
     python -m bench                       everything (about 10 minutes on 2 cores)
-    python -m bench --only http,calls     some of them: sdk, probe, http, calls, memory, cleanup, standin
+    python -m bench --only http,calls     some of them: sdk, probe, http, calls, memory, bodies, cleanup, standin
     python -m bench --markdown out.md     also write the tables (docs/benchmarks.md's form)
 
 It never fails a build: a missing tool or service is reported and that benchmark skipped,
@@ -19,9 +19,9 @@ import subprocess
 import sys
 import traceback
 
-from . import call_cost, cleanup, environment, http_load, memory, probe_cost, processes, sdk_costs, standin
+from . import bodies, call_cost, cleanup, environment, http_load, memory, probe_cost, processes, sdk_costs, standin
 
-ALL = ("sdk", "probe", "http", "calls", "memory", "cleanup", "standin")
+ALL = ("sdk", "probe", "http", "calls", "memory", "bodies", "cleanup", "standin")
 NEEDS_NO_SERVICES = ("sdk", "probe", "standin")
 # Rate limiting stays on (a Redis increment per call, as in production), with limits no
 # load generator reaches; the memory benchmark uses one student per upload anyway.
@@ -56,6 +56,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=500, help="submissions seeded per connection count")
     parser.add_argument("--memory-uploads", type=int, default=50)
     parser.add_argument("--large-mb", type=int, default=500)
+    parser.add_argument("--body-requests", type=int, default=20, help="requests in each stream of large bodies")
     parser.add_argument("--cleanup-videos", type=int, default=10_000)
     parser.add_argument("--standin-uploads", type=int, default=50, help="1 MB POSTs to the S3 stand-in")
     parser.add_argument("--standin-large-mib", type=int, default=1024, help="its one multipart upload")
@@ -108,12 +109,15 @@ def main(argv=None) -> int:
             if "memory" in chosen:
                 sizes = ((memory.MB, options.memory_uploads), (options.large_mb * memory.MB, options.memory_uploads))
                 attempt("memory", lambda: memory.report(memory.run(env, sizes)))
+            if "bodies" in chosen:
+                attempt("bodies", lambda: bodies.report(bodies.run(env, options.body_requests)))
             if "cleanup" in chosen:
                 attempt("cleanup", lambda: cleanup.report(cleanup.run(env, options.cleanup_videos)))
 
     titles = {"machine": "Machine", "http": "Throughput and latency (wrk)", "sdk": "SDK cost per call",
               "calls": "Where a call's time goes (CPU per call, one process)",
-              "memory": "Sidecar memory across uploads", "cleanup": "Deleting videos",
+              "memory": "Sidecar memory across uploads",
+              "bodies": "Sidecar memory under large bodies nobody signed", "cleanup": "Deleting videos",
               "probe": "What the media probe reads of a 1 GiB video",
               "standin": "S3 stand-in memory (embedded storage)"}
     text = []

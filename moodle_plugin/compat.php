@@ -22,6 +22,11 @@
  * aliases each one to its global original. It is required by classes/external/base.php and by
  * locallib.php, the only places that use the external API.
  *
+ * What has been run: on Moodle 4.1.10 (PHP 8.2) the aliases served every external function the upload
+ * and the player call (issue 13's report); on Moodle 5.1+ (Build 20251017, PHP 8.2) this file does
+ * nothing (the core_external classes exist). Nothing else in the plugin differs between versions: the
+ * only other difference, 5.1's public/ directory, changes where the plugin is copied, not its code.
+ *
  * @package    assignsubmission_s3video
  * @copyright  2026 The s3video authors
  * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later

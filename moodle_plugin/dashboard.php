@@ -29,8 +29,7 @@ require_once($CFG->libdir . '/adminlib.php');
 use assignsubmission_s3video\admin\admin_api;
 use assignsubmission_s3video\sidecar_exception;
 
-admin_get_root(false, true); // The page is registered by settings.php, which Moodle reads for the full tree only.
-admin_externalpage_setup('assignsubmission_s3video_dashboard');
+admin_api::page_setup('assignsubmission_s3video_dashboard');
 
 $days = optional_param('days', 30, PARAM_INT);
 $days = in_array($days, [7, 30, 90, 365]) ? $days : 30;

@@ -22,10 +22,16 @@
  * sidecar holds the video, its metadata and the signed URLs. Every call to the sidecar goes
  * through {@see \assignsubmission_s3video\sidecar_client}.
  *
- * Where a submission's video lives on the sidecar: normally at the submission's own assignment and
- * submission ids. A submission copied from an earlier attempt, or restored from a backup, points at
- * the original submission's video instead (sidecarassignment / sidecarsubmission), and never deletes
- * a video it does not own.
+ * Moodle's submission model: what the form uploads is a draft (the sidecar keeps it ready but not
+ * current); only save() makes it the submission's video, so Cancel leaves the submitted video as it
+ * was and an abandoned draft expires on the sidecar. Moodle's table holds the current (saved) video
+ * only, so emptiness and the summaries follow what was really submitted.
+ *
+ * Where a submission's video lives on the sidecar: at the submission's own assignment and submission
+ * ids. A new attempt and a restored submission get their own copy there (C6 copy-from, which shares
+ * the stored object). Records made by earlier versions of the plugin may still point at another
+ * submission's video (sidecarassignment / sidecarsubmission); such a submission never deletes a
+ * video it does not own.
  *
  * @package    assignsubmission_s3video
  * @copyright  2026 The s3video authors
@@ -165,50 +171,93 @@ class assign_submission_s3video extends assign_submission_plugin {
         if (!empty($submission->userid) && (int)$submission->userid === (int)$USER->id) {
             return actor::for_user_in_context($this->assignment->get_context(), $courseid);
         }
+        if (empty($submission->userid) && isset($submission->groupid)) {
+            $group = $this->assignment->get_submission_group($USER->id);
+            if ((int)($group ? $group->id : 0) === (int)$submission->groupid
+                    && has_capability('mod/assign:submit', $this->assignment->get_context())) {
+                return actor::for_user_in_context($this->assignment->get_context(), $courseid, $submission);
+            }
+        }
         return actor::moodle($courseid);
     }
 
     /**
-     * Record a video the sidecar has just confirmed as this submission's own.
+     * A ready video as the sidecar describes it (confirm, complete, current, or a submission's video),
+     * as Moodle's record holds it.
      *
-     * A video larger than this assignment allows (the sidecar only knows the site-wide limit) is
-     * deleted again and refused.
-     *
-     * @param stdClass $submission assign_submission record
-     * @param array $confirmed the sidecar's confirm (or multipart complete) answer
-     * @param actor $actor who confirmed it
-     * @return stdClass the record
-     * @throws moodle_exception when the video is over the assignment's limit
+     * @param array $described the sidecar's description of the video
+     * @return stdClass the record's fields (not saved)
+     * @throws moodle_exception when it is not a ready video
      */
-    public function record_confirmed(stdClass $submission, array $confirmed, actor $actor): stdClass {
-        global $DB;
-        $assignmentid = (int)$this->assignment->get_instance()->id;
-        if (($confirmed['status'] ?? '') !== 'ready' || empty($confirmed['s3_key'])) {
+    public static function describe_video(array $described): stdClass {
+        if (($described['status'] ?? '') !== 'ready' || empty($described['s3_key'])) {
             throw new moodle_exception('upload:notconfirmed', 'assignsubmission_s3video');
         }
-        $size = (int)($confirmed['file_size'] ?? 0);
-        if ($size > $this->get_max_bytes()) {
-            // Only a browser that declared a smaller size than it sent gets here: the upload was checked
-            // against this limit before it started. The sidecar has already made it the current video.
-            sidecar_client::from_config()->delete_submission($assignmentid, (int)$submission->id, $actor);
-            $DB->delete_records(self::TABLE, ['submission' => $submission->id]);
+        $s3key = (string)$described['s3_key'];
+        return (object)[
+            'sidecarvideo' => (int)($described['video_id'] ?? 0),
+            's3key' => core_text::substr($s3key, 0, 1024),
+            // The key ends in the sidecar's sanitised file name (videos/{user}/{time}_{random}/{name}).
+            // Not basename(): it depends on the locale and can cut multibyte names.
+            'filename' => core_text::substr(substr(strrchr('/' . $s3key, '/'), 1), 0, 255),
+            'mimetype' => core_text::substr((string)($described['mime_type'] ?? ''), 0, 100),
+            'filesize' => (int)($described['file_size'] ?? 0),
+            'checksum' => substr((string)($described['checksum_sha256'] ?? ''), 0, 64),
+            'checksumtype' => substr((string)($described['checksum_type'] ?? ''), 0, 16),
+            'timeconfirmed' => (int)($described['confirmed_at'] ?? 0),
+        ];
+    }
+
+    /**
+     * Check a video the student has just uploaded (a draft) against this assignment.
+     *
+     * @param array $confirmed the sidecar's confirm or complete answer
+     * @return stdClass the record's fields (not saved)
+     * @throws moodle_exception when it is not ready, or larger than this assignment allows (the
+     *     sidecar only knows the site-wide limit; only a browser that declared a smaller size than it
+     *     sent gets here, and the draft then expires unused)
+     */
+    public function check_confirmed(array $confirmed): stdClass {
+        $video = self::describe_video($confirmed);
+        if ($video->filesize > $this->get_max_bytes()) {
             throw new moodle_exception('error:toolargeforassignment', 'assignsubmission_s3video', '',
                 display_size($this->get_max_bytes()));
         }
+        return $video;
+    }
+
+    /**
+     * Record the video the sidecar has just made this submission's current one.
+     *
+     * @param stdClass $submission assign_submission record
+     * @param array $current the sidecar's answer (C3 current, or the video of a C6 copy)
+     * @return stdClass the record
+     */
+    public function record_current(stdClass $submission, array $current): stdClass {
+        return self::store_current((int)$this->assignment->get_instance()->id, (int)$submission->id, $current);
+    }
+
+    /**
+     * Moodle's record of a submission's current video, as the sidecar describes it (inserted or updated).
+     *
+     * @param int $assignmentid assign instance id
+     * @param int $submissionid assign_submission id
+     * @param array $described the sidecar's description of the ready, current video
+     * @return stdClass the record
+     */
+    public static function store_current(int $assignmentid, int $submissionid, array $described): stdClass {
+        global $DB;
         $now = time();
-        $video = $this->get_video((int)$submission->id) ?: (object)[
+        $video = $DB->get_record(self::TABLE, ['submission' => $submissionid]) ?: (object)[
             'assignment' => $assignmentid,
-            'submission' => (int)$submission->id,
+            'submission' => $submissionid,
             'timecreated' => $now,
         ];
+        foreach ((array)self::describe_video($described) as $name => $value) {
+            $video->$name = $value;
+        }
         $video->sidecarassignment = $assignmentid;
-        $video->sidecarsubmission = (int)$submission->id;
-        $video->s3key = (string)$confirmed['s3_key'];
-        // The key ends in the sidecar's sanitised file name (videos/{user}/{time}_{random}/{name}).
-        // Not basename(): it depends on the locale and can cut multibyte names.
-        $video->filename = core_text::substr(substr(strrchr('/' . $video->s3key, '/'), 1), 0, 255);
-        $video->mimetype = (string)($confirmed['mime_type'] ?? '');
-        $video->filesize = $size;
+        $video->sidecarsubmission = $submissionid;
         $video->timemodified = $now;
         if (empty($video->id)) {
             $video->id = $DB->insert_record(self::TABLE, $video);
@@ -216,6 +265,45 @@ class assign_submission_s3video extends assign_submission_plugin {
             $DB->update_record(self::TABLE, $video);
         }
         return $video;
+    }
+
+    /**
+     * The sidecar deleted a video (an administrator's Delete in video management): Moodle forgets it
+     * wherever it is the recorded video, so the student and the teacher no longer see it.
+     *
+     * @param array $described the sidecar's description of the deleted video (assignment_id,
+     *     submission_id, s3_key)
+     * @return int how many records were removed
+     */
+    public static function forget_deleted(array $described): int {
+        global $DB;
+        $conditions = [
+            'sidecarassignment' => (int)($described['assignment_id'] ?? 0),
+            'sidecarsubmission' => (int)($described['submission_id'] ?? 0),
+            's3key' => (string)($described['s3_key'] ?? ''),
+        ];
+        $count = $DB->count_records(self::TABLE, $conditions);
+        $DB->delete_records(self::TABLE, $conditions);
+        return $count;
+    }
+
+    /**
+     * The sidecar restored a video as its submission's current one (video management's Restore): Moodle
+     * records it again, if that submission still exists in Moodle.
+     *
+     * @param array $described the sidecar's description of the restored video
+     * @return bool whether Moodle's record was made
+     */
+    public static function remember_restored(array $described): bool {
+        global $DB;
+        $assignmentid = (int)($described['assignment_id'] ?? 0);
+        $submissionid = (int)($described['submission_id'] ?? 0);
+        if (empty($described['current'])
+                || !$DB->record_exists('assign_submission', ['id' => $submissionid, 'assignment' => $assignmentid])) {
+            return false;
+        }
+        self::store_current($assignmentid, $submissionid, $described);
+        return true;
     }
 
     /**
@@ -251,6 +339,9 @@ class assign_submission_s3video extends assign_submission_plugin {
                 'filename' => $video->filename,
                 'size' => display_size((int)$video->filesize),
             ]) : '',
+            'receipt' => $video ? $this->receipt_text($video) : '',
+            // "Require students to click the submit button": saving is not yet handing in.
+            'requiresubmit' => !empty($this->assignment->get_instance()->submissiondrafts),
         ];
         $mform->addElement('static', 's3video_widget', $this->get_name(),
             $OUTPUT->render_from_template('assignsubmission_s3video/upload_form', $context));
@@ -270,8 +361,12 @@ class assign_submission_s3video extends assign_submission_plugin {
     }
 
     /**
-     * Save the submission: make sure the uploaded video is confirmed and recorded, then tell Moodle
-     * (plagiarism plugins, logs) as the file submission plugin does.
+     * Save the submission: the draft the form uploaded becomes the submission's video (C3), then
+     * Moodle is told (plagiarism plugins, logs) as the file submission plugin does.
+     *
+     * The form carries the draft's storage key. Confirming it again (idempotent, C2) proves it is this
+     * submission's upload and gives its id; making it current sends the previously submitted video and
+     * any other draft to deletion. Without a new key nothing changes.
      *
      * @param stdClass $submission assign_submission record
      * @param stdClass $data the form data
@@ -281,13 +376,14 @@ class assign_submission_s3video extends assign_submission_plugin {
         $s3key = trim((string)($data->{self::FORMFIELD} ?? ''));
         $video = $this->get_video((int)$submission->id);
         if ($s3key !== '' && (!$video || $video->s3key !== $s3key)) {
-            // Normally the browser confirmed already; the sidecar's confirm is idempotent and proves
-            // that the key is this submission's upload.
             try {
                 $actor = $this->actor_for($submission);
+                $client = sidecar_client::from_config();
                 [$assignmentid, $submissionid] = [(int)$this->assignment->get_instance()->id, (int)$submission->id];
-                $confirmed = sidecar_client::from_config()->confirm_upload($assignmentid, $submissionid, $actor, $s3key);
-                $video = $this->record_confirmed($submission, $confirmed, $actor);
+                $draft = $this->check_confirmed($client->confirm_upload($assignmentid, $submissionid, $actor, $s3key,
+                    true));
+                $current = $client->make_current($assignmentid, $submissionid, $actor, $draft->sidecarvideo);
+                $video = $this->record_current($submission, $current);
             } catch (moodle_exception $e) {
                 $this->set_error($e->getMessage());
                 return false;
@@ -355,10 +451,9 @@ class assign_submission_s3video extends assign_submission_plugin {
      *
      * @param stdClass $submission assign_submission record
      * @param stdClass $video the video record
-     * @param bool $autoload fetch the signed URL and show the player at once (else on a click)
      * @return string HTML
      */
-    private function render_player(stdClass $submission, stdClass $video, bool $autoload): string {
+    private function render_player(stdClass $submission, stdClass $video): string {
         global $OUTPUT, $PAGE;
         if (!self::$playerloaded) {
             $PAGE->requires->js_call_amd('assignsubmission_s3video/player', 'init', [[
@@ -374,7 +469,8 @@ class assign_submission_s3video extends assign_submission_plugin {
             'submissionid' => (int)$submission->id,
             'mimetype' => $video->mimetype,
             'summary' => $this->summary_text($video),
-            'autoload' => $autoload,
+            'receipt' => $this->receipt_text($video),
+            'autoload' => false, // Nothing is fetched (nor a view counted) until Play is pressed.
             'copied' => $copied,
         ]);
     }
@@ -403,25 +499,63 @@ class assign_submission_s3video extends assign_submission_plugin {
     }
 
     /**
-     * The summary in the submission status and grading tables: name, size and a play button that
-     * fetches the signed URL only when pressed.
+     * The submission receipt: the video's SHA-256 as storage computed it, how, its size and when it was
+     * confirmed (C1). Empty for a video recorded before the sidecar gave receipts.
      *
-     * @param stdClass $submission assign_submission record
-     * @param bool $showviewlink set to true to offer the full view
-     * @return string HTML
+     * @param stdClass $video the video record
+     * @return string
      */
-    public function view_summary(stdClass $submission, & $showviewlink) {
-        $video = $this->get_video((int)$submission->id);
-        if (!$video) {
-            $showviewlink = false;
-            return get_string('novideo', 'assignsubmission_s3video');
+    public function receipt_text(stdClass $video): string {
+        if (empty($video->checksum)) {
+            return '';
         }
-        $showviewlink = true;
-        return $this->render_player($submission, $video, false);
+        return get_string('receipt', 'assignsubmission_s3video', (object)[
+            'checksum' => $video->checksum,
+            'type' => self::receipt_type((string)$video->checksumtype),
+            'size' => display_size((int)$video->filesize),
+            'bytes' => number_format((int)$video->filesize, 0, '', ' '),
+            'time' => $video->timeconfirmed ? userdate((int)$video->timeconfirmed) : '-',
+        ]);
     }
 
     /**
-     * The full view: the player.
+     * What a receipt's checksum is computed over, readable.
+     *
+     * @param string $type the sidecar's checksum_type
+     * @return string
+     */
+    private static function receipt_type(string $type): string {
+        if ($type === 'composite') {
+            return get_string('receipt:composite', 'assignsubmission_s3video');
+        }
+        if ($type === 'full_object') {
+            return get_string('receipt:fullobject', 'assignsubmission_s3video');
+        }
+        return get_string('receipt:unknown', 'assignsubmission_s3video');
+    }
+
+    /**
+     * The summary in the submission status and grading tables: name, size, receipt and a play button
+     * that fetches the signed URL only when pressed.
+     *
+     * The summary is the whole player, so Moodle is not asked to offer the full view: it would render
+     * view() in a hidden box on the same page.
+     *
+     * @param stdClass $submission assign_submission record
+     * @param bool $showviewlink set to false: nothing more to show
+     * @return string HTML
+     */
+    public function view_summary(stdClass $submission, & $showviewlink) {
+        $showviewlink = false;
+        $video = $this->get_video((int)$submission->id);
+        if (!$video) {
+            return get_string('novideo', 'assignsubmission_s3video');
+        }
+        return $this->render_player($submission, $video);
+    }
+
+    /**
+     * The full view: the player, which also asks for the video only when Play is pressed.
      *
      * @param stdClass $submission assign_submission record
      * @return string HTML
@@ -431,7 +565,7 @@ class assign_submission_s3video extends assign_submission_plugin {
         if (!$video) {
             return get_string('novideo', 'assignsubmission_s3video');
         }
-        return $this->render_player($submission, $video, true);
+        return $this->render_player($submission, $video);
     }
 
     /**
@@ -516,7 +650,10 @@ class assign_submission_s3video extends assign_submission_plugin {
     }
 
     /**
-     * The assignment is deleted (or its submissions reset): the sidecar deletes all its videos.
+     * The assignment is deleted (or its submissions reset): the sidecar schedules all its videos for
+     * deletion, kept restorable as long as Moodle's recycle bin can bring the activity (or its course)
+     * back (C5): a restore from the bin copies them into the restored activity (see the restore
+     * subplugin).
      *
      * If the sidecar cannot be reached now, an ad hoc task retries until it can, so no video is
      * left behind in storage.
@@ -527,28 +664,70 @@ class assign_submission_s3video extends assign_submission_plugin {
         global $DB;
         $assignmentid = (int)$this->assignment->get_instance()->id;
         $courseid = (int)$this->assignment->get_course()->id;
-        \assignsubmission_s3video\task\delete_assignment_videos::run_or_queue($assignmentid, $courseid);
+        \assignsubmission_s3video\task\delete_assignment_videos::run_or_queue($assignmentid, $courseid,
+            time() + \assignsubmission_s3video\local\recycle_bin::retain_seconds());
         $DB->delete_records(self::TABLE, ['assignment' => $assignmentid]);
         return true;
     }
 
     /**
-     * A new attempt based on the previous one: the new submission points at the previous video.
+     * A new attempt based on the previous one: the sidecar gives the new submission its own current
+     * video sharing the previous attempt's stored object (C6), so each attempt keeps its own video.
      *
      * @param stdClass $sourcesubmission the previous attempt
      * @param stdClass $destsubmission the new attempt
      * @return bool
      */
     public function copy_submission(stdClass $sourcesubmission, stdClass $destsubmission) {
-        global $DB;
         $video = $this->get_video((int)$sourcesubmission->id);
-        if ($video) {
-            unset($video->id);
-            $video->submission = $destsubmission->id;
-            $video->timemodified = time();
-            $DB->insert_record(self::TABLE, $video);
+        if (!$video) {
+            return true;
+        }
+        [$assignmentid, $submissionid] = $this->sidecar_location($sourcesubmission);
+        try {
+            $this->copy_video_from($destsubmission, $assignmentid, $submissionid);
+        } catch (moodle_exception $e) {
+            $this->set_error($e->getMessage());
+            return false;
         }
         return true;
+    }
+
+    /**
+     * Give a submission of this assignment its own current video on the sidecar, sharing another
+     * submission's stored object (C6: a new attempt, a restore, a course copy or import), and record it.
+     *
+     * Moodle has already decided this (the restore or the new attempt), so the call is made as the site
+     * (role admin) for this assignment's course.
+     *
+     * @param stdClass $submission the target assign_submission record (of this assignment)
+     * @param int $sourceassignment the sidecar assignment id of the source
+     * @param int $sourcesubmission the sidecar submission id of the source
+     * @return stdClass|null Moodle's record, or null when the source has no video any more
+     * @throws sidecar_exception when the sidecar refuses or cannot be reached
+     */
+    public function copy_video_from(stdClass $submission, int $sourceassignment, int $sourcesubmission): ?stdClass {
+        $courseid = (int)$this->assignment->get_course()->id;
+        $ownerid = (int)($submission->userid ?? 0);
+        $groupid = actor::team_group($submission);
+        if ($ownerid <= 0) {
+            // A team submission: the sidecar records an owner; the group's first member, else the site.
+            $members = $groupid ? groups_get_members($groupid, 'u.id', 'u.id ASC') : [];
+            $ownerid = $members ? (int)reset($members)->id : (int)get_admin()->id;
+        }
+        try {
+            $answer = sidecar_client::from_config()->copy_from((int)$this->assignment->get_instance()->id,
+                (int)$submission->id, actor::moodle($courseid), $sourceassignment, $sourcesubmission, $ownerid, $groupid);
+        } catch (sidecar_exception $e) {
+            if ($e->is_not_found()) {
+                return null;
+            }
+            throw $e;
+        }
+        if (empty($answer['video'])) {
+            return null;
+        }
+        return $this->record_current($submission, $answer['video']);
     }
 
     /**

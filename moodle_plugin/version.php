@@ -25,7 +25,11 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'assignsubmission_s3video';
-$plugin->version   = 2026112400;
+// 2026120100: writes the defaults a site stuck on the allowed-types pattern never got (moodle-e2e);
+// 2026120101: the sidecar video id and the submission receipt (db/upgrade.php).
+$plugin->version   = 2026120101;
+// Run on Moodle 4.1.10 (the 4.1 LTS line; the compat layer, compat.php) and 5.1+ (Build 20251017), both on
+// PHP 8.2; 4.5 LTS and 5.0 lie between them and were not run separately.
 $plugin->requires  = 2022112800; // Moodle 4.1 LTS.
 $plugin->supported = [401, 501];
 $plugin->maturity  = MATURITY_BETA;

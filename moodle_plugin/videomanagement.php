@@ -25,12 +25,13 @@
 
 require_once(__DIR__ . '/../../../../config.php');
 require_once($CFG->libdir . '/adminlib.php');
+require_once($CFG->dirroot . '/mod/assign/locallib.php');
+require_once(__DIR__ . '/locallib.php');
 
 use assignsubmission_s3video\admin\admin_api;
 use assignsubmission_s3video\sidecar_exception;
 
-admin_get_root(false, true); // The page is registered by settings.php, which Moodle reads for the full tree only.
-admin_externalpage_setup('assignsubmission_s3video_videos');
+admin_api::page_setup('assignsubmission_s3video_videos');
 
 $filters = [
     'course' => optional_param('course', 0, PARAM_INT),
@@ -59,12 +60,15 @@ if ($action !== '') {
     require_sesskey();
     $videoid = required_param('videoid', PARAM_INT);
     try {
+        // Moodle's record follows the sidecar, so both agree whichever side starts a delete.
         if ($action === 'delete') {
-            $api->delete_video($videoid);
-            $message = get_string('admin:deleted', 'assignsubmission_s3video', $videoid);
+            $forgotten = assign_submission_s3video::forget_deleted($api->delete_video($videoid));
+            $message = $forgotten ? get_string('admin:deletedmoodle', 'assignsubmission_s3video', $videoid)
+                : get_string('admin:deleted', 'assignsubmission_s3video', $videoid);
         } else if ($action === 'restore') {
-            $api->restore_video($videoid);
-            $message = get_string('admin:restored', 'assignsubmission_s3video', $videoid);
+            $remembered = assign_submission_s3video::remember_restored($api->restore_video($videoid));
+            $message = $remembered ? get_string('admin:restoredmoodle', 'assignsubmission_s3video', $videoid)
+                : get_string('admin:restored', 'assignsubmission_s3video', $videoid);
         } else {
             throw new moodle_exception('invalidaction');
         }

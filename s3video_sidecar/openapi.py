@@ -9,7 +9,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from . import __version__
-from .schemas import CHECKSUM_PATTERN, MAX_SIZE_BYTES, MIME_PATTERN, NO_NUL_PATTERN
+from .schemas import (CHECKSUM_PATTERN, ETAG_PATTERN, MAX_ETAG_CHARS, MAX_PARTS, MAX_SIZE_BYTES, MIME_PATTERN,
+                      NO_NUL_PATTERN)
 
 ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}  # a BIGINT
 ERROR = {
@@ -45,22 +46,27 @@ VIDEO = {
         "poster": {"type": "boolean", "description": "a poster frame exists (its signed URL: poster_url)"},
     },
 }
-UPLOAD_REQUEST = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["filename", "size", "mime_type"],
-    "properties": {
-        # not blank, no NUL
-        "filename": {"type": "string", "minLength": 1, "maxLength": 1024,
-                     "pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$"},
-        "size": {"type": "integer", "minimum": 1, "maximum": MAX_SIZE_BYTES},
-        "mime_type": {"type": "string", "pattern": MIME_PATTERN, "example": "video/mp4"},
-    },
-}
+def _upload_request(max_size: int) -> dict:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["filename", "size", "mime_type"],
+        "properties": {
+            # not blank, no NUL
+            "filename": {"type": "string", "minLength": 1, "maxLength": 1024,
+                         "pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$"},
+            "size": {"type": "integer", "minimum": 1, "maximum": max_size,
+                     "description": "bytes; at most the sidecar's configured maximum upload size"},
+            "mime_type": {"type": "string", "pattern": MIME_PATTERN, "example": "video/mp4"},
+        },
+    }
+
+
 CONFIRMED = {
     "type": "object",
-    "required": ["status", "video_id", "s3_key", "file_size", "mime_type"],
+    "required": ["status", "video_id", "s3_key", "file_size", "mime_type", "current"],
     "properties": {
+        "current": {"type": "boolean", "description": "false for a draft: the submission's video is unchanged"},
         "status": {"const": "ready"}, "video_id": ID, "s3_key": {"type": "string"},
         "file_size": {"type": "integer"}, "mime_type": {"type": "string"},
         **RECEIPT, "confirmed_at": {"type": "integer"},
@@ -70,8 +76,19 @@ SCHEDULED = {
     "type": "object",
     "required": ["status", "scheduled"],
     "properties": {"status": {"const": "deleting"}, "scheduled": {"type": "integer"},
-                   "video_ids": {"type": "array", "items": ID}},
+                   "video_ids": {"type": "array", "items": ID},
+                   "purge_after": {"type": "integer", "description": "no object goes before this (Unix s)"}},
 }
+SUBMISSION_STATE = {"type": "object", "required": ["status", "submission_id", "drafts"], "properties": {
+    "status": {"type": "string"}, "assignment_id": ID, "submission_id": ID, "user_id": {"type": "integer"},
+    "video": {"oneOf": [{"$ref": "#/components/schemas/Video"}, {"type": "null"}]},
+    "poster_url": {"type": ["string", "null"], "description": "the current video's poster frame, signed (not a view)"},
+    "uploads_in_progress": {"type": "array", "items": {"$ref": "#/components/schemas/Video"}},
+    "drafts": {"type": "array", "items": {"$ref": "#/components/schemas/Video"},
+               "description": "ready videos that are not the current one (confirmed as drafts)"}}}
+DRAFT_FLAG = {"type": "boolean", "description": "keep the video as a draft: the current video stays until "
+                                                "POST .../current makes this one current"}
+RETAIN_SECONDS = {"type": "integer", "minimum": 0, "maximum": 31622400}
 
 
 def _json(schema, description="OK"):
@@ -106,8 +123,11 @@ HEALTH = {"type": "object", "required": ["status", "version"], "properties": {
        ("database", "schema", "nonce_store", "rate_limit_store", "queue", "storage")}}}
 
 
-@lru_cache(maxsize=1)
-def openapi_document() -> dict:
+@lru_cache(maxsize=4)
+def openapi_document(max_upload_bytes: int = MAX_SIZE_BYTES) -> dict:
+    """The document; ``/openapi.json`` passes the configured maximum upload size, so that the
+    description bounds sizes exactly as the server does."""
+    upload_request = _upload_request(min(max_upload_bytes, MAX_SIZE_BYTES))
     sub = "/assignments/{assignment}/submissions/{submission}"
     upload = f"{sub}/multipart/{{upload_id}}"
     return {
@@ -139,19 +159,24 @@ def openapi_document() -> dict:
                                       "responses": {"200": _json({"type": "object"})}}},
             "/assignments/{assignment}": {
                 "parameters": _params("assignment"),
-                "delete": _op("Schedule every video of the assignment for deletion", {"202": _json(SCHEDULED)},
-                              who="admin"),
+                "delete": {**_op("Schedule every video of the assignment for deletion; with retain_seconds "
+                                 "(Moodle's recycle bin) no object goes before now + retain_seconds, and a "
+                                 "copy-from may still take the videos until then", {"202": _json(SCHEDULED)},
+                                 who="admin", errors=(400, 401, 403, 404, 503)),
+                           "parameters": _query(retain_seconds=(RETAIN_SECONDS, "keep the videos restorable "
+                                                                "this long (at least the grace period)"))},
             },
+            "/whoami": {"get": _op("Who the sidecar takes this signed caller to be (a connection check)",
+                                   {"200": _json({"type": "object", "required": ["key_id", "actor"], "properties": {
+                                       "key_id": {"type": "string"}, "actor": {
+                                           "type": "object", "required": ["user", "roles", "course"],
+                                           "properties": {"user": ID, "roles": {"type": "array"}, "course": ID,
+                                                          "group": {"type": "integer"}}}}})},
+                                   who="any signed caller", errors=(401, 503))},
             sub: {
                 "parameters": _params("assignment", "submission"),
-                "get": _op("The submission's current video", {"200": _json({"type": "object", "required": [
-                    "status", "submission_id"], "properties": {
-                    "status": {"type": "string"}, "assignment_id": ID, "submission_id": ID, "user_id": ID,
-                    "video": {"oneOf": [{"$ref": "#/components/schemas/Video"}, {"type": "null"}]},
-                    "poster_url": {"type": ["string", "null"],
-                                   "description": "the current video's poster frame, signed (not a view)"},
-                    "uploads_in_progress": {"type": "array", "items": {"$ref": "#/components/schemas/Video"}}}})},
-                    who="owner, grader of the course, admin"),
+                "get": _op("The submission's current video, its drafts and uploads in progress",
+                           {"200": _json(SUBMISSION_STATE)}, who="owner, grader of the course, admin"),
                 "delete": _op("Schedule the submission's video for deletion", {"202": _json(SCHEDULED)},
                               who="owner, admin"),
             },
@@ -169,17 +194,40 @@ def openapi_document() -> dict:
                             "method": {"const": "multipart"}, "max_size": {"type": "integer"},
                             "multipart_threshold": {"type": "integer"}}},
                     ]}, "a presigned POST, or the instruction to use the multipart calls"),
-                }, body=UPLOAD_REQUEST, who="owner (student)", errors=(400, 401, 403, 404, 413, 415, 429, 503)),
+                }, body=upload_request, who="owner (student)", errors=(400, 401, 403, 404, 413, 415, 429, 503)),
             },
             f"{sub}/confirm": {
                 "parameters": _params("assignment", "submission"),
                 "post": _op("Check the staged upload (exact declared size, type, container signature), copy it to"
-                            " its video key, record its SHA-256, make it the current video (idempotent)",
+                            " its video key, record its SHA-256, and make it the current video or keep it as a"
+                            " draft (idempotent)",
                             {"200": _json(CONFIRMED)},
                             body={"type": "object", "additionalProperties": False, "required": ["s3_key"],
                                   "properties": {"s3_key": {"type": "string", "minLength": 1, "maxLength": 500,
-                                                            "pattern": NO_NUL_PATTERN}}},
+                                                            "pattern": NO_NUL_PATTERN},
+                                                 "draft": DRAFT_FLAG}},
                             who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 429, 503)),
+            },
+            f"{sub}/current": {
+                "parameters": _params("assignment", "submission"),
+                "post": _op("Make a ready video of this submission (a draft) the current one; the previous "
+                            "current video and the other drafts go to deletion (idempotent)",
+                            {"200": _json(CONFIRMED)},
+                            body={"type": "object", "additionalProperties": False, "required": ["video_id"],
+                                  "properties": {"video_id": ID}},
+                            who="owner, team member, admin", errors=(400, 401, 403, 404, 409, 429, 503)),
+            },
+            f"{sub}/copy-from": {
+                "parameters": _params("assignment", "submission"),
+                "post": _op("Give this submission (made if needed: course from the actor) a ready, current video "
+                            "sharing the source submission's object: Moodle's restore, course copy, import and "
+                            "recycle bin (idempotent)", {"200": _json(SUBMISSION_STATE)},
+                            body={"type": "object", "additionalProperties": False,
+                                  "required": ["assignment_id", "submission_id", "user_id"],
+                                  "properties": {"assignment_id": ID, "submission_id": ID, "user_id": ID,
+                                                 "group_id": {"type": "integer", "minimum": 0,
+                                                              "maximum": 2**63 - 1}}},
+                            who="admin", errors=(400, 401, 403, 404, 409, 413, 503)),
             },
             f"{sub}/playback-url": {
                 "parameters": [*_params("assignment", "submission"), {
@@ -202,7 +250,7 @@ def openapi_document() -> dict:
                                    "part_size": {"type": "integer"}, "part_count": {"type": "integer"},
                                    "expires_at": {"type": "integer"}, "checksum_algorithm": {"type": "string"},
                                    "resumed": {"type": "boolean"}}})},
-                    body={**UPLOAD_REQUEST, "properties": {**UPLOAD_REQUEST["properties"], "fingerprint": {
+                    body={**upload_request, "properties": {**upload_request["properties"], "fingerprint": {
                         "type": "string", "pattern": "^([A-Za-z0-9_.:-]{8,128})?$",  # "": no fingerprint
                         "description": "resume key: 8-128 of [A-Za-z0-9_.:-]; empty or absent for none"}}},
                     who="owner", errors=(400, 401, 403, 404, 413, 415, 429, 503)),
@@ -238,13 +286,16 @@ def openapi_document() -> dict:
                 "parameters": _params("assignment", "submission", "upload_id"),
                 "post": _op("Total the parts, complete, and confirm", {"200": _json(CONFIRMED)},
                             body={"type": "object", "additionalProperties": False, "required": ["parts"],
-                                  "properties": {"parts": {"type": "array", "minItems": 1, "items": {
+                                  "properties": {"parts": {"type": "array", "minItems": 1, "maxItems": MAX_PARTS,
+                                                           "items": {
                                       "type": "object", "additionalProperties": False,
                                       "required": ["part_number", "etag"],
                                       "properties": {"part_number": {"type": "integer", "minimum": 1,
                                                                      "maximum": 10000},
                                                      "etag": {"type": "string", "minLength": 1,
-                                                              "maxLength": 128, "pattern": NO_NUL_PATTERN}}}}}},
+                                                              "maxLength": MAX_ETAG_CHARS,
+                                                              "pattern": ETAG_PATTERN}}}},
+                                                 "draft": DRAFT_FLAG}},
                             who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 429, 503)),
             },
             **_operations_paths(),
@@ -259,6 +310,7 @@ def _query(**params):
 
 # a real day, or Unix seconds; empty means no bound, as when absent
 DATE = {"type": "string", "anyOf": [{"format": "date"}, {"pattern": r"^[0-9]{1,12}$"}, {"maxLength": 0}]}
+SIZE_QUERY = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}  # a BIGINT
 PAGING = {"page": ({"type": "integer", "minimum": 1, "maximum": 1000000}, "page number, from 1"),
           "per_page": ({"type": "integer", "minimum": 1, "maximum": 100}, "rows a page (default 25)")}
 PAGED = {"total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
@@ -303,8 +355,7 @@ def _operations_paths() -> dict:
                         "statuses, comma-separated"),
                 **{"from": (DATE, "uploaded on or after: YYYY-MM-DD (UTC) or Unix seconds"),
                    "to": (DATE, "uploaded on or before (the whole day)")},
-                min_size=({"type": "integer", "minimum": 0}, "bytes"),
-                max_size=({"type": "integer", "minimum": 0}, "bytes"), **PAGING)}},
+                min_size=(SIZE_QUERY, "bytes"), max_size=(SIZE_QUERY, "bytes"), **PAGING)}},
         video: {
             "parameters": _params("video"),
             "get": _op("A video and its full history (events, oldest first)", {"200": _json({

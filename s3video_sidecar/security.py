@@ -6,6 +6,10 @@ Rules:
   (constant-time compare, +-300 s clock skew, known key) *and* whose nonce is new.
   Otherwise ``request.s3v1_error`` says why, and the forbidden view answers 401 with
   the contract's code.
+- The headers are checked before the body is read (key id, date window, nonce format, actor):
+  an unsigned or ill-signed request never has its body read, and a signed one whose body is
+  over :data:`~s3video_sidecar.schemas.MAX_BODY_BYTES` (the API's largest request) is 413
+  unread.
 - The nonce is claimed only after the signature is proven, so forged requests cannot
   fill the store. It is claimed once per HTTP request: pyramid_retry's attempts (a new
   Request object each, the same WSGI environ) share the verdict, so a retried request is
@@ -21,6 +25,7 @@ Rules:
 from __future__ import annotations
 
 import enum
+import hashlib
 import logging
 import random
 from dataclasses import dataclass
@@ -33,7 +38,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from .failures import describe, failure_log
 from .models import UsedNonce
 from .sdk import signing
-from .sdk.errors import Unavailable
+from .schemas import MAX_BODY_BYTES
+from .sdk.errors import TooLarge, Unavailable
 
 log = logging.getLogger(__name__)
 VERDICT = "s3video.s3v1_verdict"  # the environ key holding (identity, error) for every attempt of a request
@@ -44,6 +50,7 @@ class Permission(str, enum.Enum):
     UPLOAD = "upload"
     DELETE = "delete"
     ADMIN = "admin"
+    IDENTIFY = "identify"  # GET /whoami: any validly signed request
 
     def __str__(self) -> str:
         return self.value
@@ -136,6 +143,18 @@ def path_as_sent(request) -> str:
     return quote(request.script_name + request.path_info, safe="/-_.~")
 
 
+def _body_sha256(request) -> str:
+    """The body's SHA-256, read as a stream: a forged request never has its body held in memory
+    (webob spools a body over 10 KB to a temporary file, and the view reads it again from there)."""
+    request.make_body_seekable()
+    stream = request.body_file_raw
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(64 * 1024), b""):
+        digest.update(chunk)
+    stream.seek(0)
+    return digest.hexdigest()
+
+
 class S3V1SecurityPolicy:
     def __init__(self, keys: dict[str, str], nonce_store, clock):
         self.keys = keys
@@ -150,20 +169,32 @@ class S3V1SecurityPolicy:
         if verdict is None:
             verdict = request.environ[VERDICT] = self._verify(request)
         identity, error = verdict
+        if isinstance(error, TooLarge):
+            raise error  # 413 from the error views, whatever the view's permission
         if error is not None:
             request.s3v1_error = error
         return identity
 
     def _verify(self, request):
+        # The headers first: an unsigned or ill-signed request is refused before its body is read,
+        # and a body over the API's largest request is refused (413) before it is read either.
+        try:
+            checked = signing.check_headers(request.headers, self.keys, now=self.clock())
+        except signing.SignatureError as error:
+            return None, error
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return None, TooLarge(f"the request body is over {MAX_BODY_BYTES} bytes, more than any call needs",
+                                  code="too_large", max_body_bytes=MAX_BODY_BYTES)
         signed = signing.SignedRequest(
             method=request.method,
             path=path_as_sent(request),
             query_string=request.query_string,
             headers=request.headers,
-            body=request.body,
+            body=b"",
+            body_sha256=_body_sha256(request),
         )
         try:
-            key_id, actor, nonce, _date = signing.verify(signed, self.keys, now=self.clock())
+            key_id, actor, nonce, _date = signing.verify(signed, self.keys, checked=checked)
             if not self.nonce_store.claim(nonce):
                 raise signing.SignatureError("replayed_nonce", "this nonce was already used")
         except signing.SignatureError as error:

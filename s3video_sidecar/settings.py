@@ -141,6 +141,10 @@ class _SettingsSchema(colander.MappingSchema):
     delete_grace_seconds = colander.SchemaNode(
         colander.Int(), missing=0, validator=colander.Range(0, 365 * 24 * 3600)
     )
+    # a draft (confirmed, never made current) older than this goes with the next cleanup
+    draft_expiry_seconds = colander.SchemaNode(
+        colander.Int(), missing=7 * 24 * 3600, validator=colander.Range(60, 366 * 24 * 3600)
+    )
     cdn = colander.SchemaNode(colander.String(), validator=colander.OneOf(["local", "cloudfront"]))
     cloudfront_domain = colander.SchemaNode(colander.String(), missing=None)
     cloudfront_key_id = colander.SchemaNode(
@@ -285,6 +289,7 @@ class Settings:
     jobs_delete_orphans: bool = False
     retention_days: int = 0  # 0: retention is off
     retention_dry_run: bool = False
+    draft_expiry_seconds: int = 7 * 24 * 3600
     sqlalchemy_pool_size: int | None = None
     sqlalchemy_max_overflow: int | None = None
     embedded_data_dir: str | None = None

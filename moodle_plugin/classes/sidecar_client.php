@@ -61,6 +61,9 @@ class sidecar_client {
     /** @var callable Returns a fresh nonce. */
     private $noncesource;
 
+    /** @var transport|null In Moodle's PHPUnit tests only: the transport {@see self::from_config()} uses. */
+    public static $testtransport = null;
+
     /**
      * Constructor.
      *
@@ -94,10 +97,14 @@ class sidecar_client {
         if (empty($config->sidecarurl) || empty($config->keyid) || empty($config->secret)) {
             throw new sidecar_exception(sidecar_exception::NOTCONFIGURED);
         }
-        return new self($config->sidecarurl, $config->keyid, $config->secret, [
+        $options = [
             'connecttimeout' => (int)($config->connecttimeout ?? 0) ?: 5,
             'timeout' => (int)($config->timeout ?? 0) ?: 30,
-        ]);
+        ];
+        if (self::$testtransport !== null && defined('PHPUNIT_TEST') && PHPUNIT_TEST) {
+            $options['transport'] = self::$testtransport;
+        }
+        return new self($config->sidecarurl, $config->keyid, $config->secret, $options);
     }
 
     /**
@@ -207,11 +214,65 @@ class sidecar_client {
      * @param int $submission submission id
      * @param actor $actor the student
      * @param string $s3key the key the upload went to
-     * @return array status, file_size, mime_type, ...
+     * @param bool $draft keep it a draft: ready, but not (yet) the submission's current video (C2)
+     * @return array status, video_id, file_size, mime_type, checksum_sha256, checksum_type, current, ...
      */
-    public function confirm_upload(int $assignment, int $submission, actor $actor, string $s3key): array {
-        return $this->request('POST', self::submission_path($assignment, $submission, 'confirm'), $actor,
-            ['s3_key' => $s3key]);
+    public function confirm_upload(int $assignment, int $submission, actor $actor, string $s3key,
+            bool $draft = false): array {
+        $body = ['s3_key' => $s3key];
+        if ($draft) {
+            $body['draft'] = true;
+        }
+        return $this->request('POST', self::submission_path($assignment, $submission, 'confirm'), $actor, $body);
+    }
+
+    /**
+     * POST .../current: make a ready video of the submission (a draft) its current video (C3).
+     *
+     * The previous current video and any other drafts go to deletion. Idempotent.
+     *
+     * @param int $assignment assign instance id
+     * @param int $submission submission id
+     * @param actor $actor the owner, a team member or admin
+     * @param int $videoid the sidecar's video id (confirm's video_id)
+     * @return array as {@see self::confirm_upload()}, with current true
+     */
+    public function make_current(int $assignment, int $submission, actor $actor, int $videoid): array {
+        return $this->request('POST', self::submission_path($assignment, $submission, 'current'), $actor,
+            ['video_id' => $videoid]);
+    }
+
+    /**
+     * POST .../copy-from: give this submission a current video that shares another submission's (C6).
+     *
+     * Admin only (Moodle's restore, acting as the site for the target course). Idempotent.
+     *
+     * @param int $assignment the target assign instance id
+     * @param int $submission the target submission id
+     * @param actor $actor admin, course = the target course
+     * @param int $sourceassignment the source assign instance id
+     * @param int $sourcesubmission the source submission id
+     * @param int $userid the owner of the target submission
+     * @param int|null $groupid the team submission's group, if it is one
+     * @return array as {@see self::get_submission()}
+     */
+    public function copy_from(int $assignment, int $submission, actor $actor, int $sourceassignment,
+            int $sourcesubmission, int $userid, ?int $groupid = null): array {
+        $body = ['assignment_id' => $sourceassignment, 'submission_id' => $sourcesubmission, 'user_id' => $userid];
+        if ($groupid !== null) {
+            $body['group_id'] = $groupid;
+        }
+        return $this->request('POST', self::submission_path($assignment, $submission, 'copy-from'), $actor, $body);
+    }
+
+    /**
+     * GET /whoami (signed, changes nothing): proves the sidecar accepts our key (C7).
+     *
+     * @param actor $actor who is asking
+     * @return array key_id, actor
+     */
+    public function whoami(actor $actor): array {
+        return $this->request('GET', ['whoami'], $actor);
     }
 
     /**
@@ -220,10 +281,12 @@ class sidecar_client {
      * @param int $assignment assign instance id
      * @param int $submission submission id
      * @param actor $actor owner, grader or admin
+     * @param bool $renew a fresh URL for a video the player already shows (not counted as a view)
      * @return array url, expires_at, mime_type
      */
-    public function playback_url(int $assignment, int $submission, actor $actor): array {
-        return $this->request('GET', self::submission_path($assignment, $submission, 'playback-url'), $actor);
+    public function playback_url(int $assignment, int $submission, actor $actor, bool $renew = false): array {
+        return $this->request('GET', self::submission_path($assignment, $submission, 'playback-url'), $actor,
+            null, $renew ? ['renew' => 'true'] : []);
     }
 
     /**
@@ -243,10 +306,12 @@ class sidecar_client {
      *
      * @param int $assignment assign instance id
      * @param actor $actor admin
+     * @param int $retainseconds keep the videos restorable at least this long (C5: Moodle's recycle bin)
      * @return array
      */
-    public function delete_assignment(int $assignment, actor $actor): array {
-        return $this->request('DELETE', ['assignments', $assignment], $actor);
+    public function delete_assignment(int $assignment, actor $actor, int $retainseconds = 0): array {
+        return $this->request('DELETE', ['assignments', $assignment], $actor, null,
+            $retainseconds > 0 ? ['retain_seconds' => $retainseconds] : []);
     }
 
     /**
@@ -312,13 +377,17 @@ class sidecar_client {
      * @param actor $actor the student
      * @param string $uploadid the multipart upload id
      * @param array $parts each ['part_number' => int, 'etag' => string]
+     * @param bool $draft keep it a draft (see {@see self::confirm_upload()})
      * @return array as {@see self::confirm_upload()}
      */
     public function complete_multipart(int $assignment, int $submission, actor $actor, string $uploadid,
-            array $parts): array {
+            array $parts, bool $draft = false): array {
         $body = ['parts' => array_map(function(array $part): array {
             return ['part_number' => (int)$part['part_number'], 'etag' => (string)$part['etag']];
         }, array_values($parts))];
+        if ($draft) {
+            $body['draft'] = true;
+        }
         return $this->request('POST',
             self::submission_path($assignment, $submission, 'multipart', $uploadid, 'complete'), $actor, $body);
     }

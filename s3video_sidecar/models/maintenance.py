@@ -12,12 +12,15 @@ id (``after_id``), so a row a run leaves as it was is not claimed again in that 
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from .operations import SqlOperationsRepository
-from .video import Video, VideoStatus
+from .video import LIVE_STATUSES, Submission, Video, VideoStatus
 
 KEY_CHUNK = 500  # keys per IN (...) lookup
+# Which row of a shared key speaks for its object: one that needs it over one that does not.
+_KEY_RANK = {**{str(s): 3 for s in LIVE_STATUSES}, str(VideoStatus.DELETING): 2, str(VideoStatus.ERROR): 1,
+             str(VideoStatus.DELETED): 0}
 
 
 class SqlMaintenanceRepository(SqlOperationsRepository):
@@ -62,6 +65,26 @@ class SqlMaintenanceRepository(SqlOperationsRepository):
         query = self.ready_before(cutoff)
         return self._claim(query, limit, after_id, lock)
 
+    def drafts_confirmed_before(self, cutoff: int, limit: int, after_id: int = 0, lock: bool = True) -> list[Video]:
+        """Drafts (``ready``, not their submission's current video) confirmed at or before ``cutoff``."""
+        is_current = select(Submission.id).where(Submission.current_video_id == Video.id).exists()
+        query = select(Video).where(Video.upload_status == str(VideoStatus.READY),
+                                    Video.confirmed_timestamp <= cutoff, ~is_current)
+        return self._claim(query, limit, after_id, lock)
+
+    def keys_still_needed(self, keys, now: int, excluding_ids) -> set[str]:
+        """Which of ``keys`` a row other than ``excluding_ids`` still needs: a live row, or one
+        ``deleting`` whose purge time has not come (copies share their source's object)."""
+        keys, excluding, needed = list(keys), list(excluding_ids), set()
+        for start in range(0, len(keys), KEY_CHUNK):
+            query = select(Video.s3_key).where(
+                Video.s3_key.in_(keys[start:start + KEY_CHUNK]), Video.id.not_in(excluding),
+                or_(Video.upload_status.in_([str(s) for s in LIVE_STATUSES]),
+                    (Video.upload_status == str(VideoStatus.DELETING)) & (Video.purge_after_timestamp > now)))
+            # a locking read: the rows as committed now (MySQL's repeatable read would show the snapshot)
+            needed.update(self.dbsession.scalars(query.with_for_update(read=True)))
+        return needed
+
     def unprobed_ready_videos(self, limit: int, after_id: int = 0, video_ids=None,
                               lock: bool = True) -> list[Video]:
         """``ready`` rows the media probe has not seen yet (only ``video_ids``, if given), by id."""
@@ -72,7 +95,14 @@ class SqlMaintenanceRepository(SqlOperationsRepository):
         return self._claim(query, limit, after_id, lock)
 
     def videos_by_keys(self, keys) -> dict[str, Video]:
-        return self._videos_by(Video.s3_key, keys)
+        """Key -> the row that speaks for its object: of rows sharing a key, one that still needs it."""
+        keys, found = list(keys), {}
+        for start in range(0, len(keys), KEY_CHUNK):
+            for video in self.dbsession.scalars(select(Video).where(Video.s3_key.in_(keys[start:start + KEY_CHUNK]))):
+                held = found.get(video.s3_key)
+                if held is None or _KEY_RANK[str(video.upload_status)] > _KEY_RANK[str(held.upload_status)]:
+                    found[video.s3_key] = video
+        return found
 
     def videos_by_upload_ids(self, upload_ids) -> dict[str, Video]:
         return self._videos_by(Video.upload_id, upload_ids)

@@ -194,6 +194,14 @@ class SqlOperationsRepository(SqlVideoRepository):
                 .execution_options(synchronize_session=False)).rowcount
         return changed
 
+    def keys_named_by_others(self, keys, video_ids) -> set[str]:
+        """Which of ``keys`` a video other than ``video_ids`` names (a copy shares its source's key)."""
+        keys, video_ids = list(keys), list(video_ids)
+        if not keys:
+            return set()
+        return set(self.dbsession.scalars(select(Video.s3_key).where(
+            Video.s3_key.in_(keys), Video.id.not_in(video_ids)).distinct()))
+
     def erased_videos_purged(self) -> list[Video]:
         """Videos of erased users whose object is gone: only their rows are left to forget."""
         return list(self.dbsession.scalars(select(Video).where(

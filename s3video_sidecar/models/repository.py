@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.exc import IntegrityError
 
 from . import mark_written
-from .event import Event
+from .event import Event, bounded_event
 from .video import Assignment, Submission, Video
 
 
@@ -110,11 +110,24 @@ class SqlVideoRepository:
         self.dbsession.add(video)
         return video
 
+    def add_copy_of(self, video: Video, **fields) -> Video:
+        """A new row with every column of ``video`` (a column added later included) but these ``fields``."""
+        row = {column.key: getattr(video, column.key) for column in _VIDEOS.c if column.key != "id"}
+        return self.add_video(**{**row, **fields})
+
     def get_video(self, video_id: int) -> Video | None:
         return self.dbsession.get(Video, video_id)
 
-    def get_video_by_key(self, s3_key: str) -> Video | None:
-        return self.dbsession.scalar(select(Video).where(Video.s3_key == s3_key))
+    def lock_video(self, video_id: int) -> Video | None:
+        """The row as committed now, locked until this transaction ends (a purge claiming it skips it)."""
+        return self.dbsession.get(Video, video_id, with_for_update=True, populate_existing=True)
+
+    def get_video_by_key(self, s3_key: str, submission_id: int | None = None) -> Video | None:
+        """The row of this key (in this submission): copies share their source's key."""
+        query = select(Video).where(Video.s3_key == s3_key)
+        if submission_id is not None:
+            query = query.where(Video.submission_id == submission_id)
+        return self.dbsession.scalar(query.order_by(Video.id).limit(1))
 
     def get_video_by_upload_id(self, upload_id: str) -> Video | None:
         return self.dbsession.scalar(select(Video).where(Video.upload_id == upload_id))
@@ -141,6 +154,6 @@ class SqlVideoRepository:
 
     def add_event(self, **fields) -> None:
         """Append to the event log: one INSERT now. No caller keeps or changes the row, so an ORM
-        object and its unit of work would only cost CPU, on every call."""
-        self.dbsession.execute(insert(_EVENTS), fields)
+        object and its unit of work would only cost CPU, on every call. Every field is bounded."""
+        self.dbsession.execute(insert(_EVENTS), bounded_event(fields))
         mark_written(self.dbsession)

@@ -10,7 +10,11 @@ Rules:
   upload becomes current only once confirmed; the video it replaces then goes to
   ``deleting``, so a failed replacement never costs the student the old video.
 - Every video row keeps its ``s3_key`` for life, ``deleted`` included: no object is
-  ever orphaned, and keys (unique) are never reused.
+  ever orphaned, and keys are never reused for another upload. Several rows may share one
+  key: a copy (Moodle's restore, course copy, recycle bin) references its source's object,
+  which the purge deletes only once no row that still needs it names it.
+- ``Submission.retained_video_id``: the video that was current when the submission's videos
+  were deleted; a copy may take it while its purge time has not come (a recycle-bin restore).
 - Times are Unix seconds (BIGINT), as in the seed.
 """
 
@@ -58,6 +62,8 @@ class Submission(Base):
         ForeignKey("videos.id", use_alter=True, name="fk_submissions_current_video_id_videos")
     )
     created_timestamp: Mapped[int] = mapped_column(BigInteger)
+    # the current video when the videos were deleted (no foreign key: the row may be forgotten)
+    retained_video_id: Mapped[int | None] = mapped_column(BigInteger)
 
     assignment: Mapped[Assignment] = relationship()
     current_video: Mapped["Video | None"] = relationship(foreign_keys=[current_video_id], post_update=True)
@@ -68,13 +74,15 @@ class Video(Base):
     __table_args__ = (
         Index("ix_videos_status_purge", "upload_status", "purge_after_timestamp"),
         Index("ix_videos_upload_timestamp", "upload_timestamp"),
+        # Ids are never reused (migration 0005): the event log names videos by id.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
     user_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    s3_key: Mapped[str] = mapped_column(String(500), unique=True)
+    s3_key: Mapped[str] = mapped_column(String(500), index=True)  # shared by a video's copies
     s3_bucket: Mapped[str] = mapped_column(String(255))
     upload_status: Mapped[VideoStatus] = mapped_column(
         String(20), default=VideoStatus.PENDING

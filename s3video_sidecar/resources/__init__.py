@@ -13,7 +13,7 @@ Rules:
 
 from __future__ import annotations
 
-from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow
+from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated
 
 from ..models.repository import SqlVideoRepository
 from ..security import Permission
@@ -41,7 +41,7 @@ class Resource:
 
 
 class Root(Resource):
-    __acl__ = [ADMIN_ACE]
+    __acl__ = [ADMIN_ACE, (Allow, Authenticated, Permission.IDENTIFY)]  # /whoami; children set their own
 
     def __init__(self, request):
         super().__init__()

@@ -8,17 +8,21 @@ get their own status codes (413, 415).
 
 from __future__ import annotations
 
+import json
 import re
 
 import colander
 
+from ..sdk import strictjson
 from ..sdk.errors import InvalidInput, TooLarge
 
-MAX_BODY_BYTES = 256 * 1024
 MIME_PATTERN = r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$"
 NO_NUL_PATTERN = r"^[^\u0000]*$"  # published in openapi.py: strings never carry NUL
 MAX_SIZE_BYTES = 2**53  # the largest integer a JSON number carries exactly
 CHECKSUM_PATTERN = r"^[A-Za-z0-9+/]{43}=$"  # base64 of a SHA-256 digest
+MAX_PARTS = 10_000  # S3's limit on a multipart upload's parts
+MAX_ETAG_CHARS = 128
+ETAG_PATTERN = r"^[ -~]{1,128}$"  # printable ASCII, as S3's ETags ("<hex>" or "<hex>-<parts>")
 
 
 class StrictMapping(colander.Mapping):
@@ -88,9 +92,38 @@ class MultipartRequest(UploadRequest):
     )
 
 
+class _StrictBool(colander.Boolean):
+    """true or false as JSON says them: not "yes", 1 or "true"."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is not colander.null and not isinstance(cstruct, bool):
+            raise colander.Invalid(node, "must be true or false")
+        return cstruct
+
+
+ID_RANGE = colander.Range(1, 2**63 - 1, min_err="must be a positive id", max_err="must be at most 2**63 - 1")
+
+
 class ConfirmRequest(colander.MappingSchema):
     schema_type = StrictMapping
     s3_key = colander.SchemaNode(_StrictString(), validator=colander.Length(1, 500))
+    draft = colander.SchemaNode(_StrictBool(), missing=False)  # Moodle's form: current only once saved
+
+
+class MakeCurrentRequest(colander.MappingSchema):
+    schema_type = StrictMapping
+    video_id = colander.SchemaNode(_StrictInt(), validator=ID_RANGE)
+
+
+class CopyFromRequest(colander.MappingSchema):
+    """The source (assignment, submission) and the target submission's owner and optional team group."""
+
+    schema_type = StrictMapping
+    assignment_id = colander.SchemaNode(_StrictInt(), validator=ID_RANGE)
+    submission_id = colander.SchemaNode(_StrictInt(), validator=ID_RANGE)
+    user_id = colander.SchemaNode(_StrictInt(), validator=ID_RANGE)
+    group_id = colander.SchemaNode(_StrictInt(), missing=None, validator=colander.Range(
+        0, 2**63 - 1, min_err="must be 0 (no group) or a group id", max_err="must be at most 2**63 - 1"))
 
 
 class PartNumbers(colander.SequenceSchema):
@@ -125,7 +158,7 @@ class SignPartsRequest(colander.MappingSchema):
 class CompletedPart(colander.MappingSchema):
     schema_type = StrictMapping
     part_number = colander.SchemaNode(_StrictInt(), validator=colander.Range(1, 10_000))
-    etag = colander.SchemaNode(_StrictString(), validator=colander.Length(1, 128))
+    etag = colander.SchemaNode(_StrictString(), validator=_matches(ETAG_PATTERN, "1-128 printable ASCII characters"))
 
 
 class CompletedParts(colander.SequenceSchema):
@@ -134,7 +167,21 @@ class CompletedParts(colander.SequenceSchema):
 
 class CompleteRequest(colander.MappingSchema):
     schema_type = StrictMapping
-    parts = CompletedParts(validator=colander.Length(1, 10_000))
+    parts = CompletedParts(validator=colander.Length(1, MAX_PARTS))
+    draft = colander.SchemaNode(_StrictBool(), missing=False)
+
+
+def largest_complete_body() -> bytes:
+    """The largest valid request of the API: a complete call with the most parts, each field at its
+    maximum, every ETag character one JSON escapes (``\\"``), spaced as ``json.dumps`` spaces it."""
+    part = {"part_number": MAX_PARTS, "etag": '"' * MAX_ETAG_CHARS}
+    return json.dumps({"parts": [part] * MAX_PARTS, "draft": False}).encode("ascii")
+
+
+# The cap on every request body (the server refuses more, 413, before reading it; waitress'
+# max_request_body_size in both ini files says the same): the largest valid request rounded up
+# to a whole MiB. tests/functional/test_hardening.py holds the schema, the cap and the ini to it.
+MAX_BODY_BYTES = -(-len(largest_complete_body()) // 2**20) * 2**20
 
 
 def validate_body(request, schema: colander.SchemaNode) -> dict:
@@ -142,8 +189,10 @@ def validate_body(request, schema: colander.SchemaNode) -> dict:
     if request.content_length and request.content_length > MAX_BODY_BYTES:
         raise TooLarge(f"the request body is over {MAX_BODY_BYTES} bytes")
     try:
-        body = request.json_body
-    except ValueError:
+        body = strictjson.loads(request.body)
+    except (strictjson.DuplicateKey, strictjson.TooDeep) as error:
+        raise InvalidInput("the body must be a JSON object", {"body": str(error)}) from None
+    except ValueError:  # UnicodeDecodeError included
         raise InvalidInput("the body must be a JSON object", {"body": "not valid JSON"}) from None
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object", {"body": "expected an object"})

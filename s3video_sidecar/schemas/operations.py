@@ -16,9 +16,11 @@ import colander
 
 from ..sdk.admin import STATUSES, EventFilter, VideoFilter, parse_moment
 from ..sdk.errors import InvalidInput
-from . import StrictMapping, _StrictInt
+from . import StrictMapping, _StrictBool, _StrictInt
 
-ID = colander.Range(1, 2**63 - 1)
+MAX_BIGINT = 2**63 - 1  # what every database's BIGINT holds (SQLite's INTEGER too)
+ID = colander.Range(1, MAX_BIGINT)
+SIZE = colander.Range(0, MAX_BIGINT, max_err="must be at most ${max} (a 64-bit number)")
 
 
 class _QueryInt(colander.Int):
@@ -51,9 +53,12 @@ class _Moment(colander.SchemaType):
         if cstruct in (colander.null, ""):
             return colander.null
         try:
-            return parse_moment(cstruct, end=self.end)
+            moment = parse_moment(cstruct, end=self.end)
         except ValueError as exc:
             raise colander.Invalid(node, str(exc)) from None
+        if not -MAX_BIGINT <= moment <= MAX_BIGINT:
+            raise colander.Invalid(node, f"must be at most {MAX_BIGINT} (a 64-bit number of seconds)")
+        return moment
 
 
 class _Words(colander.SchemaType):
@@ -95,8 +100,8 @@ class VideoSearch(_Paging):
     status = colander.SchemaNode(_Words(required=True), missing=(), validator=_one_of(STATUSES))
     uploaded_from = colander.SchemaNode(_Moment(), missing=None, name="from")
     uploaded_to = colander.SchemaNode(_Moment(end=True), missing=None, name="to")
-    min_size = colander.SchemaNode(_QueryInt(), missing=None, validator=colander.Range(0))
-    max_size = colander.SchemaNode(_QueryInt(), missing=None, validator=colander.Range(0))
+    min_size = colander.SchemaNode(_QueryInt(), missing=None, validator=SIZE)
+    max_size = colander.SchemaNode(_QueryInt(), missing=None, validator=SIZE)
 
 
 class EventSearch(_Paging):
@@ -122,6 +127,16 @@ class StatsQuery(colander.MappingSchema):
     days = colander.SchemaNode(_QueryInt(), missing=30, validator=colander.Range(1, 366))
 
 
+MAX_RETAIN_SECONDS = 31_622_400  # 366 days: Moodle's recycle bin keeps items at most a year
+
+
+class DeleteAssignmentQuery(colander.MappingSchema):
+    """``DELETE /assignments/{a}?retain_seconds=N``: keep the videos restorable N seconds (the recycle bin)."""
+
+    schema_type = StrictMapping
+    retain_seconds = colander.SchemaNode(_QueryInt(), missing=0, validator=colander.Range(0, MAX_RETAIN_SECONDS))
+
+
 class ExportQuery(colander.MappingSchema):
     schema_type = StrictMapping
     assignment = _id()
@@ -129,15 +144,6 @@ class ExportQuery(colander.MappingSchema):
 
 class _UserIds(colander.SequenceSchema):
     user = colander.SchemaNode(_StrictInt(), validator=ID)
-
-
-class _StrictBool(colander.Boolean):
-    """true or false as JSON says them: not "yes", 1 or "true"."""
-
-    def deserialize(self, node, cstruct):
-        if cstruct is not colander.null and not isinstance(cstruct, bool):
-            raise colander.Invalid(node, "must be true or false")
-        return cstruct
 
 
 class EraseRequest(colander.MappingSchema):

@@ -273,6 +273,12 @@ def check_distribution(account: _Account) -> CheckResult:
         control_config = control["OriginAccessControlConfig"]
         if control_config.get("SigningBehavior") != "always" or control_config.get("OriginAccessControlOriginType") != "s3":
             problems.append("its Origin Access Control must sign always, for an s3 origin")
+    try:
+        if not aws_setup.sends_nosniff(account.cloudfront, config["DefaultCacheBehavior"]):
+            problems.append("its answers lack X-Content-Type-Options: nosniff (attach the managed "
+                            f"SecurityHeadersPolicy, {aws_setup.SECURITY_HEADERS_POLICY_ID})")
+    except (ClientError, BotoCoreError) as error:
+        problems.append(f"its response headers policy cannot be read ({_code(error)})")
     configured_id = getattr(settings, "cloudfront_distribution_id", None)
     if configured_id and configured_id != summary["Id"]:
         problems.append(f"s3video.cloudfront.distribution_id is {configured_id}, but {domain} is "

@@ -38,6 +38,8 @@ EVENT_TYPES = (
     "playback_url_issued", "delete_requested", "video_restored", "video_deleted", "delete_failed",
     "object_deleted", "auth_rejected", "access_denied", "request_refused", "rate_limited", "admin_query",
     "privacy_exported", "privacy_erased", "job_cleanup", "job_reconcile", "job_retention", "job_failed",
+    "playback_url_renewed", "video_made_current", "video_copied", "video_probed", "video_unplayable", "job_probe",
+    "refusals_suppressed",
 )
 UPLOAD_EVENTS = ("upload_confirmed",)
 VIEW_EVENTS = ("playback_url_issued",)

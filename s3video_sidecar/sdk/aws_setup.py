@@ -164,6 +164,27 @@ def allow_distribution_to_read(s3, bucket: str, distribution_arn: str) -> None:
 CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 
 
+# AWS's managed "SecurityHeadersPolicy": X-Content-Type-Options: nosniff (browsers never sniff a
+# video into a page or a script), with HSTS, X-Frame-Options SAMEORIGIN and Referrer-Policy.
+SECURITY_HEADERS_POLICY_ID = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+# The managed policies that send nosniff: SecurityHeadersPolicy, CORS-and-SecurityHeadersPolicy,
+# CORS-With-Preflight-and-SecurityHeadersPolicy (AWS: "Use managed response headers policies").
+NOSNIFF_MANAGED_POLICY_IDS = frozenset({SECURITY_HEADERS_POLICY_ID, "e61eb60c-9c35-4d20-a928-2b84e02af89c",
+                                        "eaab4381-ed33-4a86-88ca-d9558dc6cd63"})
+
+
+def sends_nosniff(cloudfront, cache_behavior: dict) -> bool:
+    """Whether a cache behavior's response headers policy adds ``X-Content-Type-Options: nosniff``."""
+    policy_id = cache_behavior.get("ResponseHeadersPolicyId")
+    if not policy_id:
+        return False
+    if policy_id in NOSNIFF_MANAGED_POLICY_IDS:
+        return True
+    policy = cloudfront.get_response_headers_policy(Id=policy_id)["ResponseHeadersPolicy"]
+    config = policy["ResponseHeadersPolicyConfig"]
+    return "ContentTypeOptions" in config.get("SecurityHeadersConfig", {})
+
+
 @dataclass(frozen=True)
 class SigningKey:
     public_key_id: str  # s3video.cloudfront.key_id
@@ -250,7 +271,8 @@ def origin_domain(bucket: str, region: str) -> str:
 
 def distribution_config(bucket: str, region: str, origin_access_control_id: str, key_group_id: str,
                         price_class: str = "PriceClass_100") -> dict:
-    """A distribution that serves the bucket only through signed URLs (trusted key group), HTTPS only.
+    """A distribution that serves the bucket only through signed URLs (trusted key group), HTTPS only,
+    every answer with ``X-Content-Type-Options: nosniff`` (AWS's managed security headers policy).
 
     ``PriceClass_100`` (North America and Europe edges) is the cheapest; choose
     ``PriceClass_All`` if students watch from elsewhere.
@@ -275,6 +297,7 @@ def distribution_config(bucket: str, region: str, origin_access_control_id: str,
             "AllowedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"],
                                "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]}},
             "CachePolicyId": CACHING_OPTIMIZED_POLICY_ID,
+            "ResponseHeadersPolicyId": SECURITY_HEADERS_POLICY_ID,  # nosniff on every answer
             "Compress": False,  # video is already compressed
         },
     }

@@ -111,9 +111,29 @@ class SidecarClient:
         return self.request("POST", _path("assignments", assignment, "submissions", submission, "upload-url"),
                             body={"filename": filename, "size": size, "mime_type": mime_type})
 
-    def confirm(self, assignment: int, submission: int, s3_key: str) -> dict:
+    def confirm(self, assignment: int, submission: int, s3_key: str, draft: bool = False) -> dict:
+        """Confirm an upload; with ``draft`` it stays beside the current video until :meth:`make_current`."""
+        body = {"s3_key": s3_key, "draft": True} if draft else {"s3_key": s3_key}
         return self.request("POST", _path("assignments", assignment, "submissions", submission, "confirm"),
-                            body={"s3_key": s3_key})
+                            body=body)
+
+    def make_current(self, assignment: int, submission: int, video_id: int) -> dict:
+        """Make a draft (a ready video of the submission) its current video: Moodle's save()."""
+        return self.request("POST", _path("assignments", assignment, "submissions", submission, "current"),
+                            body={"video_id": video_id})
+
+    def copy_from(self, assignment: int, submission: int, source_assignment: int, source_submission: int,
+                  user_id: int, group_id: int | None = None) -> dict:
+        """Admin: give the target submission the source's video (shared object): restore, copy, recycle bin."""
+        body = {"assignment_id": source_assignment, "submission_id": source_submission, "user_id": user_id}
+        if group_id is not None:
+            body["group_id"] = group_id
+        return self.request("POST", _path("assignments", assignment, "submissions", submission, "copy-from"),
+                            body=body)
+
+    def whoami(self) -> dict:
+        """Who the sidecar takes this signed caller to be: a connection check that proves the key."""
+        return self.request("GET", "/whoami")
 
     def playback_url(self, assignment: int, submission: int, renew: bool = False) -> dict:
         """``renew=True`` for a URL the player is already showing: not counted as a view."""
@@ -123,8 +143,9 @@ class SidecarClient:
     def delete_submission(self, assignment: int, submission: int) -> dict:
         return self.request("DELETE", _path("assignments", assignment, "submissions", submission))
 
-    def delete_assignment(self, assignment: int) -> dict:
-        return self.request("DELETE", _path("assignments", assignment))
+    def delete_assignment(self, assignment: int, retain_seconds: int | None = None) -> dict:
+        """Schedule every video of the assignment; ``retain_seconds`` keeps them restorable that long."""
+        return self.request("DELETE", _path("assignments", assignment), query=_query(retain_seconds=retain_seconds))
 
     def start_multipart(self, assignment: int, submission: int, filename: str, size: int, mime_type: str,
                         fingerprint: str | None = None) -> dict:
@@ -145,10 +166,13 @@ class SidecarClient:
         return self.request("GET", _path("assignments", assignment, "submissions", submission, "multipart",
                                          upload_id))
 
-    def complete_multipart(self, assignment: int, submission: int, upload_id: str, parts) -> dict:
+    def complete_multipart(self, assignment: int, submission: int, upload_id: str, parts,
+                           draft: bool = False) -> dict:
+        body = {"parts": [{"part_number": n, "etag": etag} for n, etag in parts]}
+        if draft:
+            body["draft"] = True
         return self.request("POST", _path("assignments", assignment, "submissions", submission, "multipart",
-                                          upload_id, "complete"),
-                            body={"parts": [{"part_number": n, "etag": etag} for n, etag in parts]})
+                                          upload_id, "complete"), body=body)
 
     def abort_multipart(self, assignment: int, submission: int, upload_id: str) -> None:
         self.request("DELETE", _path("assignments", assignment, "submissions", submission, "multipart",

@@ -16,6 +16,8 @@ The sanitiser keeps what a teacher would recognise (letters and digits of any sc
   leading dots go (no ``..``, no hidden files);
 - control and format characters (C0/C1 controls, RTL/LTR overrides and isolates,
   zero-width characters) are removed, so ``evil\\u202Egpj.mp4`` cannot pose as ``.jpg``;
+- the extension (up to 10 ASCII letters or digits, lower-cased) is kept whatever the stem,
+  and a stem left empty becomes ``video`` (``😀.mp4`` -> ``video.mp4``);
 - overlong names are cut to :data:`MAX_FILENAME_BYTES` bytes of UTF-8, keeping the
   extension;
 - anything else (spaces, punctuation, shell and URL metacharacters) becomes ``_``.
@@ -46,6 +48,10 @@ def _clean_char(char: str) -> str:
     return "_"
 
 
+def _clean(text: str) -> str:
+    return "".join(_clean_char(char) for char in text)
+
+
 def _cut_utf8(text: str, limit: int) -> str:
     encoded = text.encode("utf-8")[:limit]
     return encoded.decode("utf-8", errors="ignore")
@@ -55,13 +61,13 @@ def sanitise_filename(filename: str) -> str:
     """A safe, recognisable filename for the last segment of an S3 key."""
     name = unicodedata.normalize("NFC", filename or "")
     name = re.split(r"[\\/]", name)[-1]
-    name = "".join(_clean_char(char) for char in name)
-    name = re.sub(r"_{2,}", "_", name).strip("._-")
+    # The extension is split off before anything is cleaned or trimmed, so a stem of characters
+    # that are all replaced or removed ("😀.mp4") keeps it, and gets the default stem.
     stem, dot, extension = name.rpartition(".")
-    extension = extension.lower()
-    if not dot or not _EXTENSION.match(extension):
-        stem, extension = name, ""  # no extension, or not one: it stays part of the stem
-    stem = stem.strip("._-") or DEFAULT_STEM
+    extension = _clean(extension).lower()
+    if not dot or not stem.lstrip(".") or not _EXTENSION.match(extension):
+        stem, extension = name, ""  # no extension (".hidden" has none), or not one: it stays in the stem
+    stem = re.sub(r"_{2,}", "_", _clean(stem)).strip("._-") or DEFAULT_STEM
     suffix = f".{extension}" if extension else ""
     stem = _cut_utf8(stem, MAX_FILENAME_BYTES - len(suffix)).rstrip("._-") or DEFAULT_STEM
     return stem + suffix

@@ -11,6 +11,11 @@ Rules:
   for a row already ``deleted`` (an upload that landed after its deletion), or - when
   ``s3video.jobs.delete_orphans`` allows - for an object no row names that is older than
   the longest upload window. Never for an object a live or ``deleting`` row names.
+- Copies share their source's object (reference counting by key): a due row whose key
+  another row still needs (live, or ``deleting`` before its purge time) becomes ``deleted``
+  and the object stays; the last row to go takes the object with it.
+- The periodic cleanup also expires drafts: a ``ready`` video that is not its submission's
+  current one, confirmed more than ``s3video.draft_expiry_seconds`` ago, goes to ``deleting``.
 - Deletion runs DeleteObjects (1,000 keys a call) -> CloudFront invalidation (when
   configured) -> row ``deleted`` with its timestamp. Each step is idempotent (deleting a
   missing key succeeds; an invalidation batch is sent once), so a run cut short anywhere
@@ -20,7 +25,8 @@ Rules:
   it) and each chunk is committed (``checkpoint``) before the next.
 - An upload whose window has passed but whose object arrived is confirmed through the very
   checks of the confirm API (:meth:`VideoService.confirm_upload`), unless a newer video
-  has become current meanwhile.
+  has become current meanwhile; beside a current video it is confirmed as a draft (only the
+  student's save replaces a submitted video).
 - A staging object (``uploads/``, where POST uploads land before confirm copies them) is
   removed once it is older than the upload window and no ``pending`` row waits for it: a
   confirmed, refused or deleted upload never needs its staging bytes again (a re-POST of
@@ -117,10 +123,28 @@ class Maintenance:
 
     # -- cleanup: purge due deletions ----------------------------------------------------
     def cleanup(self, video_ids=None, dry_run: bool = False) -> JobReport:
-        """Purge the ``deleting`` rows whose grace period is over (only ``video_ids``, if given)."""
+        """Purge the ``deleting`` rows whose grace period is over (only ``video_ids``, if given); the
+        periodic run (no ``video_ids``) first schedules the expired drafts."""
         with self._job("cleanup", dry_run) as report:
+            if video_ids is None:
+                self._expire_drafts(report, dry_run)
             self._purge_due(report, video_ids, dry_run)
         return report
+
+    def _expire_drafts(self, report: JobReport, dry_run: bool) -> None:
+        cutoff = self.videos.now() - self.settings.draft_expiry_seconds
+
+        def claim(limit, after_id, lock):
+            return self.repo.drafts_confirmed_before(cutoff, limit, after_id, lock)
+
+        for chunk in self._pages(claim, dry_run):
+            if dry_run:
+                report.counts["would_expire_drafts"] += len(chunk)
+                report.items += [_item(video, action="expire draft") for video in chunk]
+                continue
+            for video in chunk:
+                self.videos.schedule_deletion(video, None, reason="draft expired")
+            report.counts["drafts_expired"] += len(chunk)
 
     def _purge_due(self, report: JobReport, video_ids, dry_run: bool) -> None:
         now = self.videos.now()
@@ -143,32 +167,46 @@ class Maintenance:
             report.counts["erased_rows_forgotten"] += PrivacyService(self.repo, self.videos).forget_erased()
 
     def purge(self, videos, report: JobReport) -> None:
-        """The deletion pipeline for ``deleting`` rows (at most 1,000): delete, invalidate, mark."""
-        deleted = self.delete_objects(videos, report)
+        """The deletion pipeline for ``deleting`` rows (at most 1,000): delete, invalidate, mark. An
+        object another row still needs (a copy's) stays; its row here is marked all the same."""
+        needed = self.repo.keys_still_needed({video.s3_key for video in videos}, self.videos.now(),
+                                             [video.id for video in videos])
+        shared = [video for video in videos if video.s3_key in needed]
+        deleted = self.delete_objects([video for video in videos if video.s3_key not in needed], report)
         if deleted and self.invalidator is not None:
-            report.counts["invalidations"] += self.invalidator.invalidate(video.s3_key for video in deleted)
+            report.counts["invalidations"] += self.invalidator.invalidate({video.s3_key for video in deleted})
         self.mark_deleted(deleted, report)
+        self.mark_deleted(shared, report, object_kept=True)
 
     def delete_objects(self, videos, report: JobReport):
         """Step 1: one DeleteObjects call; return the videos whose object is gone (failures stay ``deleting``)."""
-        by_key = {video.s3_key: video for video in videos}
-        posters = [video.poster_key for video in videos if video.poster_key]
-        deleted_keys, failed_keys = self.storage.delete_many([*by_key, *posters])
+        if not videos:
+            return []
+        by_key: dict[str, list] = {}
+        for video in videos:
+            by_key.setdefault(video.s3_key, []).append(video)
+        posters = {video.poster_key for video in videos if video.poster_key}  # a poster goes with its video
+        deleted_keys, failed_keys = self.storage.delete_many([*by_key, *sorted(posters)])
         failed_keys = {key: code for key, code in failed_keys.items() if key in by_key}
         for key, code in failed_keys.items():
-            self.videos.log("delete_failed", None, by_key[key], error_code=code,
-                            error_message="storage refused the delete; it will be retried")
-        report.counts["delete_failed"] += len(failed_keys)
-        return [by_key[key] for key in deleted_keys if key in by_key]
+            for video in by_key[key]:
+                self.videos.log("delete_failed", None, video, error_code=code,
+                                error_message="storage refused the delete; it will be retried")
+        report.counts["delete_failed"] += sum(len(by_key[key]) for key in failed_keys)
+        return [video for key in deleted_keys for video in by_key.get(key, ())]
 
-    def mark_deleted(self, videos, report: JobReport) -> None:
-        """Last step: the rows whose objects are gone (and invalidated) become ``deleted``."""
+    def mark_deleted(self, videos, report: JobReport, object_kept: bool = False) -> None:
+        """Last step: the rows whose objects are gone (and invalidated) become ``deleted``; with
+        ``object_kept``, rows whose object another row still needs."""
         now = self.videos.now()
         for video in videos:
             video.upload_status = DELETED
             video.deleted_timestamp = now
-            self.videos.log("video_deleted", None, video)
+            self.videos.log("video_deleted", None, video,
+                            context={"object_kept": "another video shares it"} if object_kept else None)
         report.counts["deleted"] += len(videos)
+        if object_kept:
+            report.counts["objects_kept_shared"] += len(videos)
 
     # -- media probe ------------------------------------------------------------------------
     def probe(self, video_ids=None, dry_run: bool = False) -> JobReport:
@@ -243,8 +281,8 @@ class Maintenance:
         if current is not None and (current.upload_timestamp, current.id) > (video.upload_timestamp, video.id):
             self.videos.schedule_deletion(video, None, reason="late upload superseded by a newer video")
             return "superseded"
-        try:
-            self.videos.confirm_upload(video.submission, video.s3_key, None)
+        try:  # beside a current video, a draft: nothing replaces a submitted video without the student's save
+            self.videos.confirm_upload(video.submission, video.s3_key, None, draft=current is not None)
         except (TooLarge, UnsupportedType, Conflict):
             return "refused"  # the service marked the row and deleted the object, as the API does
         return "confirmed_late"
@@ -401,22 +439,26 @@ class Audit:
 
 
 def audit(repository, storage, now: int | None = None, prefix: str = keys.PREFIX) -> Audit:
-    """Compare the rows whose keys start with ``prefix`` with the objects storage holds there."""
+    """Compare the rows whose keys start with ``prefix`` with the objects storage holds there. Rows
+    sharing a key (copies) share its object: a ``deleted`` or ``error`` row's object may stay while
+    another row of the key may still hold it."""
     now = int(time.time()) if now is None else now
     objects = {obj["Key"] for obj in storage.list_keys(prefix)}
     result = Audit()
-    named = set()
+    states: dict[str, list] = {}
     for key, status, purge_after in repository.key_states(prefix):
-        named.add(key)
+        states.setdefault(key, []).append((status, purge_after))
+    for key, rows in states.items():
         present = key in objects
-        if status == READY and not present:
-            result.lost.append(key)
-        elif status == DELETING and not present:
-            (result.lost if (purge_after or 0) > now else result.dangling).append(key)
-        elif status == DELETED and present:
-            result.resurrected.append(key)
-        elif status == ERROR and present:
-            result.leaked.append(key)
-    result.orphans = sorted(objects - named)
+        held = any(status not in (DELETED, ERROR) for status, _ in rows)
+        for status, purge_after in rows:
+            if status == READY and not present:
+                result.lost.append(key)
+            elif status == DELETING and not present:
+                (result.lost if (purge_after or 0) > now else result.dangling).append(key)
+            elif status == DELETED and present and not held:
+                result.resurrected.append(key)
+            elif status == ERROR and present and not held:
+                result.leaked.append(key)
+    result.orphans = sorted(objects - states.keys())
     return result
-

@@ -15,6 +15,9 @@ Rules:
 - :meth:`PrivacyService.forget_erased` deletes the rows of erased videos once purged
   (and anonymises the purge's own events); every erase call runs it, and so should the
   job that purges.
+- A copy elsewhere (another assignment's row sharing the key: a restore, a course copy) is
+  another context: its object stays while it needs it (the purge counts references), and its
+  events keep the key.
 - Nothing about anybody else changes. The privacy calls' own events name the admin, never
   the data subject, so an erasure leaves no trace of whom it erased.
 """
@@ -118,7 +121,10 @@ class PrivacyService:
             video.user_id = ERASED_USER_ID
             video.original_filename = ERASED_FILENAME
             video.fingerprint = video.checksum_sha256 = video.error_message = None
-        # Last: the deletion events just written name the keys too.
+        # Last: the deletion events just written name the keys too. A key a copy elsewhere still names
+        # (another assignment's row) stays in that row's events: the row keeps it anyway.
+        shared = self.repo.keys_named_by_others(keys, ids)
+        keys = [key for key in keys if key not in shared]
         anonymised = self.repo.anonymise_events(user_id, ids, keys, assignment_id)
         return {"videos": len(videos), "events_anonymised": anonymised}
 
@@ -126,6 +132,8 @@ class PrivacyService:
         """Delete the rows of erased users' videos whose objects are purged; return how many."""
         videos = self.repo.erased_videos_purged()
         if videos:
-            self.repo.anonymise_events(None, [v.id for v in videos], [v.s3_key for v in videos])
+            ids, keys = [v.id for v in videos], [v.s3_key for v in videos]
+            shared = self.repo.keys_named_by_others(keys, ids)
+            self.repo.anonymise_events(None, ids, [key for key in keys if key not in shared])
         self.repo.forget_videos(videos)
         return len(videos)

@@ -18,20 +18,25 @@ Rules:
   targets its final key, but once the sidecar completes it the upload id is dead; its
   SHA-256 is S3's composite one (over the parts' SHA-256s, ``checksum_type``
   ``composite``). Nothing a student holds can write under ``videos/``.
-- A submission's current video changes only when a new one is confirmed; the old one
-  then goes to ``deleting`` with a purge time (now + grace period). Nothing is removed
-  from S3 except by the cleanup job (``sdk/maintenance.py``) or a refusal on confirm, and only
-  for rows that are ``deleting`` — never for an object a live row references.
+- A submission's current video changes only when a new one is confirmed (or a draft is made
+  current); the old one then goes to ``deleting`` with a purge time (now + grace period).
+  Nothing is removed from S3 except by the cleanup job (``sdk/maintenance.py``) or a refusal
+  on confirm, and only for rows that are ``deleting`` — never for an object a live row
+  references (a copy shares its source's object: the purge counts references by key).
+- Drafts (Moodle's save model): confirmed with ``draft``, a video is ``ready`` but not current;
+  a newer draft supersedes older ones, :meth:`VideoService.make_current` (Moodle's ``save()``)
+  makes one current, and the cleanup job deletes drafts left longer than
+  ``s3video.draft_expiry_seconds``.
 - Every action writes one event; events never hold secrets or signed URLs.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import time
 
 from . import containers, keys
+from .bounded import event_context
 from .cdn import resource_url
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge, Unavailable, UnsupportedType
 from .probe import media_of
@@ -79,7 +84,7 @@ class VideoService:
             event_type=event_type,
             user_id=actor.user if actor else None,
             user_role=role or (",".join(sorted(actor.roles)) if actor else "system"),
-            error_context=json.dumps(context, sort_keys=True) if context else None,
+            error_context=event_context(context),
             timestamp=self.now(),
             **fields,
         )
@@ -114,10 +119,7 @@ class VideoService:
 
     def submission_state(self, submission) -> dict:
         current = submission.current_video
-        in_progress = [
-            self.describe(v)
-            for v in self.repo.videos(submission_id=submission.id, statuses=(PENDING, UPLOADING))
-        ]
+        others = self.repo.videos(submission_id=submission.id, statuses=(PENDING, UPLOADING, READY))  # one query
         return {
             "assignment_id": submission.assignment_id,
             "submission_id": submission.id,
@@ -125,7 +127,9 @@ class VideoService:
             "status": str(current.upload_status) if current else "empty",
             "video": self.describe(current) if current else None,
             "poster_url": self.poster_url(current) if current else None,
-            "uploads_in_progress": in_progress,
+            "uploads_in_progress": [self.describe(v) for v in others if v.upload_status != READY],
+            "drafts": [self.describe(v) for v in others
+                       if v.upload_status == READY and v.id != submission.current_video_id],
         }
 
     @staticmethod
@@ -204,7 +208,10 @@ class VideoService:
         }
 
     def _video_of(self, submission, *, s3_key=None, upload_id=None):
-        video = self.repo.get_video_by_key(s3_key) if s3_key else self.repo.get_video_by_upload_id(upload_id)
+        if s3_key:
+            video = self.repo.get_video_by_key(s3_key, submission.id)
+        else:
+            video = self.repo.get_video_by_upload_id(upload_id)
         if video is None or video.submission_id != submission.id:
             raise NotFound("no upload with that key for this submission")
         return video
@@ -218,8 +225,9 @@ class VideoService:
         video.error_message = error.message
         self.log("upload_rejected", actor, video, error_code=code, error_message=error.message)
 
-    def confirm_upload(self, submission, s3_key: str, actor) -> dict:
-        """Prove the object is in S3 and passes the limits, then make it the current video."""
+    def confirm_upload(self, submission, s3_key: str, actor, draft: bool = False) -> dict:
+        """Prove the object is in S3 and passes the limits, then make it the current video
+        (with ``draft``: keep it beside the current one, for :meth:`make_current`)."""
         video = self._video_of(submission, s3_key=s3_key)
         if video.upload_status == READY:
             return self._confirmed(video)  # idempotent
@@ -228,11 +236,11 @@ class VideoService:
         if video.upload_status == ERROR:
             raise Conflict(f"this upload was refused: {video.error_message}")
         if video.upload_method == "post":
-            return self._confirm_post(video, actor)
+            return self._confirm_post(video, actor, draft)
         info = self.storage.head(video.s3_key)
         if info is None:
             raise Conflict("the video has not arrived in storage; upload it, then confirm")
-        return self._accept(video, info, actor)
+        return self._accept(video, info, actor, draft)
 
     @staticmethod
     def _object_keys(video) -> list[str]:
@@ -243,7 +251,7 @@ class VideoService:
         """Whether storage holds the upload's bytes (at its staging or its final key)."""
         return any(self.storage.head(key) is not None for key in self._object_keys(video))
 
-    def _confirm_post(self, video, actor) -> dict:
+    def _confirm_post(self, video, actor, draft: bool = False) -> dict:
         """Check the staged POST upload, copy exactly that version to the video key, check the copy."""
         staging = keys.staging_key(video.s3_key)
         staged = self.storage.head(staging)
@@ -253,7 +261,7 @@ class VideoService:
             info = self.storage.head(video.s3_key)
             if info is None:
                 raise Conflict("the video has not arrived in storage; upload it, then confirm")
-            return self._accept(video, info, actor)
+            return self._accept(video, info, actor, draft)
         self._check_object(video, staged, actor)  # refuse early, before copying gigabytes that will be refused
         copied_sha256 = self.storage.copy(staging, video.s3_key, if_match_etag=staged.etag)
         info = self.storage.head(video.s3_key)
@@ -261,7 +269,7 @@ class VideoService:
             raise Conflict("storage did not keep the confirmed copy; confirm again")
         if copied_sha256 and info.checksum_sha256 != copied_sha256:
             raise Conflict("storage reports another checksum than it computed for the copy; confirm again")
-        answer = self._accept(video, info, actor)
+        answer = self._accept(video, info, actor, draft)
         try:
             self.storage.delete_many([staging])
         except Unavailable:
@@ -296,8 +304,8 @@ class VideoService:
             self._refuse(video, actor, error, "not_a_video", remove_object=True)
             raise error
 
-    def _accept(self, video, info, actor) -> dict:
-        """Check the object at the video key (size, type, container) and make it the current video."""
+    def _accept(self, video, info, actor, draft: bool = False) -> dict:
+        """Check the object at the video key (size, type, container); make it the current video, or a draft."""
         self._check_object(video, info, actor)
         self._check_container(video, actor)
         now = self.now()
@@ -305,17 +313,47 @@ class VideoService:
         video.file_size = info.size_bytes
         video.checksum_sha256 = info.checksum_sha256
         video.confirmed_timestamp = now
+        self._switch_to(video, actor, draft)
+        self.log("upload_confirmed", actor, video, context={"draft": True} if draft else None)
+        return self._confirmed(video)
+
+    def _switch_to(self, video, actor, draft: bool) -> None:
+        """After a confirm: a draft supersedes the submission's older drafts; otherwise the video
+        becomes current and the previous current video and every draft go to deletion."""
         submission = video.submission
+        if draft:
+            for older in self._drafts(submission, but=video):
+                self.schedule_deletion(older, actor, reason="superseded by a newer draft")
+            return
         previous = submission.current_video
         submission.current_video_id = video.id
         submission.current_video = video
-        if previous is not None and previous.id != video.id:
+        if previous is not None and previous.id != video.id and previous.upload_status in LIVE:
             self.schedule_deletion(previous, actor, reason="replaced")
-        self.log("upload_confirmed", actor, video)
+        for other in self._drafts(submission, but=video):
+            self.schedule_deletion(other, actor, reason="replaced")
+
+    def _drafts(self, submission, but=None) -> list:
+        """The submission's drafts: ready videos that are not its current one (nor ``but``)."""
+        return [v for v in self.repo.videos(submission_id=submission.id, statuses=(READY,))
+                if v.id != submission.current_video_id and (but is None or v.id != but.id)]
+
+    def make_current(self, submission, video_id: int, actor) -> dict:
+        """Make a ready video of this submission (a draft) its current one (Moodle's ``save()``); the
+        previous current video and the other drafts go to deletion. Idempotent."""
+        video = self.repo.get_video(video_id)
+        if video is None or video.submission_id != submission.id:
+            raise NotFound("this submission has no video with that id")
+        if video.upload_status != READY:
+            raise Conflict(f"only a ready video can be made current; this one is {video.upload_status}")
+        if submission.current_video_id != video.id or self._drafts(submission, but=video):
+            self._switch_to(video, actor, draft=False)
+            self.log("video_made_current", actor, video)
         return self._confirmed(video)
 
     def _confirmed(self, video) -> dict:
         return {
+            "current": video.submission.current_video_id == video.id,
             "status": READY,
             "video_id": video.id,
             "s3_key": video.s3_key,
@@ -396,8 +434,10 @@ class VideoService:
         parts = self.storage.list_parts(video.s3_key, upload_id)
         return {"parts": [{"part_number": p.part_number, "etag": p.etag, "size": p.size_bytes} for p in parts]}
 
-    def complete_multipart(self, submission, upload_id: str, parts: list[tuple[int, str]], actor) -> dict:
-        """Total the parts S3 holds, refuse (aborting) what breaks the limits, complete, then confirm."""
+    def complete_multipart(self, submission, upload_id: str, parts: list[tuple[int, str]], actor,
+                           draft: bool = False) -> dict:
+        """Total the parts S3 holds, refuse (aborting) what breaks the limits, complete, then confirm
+        (as a draft with ``draft``)."""
         video = self._video_of(submission, upload_id=upload_id)
         if video.upload_status == READY:
             return self._confirmed(video)  # idempotent
@@ -410,7 +450,7 @@ class VideoService:
             info = self.storage.head(video.s3_key)
             if info is None or info.size_bytes != video.declared_size:
                 raise Conflict("this upload is no longer open in storage; start again") from None
-            return self._accept(video, info, actor)
+            return self._accept(video, info, actor, draft)
         total = sum(p.size_bytes for p in held.values())
         if total > self.settings.max_upload_bytes or total != video.declared_size:
             error = (TooLarge if total > self.settings.max_upload_bytes else Conflict)(
@@ -427,7 +467,7 @@ class VideoService:
         info = self.storage.head(video.s3_key)
         if info is None:
             raise Conflict("storage did not keep the completed upload; start again")
-        return self._accept(video, info, actor)
+        return self._accept(video, info, actor, draft)
 
     def abort_multipart(self, submission, upload_id: str, actor) -> None:
         video = self._open_multipart(submission, upload_id)
@@ -465,31 +505,104 @@ class VideoService:
         return {"url": url, "expires_at": expires_at, "mime_type": video.mime_type, "video_id": video.id,
                 "poster_url": self.poster_url(video), "media": media_of(video)}
 
+    def served_type(self, s3_key: str) -> str | None:
+        """The MIME type confirmed for the object at ``s3_key`` (what the local edge serves it as), or None;
+        a poster frame is the JPEG the probe made."""
+        if s3_key.startswith(keys.POSTER_PREFIX):
+            return "image/jpeg"
+        video = self.repo.get_video_by_key(s3_key)  # copies share their source's key, and its type
+        return video.mime_type if video is not None else None
+
     # -- deletion ------------------------------------------------------------------
-    def schedule_deletion(self, video, actor, reason: str) -> None:
+    def schedule_deletion(self, video, actor, reason: str, retain_seconds: int = 0) -> None:
+        """Mark ``deleting``; the purge comes after the grace period, or ``retain_seconds`` if longer."""
         now = self.now()
         video.upload_status = DELETING
         video.delete_requested_timestamp = now
-        video.purge_after_timestamp = now + self.settings.delete_grace_seconds
+        video.purge_after_timestamp = now + max(self.settings.delete_grace_seconds, retain_seconds)
         self.log("delete_requested", actor, video, context={"reason": reason})
 
-    def _schedule_all(self, videos, submissions, actor, reason: str) -> dict:
-        """Schedule live videos (current ones and unfinished uploads) and clear the submissions' current video."""
+    def _schedule_all(self, videos, submissions, actor, reason: str, retain_seconds: int = 0) -> dict:
+        """Schedule live videos (current ones, drafts and unfinished uploads) and clear the submissions'
+        current video, remembering it (``retained_video_id``) for a restore while it is kept."""
         for video in videos:
             if video.upload_id and video.upload_status == UPLOADING:
                 self.storage.abort_multipart_upload(video.s3_key, video.upload_id)
-            self.schedule_deletion(video, actor, reason)
+            self.schedule_deletion(video, actor, reason, retain_seconds)
         for submission in submissions:
+            if submission.current_video_id is not None:
+                submission.retained_video_id = submission.current_video_id
             submission.current_video_id = None
             submission.current_video = None
         return {"status": DELETING, "scheduled": len(videos), "video_ids": [v.id for v in videos]}
 
     def delete_submission_video(self, submission, actor, reason: str = "owner") -> dict:
-        """Schedule the submission's videos (current and unfinished uploads) for deletion."""
+        """Schedule the submission's videos (current, drafts and unfinished uploads) for deletion."""
         videos = self.repo.videos(submission_id=submission.id, statuses=LIVE)
         return self._schedule_all(videos, [submission], actor, reason)
 
-    def delete_assignment_videos(self, assignment_id: int, actor, reason: str = "assignment deleted") -> dict:
-        """Schedule every live video of an assignment: one query, however many submissions."""
+    def delete_assignment_videos(self, assignment_id: int, actor, reason: str = "assignment deleted",
+                                 retain_seconds: int = 0) -> dict:
+        """Schedule every live video of an assignment: one query, however many submissions. With
+        ``retain_seconds`` (Moodle's recycle bin) the objects stay that long, restorable by copy-from."""
         videos = self.repo.videos(assignment_id=assignment_id, statuses=LIVE)
-        return self._schedule_all(videos, self.repo.submissions_of_assignment(assignment_id), actor, reason)
+        answer = self._schedule_all(videos, self.repo.submissions_of_assignment(assignment_id), actor, reason,
+                                    retain_seconds)
+        purge_after = self.now() + max(self.settings.delete_grace_seconds, retain_seconds)
+        return {**answer, "purge_after": purge_after}
+
+    # -- copies (Moodle's restore, course copy, import, recycle bin) -------------------------
+    def source_video(self, submission):
+        """What a copy of ``submission`` shares: its current video if ready, else the video that was
+        current when its assignment (or it) was deleted, while that one's purge time has not come."""
+        now = self.now()
+        for video in (submission.current_video, self.repo.get_video(submission.retained_video_id)
+                      if submission.retained_video_id else None):
+            if video is None or video.submission_id != submission.id or video.confirmed_timestamp is None:
+                continue
+            if video.upload_status == READY or (video.upload_status == DELETING
+                                                and (video.purge_after_timestamp or 0) > now):
+                return video
+        return None
+
+    def copy_from(self, assignment_id: int, submission_id: int, actor, source_assignment_id: int,
+                  source_submission_id: int, user_id: int, group_id: int | None = None) -> dict:
+        """Give the target submission (made if needed: course from the actor, owner ``user_id``) a ready,
+        current video sharing the source's object (immutable: no copy is needed). Idempotent."""
+        source = self.repo.get_submission(source_submission_id)
+        if source is None or source.assignment_id != source_assignment_id:
+            raise NotFound("the source submission is unknown to the sidecar")
+        original = self.source_video(source)
+        if original is not None:
+            original = self.repo.lock_video(original.id)  # a purge claiming it waits, or has already won
+        if original is None or original.upload_status not in (READY, DELETING) or (
+                original.upload_status == DELETING and (original.purge_after_timestamp or 0) <= self.now()):
+            raise NotFound("the source submission has no video to copy")
+        now = self.now()
+        assignment = self.repo.get_assignment(assignment_id) or self.repo.add_assignment(
+            assignment_id, actor.course, now)
+        if assignment.course_id != actor.course:
+            raise Forbidden(f"assignment {assignment_id} belongs to another course")
+        submission = self.repo.get_submission(submission_id) or self.repo.add_submission(
+            submission_id, assignment_id, user_id, now, group_id=group_id)
+        if submission.assignment_id != assignment_id or submission.user_id != user_id \
+                or submission.group_id != group_id:
+            raise Forbidden(f"submission {submission_id} belongs to another assignment, student or group")
+        current = submission.current_video
+        if current is not None and current.upload_status == READY:
+            if current.s3_key == original.s3_key:
+                return self.submission_state(submission)  # idempotent: this copy is made already
+            raise Conflict("the target submission has another video; delete it first")
+        if self.storage.head(original.s3_key) is None:
+            raise Conflict("storage no longer holds the source's video")
+        # Every column of the source (key, sizes, checksums, the uploader: their data), this row's own state.
+        video = self.repo.add_copy_of(
+            original, assignment_id=assignment_id, submission_id=submission_id, upload_status=READY,
+            upload_id=None, fingerprint=None, confirmed_timestamp=now, delete_requested_timestamp=None,
+            purge_after_timestamp=None, deleted_timestamp=None, error_code=None, error_message=None)
+        submission.current_video_id = video.id
+        submission.current_video = video
+        self.log("video_copied", actor, video, context={
+            "source_video_id": original.id, "source_assignment_id": source_assignment_id,
+            "source_submission_id": source_submission_id})
+        return self.submission_state(submission)

@@ -26,6 +26,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
+from . import strictjson
+
 ALGORITHM = "S3V1-HMAC-SHA256"
 MAX_CLOCK_SKEW_SECONDS = 300
 NONCE_LIFETIME_SECONDS = 600
@@ -75,8 +77,10 @@ def body_digest(body: bytes) -> str:
 
 
 def string_to_sign(
-    method: str, path: str, query_string: str, date: str, nonce: str, actor: str, body: bytes
+    method: str, path: str, query_string: str, date: str, nonce: str, actor: str, body: bytes,
+    *, digest: str | None = None,
 ) -> str:
+    """The text S3V1 signs; ``digest`` is the body's hex SHA-256 when the caller hashed it as a stream."""
     return "\n".join(
         [
             ALGORITHM,
@@ -86,7 +90,7 @@ def string_to_sign(
             date,
             nonce,
             actor,
-            body_digest(body),
+            digest or body_digest(body),
         ]
     )
 
@@ -141,7 +145,9 @@ class Actor:
     @classmethod
     def parse(cls, header: str) -> "Actor":
         try:
-            data = json.loads(header)
+            data = strictjson.loads(header)
+        except strictjson.DuplicateKey as error:
+            raise SignatureError("bad_actor", f"the actor header is ambiguous: {error}") from None
         except (TypeError, ValueError):
             raise SignatureError("bad_actor", "the actor header is not valid JSON") from None
         if not isinstance(data, dict):
@@ -177,16 +183,27 @@ class SignedRequest:
     query_string: str
     headers: dict
     body: bytes
+    body_sha256: str | None = None  # hex, when the server hashed the body as a stream (``body`` unused)
 
 
-def verify(request: SignedRequest, keys: dict[str, str], now: float | None = None):
-    """Check a request's S3V1 headers; return ``(key_id, actor, nonce, date)``.
+@dataclass(frozen=True)
+class CheckedHeaders:
+    """What :func:`check_headers` proved of a request from its headers alone."""
 
-    Nonce reuse is *not* checked here: that needs the shared nonce store, which the
-    caller consults only after the signature is proven (so that forged requests can
-    not fill it).
-    """
-    headers = request.headers
+    key_id: str
+    secret: str
+    date: str
+    nonce: str
+    actor_header: str
+    actor: Actor
+    signature: str
+
+
+def check_headers(headers, keys: dict[str, str], now: float | None = None) -> CheckedHeaders:
+    """Everything S3V1 can check before the body is read: the headers are present and well
+    formed, the key id is known, the date is within the window, the nonce and the actor header
+    parse. The server runs this first, so an unsigned or ill-signed request is refused without
+    its body ever being read."""
     authorization = headers.get("Authorization", "")
     date = headers.get(HEADER_DATE)
     nonce = headers.get(HEADER_NONCE)
@@ -212,17 +229,29 @@ def verify(request: SignedRequest, keys: dict[str, str], now: float | None = Non
         )
     if not NONCE_PATTERN.match(nonce):
         raise SignatureError("bad_signature", "X-S3Video-Nonce must be 16-64 of [A-Za-z0-9_-]")
+    actor = Actor.parse(actor_header)
+    return CheckedHeaders(key_id, secret, date, nonce, actor_header, actor, match.group("signature"))
+
+
+def verify(request: SignedRequest, keys: dict[str, str], now: float | None = None,
+           checked: CheckedHeaders | None = None):
+    """Check a request's S3V1 headers and signature; return ``(key_id, actor, nonce, date)``.
+
+    ``checked`` is :func:`check_headers`' answer when the caller already has it. Nonce reuse
+    is *not* checked here: that needs the shared nonce store, which the caller consults only
+    after the signature is proven (so that forged requests can not fill it).
+    """
+    checked = checked or check_headers(request.headers, keys, now)
     expected = signature(
-        secret,
+        checked.secret,
         string_to_sign(
-            request.method, request.path, request.query_string, date, nonce, actor_header,
-            request.body,
+            request.method, request.path, request.query_string, checked.date, checked.nonce,
+            checked.actor_header, request.body, digest=request.body_sha256,
         ),
     )
-    if not hmac.compare_digest(expected, match.group("signature")):
+    if not hmac.compare_digest(expected, checked.signature):
         raise SignatureError("bad_signature", "the signature does not match the request")
-    actor = Actor.parse(actor_header)
-    return key_id, actor, nonce, int(date)
+    return checked.key_id, checked.actor, checked.nonce, int(checked.date)
 
 
 def sign_headers(

@@ -3,6 +3,13 @@
 It checks a playback URL exactly as CloudFront would — canned policy, expiry, signature
 against the public half of the configured key — and only then streams the object from
 storage, honouring ``Range`` (206) so players can seek.
+
+- The ``Content-Type`` is the one confirmed for the video (its row's ``mime_type``), never
+  the object's own, with ``X-Content-Type-Options: nosniff``: a browser never runs what a
+  student uploaded as a page. (CloudFront's response headers policy adds the same header
+  in production: ``aws_setup``.)
+- Only the ``bytes`` range unit is honoured; any other (``items=0-1``) is ignored and the
+  whole object answered with 200, as RFC 9110 (section 14.2) says.
 """
 
 from __future__ import annotations
@@ -36,6 +43,9 @@ def edge(request):
     if not key.startswith((keys.PREFIX, keys.POSTER_PREFIX)):
         return json_error(request, 404, "video unavailable")  # as CloudFront, which may read videos/ and posters/
     byte_range = request.headers.get("Range")
+    if byte_range is not None and byte_range.partition("=")[0].strip().lower() != "bytes":
+        byte_range = None  # RFC 9110 14.2: a server ignores a Range of a unit it does not know
+    mime_type = request.video_service.served_type(key)
     try:
         answer = request.registry.storage.read(key, byte_range)
     except NotFound:
@@ -43,10 +53,11 @@ def edge(request):
     body = answer["Body"]
     response = Response(
         status=206 if "ContentRange" in answer else 200,
-        content_type=answer.get("ContentType") or "application/octet-stream",
+        content_type=mime_type or "application/octet-stream",
         accept_ranges="bytes",
         cache_control="private, max-age=0",
     )
+    response.headers["X-Content-Type-Options"] = "nosniff"
     response.content_length = answer["ContentLength"]
     if "ContentRange" in answer:
         response.headers["Content-Range"] = answer["ContentRange"]

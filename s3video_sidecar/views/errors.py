@@ -6,7 +6,9 @@
   403 otherwise; every domain error answered (400, 404, 409, 413, 415, 429, 503 from
   storage) is a refusal too. Each is written to the event log once, with its code, in a
   transaction of its own once the request's is over, so the record survives the
-  request's rollback (and never waits on its locks).
+  request's rollback (and never waits on its locks). Every field is bounded, and refusals of
+  unauthenticated callers are logged at most ``REFUSALS_LOGGED_PER_ADDRESS`` a minute per
+  client address (a flood of forged requests cannot fill the database).
 - A database that cannot be reached is 503; anything unexpected is a logged 500 with no
   detail (bad input never gets here: schemas and the service turn it into 4xx first).
 """
@@ -21,10 +23,13 @@ import time
 from pyramid.exceptions import PredicateMismatch, URLDecodeError
 from pyramid.httpexceptions import HTTPForbidden
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..failures import describe, failure_log
 from ..models import Event
+from ..models.event import bounded_event
+from ..sdk.bounded import event_context, truncated
 from ..sdk.errors import S3VideoError
 
 log = logging.getLogger(__name__)
@@ -71,8 +76,17 @@ def ids_in_path(path: str) -> tuple[int | None, int | None]:
     return int(match.group(1)), int(match.group(2)) if match.group(2) else None
 
 
+# Refusals of callers who did not authenticate are logged per client address: at most this many in
+# each window (then one ``refusals_suppressed`` event), so a flood of them cannot fill the database.
+# Signed callers are not capped: every Moodle call comes from Moodle's one address.
+REFUSALS_LOGGED_PER_ADDRESS = 30
+REFUSAL_WINDOW_SECONDS = 60
+
+
 def record_rejection(request, event_type: str, code: str, message: str, details: dict | None = None) -> None:
-    """Log a refused request in its own transaction, once the request's own is over (rolled back)."""
+    """Log a refused request in its own transaction, once the request's own is over (rolled back).
+
+    Every field is bounded (``sdk/bounded.py``); unauthenticated refusals are counted per address."""
     try:
         identity = getattr(request, "identity", None) if code != "unauthenticated" else None
     except S3VideoError:
@@ -80,18 +94,23 @@ def record_rejection(request, event_type: str, code: str, message: str, details:
     context = {"method": request.method, "path": request.path, "key_id": identity.key_id if identity else None,
                **(details or {})}
     assignment_id, submission_id = ids_in_path(request.path)
-    event = Event(
-        event_type=event_type, error_code=code, error_message=message,
+    now = int(time.time())
+    event = dict(
+        event_type=event_type, error_code=code, error_message=message, error_context=event_context(context),
         assignment_id=assignment_id, submission_id=submission_id,
-        error_context=json.dumps(context, sort_keys=True, default=str),
         user_id=identity.actor.user if identity else None,
-        user_role=identity.role if identity else None, timestamp=int(time.time()),
+        user_role=identity.role if identity else None, timestamp=now,
     )
 
     def write(request):
+        events = [event]
+        if identity is None and request.client_addr:  # every server sets it; in-process test harnesses may not
+            events = _within_refusal_budget(request, event, now)
+        if not events:
+            return
         session = request.registry.dbsession_factory()
         try:
-            session.add(event)
+            session.execute(insert(Event), [bounded_event(row) for row in events])
             session.commit()
         except SQLAlchemyError:
             log.warning("could not record a rejected request (%s)", code)
@@ -99,6 +118,29 @@ def record_rejection(request, event_type: str, code: str, message: str, details:
             session.close()
 
     request.add_finished_callback(write)
+
+
+def _within_refusal_budget(request, event: dict, now: int) -> list[dict]:
+    """The events to write for an unauthenticated refusal: itself while its address is within the
+    window's budget, one summary when it goes over, nothing after that (the count goes on)."""
+    address = request.client_addr
+    window = now // REFUSAL_WINDOW_SECONDS
+    window_end = (window + 1) * REFUSAL_WINDOW_SECONDS
+    try:
+        hits = request.registry.rate_limiter.store.increment(f"refused:{truncated(address, 64)}:{window}", now,
+                                                               window_end)
+    except S3VideoError:
+        log.warning("refusal counter unavailable: refused request not logged (%s)", event["error_code"])
+        return []
+    if hits <= REFUSALS_LOGGED_PER_ADDRESS:
+        return [event]
+    if hits == REFUSALS_LOGGED_PER_ADDRESS + 1:
+        return [dict(event_type="refusals_suppressed", error_code="too_many_refusals", timestamp=now,
+                     error_message=f"more than {REFUSALS_LOGGED_PER_ADDRESS} unauthenticated requests refused from "
+                                   f"one address within {REFUSAL_WINDOW_SECONDS} s; the rest of the window's are "
+                                   "refused without being logged",
+                     error_context=event_context({"client": address, "window_end": window_end}))]
+    return []
 
 
 @exception_view_config(S3VideoError)

@@ -71,4 +71,4 @@ def health(context, request):
 @view_config(context=Root, name="openapi.json", request_method="GET", permission=NO_PERMISSION_REQUIRED,
              renderer="json")
 def openapi(context, request):
-    return openapi_document()
+    return openapi_document(request.registry.s3video_settings.max_upload_bytes)

@@ -1,9 +1,10 @@
-"""The submission API: state, upload, confirm, multipart, playback, delete.
+"""The submission API: state, upload, confirm (or draft), make current, multipart, playback,
+delete, copy-from, and ``GET /whoami``.
 
 Each view validates its body (schemas), calls the video service and returns JSON; the
 permission named on each view is checked against the context's ACL before it runs, then
 its ``rate_limit`` (``ratelimit.py``): starting an upload counts as ``upload_url``,
-completing one as ``confirm``.
+completing one (or making a draft current) as ``confirm``.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 from pyramid.view import view_config
 
 from .. import schemas
-from ..schemas import operations
-from ..resources import Assignment, MultipartUpload, MultipartUploads, Submission
+from ..resources import Assignment, MultipartUpload, MultipartUploads, Root, Submission
+from ..schemas import operations as query_schemas
 from ..sdk.errors import NotFound, TooLarge, UnsupportedType, Conflict
 from ..security import Permission
 from .errors import error_response
@@ -62,14 +63,33 @@ def confirm(context, request):
     body = schemas.validate_body(request, schemas.ConfirmRequest())
     submission = _record(context)
     return _committing_refusals(
-        request, lambda: request.video_service.confirm_upload(submission, body["s3_key"], _actor(request))
+        request, lambda: request.video_service.confirm_upload(submission, body["s3_key"], _actor(request),
+                                                              draft=body["draft"])
     )
+
+
+@view_config(context=Submission, name="current", request_method="POST", permission=Permission.UPLOAD,
+             renderer="json", rate_limit="confirm")
+def make_current(context, request):
+    """Moodle's ``save()``: a draft (a ready video of this submission) becomes the current video."""
+    body = schemas.validate_body(request, schemas.MakeCurrentRequest())
+    return request.video_service.make_current(_record(context), body["video_id"], _actor(request))
+
+
+@view_config(context=Submission, name="copy-from", request_method="POST", permission=Permission.ADMIN,
+             renderer="json")
+def copy_from(context, request):
+    """Moodle's restore, course copy, import and recycle bin: share another submission's video."""
+    body = schemas.validate_body(request, schemas.CopyFromRequest())
+    return request.video_service.copy_from(
+        context.assignment.id, context.id, _actor(request), body["assignment_id"], body["submission_id"],
+        body["user_id"], body["group_id"])
 
 
 @view_config(context=Submission, name="playback-url", request_method="GET", permission=Permission.VIEW,
              renderer="json", rate_limit="playback_url")
 def playback_url(context, request):
-    query = operations.validate_query(request, operations.PlaybackQuery())
+    query = query_schemas.validate_query(request, query_schemas.PlaybackQuery())
     return request.video_service.playback_url(_record(context), _actor(request), renew=query["renew"])
 
 
@@ -81,10 +101,12 @@ def delete_submission(context, request):
 
 @view_config(context=Assignment, request_method="DELETE", permission=Permission.ADMIN, renderer="json")
 def delete_assignment(context, request):
+    query = query_schemas.validate_query(request, query_schemas.DeleteAssignmentQuery())
     if context.record is None:
         raise NotFound("the sidecar holds nothing for this assignment")
     request.response.status_int = 202
-    return request.video_service.delete_assignment_videos(context.id, _actor(request))
+    return request.video_service.delete_assignment_videos(context.id, _actor(request),
+                                                          retain_seconds=query["retain_seconds"])
 
 
 # -- multipart ------------------------------------------------------------------------
@@ -128,7 +150,8 @@ def complete_multipart(context, request):
     submission = _record(context.submission)
     return _committing_refusals(
         request,
-        lambda: request.video_service.complete_multipart(submission, context.upload_id, parts, _actor(request)),
+        lambda: request.video_service.complete_multipart(submission, context.upload_id, parts, _actor(request),
+                                                         draft=body["draft"]),
     )
 
 
@@ -137,3 +160,13 @@ def abort_multipart(context, request):
     request.video_service.abort_multipart(_record(context.submission), context.upload_id, _actor(request))
     request.response.status_int = 204
     return request.response
+
+
+@view_config(context=Root, name="whoami", request_method="GET", permission=Permission.IDENTIFY, renderer="json")
+def whoami(context, request):
+    """The signature checks out: who the sidecar takes the caller to be (Moodle's connection check)."""
+    actor = _actor(request)
+    described = {"user": actor.user, "roles": sorted(actor.roles), "course": actor.course}
+    if actor.group is not None:
+        described["group"] = actor.group
+    return {"key_id": request.identity.key_id, "actor": described}

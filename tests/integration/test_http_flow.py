@@ -118,3 +118,40 @@ def test_multipart_refuses_a_size_mismatch_and_aborts(live_sidecar, ids):
     with pytest.raises(SidecarError) as gone:
         student.list_parts(ids.assignment, ids.submission, started["upload_id"])
     assert gone.value.status == 409  # the upload is closed (aborted at S3, row in error)
+
+
+def test_the_python_client_drives_drafts_save_recycle_bin_restore_and_whoami(live_sidecar, ids, clip):
+    """What the Moodle plugin does, through the Python client over HTTP: a draft upload, save(),
+    the connection check, an assignment deleted into the recycle bin, then restored under new ids."""
+    data = clip.read_bytes()
+    student = live_sidecar.client.acting_as(ids.student, ["student"], ids.course)
+    teacher = live_sidecar.client.acting_as(ids.teacher, ["grader"], ids.course)
+    admin = live_sidecar.client.acting_as(ids.admin, ["admin"], ids.course)
+
+    assert admin.whoami() == {"key_id": live_sidecar.key_id,
+                              "actor": {"user": ids.admin, "roles": ["admin"], "course": ids.course}}
+    first = student.request_upload(ids.assignment, ids.submission, "first.mp4", len(data), "video/mp4")
+    student.upload_file(first, data)
+    assert student.confirm(ids.assignment, ids.submission, first["s3_key"])["current"] is True
+    second = student.request_upload(ids.assignment, ids.submission, "second.mp4", len(data), "video/mp4")
+    student.upload_file(second, data)
+    draft = student.confirm(ids.assignment, ids.submission, second["s3_key"], draft=True)
+    assert draft["current"] is False
+    assert teacher.playback_url(ids.assignment, ids.submission)["video_id"] == first["video_id"]
+    assert [d["video_id"] for d in student.submission(ids.assignment, ids.submission)["drafts"]] == \
+        [second["video_id"]]
+    saved = student.make_current(ids.assignment, ids.submission, second["video_id"])
+    assert saved["current"] is True
+    assert teacher.playback_url(ids.assignment, ids.submission)["video_id"] == second["video_id"]
+
+    deleted = admin.delete_assignment(ids.assignment, retain_seconds=3600)
+    assert deleted["scheduled"] == 1 and deleted["purge_after"] > 3600
+    restored = admin.copy_from(ids.assignment + 50, ids.submission + 50, ids.assignment, ids.submission,
+                               user_id=ids.student)
+    assert restored["video"]["s3_key"] == second["s3_key"]
+    url = teacher.playback_url(ids.assignment + 50, ids.submission + 50)["url"]
+    assert requests.get(url, timeout=10).content == data
+    with pytest.raises(SidecarError) as refused:
+        student.copy_from(ids.assignment + 60, ids.submission + 60, ids.assignment, ids.submission,
+                          user_id=ids.student)
+    assert refused.value.status == 403

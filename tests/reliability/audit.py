@@ -3,15 +3,17 @@
 It compares the database with the bucket and returns the problems it finds, as sentences
 (empty when all is well). The rules are the video lifecycle's (``models/video.py``):
 
-- a submission's current video belongs to it and is ``ready``; every ``ready`` video is
-  its submission's current one (a replaced video must have gone to ``deleting``);
+- a submission's current video belongs to it and is ``ready``; besides it, a submission holds
+  at most one other ``ready`` video, its draft (a replaced video or a superseded draft must
+  have gone to ``deleting``);
 - a ``ready`` video's object exists, with the size the row records and the SHA-256 the row
   records (the submission receipt; one HeadObject with ``ChecksumMode`` per ready video):
   what is played is what was confirmed;
 - a ``deleted`` video's object is gone;
 - every object under ``videos/`` belongs to a row that may still hold it (``pending``,
   ``uploading``, ``ready``, ``deleting``), unless it is younger than ``grace_seconds``
-  (an upload may land while its row is being refused);
+  (an upload may land while its row is being refused); rows may share a key (copies share
+  their source's object), and a ``deleted`` row's object may stay while another row holds it;
 - every staging object (``uploads/``) belongs to a ``pending`` row, unless it is younger
   than ``grace_seconds``: confirm deletes it, a refusal deletes it;
 - every multipart upload S3 holds open belongs to an ``uploading`` row.
@@ -68,7 +70,12 @@ def audit(session_factory, storage, *, grace_seconds: int = 0, now: float | None
         session.close()
     objects = {item["Key"]: item for item in storage.list_keys(keys.PREFIX)}
     staged = {item["Key"]: item for item in storage.list_keys(keys.STAGING_PREFIX)}
-    by_key = {video.s3_key: video for video in videos.values()}
+    by_key: dict[str, list] = {}
+    for video in videos.values():
+        by_key.setdefault(video.s3_key, []).append(video)
+
+    def held_by_another_row(key: str) -> bool:
+        return any(str(row.upload_status) in MAY_HOLD_OBJECT for row in by_key.get(key, ()))
 
     current_ids = set()
     for submission in submissions:
@@ -82,12 +89,13 @@ def audit(session_factory, storage, *, grace_seconds: int = 0, now: float | None
         elif str(video.upload_status) != "ready":
             problems.append(f"submission {submission.id}: current video {video.id} is {video.upload_status}")
 
+    drafts: dict[int, list[int]] = {}
     for video in videos.values():
         status = str(video.upload_status)
         held = objects.get(video.s3_key)
         if status == "ready":
             if video.id not in current_ids:
-                problems.append(f"video {video.id} is ready but not its submission's current video")
+                drafts.setdefault(video.submission_id, []).append(video.id)
             if held is None:
                 problems.append(f"video {video.id} is ready but its object {video.s3_key} is missing")
             elif held["Size"] != video.file_size:
@@ -95,16 +103,20 @@ def audit(session_factory, storage, *, grace_seconds: int = 0, now: float | None
                                 f"{video.file_size}")
             else:
                 problems += integrity_problems(video, storage)
-        elif status == "deleted" and held is not None:
+        elif status == "deleted" and held is not None and not held_by_another_row(video.s3_key):
             problems.append(f"video {video.id} is deleted but its object {video.s3_key} is still there")
 
+    for submission_id, ids in drafts.items():
+        if len(ids) > 1:
+            problems.append(f"submission {submission_id}: videos {sorted(ids)} are all ready beside its current one")
+
     for key, item in objects.items():
-        video = by_key.get(key)
-        if video is not None and str(video.upload_status) in MAY_HOLD_OBJECT:
+        if held_by_another_row(key):
             continue
         if now - item["LastModified"].timestamp() < grace_seconds:
             continue
-        owner = "no row" if video is None else f"video {video.id}, {video.upload_status}"
+        rows = by_key.get(key)
+        owner = "no row" if not rows else ", ".join(f"video {v.id}, {v.upload_status}" for v in rows)
         problems.append(f"object {key} is not referenced by a live row ({owner})")
 
     if jobs_audit is not None:
@@ -120,10 +132,10 @@ def audit(session_factory, storage, *, grace_seconds: int = 0, now: float | None
                 problems.append(f"jobs audit: {kind}: {getattr(found, kind)[:5]}")
 
     for key, item in staged.items():
-        video = by_key.get(keys.final_key(key))
-        if (video is None or str(video.upload_status) != "pending") \
+        rows = by_key.get(keys.final_key(key), [])
+        if not any(str(row.upload_status) == "pending" for row in rows) \
                 and now - item["LastModified"].timestamp() >= grace_seconds:
-            owner = "no row" if video is None else f"video {video.id}, {video.upload_status}"
+            owner = ", ".join(f"video {v.id}, {v.upload_status}" for v in rows) or "no row"
             problems.append(f"staging object {key} is left behind ({owner})")
 
     uploading = {video.upload_id for video in videos.values()

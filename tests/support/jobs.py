@@ -183,6 +183,11 @@ class JobsWorld:
                 s3_bucket=self.storage.bucket, upload_status=status, original_filename=f"clip{n}.mp4",
                 mime_type="video/mp4", declared_size=len(BODY), file_size=len(BODY), upload_method="post",
                 **fields) for n, key in enumerate(keys_))
+            session.flush()
+            if status == "ready":  # a ready video is its submission's current one (else it is a draft)
+                session.execute(update(Submission).where(Submission.assignment_id == base).values(
+                    current_video_id=select(Video.id).where(Video.submission_id == Submission.id)
+                    .scalar_subquery()))
             session.commit()
         finally:
             session.close()

@@ -37,6 +37,7 @@ import Ajax from 'core/ajax';
 import {get_strings as getStrings} from 'core/str';
 import Notification from 'core/notification';
 import {OUTCOMES, PlaybackRecovery} from 'assignsubmission_s3video/playback';
+import {CODEC_NAMES} from 'assignsubmission_s3video/media_check';
 
 const COMPONENT = 'assignsubmission_s3video';
 const SELECTOR = '[data-region="assignsubmission_s3video-player"]';
@@ -60,6 +61,7 @@ const loadStrings = () => {
             {key: 'player:loading', component: COMPONENT},
             {key: 'player:play', component: COMPONENT},
             {key: 'player:fullscreen', component: COMPONENT},
+            {key: 'player:codecwarning', component: COMPONENT},
             {key: 'player:error:unavailable', component: COMPONENT},
             {key: 'player:error:expired', component: COMPONENT},
             {key: 'player:error:accessdenied', component: COMPONENT},
@@ -165,7 +167,7 @@ class Player {
         this.switching = false;
         this.recovery = new PlaybackRecovery({
             renew: async() => {
-                this.source = await this.fetchSource();
+                this.source = await this.fetchSource(true);
                 return this.source.url;
             },
             load: (url, {position, playing}) => this.load(url, position, playing),
@@ -186,6 +188,30 @@ class Player {
         this.messageRegion.className = text ? `small alert alert-${tone} mt-1` : 'small';
         this.messageRegion.dataset.outcome = '';
         this.root.querySelector('[data-action="retry"]').classList.toggle('d-none', !retry);
+    }
+
+    /**
+     * Why the video may stay black here: its codec is one not every browser plays (the sidecar's probe).
+     *
+     * @param {object} strings
+     */
+    showCodecWarning(strings) {
+        let region = this.root.querySelector('[data-region="codecwarning"]');
+        if (!this.codec) {
+            if (region) {
+                region.classList.add('d-none');
+            }
+            return;
+        }
+        if (!region) {
+            region = document.createElement('div');
+            region.dataset.region = 'codecwarning';
+            this.messageRegion.after(region);
+        }
+        region.className = 'small alert alert-warning mt-1';
+        region.textContent = strings['player:codecwarning']
+            .replace('{$a->codec}', CODEC_NAMES[this.codec.codec] || this.codec.codec)
+            .replace('{$a->browsers}', this.codec.browsers || '-');
     }
 
     /**
@@ -224,14 +250,17 @@ class Player {
      *
      * @return {Promise<object>} {url, expiresAt, fetchedAt}
      */
-    async fetchSource() {
-        const answer = await Ajax.call([{
-            methodname: `${COMPONENT}_get_playback_url`,
-            args: {assignmentid: Number(this.root.dataset.assignmentid), submissionid: Number(this.root.dataset.submissionid)},
-        }])[0];
+    async fetchSource(renew = false) {
+        const args = {assignmentid: Number(this.root.dataset.assignmentid), submissionid: Number(this.root.dataset.submissionid)};
+        if (renew) {
+            args.renew = true; // the sidecar logs it as a renewal, not a view
+        }
+        const answer = await Ajax.call([{methodname: `${COMPONENT}_get_playback_url`, args}])[0];
         if (answer.mime_type) {
             this.mimetype = answer.mime_type;
         }
+        this.posterUrl = answer.poster_url || '';
+        this.codec = answer.playseverywhere === false && answer.codec ? {codec: answer.codec, browsers: answer.browsers} : null;
         return {url: answer.url, expiresAt: answer.expires_at * 1000, fetchedAt: Date.now()};
     }
 
@@ -316,6 +345,9 @@ class Player {
                 video.controls = true;
                 video.preload = 'metadata';
                 video.setAttribute('playsinline', '');
+                if (this.posterUrl) {
+                    video.poster = this.posterUrl;
+                }
                 this.stage.appendChild(video);
                 this.video = video;
                 this.media = createMedia(video, videojs);
@@ -346,6 +378,7 @@ class Player {
                     }
                 }));
             }
+            this.showCodecWarning(strings);
             // The viewer pressed play: play, from where the viewer was if this is a Retry.
             this.load(this.source.url, this.position, true);
         } catch (exception) {

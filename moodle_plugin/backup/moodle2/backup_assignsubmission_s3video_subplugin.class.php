@@ -27,8 +27,9 @@ defined('MOODLE_INTERNAL') || die();
 /**
  * Backs up Moodle's record of each submission's video, including where the sidecar holds it.
  *
- * The video itself stays in the sidecar's storage (it is not a Moodle file); a restored submission
- * points at the original one's video.
+ * The video itself stays in the sidecar's storage (it is not a Moodle file). The backup records where
+ * the sidecar holds it (sidecarassignment, sidecarsubmission, sidecarvideo) and its receipt; a restore
+ * asks the sidecar to give the restored submission a copy sharing the same stored object.
  *
  * @package    assignsubmission_s3video
  * @copyright  2026 The s3video authors
@@ -45,8 +46,8 @@ class backup_assignsubmission_s3video_subplugin extends backup_subplugin {
         $subplugin = $this->get_subplugin_element();
         $wrapper = new backup_nested_element($this->get_recommended_name());
         $video = new backup_nested_element('submission_s3video', null, [
-            'submission', 'sidecarassignment', 'sidecarsubmission', 's3key', 'filename', 'mimetype', 'filesize',
-            'timecreated', 'timemodified',
+            'submission', 'sidecarassignment', 'sidecarsubmission', 'sidecarvideo', 's3key', 'filename', 'mimetype',
+            'filesize', 'checksum', 'checksumtype', 'timeconfirmed', 'timecreated', 'timemodified',
         ]);
         $subplugin->add_child($wrapper);
         $wrapper->add_child($video);

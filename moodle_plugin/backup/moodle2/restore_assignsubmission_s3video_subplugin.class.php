@@ -25,16 +25,24 @@
 defined('MOODLE_INTERNAL') || die();
 
 /**
- * Restores each submission's video record under the new assignment and submission ids.
+ * Restores each submission's video into the restored submission.
  *
- * The record keeps pointing at the video where the sidecar holds it (the original assignment and
- * submission), so the restored submission plays the original video and never deletes it.
+ * A restore (into a new course, a course copy, an import, the same course, or from the recycle bin)
+ * gives the new submission its own current video on the sidecar, sharing the original's stored
+ * object (C6 copy-from, as the site for the new course, owned by the user the restore mapped). The
+ * original may be deleted later: the sidecar keeps an object as long as a video references it.
+ *
+ * The sidecar is called once the whole restore is done (after_restore), when the new assignment,
+ * its submissions and their users exist; if it cannot be reached then, an ad hoc task retries.
  *
  * @package    assignsubmission_s3video
  * @copyright  2026 The s3video authors
  * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
  */
 class restore_assignsubmission_s3video_subplugin extends restore_subplugin {
+
+    /** @var array[] new submission id => [source assignment id, source submission id] on the sidecar */
+    private $tocopy = [];
 
     /**
      * The paths this subplugin restores.
@@ -46,19 +54,42 @@ class restore_assignsubmission_s3video_subplugin extends restore_subplugin {
     }
 
     /**
-     * Restore one video record.
+     * Note one backed-up video for copying once the restore is done.
      *
      * @param array $data the backed-up record
      * @return void
      */
     public function process_assignsubmission_s3video_submission($data) {
-        global $DB;
         $data = (object)$data;
-        $data->assignment = $this->get_new_parentid('assign');
-        $data->submission = $this->get_mappingid('submission', $data->submission);
-        if (!$data->submission) {
+        $newsubmission = $this->get_mappingid('submission', $data->submission);
+        if (!$newsubmission) {
             return;
         }
-        $DB->insert_record('assignsubmission_s3video', $data);
+        // Where the sidecar holds the original: recorded in the backup (older records may point at an
+        // earlier attempt's video), else the original assignment and submission.
+        $this->tocopy[(int)$newsubmission] = [
+            (int)($data->sidecarassignment ?: $this->task->get_old_activityid()),
+            (int)($data->sidecarsubmission ?: $data->submission),
+        ];
+    }
+
+    /**
+     * The restore is done: copy each video into its restored submission.
+     *
+     * @return void
+     */
+    public function after_restore_submission() {
+        if (!$this->tocopy) {
+            return;
+        }
+        $cmid = (int)$this->task->get_moduleid();
+        foreach ($this->tocopy as $newsubmission => [$sourceassignment, $sourcesubmission]) {
+            $problem = \assignsubmission_s3video\task\copy_restored_video::run_or_queue($cmid, $newsubmission,
+                $sourceassignment, $sourcesubmission);
+            if ($problem !== null) {
+                $this->log('assignsubmission_s3video: ' . $problem, backup::LOG_WARNING);
+            }
+        }
+        $this->tocopy = [];
     }
 }

@@ -64,6 +64,25 @@ final class admin_api {
     }
 
     /**
+     * Set up one of the plugin's admin pages (dashboard.php, videomanagement.php).
+     *
+     * settings.php registers the pages, and Moodle includes a submission plugin's settings.php only when
+     * it builds the full admin tree. So the full tree is built first, in the system context every admin
+     * page runs in (without a context Moodle warns "$PAGE->context was not set"); then
+     * admin_externalpage_setup() finds the page and does the rest: login, the page's capability,
+     * layout, navigation.
+     *
+     * @param string $section the admin_externalpage's name
+     * @return void
+     */
+    public static function page_setup(string $section): void {
+        global $PAGE;
+        $PAGE->set_context(\context_system::instance());
+        admin_get_root(false, true);
+        admin_externalpage_setup($section);
+    }
+
+    /**
      * GET /admin/stats: videos by status, storage, per-day figures, errors by code, the month's cost.
      *
      * @param int $days days of history

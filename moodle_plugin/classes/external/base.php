@@ -20,6 +20,7 @@ defined('MOODLE_INTERNAL') || die();
 
 require_once(__DIR__ . '/../../compat.php');
 require_once($CFG->dirroot . '/mod/assign/locallib.php');
+require_once($CFG->libdir . '/gradelib.php');
 
 use assignsubmission_s3video\actor;
 use core_external\external_api;
@@ -110,7 +111,7 @@ abstract class base extends external_api {
         [$assign, $plugin] = self::load_assignment($assignmentid);
         require_capability('mod/assign:submit', $assign->get_context());
         if (!$assign->submissions_open($USER->id) || !$assign->can_edit_submission($USER->id, $USER->id)) {
-            throw new \moodle_exception('error:submissionclosed', 'assignsubmission_s3video');
+            throw self::closed_exception($assign, (int)$USER->id);
         }
         if ($assign->get_instance()->teamsubmission) {
             $submission = $assign->get_group_submission($USER->id, 0, true);
@@ -122,17 +123,59 @@ abstract class base extends external_api {
     }
 
     /**
-     * Record a confirmed video and describe it to the browser.
+     * Why Moodle refuses this user's edit of their submission, as the message to show.
+     *
+     * The reasons are those of assign::submissions_open() and assign::can_edit_submission(), checked
+     * in the same order; anything else gets the general message.
+     *
+     * @param \assign $assign the assignment
+     * @param int $userid the student
+     * @return \moodle_exception
+     */
+    public static function closed_exception(\assign $assign, int $userid): \moodle_exception {
+        $instance = $assign->get_instance();
+        $flags = $assign->get_user_flags($userid, false);
+        $now = time();
+        $cutoff = (int)$instance->cutoffdate;
+        if ($cutoff && $flags && $flags->extensionduedate > $cutoff) {
+            $cutoff = (int)$flags->extensionduedate;
+        }
+        $submission = $instance->teamsubmission ? $assign->get_group_submission($userid, 0, false)
+            : $assign->get_user_submission($userid, false);
+        $grades = grade_get_grades($assign->get_course()->id, 'mod', 'assign', $instance->id, [$userid]);
+        if ($flags && $flags->locked) {
+            $reason = ['error:closed:locked', null];
+        } else if ($instance->allowsubmissionsfromdate > $now) {
+            $reason = ['error:closed:notopen', userdate($instance->allowsubmissionsfromdate)];
+        } else if ($cutoff && $now > $cutoff) {
+            $reason = ['error:closed:cutoff', userdate($cutoff)];
+        } else if ($submission && $instance->submissiondrafts && $submission->status === ASSIGN_SUBMISSION_STATUS_SUBMITTED) {
+            $reason = ['error:closed:submitted', null];
+        } else if (!empty($grades->items[0]->grades[$userid]->locked)) {
+            $reason = ['error:closed:gradelocked', null];
+        } else if ($instance->teamsubmission && $instance->preventsubmissionnotingroup
+                && !$assign->get_submission_group($userid)) {
+            $reason = ['error:closed:notingroup', null];
+        } else {
+            return new \moodle_exception('error:submissionclosed', 'assignsubmission_s3video');
+        }
+        return new \moodle_exception($reason[0], 'assignsubmission_s3video', '', $reason[1]);
+    }
+
+    /**
+     * Describe a confirmed draft to the browser.
+     *
+     * What the form uploads is a draft (C2): the sidecar holds it ready, but it is not the
+     * submission's video until the student saves the form ({@see \assign_submission_s3video::save()}),
+     * and Cancel leaves the submitted video as it was. A draft over this assignment's own limit is
+     * refused here (the sidecar only knows the site-wide limit); it expires unused.
      *
      * @param \assign_submission_s3video $plugin the plugin
-     * @param \stdClass $submission assign_submission record
-     * @param actor $actor who confirmed
      * @param array $confirmed the sidecar's confirm or complete answer
      * @return array as {@see self::confirmed_returns()}
      */
-    protected static function confirmed(\assign_submission_s3video $plugin, \stdClass $submission, actor $actor,
-            array $confirmed): array {
-        $video = $plugin->record_confirmed($submission, $confirmed, $actor);
+    protected static function confirmed(\assign_submission_s3video $plugin, array $confirmed): array {
+        $video = $plugin->check_confirmed($confirmed);
         return [
             'status' => 'ready',
             's3_key' => $video->s3key,
@@ -140,6 +183,9 @@ abstract class base extends external_api {
             'file_size' => (int)$video->filesize,
             'mime_type' => $video->mimetype,
             'displaysize' => display_size((int)$video->filesize),
+            'current' => !empty($confirmed['current']),
+            'checksum_sha256' => (string)$video->checksum,
+            'checksum_type' => (string)$video->checksumtype,
         ];
     }
 
@@ -150,12 +196,16 @@ abstract class base extends external_api {
      */
     protected static function confirmed_returns(): external_single_structure {
         return new external_single_structure([
-            'status' => new external_value(PARAM_ALPHA, 'Always "ready": the video is this submission\'s'),
+            'status' => new external_value(PARAM_ALPHA, 'Always "ready": the video is checked and stored'),
             's3_key' => new external_value(PARAM_RAW, 'The storage key of the video'),
             'filename' => new external_value(PARAM_TEXT, 'The file name as stored'),
             'file_size' => new external_value(PARAM_INT, 'Size in bytes, as the sidecar measured it'),
             'mime_type' => new external_value(PARAM_RAW, 'MIME type'),
             'displaysize' => new external_value(PARAM_TEXT, 'The size, readable'),
+            'current' => new external_value(PARAM_BOOL,
+                'False: a draft, which becomes the submission\'s video when the submission is saved'),
+            'checksum_sha256' => new external_value(PARAM_RAW, 'The receipt: SHA-256 (base64) as storage reports it'),
+            'checksum_type' => new external_value(PARAM_ALPHANUMEXT, '"full_object" or "composite" (multipart)'),
         ]);
     }
 }

@@ -24,7 +24,7 @@ use core_external\external_value;
 
 /**
  * Finish a multipart upload: the sidecar totals and assembles the parts, checks the video like
- * confirm_upload, and Moodle records it.
+ * confirm_upload, and keeps it as a draft until the submission is saved.
  *
  * @package    assignsubmission_s3video
  * @copyright  2026 The s3video authors
@@ -60,8 +60,8 @@ class complete_multipart extends base {
         $answer = sidecar_client::from_config()->complete_multipart((int)$assign->get_instance()->id,
             (int)$submission->id, $actor, $params['uploadid'], array_map(function(array $part): array {
                 return ['part_number' => $part['partnumber'], 'etag' => $part['etag']];
-            }, $params['parts']));
-        return self::confirmed($plugin, $submission, $actor, $answer);
+            }, $params['parts']), true);
+        return self::confirmed($plugin, $answer);
     }
 
     /**

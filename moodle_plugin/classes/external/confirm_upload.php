@@ -22,7 +22,8 @@ use core_external\external_single_structure;
 use core_external\external_value;
 
 /**
- * After the browser's upload: the sidecar checks the object in storage, and Moodle records the video.
+ * After the browser's upload: the sidecar checks the object in storage and keeps it as a draft, which the
+ * submission form's "Save changes" makes the submission's video.
  *
  * @package    assignsubmission_s3video
  * @copyright  2026 The s3video authors
@@ -53,8 +54,8 @@ class confirm_upload extends base {
         $params = self::validate_parameters(self::execute_parameters(), compact('assignmentid', 's3key'));
         [$assign, $plugin, $submission, $actor] = self::own_submission($params['assignmentid']);
         $answer = sidecar_client::from_config()->confirm_upload((int)$assign->get_instance()->id,
-            (int)$submission->id, $actor, $params['s3key']);
-        return self::confirmed($plugin, $submission, $actor, $answer);
+            (int)$submission->id, $actor, $params['s3key'], true);
+        return self::confirmed($plugin, $answer);
     }
 
     /**

@@ -40,6 +40,8 @@ class get_playback_url extends base {
         return new external_function_parameters([
             'assignmentid' => self::assignment_parameter(),
             'submissionid' => new external_value(PARAM_INT, 'The submission id (assign_submission.id)'),
+            'renew' => new external_value(PARAM_BOOL,
+                'A fresh URL for a video the player already shows (not counted as a view)', VALUE_DEFAULT, false),
         ]);
     }
 
@@ -48,11 +50,13 @@ class get_playback_url extends base {
      *
      * @param int $assignmentid assign instance id
      * @param int $submissionid submission id
+     * @param bool $renew the player renews the URL of the video it shows
      * @return array
      */
-    public static function execute(int $assignmentid, int $submissionid): array {
+    public static function execute(int $assignmentid, int $submissionid, bool $renew = false): array {
         global $DB;
-        $params = self::validate_parameters(self::execute_parameters(), compact('assignmentid', 'submissionid'));
+        $params = self::validate_parameters(self::execute_parameters(),
+            compact('assignmentid', 'submissionid', 'renew'));
         [$assign, $plugin] = self::load_assignment($params['assignmentid']);
         $submission = $DB->get_record('assign_submission',
             ['id' => $params['submissionid'], 'assignment' => $assign->get_instance()->id]);
@@ -66,11 +70,17 @@ class get_playback_url extends base {
         }
         [$sidecarassignment, $sidecarsubmission] = $plugin->sidecar_location($submission);
         $actor = actor::for_user_in_context($assign->get_context(), (int)$assign->get_course()->id, $submission);
-        $answer = sidecar_client::from_config()->playback_url($sidecarassignment, $sidecarsubmission, $actor);
+        $answer = sidecar_client::from_config()->playback_url($sidecarassignment, $sidecarsubmission, $actor,
+            $params['renew']);
+        $media = is_array($answer['media'] ?? null) ? $answer['media'] : [];
         return [
             'url' => (string)$answer['url'],
             'expires_at' => (int)$answer['expires_at'],
             'mime_type' => (string)($answer['mime_type'] ?? ''),
+            'poster_url' => (string)($answer['poster_url'] ?? ''),
+            'codec' => (string)($media['video_codec'] ?? ''),
+            'playseverywhere' => !empty($media['plays_everywhere']) || empty($media['video_codec']),
+            'browsers' => implode(', ', array_map('strval', (array)($media['browsers'] ?? []))),
         ];
     }
 
@@ -84,6 +94,10 @@ class get_playback_url extends base {
             'url' => new external_value(PARAM_RAW, 'The signed URL'),
             'expires_at' => new external_value(PARAM_INT, 'Unix time when it stops working'),
             'mime_type' => new external_value(PARAM_RAW, 'The video\'s MIME type, for the player'),
+            'poster_url' => new external_value(PARAM_RAW, 'A signed URL of its poster frame, or empty'),
+            'codec' => new external_value(PARAM_RAW, 'Its video codec as the sidecar\'s probe found it, or empty'),
+            'playseverywhere' => new external_value(PARAM_BOOL, 'Whether every common browser plays it (or unknown)'),
+            'browsers' => new external_value(PARAM_RAW, 'The browsers that play it, when not every one does'),
         ]);
     }
 }

@@ -23,17 +23,15 @@ use assignsubmission_s3video\sidecar_exception;
 /**
  * The settings page's connection check: is the sidecar up, and does it accept our key?
  *
- * Two calls: GET /health (unsigned: database and storage), then a signed GET of a submission that
- * does not exist, which a sidecar that accepts the key answers 404 and one that does not answers 401.
+ * Two calls made for the purpose: GET /health (unsigned: database and storage), then the signed
+ * no-op GET /whoami (C7), which a sidecar that accepts the key answers 200 and one that does not
+ * answers 401. Neither touches a submission, nor counts as a refusal on the dashboard.
  *
  * @package    assignsubmission_s3video
  * @copyright  2026 The s3video authors
  * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
  */
 final class connection_check {
-
-    /** @var int An id no Moodle site reaches, for the signed probe. */
-    const PROBE_ID = 999999999999;
 
     /**
      * Run the check.
@@ -46,20 +44,20 @@ final class connection_check {
             $health = $client->health();
             if (($health['status'] ?? '') !== 'ok') {
                 return [false, get_string('settings:connectionfailed', 'assignsubmission_s3video',
-                    json_encode($health, JSON_UNESCAPED_SLASHES))];
+                    s(json_encode($health, JSON_UNESCAPED_SLASHES)))];
             }
-            try {
-                $client->get_submission(self::PROBE_ID, self::PROBE_ID, actor::moodle());
-            } catch (sidecar_exception $e) {
-                if (!$e->is_not_found()) {
-                    throw $e;
-                }
-            }
+            $whoami = $client->whoami(actor::moodle());
         } catch (sidecar_exception $e) {
+            if ($e->is_not_found()) {
+                return [false, get_string('settings:connectionold', 'assignsubmission_s3video',
+                    s(get_config('assignsubmission_s3video', 'sidecarurl')))];
+            }
             $reason = $e->getMessage() . ($e->sidecarcode ? " ({$e->sidecarcode})" : '');
-            return [false, get_string('settings:connectionfailed', 'assignsubmission_s3video', $reason)];
+            return [false, get_string('settings:connectionfailed', 'assignsubmission_s3video', s($reason))];
         }
-        return [true, get_string('settings:connectionok', 'assignsubmission_s3video',
-            s(get_config('assignsubmission_s3video', 'sidecarurl')))];
+        return [true, get_string('settings:connectionkeyok', 'assignsubmission_s3video', (object)[
+            'url' => s(get_config('assignsubmission_s3video', 'sidecarurl')),
+            'keyid' => s((string)($whoami['key_id'] ?? '')),
+        ])];
     }
 }

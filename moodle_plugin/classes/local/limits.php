@@ -37,9 +37,13 @@ final class limits {
     /** @var string Default allowed types: the sidecar's development default. */
     const DEFAULT_TYPES = 'video/mp4 video/webm video/quicktime video/x-matroska video/ogg';
 
-    /** @var string What the allowed types setting accepts: MIME types separated by spaces, commas or semicolons. */
-    const TYPES_SETTING_PATTERN = '~^\s*[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*' .
-        '([\s,;]+[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*)*\s*$~';
+    /**
+     * @var string What the allowed types setting accepts: MIME types separated by spaces, commas or semicolons.
+     * Delimited by slashes, with no modifier: admin_setting_configtext treats only a '/.../' string as a pattern
+     * (anything else is taken for a PARAM_ type, and an unknown one is a coding error).
+     */
+    const TYPES_SETTING_PATTERN = '/^\s*[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*' .
+        '([\s,;]+[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*)*\s*$/';
 
     /**
      * The size limits up to a maximum, as a select's options.

@@ -62,6 +62,8 @@ class provider implements
             'filename' => 'privacy:metadata:table:filename',
             'filesize' => 'privacy:metadata:table:filesize',
             'mimetype' => 'privacy:metadata:table:mimetype',
+            'checksum' => 'privacy:metadata:table:checksum',
+            'timeconfirmed' => 'privacy:metadata:table:timeconfirmed',
             'timemodified' => 'privacy:metadata:table:timemodified',
         ], 'privacy:metadata:table');
         $collection->add_external_location_link('s3video_sidecar', [
@@ -139,6 +141,9 @@ class provider implements
                 'filename' => $video->filename,
                 'filesize' => (int)$video->filesize,
                 'mimetype' => $video->mimetype,
+                'checksum_sha256' => (string)$video->checksum,
+                'checksum_type' => (string)$video->checksumtype,
+                'timeconfirmed' => $video->timeconfirmed ? transform::datetime($video->timeconfirmed) : '',
                 'timecreated' => transform::datetime($video->timecreated),
                 'timemodified' => transform::datetime($video->timemodified),
                 'sidecar' => $held,

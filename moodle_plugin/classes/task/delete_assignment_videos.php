@@ -23,7 +23,8 @@ use assignsubmission_s3video\sidecar_exception;
 /**
  * Tell the sidecar to delete every video of a deleted (or reset) assignment, retrying until it answers.
  *
- * The deletion is tried at once; only if the sidecar cannot be reached, or refuses, is this ad hoc
+ * The videos stay restorable until a given time (C5 retain_seconds: while Moodle's recycle bin can
+ * restore the activity); a retry sends what is left of that time. The deletion is tried at once; only if the sidecar cannot be reached, or refuses, is this ad hoc
  * task queued, and Moodle's task runner retries it with its usual back-off. A 404 means the
  * sidecar holds nothing for the assignment, which is success.
  *
@@ -38,14 +39,16 @@ class delete_assignment_videos extends \core\task\adhoc_task {
      *
      * @param int $assignmentid assign instance id
      * @param int $courseid its course
+     * @param int $restorableuntil Unix time until which the videos must stay restorable (0: no need)
      * @return void
      */
-    public static function run_or_queue(int $assignmentid, int $courseid): void {
+    public static function run_or_queue(int $assignmentid, int $courseid, int $restorableuntil = 0): void {
         try {
-            self::delete($assignmentid, $courseid);
+            self::delete($assignmentid, $courseid, $restorableuntil);
         } catch (sidecar_exception $e) {
             $task = new self();
-            $task->set_custom_data(['assignmentid' => $assignmentid, 'courseid' => $courseid]);
+            $task->set_custom_data(['assignmentid' => $assignmentid, 'courseid' => $courseid,
+                'restorableuntil' => $restorableuntil]);
             \core\task\manager::queue_adhoc_task($task);
         }
     }
@@ -66,7 +69,7 @@ class delete_assignment_videos extends \core\task\adhoc_task {
      */
     public function execute() {
         $data = $this->get_custom_data();
-        self::delete((int)$data->assignmentid, (int)$data->courseid);
+        self::delete((int)$data->assignmentid, (int)$data->courseid, (int)($data->restorableuntil ?? 0));
     }
 
     /**
@@ -74,15 +77,17 @@ class delete_assignment_videos extends \core\task\adhoc_task {
      *
      * @param int $assignmentid assign instance id
      * @param int $courseid its course
+     * @param int $restorableuntil Unix time until which the videos must stay restorable
      * @return void
      * @throws sidecar_exception when the sidecar did not accept it
      */
-    private static function delete(int $assignmentid, int $courseid): void {
+    private static function delete(int $assignmentid, int $courseid, int $restorableuntil): void {
         if (empty(get_config('assignsubmission_s3video', 'sidecarurl'))) {
             return; // Never connected to a sidecar, so nothing was ever stored.
         }
         try {
-            sidecar_client::from_config()->delete_assignment($assignmentid, actor::moodle($courseid));
+            sidecar_client::from_config()->delete_assignment($assignmentid, actor::moodle($courseid),
+                max(0, $restorableuntil - time()));
         } catch (sidecar_exception $e) {
             if (!$e->is_not_found()) {
                 throw $e;

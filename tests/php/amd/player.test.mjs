@@ -35,10 +35,16 @@ const {videos} = installDocument(Object.values(roots));
 
 // Moodle: get_playback_url hands out numbered URLs. The edge: what `edge[submission]` says.
 const calls = [];
+const renewals = new Set(); // players that have had their first URL
 const edge = {};
 globalThis.moodleAjax = async(methodname, args) => {
     assert.equal(methodname, 'assignsubmission_s3video_get_playback_url');
-    assert.deepEqual(Object.keys(args).sort(), ['assignmentid', 'submissionid']);
+    // The first URL of a player is a view; a renewal says so (renew: true), and is not counted as one.
+    const renewal = renewals.has(args.submissionid);
+    assert.deepEqual(Object.keys(args).sort(), renewal ? ['assignmentid', 'renew', 'submissionid']
+        : ['assignmentid', 'submissionid']);
+    assert.ok(!renewal || args.renew === true);
+    renewals.add(args.submissionid);
     calls.push(args.submissionid);
     const n = calls.filter(id => id === args.submissionid).length;
     return {url: `https://edge.example/${args.submissionid}.mp4?n=${n}`, expires_at: Date.now() / 1000 + 3600,

@@ -300,6 +300,96 @@ final class sidecar_client_test extends TestCase {
     }
 
     /**
+     * The draft calls (C2): confirm and complete send "draft": true only when asked; without it the
+     * body is what it always was.
+     */
+    public function test_confirm_and_complete_send_draft_only_when_asked(): void {
+        $answer = ['status' => 'ready', 'video_id' => 5, 'current' => false];
+        [$client, $transport] = $this->client([self::json(200, $answer), self::json(200, $answer),
+            self::json(200, $answer), self::json(200, $answer)]);
+        $student = new actor(123, ['student'], 9);
+        $this->assertSame($answer, $client->confirm_upload(7, 42, $student, 'videos/123/1_a/a.mp4', true));
+        $client->confirm_upload(7, 42, $student, 'videos/123/1_a/a.mp4');
+        $client->complete_multipart(7, 42, $student, 'up1', [['part_number' => 1, 'etag' => '"e1"']], true);
+        $client->complete_multipart(7, 42, $student, 'up1', [['part_number' => 1, 'etag' => '"e1"']]);
+        $this->assertSame('http://sidecar.test:6543/assignments/7/submissions/42/confirm', $transport->sent[0]['url']);
+        $this->assertSame('{"s3_key":"videos/123/1_a/a.mp4","draft":true}', $transport->sent[0]['body']);
+        $this->assertSame('{"s3_key":"videos/123/1_a/a.mp4"}', $transport->sent[1]['body']);
+        $this->assertSame('http://sidecar.test:6543/assignments/7/submissions/42/multipart/up1/complete',
+            $transport->sent[2]['url']);
+        $this->assertSame('{"parts":[{"part_number":1,"etag":"\\"e1\\""}],"draft":true}', $transport->sent[2]['body']);
+        $this->assertSame('{"parts":[{"part_number":1,"etag":"\\"e1\\""}]}', $transport->sent[3]['body']);
+    }
+
+    /**
+     * Making a draft current (C3) is a signed POST of the video id.
+     */
+    public function test_make_current(): void {
+        [$client, $transport] = $this->client([self::json(200, ['status' => 'ready', 'current' => true])]);
+        $this->assertTrue($client->make_current(7, 42, new actor(123, ['student'], 9), 5)['current']);
+        $sent = $transport->sent[0];
+        $this->assertSame('POST', $sent['method']);
+        $this->assertSame('http://sidecar.test:6543/assignments/7/submissions/42/current', $sent['url']);
+        $this->assertSame('{"video_id":5}', $sent['body']);
+        $this->assertArrayHasKey('Authorization', $sent['headers']);
+    }
+
+    /**
+     * The copy for a restore (C6): the source, the owner, and the group only for a team submission.
+     */
+    public function test_copy_from_body(): void {
+        [$client, $transport] = $this->client([self::json(200, ['status' => 'ready']), self::json(200, [])]);
+        $site = new actor(2, ['admin'], 30);
+        $client->copy_from(70, 420, $site, 7, 42, 123);
+        $client->copy_from(70, 421, $site, 7, 43, 124, 0);
+        $this->assertSame('http://sidecar.test:6543/assignments/70/submissions/420/copy-from', $transport->sent[0]['url']);
+        $this->assertSame('{"assignment_id":7,"submission_id":42,"user_id":123}', $transport->sent[0]['body']);
+        $this->assertSame('{"assignment_id":7,"submission_id":43,"user_id":124,"group_id":0}',
+            $transport->sent[1]['body']);
+        $this->assertSame('{"user":2,"roles":["admin"],"course":30}', $transport->sent[0]['headers']['X-S3Video-Actor']);
+    }
+
+    /**
+     * Deleting an assignment sends retain_seconds (C5) only when the videos must stay restorable,
+     * and signs the query string.
+     */
+    public function test_delete_assignment_retain_seconds(): void {
+        [$client, $transport] = $this->client([self::json(202, []), self::json(202, [])]);
+        $admin = new actor(2, ['admin'], 9);
+        $client->delete_assignment(7, $admin, 691200);
+        $client->delete_assignment(7, $admin);
+        $this->assertSame('http://sidecar.test:6543/assignments/7?retain_seconds=691200', $transport->sent[0]['url']);
+        $this->assertSame('http://sidecar.test:6543/assignments/7', $transport->sent[1]['url']);
+        $this->assertSame('DELETE', $transport->sent[0]['method']);
+        $this->assertNotSame($transport->sent[0]['headers']['Authorization'], $transport->sent[1]['headers']['Authorization']);
+    }
+
+    /**
+     * A player renewing its URL says so (renew=true, signed in the query): the sidecar does not count it as a view.
+     */
+    public function test_playback_url_renewal(): void {
+        [$client, $transport] = $this->client([self::json(200, ['url' => 'u', 'expires_at' => 1]),
+            self::json(200, ['url' => 'u', 'expires_at' => 1])]);
+        $teacher = new actor(5, ['grader'], 9);
+        $client->playback_url(7, 42, $teacher);
+        $client->playback_url(7, 42, $teacher, true);
+        $this->assertSame('http://sidecar.test:6543/assignments/7/submissions/42/playback-url', $transport->sent[0]['url']);
+        $this->assertSame('http://sidecar.test:6543/assignments/7/submissions/42/playback-url?renew=true',
+            $transport->sent[1]['url']);
+    }
+
+    /**
+     * The connection check's signed no-op (C7): a signed GET /whoami.
+     */
+    public function test_whoami_is_signed_get(): void {
+        [$client, $transport] = $this->client([self::json(200, ['key_id' => 'moodle-2026', 'actor' => []])]);
+        $this->assertSame('moodle-2026', $client->whoami(new actor(2, ['admin'], 1))['key_id']);
+        $this->assertSame('GET', $transport->sent[0]['method']);
+        $this->assertSame('http://sidecar.test:6543/whoami', $transport->sent[0]['url']);
+        $this->assertArrayHasKey('Authorization', $transport->sent[0]['headers']);
+    }
+
+    /**
      * The total timeout holds when a server accepts the connection and never answers.
      */
     public function test_curl_transport_total_timeout(): void {

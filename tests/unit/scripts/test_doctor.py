@@ -301,3 +301,15 @@ def test_a_missing_ini_is_one_line(capsys, tmp_path):
     assert admin.main(["doctor", str(tmp_path / "nope.ini")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "nope.ini: no such file" in err
+
+
+def test_fails_when_the_distribution_does_not_send_nosniff(account, capsys):
+    cloudfront = account["session"].client("cloudfront")
+    distribution_id = account["result"].distribution.id
+    answer = cloudfront.get_distribution_config(Id=distribution_id)
+    config = answer["DistributionConfig"]
+    del config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"]
+    cloudfront.update_distribution(Id=distribution_id, IfMatch=answer["ETag"], DistributionConfig=config)
+    code, output = run_doctor(account, capsys)
+    assert code == 1 and status_of(output, "cloudfront-distribution") == "FAIL"
+    assert "X-Content-Type-Options: nosniff" in output

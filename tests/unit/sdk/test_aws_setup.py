@@ -182,3 +182,20 @@ def test_tear_down_disables_then_removes(simulated, tmp_path):
     assert any("IAM policy" in step for step in first.done + second.done)
     assert counts(simulated)["distributions"] == 0 and counts(simulated)["policies"] == 0
     assert any("bucket school-videos deleted" in step for step in second.done)
+
+
+def test_the_distribution_sends_nosniff_and_moto_keeps_the_policy(tmp_path):
+    mock = aws_setup.simulated_aws()
+    try:
+        session = boto3.session.Session(region_name="eu-west-1")
+        result = aws_setup.set_up(session, bucket="school-videos", region="eu-west-1",
+                                  moodle_origins=["https://moodle.example.edu"],
+                                  private_key_file=str(tmp_path / "key.pem"))
+        cloudfront = session.client("cloudfront")
+        behavior = cloudfront.get_distribution_config(Id=result.distribution.id)["DistributionConfig"][
+            "DefaultCacheBehavior"]
+        assert behavior["ResponseHeadersPolicyId"] == aws_setup.SECURITY_HEADERS_POLICY_ID
+        assert aws_setup.sends_nosniff(cloudfront, behavior)
+        assert not aws_setup.sends_nosniff(cloudfront, {**behavior, "ResponseHeadersPolicyId": ""})
+    finally:
+        mock.stop()

@@ -1,4 +1,6 @@
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from s3video_sidecar.sdk.keys import KEY_PATTERN, MAX_FILENAME_BYTES, build_s3_key, key_owner, sanitise_filename
 
@@ -51,6 +53,30 @@ def test_key_needs_a_positive_user_id(user):
 def test_key_owner_refuses_foreign_keys():
     assert key_owner("videos/1/../2/x.mp4") is None
     assert key_owner("other/1/1_0123456789abcdef/x.mp4") is None
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("😀.mp4", "video.mp4"),  # was "mp4": the replaced stem took the dot with it
+    ("😀😀 .WEBM", "video.webm"),
+    ("___.mov", "video.mov"),
+    ("ü😀.mp4", "ü.mp4"),
+])
+def test_the_extension_survives_a_stem_of_replaced_characters(name, expected):
+    assert sanitise_filename(name) == expected
+
+
+@hypothesis.given(
+    stem=st.text(st.characters(blacklist_characters="/\\.", blacklist_categories=("Cs",)), min_size=1, max_size=300),
+    extension=st.from_regex(r"\A[A-Za-z0-9]{1,10}\Z"),
+)
+def test_the_extension_is_kept_whatever_the_stem(stem, extension):
+    name = sanitise_filename(f"{stem}.{extension}")
+    assert name.endswith(f".{extension.lower()}")
+    kept_stem = name[: -len(extension) - 1]
+    assert kept_stem and not kept_stem.startswith(".") and not kept_stem.endswith((".", "_", "-"))
+    assert "/" not in name and "\\" not in name
+    assert len(name.encode("utf-8")) <= MAX_FILENAME_BYTES
+    assert all(char.isalnum() or char in "._-" for char in name)
 
 
 def test_staging_and_final_keys_map_one_to_the_other():
