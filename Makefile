@@ -11,7 +11,7 @@ STAMP     := $(VENV)/.installed
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[testing]'
+	$(PIP) install -q -e '.[development,testing]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -29,7 +29,7 @@ js-build: js
 system-packages:
 	tools/system-packages.sh
 
-# Serve development.ini on http://localhost:6543 with the worker beside it.
+# Serve development.ini (or INI=other.ini) on http://localhost:6543 with the worker beside it.
 run: install
 	mkdir -p var
 	$(VENV)/bin/s3video-migrate $(INI)

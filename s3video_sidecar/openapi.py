@@ -117,6 +117,12 @@ def _params(*names):
              "schema": {"type": "string"} if n == "upload_id" else ID} for n in names]
 
 
+HEALTH = {"type": "object", "required": ["status", "version"], "properties": {
+    "status": {"type": "string", "enum": ["ok", "unavailable"]}, "version": {"type": "string"},
+    **{store: {"type": "string"} for store in
+       ("database", "schema", "nonce_store", "rate_limit_store", "queue", "storage")}}}
+
+
 @lru_cache(maxsize=4)
 def openapi_document(max_upload_bytes: int = MAX_SIZE_BYTES) -> dict:
     """The document; ``/openapi.json`` passes the configured maximum upload size, so that the
@@ -144,11 +150,10 @@ def openapi_document(max_upload_bytes: int = MAX_SIZE_BYTES) -> dict:
         },
         "paths": {
             "/health": {"get": {
-                "summary": "Liveness with the database and storage checked", "security": [],
-                "responses": {"200": _json({"type": "object", "required": ["status"], "properties": {
-                    "status": {"type": "string"}, "database": {"type": "string"}, "storage": {"type": "string"},
-                    "version": {"type": "string"}}}),
-                    "503": _json({"type": "object"}, "a dependency is down")},
+                "summary": "Every store a signed call needs, each named: \"ok\", \"unavailable\" (the cause is in the"
+                           " sidecar's log) or, for the schema, which revision was found and which is needed",
+                "security": [],
+                "responses": {"200": _json(HEALTH), "503": _json(HEALTH, "a store is down (or the schema is not at head)")},
             }},
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": _json({"type": "object"})}}},

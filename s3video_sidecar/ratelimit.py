@@ -33,6 +33,7 @@ import time
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
+from .failures import describe, failure_log
 from .models import RateLimitCounter
 from .sdk.errors import RateLimited, Unavailable
 from .settings import RateLimit
@@ -51,8 +52,15 @@ def _is_deadlock(error: OperationalError) -> bool:
 class DatabaseRateLimitStore:
     """Counters in the ``rate_limit_counters`` table, shared by every process on the database."""
 
+    name = "database"
+
     def __init__(self, engine):
         self.engine = engine
+
+    def check(self) -> None:
+        """Raise (SQLAlchemyError) unless the table answers; ``/health`` asks."""
+        with self.engine.connect() as connection:
+            connection.execute(select(_counters.c.bucket).limit(1)).all()
 
     def increment(self, bucket: str, now: int, expires_at: int) -> int:
         """Add one to ``bucket``'s counter (created on first use); return the new count."""
@@ -67,8 +75,9 @@ class DatabaseRateLimitStore:
                         raise
                     continue  # MySQL: two first hits of a window deadlock on its gap lock; one is chosen to retry
             raise Unavailable("the rate-limit store is contended; try again", code="database")
-        except SQLAlchemyError:
-            log.exception("rate-limit store (database) unavailable")
+        except SQLAlchemyError as exc:
+            failure_log(__name__).error("ratelimit-db",
+                                        describe("rate-limit store: database", str(self.engine.url), exc))
             raise Unavailable("the database cannot be reached; try again later", code="database") from None
 
     def _increment(self, bucket: str, now: int, expires_at: int) -> int:
@@ -93,8 +102,15 @@ class RedisRateLimitStore:
 
     prefix = "s3video:rate:"
 
-    def __init__(self, redis_client):
+    name = "redis"
+
+    def __init__(self, redis_client, url: str | None = None):
         self.redis = redis_client
+        self.url = url
+
+    def check(self) -> None:
+        """Raise (RedisError) unless Redis answers; ``/health`` asks."""
+        self.redis.ping()
 
     def increment(self, bucket: str, now: int, expires_at: int) -> int:
         import redis
@@ -105,8 +121,8 @@ class RedisRateLimitStore:
             pipeline.expireat(self.prefix + bucket, expires_at + 1)
             hits, _ = pipeline.execute()
             return int(hits)
-        except redis.RedisError:
-            log.exception("rate-limit store (redis) unavailable")
+        except redis.RedisError as exc:
+            failure_log(__name__).error("ratelimit-redis", describe("rate-limit store", self.url, exc))
             raise Unavailable("the rate-limit store cannot be reached; try again later", code="redis") from None
 
     def forget_user(self, user_id: int) -> None:
@@ -155,7 +171,7 @@ def build_rate_limiter(settings, engine) -> RateLimiter:
         import redis
 
         client = redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
-        store = RedisRateLimitStore(client)
+        store = RedisRateLimitStore(client, settings.redis_url)
     else:
         store = DatabaseRateLimitStore(engine)
     return RateLimiter(settings.rate_limits, store)

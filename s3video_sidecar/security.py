@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from .failures import describe, failure_log
 from .models import UsedNonce
 from .sdk import signing
 from .schemas import MAX_BODY_BYTES
@@ -80,9 +81,16 @@ def principals_for(actor: signing.Actor) -> list[str]:
 class DatabaseNonceStore:
     """Used nonces in the ``used_nonces`` table, shared by every process on the database."""
 
+    name = "database"
+
     def __init__(self, engine, clock):
         self.engine = engine
         self.clock = clock
+
+    def check(self) -> None:
+        """Raise (SQLAlchemyError) unless the table answers; ``/health`` asks."""
+        with self.engine.connect() as connection:
+            connection.execute(select(UsedNonce.nonce).limit(1)).all()
 
     def claim(self, nonce: str) -> bool:
         now = int(self.clock())
@@ -98,24 +106,31 @@ class DatabaseNonceStore:
             return True
         except IntegrityError:
             return False
-        except SQLAlchemyError:
-            log.exception("nonce store (database) unavailable")
+        except SQLAlchemyError as exc:
+            failure_log(__name__).error("nonce-db", describe("nonce store: database", str(self.engine.url), exc))
             raise Unavailable("the database cannot be reached; try again later", code="database") from None
 
 
 class RedisNonceStore:
     """Used nonces as Redis keys with a TTL (``SET NX EX``), for several hosts."""
 
-    def __init__(self, redis_client):
+    name = "redis"
+
+    def __init__(self, redis_client, url: str | None = None):
         self.redis = redis_client
+        self.url = url
+
+    def check(self) -> None:
+        """Raise (RedisError) unless Redis answers; ``/health`` asks."""
+        self.redis.ping()
 
     def claim(self, nonce: str) -> bool:
         import redis
 
         try:
             return bool(self.redis.set(f"s3video:nonce:{nonce}", 1, nx=True, ex=signing.NONCE_LIFETIME_SECONDS))
-        except redis.RedisError:
-            log.exception("nonce store (redis) unavailable")
+        except redis.RedisError as exc:
+            failure_log(__name__).error("nonce-redis", describe("nonce store", self.url, exc))
             raise Unavailable("the nonce store cannot be reached; try again later", code="redis") from None
 
 
@@ -209,7 +224,8 @@ def includeme(config):
     if settings.nonce_store == "redis":
         import redis
 
-        store = RedisNonceStore(redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2))
+        store = RedisNonceStore(redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
+                                settings.redis_url)
     else:
         store = DatabaseNonceStore(config.registry.dbengine, time.time)
     config.registry.nonce_store = store

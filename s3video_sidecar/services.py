@@ -10,20 +10,33 @@ import logging
 import os
 
 from .sdk import cdn
-from .sdk.embedded_s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY, EmbeddedS3
 from .sdk.storage import S3Storage, make_s3_client
 from .settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
-_embedded_servers: dict[str, EmbeddedS3] = {}
+_embedded_servers: dict = {}
 
 
-def start_embedded_s3(settings: Settings) -> EmbeddedS3:
+def embedded_s3_module():
+    """``sdk.embedded_s3``, which needs the ``development`` extra (werkzeug): a production
+    install (``pip install s3video-sidecar``) does not carry it."""
+    try:
+        from .sdk import embedded_s3
+    except ModuleNotFoundError as exc:
+        raise SettingsError(
+            f"s3video.storage = embedded needs the development stand-in, which is not installed (no module"
+            f" {exc.name!r}): pip install 's3video-sidecar[development]' (or, from a checkout, `make install`);"
+            " in production use s3video.storage = aws") from None
+    return embedded_s3
+
+
+def start_embedded_s3(settings: Settings):
     """Start (once per process and endpoint) the loopback S3 stand-in, its bucket made first:
     the bucket exists before the port answers, so no client (the worker) ever meets NoSuchBucket."""
+    embedded_s3 = embedded_s3_module()
     server = _embedded_servers.get(settings.s3_endpoint_url)
     if server is None:
-        server = EmbeddedS3(settings.s3_endpoint_url, settings.embedded_data_dir).open()
+        server = embedded_s3.EmbeddedS3(settings.s3_endpoint_url, settings.embedded_data_dir).open()
         server.ensure_bucket(settings.bucket, settings.moodle_origins)
         server.start()
         _embedded_servers[settings.s3_endpoint_url] = server
@@ -37,7 +50,9 @@ def start_embedded_s3(settings: Settings) -> EmbeddedS3:
 def build_storage(settings: Settings) -> S3Storage:
     credentials = {}
     if settings.storage == "embedded":
-        credentials = {"aws_access_key_id": ACCESS_KEY_ID, "aws_secret_access_key": SECRET_ACCESS_KEY}
+        embedded_s3 = embedded_s3_module()
+        credentials = {"aws_access_key_id": embedded_s3.ACCESS_KEY_ID,
+                       "aws_secret_access_key": embedded_s3.SECRET_ACCESS_KEY}
     client = make_s3_client(settings.region, settings.s3_endpoint_url, **credentials)
     return S3Storage(client, settings.bucket)
 

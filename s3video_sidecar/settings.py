@@ -16,6 +16,7 @@ Rules of this module:
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import pathlib
 import re
@@ -90,7 +91,15 @@ class _Bool(colander.Boolean):
 
 
 class _SettingsSchema(colander.MappingSchema):
-    """Every setting with its type, default and bounds (colander does the parsing)."""
+    """Every setting with its type, default and bounds (colander does the parsing).
+
+    This declaration is also the list of known names: a key under a prefix the sidecar owns
+    (:data:`OWNED_PREFIXES`) that no node here declares is refused (:func:`check_known_names`).
+    """
+
+    # secrets (env:NAME / file:/path allowed); parsed further in parse_settings
+    sqlalchemy_url = colander.SchemaNode(colander.String(), missing=None)
+    hmac_keys = colander.SchemaNode(colander.String(), missing=None)
 
     storage = colander.SchemaNode(colander.String(), validator=colander.OneOf(["embedded", "aws"]))
     bucket = colander.SchemaNode(
@@ -201,6 +210,7 @@ class _SettingsSchema(colander.MappingSchema):
 
 # ini name -> schema field (most are "s3video." + field; the dotted ones map here)
 _INI_NAMES = {
+    "sqlalchemy_url": "sqlalchemy.url",
     "cloudfront_domain": "s3video.cloudfront.domain",
     "cloudfront_key_id": "s3video.cloudfront.key_id",
     "cloudfront_private_key_file": "s3video.cloudfront.private_key_file",
@@ -223,7 +233,9 @@ _INI_NAMES = {
     "sqlalchemy_pool_size": "sqlalchemy.pool_size",
     "sqlalchemy_max_overflow": "sqlalchemy.max_overflow",
 }
-_SECRET_FIELDS = {"redis_url", "huey_url"}
+_SECRET_FIELDS = {"redis_url", "huey_url", "sqlalchemy_url", "hmac_keys"}
+# Prefixes of the [app:main] keys the sidecar owns: an undeclared key under one is a typo.
+OWNED_PREFIXES = ("s3video.", "huey.", "sqlalchemy.")
 HUEY_URL_SCHEMES = ("redis", "rediss", "unix", "sqlite")
 
 
@@ -296,8 +308,36 @@ class Settings:
         return self.local_edge_base_url.rstrip("/")
 
 
+def known_names() -> frozenset[str]:
+    """Every ini key the sidecar reads: the schema's nodes and the cost model's fields."""
+    from .sdk.cost import SETTING_NAMES as COST_SETTING_NAMES
+
+    return frozenset(ini_name(node.name) for node in _SettingsSchema().children) | frozenset(COST_SETTING_NAMES)
+
+
+def check_known_names(raw: dict) -> None:
+    """Refuse a key under an owned prefix that nothing declares, naming the closest known one.
+
+    A misspelt ``s3video.delete_grace_second`` would otherwise leave the default (0: deleted
+    videos purged at once) in force without a word.
+    """
+    known = known_names()
+    problems = []
+    for name in sorted(raw):
+        if name.startswith(OWNED_PREFIXES) and name not in known:
+            # compared past the shared prefix, so "s3video." alone does not make two names close
+            prefix = next(p for p in OWNED_PREFIXES if name.startswith(p))
+            rests = {known_name[len(prefix):]: known_name for known_name in known if known_name.startswith(prefix)}
+            close = difflib.get_close_matches(name[len(prefix):], sorted(rests), n=1, cutoff=0.6)
+            hint = f"did you mean {rests[close[0]]}?" if close else "see the settings in README.md"
+            problems.append(f"{name}: unknown setting; {hint}")
+    if problems:
+        raise SettingsError("; ".join(problems))
+
+
 def parse_settings(raw: dict) -> Settings:
     """Validate the ini's ``[app:main]`` settings; raise :class:`SettingsError` naming the bad one."""
+    check_known_names(raw)
     values = {}
     for node in _SettingsSchema().children:
         name = ini_name(node.name)
@@ -312,10 +352,10 @@ def parse_settings(raw: dict) -> Settings:
         raise SettingsError(problems) from None
 
     try:
-        hmac_keys = signing.parse_keys(resolve_secret(raw.get("s3video.hmac_keys"), "s3video.hmac_keys") or "")
+        hmac_keys = signing.parse_keys(parsed["hmac_keys"] or "")
     except ValueError as exc:
         raise SettingsError(f"s3video.hmac_keys: {exc}") from None
-    sqlalchemy_url = resolve_secret(raw.get("sqlalchemy.url"), "sqlalchemy.url")
+    sqlalchemy_url = parsed["sqlalchemy_url"]
     if not sqlalchemy_url:
         raise SettingsError("sqlalchemy.url: required")
 
@@ -329,10 +369,7 @@ def parse_settings(raw: dict) -> Settings:
     if parsed["cdn"] == "cloudfront" and not parsed["cloudfront_domain"]:
         raise SettingsError("s3video.cloudfront.domain: required when s3video.cdn = cloudfront")
     if parsed["storage"] == "embedded" and not parsed["s3_endpoint_url"]:
-        raise SettingsError(
-            "s3video.s3_endpoint_url: required with s3video.storage = embedded"
-            " (the loopback address the stand-in listens on, e.g. http://127.0.0.1:6544)"
-        )
+        parsed["s3_endpoint_url"] = _stand_in_address(parsed["local_edge_base_url"])
     for store in ("nonce_store", "rate_limit_store"):
         if parsed[store] == "redis" and not parsed["redis_url"]:
             raise SettingsError(f"s3video.redis_url: required when {ini_name(store)} = redis")
@@ -349,6 +386,21 @@ def parse_settings(raw: dict) -> Settings:
     }
     passed_through = {f.name: parsed[f.name] for f in dataclasses.fields(Settings) if f.name not in derived}
     return Settings(**passed_through, **derived)
+
+
+def _stand_in_address(edge_base_url: str) -> str:
+    """The embedded stand-in's address when none is set: loopback, the app's port + 1 (the app's
+    port is the local edge's), so development.ini moves every port with one setting."""
+    from urllib.parse import urlsplit
+
+    try:
+        port = urlsplit(edge_base_url).port or 80
+    except ValueError:
+        port = None
+    if not port or port >= 65535:
+        raise SettingsError("s3video.s3_endpoint_url: required with s3video.storage = embedded when"
+                            " s3video.local_edge.base_url names no port (e.g. http://127.0.0.1:6544)")
+    return f"http://127.0.0.1:{port + 1}"
 
 
 def _check_job_settings(parsed: dict) -> int:

@@ -6,9 +6,12 @@ notebooks use :func:`get_engine` / :func:`get_session_factory` directly.
 
 from __future__ import annotations
 
+import logging
+
 import zope.sqlalchemy
 from sqlalchemy import create_engine
 from sqlalchemy import event as sa_event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
 from .event import Event
@@ -24,6 +27,7 @@ __all__ = [
 ]
 
 configure_mappers()
+log = logging.getLogger(__name__)
 
 
 def get_engine(url: str, **options):
@@ -74,6 +78,23 @@ def mark_written(dbsession) -> None:
         zope.sqlalchemy.mark_changed(dbsession, transaction_manager=manager)
 
 
+def log_schema_state(engine, url: str) -> bool:
+    """At start-up: say in the log when the database cannot be reached or is not migrated (the app
+    still starts, and ``/health`` answers 503 until it is fixed). Return whether all is well."""
+    from ..failures import describe
+    from .schema import SchemaNotAtHead, check_schema
+
+    try:
+        check_schema(engine)
+    except SchemaNotAtHead as exc:
+        log.error("%s", exc)
+        return False
+    except SQLAlchemyError as exc:
+        log.error("%s", describe("database", url, exc))
+        return False
+    return True
+
+
 def includeme(config):
     settings = config.registry.s3video_settings
     # pyramid_tm would ask for the user before any view runs, outside the exception views: a nonce
@@ -85,6 +106,7 @@ def includeme(config):
     session_factory = get_session_factory(engine)
     config.registry.dbengine = engine
     config.registry.dbsession_factory = session_factory
+    log_schema_state(engine, settings.sqlalchemy_url)
 
     def dbsession(request):
         # The session for the request's transaction; outside a transaction (tm inactive), a plain one.

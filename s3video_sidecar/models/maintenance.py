@@ -12,7 +12,7 @@ id (``after_id``), so a row a run leaves as it was is not claimed again in that 
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from .operations import SqlOperationsRepository
 from .video import LIVE_STATUSES, Submission, Video, VideoStatus
@@ -30,26 +30,39 @@ class SqlMaintenanceRepository(SqlOperationsRepository):
             query = query.with_for_update(skip_locked=True)
         return list(self.dbsession.scalars(query))
 
+    def count(self, query) -> int:
+        """How many rows a claim's query matches now (a progress bar's total)."""
+        return int(self.dbsession.scalar(select(func.count()).select_from(query.subquery())))
+
+    @staticmethod
+    def due_for_purge(now: int):
+        return select(Video).where(Video.upload_status == str(VideoStatus.DELETING), Video.purge_after_timestamp <= now)
+
+    @staticmethod
+    def expired(cutoff: int):
+        return select(Video).where(Video.upload_status.in_([str(VideoStatus.PENDING), str(VideoStatus.UPLOADING)]),
+                                   Video.upload_expires_timestamp <= cutoff)
+
+    @staticmethod
+    def ready_before(cutoff: int):
+        return select(Video).where(Video.upload_status == str(VideoStatus.READY), Video.upload_timestamp < cutoff)
+
     def videos_due_for_purge_after(self, now: int, limit: int, after_id: int = 0, video_ids=None,
                                    lock: bool = True) -> list[Video]:
         """``deleting`` rows whose grace period is over (only ``video_ids``, if given), by id."""
-        query = select(Video).where(Video.upload_status == str(VideoStatus.DELETING),
-                                    Video.purge_after_timestamp <= now)
+        query = self.due_for_purge(now)
         if video_ids is not None:
             query = query.where(Video.id.in_(list(video_ids)))
         return self._claim(query, limit, after_id, lock)
 
     def expired_uploads(self, cutoff: int, limit: int, after_id: int = 0, lock: bool = True) -> list[Video]:
         """``pending``/``uploading`` rows whose upload window closed at or before ``cutoff``."""
-        query = select(Video).where(
-            Video.upload_status.in_([str(VideoStatus.PENDING), str(VideoStatus.UPLOADING)]),
-            Video.upload_expires_timestamp <= cutoff)
+        query = self.expired(cutoff)
         return self._claim(query, limit, after_id, lock)
 
     def ready_videos_uploaded_before(self, cutoff: int, limit: int, after_id: int = 0,
                                      lock: bool = True) -> list[Video]:
-        query = select(Video).where(Video.upload_status == str(VideoStatus.READY),
-                                    Video.upload_timestamp < cutoff)
+        query = self.ready_before(cutoff)
         return self._claim(query, limit, after_id, lock)
 
     def drafts_confirmed_before(self, cutoff: int, limit: int, after_id: int = 0, lock: bool = True) -> list[Video]:

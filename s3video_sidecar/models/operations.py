@@ -119,6 +119,10 @@ class SqlOperationsRepository(SqlVideoRepository):
             _page(base.order_by(Video.upload_timestamp.desc(), Video.id.desc()), page, per_page))
         return [(video, course) for video, course in rows], int(total)
 
+    def event_types_logged(self) -> list[str]:
+        """Every event type the log holds (uses the event_type index)."""
+        return list(self.dbsession.scalars(select(Event.event_type).distinct()))
+
     def search_events(self, filters, page: int, per_page: int) -> tuple[list[Event], int]:
         """Events matching ``filters`` (an ``sdk.admin.EventFilter``), newest first."""
         conditions = []

@@ -10,12 +10,14 @@ import argparse
 import importlib
 import sys
 
-from ..settings import SettingsError
+from . import run_command
 
 # One line per command module (s3video_sidecar.scripts.<name>).
 COMMANDS = [
+    "check",  # check --deploy
     "doctor",
     "jobs",  # cleanup, reconcile, retention
+    "audit",
     "stats",
     "videos",
     "events",
@@ -25,7 +27,7 @@ COMMANDS = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="s3video-admin", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="s3video-admin", description=__doc__.splitlines()[0].replace("``", ""))
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         try:
@@ -41,11 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return args.func(args) or 0
-    except SettingsError as exc:
-        print(f"s3video-admin: bad setting: {exc}", file=sys.stderr)
-        return 2
+    return run_command("s3video-admin", args.func, args)
 
 
 if __name__ == "__main__":

@@ -23,13 +23,15 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import stat
 import sys
 import time
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError,
+                                 ReadTimeoutError)
 from cryptography.hazmat.primitives import serialization
 
 from ..sdk import aws_setup, cdn
@@ -491,9 +493,110 @@ CHECKS = (
 )
 
 
+def aws_access(session, settings: Settings) -> CheckResult:
+    """The root cause first: are there credentials, is AWS reachable, are they accepted?"""
+    if session.get_credentials() is None:
+        return CheckResult("aws-access", FAIL, "no AWS credentials found",
+                           "give the sidecar an instance role (docs/deployment.md), or set AWS_ACCESS_KEY_ID and "
+                           "AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in its environment")
+    try:
+        arn = session.client("sts").get_caller_identity()["Arn"]
+    except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError) as error:
+        return CheckResult("aws-access", FAIL, f"AWS endpoints unreachable ({error.kwargs.get('endpoint_url', '')})",
+                           "check this machine's network, DNS and proxy settings (HTTPS to *.amazonaws.com)")
+    except ClientError as error:
+        return CheckResult("aws-access", FAIL, f"the credentials are not accepted ({_code(error)})",
+                           "check the access key (or the instance role) and this machine's clock")
+    except BotoCoreError as error:
+        return CheckResult("aws-access", FAIL, f"AWS cannot be reached ({_code(error)})",
+                           "check this machine's network and the credentials")
+    return CheckResult("aws-access", PASS, f"credentials of {arn}")
+
+
+# -- this machine: the key file, the database, Redis, the demo page ----------------------
+
+
+def check_private_key_file(settings: Settings) -> CheckResult:
+    path = settings.cloudfront_private_key_file
+    try:
+        mode = os.stat(path).st_mode
+        cdn.load_private_key(path)
+    except OSError as error:
+        return CheckResult("private-key-file", FAIL, f"{path}: {error.strerror}",
+                           "install the CloudFront private key there, readable by the sidecar's user only")
+    except (ValueError, TypeError) as error:
+        return CheckResult("private-key-file", FAIL, f"{path}: not a private key ({error})",
+                           "install the PEM private key aws_setup created")
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return CheckResult("private-key-file", FAIL, f"{path} is readable by others (mode {stat.S_IMODE(mode):o})",
+                           f"chmod 600 {path}")
+    return CheckResult("private-key-file", PASS, f"{path} loads, mode {stat.S_IMODE(mode):o}")
+
+
+def check_database(settings: Settings) -> CheckResult:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..failures import describe
+    from ..models import get_engine
+    from ..models.schema import SchemaNotAtHead, check_schema
+
+    engine = get_engine(settings.sqlalchemy_url)
+    try:
+        check_schema(engine)
+    except SchemaNotAtHead as error:
+        return CheckResult("database", FAIL, str(error), "run s3video-migrate with this ini file")
+    except SQLAlchemyError as error:
+        return CheckResult("database", FAIL, describe("database", settings.sqlalchemy_url, error),
+                           "check sqlalchemy.url and that the database server runs (docs/deployment.md)")
+    finally:
+        engine.dispose()
+    return CheckResult("database", PASS, "reachable, schema at head")
+
+
+def check_redis(settings: Settings) -> CheckResult:
+    import redis
+
+    from ..failures import describe
+
+    urls = {settings.redis_url for store in (settings.nonce_store, settings.rate_limit_store) if store == "redis"}
+    if settings.huey_url and settings.huey_url.startswith(("redis", "rediss", "unix")):
+        urls.add(settings.huey_url)
+    if not urls:
+        return CheckResult("redis", SKIP, "no store of this ini is on Redis")
+    for url in sorted(urls):
+        try:
+            redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
+        except redis.RedisError as error:
+            return CheckResult("redis", FAIL, describe("redis", url, error),
+                               "check s3video.redis_url / huey.url and that Redis runs")
+    return CheckResult("redis", PASS, f"{len(urls)} address(es) answer")
+
+
+def check_demo_off(settings: Settings) -> CheckResult:
+    if settings.demo:
+        return CheckResult("demo-page", FAIL, "s3video.development.demo is on: anyone can sign as any user",
+                           "remove s3video.development.demo from a production ini")
+    return CheckResult("demo-page", PASS, "off")
+
+
+LOCAL_CHECKS = (check_private_key_file, check_database, check_redis, check_demo_off)
+
+
+def local_checks(settings: Settings) -> list[CheckResult]:
+    return [check(settings) for check in LOCAL_CHECKS]
+
+
 def diagnose(settings: Settings, *, session=None, principal_arn: str | None = None) -> list[CheckResult]:
-    """Run every check against the account the credentials reach; nothing is changed."""
+    """Run every check against the account the credentials reach; nothing is changed.
+
+    The first line is the root cause when AWS cannot be used at all (no credentials, no
+    network, credentials refused): the checks that need AWS are then skipped, not failed.
+    """
     session = session or boto3.session.Session(region_name=settings.region)
+    access = aws_access(session, settings)
+    if access.status == FAIL:
+        return [access] + [CheckResult(check.__name__.removeprefix("check_").replace("_", "-"), SKIP,
+                                       f"needs AWS: {access.detail}") for check in CHECKS]
     account = _Account(
         settings=settings,
         s3=build_storage(settings).client,
@@ -502,7 +605,7 @@ def diagnose(settings: Settings, *, session=None, principal_arn: str | None = No
         sts=session.client("sts"),
         principal_arn=principal_arn,
     )
-    results = []
+    results = [access]
     for check in CHECKS:
         try:
             results.append(check(account))
@@ -528,26 +631,34 @@ def report(results: list[CheckResult]) -> str:
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "doctor", help="check the AWS set-up of an ini file (bucket, CORS, CloudFront, keys, IAM)",
-        description=__doc__.splitlines()[0].strip("`"),
+        description=__doc__.splitlines()[0].replace("``", ""),
     )
     parser.add_argument("ini", help="the sidecar's ini file, e.g. production.ini")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of lines")
     parser.add_argument("--principal-arn", help="the IAM user or role the sidecar runs as "
                         "(default: whoever these credentials are)")
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from pyramid.paster import get_appsettings
+    from dataclasses import asdict
+
+    from . import read_ini
 
     try:
-        raw = dict(get_appsettings(args.ini))
-    except (OSError, LookupError) as error:  # no such file; no [app:main] section or no loader in it
+        raw = read_ini(args.ini)
+    except LookupError as error:  # no [app:main] section or no loader in it
         print(f"doctor: cannot read {args.ini}: {error}", file=sys.stderr)
         return 2
     settings = parse_settings(raw)  # a bad setting: s3video-admin names it and exits 2
-    if settings.storage != "aws":
-        print("doctor: s3video.storage is not aws: nothing to check (the embedded stand-in configures itself)")
-        return 0
-    results = diagnose(settings, principal_arn=args.principal_arn)
-    print(report(results))
+    results = local_checks(settings)
+    if settings.storage == "aws":
+        results = diagnose(settings, principal_arn=args.principal_arn) + results
+    if args.json:
+        print(json.dumps({"ok": not any(r.status == FAIL for r in results),
+                          "checks": [asdict(r) for r in results]}, indent=2))
+    else:
+        if settings.storage != "aws":
+            print("doctor: s3video.storage is not aws: no AWS check (the embedded stand-in configures itself)")
+        print(report(results))
     return 1 if any(r.status == FAIL for r in results) else 0

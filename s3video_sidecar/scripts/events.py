@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import time
 
-from ..sdk.admin import EventFilter
+from ..sdk.admin import EVENT_TYPES, EventFilter
 from .ops import add_command, admin_service, moment, moment_end, print_json, table, when, words
 
 HEADERS = ["id", "time (UTC)", "type", "user", "role", "assignment", "submission", "video", "code", "message"]
@@ -27,8 +28,17 @@ def add_parser(subparsers):
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between polls with --follow")
 
 
+MESSAGE_WIDTH = 60
+
+
+def shorten(text: str | None, width: int = MESSAGE_WIDTH) -> str:
+    """``text`` on one line, cut to ``width`` characters with an ellipsis when longer."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 def _row(event: dict) -> list:
-    message = (event["error_message"] or "")[:60]
+    message = shorten(event["error_message"])
     return [event["id"], when(event["timestamp"]), event["event_type"], event["user_id"], event["user_role"],
             event["assignment_id"], event["submission_id"], event["video_id"], event["error_code"], message]
 
@@ -37,6 +47,13 @@ def run(args, polls: int | None = None) -> int:
     """``polls`` bounds --follow (tests); by default it runs until interrupted."""
     if not 1 <= args.limit <= 10_000:
         print("s3video-admin events: --limit must be between 1 and 10000")
+        return 2
+    with admin_service(args.ini) as service:
+        valid = sorted(set(EVENT_TYPES) | set(service.repo.event_types_logged()))
+    unknown = sorted(set(args.type) - set(valid))
+    if unknown:
+        print(f"s3video-admin events: unknown --type {', '.join(unknown)}; valid types: {', '.join(valid)}",
+              file=sys.stderr)
         return 2
     filters = EventFilter(user=args.user, assignment=args.assignment, submission=args.submission, video=args.video,
                           event_types=args.type, error_codes=args.error_code, errors_only=args.errors_only,

@@ -15,9 +15,8 @@ import sys
 import time
 
 from ..sdk.errors import Unavailable
-from ..settings import SettingsError
 from ..tasks import setup_jobs
-from . import bootstrap
+from . import bootstrap, run_command
 
 log = logging.getLogger(__name__)
 STORAGE_WAIT_SECONDS = 120
@@ -49,16 +48,16 @@ def wait_for_storage(storage, endpoint: str, seconds: float = STORAGE_WAIT_SECON
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="s3video-worker", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="s3video-worker", description=__doc__.splitlines()[0].replace("``", ""))
     parser.add_argument("ini", help="the app's ini file, e.g. development.ini")
     args = parser.parse_args(argv)
-    try:
-        environment = bootstrap(args.ini)
-        settings = environment.settings
-        jobs = setup_jobs(settings, environment.session_factory, environment.storage, environment.url_signer)
-    except SettingsError as exc:
-        print(f"s3video-worker: bad setting: {exc}", file=sys.stderr)
-        return 2
+    return run_command("s3video-worker", _run, args)
+
+
+def _run(args) -> int:
+    environment = bootstrap(args.ini)
+    settings = environment.settings
+    jobs = setup_jobs(settings, environment.session_factory, environment.storage, environment.url_signer)
     if jobs.huey.immediate:
         print("s3video-worker: huey.immediate is on, so tasks run where they are queued: nothing to consume",
               file=sys.stderr)

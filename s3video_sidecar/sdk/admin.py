@@ -30,6 +30,17 @@ from .service import DELETED, DELETING, UPLOADING
 
 DAY = 86400
 GIB = 1024**3
+# The event types this release writes (docs/operations.md's table); ``events --type`` also accepts
+# any type already in the log, so a type a newer piece of code writes is never refused.
+EVENT_TYPES = (
+    "upload_requested", "upload_sent_to_multipart", "multipart_started", "multipart_resumed", "parts_signed",
+    "parts_listed", "multipart_aborted", "upload_confirmed", "upload_rejected", "upload_abandoned",
+    "playback_url_issued", "delete_requested", "video_restored", "video_deleted", "delete_failed",
+    "object_deleted", "auth_rejected", "access_denied", "request_refused", "rate_limited", "admin_query",
+    "privacy_exported", "privacy_erased", "job_cleanup", "job_reconcile", "job_retention", "job_failed",
+    "playback_url_renewed", "video_made_current", "video_copied", "video_probed", "video_unplayable", "job_probe",
+    "refusals_suppressed",
+)
 UPLOAD_EVENTS = ("upload_confirmed",)
 VIEW_EVENTS = ("playback_url_issued",)
 STATUSES = ("pending", "uploading", "ready", "deleting", "deleted", "error")
@@ -93,12 +104,15 @@ class MonthUsage:
     month: str  # YYYY-MM
     days_in_month: int
     days_elapsed: float
-    storage_bytes: int  # held now
+    # this month: held now (projected as held for the whole month); a past month: the month's
+    # average of what was held at each day's end (so GB-months are what S3 billed)
+    storage_bytes: int
     transfer_bytes: int  # sent so far this month (upper bound: one full video per view)
     views: int
     uploads: int
     projected_transfer_bytes: int = field(default=0)
     projected_views: int = field(default=0)
+    complete: bool = False  # a past month: every figure measured, nothing projected
 
 
 def describe_event(event) -> dict:
@@ -162,21 +176,35 @@ class AdminService:
         }
 
     def month_usage(self, month: str | None = None) -> MonthUsage:
-        """Usage of a calendar month (default: this one): so far, and projected at the same pace."""
+        """Usage of a calendar month (default: this one): so far, and projected at the same pace.
+
+        A past month is complete: measured, storage averaged over its days. A month that has not
+        begun is refused (ValueError): there is nothing to measure yet.
+        """
         now = self.now()
         year, number = map(int, (month or dt.datetime.fromtimestamp(now, dt.timezone.utc).strftime("%Y-%m"))
                            .split("-"))
+        label = f"{year:04d}-{number:02d}"
         days_in_month = calendar.monthrange(year, number)[1]
         start = int(dt.datetime(year, number, 1, tzinfo=dt.timezone.utc).timestamp())
         end = start + days_in_month * DAY
+        if start > now:
+            raise ValueError(f"{label} has not begun: give this month or an earlier one"
+                             " (notebooks/cost_estimates.ipynb projects future months)")
+        complete = end <= now
         elapsed = max(min(now, end) - start, 1)
         views, transfer = self.repo.event_totals(VIEW_EVENTS, start, end)
         uploads, _ = self.repo.event_totals(UPLOAD_EVENTS, start, end)
+        if complete:
+            held = self.repo.stored_bytes_at([start + (day + 1) * DAY - 1 for day in range(days_in_month)])
+            storage = sum(held) // days_in_month
+        else:
+            storage = self.repo.stored_bytes()
         pace = (end - start) / elapsed
         return MonthUsage(
-            month=f"{year:04d}-{number:02d}", days_in_month=days_in_month, days_elapsed=round(elapsed / DAY, 2),
-            storage_bytes=self.repo.stored_bytes(), transfer_bytes=transfer, views=views, uploads=uploads,
-            projected_transfer_bytes=int(transfer * pace), projected_views=int(views * pace),
+            month=label, days_in_month=days_in_month, days_elapsed=round(elapsed / DAY, 2),
+            storage_bytes=storage, transfer_bytes=transfer, views=views, uploads=uploads,
+            projected_transfer_bytes=int(transfer * pace), projected_views=int(views * pace), complete=complete,
         )
 
     def cost(self, month: str | None = None) -> dict | None:

@@ -27,8 +27,10 @@ Rules of this module:
 from __future__ import annotations
 
 import json
+import pathlib
 import math
 import uuid
+from urllib.parse import unquote
 from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
@@ -196,21 +198,64 @@ class Distribution:
     domain_name: str  # s3video.cloudfront.domain
 
 
+def load_or_generate_private_key(path, kind: str = "rsa"):
+    """The key pair at ``path`` if a run before this one made it (re-runs reuse it), else a new one."""
+    if pathlib.Path(path).exists():
+        return cdn.load_private_key(str(path))
+    return cdn.generate_private_key(path, kind)
+
+
+def _public_keys(cloudfront) -> list[dict]:
+    return (cloudfront.list_public_keys().get("PublicKeyList", {}).get("Items") or [])
+
+
+def _key_groups(cloudfront) -> list[dict]:
+    return [item["KeyGroup"] for item in cloudfront.list_key_groups().get("KeyGroupList", {}).get("Items") or []]
+
+
+def _same_pem(one: str, other: str) -> bool:
+    return "".join(one.split()) == "".join(other.split())
+
+
 def create_signing_key(cloudfront, private_key, name: str) -> SigningKey:
-    """Register the public half of ``private_key`` with CloudFront, in a key group of its own."""
-    public_key = cloudfront.create_public_key(PublicKeyConfig={
-        "CallerReference": str(uuid.uuid4()),
-        "Name": name,
-        "EncodedKey": cdn.public_key_pem(private_key),
-        "Comment": "s3video playback URL signing",
-    })["PublicKey"]
+    """Register the public half of ``private_key`` with CloudFront, in a key group of its own.
+
+    Re-runnable: a public key and a key group named ``name`` from an earlier run are reused
+    (a public key of that name holding another key is refused: it would sign nothing)."""
+    encoded = cdn.public_key_pem(private_key)
+    public_key_id = None
+    for summary in _public_keys(cloudfront):
+        if summary.get("Name") == name:
+            held = cloudfront.get_public_key(Id=summary["Id"])["PublicKey"]["PublicKeyConfig"]["EncodedKey"]
+            if not _same_pem(held, encoded):
+                raise ValueError(f"CloudFront already holds a public key named {name!r} for another private key:"
+                                 " give the private key file of the first run, or another name")
+            public_key_id = summary["Id"]
+    if public_key_id is None:
+        public_key_id = cloudfront.create_public_key(PublicKeyConfig={
+            "CallerReference": str(uuid.uuid4()),
+            "Name": name,
+            "EncodedKey": encoded,
+            "Comment": "s3video playback URL signing",
+        })["PublicKey"]["Id"]
+    for group in _key_groups(cloudfront):
+        if group["KeyGroupConfig"]["Name"] == name:
+            if public_key_id not in group["KeyGroupConfig"]["Items"]:
+                raise ValueError(f"the key group {name!r} does not hold the public key {public_key_id}: add it"
+                                 " (docs/deployment.md, key rotation) or use another name")
+            return SigningKey(public_key_id=public_key_id, key_group_id=group["Id"])
     key_group = cloudfront.create_key_group(KeyGroupConfig={
-        "Name": name, "Items": [public_key["Id"]], "Comment": "s3video playback URL signing",
+        "Name": name, "Items": [public_key_id], "Comment": "s3video playback URL signing",
     })["KeyGroup"]
-    return SigningKey(public_key_id=public_key["Id"], key_group_id=key_group["Id"])
+    return SigningKey(public_key_id=public_key_id, key_group_id=key_group["Id"])
 
 
 def create_origin_access_control(cloudfront, name: str) -> str:
+    """The Origin Access Control named ``name`` (an earlier run's, or a new one)."""
+    listed = cloudfront.list_origin_access_controls().get("OriginAccessControlList", {}).get("Items") or []
+    for summary in listed:
+        if summary.get("Name") == name:
+            return summary["Id"]
     return cloudfront.create_origin_access_control(OriginAccessControlConfig={
         "Name": name,
         "Description": "s3video: CloudFront signs its requests to the bucket",
@@ -259,8 +304,23 @@ def distribution_config(bucket: str, region: str, origin_access_control_id: str,
 
 
 def create_distribution(cloudfront, config: dict) -> Distribution:
+    """The distribution of ``config``: an earlier run's (same comment and origin), or a new one."""
+    existing = find_setup_distribution(cloudfront, config)
+    if existing is not None:
+        return Distribution(id=existing["Id"], arn=existing["ARN"], domain_name=existing["DomainName"])
     created = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
     return Distribution(id=created["Id"], arn=created["ARN"], domain_name=created["DomainName"])
+
+
+def find_setup_distribution(cloudfront, config: dict) -> dict | None:
+    """The distribution a set-up run made for ``config``'s bucket (its comment and origin), or None."""
+    origin = config["Origins"]["Items"][0]["DomainName"]
+    for page in cloudfront.get_paginator("list_distributions").paginate():
+        for summary in page.get("DistributionList", {}).get("Items", []) or []:
+            origins = [item["DomainName"] for item in summary.get("Origins", {}).get("Items", []) or []]
+            if summary.get("Comment") == config["Comment"] and origin in origins:
+                return summary
+    return None
 
 
 def find_distribution(cloudfront, domain: str) -> dict | None:
@@ -335,12 +395,35 @@ def sidecar_policy(bucket: str, invalidation_distribution_arn: str | None = None
 
 
 def create_sidecar_policy(iam, bucket: str, name: str, invalidation_distribution_arn: str | None = None) -> str:
-    """Create the managed policy; return its ARN (attach it to the sidecar's user or role)."""
-    return iam.create_policy(
-        PolicyName=name,
-        PolicyDocument=json.dumps(sidecar_policy(bucket, invalidation_distribution_arn)),
-        Description="s3video sidecar: exactly the S3 actions it calls",
-    )["Policy"]["Arn"]
+    """Create the managed policy (or, on a re-run, bring an earlier run's up to date with a new
+    default version); return its ARN (attach it to the sidecar's user or role)."""
+    document = json.dumps(sidecar_policy(bucket, invalidation_distribution_arn))
+    try:
+        return iam.create_policy(PolicyName=name, PolicyDocument=document,
+                                 Description="s3video sidecar: exactly the S3 actions it calls")["Policy"]["Arn"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "EntityAlreadyExists":
+            raise
+    arn = _local_policy_arn(iam, name)
+    policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    current = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+    held = current["Document"]
+    held = json.loads(unquote(held)) if isinstance(held, str) else held
+    if held != json.loads(document):
+        versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+        if len(versions) >= 5:  # IAM keeps five: drop the oldest that is not the default
+            oldest = min((v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"])
+            iam.delete_policy_version(PolicyArn=arn, VersionId=oldest["VersionId"])
+        iam.create_policy_version(PolicyArn=arn, PolicyDocument=document, SetAsDefault=True)
+    return arn
+
+
+def _local_policy_arn(iam, name: str) -> str:
+    for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
+        for policy in page["Policies"]:
+            if policy["PolicyName"] == name:
+                return policy["Arn"]
+    raise LookupError(f"IAM policy {name} exists but cannot be listed")
 
 
 # -- the ini ------------------------------------------------------------------------------
@@ -425,14 +508,16 @@ def set_up(session, *, bucket: str, region: str, moodle_origins, private_key_fil
            invalidation: bool = False) -> SetupResult:
     """Every step of notebooks/aws_setup.ipynb, in its order, for scripts and tests.
 
-    Generates the CloudFront key pair at ``private_key_file`` (mode 0600; refuses to
-    overwrite one). The sidecar policy is created but attached to no one: attach it to the
+    Re-runnable and resumable: every step finds what an earlier (or half-failed) run made,
+    by name (key pair file, public key, key group, Origin Access Control, IAM policy) or by
+    the distribution's comment and origin, and creates only what is missing. Generates the
+    CloudFront key pair at ``private_key_file`` (mode 0600) unless it exists. The sidecar policy is created but attached to no one: attach it to the
     sidecar's user or role.
     """
     s3, cloudfront, iam = session.client("s3"), session.client("cloudfront"), session.client("iam")
     create_bucket(s3, bucket, region)
     configure_bucket(s3, bucket, moodle_origins, sidecar_abort_after_seconds)
-    private_key = cdn.generate_private_key(private_key_file, key_kind)
+    private_key = load_or_generate_private_key(private_key_file, key_kind)
     signing_key = create_signing_key(cloudfront, private_key, name)
     control_id = create_origin_access_control(cloudfront, name)
     distribution = create_distribution(
@@ -461,3 +546,99 @@ def attach_sidecar_policy(iam, policy_arn: str, *, user_name: str | None = None,
         arn = iam.create_user(UserName=user_name)["User"]["Arn"]
     iam.attach_user_policy(UserName=user_name, PolicyArn=policy_arn)
     return arn
+
+
+# -- teardown -------------------------------------------------------------------------------
+
+
+@dataclass
+class TearDown:
+    done: list
+    left: list  # what a later run must finish (a distribution deploys for minutes before it can go)
+
+    @property
+    def finished(self) -> bool:
+        return not self.left
+
+
+def tear_down(session, *, bucket: str, region: str, name: str = "s3video", delete_bucket: bool = False) -> TearDown:
+    """Undo :func:`set_up`, as far as AWS allows now; run it again until ``finished``.
+
+    The distribution is first disabled, and deleted by a later run once CloudFront has
+    deployed that (minutes); the key group, public key and Origin Access Control go after it.
+    The IAM policy is detached from every user, role and group and deleted (the user itself
+    stays). The bucket is deleted only with ``delete_bucket`` and only when empty: videos are
+    never deleted here. The private key file is left to you.
+    """
+    s3, cloudfront, iam = session.client("s3"), session.client("cloudfront"), session.client("iam")
+    result = TearDown([], [])
+
+    def step(description, action):
+        try:
+            action()
+            result.done.append(description)
+        except (ClientError, NotImplementedError) as error:
+            code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else "not supported"
+            result.left.append(f"{description}: {code}")
+
+    probe = {"Comment": f"s3video: videos of {bucket}", "Origins": {"Items": [{"DomainName": origin_domain(bucket, region)}]}}
+    distribution = find_setup_distribution(cloudfront, probe)
+    if distribution is not None:
+        answer = cloudfront.get_distribution_config(Id=distribution["Id"])
+        config, etag = answer["DistributionConfig"], answer["ETag"]
+        if config["Enabled"]:
+            config["Enabled"] = False
+            cloudfront.update_distribution(Id=distribution["Id"], IfMatch=etag, DistributionConfig=config)
+            result.done.append(f"distribution {distribution['Id']} disabled")
+            result.left.append(f"distribution {distribution['Id']}: run tear_down again once it is deployed"
+                               " (a few minutes) to delete it")
+        elif distribution.get("Status") != "Deployed":
+            result.left.append(f"distribution {distribution['Id']}: still deploying; run tear_down again")
+        else:
+            step(f"distribution {distribution['Id']} deleted",
+                 lambda: cloudfront.delete_distribution(Id=distribution["Id"], IfMatch=etag))
+    if not any(item.startswith("distribution") for item in result.left):
+        _delete_cloudfront_pieces(cloudfront, name, step)
+    _delete_policy(iam, f"{name}-sidecar", step)
+    if delete_bucket:
+        held = s3.list_objects_v2(Bucket=bucket, MaxKeys=1).get("KeyCount", 0)
+        if held:
+            result.left.append(f"bucket {bucket}: holds objects (videos); empty it yourself if you mean it")
+        else:
+            step(f"bucket {bucket} deleted", lambda: s3.delete_bucket(Bucket=bucket))
+    return result
+
+
+def _delete_cloudfront_pieces(cloudfront, name: str, step) -> None:
+    for group in _key_groups(cloudfront):
+        if group["KeyGroupConfig"]["Name"] == name:
+            etag = cloudfront.get_key_group(Id=group["Id"])["ETag"]
+            step(f"key group {group['Id']} deleted", lambda: cloudfront.delete_key_group(Id=group["Id"], IfMatch=etag))
+    for key in _public_keys(cloudfront):
+        if key.get("Name") == name:
+            etag = cloudfront.get_public_key(Id=key["Id"])["ETag"]
+            step(f"public key {key['Id']} deleted", lambda: cloudfront.delete_public_key(Id=key["Id"], IfMatch=etag))
+    listed = cloudfront.list_origin_access_controls().get("OriginAccessControlList", {}).get("Items") or []
+    for control in listed:
+        if control.get("Name") == name:
+            etag = cloudfront.get_origin_access_control(Id=control["Id"])["ETag"]
+            step(f"origin access control {control['Id']} deleted",
+                 lambda: cloudfront.delete_origin_access_control(Id=control["Id"], IfMatch=etag))
+
+
+def _delete_policy(iam, name: str, step) -> None:
+    try:
+        arn = _local_policy_arn(iam, name)
+    except LookupError:
+        return
+    entities = iam.list_entities_for_policy(PolicyArn=arn)
+    for user in entities.get("PolicyUsers", []):
+        iam.detach_user_policy(UserName=user["UserName"], PolicyArn=arn)
+    for role in entities.get("PolicyRoles", []):
+        iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=arn)
+    for group in entities.get("PolicyGroups", []):
+        iam.detach_group_policy(GroupName=group["GroupName"], PolicyArn=arn)
+    for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+        if not version["IsDefaultVersion"]:
+            iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
+    step(f"IAM policy {name} deleted", lambda: iam.delete_policy(PolicyArn=arn))

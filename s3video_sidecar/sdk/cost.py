@@ -42,6 +42,11 @@ def usd(amount: Decimal) -> Decimal:
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def units(unit: str, quantity) -> str:
+    """The unit for a quantity: "1 request", "1,320 requests" (GB and GB-month stay as AWS writes them)."""
+    return unit + "s" if unit in ("request", "path") and quantity != 1 else unit
+
+
 def gb_from_bytes(size_bytes: int) -> Decimal:
     """Bytes as the GB AWS bills (2**30 bytes), unrounded."""
     return Decimal(size_bytes) / BYTES_PER_GB
@@ -275,8 +280,11 @@ class CostEstimate:
                     "unit": item.unit,
                     "free_quantity": float(min(item.free_quantity, item.quantity)),
                     "billable_quantity": float(item.billable_quantity),
-                    "price_usd": f"{item.unit_price_usd} per {item.price_per_units} {item.unit}",
+                    "price_usd": f"{item.unit_price_usd} per {item.price_per_units:,}"
+                                 f" {units(item.unit, item.price_per_units)}",
                     "cost_usd": str(usd(item.cost_usd)),
+                    # the total adds these, so items shown as 0.00 may still make a cent
+                    "cost_usd_unrounded": str(item.cost_usd.normalize() if item.cost_usd else 0),
                 }
                 for item in self.items
             ],

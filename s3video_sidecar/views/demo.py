@@ -9,10 +9,13 @@ for any actor: development only, never enable it on a reachable host.
 
 from __future__ import annotations
 
+import html
+import logging
 import pathlib
 
 import colander
-from pyramid.response import FileResponse
+from pyramid.httpexceptions import HTTPFound
+from pyramid.response import FileResponse, Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
@@ -20,6 +23,7 @@ from .. import schemas
 from ..sdk import signing
 from ..sdk.errors import InvalidInput
 
+log = logging.getLogger(__name__)
 STATIC = pathlib.Path(__file__).resolve().parents[1] / "static"
 # Video.js comes from the npm registry (package.json, pinned), installed by `make run`.
 VIDEOJS_DIST = pathlib.Path(__file__).resolve().parents[2] / "node_modules" / "video.js" / "dist"
@@ -45,11 +49,40 @@ def includeme(config):
     if not config.registry.s3video_settings.demo:
         return
     config.add_route("demo", "/demo")
+    config.add_route("demo_slash", "/demo/")
+    config.add_route("development_index", "/")
     config.add_route("demo_sign", "/demo/sign")
     config.add_route("demo_config", "/demo/config")
     config.add_static_view("demo/static", str(STATIC), cache_max_age=0)
     config.add_static_view("demo/vendor/video.js", str(VIDEOJS_DIST), cache_max_age=3600)
     config.scan(__name__)
+    settings = config.registry.s3video_settings
+    origin = settings.moodle_origins[0] if settings.moodle_origins else settings.local_edge_base_url.rsplit("/", 1)[0]
+    log.info("development: open %s/demo to try uploads and playback (the demo page is on; never in production)",
+             origin)
+
+
+_INDEX = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>s3video sidecar (development)</title>
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}}</style></head>
+<body><h1>s3video sidecar</h1><p>Development server ({version}). Where to go:</p><ul>
+<li><a href="demo">/demo</a> &mdash; the demo page: upload and play videos as any user, as Moodle's pages would</li>
+<li><a href="health">/health</a> &mdash; whether every store this node needs answers</li>
+<li><a href="openapi.json">/openapi.json</a> &mdash; the HTTP API</li></ul>
+<p>Guides: README.md, docs/deployment.md, moodle_plugin/README.md.</p></body></html>
+"""
+
+
+@view_config(route_name="development_index", request_method="GET", permission=NO_PERMISSION_REQUIRED)
+def development_index(request):
+    """``/`` in development (only with the demo page on): where to go."""
+    from .. import __version__
+
+    return Response(_INDEX.format(version=html.escape(__version__)), content_type="text/html", charset="utf-8")
+
+
+@view_config(route_name="demo_slash", request_method="GET", permission=NO_PERMISSION_REQUIRED)
+def demo_slash(request):
+    return HTTPFound(location=request.route_url("demo"))
 
 
 @view_config(route_name="demo", request_method="GET", permission=NO_PERMISSION_REQUIRED)

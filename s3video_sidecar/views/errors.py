@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 
 from pyramid.exceptions import PredicateMismatch, URLDecodeError
@@ -25,6 +26,7 @@ from pyramid.view import exception_view_config, forbidden_view_config, notfound_
 from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from ..failures import describe, failure_log
 from ..models import Event
 from ..models.event import bounded_event
 from ..sdk.bounded import event_context, truncated
@@ -62,6 +64,18 @@ def error_response(request, error: S3VideoError):
     return response
 
 
+_IDS_IN_PATH = re.compile(r"^/assignments/([0-9]{1,18})(?:/submissions/([0-9]{1,18}))?(?:/|$)")
+
+
+def ids_in_path(path: str) -> tuple[int | None, int | None]:
+    """The assignment and submission ids a refused call named in its path (``events --assignment``
+    finds refusals by them); None where the path names none. At most 18 digits: always a BIGINT."""
+    match = _IDS_IN_PATH.match(path or "")
+    if not match:
+        return None, None
+    return int(match.group(1)), int(match.group(2)) if match.group(2) else None
+
+
 # Refusals of callers who did not authenticate are logged per client address: at most this many in
 # each window (then one ``refusals_suppressed`` event), so a flood of them cannot fill the database.
 # Signed callers are not capped: every Moodle call comes from Moodle's one address.
@@ -79,9 +93,11 @@ def record_rejection(request, event_type: str, code: str, message: str, details:
         identity = None  # the caller could not be verified at all (its nonce store is down)
     context = {"method": request.method, "path": request.path, "key_id": identity.key_id if identity else None,
                **(details or {})}
+    assignment_id, submission_id = ids_in_path(request.path)
     now = int(time.time())
     event = dict(
         event_type=event_type, error_code=code, error_message=message, error_context=event_context(context),
+        assignment_id=assignment_id, submission_id=submission_id,
         user_id=identity.actor.user if identity else None,
         user_role=identity.role if identity else None, timestamp=now,
     )
@@ -186,7 +202,7 @@ def undecodable_path(exc, request):
 
 @exception_view_config(DBAPIError)
 def database_unavailable(exc, request):
-    log.error("database error: %s", exc.__class__.__name__)
+    failure_log(__name__).error("database", describe("database", str(request.registry.dbengine.url), exc))
     return json_error(request, 503, "the database cannot be reached; try again later", code="database")
 
 

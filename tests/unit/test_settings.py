@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from s3video_sidecar.settings import SettingsError, parse_settings
@@ -45,7 +47,6 @@ def test_pool_settings_reach_the_engine():
     ("s3video.allowed_mime_types", "video/mp4 video/x-msvideo"),  # no container check for AVI: refused
     ("s3video.multipart_threshold_bytes", str(5 * 1024**3 + 1)),  # over one CopyObject's 5 GiB
     ("s3video.cloudfront.hash_algorithm", "md5"),
-    ("s3video.s3_endpoint_url", ""),
     ("sqlalchemy.pool_size", "0"),
     ("s3video.playback_url_window_seconds", "7200"),
     ("sqlalchemy.max_overflow", "many"),
@@ -96,3 +97,78 @@ def test_shipped_ini_files_parse(monkeypatch):
     for ini in ("development.ini", "production.ini"):
         settings = parse_settings(dict(get_appsettings(ini)))
         assert settings.bucket
+
+
+@pytest.mark.parametrize("typo, closest", [
+    ("s3video.delete_grace_second", "s3video.delete_grace_seconds"),
+    ("s3video.max_upload_byte", "s3video.max_upload_bytes"),
+    ("huey.worker", "huey.workers"),
+    ("sqlalchemy.pool_sise", "sqlalchemy.pool_size"),
+    ("s3video.cost.s3_storage_usd_per_gb_mont", "s3video.cost.s3_storage_usd_per_gb_month"),
+])
+def test_an_unknown_setting_is_refused_naming_the_closest(typo, closest):
+    with pytest.raises(SettingsError, match=rf"{re.escape(typo)}: unknown setting; did you mean {re.escape(closest)}\?"):
+        parse_settings(dict(BASE, **{typo: "604800"}))
+
+
+def test_an_unknown_setting_far_from_any_is_refused_too():
+    with pytest.raises(SettingsError, match=r"s3video\.zzz: unknown setting; see the settings in README\.md"):
+        parse_settings(dict(BASE, **{"s3video.zzz": "1"}))
+
+
+def test_keys_the_sidecar_does_not_own_pass():
+    settings = parse_settings(dict(BASE, **{"pyramid.reload_templates": "false", "retry.attempts": "3",
+                                            "tm.annotate_user": "false"}))
+    assert settings.storage == "embedded"
+
+
+def test_known_names_follow_the_declarations():
+    from s3video_sidecar.settings import _SettingsSchema, ini_name, known_names
+
+    # every declared node is known, and nothing else under s3video.* but the cost model's fields
+    declared = {ini_name(node.name) for node in _SettingsSchema().children}
+    assert declared <= known_names()
+    assert {"s3video.delete_grace_seconds", "s3video.hmac_keys", "sqlalchemy.url", "huey.url"} <= known_names()
+    assert not [name for name in known_names() - declared if not name.startswith("s3video.cost.")]
+
+
+@pytest.mark.parametrize("ini", ["development.ini", "production.ini"])
+def test_the_shipped_ini_files_use_only_known_names(ini):
+    import configparser
+    import pathlib
+
+    from s3video_sidecar.settings import OWNED_PREFIXES, known_names
+
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(pathlib.Path(__file__).parents[2] / ini)
+    owned = [name for name in parser["app:main"] if name.startswith(OWNED_PREFIXES)]
+    assert owned and set(owned) <= known_names()
+
+
+def test_the_stand_in_address_derives_from_the_apps_port():
+    settings = dict(BASE)
+    del settings["s3video.s3_endpoint_url"]
+    assert parse_settings(settings).s3_endpoint_url == "http://127.0.0.1:6544"  # the edge's default port + 1
+    settings["s3video.local_edge.base_url"] = "http://localhost:7000/edge"
+    assert parse_settings(settings).s3_endpoint_url == "http://127.0.0.1:7001"
+    settings["s3video.s3_endpoint_url"] = "http://127.0.0.1:9999"  # given: used as given
+    assert parse_settings(settings).s3_endpoint_url == "http://127.0.0.1:9999"
+
+
+@pytest.mark.parametrize("port", [None, "7000"])
+def test_development_ini_moves_every_port_with_one_setting(port, tmp_path):
+    import pathlib
+
+    from pyramid.paster import get_appsettings
+
+    text = (pathlib.Path(__file__).parents[2] / "development.ini").read_text()
+    if port:
+        assert text.count("http_port = 6543\n") == 1
+        text = text.replace("http_port = 6543\n", f"http_port = {port}\n")
+    ini = tmp_path / "development.ini"
+    ini.write_text(text)
+    settings = parse_settings(dict(get_appsettings(str(ini))))
+    app_port = int(port or 6543)
+    assert settings.local_edge_base_url == f"http://localhost:{app_port}/edge"
+    assert settings.s3_endpoint_url == f"http://127.0.0.1:{app_port + 1}"
+    assert settings.moodle_origins == (f"http://localhost:{app_port}", f"http://127.0.0.1:{app_port}")

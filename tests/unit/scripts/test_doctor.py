@@ -11,6 +11,8 @@ import pytest
 
 from s3video_sidecar.scripts import admin, doctor
 from s3video_sidecar.sdk import aws_setup, cdn
+from tests.conftest import free_port
+from tests.support.databases import migrate
 
 BUCKET, REGION, ORIGIN = "school-videos-test", "eu-west-1", "https://moodle.example.edu"
 
@@ -31,10 +33,12 @@ def account(aws, tmp_path):
     user_arn = iam.create_user(UserName="s3video-sidecar")["User"]["Arn"]
     iam.attach_user_policy(UserName="s3video-sidecar", PolicyArn=result.policy_arn)
     ini = tmp_path / "production.ini"
-    ini.write_text(textwrap.dedent("""\
+    database = f"sqlite:///{tmp_path}/doctor.sqlite"
+    migrate(database)
+    ini.write_text(textwrap.dedent(f"""\
         [app:main]
         use = egg:s3video-sidecar
-        sqlalchemy.url = sqlite://
+        sqlalchemy.url = {database}
         s3video.hmac_keys = doctor-test:not-a-real-secret
         """) + result.production_settings())
     return {"result": result, "ini": str(ini), "user_arn": user_arn, "s3": aws.client("s3"), "session": aws}
@@ -66,7 +70,10 @@ def test_passes_on_what_the_set_up_builds(account, capsys):
     for check in ("bucket", "cors", "public-access", "acls-disabled", "lifecycle", "cloudfront-distribution",
                   "bucket-policy", "signing-key", "iam"):
         assert status_of(output, check) == "PASS", output
-    assert "doctor: 9 checks passed, 0 failed, 0 skipped" in output
+    for check in ("aws-access", "private-key-file", "database", "demo-page"):
+        assert status_of(output, check) == "PASS", output
+    assert status_of(output, "redis") == "SKIP"  # no store of this ini is on Redis
+    assert "doctor: 13 checks passed, 0 failed, 1 skipped" in output
     assert "by its policies" in output  # moto has no policy simulator: the attached policy was read
 
 
@@ -83,7 +90,7 @@ def test_fails_naming_the_fix_when_the_cors_rule_is_gone(account, capsys):
     assert f"{ORIGIN}: no rule allows this origin" in output
     assert "fix: put this CORS rule on the bucket (aws s3api put-bucket-cors" in output
     assert '"ExposeHeaders":["ETag"]' in output
-    assert "doctor: 8 checks passed, 1 failed" in output
+    assert "doctor: 12 checks passed, 1 failed" in output
 
 
 def test_fails_when_the_cors_rule_does_not_expose_etag(account, capsys):
@@ -229,7 +236,9 @@ def test_invalidation_needs_create_invalidation_on_the_distribution(aws, tmp_pat
     iam = aws.client("iam")
     user_arn = iam.create_user(UserName="s3video-sidecar")["User"]["Arn"]
     ini = tmp_path / "production.ini"
-    ini.write_text("[app:main]\nuse = egg:s3video-sidecar\nsqlalchemy.url = sqlite://\n"
+    database = f"sqlite:///{tmp_path}/doctor.sqlite"
+    migrate(database)
+    ini.write_text(f"[app:main]\nuse = egg:s3video-sidecar\nsqlalchemy.url = {database}\n"
                    "s3video.hmac_keys = doctor-test:not-a-real-secret\n" + result.production_settings())
     assert "s3video.cloudfront.invalidate = true" in ini.read_text()
 
@@ -241,6 +250,57 @@ def test_invalidation_needs_create_invalidation_on_the_distribution(aws, tmp_pat
     iam.delete_user_policy(UserName="s3video-sidecar", PolicyName="narrow")
     iam.attach_user_policy(UserName="s3video-sidecar", PolicyArn=result.policy_arn)
     assert admin.main(["doctor", str(ini), "--principal-arn", user_arn]) == 0, capsys.readouterr().out
+
+
+def no_aws_credentials(monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def test_no_credentials_is_the_one_root_cause_and_aws_checks_are_skipped(account, capsys, monkeypatch, tmp_path):
+    no_aws_credentials(monkeypatch, tmp_path)  # the ini stays; the credentials go
+    code, output = run_doctor(account, capsys)
+    lines = output.splitlines()
+    assert code == 1 and lines[0].split()[:2] == ["FAIL", "aws-access"] and "no AWS credentials found" in lines[0]
+    assert "instance role" in lines[1]  # the fix
+    assert [line.split()[0] for line in lines if line.split()[1:2] == ["bucket"]] == ["SKIP"]
+    assert sum(line.startswith("FAIL") for line in lines) == 1, output
+
+
+def test_unreachable_aws_is_named_as_such(account, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    session = boto3.session.Session(region_name=REGION, aws_access_key_id="AKIAEXAMPLE", aws_secret_access_key="x")
+    result = doctor.aws_access(session, None)
+    assert result.status == "FAIL" and result.detail.startswith("AWS endpoints unreachable"), result
+
+
+def test_local_checks_catch_a_demo_page_and_a_readable_key(account, capsys):
+    key = pathlib.Path(account["ini"]).parent / "cloudfront.pem"
+    key.chmod(0o644)
+    edit_ini(account, "use = egg:s3video-sidecar\n", "use = egg:s3video-sidecar\ns3video.development.demo = true\n")
+    code, output = run_doctor(account, capsys)
+    assert code == 1
+    assert status_of(output, "demo-page") == "FAIL" and status_of(output, "private-key-file") == "FAIL"
+    assert "chmod 600" in output
+
+
+def test_an_unmigrated_database_and_json_output(account, capsys, tmp_path):
+    edit_ini(account, f"sqlite:///{tmp_path}/doctor.sqlite", f"sqlite:///{tmp_path}/empty.sqlite")
+    code, output = run_doctor(account, capsys, "--json")
+    checks = {check["name"]: check for check in json.loads(output)["checks"]}
+    assert code == 1 and checks["database"]["status"] == "FAIL"
+    assert "schema not at head: run s3video-migrate" in checks["database"]["detail"]
+
+
+def test_a_missing_ini_is_one_line(capsys, tmp_path):
+    assert admin.main(["doctor", str(tmp_path / "nope.ini")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nope.ini: no such file" in err
 
 
 def test_fails_when_the_distribution_does_not_send_nosniff(account, capsys):

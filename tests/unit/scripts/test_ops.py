@@ -41,7 +41,7 @@ def test_stats_prints_the_figures(ini, activity, capsys):
     lines = out.splitlines()
     header = next(line for line in lines if line.startswith("date"))
     assert header.split() == ["date", "uploads", "views", "viewed", "storage"]
-    assert "too_large" in out and "Estimated bill for" in out and "total" in out
+    assert "too_large" in out and "Projected bill for the whole of" in out and "total" in out
 
     code, out = run(capsys, "stats", ini, "--json")
     stats = json.loads(out)
@@ -94,14 +94,100 @@ def test_cost_prints_the_months_bill(ini, activity, capsys):
     code, out = run(capsys, "cost", ini)
     assert code == 0
     assert out.startswith("Month ") and "transfer out" in out and "CloudFront transfer out" in out
-    assert out.splitlines()[-1].split()[0] == "total"
+    assert [line for line in out.splitlines() if line.startswith("total")]
+    assert "so far and projected to the month's end" in out.splitlines()[0]
+    assert "Projected bill for the whole of" in out
     code, out = run(capsys, "cost", ini, "--month", "2000-02", "--json")
     cost = json.loads(out)
     assert cost["usage"]["month"] == "2000-02" and cost["usage"]["views"] == 0 and cost["usage"]["days_in_month"] == 29
     assert run(capsys, "cost", ini, "--month", "2000-13")[0] == 2
 
 
-def test_a_bad_cost_setting_is_named(app_settings, tmp_path, capsys):
-    ini = write_ini(tmp_path / "bad.ini", dict(app_settings, **{"s3video.cost.s3_storage_usd_per_gb_month": "cheap"}))
-    assert admin.main(["cost", ini]) == 2
-    assert "s3video.cost.s3_storage_usd_per_gb_month" in capsys.readouterr().err
+def test_a_month_before_any_upload_bills_nothing(ini, activity, capsys):
+    code, out = run(capsys, "cost", ini, "--month", "2000-02", "--json")
+    cost = json.loads(out)
+    assert code == 0 and cost["usage"]["complete"] is True and cost["usage"]["days_elapsed"] == 29
+    assert cost["usage"]["storage_bytes"] == 0 and cost["usage"]["projected_views"] == 0
+    assert cost["total_usd"] == "0.00" and all(item["quantity"] == 0 for item in cost["items"])
+    code, out = run(capsys, "cost", ini, "--month", "2000-02")
+    assert out.startswith("Month 2000-02 (complete, 29 days, UTC): measured")
+    assert "Bill for 2000-02 (from the measured usage" in out and "projected" not in out.lower()
+
+
+def test_a_month_that_has_not_begun_is_refused(ini, capsys):
+    assert admin.main(["cost", ini, "--month", "2999-01"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("s3video-admin cost: 2999-01 has not begun")
+
+
+def test_units_are_plural_when_they_should_be(ini, activity, capsys):
+    from s3video_sidecar.sdk.cost import units
+
+    assert (units("request", 1), units("request", 1320), units("path", 0), units("GB", 3)) == (
+        "request", "requests", "paths", "GB")
+    code, out = run(capsys, "cost", ini)
+    assert " request\n" not in out and " requests" in out
+
+
+def test_a_past_month_bills_the_storage_it_held():
+    """Storage in a complete month is the average of what was held at each day's end; nothing projected."""
+    import datetime as dt
+
+    from s3video_sidecar.sdk.admin import AdminService
+
+    class Repo:
+        def stored_bytes_at(self, moments):
+            self.moments = moments
+            return [1000 if i < 15 else 0 for i in range(len(moments))]  # held for 15 of 30 days
+
+        def event_totals(self, kinds, start, end):
+            return (4, 400)
+
+        def stored_bytes(self):
+            raise AssertionError("a past month does not use what is held now")
+
+    repo = Repo()
+    now = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc).timestamp()
+    usage = AdminService(repo, None, clock=lambda: now).month_usage("2026-11")
+    assert usage.complete and usage.days_elapsed == 30 and usage.storage_bytes == 500
+    assert len(repo.moments) == 30 and repo.moments[-1] == int(dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+                                                              .timestamp()) - 1
+    assert (usage.views, usage.projected_views, usage.projected_transfer_bytes) == (4, 4, 400)
+
+
+def test_refusals_are_found_by_assignment_and_submission(ini, api, ids, capsys):
+    """403, 404 and 429 refusals carry the ids their path names."""
+    from tests.support.signed_app import actor
+
+    stranger = actor(ids.other_student, "student", course=ids.other_course)
+    upload_and_confirm(api, ids)
+    assert api.get(sub_path(ids), as_actor=stranger).status_int in (403, 404)
+    assert api.get(f"/assignments/{ids.assignment}/submissions/{ids.other_submission}/playback-url",
+                   as_actor=student(ids)).status_int == 404
+    code, out = run(capsys, "events", ini, "--assignment", str(ids.assignment), "--errors-only", "--json")
+    refusals = json.loads(out)
+    assert code == 0 and len(refusals) == 2
+    assert {e["submission_id"] for e in refusals} == {ids.submission, ids.other_submission}
+    assert all(e["assignment_id"] == ids.assignment for e in refusals)
+
+
+def test_ids_in_path():
+    from s3video_sidecar.views.errors import ids_in_path
+
+    assert ids_in_path("/assignments/7/submissions/9/playback-url") == (7, 9)
+    assert ids_in_path("/assignments/7") == (7, None)
+    assert ids_in_path("/assignments/7x/submissions/9") == (None, None)
+    assert ids_in_path("/assignments/" + "9" * 30) == (None, None)  # never more than a BIGINT
+    assert ids_in_path("/admin/videos/3") == (None, None)
+
+
+def test_long_messages_end_with_an_ellipsis():
+    assert events.shorten("x" * 100) == "x" * 59 + "…" and events.shorten("short") == "short"
+    assert events.shorten("two\nlines") == "two lines"
+
+
+def test_an_unknown_event_type_is_refused_listing_the_valid_ones(ini, capsys):
+    assert admin.main(["events", ini, "--type", "nonsense"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown --type nonsense; valid types: " in err and "upload_confirmed" in err
+    assert admin.main(["events", ini, "--type", "upload_confirmed,job_cleanup"]) == 0

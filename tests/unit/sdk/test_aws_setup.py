@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pathlib
 import re
 
@@ -104,6 +105,83 @@ def test_set_up_builds_what_the_settings_name(tmp_path):
     assert f"s3video.cloudfront.key_id = {result.signing_key.public_key_id}\n" in snippet
     assert f"s3video.cloudfront.domain = {result.distribution.domain_name}\n" in snippet
     assert "s3video.cdn = cloudfront\n" in snippet
+
+
+@pytest.fixture
+def simulated():
+    mock = aws_setup.simulated_aws()
+    yield boto3.session.Session(region_name="eu-west-1")
+    mock.stop()
+
+
+def setup_once(session, tmp_path, **extra):
+    return aws_setup.set_up(session, bucket="school-videos", region="eu-west-1",
+                            moodle_origins=["https://moodle.example.edu"],
+                            private_key_file=str(tmp_path / "key.pem"), **extra)
+
+
+def counts(session):
+    cloudfront, iam = session.client("cloudfront"), session.client("iam")
+    return {
+        "distributions": len(cloudfront.list_distributions()["DistributionList"].get("Items") or []),
+        "public_keys": len(cloudfront.list_public_keys()["PublicKeyList"].get("Items") or []),
+        "key_groups": len(cloudfront.list_key_groups()["KeyGroupList"].get("Items") or []),
+        "access_controls": len(cloudfront.list_origin_access_controls()["OriginAccessControlList"].get("Items") or []),
+        "policies": len(iam.list_policies(Scope="Local")["Policies"]),
+    }
+
+
+def test_a_second_run_reuses_everything_the_first_made(simulated, tmp_path):
+    first = setup_once(simulated, tmp_path)
+    key_pem = (tmp_path / "key.pem").read_text()
+    second = setup_once(simulated, tmp_path)
+    assert second == first and (tmp_path / "key.pem").read_text() == key_pem
+    assert counts(simulated) == {"distributions": 1, "public_keys": 1, "key_groups": 1, "access_controls": 1,
+                                 "policies": 1}
+
+
+def test_a_half_failed_run_resumes(simulated, tmp_path, monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("the network went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(aws_setup, "allow_distribution_to_read", fail)
+        with pytest.raises(RuntimeError):
+            setup_once(simulated, tmp_path)
+    result = setup_once(simulated, tmp_path)
+    assert counts(simulated)["distributions"] == 1 and counts(simulated)["public_keys"] == 1
+    policy = simulated.client("s3").get_bucket_policy(Bucket="school-videos")["Policy"]
+    assert result.distribution.arn in policy
+
+
+def test_a_rerun_with_invalidation_updates_the_policy(simulated, tmp_path):
+    setup_once(simulated, tmp_path)
+    result = setup_once(simulated, tmp_path, invalidation=True)
+    iam = simulated.client("iam")
+    policy = iam.get_policy(PolicyArn=result.policy_arn)["Policy"]
+    document = iam.get_policy_version(PolicyArn=result.policy_arn, VersionId=policy["DefaultVersionId"])
+    assert "cloudfront:CreateInvalidation" in json.dumps(document["PolicyVersion"]["Document"]) or \
+        "cloudfront%3ACreateInvalidation" in str(document["PolicyVersion"]["Document"])
+
+
+def test_another_private_key_under_the_same_name_is_refused(simulated, tmp_path):
+    setup_once(simulated, tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    with pytest.raises(ValueError, match="another private key"):
+        setup_once(simulated, other)
+
+
+def test_tear_down_disables_then_removes(simulated, tmp_path):
+    result = setup_once(simulated, tmp_path)
+    aws_setup.attach_sidecar_policy(simulated.client("iam"), result.policy_arn, user_name="s3video-sidecar")
+    first = aws_setup.tear_down(simulated, bucket="school-videos", region="eu-west-1")
+    assert not first.finished and any("disabled" in step for step in first.done)
+    second = aws_setup.tear_down(simulated, bucket="school-videos", region="eu-west-1", delete_bucket=True)
+    assert any("distribution" in step and "deleted" in step for step in second.done), second
+    assert any("IAM policy" in step for step in first.done + second.done)
+    assert counts(simulated)["distributions"] == 0 and counts(simulated)["policies"] == 0
+    assert any("bucket school-videos deleted" in step for step in second.done)
 
 
 def test_the_distribution_sends_nosniff_and_moto_keeps_the_policy(tmp_path):
