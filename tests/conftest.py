@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import socket
 import threading
@@ -138,9 +139,10 @@ class LiveSidecar:
         self.client = SidecarClient(url, key_id, secret)
 
 
-@pytest.fixture(scope="session")
-def live_sidecar(database_url, embedded_s3_url, signing_key_file):
-    """The real app on waitress over HTTP, with embedded S3 and the local edge."""
+@contextlib.contextmanager
+def serve_sidecar(database_url, embedded_s3_url, signing_key_file, origins=(), **extra):
+    """The real app on waitress over HTTP on a free loopback port, with embedded S3 and the local
+    edge; CORS allows its own origin and ``origins``; room for multipart files of several parts."""
     from waitress.server import create_server
 
     from s3video_sidecar import main
@@ -148,12 +150,20 @@ def live_sidecar(database_url, embedded_s3_url, signing_key_file):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = make_settings(database_url, embedded_s3_url, signing_key_file, edge_base_url=f"{url}/edge",
-                             **{"s3video.moodle_origin": url, "s3video.development.demo": "true",
-                                # room for multipart files of several parts in the browser tests
-                                "s3video.max_upload_bytes": str(64 * 1024 * 1024)})
+                             **{"s3video.moodle_origin": " ".join([*origins, url]),
+                                "s3video.max_upload_bytes": str(64 * 1024 * 1024), **extra})
     app = main({}, **settings)
     server = create_server(app, host="127.0.0.1", port=port, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield LiveSidecar(url, KEY_ID, SECRET, app, server)
-    server.close()
+    threading.Thread(target=server.run, daemon=True).start()
+    try:
+        yield LiveSidecar(url, KEY_ID, SECRET, app, server)
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def live_sidecar(database_url, embedded_s3_url, signing_key_file):
+    """The real app over HTTP (``serve_sidecar``), with the development page on."""
+    with serve_sidecar(database_url, embedded_s3_url, signing_key_file,
+                       **{"s3video.development.demo": "true"}) as sidecar:
+        yield sidecar

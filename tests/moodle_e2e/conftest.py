@@ -24,15 +24,13 @@ import secrets
 import shutil
 import subprocess
 import textwrap
-import threading
 from dataclasses import dataclass
 
 import pytest
 
 from tests.browser.conftest import browser  # noqa: F401  (a fixture, shared with the /demo tests)
-from tests.conftest import LiveSidecar, free_port, make_settings
+from tests.conftest import serve_sidecar
 from tests.support.databases import fresh_database
-from tests.support.signed_app import KEY_ID, SECRET
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "moodle_plugin"
@@ -150,22 +148,9 @@ def moodle(tmp_path_factory):
 @pytest.fixture(scope="session")
 def e2e_sidecar(moodle, embedded_s3_url, signing_key_file, tmp_path_factory):
     """A live sidecar of its own (SQLite) that accepts the Moodle site's origin (CORS)."""
-    from waitress.server import create_server
-
-    from s3video_sidecar import main
-
-    with fresh_database("sqlite", tmp_path_factory.mktemp("e2e-db")) as database_url:
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        settings = make_settings(database_url, embedded_s3_url, signing_key_file, edge_base_url=f"{url}/edge",
-                                 **{"s3video.moodle_origin": f"{moodle.url} {url}",
-                                    "s3video.max_upload_bytes": str(64 * 1024 * 1024)})
-        app = main({}, **settings)
-        server = create_server(app, host="127.0.0.1", port=port, threads=8)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        yield LiveSidecar(url, KEY_ID, SECRET, app, server)
-        server.close()
+    with fresh_database("sqlite", tmp_path_factory.mktemp("e2e-db")) as database_url, \
+            serve_sidecar(database_url, embedded_s3_url, signing_key_file, origins=(moodle.url,)) as sidecar:
+        yield sidecar
 
 
 def plugin_version() -> int:

@@ -87,26 +87,6 @@ def test_multipart_uploads_are_aborted_a_day_after_the_sidecars_own_job(abort_af
     assert aws_setup.abort_incomplete_upload_days(abort_after_seconds) == days
 
 
-def test_set_up_builds_what_the_settings_name(tmp_path):
-    mock = aws_setup.simulated_aws()
-    try:
-        session = boto3.session.Session(region_name="eu-west-1")
-        result = aws_setup.set_up(session, bucket="school-videos", region="eu-west-1",
-                                  moodle_origins=["https://moodle.example.edu"],
-                                  private_key_file=str(tmp_path / "key.pem"))
-        config = session.client("cloudfront").get_distribution_config(Id=result.distribution.id)["DistributionConfig"]
-    finally:
-        mock.stop()
-    assert (tmp_path / "key.pem").stat().st_mode & 0o777 == 0o600
-    behavior = config["DefaultCacheBehavior"]
-    assert behavior["TrustedKeyGroups"]["Items"] == [result.signing_key.key_group_id]
-    assert config["Origins"]["Items"][0]["OriginAccessControlId"]  # kept by simulated_aws's moto wrapper
-    snippet = result.production_settings()
-    assert f"s3video.cloudfront.key_id = {result.signing_key.public_key_id}\n" in snippet
-    assert f"s3video.cloudfront.domain = {result.distribution.domain_name}\n" in snippet
-    assert "s3video.cdn = cloudfront\n" in snippet
-
-
 @pytest.fixture
 def simulated():
     mock = aws_setup.simulated_aws()
@@ -118,6 +98,19 @@ def setup_once(session, tmp_path, **extra):
     return aws_setup.set_up(session, bucket="school-videos", region="eu-west-1",
                             moodle_origins=["https://moodle.example.edu"],
                             private_key_file=str(tmp_path / "key.pem"), **extra)
+
+
+def test_set_up_builds_what_the_settings_name(simulated, tmp_path):
+    result = setup_once(simulated, tmp_path)
+    config = simulated.client("cloudfront").get_distribution_config(Id=result.distribution.id)["DistributionConfig"]
+    assert (tmp_path / "key.pem").stat().st_mode & 0o777 == 0o600
+    behavior = config["DefaultCacheBehavior"]
+    assert behavior["TrustedKeyGroups"]["Items"] == [result.signing_key.key_group_id]
+    assert config["Origins"]["Items"][0]["OriginAccessControlId"]  # kept by simulated_aws's moto wrapper
+    snippet = result.production_settings()
+    assert f"s3video.cloudfront.key_id = {result.signing_key.public_key_id}\n" in snippet
+    assert f"s3video.cloudfront.domain = {result.distribution.domain_name}\n" in snippet
+    assert "s3video.cdn = cloudfront\n" in snippet
 
 
 def counts(session):
@@ -184,18 +177,10 @@ def test_tear_down_disables_then_removes(simulated, tmp_path):
     assert any("bucket school-videos deleted" in step for step in second.done)
 
 
-def test_the_distribution_sends_nosniff_and_moto_keeps_the_policy(tmp_path):
-    mock = aws_setup.simulated_aws()
-    try:
-        session = boto3.session.Session(region_name="eu-west-1")
-        result = aws_setup.set_up(session, bucket="school-videos", region="eu-west-1",
-                                  moodle_origins=["https://moodle.example.edu"],
-                                  private_key_file=str(tmp_path / "key.pem"))
-        cloudfront = session.client("cloudfront")
-        behavior = cloudfront.get_distribution_config(Id=result.distribution.id)["DistributionConfig"][
-            "DefaultCacheBehavior"]
-        assert behavior["ResponseHeadersPolicyId"] == aws_setup.SECURITY_HEADERS_POLICY_ID
-        assert aws_setup.sends_nosniff(cloudfront, behavior)
-        assert not aws_setup.sends_nosniff(cloudfront, {**behavior, "ResponseHeadersPolicyId": ""})
-    finally:
-        mock.stop()
+def test_the_distribution_sends_nosniff_and_moto_keeps_the_policy(simulated, tmp_path):
+    result = setup_once(simulated, tmp_path)
+    cloudfront = simulated.client("cloudfront")
+    behavior = cloudfront.get_distribution_config(Id=result.distribution.id)["DistributionConfig"]["DefaultCacheBehavior"]
+    assert behavior["ResponseHeadersPolicyId"] == aws_setup.SECURITY_HEADERS_POLICY_ID
+    assert aws_setup.sends_nosniff(cloudfront, behavior)
+    assert not aws_setup.sends_nosniff(cloudfront, {**behavior, "ResponseHeadersPolicyId": ""})
