@@ -485,14 +485,18 @@ def receive_body(store: Store, request: Request, auth: Auth, algorithms=(), max_
         if payload.startswith("STREAMING-") and decoded is not None and decoded != str(received.size):
             raise S3Error(400, "IncompleteBody", "The decoded body does not have x-amz-decoded-content-length bytes")
         claimed.update(_checksum_headers(trailers))
-        for algorithm, value in claimed.items():
-            if b64(received.checksums[algorithm]) != value:
-                raise S3Error(400, "BadDigest", f"The {algorithm} you specified did not match the calculated "
-                              "checksum.")
+        check_claimed_checksums(received, claimed)
     except BaseException:
         received.discard()
         raise
     return received, claimed
+
+
+def check_claimed_checksums(received, claimed: dict[str, str]) -> None:
+    """S3's BadDigest unless every checksum the client sent (base64) is the received body's."""
+    for algorithm, value in claimed.items():
+        if b64(received.checksums[algorithm]) != value:
+            raise S3Error(400, "BadDigest", f"The {algorithm} you specified did not match the calculated checksum.")
 
 
 def read_small_body(request: Request, auth: Auth | None) -> bytes:
@@ -1338,10 +1342,7 @@ class StandIn:
             if received.size < low:
                 raise S3Error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size",
                               ProposedSize=str(received.size), MinSizeAllowed=str(low))
-            for algorithm, value in claimed.items():
-                if b64(received.checksums[algorithm]) != value:
-                    raise S3Error(400, "BadDigest", f"The {algorithm} you specified did not match the calculated "
-                                  "checksum.")
+            check_claimed_checksums(received, claimed)
         except BaseException:
             received.discard()
             raise
