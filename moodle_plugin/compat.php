@@ -23,9 +23,13 @@
  * locallib.php, the only places that use the external API.
  *
  * What has been run: on Moodle 4.1.10 (PHP 8.2) the aliases served every external function the upload
- * and the player call (issue 13's report); on Moodle 5.1+ (Build 20251017, PHP 8.2) this file does
- * nothing (the core_external classes exist). Nothing else in the plugin differs between versions: the
- * only other difference, 5.1's public/ directory, changes where the plugin is copied, not its code.
+ * and the player call (issue 13's report); on Moodle 4.5.5+ (Build 20250613, PHP 8.2) and 5.1+ (Build
+ * 20251017, PHP 8.2) this file does nothing (the core_external classes exist), and the end-to-end suite
+ * (tests/moodle_e2e) passed whole on both. Two other differences, neither of them code this file could
+ * hold: 5.1's public/ directory changes where the plugin is copied; and assign_plugin::format_for_log()
+ * takes a required stdClass on 4.1/4.2, no parameter on 4.3-4.5 (a stub that throws) and is gone from
+ * 5.0, so locallib.php overrides it with an optional ?stdClass, the one signature all three accept (the
+ * required one was a fatal error on 4.5 as soon as mod/assign loaded the plugin).
  *
  * @package    assignsubmission_s3video
  * @copyright  2026 The s3video authors

@@ -587,12 +587,18 @@ class assign_submission_s3video extends assign_submission_plugin {
     }
 
     /**
-     * Text for the log.
+     * Text for the legacy log (Moodle 4.1 and 4.2 only; see compat.php).
      *
-     * @param stdClass $submission assign_submission record
+     * Moodle 4.3 to 4.5 declare the parent method without parameters (it throws if called) and 5.0
+     * removed it, so the submission is optional here: one signature compatible with every version.
+     *
+     * @param stdClass|null $submission assign_submission record
      * @return string
      */
-    public function format_for_log(stdClass $submission) {
+    public function format_for_log(?stdClass $submission = null) {
+        if ($submission === null) {
+            return '';
+        }
         $video = $this->get_video((int)$submission->id);
         if (!$video) {
             return get_string('novideo', 'assignsubmission_s3video');

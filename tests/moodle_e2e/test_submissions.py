@@ -2,7 +2,7 @@
 plays and seeks in the grader, and another student is refused."""
 
 from tests.moodle_e2e.conftest import assert_clean, sidecar_state, submission_of
-from tests.moodle_e2e.pages import choose, open_edit_form, play_and_seek, save, wait_uploaded
+from tests.moodle_e2e.pages import PLAYER, choose, open_edit_form, play_and_seek, save, wait_uploaded
 
 
 def test_a_small_upload_is_saved_as_the_submission(moodle, site, submitted, clips, e2e_sidecar, as_user):
@@ -77,6 +77,19 @@ def test_the_teacher_plays_and_seeks_in_the_grader(site, submitted, as_user):
     page.wait_for_selector(f'[data-region="assignsubmission_s3video-player"][data-submissionid="{submitted["id"]}"]')
     assert_clean(page)
     play_and_seek(page, submitted["id"], to=3.0)
+
+
+def test_the_grading_table_and_the_settings_form_load_clean(site, submitted, as_user):
+    """The teacher's pages that call the plugin without playing: the grading table (view_summary) and the
+    assignment's settings form (get_settings), both at DEVELOPER debugging."""
+    page = as_user(site["users"]["teacher"]["username"])
+    page.goto(f"/mod/assign/view.php?id={site['cmid']}&action=grading")
+    assert_clean(page)
+    assert page.locator(f'{PLAYER}[data-submissionid="{submitted["id"]}"]').count() == 1
+    page.goto(f"/course/modedit.php?update={site['cmid']}")
+    assert_clean(page)
+    assert page.locator("#id_assignsubmission_s3video_enabled").is_checked()
+    assert page.locator("#id_assignsubmission_s3video_maxbytes").count() == 1
 
 
 def test_another_student_is_refused(moodle, site, submitted, as_user):
