@@ -92,6 +92,7 @@ table {{ border-collapse: collapse; }} td {{ border: 1px solid #ccc; vertical-al
 <script>window.STRINGS = {json.dumps(english_strings())};</script>
 <script>{LOADER}</script>
 <script src="/plugin/amd/build/playback.min.js"></script>
+<script src="/plugin/amd/build/media_check.min.js"></script>
 <script src="/plugin/amd/build/player.min.js"></script>
 </head><body>
 <table class="generaltable gradingtable"><tr>
@@ -105,12 +106,35 @@ table {{ border-collapse: collapse; }} td {{ border: 1px solid #ccc; vertical-al
 </body></html>"""
 
 
+def as_moodle_returns(answer: dict) -> dict:
+    """What the plugin's get_playback_url returns from the sidecar's answer (classes/external/get_playback_url.php)."""
+    media = answer.get("media") or {}
+    return {"url": answer["url"], "expires_at": answer["expires_at"], "mime_type": answer.get("mime_type") or "",
+            "poster_url": answer.get("poster_url") or "", "codec": media.get("video_codec") or "",
+            "playseverywhere": bool(media.get("plays_everywhere")) or not media.get("video_codec"),
+            "browsers": ", ".join(media.get("browsers") or [])}
+
+
 @pytest.fixture
-def moodle(page, ids, live_sidecar, tmp_path):
-    """The stand-in Moodle page, opened; the list it returns collects the get_playback_url calls."""
+def clip_name():
+    return None  # the student's upload: an H.264/AAC clip (see moodle)
+
+
+@pytest.fixture
+def moodle(page, ids, live_sidecar, tmp_path, clip_name):
+    """The stand-in Moodle page, opened; the list it returns collects the get_playback_url calls.
+    With ``clip_name`` set (an HEVC clip), the worker's probe has run on the student's video."""
     from tests.browser.test_demo_player import uploaded
 
-    uploaded(live_sidecar, ids, tmp_path, seconds=8)
+    if clip_name is None:
+        uploaded(live_sidecar, ids, tmp_path, seconds=8)
+    else:
+        clip = hevc_clip(tmp_path / clip_name)
+        student = live_sidecar.client.acting_as(ids.student, ["student"], ids.course)
+        upload = student.request_upload(ids.assignment, ids.submission, clip_name, clip.stat().st_size, "video/mp4")
+        student.upload_file(upload, str(clip))
+        video_id = student.confirm(ids.assignment, ids.submission, upload["s3_key"])["video_id"]
+        assert live_sidecar.app.registry.jobs.runner.run("probe", video_ids=[video_id]).counts["posters"] == 1
     teacher = live_sidecar.client.acting_as(ids.teacher, ["grader"], ids.course)
     calls = []
 
@@ -140,8 +164,8 @@ def moodle(page, ids, live_sidecar, tmp_path):
                 return self.answer(404, "text/plain", "not found")
             args = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             calls.append(args)
-            answer = teacher.playback_url(args["assignmentid"], args["submissionid"])
-            return self.answer(200, "application/json", json.dumps(answer))
+            answer = teacher.playback_url(args["assignmentid"], args["submissionid"], renew=args.get("renew", False))
+            return self.answer(200, "application/json", json.dumps(as_moodle_returns(answer)))
 
         def log_message(self, *args):
             pass
@@ -156,6 +180,12 @@ def moodle(page, ids, live_sidecar, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def hevc_clip(path):
+    from tests.browser.test_media_warning import hevc_clip as make
+
+    return make(path)
 
 
 def box(page, selector):
@@ -218,3 +248,15 @@ def test_a_readable_refusal_says_access_denied(page, moodle, live_sidecar):
     page.wait_for_timeout(2000)
     assert len(moodle) == 2
     assert page.inner_text("#cell [data-region=message]") == english_strings()["player:error:accessdenied"]
+
+
+@pytest.mark.parametrize("clip_name", ["iphone.mp4"])
+def test_a_video_not_every_browser_plays_says_why_and_shows_its_poster(page, moodle, artifacts):
+    """An iPhone's HEVC video: Chromium cannot decode it; the teacher is told why instead of a black box."""
+    page.click("#cell [data-region=poster]")
+    page.wait_for_selector("#cell [data-region=codecwarning]")
+    warning = page.inner_text("#cell [data-region=codecwarning]")
+    assert "HEVC (H.265)" in warning and "safari" in warning
+    poster = page.evaluate("document.querySelector('#cell video').poster")
+    assert "/edge/posters/" in poster
+    page.screenshot(path=str(artifacts / "moodle-player-codec-warning.png"))
