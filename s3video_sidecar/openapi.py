@@ -239,7 +239,7 @@ def openapi_document(max_upload_bytes: int = MAX_SIZE_BYTES) -> dict:
                         "url": {"type": "string"}, "expires_at": {"type": "integer"},
                         "mime_type": {"type": "string"}, "video_id": ID,
                         "poster_url": {"type": ["string", "null"]}, "media": {"type": ["object", "null"]}}})},
-                    who="owner, grader, admin", errors=(401, 403, 404, 429, 503)),
+                    who="owner, grader, admin", errors=(400, 401, 403, 404, 429, 503)),
             },
             f"{sub}/multipart": {
                 "parameters": _params("assignment", "submission"),
