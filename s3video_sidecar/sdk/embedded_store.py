@@ -5,7 +5,7 @@ Layout under the data directory (``s3video.embedded.data_dir``)::
     tmp/                                   bodies being received (emptied at start)
     buckets/<bucket>/bucket.json           the bucket and its CORS rules
     buckets/<bucket>/keys/<sha256(key)>.json   one object's metadata, naming its blob
-    buckets/<bucket>/blobs/<uuid>          one object's bytes
+    buckets/<bucket>/blobs/<uuid>          one object's bytes (or one part of a multipart object)
     buckets/<bucket>/uploads/<id>/upload.json and part-<n>.json + <n>-<uuid>.part
 
 A write is durable before it is answered: the bytes go to a file in ``tmp/`` that is
@@ -16,14 +16,17 @@ either the old state or the new one; :meth:`Store.open` removes what no metadata
 
 Memory: the metadata of every object and open upload (a few hundred bytes each) and the
 buffers of the bodies in flight; bytes never sit in memory whole. A completed multipart
-object is the part files concatenated by the kernel (``copy_file_range``); its ETag and
-composite SHA-256 come from the parts' digests, computed once as each part arrived.
+object is its part files, hard-linked into ``blobs/`` (no byte is copied or read again) and
+read one after the other (``"segments"`` in its metadata); its ETag and composite checksum
+come from the parts' digests, computed once as each part arrived. So CompleteMultipartUpload
+costs a few file-system operations per part, whatever the object's size.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import fcntl
 import hashlib
 import json
@@ -142,6 +145,67 @@ class Upload:
                 "metadata": self.metadata, "initiated": self.initiated}
 
 
+def blob_names(meta: dict) -> list[str]:
+    """The files under ``blobs/`` holding an object's bytes, in order."""
+    segments = meta.get("segments")
+    return [segment["file"] for segment in segments] if segments else [meta["blob"]]
+
+
+class Segments:
+    """A read-only file made of several files one after the other (a multipart object's parts).
+
+    Every file is opened at once, so the object stays readable if it is replaced or deleted
+    while it is read (as a single open file does)."""
+
+    def __init__(self, paths: list[str], sizes: list[int]):
+        self._files: list = []
+        try:
+            for path in paths:
+                self._files.append(open(path, "rb"))
+        except BaseException:
+            self.close()
+            raise
+        self._starts, total = [], 0
+        for size in sizes:
+            self._starts.append(total)
+            total += size
+        self._sizes, self._size, self._position = sizes, total, 0
+
+    def seek(self, position: int) -> int:
+        self._position = max(0, min(position, self._size))
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:
+            size = self._size - self._position
+        pieces, wanted = [], min(size, self._size - self._position)
+        while wanted > 0:
+            index = bisect.bisect_right(self._starts, self._position) - 1
+            offset = self._position - self._starts[index]
+            handle = self._files[index]
+            handle.seek(offset)
+            data = handle.read(min(wanted, self._sizes[index] - offset))
+            if not data:
+                break
+            pieces.append(data)
+            self._position += len(data)
+            wanted -= len(data)
+        return b"".join(pieces)
+
+    def close(self) -> None:
+        for handle in self._files:
+            handle.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 class Store:
     """Buckets, objects and multipart uploads under one data directory (see module docstring)."""
 
@@ -195,7 +259,7 @@ class Store:
             objects[meta["key"]] = meta
             if meta.get("upload_id"):
                 completed_uploads.add(meta["upload_id"])
-        referenced = {meta["blob"] for meta in objects.values()}
+        referenced = {name for meta in objects.values() for name in blob_names(meta)}
         for blob in os.listdir(blobs_dir):
             if blob not in referenced:
                 _remove(os.path.join(blobs_dir, blob))  # an overwrite or delete cut short
@@ -317,11 +381,13 @@ class Store:
         """(metadata, open binary file) of the object; the file stays readable if it is replaced."""
         with self._lock:
             meta = self.head(bucket, key)
+            if meta.get("segments"):
+                return meta, Segments([self._bucket_dir(bucket, "blobs", segment["file"]) for segment in meta["segments"]],
+                                      [segment["size"] for segment in meta["segments"]])
             return meta, open(self._bucket_dir(bucket, "blobs", meta["blob"]), "rb")
 
     def put(self, bucket: str, key: str, received: Received, content_type: str, metadata: dict,
-            checksum: dict | None = None, etag: str | None = None, upload_id: str | None = None,
-            sync: bool = True) -> dict:
+            checksum: dict | None = None, sync: bool = True) -> dict:
         """Commit a received body as the object ``key`` (replacing any previous one)."""
         with self._lock:
             try:
@@ -333,16 +399,20 @@ class Store:
             os.replace(received.path, self._bucket_dir(bucket, "blobs", blob))
             if sync:
                 _fsync_dir(self._bucket_dir(bucket, "blobs"))
-            meta = {"key": key, "blob": blob, "size": received.size,
-                    "etag": etag or binascii.hexlify(received.md5).decode("ascii"),
-                    "content_type": content_type, "last_modified": time.time(), "metadata": metadata,
-                    "checksum": checksum, "upload_id": upload_id}
-            _write_json(self._key_path(bucket, key), meta, self.tmp, sync)
-            previous = self._objects[bucket].get(key)
-            self._objects[bucket][key] = meta
-            if previous:
-                _remove(self._bucket_dir(bucket, "blobs", previous["blob"]))
-            return meta
+            return self._commit(bucket, {
+                "key": key, "blob": blob, "size": received.size, "etag": binascii.hexlify(received.md5).decode("ascii"),
+                "content_type": content_type, "last_modified": time.time(), "metadata": metadata,
+                "checksum": checksum, "upload_id": None}, sync)
+
+    def _commit(self, bucket: str, meta: dict, sync: bool = True) -> dict:
+        """Write the object's metadata (the commit point), then drop what it replaced. Under the lock."""
+        _write_json(self._key_path(bucket, meta["key"]), meta, self.tmp, sync)
+        previous = self._objects[bucket].get(meta["key"])
+        self._objects[bucket][meta["key"]] = meta
+        if previous:
+            for name in blob_names(previous):
+                _remove(self._bucket_dir(bucket, "blobs", name))
+        return meta
 
     def _key_path(self, bucket: str, key: str) -> str:
         return self._bucket_dir(bucket, "keys", hashlib.sha256(key.encode("utf-8")).hexdigest() + ".json")
@@ -357,7 +427,8 @@ class Store:
             if gone:
                 _fsync_dir(self._bucket_dir(bucket, "keys"))
             for meta in gone:
-                _remove(self._bucket_dir(bucket, "blobs", meta["blob"]))
+                for name in blob_names(meta):
+                    _remove(self._bucket_dir(bucket, "blobs", name))
 
     def list_objects(self, bucket: str, prefix: str, after: str, limit: int) -> tuple[list[dict], bool]:
         """Objects with ``prefix`` whose key sorts after ``after``, up to ``limit``; and whether more follow."""
@@ -429,23 +500,28 @@ class Store:
         shutil.rmtree(directory, ignore_errors=True)
 
     def complete(self, bucket: str, key: str, upload_id: str, chosen: list[dict]) -> dict:
-        """Concatenate the chosen parts (``[{"number", "etag", "checksum"}]``, validated by the
-        caller against :meth:`upload`'s parts) into the object; the upload id is then gone."""
+        """Make the chosen parts (``[{"number"}]``, validated by the caller against :meth:`upload`'s
+        parts) the object, in order; the upload id is then gone.
+
+        No byte is copied or read: each part file (fsynced when its UploadPart was answered) is
+        hard-linked into ``blobs/``, the directory fsynced once, then the object's metadata
+        written (the commit point). A kill before that leaves the upload as it was (the new links
+        are unreferenced and removed at start); after it, the upload's directory is removed at
+        start. ETag and composite checksum come from the digests each part kept."""
         with self._lock:
             upload = self.upload(bucket, key, upload_id)
             upload.completing = True  # from here, parts and a second complete get NoSuchUpload
         directory = self._bucket_dir(bucket, "uploads", upload_id)
+        blobs = self._bucket_dir(bucket, "blobs")
+        linked: list[str] = []
         try:
             parts = [upload.parts[entry["number"]] for entry in chosen]
-            path = os.path.join(self.tmp, uuid.uuid4().hex)
-            with open(path, "wb", buffering=0) as target:
-                for part in parts:
-                    with open(os.path.join(directory, part["file"]), "rb") as source:
-                        _copy_file(source, target, part["size"])
-                target.flush()
-                os.fsync(target.fileno())
+            for part in parts:
+                name = uuid.uuid4().hex
+                os.link(os.path.join(directory, part["file"]), os.path.join(blobs, name))
+                linked.append(name)
+            _fsync_dir(blobs)
             md5s = b"".join(binascii.unhexlify(part["etag"]) for part in parts)
-            etag = f"{hashlib.md5(md5s).hexdigest()}-{len(parts)}"
             checksum = None
             algorithm = upload.checksum_algorithm
             if algorithm:
@@ -454,10 +530,17 @@ class Store:
                 combined.update(digests)
                 checksum = {"algorithm": algorithm, "value": f"{b64(combined.digest())}-{len(parts)}",
                             "type": "COMPOSITE"}
-            received = Received(path, sum(part["size"] for part in parts), b"")
-            meta = self.put(bucket, key, received, upload.content_type, upload.metadata, checksum, etag,
-                            upload_id=upload_id)
+            meta = {"key": key, "blob": linked[0], "size": sum(part["size"] for part in parts),
+                    "segments": [{"file": name, "size": part["size"]} for name, part in zip(linked, parts)],
+                    "etag": f"{hashlib.md5(md5s).hexdigest()}-{len(parts)}", "content_type": upload.content_type,
+                    "last_modified": time.time(), "metadata": upload.metadata, "checksum": checksum,
+                    "upload_id": upload_id}
+            with self._lock:
+                self._need_bucket(bucket)
+                self._commit(bucket, meta)
         except BaseException:
+            for name in linked:
+                _remove(os.path.join(blobs, name))
             with self._lock:
                 upload.completing = False
             raise
@@ -465,21 +548,3 @@ class Store:
             self._uploads.pop(upload_id, None)
             self._forget_upload(bucket, upload_id)
         return meta
-
-
-def _copy_file(source, target, size: int) -> None:
-    """Append ``size`` bytes of ``source`` to ``target``: in the kernel where it can (``copy_file_range``,
-    no user-space buffer), else through one small buffer."""
-    start = target.tell()
-    try:
-        remaining = size
-        while remaining > 0:
-            copied = os.copy_file_range(source.fileno(), target.fileno(), min(remaining, 1 << 30))
-            if copied == 0:
-                raise OSError("copy_file_range copied nothing")
-            remaining -= copied
-    except OSError:  # e.g. a file system that does not support it
-        source.seek(0)
-        target.seek(start)
-        target.truncate()
-        shutil.copyfileobj(source, target, CHUNK_BYTES)
