@@ -13,6 +13,7 @@ time against the 60 s deadline, and p50/p99 of each call.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,14 @@ class DeadlineRun:
     server_errors: int  # 5xx answers, sidecar or S3
     other_failures: list[str] = field(default_factory=list)
     latencies: dict[str, list[float]] = field(default_factory=dict)  # call -> seconds
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # process -> CPU seconds used during the run
+    load_average: float = 0.0  # the machine's 1-minute load average at the end (other work on the cores)
+
+
+def _cpu(pids: dict[str, int]) -> dict[str, float]:
+    import psutil  # the [testing] extra; only the benchmarks need it
+
+    return {name: sum(psutil.Process(pid).cpu_times()[:2]) for name, pid in pids.items()}
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -97,15 +106,21 @@ def run(env, students: int = 500, concurrency: int = 32, video_bytes: int = 256 
                     log(f"deadline: {done[0]}/{students} confirmed at {time.monotonic() - began:.1f} s")
 
         # The assignment's first call alone (it creates the assignment's row), as Moodle's first student would.
+        pids = {"sidecar": sidecar.pid, "S3 stand-in": env.s3.pid, "load generator (this process)": os.getpid()}
+        cpu_before = _cpu(pids)
         began = time.monotonic()
         student(800_001)
         with ThreadPoolExecutor(concurrency) as pool:
             list(pool.map(student, range(800_002, 800_001 + students)))
         result.seconds = time.monotonic() - began
+        result.cpu_seconds = {name: used - cpu_before[name] for name, used in _cpu(pids).items()}
+        result.load_average = os.getloadavg()[0]
     log(f"deadline: {result.confirmed}/{students} confirmed in {result.seconds:.1f} s (deadline {DEADLINE_SECONDS} s),"
         f" {result.server_errors} 5xx, {len(result.other_failures)} failed")
     for failure in result.other_failures[:5]:
         log(f"deadline: {failure}")
+    log("deadline: CPU seconds: " + ", ".join(f"{name} {used:.1f}" for name, used in result.cpu_seconds.items())
+        + f"; load average {result.load_average:.1f} on {os.cpu_count()} cores")
     return result
 
 
@@ -120,4 +135,8 @@ def report(result: DeadlineRun) -> list[str]:
     for call, values in result.latencies.items():
         lines.append(f"| {call} | {len(values)} | {_percentile(values, 0.5) * 1000:.1f} |"
                      f" {_percentile(values, 0.99) * 1000:.1f} | {max(values, default=float('nan')) * 1000:.1f} |")
+    lines += ["", "CPU used during the run: " + ", ".join(
+        f"{name} {used:.1f} s ({used / result.students * 1000:.0f} ms a student)"
+        for name, used in result.cpu_seconds.items()) + f"; the machine's load average at the end"
+        f" {result.load_average:.1f} on {os.cpu_count()} cores."]
     return lines

@@ -94,15 +94,20 @@ def _fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def _write_json(path: str, data: dict, tmp_dir: str, sync: bool = True) -> None:
-    """Write ``data`` to ``path`` atomically and durably (temp file, fsync, rename, fsync dir)."""
+def _stage_json(data: dict, tmp_dir: str, sync: bool = True) -> str:
+    """``data`` written to a new file in ``tmp_dir`` (fsynced): what :func:`os.replace` then commits."""
     tmp = os.path.join(tmp_dir, f"{uuid.uuid4().hex}.json")
     with open(tmp, "w", encoding="utf-8") as handle:
         json.dump(data, handle)
         handle.flush()
         if sync:
             os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    return tmp
+
+
+def _write_json(path: str, data: dict, tmp_dir: str, sync: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically and durably (temp file, fsync, rename, fsync dir)."""
+    os.replace(_stage_json(data, tmp_dir, sync), path)
     if sync:
         _fsync_dir(os.path.dirname(path))
 
@@ -395,20 +400,33 @@ class Store:
             except S3Error:
                 received.discard()
                 raise
-            blob = uuid.uuid4().hex
-            os.replace(received.path, self._bucket_dir(bucket, "blobs", blob))
-            if sync:
-                _fsync_dir(self._bucket_dir(bucket, "blobs"))
-            return self._commit(bucket, {
-                "key": key, "blob": blob, "size": received.size, "etag": binascii.hexlify(received.md5).decode("ascii"),
-                "content_type": content_type, "last_modified": time.time(), "metadata": metadata,
-                "checksum": checksum, "upload_id": None}, sync)
+        # The bytes and the metadata are written and fsynced outside the lock (their names are
+        # new); only the commit (a rename) and the index are under it, so requests do not queue
+        # behind each other's fsyncs.
+        blob = uuid.uuid4().hex
+        os.replace(received.path, self._bucket_dir(bucket, "blobs", blob))
+        if sync:
+            _fsync_dir(self._bucket_dir(bucket, "blobs"))
+        return self._commit(bucket, {
+            "key": key, "blob": blob, "size": received.size, "etag": binascii.hexlify(received.md5).decode("ascii"),
+            "content_type": content_type, "last_modified": time.time(), "metadata": metadata,
+            "checksum": checksum, "upload_id": None}, sync)
 
     def _commit(self, bucket: str, meta: dict, sync: bool = True) -> dict:
-        """Write the object's metadata (the commit point), then drop what it replaced. Under the lock."""
-        _write_json(self._key_path(bucket, meta["key"]), meta, self.tmp, sync)
-        previous = self._objects[bucket].get(meta["key"])
-        self._objects[bucket][meta["key"]] = meta
+        """Write the object's metadata (the rename is the commit point; the directory is fsynced
+        before the replaced object's bytes are removed), then drop what it replaced."""
+        staged = _stage_json(meta, self.tmp, sync)
+        with self._lock:
+            if bucket not in self._buckets:  # deleted meanwhile
+                _remove(staged)
+                for name in blob_names(meta):
+                    _remove(self._bucket_dir(bucket, "blobs", name))
+                raise no_such_bucket(bucket)
+            os.replace(staged, self._key_path(bucket, meta["key"]))
+            previous = self._objects[bucket].get(meta["key"])
+            self._objects[bucket][meta["key"]] = meta
+        if sync:
+            _fsync_dir(self._bucket_dir(bucket, "keys"))
         if previous:
             for name in blob_names(previous):
                 _remove(self._bucket_dir(bucket, "blobs", name))
@@ -424,11 +442,11 @@ class Store:
             gone = [meta for meta in (self._objects[bucket].pop(key, None) for key in keys) if meta]
             for meta in gone:
                 _remove(self._key_path(bucket, meta["key"]))
-            if gone:
-                _fsync_dir(self._bucket_dir(bucket, "keys"))
-            for meta in gone:
-                for name in blob_names(meta):
-                    _remove(self._bucket_dir(bucket, "blobs", name))
+        if gone:
+            _fsync_dir(self._bucket_dir(bucket, "keys"))
+        for meta in gone:
+            for name in blob_names(meta):
+                _remove(self._bucket_dir(bucket, "blobs", name))
 
     def list_objects(self, bucket: str, prefix: str, after: str, limit: int) -> tuple[list[dict], bool]:
         """Objects with ``prefix`` whose key sorts after ``after``, up to ``limit``; and whether more follow."""
@@ -460,24 +478,37 @@ class Store:
             return upload
 
     def put_part(self, bucket: str, key: str, upload_id: str, number: int, received: Received) -> dict:
-        with self._lock:
-            try:
-                upload = self.upload(bucket, key, upload_id)
-            except S3Error:
-                received.discard()
-                raise
+        """Keep a received part (its digests with it). As :meth:`put`: files and fsyncs outside the
+        lock, the commit (the rename of its JSON) and the index under it."""
+        try:
+            self.upload(bucket, key, upload_id)
             directory = self._bucket_dir(bucket, "uploads", upload_id)
             name = f"{number}-{uuid.uuid4().hex}.part"
-            os.replace(received.path, os.path.join(directory, name))
-            part = {"number": number, "file": name, "size": received.size,
-                    "etag": binascii.hexlify(received.md5).decode("ascii"), "last_modified": time.time(),
-                    "checksums": {alg: b64(digest) for alg, digest in received.checksums.items()}}
-            _write_json(os.path.join(directory, f"part-{number:05d}.json"), part, self.tmp)
+            try:
+                os.replace(received.path, os.path.join(directory, name))
+            except FileNotFoundError:  # aborted meanwhile
+                raise no_such_upload(upload_id) from None
+        except S3Error:
+            received.discard()
+            raise
+        part = {"number": number, "file": name, "size": received.size,
+                "etag": binascii.hexlify(received.md5).decode("ascii"), "last_modified": time.time(),
+                "checksums": {alg: b64(digest) for alg, digest in received.checksums.items()}}
+        staged = _stage_json(part, self.tmp)
+        with self._lock:
+            try:
+                upload = self.upload(bucket, key, upload_id)  # not aborted nor completing meanwhile
+            except S3Error:
+                _remove(staged)
+                _remove(os.path.join(directory, name))
+                raise
+            os.replace(staged, os.path.join(directory, f"part-{number:05d}.json"))
             previous = upload.parts.get(number)
             upload.parts[number] = part
-            if previous:
-                _remove(os.path.join(directory, previous["file"]))
-            return part
+        _fsync_dir(directory)
+        if previous:
+            _remove(os.path.join(directory, previous["file"]))
+        return part
 
     def list_uploads(self, bucket: str) -> list[Upload]:
         with self._lock:
