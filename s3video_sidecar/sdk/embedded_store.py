@@ -37,6 +37,7 @@ import time
 import uuid
 import zlib
 from dataclasses import dataclass, field
+from typing import IO, Any, Callable, Iterable, Protocol
 
 CHUNK_BYTES = 256 * 1024
 MIN_PART_BYTES = 5 * 1024**2  # every part but the last (S3's EntityTooSmall)
@@ -68,7 +69,7 @@ def no_such_upload(upload_id: str) -> S3Error:
 class _Crc32:
     """zlib's CRC32 with hashlib's interface (S3 sends it big-endian, base64)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.value = 0
 
     def update(self, data: bytes) -> None:
@@ -78,8 +79,15 @@ class _Crc32:
         return self.value.to_bytes(4, "big")
 
 
-def new_checksum(algorithm: str):
-    return {"SHA256": hashlib.sha256, "SHA1": hashlib.sha1, "CRC32": _Crc32}[algorithm]()
+class Checksum(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+    def digest(self) -> bytes: ...
+
+
+def new_checksum(algorithm: str) -> Checksum:
+    makers: dict[str, Callable[[], Checksum]] = {"SHA256": hashlib.sha256, "SHA1": hashlib.sha1, "CRC32": _Crc32}
+    return makers[algorithm]()
 
 
 def b64(digest: bytes) -> str:
@@ -94,7 +102,7 @@ def _fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def _stage_json(data: dict, tmp_dir: str, sync: bool = True) -> str:
+def _stage_json(data: dict[str, Any], tmp_dir: str, sync: bool = True) -> str:
     """``data`` written to a new file in ``tmp_dir`` (fsynced): what :func:`os.replace` then commits."""
     tmp = os.path.join(tmp_dir, f"{uuid.uuid4().hex}.json")
     with open(tmp, "w", encoding="utf-8") as handle:
@@ -105,7 +113,7 @@ def _stage_json(data: dict, tmp_dir: str, sync: bool = True) -> str:
     return tmp
 
 
-def _write_json(path: str, data: dict, tmp_dir: str, sync: bool = True) -> None:
+def _write_json(path: str, data: dict[str, Any], tmp_dir: str, sync: bool = True) -> None:
     """Write ``data`` to ``path`` atomically and durably (temp file, fsync, rename, fsync dir)."""
     os.replace(_stage_json(data, tmp_dir, sync), path)
     if sync:
@@ -139,18 +147,18 @@ class Upload:
     key: str
     content_type: str
     checksum_algorithm: str | None
-    metadata: dict
+    metadata: dict[str, Any]
     initiated: float
-    parts: dict[int, dict] = field(default_factory=dict)
+    parts: dict[int, dict[str, Any]] = field(default_factory=dict)
     completing: bool = False
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, Any]:
         return {"upload_id": self.upload_id, "bucket": self.bucket, "key": self.key,
                 "content_type": self.content_type, "checksum_algorithm": self.checksum_algorithm,
                 "metadata": self.metadata, "initiated": self.initiated}
 
 
-def blob_names(meta: dict) -> list[str]:
+def blob_names(meta: dict[str, Any]) -> list[str]:
     """The files under ``blobs/`` holding an object's bytes, in order."""
     segments = meta.get("segments")
     return [segment["file"] for segment in segments] if segments else [meta["blob"]]
@@ -163,7 +171,7 @@ class Segments:
     while it is read (as a single open file does)."""
 
     def __init__(self, paths: list[str], sizes: list[int]):
-        self._files: list = []
+        self._files: list[IO[bytes]] = []
         try:
             for path in paths:
                 self._files.append(open(path, "rb"))
@@ -204,10 +212,10 @@ class Segments:
         for handle in self._files:
             handle.close()
 
-    def __enter__(self):
+    def __enter__(self) -> "Segments":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -218,10 +226,10 @@ class Store:
         self.root = os.path.abspath(root)
         self.tmp = os.path.join(self.root, "tmp")
         self._lock = threading.RLock()
-        self._buckets: dict[str, dict] = {}
-        self._objects: dict[str, dict[str, dict]] = {}
+        self._buckets: dict[str, dict[str, Any]] = {}
+        self._objects: dict[str, dict[str, dict[str, Any]]] = {}
         self._uploads: dict[str, Upload] = {}
-        self._lock_file = None
+        self._lock_file: IO[str] | None = None
 
     # -- start ------------------------------------------------------------------------
     def open(self) -> "Store":
@@ -255,7 +263,7 @@ class Store:
     def _bucket_dir(self, bucket: str, *parts: str) -> str:
         return os.path.join(self.root, "buckets", bucket, *parts)
 
-    def _load_objects(self, bucket: str) -> dict[str, dict]:
+    def _load_objects(self, bucket: str) -> dict[str, dict[str, Any]]:
         objects, completed_uploads = {}, set()
         keys_dir, blobs_dir = self._bucket_dir(bucket, "keys"), self._bucket_dir(bucket, "blobs")
         for entry in os.listdir(keys_dir):
@@ -306,7 +314,7 @@ class Store:
         with self._lock:
             return bucket in self._buckets
 
-    def _need_bucket(self, bucket: str) -> dict:
+    def _need_bucket(self, bucket: str) -> dict[str, Any]:
         info = self._buckets.get(bucket)
         if info is None:
             raise no_such_bucket(bucket)
@@ -336,18 +344,19 @@ class Store:
             shutil.rmtree(self._bucket_dir(bucket), ignore_errors=True)
             del self._buckets[bucket], self._objects[bucket]
 
-    def cors_rules(self, bucket: str) -> list[dict] | None:
+    def cors_rules(self, bucket: str) -> list[dict[str, Any]] | None:
         with self._lock:
-            return self._need_bucket(bucket)["cors"]
+            rules: list[dict[str, Any]] | None = self._need_bucket(bucket)["cors"]
+            return rules
 
-    def set_cors_rules(self, bucket: str, rules: list[dict] | None) -> None:
+    def set_cors_rules(self, bucket: str, rules: list[dict[str, Any]] | None) -> None:
         with self._lock:
             info = dict(self._need_bucket(bucket), cors=rules)
             _write_json(self._bucket_dir(bucket, "bucket.json"), info, self.tmp)
             self._buckets[bucket] = info
 
     # -- receiving bodies -------------------------------------------------------------
-    def receive(self, chunks, checksum_algorithms=(), max_bytes: int | None = None, sync: bool = True) -> Received:
+    def receive(self, chunks: Iterable[bytes], checksum_algorithms: Iterable[str] = (), max_bytes: int | None = None, sync: bool = True) -> Received:
         """Write an iterable of byte chunks to ``tmp/`` (fsynced), computing MD5 and the named
         checksums in the same pass. Past ``max_bytes``, stop and raise EntityTooLarge.
         (``sync=False`` only for tests that seed thousands of objects.)"""
@@ -374,7 +383,7 @@ class Store:
         return Received(path, size, md5.digest(), {name: d.digest() for name, d in digests.items()})
 
     # -- objects ----------------------------------------------------------------------
-    def head(self, bucket: str, key: str) -> dict:
+    def head(self, bucket: str, key: str) -> dict[str, Any]:
         with self._lock:
             self._need_bucket(bucket)
             meta = self._objects[bucket].get(key)
@@ -382,7 +391,7 @@ class Store:
                 raise no_such_key(key)
             return meta
 
-    def open_object(self, bucket: str, key: str):
+    def open_object(self, bucket: str, key: str) -> tuple[dict[str, Any], IO[bytes] | Segments]:
         """(metadata, open binary file) of the object; the file stays readable if it is replaced."""
         with self._lock:
             meta = self.head(bucket, key)
@@ -391,8 +400,8 @@ class Store:
                                       [segment["size"] for segment in meta["segments"]])
             return meta, open(self._bucket_dir(bucket, "blobs", meta["blob"]), "rb")
 
-    def put(self, bucket: str, key: str, received: Received, content_type: str, metadata: dict,
-            checksum: dict | None = None, sync: bool = True) -> dict:
+    def put(self, bucket: str, key: str, received: Received, content_type: str, metadata: dict[str, Any],
+            checksum: dict[str, Any] | None = None, sync: bool = True) -> dict[str, Any]:
         """Commit a received body as the object ``key`` (replacing any previous one)."""
         with self._lock:
             try:
@@ -412,7 +421,7 @@ class Store:
             "content_type": content_type, "last_modified": time.time(), "metadata": metadata,
             "checksum": checksum, "upload_id": None}, sync)
 
-    def _commit(self, bucket: str, meta: dict, sync: bool = True) -> dict:
+    def _commit(self, bucket: str, meta: dict[str, Any], sync: bool = True) -> dict[str, Any]:
         """Write the object's metadata (the rename is the commit point; the directory is fsynced
         before the replaced object's bytes are removed), then drop what it replaced."""
         staged = _stage_json(meta, self.tmp, sync)
@@ -448,7 +457,7 @@ class Store:
             for name in blob_names(meta):
                 _remove(self._bucket_dir(bucket, "blobs", name))
 
-    def list_objects(self, bucket: str, prefix: str, after: str, limit: int) -> tuple[list[dict], bool]:
+    def list_objects(self, bucket: str, prefix: str, after: str, limit: int) -> tuple[list[dict[str, Any]], bool]:
         """Objects with ``prefix`` whose key sorts after ``after``, up to ``limit``; and whether more follow."""
         with self._lock:
             self._need_bucket(bucket)
@@ -457,7 +466,7 @@ class Store:
 
     # -- multipart uploads ------------------------------------------------------------
     def create_upload(self, bucket: str, key: str, content_type: str, checksum_algorithm: str | None,
-                      metadata: dict) -> Upload:
+                      metadata: dict[str, Any]) -> Upload:
         with self._lock:
             self._need_bucket(bucket)
             upload = Upload(uuid.uuid4().hex + uuid.uuid4().hex, bucket, key, content_type, checksum_algorithm,
@@ -477,7 +486,7 @@ class Store:
                 raise no_such_upload(upload_id)
             return upload
 
-    def put_part(self, bucket: str, key: str, upload_id: str, number: int, received: Received) -> dict:
+    def put_part(self, bucket: str, key: str, upload_id: str, number: int, received: Received) -> dict[str, Any]:
         """Keep a received part (its digests with it). As :meth:`put`: files and fsyncs outside the
         lock, the commit (the rename of its JSON) and the index under it."""
         try:
@@ -530,7 +539,7 @@ class Store:
         _fsync_dir(directory)
         shutil.rmtree(directory, ignore_errors=True)
 
-    def complete(self, bucket: str, key: str, upload_id: str, chosen: list[dict]) -> dict:
+    def complete(self, bucket: str, key: str, upload_id: str, chosen: list[dict[str, Any]]) -> dict[str, Any]:
         """Make the chosen parts (``[{"number"}]``, validated by the caller against :meth:`upload`'s
         parts) the object, in order; the upload id is then gone.
 
