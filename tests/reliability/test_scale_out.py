@@ -52,3 +52,18 @@ def test_a_students_rate_limit_is_one_count_across_processes(two_processes, ids)
     refused = first.post(path, body, as_actor=flows.student(ids))
     assert refused.status_int == 429 and refused.json["code"] == "rate_limited"
     assert second.post(path, body, as_actor=flows.student(ids)).status_int == 429
+
+
+def test_each_web_process_listens_on_the_port_its_unit_gives(monkeypatch):
+    """deploy/systemd/s3video-web@.service runs ``pserve production.ini http_port=%i``."""
+    import plaster
+    import waitress
+
+    listened = []
+    monkeypatch.setattr(waitress, "serve_paste", lambda app, global_config, **settings: listened.append(settings))
+    loader = plaster.get_loader(str(processes.PRODUCTION_INI), protocols=["wsgi"])
+    for port in ("6543", "6544"):
+        loader.get_wsgi_server("main", defaults={"http_port": port})(None)
+    assert [settings["listen"] for settings in listened] == ["127.0.0.1:6543", "127.0.0.1:6544"]
+    unit = (processes.REPO / "deploy" / "systemd" / "s3video-web@.service").read_text()
+    assert "pserve /etc/s3video/production.ini http_port=%i" in unit
