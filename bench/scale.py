@@ -4,11 +4,12 @@ waitress serves from one process (its threads share one GIL), so production runs
 (one per core, docs/deployment.md, ``deploy/``): they share everything a signed call needs,
 the database and Redis (nonces, rate limits, the job queue), and hold nothing of their own.
 
-How it is measured, the simplest honest way on one machine: every process listens on the
-same port with ``SO_REUSEPORT`` (``bench.serve``'s ``reuse_port``), so the kernel spreads
+How it is measured, the simplest honest way on one machine: the processes of a group listen
+on one port with ``SO_REUSEPORT`` (``bench.serve``'s ``reuse_port``), so the kernel spreads
 wrk's connections among them, as nginx's upstream round-robin does in production, without
-a proxy's own CPU in the figure. One process is started and measured; a second joins on the
-same port and the same load is measured again. The call is ``GET`` submission signed with
+a proxy's own CPU in the figure. Two groups run side by side, one process on a port and two
+on another; each round measures one group then the other with the same load, back to back,
+so the machine's other work falls on both; the ratio is taken per round and its median shown. The call is ``GET`` submission signed with
 S3V1 (a fresh nonce each, claimed in the shared Redis: a replay to the other process is
 refused as well), pre-signed and replayed by wrk (``bench/http_load.py`` says why).
 
@@ -30,6 +31,7 @@ class ScaleRun:
     processes: int
     run: http_load.Run
     share: list[float]  # each process's share of the CPU time the sidecars used
+    round: int = 1
 
 
 def _listening(pid: int, port: int, timeout_seconds: float = 60) -> None:
@@ -51,50 +53,65 @@ def _cpu_seconds(pids: list[int]) -> list[float]:
     return [sum(psutil.Process(pid).cpu_times()[:2]) for pid in pids]
 
 
-def run(env, connections: int = 16, seconds: int = 10, seed_count: int = 200, counts=(1, 2),
+def _group(env, count: int, options: dict, stack: ExitStack) -> tuple[str, list[int]]:
+    """``count`` sidecar processes listening on one new port; (its URL, their pids)."""
+    port = processes.free_port()
+    pids = []
+    for index in range(count):
+        server = processes.sidecar(env.directory, env.settings, options, port=port,
+                                   name=f"sidecar-scale-{count}-{index + 1}")
+        stack.enter_context(server)
+        _listening(server.pid, port)
+        pids.append(server.pid)
+    return f"http://127.0.0.1:{port}", pids
+
+
+def run(env, connections: int = 16, seconds: int = 10, seed_count: int = 200, counts=(1, 2), rounds: int = 3,
         log=print) -> list[ScaleRun]:
-    """``env``: a :class:`bench.environment.Environment` (its sidecar seeds the data)."""
+    """``env``: a :class:`bench.environment.Environment` (its sidecar seeds the data).
+
+    Both groups run all along (one process on a port, two on another); each round measures
+    one then the other back to back, so a change in the machine's other load falls on both."""
     work = http_load.Workload(env.sidecar.url, connections + 1000, seed_count)  # its own assignments
     log(f"scale: seeding {seed_count} submissions with a confirmed video ...")
     work.seed()
-    port = processes.free_port()
-    host = f"127.0.0.1:{port}"
-    work.host = host
-    url = f"http://{host}"
     options = {**processes.production_server_options(), "reuse_port": "true"}
     results: list[ScaleRun] = []
-    supply = 2000
     with ExitStack() as stack:
-        started: list[processes.ServerProcess] = []
-        for count in counts:
-            while len(started) < count:
-                server = processes.sidecar(env.directory, env.settings, options, port=port,
-                                           name=f"sidecar-scale-{len(started) + 1}")
-                stack.enter_context(server)
-                _listening(server.pid, port)
-                started.append(server)
-            pids = [server.pid for server in started]
-            warm = http_load.wrk(url, "warmup", work.get_requests(supply), connections, 3, env.directory)
-            supply = max(int(warm.rps * seconds * 2), 2000)
-            before = _cpu_seconds(pids)
-            result = http_load.wrk(url, "GET submission", work.get_requests(supply), connections, seconds,
-                                   env.directory)
-            used = [after - first for after, first in zip(_cpu_seconds(pids), before)]
-            share = [u / sum(used) if sum(used) else 0.0 for u in used]
-            results.append(ScaleRun(count, result, share))
-            log(f"scale: {count} process(es): {result.rps:8.0f} req/s  p50 {result.p50_ms:6.2f} ms"
-                f"  p99 {result.p99_ms:7.2f} ms  failed {result.failed}  replays {result.overflow}"
-                f"  CPU shares {' / '.join(f'{s:.0%}' for s in share)}")
+        groups = {count: _group(env, count, options, stack) for count in counts}
+        supply = {count: 2000 for count in counts}
+        for count, (url, _pids) in groups.items():
+            warm = http_load.wrk(url, "warmup", work.get_requests(supply[count]), connections, 3, env.directory)
+            supply[count] = max(int(warm.rps * seconds * 2), 2000)
+        for round_number in range(1, rounds + 1):
+            for count, (url, pids) in groups.items():
+                before = _cpu_seconds(pids)
+                result = http_load.wrk(url, "GET submission", work.get_requests(supply[count]), connections,
+                                       seconds, env.directory)
+                used = [after - first for after, first in zip(_cpu_seconds(pids), before)]
+                share = [u / sum(used) if sum(used) else 0.0 for u in used]
+                results.append(ScaleRun(count, result, share, round_number))
+                log(f"scale: round {round_number}, {count} process(es): {result.rps:8.0f} req/s"
+                    f"  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:7.2f} ms  failed {result.failed}"
+                    f"  replays {result.overflow}  CPU shares {' / '.join(f'{s:.0%}' for s in share)}")
     return results
 
 
 def report(runs: list[ScaleRun]) -> list[str]:
-    lines = ["| sidecar processes | req/s (GET submission, S3V1) | ratio to 1 process | p50 ms | p99 ms | failed |"
-             " CPU share of each process |",
-             "|---:|---:|---:|---:|---:|---:|---|"]
-    one = next((r.run.rps for r in runs if r.processes == 1), None)
+    lines = ["| round | sidecar processes | req/s (GET submission, S3V1) | ratio to 1 process (same round) | p50 ms |"
+             " p99 ms | failed | CPU share of each process |",
+             "|---:|---:|---:|---:|---:|---:|---:|---|"]
+    ratios = []
     for scale in runs:
+        one = next((r.run.rps for r in runs if r.processes == 1 and r.round == scale.round), None)
         ratio = scale.run.rps / one if one else float("nan")
-        lines.append(f"| {scale.processes} | {scale.run.rps:,.0f} | {ratio:.2f} | {scale.run.p50_ms:.2f} |"
-                     f" {scale.run.p99_ms:.2f} | {scale.run.failed} | {' / '.join(f'{s:.0%}' for s in scale.share)} |")
+        if scale.processes != 1:
+            ratios.append(ratio)
+        lines.append(f"| {scale.round} | {scale.processes} | {scale.run.rps:,.0f} | {ratio:.2f} |"
+                     f" {scale.run.p50_ms:.2f} | {scale.run.p99_ms:.2f} | {scale.run.failed} |"
+                     f" {' / '.join(f'{s:.0%}' for s in scale.share)} |")
+    if ratios:
+        ordered = sorted(ratios)
+        lines += ["", f"Ratio of 2 processes to 1, per round: {', '.join(f'{r:.2f}' for r in ratios)};"
+                      f" median **{ordered[len(ordered) // 2]:.2f}**."]
     return lines
