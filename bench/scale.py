@@ -19,6 +19,7 @@ ratio shown is what a second process adds here, below the 2.0 that two free core
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ class ScaleRun:
     run: http_load.Run
     share: list[float]  # each process's share of the CPU time the sidecars used
     round: int = 1
+    cpu_ms_per_request: float = 0.0  # the sidecars' CPU (user + system) over the requests answered
 
 
 def _listening(pid: int, port: int, timeout_seconds: float = 60) -> None:
@@ -90,17 +92,19 @@ def run(env, connections: int = 16, seconds: int = 10, seed_count: int = 200, co
                                        seconds, env.directory)
                 used = [after - first for after, first in zip(_cpu_seconds(pids), before)]
                 share = [u / sum(used) if sum(used) else 0.0 for u in used]
-                results.append(ScaleRun(count, result, share, round_number))
+                cpu_ms = sum(used) * 1000 / result.requests if result.requests else float("nan")
+                results.append(ScaleRun(count, result, share, round_number, cpu_ms))
                 log(f"scale: round {round_number}, {count} process(es): {result.rps:8.0f} req/s"
                     f"  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:7.2f} ms  failed {result.failed}"
-                    f"  replays {result.overflow}  CPU shares {' / '.join(f'{s:.0%}' for s in share)}")
+                    f"  replays {result.overflow}  CPU shares {' / '.join(f'{s:.0%}' for s in share)}"
+                    f"  CPU {cpu_ms:.1f} ms a request; load average {os.getloadavg()[0]:.1f}")
     return results
 
 
 def report(runs: list[ScaleRun]) -> list[str]:
     lines = ["| round | sidecar processes | req/s (GET submission, S3V1) | ratio to 1 process (same round) | p50 ms |"
-             " p99 ms | failed | CPU share of each process |",
-             "|---:|---:|---:|---:|---:|---:|---:|---|"]
+             " p99 ms | failed | CPU share of each process | sidecar CPU a request |",
+             "|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
     ratios = []
     for scale in runs:
         one = next((r.run.rps for r in runs if r.processes == 1 and r.round == scale.round), None)
@@ -109,9 +113,10 @@ def report(runs: list[ScaleRun]) -> list[str]:
             ratios.append(ratio)
         lines.append(f"| {scale.round} | {scale.processes} | {scale.run.rps:,.0f} | {ratio:.2f} |"
                      f" {scale.run.p50_ms:.2f} | {scale.run.p99_ms:.2f} | {scale.run.failed} |"
-                     f" {' / '.join(f'{s:.0%}' for s in scale.share)} |")
+                     f" {' / '.join(f'{s:.0%}' for s in scale.share)} | {scale.cpu_ms_per_request:.1f} ms |")
     if ratios:
         ordered = sorted(ratios)
         lines += ["", f"Ratio of 2 processes to 1, per round: {', '.join(f'{r:.2f}' for r in ratios)};"
-                      f" median **{ordered[len(ordered) // 2]:.2f}**."]
+                      f" median **{ordered[len(ordered) // 2]:.2f}**; the machine's load average at the end"
+                      f" {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores."]
     return lines
