@@ -1,7 +1,8 @@
 """Run every benchmark and print the figures: ``python -m bench`` (or ``make bench``).
 
     python -m bench                       everything (about 10 minutes on 2 cores)
-    python -m bench --only http,calls     some of them: sdk, probe, http, calls, memory, bodies, cleanup, standin
+    python -m bench --only http,calls     some of them: sdk, probe, http, calls, memory, bodies, cleanup,
+                                          standin, scale, deadline
     python -m bench --markdown out.md     also write the tables (docs/benchmarks.md's form)
 
 It never fails a build: a missing tool or service is reported and that benchmark skipped,
@@ -19,9 +20,10 @@ import subprocess
 import sys
 import traceback
 
-from . import bodies, call_cost, cleanup, environment, http_load, memory, probe_cost, processes, sdk_costs, standin
+from . import (bodies, call_cost, cleanup, deadline, environment, http_load, memory, probe_cost, processes, scale,
+               sdk_costs, standin)
 
-ALL = ("sdk", "probe", "http", "calls", "memory", "bodies", "cleanup", "standin")
+ALL = ("sdk", "probe", "http", "calls", "memory", "bodies", "cleanup", "standin", "scale", "deadline")
 NEEDS_NO_SERVICES = ("sdk", "probe", "standin")
 # Rate limiting stays on (a Redis increment per call, as in production), with limits no
 # load generator reaches; the memory benchmark uses one student per upload anyway.
@@ -60,6 +62,9 @@ def main(argv=None) -> int:
     parser.add_argument("--cleanup-videos", type=int, default=10_000)
     parser.add_argument("--standin-uploads", type=int, default=50, help="1 MB POSTs to the S3 stand-in")
     parser.add_argument("--standin-large-mib", type=int, default=1024, help="its one multipart upload")
+    parser.add_argument("--scale-connections", type=int, default=16, help="wrk connections for 1 and 2 processes")
+    parser.add_argument("--deadline-students", type=int, default=500)
+    parser.add_argument("--deadline-concurrency", type=int, default=32, help="students under way at once")
     parser.add_argument("--markdown", help="write the tables to this file as well")
     options = parser.parse_args(argv)
     chosen = [name.strip() for name in options.only.split(",") if name.strip()]
@@ -113,13 +118,23 @@ def main(argv=None) -> int:
                 attempt("bodies", lambda: bodies.report(bodies.run(env, options.body_requests)))
             if "cleanup" in chosen:
                 attempt("cleanup", lambda: cleanup.report(cleanup.run(env, options.cleanup_videos)))
+            if "scale" in chosen:
+                def scale_out():
+                    if shutil.which("wrk") is None:
+                        return ["(skipped: wrk is not installed; Debian package 'wrk')"]
+                    return scale.report(scale.run(env, options.scale_connections, options.seconds))
+                attempt("scale", scale_out)
+            if "deadline" in chosen:
+                attempt("deadline", lambda: deadline.report(deadline.run(
+                    env, options.deadline_students, options.deadline_concurrency)))
 
     titles = {"machine": "Machine", "http": "Throughput and latency (wrk)", "sdk": "SDK cost per call",
               "calls": "Where a call's time goes (CPU per call, one process)",
               "memory": "Sidecar memory across uploads",
               "bodies": "Sidecar memory under large bodies nobody signed", "cleanup": "Deleting videos",
               "probe": "What the media probe reads of a 1 GiB video",
-              "standin": "S3 stand-in memory (embedded storage)"}
+              "standin": "S3 stand-in memory (embedded storage)",
+              "scale": "Scale-out: 1 and 2 sidecar processes", "deadline": "A deadline: 500 students in 60 s"}
     text = []
     for name, lines in sections.items():
         text += [f"### {titles[name]}", "", *lines, ""]

@@ -48,15 +48,15 @@ def free_port() -> int:
 
 def production_server_options() -> dict[str, str]:
     """waitress options of ``production.ini``'s ``[server:main]`` (the listen address aside)."""
-    options = plaster.get_settings(str(PRODUCTION_INI), "server:main")
+    options = plaster.get_settings(str(PRODUCTION_INI), "server:main", defaults={"http_port": "0"})
     return {name: value for name, value in options.items()
-            if name not in ("use", "listen", "here", "__file__", "host", "port")}
+            if name not in ("use", "listen", "here", "__file__", "host", "port", "http_port")}
 
 
 def production_settings(*, database_url: str, redis_url: str, s3_url: str, key_file: str,
                         **overrides: str) -> dict[str, str]:
     settings = {name: value for name, value in plaster.get_settings(str(PRODUCTION_INI), "app:main").items()
-                if name not in ("use", "here", "__file__")}
+                if name not in ("use", "here", "__file__", "http_port")}
     settings.update({
         "sqlalchemy.url": database_url,
         "s3video.hmac_keys": f"{KEY_ID}:{SECRET}",

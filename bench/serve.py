@@ -4,7 +4,8 @@
     python -m bench.serve sidecar PORT SETTINGS.json  the sidecar on waitress
     python -m bench.serve bare PORT SETTINGS.json     a bare Pyramid app: constant JSON
 
-``SETTINGS.json`` holds ``{"app": {...ini settings...}, "server": {...waitress options...}}``.
+``SETTINGS.json`` holds ``{"app": {...ini settings...}, "server": {...waitress options...}}``;
+``"reuse_port": "true"`` among the server options lets several processes listen on one port.
 Each serves until it is killed.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import sys
 import threading
 
@@ -19,7 +21,17 @@ import threading
 def _waitress(app, port: int, server_options: dict) -> None:
     from waitress import serve
 
-    serve(app, host="127.0.0.1", port=port, **server_options)
+    options = dict(server_options)
+    if str(options.pop("reuse_port", "")).lower() in ("1", "true", "yes"):
+        # Several processes on one port (SO_REUSEPORT): the kernel spreads new connections
+        # among them (bench/scale.py). The socket is bound here and handed to waitress.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(("127.0.0.1", port))
+        serve(app, sockets=[sock], **options)
+        return
+    serve(app, host="127.0.0.1", port=port, **options)
 
 
 def bare_app(settings: dict):

@@ -4,7 +4,7 @@ The stand-in runs as a process of its own (``bench.serve s3`` with a data direct
 RSS is sampled every 20 ms (psutil, :class:`bench.memory.Sampler`), so peaks are seen:
 
 - ``N`` presigned POST uploads of 1 MB, each deleted after (the memory must come back flat);
-- one multipart upload of 1 GiB in 64 MiB parts, each with its SHA-256 signed into its URL
+- one multipart upload of 1 GiB in 16 MiB parts, each with its SHA-256 signed into its URL
   (the stand-in hashes each part once, as it arrives), then CompleteMultipartUpload, which
   concatenates the part files on disk (its time is printed on its own).
 """
@@ -26,7 +26,7 @@ from . import processes
 from .memory import MB, MIB, Sampler, video_file
 from .uploads import post_upload
 
-PART_BYTES = 64 * MIB
+PART_BYTES = 16 * MIB
 
 
 @dataclass

@@ -41,19 +41,24 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import IO, Any, Callable, Iterable, Iterator, overload
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth  # type: ignore[import-untyped]
+from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
+from botocore.credentials import Credentials  # type: ignore[import-untyped]
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from .aws_setup import cors_configuration
 from .embedded_store import (
-    CHECKSUM_ALGORITHMS, CHUNK_BYTES, MAX_PARTS, MIN_PART_BYTES, S3Error, Store, b64,
+    CHECKSUM_ALGORITHMS, CHUNK_BYTES, MAX_PARTS, MIN_PART_BYTES, Received, S3Error, Segments, Store, b64,
 )
+
+Environ = dict[str, Any]  # a WSGI environ
+Meta = dict[str, Any]  # an object's metadata, a part's, a CORS rule (JSON on disk)
+XmlContent = Any  # an element's text, or a list of (tag, content) pairs
 
 ACCESS_KEY_ID = "s3video-embedded"
 SECRET_ACCESS_KEY = "s3video-embedded-secret-key"  # loopback stand-in only; never a real credential
@@ -72,7 +77,7 @@ _BAD_SIGNATURE = ("The request signature we calculated does not match the signat
                   "Check your key and signing method.")
 
 
-def _headers(environ) -> dict[str, str]:
+def _headers(environ: Environ) -> dict[str, str]:
     headers = {name[5:].replace("_", "-").lower(): value for name, value in environ.items()
                if name.startswith("HTTP_")}
     for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
@@ -83,7 +88,7 @@ def _headers(environ) -> dict[str, str]:
 
 @dataclass
 class Request:
-    environ: dict
+    environ: Environ
     method: str
     raw_path: str
     raw_query: str
@@ -94,7 +99,7 @@ class Request:
     _body: "Body | None" = None
 
     @classmethod
-    def parse(cls, environ) -> "Request":
+    def parse(cls, environ: Environ) -> "Request":
         raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or (
             quote(environ.get("PATH_INFO", "/"))
             + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""))
@@ -105,6 +110,12 @@ class Request:
         bucket, _, key = path.lstrip("/").partition("/")
         return cls(environ, environ["REQUEST_METHOD"].upper(), raw_path, raw_query, bucket, key,
                    parse_qs(raw_query, keep_blank_values=True), _headers(environ))
+
+    @overload
+    def arg(self, name: str) -> str | None: ...
+
+    @overload
+    def arg(self, name: str, default: str) -> str: ...
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -130,7 +141,7 @@ class Request:
 class Body:
     """The request body as a stream with ``read``/``readline``, never past its Content-Length."""
 
-    def __init__(self, environ, length: int | None):
+    def __init__(self, environ: Environ, length: int | None):
         self.stream = environ["wsgi.input"]
         self.remaining = length if length is not None else (-1 if environ.get("wsgi.input_terminated") else 0)
         self.buffer = b""
@@ -139,7 +150,7 @@ class Body:
         if self.remaining == 0:
             return b""
         want = size if self.remaining < 0 else min(size, self.remaining)
-        data = self.stream.read(want)
+        data: bytes = self.stream.read(want)
         if self.remaining > 0:
             if not data:
                 raise S3Error(400, "IncompleteBody", "You did not provide the number of bytes specified by the "
@@ -165,7 +176,7 @@ class Body:
         line, self.buffer = self.buffer[:cut], self.buffer[cut:]
         return line
 
-    def chunks(self):
+    def chunks(self) -> Iterator[bytes]:
         while True:
             data = self.read(CHUNK_BYTES)
             if not data:
@@ -186,7 +197,7 @@ class Body:
 # -- XML ------------------------------------------------------------------------------
 
 
-def _element(tag: str, content) -> ET.Element:
+def _element(tag: str, content: XmlContent) -> ET.Element:
     element = ET.Element(tag)
     if isinstance(content, list):
         for name, value in content:
@@ -200,21 +211,21 @@ def _element(tag: str, content) -> ET.Element:
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-def xml_document(tag: str, content: list) -> bytes:
+def xml_document(tag: str, content: list[Any]) -> bytes:
     """The root element alone (no declaration), in S3's namespace."""
     root = _element(tag, content)
     root.set("xmlns", NS)
-    return ET.tostring(root, encoding="utf-8")
+    return bytes(ET.tostring(root, encoding="utf-8"))
 
 
-def xml_body(tag: str, content: list) -> bytes:
+def xml_body(tag: str, content: list[Any]) -> bytes:
     return XML_DECLARATION + xml_document(tag, content)
 
 
 def error_document(error: S3Error) -> bytes:
     content = [("Code", error.code), ("Message", error.message), *error.extra.items(),
                ("RequestId", binascii.hexlify(os.urandom(8)).decode().upper())]
-    return ET.tostring(_element("Error", content), encoding="utf-8")
+    return bytes(ET.tostring(_element("Error", content), encoding="utf-8"))
 
 
 def parse_xml(body: bytes) -> ET.Element:
@@ -258,11 +269,11 @@ def _signing_key(secret: str, date: str, region: str, service: str = "s3") -> by
     return key
 
 
-class _HeaderVerifier(S3SigV4Auth):
+class _HeaderVerifier(S3SigV4Auth):  # type: ignore[misc]
     """botocore's header signer, with the payload hash taken from the request as sent."""
 
-    def payload(self, request):
-        return request.context["payload_hash"]
+    def payload(self, request: Any) -> str:
+        return str(request.context["payload_hash"])
 
 
 def _unknown_key(access_key: str) -> S3Error:
@@ -280,7 +291,7 @@ def _parse_timestamp(value: str, error: S3Error) -> float:
 class Authenticator:
     """SigV4 verification of header-signed requests and presigned URLs (see module docstring)."""
 
-    def __init__(self, credentials: dict[str, str], clock):
+    def __init__(self, credentials: dict[str, str], clock: Callable[[], float]):
         self.credentials = credentials
         self.clock = clock
 
@@ -331,7 +342,7 @@ class Authenticator:
                             payload_hash, presigned=False, malformed=malformed)
 
     def _query(self, request: Request) -> Auth:
-        def error(message):
+        def error(message: str) -> S3Error:
             return S3Error(400, "AuthorizationQueryParametersError", message)
 
         names = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
@@ -341,14 +352,14 @@ class Authenticator:
                         "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
         if request.arg("X-Amz-Algorithm") != "AWS4-HMAC-SHA256":
             raise error("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")
-        timestamp = request.arg("X-Amz-Date")
+        timestamp = request.arg("X-Amz-Date", "")  # each present once (checked above)
         when = _parse_timestamp(timestamp, error("X-Amz-Date must be in the ISO8601 Long Format "
                                                  "\"yyyyMMdd'T'HHmmss'Z'\""))
-        expires = request.arg("X-Amz-Expires")
+        expires = request.arg("X-Amz-Expires", "")
         if not expires.isdigit() or int(expires) > MAX_EXPIRES_SECONDS:
             raise error("X-Amz-Expires must be a non-negative integer and less than a week (in seconds); 604800")
-        auth = self._verify(request, request.arg("X-Amz-Credential"), request.arg("X-Amz-SignedHeaders"),
-                            request.arg("X-Amz-Signature"), timestamp, "UNSIGNED-PAYLOAD", presigned=True,
+        auth = self._verify(request, request.arg("X-Amz-Credential", ""), request.arg("X-Amz-SignedHeaders", ""),
+                            request.arg("X-Amz-Signature", ""), timestamp, "UNSIGNED-PAYLOAD", presigned=True,
                             malformed=error("Error parsing the X-Amz-Credential parameter"))
         now = self.clock()
         if now > when + int(expires):
@@ -387,7 +398,7 @@ class Authenticator:
 # -- request bodies: payload hashes, aws-chunked, checksums ------------------------------------
 
 
-def _aws_chunks(body: Body, auth: Auth, signed: bool, trailer: bool, checks: dict):
+def _aws_chunks(body: Body, auth: Auth, signed: bool, trailer: bool, checks: dict[str, str]) -> Iterator[bytes]:
     """Decode an ``aws-chunked`` body; with ``signed``, check each chunk's signature (a chain
     seeded by the request's). Trailing headers (``x-amz-checksum-*``) land in ``checks``."""
     previous = auth.seed_signature
@@ -435,7 +446,7 @@ def _aws_chunks(body: Body, auth: Auth, signed: bool, trailer: bool, checks: dic
         body.readline()  # the CRLF after the last chunk
 
 
-def _checksum_headers(source: dict) -> dict[str, str]:
+def _checksum_headers(source: dict[str, str]) -> dict[str, str]:
     """``{algorithm: base64}`` from ``x-amz-checksum-*`` headers (or trailers)."""
     claimed = {}
     for name, value in source.items():
@@ -449,7 +460,8 @@ def _checksum_headers(source: dict) -> dict[str, str]:
     return claimed
 
 
-def receive_body(store: Store, request: Request, auth: Auth, algorithms=(), max_bytes=MAX_SINGLE_BYTES):
+def receive_body(store: Store, request: Request, auth: Auth, algorithms: Iterable[str] = (),
+                 max_bytes: int = MAX_SINGLE_BYTES) -> tuple[Received, dict[str, str]]:
     """Stream the body to disk, checking the payload hash, aws-chunked signatures and any
     ``x-amz-checksum-*`` sent. Returns (Received, {algorithm: base64 claimed})."""
     payload = auth.payload_hash
@@ -492,7 +504,7 @@ def receive_body(store: Store, request: Request, auth: Auth, algorithms=(), max_
     return received, claimed
 
 
-def check_claimed_checksums(received, claimed: dict[str, str]) -> None:
+def check_claimed_checksums(received: Received, claimed: dict[str, str]) -> None:
     """S3's BadDigest unless every checksum the client sent (base64) is the received body's."""
     for algorithm, value in claimed.items():
         if b64(received.checksums[algorithm]) != value:
@@ -527,7 +539,8 @@ def _wildcard(pattern: str, value: str) -> bool:
     return len(value) >= len(head) + len(tail) and value.startswith(head) and value.endswith(tail)
 
 
-def matching_cors_rule(rules, origin: str, method: str, request_headers=()) -> tuple[dict, str] | None:
+def matching_cors_rule(rules: list[Meta] | None, origin: str, method: str,
+                       request_headers: Iterable[str] = ()) -> tuple[Meta, str] | None:
     """The first rule that allows this origin, method and request headers, with the origin pattern it matched."""
     for rule in rules or ():
         pattern = next((p for p in rule.get("AllowedOrigins", ()) if _wildcard(p, origin)), None)
@@ -539,7 +552,7 @@ def matching_cors_rule(rules, origin: str, method: str, request_headers=()) -> t
     return None
 
 
-def cors_headers(rule: dict, pattern: str, origin: str) -> list[tuple[str, str]]:
+def cors_headers(rule: Meta, pattern: str, origin: str) -> list[tuple[str, str]]:
     headers = [("Access-Control-Allow-Origin", "*" if pattern == "*" else origin),
                ("Access-Control-Allow-Methods", ", ".join(rule["AllowedMethods"]))]
     if pattern != "*":
@@ -555,11 +568,11 @@ _CORS_LISTS = {"AllowedOrigin": "AllowedOrigins", "AllowedMethod": "AllowedMetho
                "AllowedHeader": "AllowedHeaders", "ExposeHeader": "ExposeHeaders"}
 
 
-def parse_cors(body: bytes) -> list[dict]:
+def parse_cors(body: bytes) -> list[Meta]:
     root = parse_xml(body)
     rules = []
     for element in root.findall("CORSRule"):
-        rule: dict = {}
+        rule: Meta = {}
         for child in element:
             text = (child.text or "").strip()
             if child.tag in _CORS_LISTS:
@@ -612,7 +625,7 @@ class PostForm:
         self.file_name = ""
         self.file_content_type = ""
 
-    def _event(self):
+    def _event(self) -> Any:
         while True:
             event = self.decoder.next_event()
             if not isinstance(event, NeedData):
@@ -626,7 +639,7 @@ class PostForm:
                 self.ended = True
                 self.decoder.receive_data(None)
 
-    def _malformed(self):
+    def _malformed(self) -> S3Error:
         return S3Error(400, "MalformedPOSTRequest", "The body of your POST request is not well-formed "
                        "multipart/form-data.")
 
@@ -665,7 +678,7 @@ class PostForm:
         except ValueError:
             raise self._malformed() from None
 
-    def file_chunks(self):
+    def file_chunks(self) -> Iterator[bytes]:
         try:
             while True:
                 event = self._event()
@@ -753,11 +766,13 @@ def check_post_policy(fields: dict[str, str], bucket: str, credentials: dict[str
 
 
 class Response:
-    def __init__(self, status: int, headers=None, body=b""):
+    def __init__(self, status: int, headers: Iterable[tuple[str, str]] | None = None,
+                 body: bytes | Iterable[bytes] = b""):
         self.status, self.headers, self.body = status, list(headers or []), body
 
 
-def _xml_response(tag: str, content: list, status: int = 200, headers=()) -> Response:
+def _xml_response(tag: str, content: list[Any], status: int = 200,
+                  headers: Iterable[tuple[str, str]] = ()) -> Response:
     return Response(status, [("Content-Type", "application/xml"), *headers], xml_body(tag, content))
 
 
@@ -772,24 +787,24 @@ _BUCKET_SUBRESOURCES = ("acl", "policy", "lifecycle", "versioning", "website", "
                         "intelligent-tiering", "location", "versions", "policyStatus")
 
 
-def _etag(meta) -> str:
+def _etag(meta: Meta) -> str:
     return f'"{meta["etag"]}"'
 
 
-def _checksum_response_headers(checksum) -> list[tuple[str, str]]:
+def _checksum_response_headers(checksum: Meta | None) -> list[tuple[str, str]]:
     if not checksum:
         return []
     return [(f"x-amz-checksum-{checksum['algorithm'].lower()}", checksum["value"]),
             ("x-amz-checksum-type", checksum["type"])]
 
 
-def _checksum_xml(checksum) -> list:
+def _checksum_xml(checksum: Meta | None) -> list[Any]:
     if not checksum:
         return []
     return [(f"Checksum{checksum['algorithm']}", checksum["value"]), ("ChecksumType", checksum["type"])]
 
 
-def _user_metadata(headers: dict) -> dict:
+def _user_metadata(headers: dict[str, str]) -> dict[str, str]:
     return {name: value for name, value in headers.items() if name.startswith("x-amz-meta-")}
 
 
@@ -804,13 +819,14 @@ _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 class StandIn:
     """The WSGI application (see module docstring)."""
 
-    def __init__(self, store: Store, credentials: dict[str, str] | None = None, clock=None):
+    def __init__(self, store: Store, credentials: dict[str, str] | None = None,
+                 clock: Callable[[], float] | None = None):
         self.store = store
         self.credentials = credentials or {ACCESS_KEY_ID: SECRET_ACCESS_KEY}
         self.clock = clock or (lambda: time.time())  # looked up per call, so tests can move the clock
         self.auth = Authenticator(self.credentials, lambda: self.clock())
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: Environ, start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = None
         try:
             request = Request.parse(environ)
@@ -922,11 +938,11 @@ class StandIn:
                 self.store.set_cors_rules(bucket, rules)
                 return Response(200)
             if method == "GET":
-                rules = self.store.cors_rules(bucket)
-                if not rules:
+                configured = self.store.cors_rules(bucket)
+                if not configured:
                     raise S3Error(404, "NoSuchCORSConfiguration", "The CORS configuration does not exist",
                                   BucketName=bucket)
-                return _xml_response("CORSConfiguration", [("CORSRule", _cors_rule_xml(rule)) for rule in rules])
+                return _xml_response("CORSConfiguration", [("CORSRule", _cors_rule_xml(rule)) for rule in configured])
             if method == "DELETE":
                 self.store.set_cors_rules(bucket, None)
                 return Response(204)
@@ -968,7 +984,7 @@ class StandIn:
             return self.get_object(request)
         if method == "DELETE":
             if "uploadId" in query:
-                self.store.abort(request.bucket, request.key, request.arg("uploadId"))
+                self.store.abort(request.bucket, request.key, request.arg("uploadId", ""))
                 return Response(204)
             self.store.delete(request.bucket, request.key)
             return Response(204)
@@ -1007,7 +1023,10 @@ class StandIn:
                 raise S3Error(400, "InvalidArgument", "The continuation token provided is incorrect",
                               ArgumentName="continuation-token") from None
         metas, _ = self.store.list_objects(request.bucket, prefix, after, limit=10**9)
-        contents, prefixes, last, truncated = [], [], None, False
+        contents: list[Meta] = []
+        prefixes: list[str] = []
+        last: str | None = None
+        truncated = False
         for meta in metas:
             key = meta["key"]
             if delimiter:
@@ -1028,14 +1047,14 @@ class StandIn:
             contents.append(meta)
             last = key
 
-        def name(value):
+        def name(value: str) -> str:
             return quote(value, safe="/") if encode else value
 
         content = [("Name", request.bucket), ("Prefix", name(prefix)), ("KeyCount", len(contents) + len(prefixes)),
                    ("MaxKeys", limit), ("Delimiter", name(delimiter) if delimiter else None),
                    ("IsTruncated", "true" if truncated else "false"),
                    ("ContinuationToken", token), ("StartAfter", request.arg("start-after")),
-                   ("NextContinuationToken", base64.urlsafe_b64encode(last.encode()).decode() if truncated else None),
+                   ("NextContinuationToken", base64.urlsafe_b64encode(last.encode()).decode() if truncated and last is not None else None),
                    ("EncodingType", "url" if encode else None)]
         content += [("Contents", [("Key", name(meta["key"])), ("LastModified", _iso(meta["last_modified"])),
                                   ("ETag", _etag(meta)), ("Size", meta["size"]), ("StorageClass", "STANDARD"),
@@ -1076,10 +1095,10 @@ class StandIn:
                    and (u.key > key_marker or (u.key == key_marker and id_marker and u.upload_id > id_marker))]
         page, truncated = uploads[:limit], len(uploads) > limit
 
-        def name(value):
+        def name(value: str) -> str:
             return quote(value, safe="/") if encode else value
 
-        content = [("Bucket", request.bucket), ("KeyMarker", name(key_marker)), ("UploadIdMarker", id_marker),
+        content: list[Any] = [("Bucket", request.bucket), ("KeyMarker", name(key_marker)), ("UploadIdMarker", id_marker),
                    ("NextKeyMarker", name(page[-1].key) if truncated else None),
                    ("NextUploadIdMarker", page[-1].upload_id if truncated else None),
                    ("Prefix", name(prefix)), ("MaxUploads", limit), ("IsTruncated", "true" if truncated else "false"),
@@ -1092,7 +1111,7 @@ class StandIn:
         return _xml_response("ListMultipartUploadsResult", content)
 
     # -- objects ----------------------------------------------------------------------
-    def _object_headers(self, meta: dict) -> list[tuple[str, str]]:
+    def _object_headers(self, meta: Meta) -> list[tuple[str, str]]:
         return [("Content-Type", meta["content_type"]), ("ETag", _etag(meta)),
                 ("Last-Modified", _http_date(meta["last_modified"])), ("Accept-Ranges", "bytes"),
                 *sorted(meta.get("metadata", {}).items())]
@@ -1116,7 +1135,7 @@ class StandIn:
             handle.close()
             raise
 
-    def _serve(self, request: Request, meta: dict, handle) -> Response:
+    def _serve(self, request: Request, meta: Meta, handle: IO[bytes] | Segments) -> Response:
         size = meta["size"]
         if_match = request.headers.get("if-match")
         if if_match is not None and if_match.strip() not in ("*", _etag(meta), meta["etag"]):
@@ -1187,6 +1206,7 @@ class StandIn:
             metadata = _user_metadata(request.headers)
         else:
             content_type, metadata = meta["content_type"], meta.get("metadata", {})
+        checksum: Meta | None
         if algorithm:
             checksum = {"algorithm": algorithm, "value": b64(received.checksums[algorithm]), "type": "FULL_OBJECT"}
         else:
@@ -1237,7 +1257,7 @@ class StandIn:
         numbers = sorted(n for n in list(upload.parts) if n > int(marker))
         page, truncated = numbers[:limit], len(numbers) > limit
         algorithm = upload.checksum_algorithm
-        content = [("Bucket", request.bucket), ("Key", request.key), ("UploadId", upload.upload_id),
+        content: list[Any] = [("Bucket", request.bucket), ("Key", request.key), ("UploadId", upload.upload_id),
                    ("PartNumberMarker", marker), ("NextPartNumberMarker", page[-1] if page else None),
                    ("MaxParts", limit), ("IsTruncated", "true" if truncated else "false"),
                    ("StorageClass", "STANDARD"), ("ChecksumAlgorithm", algorithm),
@@ -1288,9 +1308,9 @@ class StandIn:
                 raise S3Error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed "
                               "object size.", PartNumber=str(entry["number"]), MinSizeAllowed=str(MIN_PART_BYTES))
         location = f"http://{request.headers.get('host', '')}/{request.bucket}/{quote(request.key)}"
-        outcome: dict = {}
+        outcome: dict[str, Any] = {}
 
-        def assemble():
+        def assemble() -> None:
             try:
                 outcome["meta"] = self.store.complete(request.bucket, request.key, upload_id, chosen)
             except S3Error as error:
@@ -1302,7 +1322,7 @@ class StandIn:
         worker = threading.Thread(target=assemble, name="embedded-s3-complete", daemon=True)
         worker.start()
 
-        def answer():
+        def answer() -> Iterator[bytes]:
             # As S3 does: 200 at once, white space while the parts are concatenated (a client's read
             # timeout never fires on a 5 GB upload), then the result or an Error document.
             yield XML_DECLARATION
@@ -1362,7 +1382,7 @@ class StandIn:
         return Response(200 if status == "200" else 204, headers, b"")
 
 
-def _cors_rule_xml(rule: dict) -> list:
+def _cors_rule_xml(rule: Meta) -> list[Any]:
     content = [("ID", rule.get("ID"))]
     for tag, name in _CORS_LISTS.items():
         content += [(tag, value) for value in rule.get(name, ())]
@@ -1397,7 +1417,7 @@ def _invalid_range(value: str, size: int) -> S3Error:
                    ActualObjectSize=str(size))
 
 
-def _file_chunks(handle, start: int, stop: int, close: bool = True):
+def _file_chunks(handle: IO[bytes] | Segments, start: int, stop: int, close: bool = True) -> Iterator[bytes]:
     try:
         handle.seek(start)
         remaining = stop - start
@@ -1430,7 +1450,7 @@ class EmbeddedS3:
         self.data_dir = data_dir
         self.store = Store(data_dir)
         self._opened = False
-        self._server = None
+        self._server: BaseWSGIServer | None = None
 
     def open(self) -> "EmbeddedS3":
         """Load what is on disk (before serving, so buckets can be made before anyone asks)."""
@@ -1439,7 +1459,7 @@ class EmbeddedS3:
             self._opened = True
         return self
 
-    def ensure_bucket(self, bucket: str, cors_origins=()) -> None:
+    def ensure_bucket(self, bucket: str, cors_origins: Iterable[str] = ()) -> None:
         """Make the bucket, if missing, and give it the CORS rule production gets (``aws_setup``)."""
         self.open()
         self.store.create_bucket(bucket)
@@ -1447,9 +1467,9 @@ class EmbeddedS3:
 
     def start(self) -> "EmbeddedS3":
         self.open()
-        self._server = make_server(self.host, self.port, StandIn(self.store), threaded=True)
-        self.port = self._server.server_port
-        threading.Thread(target=self._server.serve_forever, name="embedded-s3", daemon=True).start()
+        self._server = server = make_server(self.host, self.port, StandIn(self.store), threaded=True)
+        self.port = server.server_port
+        threading.Thread(target=server.serve_forever, name="embedded-s3", daemon=True).start()
         return self
 
     @property
@@ -1466,7 +1486,7 @@ class EmbeddedS3:
             self._temporary.cleanup()
 
 
-def ensure_bucket(s3_client, bucket: str, cors_origins: tuple[str, ...]) -> None:
+def ensure_bucket(s3_client: Any, bucket: str, cors_origins: tuple[str, ...]) -> None:
     """Over HTTP: create the bucket, if missing, with the same CORS rule production gets (``aws_setup``)."""
     existing = {b["Name"] for b in s3_client.list_buckets().get("Buckets", [])}
     if bucket not in existing:

@@ -5,7 +5,7 @@ Layout under the data directory (``s3video.embedded.data_dir``)::
     tmp/                                   bodies being received (emptied at start)
     buckets/<bucket>/bucket.json           the bucket and its CORS rules
     buckets/<bucket>/keys/<sha256(key)>.json   one object's metadata, naming its blob
-    buckets/<bucket>/blobs/<uuid>          one object's bytes
+    buckets/<bucket>/blobs/<uuid>          one object's bytes (or one part of a multipart object)
     buckets/<bucket>/uploads/<id>/upload.json and part-<n>.json + <n>-<uuid>.part
 
 A write is durable before it is answered: the bytes go to a file in ``tmp/`` that is
@@ -16,14 +16,17 @@ either the old state or the new one; :meth:`Store.open` removes what no metadata
 
 Memory: the metadata of every object and open upload (a few hundred bytes each) and the
 buffers of the bodies in flight; bytes never sit in memory whole. A completed multipart
-object is the part files concatenated by the kernel (``copy_file_range``); its ETag and
-composite SHA-256 come from the parts' digests, computed once as each part arrived.
+object is its part files, hard-linked into ``blobs/`` (no byte is copied or read again) and
+read one after the other (``"segments"`` in its metadata); its ETag and composite checksum
+come from the parts' digests, computed once as each part arrived. So CompleteMultipartUpload
+costs a few file-system operations per part, whatever the object's size.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import fcntl
 import hashlib
 import json
@@ -34,6 +37,7 @@ import time
 import uuid
 import zlib
 from dataclasses import dataclass, field
+from typing import IO, Any, Callable, Iterable, Protocol
 
 CHUNK_BYTES = 256 * 1024
 MIN_PART_BYTES = 5 * 1024**2  # every part but the last (S3's EntityTooSmall)
@@ -65,7 +69,7 @@ def no_such_upload(upload_id: str) -> S3Error:
 class _Crc32:
     """zlib's CRC32 with hashlib's interface (S3 sends it big-endian, base64)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.value = 0
 
     def update(self, data: bytes) -> None:
@@ -75,8 +79,15 @@ class _Crc32:
         return self.value.to_bytes(4, "big")
 
 
-def new_checksum(algorithm: str):
-    return {"SHA256": hashlib.sha256, "SHA1": hashlib.sha1, "CRC32": _Crc32}[algorithm]()
+class Checksum(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+    def digest(self) -> bytes: ...
+
+
+def new_checksum(algorithm: str) -> Checksum:
+    makers: dict[str, Callable[[], Checksum]] = {"SHA256": hashlib.sha256, "SHA1": hashlib.sha1, "CRC32": _Crc32}
+    return makers[algorithm]()
 
 
 def b64(digest: bytes) -> str:
@@ -91,15 +102,20 @@ def _fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def _write_json(path: str, data: dict, tmp_dir: str, sync: bool = True) -> None:
-    """Write ``data`` to ``path`` atomically and durably (temp file, fsync, rename, fsync dir)."""
+def _stage_json(data: dict[str, Any], tmp_dir: str, sync: bool = True) -> str:
+    """``data`` written to a new file in ``tmp_dir`` (fsynced): what :func:`os.replace` then commits."""
     tmp = os.path.join(tmp_dir, f"{uuid.uuid4().hex}.json")
     with open(tmp, "w", encoding="utf-8") as handle:
         json.dump(data, handle)
         handle.flush()
         if sync:
             os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    return tmp
+
+
+def _write_json(path: str, data: dict[str, Any], tmp_dir: str, sync: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically and durably (temp file, fsync, rename, fsync dir)."""
+    os.replace(_stage_json(data, tmp_dir, sync), path)
     if sync:
         _fsync_dir(os.path.dirname(path))
 
@@ -131,15 +147,76 @@ class Upload:
     key: str
     content_type: str
     checksum_algorithm: str | None
-    metadata: dict
+    metadata: dict[str, Any]
     initiated: float
-    parts: dict[int, dict] = field(default_factory=dict)
+    parts: dict[int, dict[str, Any]] = field(default_factory=dict)
     completing: bool = False
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, Any]:
         return {"upload_id": self.upload_id, "bucket": self.bucket, "key": self.key,
                 "content_type": self.content_type, "checksum_algorithm": self.checksum_algorithm,
                 "metadata": self.metadata, "initiated": self.initiated}
+
+
+def blob_names(meta: dict[str, Any]) -> list[str]:
+    """The files under ``blobs/`` holding an object's bytes, in order."""
+    segments = meta.get("segments")
+    return [segment["file"] for segment in segments] if segments else [meta["blob"]]
+
+
+class Segments:
+    """A read-only file made of several files one after the other (a multipart object's parts).
+
+    Every file is opened at once, so the object stays readable if it is replaced or deleted
+    while it is read (as a single open file does)."""
+
+    def __init__(self, paths: list[str], sizes: list[int]):
+        self._files: list[IO[bytes]] = []
+        try:
+            for path in paths:
+                self._files.append(open(path, "rb"))
+        except BaseException:
+            self.close()
+            raise
+        self._starts, total = [], 0
+        for size in sizes:
+            self._starts.append(total)
+            total += size
+        self._sizes, self._size, self._position = sizes, total, 0
+
+    def seek(self, position: int) -> int:
+        self._position = max(0, min(position, self._size))
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:
+            size = self._size - self._position
+        pieces, wanted = [], min(size, self._size - self._position)
+        while wanted > 0:
+            index = bisect.bisect_right(self._starts, self._position) - 1
+            offset = self._position - self._starts[index]
+            handle = self._files[index]
+            handle.seek(offset)
+            data = handle.read(min(wanted, self._sizes[index] - offset))
+            if not data:
+                break
+            pieces.append(data)
+            self._position += len(data)
+            wanted -= len(data)
+        return b"".join(pieces)
+
+    def close(self) -> None:
+        for handle in self._files:
+            handle.close()
+
+    def __enter__(self) -> "Segments":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class Store:
@@ -149,10 +226,10 @@ class Store:
         self.root = os.path.abspath(root)
         self.tmp = os.path.join(self.root, "tmp")
         self._lock = threading.RLock()
-        self._buckets: dict[str, dict] = {}
-        self._objects: dict[str, dict[str, dict]] = {}
+        self._buckets: dict[str, dict[str, Any]] = {}
+        self._objects: dict[str, dict[str, dict[str, Any]]] = {}
         self._uploads: dict[str, Upload] = {}
-        self._lock_file = None
+        self._lock_file: IO[str] | None = None
 
     # -- start ------------------------------------------------------------------------
     def open(self) -> "Store":
@@ -186,7 +263,7 @@ class Store:
     def _bucket_dir(self, bucket: str, *parts: str) -> str:
         return os.path.join(self.root, "buckets", bucket, *parts)
 
-    def _load_objects(self, bucket: str) -> dict[str, dict]:
+    def _load_objects(self, bucket: str) -> dict[str, dict[str, Any]]:
         objects, completed_uploads = {}, set()
         keys_dir, blobs_dir = self._bucket_dir(bucket, "keys"), self._bucket_dir(bucket, "blobs")
         for entry in os.listdir(keys_dir):
@@ -195,7 +272,7 @@ class Store:
             objects[meta["key"]] = meta
             if meta.get("upload_id"):
                 completed_uploads.add(meta["upload_id"])
-        referenced = {meta["blob"] for meta in objects.values()}
+        referenced = {name for meta in objects.values() for name in blob_names(meta)}
         for blob in os.listdir(blobs_dir):
             if blob not in referenced:
                 _remove(os.path.join(blobs_dir, blob))  # an overwrite or delete cut short
@@ -237,7 +314,7 @@ class Store:
         with self._lock:
             return bucket in self._buckets
 
-    def _need_bucket(self, bucket: str) -> dict:
+    def _need_bucket(self, bucket: str) -> dict[str, Any]:
         info = self._buckets.get(bucket)
         if info is None:
             raise no_such_bucket(bucket)
@@ -267,18 +344,19 @@ class Store:
             shutil.rmtree(self._bucket_dir(bucket), ignore_errors=True)
             del self._buckets[bucket], self._objects[bucket]
 
-    def cors_rules(self, bucket: str) -> list[dict] | None:
+    def cors_rules(self, bucket: str) -> list[dict[str, Any]] | None:
         with self._lock:
-            return self._need_bucket(bucket)["cors"]
+            rules: list[dict[str, Any]] | None = self._need_bucket(bucket)["cors"]
+            return rules
 
-    def set_cors_rules(self, bucket: str, rules: list[dict] | None) -> None:
+    def set_cors_rules(self, bucket: str, rules: list[dict[str, Any]] | None) -> None:
         with self._lock:
             info = dict(self._need_bucket(bucket), cors=rules)
             _write_json(self._bucket_dir(bucket, "bucket.json"), info, self.tmp)
             self._buckets[bucket] = info
 
     # -- receiving bodies -------------------------------------------------------------
-    def receive(self, chunks, checksum_algorithms=(), max_bytes: int | None = None, sync: bool = True) -> Received:
+    def receive(self, chunks: Iterable[bytes], checksum_algorithms: Iterable[str] = (), max_bytes: int | None = None, sync: bool = True) -> Received:
         """Write an iterable of byte chunks to ``tmp/`` (fsynced), computing MD5 and the named
         checksums in the same pass. Past ``max_bytes``, stop and raise EntityTooLarge.
         (``sync=False`` only for tests that seed thousands of objects.)"""
@@ -305,7 +383,7 @@ class Store:
         return Received(path, size, md5.digest(), {name: d.digest() for name, d in digests.items()})
 
     # -- objects ----------------------------------------------------------------------
-    def head(self, bucket: str, key: str) -> dict:
+    def head(self, bucket: str, key: str) -> dict[str, Any]:
         with self._lock:
             self._need_bucket(bucket)
             meta = self._objects[bucket].get(key)
@@ -313,15 +391,17 @@ class Store:
                 raise no_such_key(key)
             return meta
 
-    def open_object(self, bucket: str, key: str):
+    def open_object(self, bucket: str, key: str) -> tuple[dict[str, Any], IO[bytes] | Segments]:
         """(metadata, open binary file) of the object; the file stays readable if it is replaced."""
         with self._lock:
             meta = self.head(bucket, key)
+            if meta.get("segments"):
+                return meta, Segments([self._bucket_dir(bucket, "blobs", segment["file"]) for segment in meta["segments"]],
+                                      [segment["size"] for segment in meta["segments"]])
             return meta, open(self._bucket_dir(bucket, "blobs", meta["blob"]), "rb")
 
-    def put(self, bucket: str, key: str, received: Received, content_type: str, metadata: dict,
-            checksum: dict | None = None, etag: str | None = None, upload_id: str | None = None,
-            sync: bool = True) -> dict:
+    def put(self, bucket: str, key: str, received: Received, content_type: str, metadata: dict[str, Any],
+            checksum: dict[str, Any] | None = None, sync: bool = True) -> dict[str, Any]:
         """Commit a received body as the object ``key`` (replacing any previous one)."""
         with self._lock:
             try:
@@ -329,20 +409,37 @@ class Store:
             except S3Error:
                 received.discard()
                 raise
-            blob = uuid.uuid4().hex
-            os.replace(received.path, self._bucket_dir(bucket, "blobs", blob))
-            if sync:
-                _fsync_dir(self._bucket_dir(bucket, "blobs"))
-            meta = {"key": key, "blob": blob, "size": received.size,
-                    "etag": etag or binascii.hexlify(received.md5).decode("ascii"),
-                    "content_type": content_type, "last_modified": time.time(), "metadata": metadata,
-                    "checksum": checksum, "upload_id": upload_id}
-            _write_json(self._key_path(bucket, key), meta, self.tmp, sync)
-            previous = self._objects[bucket].get(key)
-            self._objects[bucket][key] = meta
-            if previous:
-                _remove(self._bucket_dir(bucket, "blobs", previous["blob"]))
-            return meta
+        # The bytes and the metadata are written and fsynced outside the lock (their names are
+        # new); only the commit (a rename) and the index are under it, so requests do not queue
+        # behind each other's fsyncs.
+        blob = uuid.uuid4().hex
+        os.replace(received.path, self._bucket_dir(bucket, "blobs", blob))
+        if sync:
+            _fsync_dir(self._bucket_dir(bucket, "blobs"))
+        return self._commit(bucket, {
+            "key": key, "blob": blob, "size": received.size, "etag": binascii.hexlify(received.md5).decode("ascii"),
+            "content_type": content_type, "last_modified": time.time(), "metadata": metadata,
+            "checksum": checksum, "upload_id": None}, sync)
+
+    def _commit(self, bucket: str, meta: dict[str, Any], sync: bool = True) -> dict[str, Any]:
+        """Write the object's metadata (the rename is the commit point; the directory is fsynced
+        before the replaced object's bytes are removed), then drop what it replaced."""
+        staged = _stage_json(meta, self.tmp, sync)
+        with self._lock:
+            if bucket not in self._buckets:  # deleted meanwhile
+                _remove(staged)
+                for name in blob_names(meta):
+                    _remove(self._bucket_dir(bucket, "blobs", name))
+                raise no_such_bucket(bucket)
+            os.replace(staged, self._key_path(bucket, meta["key"]))
+            previous = self._objects[bucket].get(meta["key"])
+            self._objects[bucket][meta["key"]] = meta
+        if sync:
+            _fsync_dir(self._bucket_dir(bucket, "keys"))
+        if previous:
+            for name in blob_names(previous):
+                _remove(self._bucket_dir(bucket, "blobs", name))
+        return meta
 
     def _key_path(self, bucket: str, key: str) -> str:
         return self._bucket_dir(bucket, "keys", hashlib.sha256(key.encode("utf-8")).hexdigest() + ".json")
@@ -354,12 +451,13 @@ class Store:
             gone = [meta for meta in (self._objects[bucket].pop(key, None) for key in keys) if meta]
             for meta in gone:
                 _remove(self._key_path(bucket, meta["key"]))
-            if gone:
-                _fsync_dir(self._bucket_dir(bucket, "keys"))
-            for meta in gone:
-                _remove(self._bucket_dir(bucket, "blobs", meta["blob"]))
+        if gone:
+            _fsync_dir(self._bucket_dir(bucket, "keys"))
+        for meta in gone:
+            for name in blob_names(meta):
+                _remove(self._bucket_dir(bucket, "blobs", name))
 
-    def list_objects(self, bucket: str, prefix: str, after: str, limit: int) -> tuple[list[dict], bool]:
+    def list_objects(self, bucket: str, prefix: str, after: str, limit: int) -> tuple[list[dict[str, Any]], bool]:
         """Objects with ``prefix`` whose key sorts after ``after``, up to ``limit``; and whether more follow."""
         with self._lock:
             self._need_bucket(bucket)
@@ -368,7 +466,7 @@ class Store:
 
     # -- multipart uploads ------------------------------------------------------------
     def create_upload(self, bucket: str, key: str, content_type: str, checksum_algorithm: str | None,
-                      metadata: dict) -> Upload:
+                      metadata: dict[str, Any]) -> Upload:
         with self._lock:
             self._need_bucket(bucket)
             upload = Upload(uuid.uuid4().hex + uuid.uuid4().hex, bucket, key, content_type, checksum_algorithm,
@@ -388,25 +486,38 @@ class Store:
                 raise no_such_upload(upload_id)
             return upload
 
-    def put_part(self, bucket: str, key: str, upload_id: str, number: int, received: Received) -> dict:
-        with self._lock:
-            try:
-                upload = self.upload(bucket, key, upload_id)
-            except S3Error:
-                received.discard()
-                raise
+    def put_part(self, bucket: str, key: str, upload_id: str, number: int, received: Received) -> dict[str, Any]:
+        """Keep a received part (its digests with it). As :meth:`put`: files and fsyncs outside the
+        lock, the commit (the rename of its JSON) and the index under it."""
+        try:
+            self.upload(bucket, key, upload_id)
             directory = self._bucket_dir(bucket, "uploads", upload_id)
             name = f"{number}-{uuid.uuid4().hex}.part"
-            os.replace(received.path, os.path.join(directory, name))
-            part = {"number": number, "file": name, "size": received.size,
-                    "etag": binascii.hexlify(received.md5).decode("ascii"), "last_modified": time.time(),
-                    "checksums": {alg: b64(digest) for alg, digest in received.checksums.items()}}
-            _write_json(os.path.join(directory, f"part-{number:05d}.json"), part, self.tmp)
+            try:
+                os.replace(received.path, os.path.join(directory, name))
+            except FileNotFoundError:  # aborted meanwhile
+                raise no_such_upload(upload_id) from None
+        except S3Error:
+            received.discard()
+            raise
+        part = {"number": number, "file": name, "size": received.size,
+                "etag": binascii.hexlify(received.md5).decode("ascii"), "last_modified": time.time(),
+                "checksums": {alg: b64(digest) for alg, digest in received.checksums.items()}}
+        staged = _stage_json(part, self.tmp)
+        with self._lock:
+            try:
+                upload = self.upload(bucket, key, upload_id)  # not aborted nor completing meanwhile
+            except S3Error:
+                _remove(staged)
+                _remove(os.path.join(directory, name))
+                raise
+            os.replace(staged, os.path.join(directory, f"part-{number:05d}.json"))
             previous = upload.parts.get(number)
             upload.parts[number] = part
-            if previous:
-                _remove(os.path.join(directory, previous["file"]))
-            return part
+        _fsync_dir(directory)
+        if previous:
+            _remove(os.path.join(directory, previous["file"]))
+        return part
 
     def list_uploads(self, bucket: str) -> list[Upload]:
         with self._lock:
@@ -428,24 +539,29 @@ class Store:
         _fsync_dir(directory)
         shutil.rmtree(directory, ignore_errors=True)
 
-    def complete(self, bucket: str, key: str, upload_id: str, chosen: list[dict]) -> dict:
-        """Concatenate the chosen parts (``[{"number", "etag", "checksum"}]``, validated by the
-        caller against :meth:`upload`'s parts) into the object; the upload id is then gone."""
+    def complete(self, bucket: str, key: str, upload_id: str, chosen: list[dict[str, Any]]) -> dict[str, Any]:
+        """Make the chosen parts (``[{"number"}]``, validated by the caller against :meth:`upload`'s
+        parts) the object, in order; the upload id is then gone.
+
+        No byte is copied or read: each part file (fsynced when its UploadPart was answered) is
+        hard-linked into ``blobs/``, the directory fsynced once, then the object's metadata
+        written (the commit point). A kill before that leaves the upload as it was (the new links
+        are unreferenced and removed at start); after it, the upload's directory is removed at
+        start. ETag and composite checksum come from the digests each part kept."""
         with self._lock:
             upload = self.upload(bucket, key, upload_id)
             upload.completing = True  # from here, parts and a second complete get NoSuchUpload
         directory = self._bucket_dir(bucket, "uploads", upload_id)
+        blobs = self._bucket_dir(bucket, "blobs")
+        linked: list[str] = []
         try:
             parts = [upload.parts[entry["number"]] for entry in chosen]
-            path = os.path.join(self.tmp, uuid.uuid4().hex)
-            with open(path, "wb", buffering=0) as target:
-                for part in parts:
-                    with open(os.path.join(directory, part["file"]), "rb") as source:
-                        _copy_file(source, target, part["size"])
-                target.flush()
-                os.fsync(target.fileno())
+            for part in parts:
+                name = uuid.uuid4().hex
+                os.link(os.path.join(directory, part["file"]), os.path.join(blobs, name))
+                linked.append(name)
+            _fsync_dir(blobs)
             md5s = b"".join(binascii.unhexlify(part["etag"]) for part in parts)
-            etag = f"{hashlib.md5(md5s).hexdigest()}-{len(parts)}"
             checksum = None
             algorithm = upload.checksum_algorithm
             if algorithm:
@@ -454,10 +570,17 @@ class Store:
                 combined.update(digests)
                 checksum = {"algorithm": algorithm, "value": f"{b64(combined.digest())}-{len(parts)}",
                             "type": "COMPOSITE"}
-            received = Received(path, sum(part["size"] for part in parts), b"")
-            meta = self.put(bucket, key, received, upload.content_type, upload.metadata, checksum, etag,
-                            upload_id=upload_id)
+            meta = {"key": key, "blob": linked[0], "size": sum(part["size"] for part in parts),
+                    "segments": [{"file": name, "size": part["size"]} for name, part in zip(linked, parts)],
+                    "etag": f"{hashlib.md5(md5s).hexdigest()}-{len(parts)}", "content_type": upload.content_type,
+                    "last_modified": time.time(), "metadata": upload.metadata, "checksum": checksum,
+                    "upload_id": upload_id}
+            with self._lock:
+                self._need_bucket(bucket)
+                self._commit(bucket, meta)
         except BaseException:
+            for name in linked:
+                _remove(os.path.join(blobs, name))
             with self._lock:
                 upload.completing = False
             raise
@@ -465,21 +588,3 @@ class Store:
             self._uploads.pop(upload_id, None)
             self._forget_upload(bucket, upload_id)
         return meta
-
-
-def _copy_file(source, target, size: int) -> None:
-    """Append ``size`` bytes of ``source`` to ``target``: in the kernel where it can (``copy_file_range``,
-    no user-space buffer), else through one small buffer."""
-    start = target.tell()
-    try:
-        remaining = size
-        while remaining > 0:
-            copied = os.copy_file_range(source.fileno(), target.fileno(), min(remaining, 1 << 30))
-            if copied == 0:
-                raise OSError("copy_file_range copied nothing")
-            remaining -= copied
-    except OSError:  # e.g. a file system that does not support it
-        source.seek(0)
-        target.seek(start)
-        target.truncate()
-        shutil.copyfileobj(source, target, CHUNK_BYTES)
