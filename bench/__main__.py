@@ -1,7 +1,7 @@
 """Run every benchmark and print the figures: ``python -m bench`` (or ``make bench``).
 
     python -m bench                       everything (about 10 minutes on 2 cores)
-    python -m bench --only http,calls     some of them: sdk, probe, http, calls, memory, bodies, cleanup, standin
+    python -m bench --only http,calls     some of them: sdk, probe, http, calls, memory, bodies, cleanup, standin, uploads
     python -m bench --markdown out.md     also write the tables (docs/benchmarks.md's form)
 
 It never fails a build: a missing tool or service is reported and that benchmark skipped,
@@ -19,9 +19,9 @@ import subprocess
 import sys
 import traceback
 
-from . import bodies, call_cost, cleanup, environment, http_load, memory, probe_cost, processes, sdk_costs, standin
+from . import bodies, call_cost, cleanup, environment, http_load, memory, probe_cost, processes, sdk_costs, standin, uploads
 
-ALL = ("sdk", "probe", "http", "calls", "memory", "bodies", "cleanup", "standin")
+ALL = ("sdk", "probe", "http", "calls", "memory", "bodies", "cleanup", "standin", "uploads")
 NEEDS_NO_SERVICES = ("sdk", "probe", "standin")
 # Rate limiting stays on (a Redis increment per call, as in production), with limits no
 # load generator reaches; the memory benchmark uses one student per upload anyway.
@@ -60,6 +60,8 @@ def main(argv=None) -> int:
     parser.add_argument("--cleanup-videos", type=int, default=10_000)
     parser.add_argument("--standin-uploads", type=int, default=50, help="1 MB POSTs to the S3 stand-in")
     parser.add_argument("--standin-large-mib", type=int, default=1024, help="its one multipart upload")
+    parser.add_argument("--upload-mib", type=int, default=1024, help="the browser-upload file (uploads)")
+    parser.add_argument("--upload-rounds", type=int, default=3, help="rounds of the browser-upload clients")
     parser.add_argument("--markdown", help="write the tables to this file as well")
     options = parser.parse_args(argv)
     chosen = [name.strip() for name in options.only.split(",") if name.strip()]
@@ -87,7 +89,11 @@ def main(argv=None) -> int:
     problems = environment.check_services() if needs_services else []
     if problems:
         print(f"{', '.join(needs_services)}: skipped — {'; '.join(problems)}")
-    elif needs_services:
+    elif "uploads" in needs_services:  # its own sidecar: the development page on, beside the stand-in
+        with environment.environment(with_bare=False, **UNLIMITED, **{"s3video.development.demo": "true"}) as env:
+            attempt("uploads", lambda: uploads.report(uploads.run(env, options.upload_mib * memory.MIB,
+                                                                  options.upload_rounds)))
+    if not problems and set(needs_services) - {"uploads"}:
         with environment.environment(**UNLIMITED) as env:
             if "http" in chosen:
                 def http():
@@ -119,7 +125,8 @@ def main(argv=None) -> int:
               "memory": "Sidecar memory across uploads",
               "bodies": "Sidecar memory under large bodies nobody signed", "cleanup": "Deleting videos",
               "probe": "What the media probe reads of a 1 GiB video",
-              "standin": "S3 stand-in memory (embedded storage)"}
+              "standin": "S3 stand-in memory (embedded storage)",
+              "uploads": "Browser uploads side by side (1 GiB, 16 MiB parts, 4 in flight)"}
     text = []
     for name, lines in sections.items():
         text += [f"### {titles[name]}", "", *lines, ""]
