@@ -62,6 +62,8 @@ def main(argv=None) -> int:
     parser.add_argument("--standin-large-mib", type=int, default=1024, help="its one multipart upload")
     parser.add_argument("--upload-mib", type=int, default=1024, help="the browser-upload file (uploads)")
     parser.add_argument("--upload-rounds", type=int, default=3, help="rounds of the browser-upload clients")
+    parser.add_argument("--upload-clients", default=",".join(uploads.CLIENTS), help="comma-separated: engine, uppy, "
+                        "boto3, raw PUT")
     parser.add_argument("--markdown", help="write the tables to this file as well")
     options = parser.parse_args(argv)
     chosen = [name.strip() for name in options.only.split(",") if name.strip()]
@@ -91,8 +93,9 @@ def main(argv=None) -> int:
         print(f"{', '.join(needs_services)}: skipped — {'; '.join(problems)}")
     elif "uploads" in needs_services:  # its own sidecar: the development page on, beside the stand-in
         with environment.environment(with_bare=False, **UNLIMITED, **{"s3video.development.demo": "true"}) as env:
+            clients = [name.strip() for name in options.upload_clients.split(",") if name.strip()]
             attempt("uploads", lambda: uploads.report(uploads.run(env, options.upload_mib * memory.MIB,
-                                                                  options.upload_rounds)))
+                                                                  options.upload_rounds, clients)))
     if not problems and set(needs_services) - {"uploads"}:
         with environment.environment(**UNLIMITED) as env:
             if "http" in chosen:
