@@ -136,11 +136,15 @@ describe('build.mjs on a scratch tree', () => {
         const engine = amd('src', 'upload_engine.js');
         writeFileSync(engine, `${readFileSync(engine, 'utf8')}\nexport const ADDED = 1;\n`);
         writeFileSync(amd('build', 'gone.min.js'), 'define("assignsubmission_s3video/gone",[],function(){});');
+        const copies = path.join(root, 's3video_sidecar', 'static', 'js', 'local', 'upload');
+        mkdirSync(copies, {recursive: true});
+        writeFileSync(path.join(copies, 'gone.mjs'), 'export const GONE = 1;\n');
         const result = build('--check', '--root', root);
         assert.equal(result.status, 1);
         assert.match(result.stderr, /stale: moodle_plugin\/amd\/build\/upload_engine\.min\.js\n/);
         assert.match(result.stderr, /stale: s3video_sidecar\/static\/js\/upload_engine\.mjs/);
         assert.match(result.stderr, /no source: moodle_plugin\/amd\/build\/gone\.min\.js/);
+        assert.match(result.stderr, /no source: s3video_sidecar\/static\/js\/local\/upload\/gone\.mjs/);
         assert.doesNotMatch(result.stderr, /legacy/);
 
         // Building again repairs all of it.
