@@ -307,12 +307,42 @@ def run_raw_puts(client, bucket: str, path: pathlib.Path) -> dict:
     return {"seconds": seconds, "cpu": _own_cpu() - cpu}
 
 
+def record_puts(page) -> list[tuple[float, float]]:
+    """(start, end) in ms of every PUT the page completes, from the browser's own timing."""
+    spans = []
+
+    def finished(request):
+        if request.method == "PUT":
+            timing = request.timing
+            spans.append((timing["startTime"], timing["startTime"] + timing["responseEnd"]))
+
+    page.on("requestfinished", finished)
+    return spans
+
+
+def in_flight(spans: list[tuple[float, float]]) -> dict:
+    """Between the first PUT's start and the last one's end: the time with no PUT in flight, and the mean in flight."""
+    if not spans:
+        return {"idle_seconds": float("nan"), "mean_in_flight": float("nan")}
+    events = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    idle = weighted = 0.0
+    current, last = 0, events[0][0]
+    for time_ms, change in events:
+        if current == 0:
+            idle += time_ms - last
+        weighted += current * (time_ms - last)
+        current, last = current + change, time_ms
+    span = events[-1][0] - events[0][0]
+    return {"idle_seconds": idle / 1000, "mean_in_flight": weighted / span if span else float("nan")}
+
+
 def run_engine(browser, pid: int, sidecar_url: str, path: pathlib.Path, submission: int) -> dict:
     context = browser.new_context(base_url=sidecar_url)
     try:
         page = context.new_page()
         page.set_default_timeout(600_000)
         page.add_init_script(STATE_RECORDER)
+        puts = record_puts(page)
         page.goto(f"/demo?parts={IN_FLIGHT}")
         page.wait_for_selector("body[data-ready=true]")
         page.fill("#submission", str(submission))
@@ -326,10 +356,12 @@ def run_engine(browser, pid: int, sidecar_url: str, path: pathlib.Path, submissi
         if code:
             raise RuntimeError(f"the engine's upload failed: {code} ({page.inner_text('#message')})")
         states = page.evaluate("window.benchStates")
+        origin = page.evaluate("performance.timeOrigin")
         return {"seconds": (states["confirmed"] - started) / 1000,
+                "after_last_put": (origin + states["confirmed"] - max((end for _, end in puts), default=0)) / 1000,
                 "complete_seconds": (states["confirmed"] - states.get("completing", states["confirmed"])) / 1000,
                 "cpu": sampler.used_cpu, "peak_total": sampler.peak_total, "peak_renderer": sampler.peak_renderer,
-                "start_total": sampler.start_total, "start_renderer": sampler.start_renderer}
+                "start_total": sampler.start_total, "start_renderer": sampler.start_renderer, **in_flight(puts)}
     finally:
         context.close()
 
@@ -339,6 +371,7 @@ def run_uppy(browser, pid: int, backend: UppyBackend, path: pathlib.Path) -> dic
     try:
         page = context.new_page()
         page.set_default_timeout(600_000)
+        puts = record_puts(page)
         page.goto(f"{backend.url}/uppy.html?parts={IN_FLIGHT}&part={PART_BYTES}")
         page.wait_for_load_state("load")
         with ProcessSampler(pid) as sampler:
@@ -348,8 +381,9 @@ def run_uppy(browser, pid: int, backend: UppyBackend, path: pathlib.Path) -> dic
         if result["failed"]:
             raise RuntimeError("Uppy's upload failed")
         return {"seconds": result["seconds"], "cpu": sampler.used_cpu, "peak_total": sampler.peak_total,
+                "after_last_put": (result["end"] - max((end for _, end in puts), default=0)) / 1000,
                 "peak_renderer": sampler.peak_renderer, "start_total": sampler.start_total,
-                "start_renderer": sampler.start_renderer}
+                "start_renderer": sampler.start_renderer, **in_flight(puts)}
     finally:
         context.close()
 
@@ -412,10 +446,16 @@ def report(measured: dict) -> list[str]:
         lines.append(f"| {name} | {checksums[name]} | {median[name]:.1f} | {', '.join(f'{s:.1f}' for s in seconds)} | "
                      f"{spread:.0f} % | {median['engine'] / median[name]:.2f} | {best / median[name]:.2f} | "
                      f"{size / MIB / median[name]:.0f} | {cpu:.1f} ({who}) | {peak_total} | {peak_page} |")
-    engine = results.get("engine") or [{"complete_seconds": float("nan")}]
-    lines += ["", f"The engine's complete (the last part's answer to the sidecar's confirmed complete): "
-                  f"{statistics.median(r['complete_seconds'] for r in engine):.1f} s median."]
+    lines.append("")
+    for name in ("engine", "uppy"):
+        if results.get(name):
+            runs = results[name]
+            lines.append(f"- {name}: PUTs in flight on average {statistics.median(r['mean_in_flight'] for r in runs):.1f} "
+                         f"of {IN_FLIGHT}, none for {statistics.median(r['idle_seconds'] for r in runs):.2f} s "
+                         f"(first PUT to last); up to the last PUT's answer "
+                         f"{statistics.median(r['seconds'] - r['after_last_put'] for r in runs):.1f} s, then the "
+                         f"complete {statistics.median(r['after_last_put'] for r in runs):.1f} s (medians).")
     if "uppy" in median and results.get("engine"):
-        lines.append(f"Engine against Uppy as shipped: {median['uppy'] / median['engine']:.2f}× Uppy's speed "
+        lines.append(f"- Engine against Uppy as shipped: {median['uppy'] / median['engine']:.2f}× Uppy's speed "
                      f"(above 1: faster).")
     return lines
