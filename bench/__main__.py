@@ -1,7 +1,8 @@
 """Run every benchmark and print the figures: ``python -m bench`` (or ``make bench``).
 
     python -m bench                       everything (about 10 minutes on 2 cores)
-    python -m bench --only http,calls     some of them: sdk, probe, http, calls, memory, bodies, cleanup, standin, uploads
+    python -m bench --only http,calls     some of them: sdk, probe, http, calls, memory, bodies, cleanup, standin,
+                                          uploads
     python -m bench --markdown out.md     also write the tables (docs/benchmarks.md's form)
 
 It never fails a build: a missing tool or service is reported and that benchmark skipped,
@@ -19,7 +20,8 @@ import subprocess
 import sys
 import traceback
 
-from . import bodies, call_cost, cleanup, environment, http_load, memory, probe_cost, processes, sdk_costs, standin, uploads
+from . import (bodies, call_cost, cleanup, environment, http_load, memory, probe_cost, processes, sdk_costs, standin,
+               uploads)
 
 ALL = ("sdk", "probe", "http", "calls", "memory", "bodies", "cleanup", "standin", "uploads")
 NEEDS_NO_SERVICES = ("sdk", "probe", "standin")

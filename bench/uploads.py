@@ -133,12 +133,16 @@ class ProcessSampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _processes(self):
+        import psutil
+
         try:
             return [self.root, *self.root.children(recursive=True)]
-        except Exception:  # the tree changes as it is read
+        except psutil.Error:  # the tree changes as it is read
             return [self.root]
 
     def sample(self) -> None:
+        import psutil
+
         total = 0
         for process in self._processes():
             try:
@@ -149,8 +153,8 @@ class ProcessSampler:
                     if "--type=renderer" in " ".join(process.cmdline()):
                         self.peak_renderer = max(self.peak_renderer, rss)
                 total += rss
-            except Exception:  # gone meanwhile
-                continue
+            except psutil.Error:  # gone meanwhile: its CPU seconds so far stay counted
+                pass
         self.peak_total = max(self.peak_total, total)
 
     def _run(self):
@@ -405,7 +409,9 @@ def run(env, size: int = GIB, rounds: int = 3, clients=CLIENTS) -> dict:
     try:
         with chromium(env.directory) as (browser, pid):
             for round_number in range(rounds):
-                steps = {"engine": lambda: run_engine(browser, pid, env.sidecar.url, path, 900_000 + round_number),
+                submission = 900_000 + round_number  # a fresh submission (and resume scope) per round
+                steps = {"engine": lambda submission=submission: run_engine(browser, pid, env.sidecar.url, path,
+                                                                            submission),
                          "uppy": lambda: run_uppy(browser, pid, backend, path),
                          "boto3": lambda: run_boto3(client, bucket, path),
                          "raw PUT": lambda: run_raw_puts(client, bucket, path)}
@@ -425,12 +431,12 @@ def report(measured: dict) -> list[str]:
     size, results = measured["size"], measured["results"]
     gib = size / GIB
     median = {name: statistics.median(r["seconds"] for r in runs) for name, runs in results.items()}
-    median.setdefault("engine", float("nan"))
     best = min(median.values())
-    lines = [f"{size / GIB:.2f} GiB, {PART_BYTES // MIB} MiB parts, {IN_FLIGHT} in flight, to the S3 stand-in; "
-             f"{len(next(iter(results.values())))} rounds, medians (each client once per round, in turn).", "",
-             "| client | checksums | seconds (median) | runs | spread | vs engine | vs best | MiB/s | "
-             "CPU s per GiB | peak RSS, all processes (growth) | peak RSS, the page's renderer (growth) |",
+    median.setdefault("engine", float("nan"))
+    lines = [(f"{size / GIB:.2f} GiB, {PART_BYTES // MIB} MiB parts, {IN_FLIGHT} in flight, to the S3 stand-in; "
+              f"{len(next(iter(results.values())))} rounds, medians (each client once per round, in turn)."), "",
+             ("| client | checksums | seconds (median) | runs | spread | vs engine | vs best | MiB/s | "
+              "CPU s per GiB | peak RSS, all processes (growth) | peak RSS, the page's renderer (growth) |"),
              "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     checksums = {"engine": "SHA-256 per part", "uppy": "none", "boto3": "SHA-256 per part", "raw PUT": "none"}
     for name, runs in results.items():
@@ -450,8 +456,8 @@ def report(measured: dict) -> list[str]:
     for name in ("engine", "uppy"):
         if results.get(name):
             runs = results[name]
-            lines.append(f"- {name}: PUTs in flight on average {statistics.median(r['mean_in_flight'] for r in runs):.1f} "
-                         f"of {IN_FLIGHT}, none for {statistics.median(r['idle_seconds'] for r in runs):.2f} s "
+            mean = statistics.median(r["mean_in_flight"] for r in runs)
+            lines.append(f"- {name}: PUTs in flight on average {mean:.1f} of {IN_FLIGHT}, none for {statistics.median(r['idle_seconds'] for r in runs):.2f} s "
                          f"(first PUT to last); up to the last PUT's answer "
                          f"{statistics.median(r['seconds'] - r['after_last_put'] for r in runs):.1f} s, then the "
                          f"complete {statistics.median(r['after_last_put'] for r in runs):.1f} s (medians).")
