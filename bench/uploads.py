@@ -362,7 +362,9 @@ def run_engine(browser, pid: int, sidecar_url: str, path: pathlib.Path, submissi
         states = page.evaluate("window.benchStates")
         origin = page.evaluate("performance.timeOrigin")
         return {"seconds": (states["confirmed"] - started) / 1000,
-                "after_last_put": (origin + states["confirmed"] - max((end for _, end in puts), default=0)) / 1000,
+                # A file under the multipart threshold goes by POST: no PUT, nothing to split.
+                "after_last_put": (origin + states["confirmed"] - max(end for _, end in puts)) / 1000 if puts
+                else float("nan"),
                 "complete_seconds": (states["confirmed"] - states.get("completing", states["confirmed"])) / 1000,
                 "cpu": sampler.used_cpu, "peak_total": sampler.peak_total, "peak_renderer": sampler.peak_renderer,
                 "start_total": sampler.start_total, "start_renderer": sampler.start_renderer, **in_flight(puts)}
@@ -385,7 +387,7 @@ def run_uppy(browser, pid: int, backend: UppyBackend, path: pathlib.Path) -> dic
         if result["failed"]:
             raise RuntimeError("Uppy's upload failed")
         return {"seconds": result["seconds"], "cpu": sampler.used_cpu, "peak_total": sampler.peak_total,
-                "after_last_put": (result["end"] - max((end for _, end in puts), default=0)) / 1000,
+                "after_last_put": (result["end"] - max(end for _, end in puts)) / 1000 if puts else float("nan"),
                 "peak_renderer": sampler.peak_renderer, "start_total": sampler.start_total,
                 "start_renderer": sampler.start_renderer, **in_flight(puts)}
     finally:
