@@ -42,6 +42,7 @@ run: install
 # The whole suite: Python (unit, functional, integration, browser, notebooks, PHP, JS).
 test: system-packages install js
 	node --test tests/js/*.test.mjs
+	npx eslint .
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 # The benchmarks (docs/benchmarks.md): figures on stdout, never a failed build.

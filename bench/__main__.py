@@ -2,7 +2,7 @@
 
     python -m bench                       everything (about 10 minutes on 2 cores)
     python -m bench --only http,calls     some of them: sdk, probe, http, calls, memory, bodies, cleanup,
-                                          standin, scale, deadline
+                                          standin, scale, deadline, uploads
     python -m bench --markdown out.md     also write the tables (docs/benchmarks.md's form)
 
 It never fails a build: a missing tool or service is reported and that benchmark skipped,
@@ -21,9 +21,9 @@ import sys
 import traceback
 
 from . import (bodies, call_cost, cleanup, deadline, environment, http_load, memory, probe_cost, processes, scale,
-               sdk_costs, standin)
+               sdk_costs, standin, uploads)
 
-ALL = ("sdk", "probe", "http", "calls", "memory", "bodies", "cleanup", "standin", "scale", "deadline")
+ALL = ("sdk", "probe", "http", "calls", "memory", "bodies", "cleanup", "standin", "scale", "deadline", "uploads")
 NEEDS_NO_SERVICES = ("sdk", "probe", "standin")
 # Rate limiting stays on (a Redis increment per call, as in production), with limits no
 # load generator reaches; the memory benchmark uses one student per upload anyway.
@@ -65,6 +65,10 @@ def main(argv=None) -> int:
     parser.add_argument("--scale-connections", type=int, default=16, help="wrk connections for 1 and 2 processes")
     parser.add_argument("--deadline-students", type=int, default=500)
     parser.add_argument("--deadline-concurrency", type=int, default=32, help="students under way at once")
+    parser.add_argument("--upload-mib", type=int, default=1024, help="the browser-upload file (uploads)")
+    parser.add_argument("--upload-rounds", type=int, default=3, help="rounds of the browser-upload clients")
+    parser.add_argument("--upload-clients", default=",".join(uploads.CLIENTS), help="comma-separated: engine, uppy, "
+                        "boto3, raw PUT")
     parser.add_argument("--markdown", help="write the tables to this file as well")
     options = parser.parse_args(argv)
     chosen = [name.strip() for name in options.only.split(",") if name.strip()]
@@ -92,7 +96,12 @@ def main(argv=None) -> int:
     problems = environment.check_services() if needs_services else []
     if problems:
         print(f"{', '.join(needs_services)}: skipped — {'; '.join(problems)}")
-    elif needs_services:
+    elif "uploads" in needs_services:  # its own sidecar: the development page on, beside the stand-in
+        with environment.environment(with_bare=False, **UNLIMITED, **{"s3video.development.demo": "true"}) as env:
+            clients = [name.strip() for name in options.upload_clients.split(",") if name.strip()]
+            attempt("uploads", lambda: uploads.report(uploads.run(env, options.upload_mib * memory.MIB,
+                                                                  options.upload_rounds, clients)))
+    if not problems and set(needs_services) - {"uploads"}:
         with environment.environment(**UNLIMITED) as env:
             if "http" in chosen:
                 def http():
@@ -134,7 +143,8 @@ def main(argv=None) -> int:
               "bodies": "Sidecar memory under large bodies nobody signed", "cleanup": "Deleting videos",
               "probe": "What the media probe reads of a 1 GiB video",
               "standin": "S3 stand-in memory (embedded storage)",
-              "scale": "Scale-out: 1 and 2 sidecar processes", "deadline": "A deadline: 500 students in 60 s"}
+              "scale": "Scale-out: 1 and 2 sidecar processes", "deadline": "A deadline: 500 students in 60 s",
+              "uploads": "Browser uploads side by side (1 GiB, 16 MiB parts, 4 in flight)"}
     text = []
     for name, lines in sections.items():
         text += [f"### {titles[name]}", "", *lines, ""]

@@ -22,7 +22,7 @@ const build = (...args) => spawnSync(process.execPath, [BUILD, ...args], {encodi
  *
  * @return {{id: string, deps: string[], value: *}} value is what the module exports.
  */
-function loadAmd(file, dependencies = {}) {
+function loadAmd(file, dependencies = {}, {dryRun = false} = {}) {
     const defined = [];
     const context = vm.createContext({
         define: (id, deps, factory) => defined.push({id, deps, factory}),
@@ -31,6 +31,9 @@ function loadAmd(file, dependencies = {}) {
     vm.runInContext(readFileSync(file, 'utf8'), context, {filename: file});
     assert.equal(defined.length, 1, 'exactly one define() call');
     const [{id, deps, factory}] = defined;
+    if (dryRun) {
+        return {id, deps: [...deps]};
+    }
     const exports = {};
     const args = deps.map(dep => (dep === 'exports' ? exports : dependencies[dep]));
     const returned = factory(...args);
@@ -44,13 +47,27 @@ describe('the committed build', () => {
         assert.equal(result.status, 0, result.stderr);
     });
 
-    it('defines assignsubmission_s3video/upload_engine with working exports', () => {
-        const {id, deps, value} = loadAmd(path.join(ROOT, 'moodle_plugin/amd/build/upload_engine.min.js'));
+    it('defines assignsubmission_s3video/upload_engine with working exports, from its local/upload modules', () => {
+        const modules = new Map();
+        const load = name => {
+            if (!modules.has(name)) {
+                const file = path.join(ROOT, 'moodle_plugin/amd/build', `${name.replace(/^assignsubmission_s3video\//, '')}.min.js`);
+                const {deps} = loadAmd(file, {}, {dryRun: true});
+                const dependencies = Object.fromEntries(deps.filter(dep => dep !== 'exports').map(dep => [dep, load(dep)]));
+                modules.set(name, loadAmd(file, dependencies));
+            }
+            return modules.get(name).value;
+        };
+        const value = load('assignsubmission_s3video/upload_engine');
+        const {id, deps} = modules.get('assignsubmission_s3video/upload_engine');
         assert.equal(id, 'assignsubmission_s3video/upload_engine');
-        assert.deepEqual(deps, ['exports']);
+        assert.ok(deps.includes('assignsubmission_s3video/local/upload/part_transfer') ||
+            deps.includes('assignsubmission_s3video/local/upload/multipart'), deps.join(', '));
+        assert.ok(deps.every(dep => dep === 'exports' || dep.startsWith('assignsubmission_s3video/local/upload/')));
         assert.equal(value.planParts(2500, 1000).length, 3);
         assert.equal(typeof value.UploadEngine, 'function');
         assert.equal(value.ERROR_CODES.NETWORK, 'network');
+        assert.ok(modules.has('assignsubmission_s3video/local/upload/part_transfer'));
     });
 
     it('maps the minified engine back to its source', () => {
@@ -76,6 +93,10 @@ describe('the committed build', () => {
         const source = await import('../../moodle_plugin/amd/src/upload_engine.js');
         assert.deepEqual(Object.keys(copy).sort(), Object.keys(source).sort());
         assert.equal(copy.planParts(10, 3).length, 4);
+        // Its modules import one another by relative paths a browser loads.
+        const transfer = readFileSync(path.join(ROOT, 's3video_sidecar/static/js/local/upload/part_transfer.mjs'), 'utf8');
+        assert.match(transfer, /from '\.\/checksums\.mjs'/);
+        assert.doesNotMatch(transfer, /from 'assignsubmission_s3video/);
     });
 });
 
@@ -115,11 +136,15 @@ describe('build.mjs on a scratch tree', () => {
         const engine = amd('src', 'upload_engine.js');
         writeFileSync(engine, `${readFileSync(engine, 'utf8')}\nexport const ADDED = 1;\n`);
         writeFileSync(amd('build', 'gone.min.js'), 'define("assignsubmission_s3video/gone",[],function(){});');
+        const copies = path.join(root, 's3video_sidecar', 'static', 'js', 'local', 'upload');
+        mkdirSync(copies, {recursive: true});
+        writeFileSync(path.join(copies, 'gone.mjs'), 'export const GONE = 1;\n');
         const result = build('--check', '--root', root);
         assert.equal(result.status, 1);
         assert.match(result.stderr, /stale: moodle_plugin\/amd\/build\/upload_engine\.min\.js\n/);
         assert.match(result.stderr, /stale: s3video_sidecar\/static\/js\/upload_engine\.mjs/);
         assert.match(result.stderr, /no source: moodle_plugin\/amd\/build\/gone\.min\.js/);
+        assert.match(result.stderr, /no source: s3video_sidecar\/static\/js\/local\/upload\/gone\.mjs/);
         assert.doesNotMatch(result.stderr, /legacy/);
 
         // Building again repairs all of it.

@@ -120,7 +120,8 @@ describe('part URLs', () => {
         const error = await new UploadEngine(options).upload(makeFile(2 * PART)).catch(thrown => thrown);
         assert.equal(error.code, 'expired');
         assert.equal(s3.partRequests().length, 3);
-        assert.equal(api.callsOf('signParts').length, 3);
+        // Signed once, then re-signed twice (part 2's URL is signed ahead meanwhile).
+        assert.equal(api.callsOf('signParts').filter(call => call.args.part_numbers.includes(1)).length, 3);
     });
 
     it('signs again before use when a URL is about to expire', async() => {
@@ -283,14 +284,13 @@ describe('cancel', () => {
 
     it('wakes a part waiting to retry', async() => {
         const {s3, api, options} = multipart({partsInFlight: 1});
-        let engine;
+        const engine = new UploadEngine({...options, sleep: (ms, signal) => new Promise((resolve, reject) => {
+            signal.addEventListener('abort', () => reject(new Error('aborted')));
+        })});
         s3.intercept(partIs(1), () => {
             engine.cancel();
             return S3_ANSWERS.network();
         });
-        engine = new UploadEngine({...options, sleep: (ms, signal) => new Promise((resolve, reject) => {
-            signal.addEventListener('abort', () => reject(new Error('aborted')));
-        })});
         const error = await engine.upload(makeFile(2 * PART)).catch(thrown => thrown);
         assert.equal(error.code, 'cancelled');
         assert.equal(api.callsOf('abortMultipart').length, 1);

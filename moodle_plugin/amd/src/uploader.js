@@ -371,7 +371,6 @@ export const init = async(config) => {
     begin = start;
     if (queued) {
         start(queued);
-        queued = null;
     }
     anyway.addEventListener('click', () => {
         if (file) {
