@@ -147,24 +147,51 @@ def json_environ(method: str, path: str, user: int, answer: dict | None = None) 
     return wsgi_environ(method, path, student(user), json.dumps(answer).encode() if answer is not None else b"")
 
 
-def cpu_per_call_us(call, arguments: list, profile_as: str | None = None) -> float:
-    """CPU µs per ``call(argument)``: a fifth of the arguments warm up, the rest are timed."""
+def cpu_per_call_us(call, arguments: list, profile_as: str | None = None, prepare=None, batch: int = 50) -> float:
+    """CPU µs per ``call(prepare(argument))``: a fifth of the arguments warm up, the rest are timed.
+
+    ``prepare`` runs untimed, just before each batch (requests are signed then: a signature lives 300 s).
+    """
+    prepare = prepare or (lambda argument: argument)
     warm = len(arguments) // 5
     for argument in arguments[:warm]:
-        call(argument)
-    profiler = cProfile.Profile() if profile_as and os.environ.get("S3VIDEO_BENCH_PROFILE") else None
-    started = time.process_time()
+        call(prepare(argument))
+    profiler = cProfile.Profile(time.process_time) if profile_as and os.environ.get("S3VIDEO_BENCH_PROFILE") else None
+    spent = 0.0
+    for start in range(warm, len(arguments), batch):
+        ready = [prepare(argument) for argument in arguments[start:start + batch]]
+        started = time.process_time()
+        if profiler:
+            profiler.enable()
+        for argument in ready:
+            call(argument)
+        if profiler:
+            profiler.disable()
+        spent += time.process_time() - started
     if profiler:
-        profiler.enable()
-    for argument in arguments[warm:]:
-        call(argument)
-    if profiler:
-        profiler.disable()
-    spent = (time.process_time() - started) / (len(arguments) - warm) * 1e6
-    if profiler:
-        print(f"\n---- profile: {profile_as} (cProfile inflates every figure; compare shares, not µs)")
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(18)
-    return spent
+        print_profile(profile_as, pstats.Stats(profiler))
+    return spent / (len(arguments) - warm) * 1e6
+
+
+def _area(filename: str) -> str:
+    if "s3video_sidecar/" in filename:
+        return "s3video_sidecar/" + filename.split("s3video_sidecar/", 1)[1]
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1].split("/", 1)[0]
+    return "builtins (C)" if filename == "~" else "stdlib"
+
+
+def print_profile(name: str, stats: pstats.Stats) -> None:
+    """CPU by library (own time) and the costliest functions (with what they call)."""
+    total = sum(entry[2] for entry in stats.stats.values())
+    areas: dict[str, float] = {}
+    for (filename, _line, _function), entry in stats.stats.items():
+        areas[_area(filename)] = areas.get(_area(filename), 0.0) + entry[2]
+    print(f"\n---- profile: {name} (CPU; cProfile inflates every figure: compare shares)")
+    print("  own CPU by library: " + ", ".join(f"{area} {value / total:.0%}" for area, value in
+                                                 sorted(areas.items(), key=lambda item: -item[1])[:12]))
+    stats.sort_stats("cumulative").print_stats(r"s3video_sidecar|zope|pyramid_tm|sqlalchemy/(orm/session|engine/base|pool)"
+                                               r"|transaction/_manager|pyramid/router", 28)
 
 
 class App:
@@ -208,14 +235,15 @@ def app_costs(env, calls: int, submissions: list[int], recorder: Recorder, log=p
     sidecar, bare = App(make_app({}, **env.settings)), App(bare_app({}))
     s3 = _s3_client(env.s3.url)
     for submission in submissions:  # each submission's first upload creates its rows (and the assignment's)
-        sidecar(wsgi_environ("POST", submission_path(submission, "/upload-url"), student(submission), UPLOAD_BODY))
+        sidecar(json_environ("POST", submission_path(submission, "/upload-url"), submission, UPLOAD))
     pick = [submissions[i % len(submissions)] for i in range(calls)]
     few = max(50, calls // 6)  # the calls that use up an upload each (confirm, complete)
     costs, sql = [], {}
 
-    def measure(name, arguments):
+    def measure(name, requests):
         sql[name], s3_calls = [], []
-        cpu = cpu_per_call_us(recorder.recording(sidecar, sql[name], s3_calls), arguments, profile_as=name)
+        cpu = cpu_per_call_us(recorder.recording(sidecar, sql[name], s3_calls), requests, profile_as=name,
+                              prepare=lambda request: json_environ(*request))
         statements = sum(len(record) for record in sql[name]) / len(sql[name])
         operations = max(s3_calls, key=s3_calls.count) if s3_calls else []
         if operations != S3_OPERATIONS[name]:
@@ -223,23 +251,21 @@ def app_costs(env, calls: int, submissions: list[int], recorder: Recorder, log=p
         costs.append(Cost(name, cpu, statements=statements, s3_operations=operations))
         log(f"calls: {name:<16} {cpu:8.0f} µs CPU, {statements:.1f} SQL statements, S3: {operations}")
 
-    costs.append(Cost("bare Pyramid view", cpu_per_call_us(bare, [wsgi_environ("GET", "/bare") for _ in pick])))
-    measure("upload-url", [wsgi_environ("POST", submission_path(s, "/upload-url"), student(s), UPLOAD_BODY)
-                           for s in pick])
+    costs.append(Cost("bare Pyramid view", cpu_per_call_us(bare, pick, prepare=lambda _: wsgi_environ("GET", "/bare"))))
+    measure("upload-url", [("POST", submission_path(s, "/upload-url"), s, UPLOAD) for s in pick])
     # confirm: uploads upload-url issued, their bytes put at the staging key as a browser's POST would
     pending = pending_uploads(env.database_url, ASSIGNMENT)[-few:]
     put_objects(env.s3.url, [keys.staging_key(key) for _, key in pending])
-    measure("confirm", [json_environ("POST", submission_path(s, "/confirm"), s, {"s3_key": key})
-                        for s, key in pending])
-    measure("GET submission", [wsgi_environ("GET", submission_path(s), student(s)) for s in pick])
-    measure("playback-url", [wsgi_environ("GET", submission_path(s, "/playback-url"), student(s)) for s in pick])
+    measure("confirm", [("POST", submission_path(s, "/confirm"), s, {"s3_key": key}) for s, key in pending])
+    measure("GET submission", [("GET", submission_path(s), s) for s in pick])
+    measure("playback-url", [("GET", submission_path(s, "/playback-url"), s) for s in pick])
     # sign-parts: uploads of 4 parts in progress, asked for the 4 URLs with their SHA-256s
     size = 4 * 16 * 1024**2
     started = [(s, sidecar(json_environ("POST", submission_path(s, "/multipart"), s, {**UPLOAD, "size": size})))
                for s in submissions[:50]]
     numbers = range(1, min(PARTS_SIGNED, started[0][1]["part_count"]) + 1)
     ask = {"part_numbers": list(numbers), "checksums": {str(n): PART_SHA256 for n in numbers}}
-    measure("sign-parts", [json_environ("POST", submission_path(s, f"/multipart/{u['upload_id']}/parts"), s, ask)
+    measure("sign-parts", [("POST", submission_path(s, f"/multipart/{u['upload_id']}/parts"), s, ask)
                            for s, u in (started[i % len(started)] for i in range(calls))])
     # complete: one-part uploads, the part PUT to the stand-in
     uploads = []
@@ -247,8 +273,8 @@ def app_costs(env, calls: int, submissions: list[int], recorder: Recorder, log=p
         s = submissions[i % len(submissions)]
         u = sidecar(json_environ("POST", submission_path(s, "/multipart"), s, UPLOAD))
         etag = upload_one_part(s3, u["s3_key"], u["upload_id"])
-        uploads.append(json_environ("POST", submission_path(s, f"/multipart/{u['upload_id']}/complete"), s,
-                                    {"parts": [{"part_number": 1, "etag": etag}]}))
+        uploads.append(("POST", submission_path(s, f"/multipart/{u['upload_id']}/complete"), s,
+                        {"parts": [{"part_number": 1, "etag": etag}]}))
     measure("complete", uploads)
     return costs, sql
 

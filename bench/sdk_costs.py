@@ -11,7 +11,8 @@
 
 No network: presigning and URL signing are local computations.
 
-Each pair is measured **interleaved**: rounds of ``number`` calls alternate between the SDK and
+Times are this process's CPU (``time.process_time``): a busy machine delays a call, but does not make
+it cost more CPU. Each pair is measured **interleaved**: rounds of ``number`` calls alternate between the SDK and
 its peer (the order flipped every round), and the ratio is taken round by round, so a busy
 neighbour slows both sides alike. The table gives the median of the per-round times, the median
 ratio and its range over the rounds (the noise).
@@ -52,7 +53,7 @@ class Cost:
 def per_call_us(function, number: int, repeat: int = 5) -> float:
     """Median over ``repeat`` rounds of the mean time of one call, in microseconds."""
     function()  # warm caches (botocore loads its service model on first use)
-    rounds = timeit.repeat(function, number=number, repeat=repeat)
+    rounds = timeit.repeat(function, number=number, repeat=repeat, timer=time.process_time)
     return statistics.median(rounds) / number * 1e6
 
 
@@ -63,7 +64,7 @@ def paired(name: str, sdk, direct, direct_name: str, number: int, rounds: int = 
     for round_number in range(rounds):
         order = ((sdk, sdk_rounds), (direct, direct_rounds))
         for function, into in order if round_number % 2 == 0 else reversed(order):
-            into.append(timeit.timeit(function, number=number) / number * 1e6)
+            into.append(timeit.timeit(function, number=number, timer=time.process_time) / number * 1e6)
     ratios = [a / b for a, b in zip(sdk_rounds, direct_rounds)]
     return Cost(name, statistics.median(sdk_rounds), statistics.median(direct_rounds), direct_name,
                 statistics.median(ratios), (min(ratios), max(ratios)))
