@@ -237,7 +237,7 @@ def app_costs(env, calls: int, submissions: list[int], recorder: Recorder, log=p
     for submission in submissions:  # each submission's first upload creates its rows (and the assignment's)
         sidecar(json_environ("POST", submission_path(submission, "/upload-url"), submission, UPLOAD))
     pick = [submissions[i % len(submissions)] for i in range(calls)]
-    few = max(50, calls // 6)  # the calls that use up an upload each (confirm, complete)
+    few = max(len(submissions), calls // 6)  # calls using up an upload each (confirm, complete); one per submission
     costs, sql = [], {}
 
     def measure(name, requests):
@@ -339,7 +339,7 @@ def floor_costs(env, costs: list[Cost], sql: dict, calls: int, submissions: list
     def playback_sign(submission):
         signed(f"https://cdn.example.test/videos/{submission}/1_0123456789abcdef/talk.mp4")
 
-    few = max(50, calls // 6)
+    few = max(len(submissions), calls // 6)
     # confirm's objects: a staged upload each
     staged = [f"uploads/videos/floor/{i}_{uuid.uuid4().hex[:16]}/talk.mp4" for i in range(few)]
     put_objects(env.s3.url, staged)
