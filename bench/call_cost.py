@@ -3,47 +3,128 @@
 wrk (``http_load``) measures what the server delivers; this says why. A waitress process
 runs Python on one core at a time (the GIL), so its throughput is bounded by the CPU a
 call costs there. In this process, one call at a time, with the benchmark's production
-settings (PostgreSQL, Redis, RSA-2048 CloudFront key), it measures (``time.process_time``):
+settings (PostgreSQL, Redis, RSA-2048 CloudFront key), it measures (``time.process_time``)
+each hot call, called as a WSGI app (no server) — ``GET`` submission, ``playback-url``,
+``upload-url``, ``confirm``, sign-parts (4 part URLs with their SHA-256s), complete
+(multipart, one part) — and the bare Pyramid view, and against each call its **floor**:
+the same I/O made with the drivers alone, no framework, no ORM:
 
-- the app's CPU per call, called as a WSGI app (no server): the bare Pyramid view,
-  ``GET`` submission, ``upload-url``;
-- the **floor** of ``upload-url``: the same round trips made with the drivers alone, no
-  framework, no ORM — psycopg: the traversal's SELECT, INSERT video RETURNING id,
-  INSERT event, COMMIT (psycopg sends BEGIN on its own); redis-py: the nonce's
-  ``SET NX EX`` and the rate limit's ``INCR``/``EXPIREAT`` pipeline; botocore's presigned
-  POST. No implementation of the call on these libraries can cost less.
+- **SQL**: the exact statements the call sent, recorded (SQLAlchemy's ``before_cursor_execute``)
+  while it was timed, replayed with bare psycopg on one connection, each call's statements in
+  one transaction (psycopg sends BEGIN itself) ended by one round trip, results fetched;
+- **Redis** (redis-py): the nonce's ``SET NX EX``, and for a rate-limited call the
+  ``INCR``/``EXPIREAT`` pipeline;
+- **S3** (botocore, against the stand-in): the operations the call made — recorded as it ran, and
+  checked against the floor's list — on objects and uploads prepared the same way;
+  and the local signing it does: botocore's presigned POST, presigned UploadPart URLs,
+  botocore's ``CloudFrontSigner`` (cached by URL and expiry window, as the call caches it).
+
+The stand-in, PostgreSQL and Redis run in other processes: only this process's CPU counts, on
+both sides. No implementation of a call on these libraries can cost less than its floor.
 
 From the floor and the bare view's served cost (``1 / bare req/s`` under wrk, when the
-http benchmark ran first) follows the best ratio to the bare view any ``upload-url`` on
+http benchmark ran first) follows the best ratio to the bare view any version of a call on
 this stack could reach on one process: ``bare / (bare + floor)``.
+
+``S3VIDEO_BENCH_PROFILE=1`` also profiles each call (cProfile) and prints its top items.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import cProfile
+import contextlib
+import functools
+import hashlib
 import io
 import json
 import os
+import pstats
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psycopg
 import redis
+from botocore.client import BaseClient
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
-from s3video_sidecar.sdk import signing
+from s3video_sidecar.sdk import cdn, keys, signing
 from s3video_sidecar.sdk.storage import make_s3_client
 
 from . import processes
-from .http_load import student, sub_path
+from .http_load import VIDEO, pending_uploads, put_objects, student, sub_path
 from .serve import bare_app
 
+
 ASSIGNMENT = 7
+COURSE = 1
+PARTS_SIGNED = 4  # sign-parts: the browser engine asks for 4 parts (with their SHA-256s) at a time
+RATE_LIMITED = {"upload-url": "upload_url", "confirm": "confirm", "playback-url": "playback_url", "complete": "confirm"}
+# The S3 operations each call makes (checked against what it made), and what its floor does.
+S3_OPERATIONS = {
+    "GET submission": [], "playback-url": [], "upload-url": [], "sign-parts": [],
+    "confirm": ["HeadObject", "CopyObject", "HeadObject", "GetObject", "DeleteObjects"],
+    "complete": ["ListParts", "CompleteMultipartUpload", "HeadObject", "GetObject"],
+}
+LOCAL_SIGNING = {"upload-url": "botocore presigned POST", "sign-parts": f"{PARTS_SIGNED} presigned UploadPart URLs",
+                 "playback-url": "CloudFrontSigner, cached per URL and window"}
 
 
 @dataclass
 class Cost:
     name: str
     cpu_us: float
+    floor: dict[str, float] = field(default_factory=dict)  # part of the floor -> CPU µs per call
+    statements: float = 0.0  # SQL statements per call
+    s3_operations: list[str] = field(default_factory=list)
+
+    @property
+    def floor_us(self) -> float:
+        return sum(self.floor.values())
+
+
+class Recorder:
+    """What each call sends: its SQL statements (every engine) and its S3 operations (every botocore client)."""
+
+    def __init__(self):
+        self.sql: list | None = None
+        self.s3: list | None = None
+
+    def _cursor_execute(self, _connection, _cursor, statement, parameters, _context, executemany):
+        if self.sql is not None:
+            self.sql.append((statement, parameters, executemany))
+
+    @contextlib.contextmanager
+    def installed(self):
+        original = BaseClient._make_api_call
+        recorder = self
+
+        def make_api_call(client, operation_name, api_params):
+            if recorder.s3 is not None:
+                recorder.s3.append(operation_name)
+            return original(client, operation_name, api_params)
+
+        event.listen(Engine, "before_cursor_execute", self._cursor_execute)
+        BaseClient._make_api_call = make_api_call
+        try:
+            yield self
+        finally:
+            BaseClient._make_api_call = original
+            event.remove(Engine, "before_cursor_execute", self._cursor_execute)
+
+    def recording(self, call, into_sql: list, into_s3: list):
+        def recorded(argument):
+            self.sql, self.s3 = [], []
+            try:
+                call(argument)
+            finally:
+                into_sql.append(self.sql)
+                into_s3.append(self.s3)
+                self.sql = self.s3 = None
+        return recorded
 
 
 def wsgi_environ(method: str, path: str, actor: str | None = None, body: bytes = b"") -> dict:
@@ -62,134 +143,296 @@ def wsgi_environ(method: str, path: str, actor: str | None = None, body: bytes =
     return environ
 
 
-def cpu_per_call_us(call, arguments: list) -> float:
-    """CPU µs per ``call(argument)``: a fifth of the arguments warm up, the rest are timed."""
+def json_environ(method: str, path: str, user: int, answer: dict | None = None) -> dict:
+    return wsgi_environ(method, path, student(user), json.dumps(answer).encode() if answer is not None else b"")
+
+
+def cpu_per_call_us(call, arguments: list, profile_as: str | None = None, prepare=None, batch: int = 50) -> float:
+    """CPU µs per ``call(prepare(argument))``: a fifth of the arguments warm up, the rest are timed.
+
+    ``prepare`` runs untimed, just before each batch (requests are signed then: a signature lives 300 s).
+    """
+    prepare = prepare or (lambda argument: argument)
     warm = len(arguments) // 5
     for argument in arguments[:warm]:
-        call(argument)
-    started = time.process_time()
-    for argument in arguments[warm:]:
-        call(argument)
-    return (time.process_time() - started) / (len(arguments) - warm) * 1e6
+        call(prepare(argument))
+    profiler = cProfile.Profile(time.process_time) if profile_as and os.environ.get("S3VIDEO_BENCH_PROFILE") else None
+    spent = 0.0
+    for start in range(warm, len(arguments), batch):
+        ready = [prepare(argument) for argument in arguments[start:start + batch]]
+        started = time.process_time()
+        if profiler:
+            profiler.enable()
+        for argument in ready:
+            call(argument)
+        if profiler:
+            profiler.disable()
+        spent += time.process_time() - started
+    if profiler:
+        print_profile(profile_as, pstats.Stats(profiler))
+    return spent / (len(arguments) - warm) * 1e6
+
+
+def _area(filename: str) -> str:
+    if "s3video_sidecar/" in filename:
+        return "s3video_sidecar/" + filename.split("s3video_sidecar/", 1)[1]
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1].split("/", 1)[0]
+    return "builtins (C)" if filename == "~" else "stdlib"
+
+
+def print_profile(name: str, stats: pstats.Stats) -> None:
+    """CPU by library (own time) and the costliest functions (with what they call)."""
+    total = sum(entry[2] for entry in stats.stats.values())
+    areas: dict[str, float] = {}
+    for (filename, _line, _function), entry in stats.stats.items():
+        areas[_area(filename)] = areas.get(_area(filename), 0.0) + entry[2]
+    print(f"\n---- profile: {name} (CPU; cProfile inflates every figure: compare shares)")
+    print("  own CPU by library: " + ", ".join(f"{area} {value / total:.0%}" for area, value in
+                                                 sorted(areas.items(), key=lambda item: -item[1])[:12]))
+    stats.sort_stats("cumulative").print_stats(r"s3video_sidecar|zope|pyramid_tm|sqlalchemy/(orm/session|engine/base|pool)"
+                                               r"|transaction/_manager|pyramid/router", 28)
 
 
 class App:
-    """The sidecar (or the bare app) as a WSGI callable, each answer checked."""
+    """The sidecar (or the bare app) as a WSGI callable, each answer checked and returned."""
 
     def __init__(self, app):
         self.app = app
 
-    def __call__(self, environ: dict) -> None:
+    def __call__(self, environ: dict) -> dict | None:
         statuses = []
         body = b"".join(self.app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
         if not statuses[0].startswith("2"):
             raise RuntimeError(f"{environ['PATH_INFO']}: {statuses[0]} {body[:200]!r}")
+        return json.loads(body) if body else None
 
 
 def submission_path(submission: int, suffix: str = "") -> str:
     return sub_path(ASSIGNMENT, submission, suffix)
 
 
-UPLOAD_BODY = json.dumps({"filename": "talk.mp4", "size": 1024, "mime_type": "video/mp4"}).encode()
+UPLOAD = {"filename": "talk.mp4", "size": len(VIDEO), "mime_type": "video/mp4"}
+UPLOAD_BODY = json.dumps(UPLOAD).encode()
+PART_SHA256 = base64.b64encode(hashlib.sha256(VIDEO).digest()).decode()
 
 
-def app_costs(settings: dict, calls: int, submissions: list[int]) -> list[Cost]:
+def _s3_client(s3_url: str):
+    return make_s3_client("us-east-1", s3_url)  # the stand-in's credentials are in the environment
+
+
+def upload_one_part(s3, s3_key: str, upload_id: str) -> str:
+    """What a browser does between start and complete: PUT the one part (with its SHA-256); its ETag."""
+    answer = s3.upload_part(Bucket=processes.BUCKET, Key=s3_key, UploadId=upload_id, PartNumber=1, Body=VIDEO,
+                            ChecksumSHA256=PART_SHA256)
+    return answer["ETag"].strip('"')
+
+
+def app_costs(env, calls: int, submissions: list[int], recorder: Recorder, log=print) -> tuple[list[Cost], dict]:
+    """The app's CPU per call; and the recorded SQL of every timed call (for the floor)."""
     from s3video_sidecar import main as make_app
 
-    sidecar, bare = App(make_app({}, **settings)), App(bare_app({}))
+    sidecar, bare = App(make_app({}, **env.settings)), App(bare_app({}))
+    s3 = _s3_client(env.s3.url)
     for submission in submissions:  # each submission's first upload creates its rows (and the assignment's)
-        sidecar(wsgi_environ("POST", submission_path(submission, "/upload-url"), student(submission), UPLOAD_BODY))
+        sidecar(json_environ("POST", submission_path(submission, "/upload-url"), submission, UPLOAD))
     pick = [submissions[i % len(submissions)] for i in range(calls)]
-    return [
-        Cost("bare Pyramid view", cpu_per_call_us(bare, [wsgi_environ("GET", "/bare") for _ in pick])),
-        Cost("GET submission", cpu_per_call_us(
-            sidecar, [wsgi_environ("GET", submission_path(s), student(s)) for s in pick])),
-        Cost("upload-url", cpu_per_call_us(
-            sidecar, [wsgi_environ("POST", submission_path(s, "/upload-url"), student(s), UPLOAD_BODY) for s in pick])),
-    ]
+    few = max(len(submissions), calls // 6)  # calls using up an upload each (confirm, complete); one per submission
+    costs, sql = [], {}
+
+    def measure(name, requests):
+        sql[name], s3_calls = [], []
+        cpu = cpu_per_call_us(recorder.recording(sidecar, sql[name], s3_calls), requests, profile_as=name,
+                              prepare=lambda request: json_environ(*request))
+        statements = sum(len(record) for record in sql[name]) / len(sql[name])
+        operations = max(s3_calls, key=s3_calls.count) if s3_calls else []
+        if operations != S3_OPERATIONS[name]:
+            log(f"calls: {name} made S3 operations {operations}, its floor makes {S3_OPERATIONS[name]}")
+        costs.append(Cost(name, cpu, statements=statements, s3_operations=operations))
+        log(f"calls: {name:<16} {cpu:8.0f} µs CPU, {statements:.1f} SQL statements, S3: {operations}")
+
+    costs.append(Cost("bare Pyramid view", cpu_per_call_us(bare, pick, prepare=lambda _: wsgi_environ("GET", "/bare"))))
+    measure("upload-url", [("POST", submission_path(s, "/upload-url"), s, UPLOAD) for s in pick])
+    # confirm: uploads upload-url issued, their bytes put at the staging key as a browser's POST would
+    pending = pending_uploads(env.database_url, ASSIGNMENT)[-few:]
+    put_objects(env.s3.url, [keys.staging_key(key) for _, key in pending])
+    measure("confirm", [("POST", submission_path(s, "/confirm"), s, {"s3_key": key}) for s, key in pending])
+    measure("GET submission", [("GET", submission_path(s), s) for s in pick])
+    measure("playback-url", [("GET", submission_path(s, "/playback-url"), s) for s in pick])
+    # sign-parts: uploads of 4 parts in progress, asked for the 4 URLs with their SHA-256s
+    size = 4 * 16 * 1024**2
+    started = [(s, sidecar(json_environ("POST", submission_path(s, "/multipart"), s, {**UPLOAD, "size": size})))
+               for s in submissions[:50]]
+    numbers = range(1, min(PARTS_SIGNED, started[0][1]["part_count"]) + 1)
+    ask = {"part_numbers": list(numbers), "checksums": {str(n): PART_SHA256 for n in numbers}}
+    measure("sign-parts", [("POST", submission_path(s, f"/multipart/{u['upload_id']}/parts"), s, ask)
+                           for s, u in (started[i % len(started)] for i in range(calls))])
+    # complete: one-part uploads, the part PUT to the stand-in
+    uploads = []
+    for i in range(few):
+        s = submissions[i % len(submissions)]
+        u = sidecar(json_environ("POST", submission_path(s, "/multipart"), s, UPLOAD))
+        etag = upload_one_part(s3, u["s3_key"], u["upload_id"])
+        uploads.append(("POST", submission_path(s, f"/multipart/{u['upload_id']}/complete"), s,
+                        {"parts": [{"part_number": 1, "etag": etag}]}))
+    measure("complete", uploads)
+    return costs, sql
 
 
-def floor_costs(database_url: str, redis_url: str, s3_url: str, calls: int, submissions: list[int]) -> list[Cost]:
-    connection = psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://", 1))
-    store = redis.Redis.from_url(redis_url)
-    s3 = make_s3_client("us-east-1", s3_url)
-    now = int(time.time())
-
-    def database(submission: int) -> None:
+def _sql_floor(connection, records: list) -> float:
+    """CPU µs per call to send ``records`` (each a call's statements) with bare psycopg."""
+    def replay(record):
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT a.id, a.course_id, a.created_timestamp, s.id, s.assignment_id, s.user_id,"
-                " s.current_video_id, s.created_timestamp, v.id, v.s3_key, v.upload_status"
-                " FROM (SELECT 1 AS one) AS probe LEFT JOIN assignments a ON a.id = %s"
-                " LEFT JOIN submissions s ON s.id = %s LEFT JOIN videos v ON v.id = s.current_video_id",
-                (ASSIGNMENT, submission)).fetchone()
-            key = f"videos/{submission}/{now}_{uuid.uuid4().hex[:16]}/talk.mp4"
-            video_id = cursor.execute(
-                "INSERT INTO videos (assignment_id, submission_id, user_id, s3_key, s3_bucket, upload_status,"
-                " original_filename, mime_type, declared_size, upload_method, upload_timestamp,"
-                " upload_expires_timestamp) VALUES (%s, %s, %s, %s, %s, 'pending', 'talk.mp4', 'video/mp4', 1024,"
-                " 'post', %s, %s) RETURNING id",
-                (ASSIGNMENT, submission, submission, key, processes.BUCKET, now, now + 3600)).fetchone()[0]
-            cursor.execute(
-                "INSERT INTO video_events (user_id, assignment_id, submission_id, video_id, s3_key, event_type,"
-                " file_size, user_role, timestamp) VALUES (%s, %s, %s, %s, %s, 'upload_requested', 1024,"
-                " 'student', %s)", (submission, ASSIGNMENT, submission, video_id, key, now))
-        connection.commit()
+            for statement, parameters, many in record:
+                if many:
+                    cursor.executemany(statement, parameters)
+                else:
+                    cursor.execute(statement, parameters)
+                    if cursor.description is not None:
+                        cursor.fetchall()
+        connection.rollback()  # one round trip, as the call's COMMIT (the server's work is not this process's)
+    return cpu_per_call_us(replay, records)
 
-    def nonce_and_limit(submission: int) -> None:
+
+def floor_costs(env, costs: list[Cost], sql: dict, calls: int, submissions: list[int]) -> None:
+    """Fill each call's floor (see the module's docstring)."""
+    connection = psycopg.connect(env.database_url.replace("postgresql+psycopg://", "postgresql://", 1))
+    store = redis.Redis.from_url(env.redis_url)
+    s3 = _s3_client(env.s3.url)
+    now = int(time.time())
+    pick = [submissions[i % len(submissions)] for i in range(calls)]
+    private_key = cdn.load_private_key(env.settings["s3video.cloudfront.private_key_file"])
+    algorithm = cdn.HASH_ALGORITHMS[env.settings.get("s3video.cloudfront.hash_algorithm", "sha1")]
+    from botocore.signers import CloudFrontSigner
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+
+    if isinstance(private_key, ec.EllipticCurvePrivateKey):
+        cloudfront = CloudFrontSigner("KEY", lambda m: private_key.sign(m, ec.ECDSA(algorithm())))
+    else:
+        cloudfront = CloudFrontSigner("KEY", lambda m: private_key.sign(m, padding.PKCS1v15(), algorithm()))
+    window = -(-(now + 3600) // 60) * 60
+    signed = functools.lru_cache(4096)(lambda url: cloudfront.generate_presigned_url(
+        url, date_less_than=dt.datetime.fromtimestamp(window, tz=dt.timezone.utc)))
+
+    def nonce(_):
         store.set(f"s3video:nonce:{uuid.uuid4().hex}", 1, nx=True, ex=signing.NONCE_LIFETIME_SECONDS)
+
+    def nonce_and_limit(submission, action):
+        nonce(submission)
         pipeline = store.pipeline(transaction=True)
-        pipeline.incr(f"s3video:rate:upload_url:{submission}:{now // 60}")
-        pipeline.expireat(f"s3video:rate:upload_url:{submission}:{now // 60}", now + 61)
+        pipeline.incr(f"s3video:rate:{action}:{submission}:{now // 60}")
+        pipeline.expireat(f"s3video:rate:{action}:{submission}:{now // 60}", now + 61)
         pipeline.execute()
 
-    def presign(submission: int) -> None:
-        key = f"videos/{submission}/{now}_{uuid.uuid4().hex[:16]}/talk.mp4"
+    def presign_post(submission):
+        key = f"uploads/videos/{submission}/{now}_{uuid.uuid4().hex[:16]}/talk.mp4"
         s3.generate_presigned_post(Bucket=processes.BUCKET, Key=key, Fields={"Content-Type": "video/mp4"},
-                                   Conditions=[{"Content-Type": "video/mp4"}, ["content-length-range", 1, 1 << 30]],
+                                   Conditions=[{"Content-Type": "video/mp4"}, ["content-length-range", 1024, 1024]],
                                    ExpiresIn=3600)
 
-    pick = [submissions[i % len(submissions)] for i in range(calls)]
+    def part_urls(submission):
+        for n in range(1, PARTS_SIGNED + 1):
+            s3.generate_presigned_url("upload_part", ExpiresIn=3600, Params={
+                "Bucket": processes.BUCKET, "Key": f"videos/{submission}/1_0123456789abcdef/talk.mp4",
+                "UploadId": "upload", "PartNumber": n, "ChecksumSHA256": PART_SHA256})
+
+    def playback_sign(submission):
+        signed(f"https://cdn.example.test/videos/{submission}/1_0123456789abcdef/talk.mp4")
+
+    few = max(len(submissions), calls // 6)
+    # confirm's objects: a staged upload each
+    staged = [f"uploads/videos/floor/{i}_{uuid.uuid4().hex[:16]}/talk.mp4" for i in range(few)]
+    put_objects(env.s3.url, staged)
+
+    def confirm_s3(key):
+        etag = s3.head_object(Bucket=processes.BUCKET, Key=key, ChecksumMode="ENABLED")["ETag"]
+        final = key.removeprefix("uploads/")
+        s3.copy_object(Bucket=processes.BUCKET, Key=final, CopySource={"Bucket": processes.BUCKET, "Key": key},
+                       CopySourceIfMatch=etag, ChecksumAlgorithm="SHA256")
+        s3.head_object(Bucket=processes.BUCKET, Key=final, ChecksumMode="ENABLED")
+        s3.get_object(Bucket=processes.BUCKET, Key=final, Range="bytes=0-63")["Body"].read()
+        s3.delete_objects(Bucket=processes.BUCKET, Delete={"Objects": [{"Key": key}], "Quiet": False})
+
+    # complete's uploads: one part each, PUT
+    opened = []
+    for i in range(few):
+        key = f"videos/floor/{i}_{uuid.uuid4().hex[:16]}/talk.mp4"
+        upload_id = s3.create_multipart_upload(Bucket=processes.BUCKET, Key=key, ContentType="video/mp4",
+                                               ChecksumAlgorithm="SHA256")["UploadId"]
+        upload_one_part(s3, key, upload_id)
+        opened.append((key, upload_id))
+
+    def complete_s3(upload):
+        key, upload_id = upload
+        parts = s3.list_parts(Bucket=processes.BUCKET, Key=key, UploadId=upload_id, PartNumberMarker=0)["Parts"]
+        s3.complete_multipart_upload(Bucket=processes.BUCKET, Key=key, UploadId=upload_id, MultipartUpload={
+            "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"], "ChecksumSHA256": p["ChecksumSHA256"]}
+                      for p in parts]})
+        s3.head_object(Bucket=processes.BUCKET, Key=key, ChecksumMode="ENABLED")
+        s3.get_object(Bucket=processes.BUCKET, Key=key, Range="bytes=0-63")["Body"].read()
+
+    local = {"upload-url": presign_post, "sign-parts": part_urls, "playback-url": playback_sign}
     try:
-        return [
-            Cost("floor: psycopg, 5 round trips (BEGIN, SELECT, 2 INSERT, COMMIT)", cpu_per_call_us(database, pick)),
-            Cost("floor: redis-py, 2 round trips (nonce, rate limit)", cpu_per_call_us(nonce_and_limit, pick)),
-            Cost("floor: botocore presigned POST", cpu_per_call_us(presign, pick)),
-        ]
+        for cost in costs:
+            if cost.name not in sql:
+                continue
+            cost.floor["psycopg"] = _sql_floor(connection, sql[cost.name])
+            action = RATE_LIMITED.get(cost.name)
+            cost.floor["redis-py"] = cpu_per_call_us(
+                (lambda s, action=action: nonce_and_limit(s, action)) if action else nonce, pick)
+            if cost.name in local:
+                cost.floor["botocore (local)"] = cpu_per_call_us(local[cost.name], pick)
+            if cost.name == "confirm":
+                cost.floor["botocore (S3)"] = cpu_per_call_us(confirm_s3, staged)
+            if cost.name == "complete":
+                cost.floor["botocore (S3)"] = cpu_per_call_us(complete_s3, opened)
     finally:
         connection.close()
         store.close()
 
 
-def run(env, calls: int = 3000, log=print) -> dict:
+def run(env, calls: int = 1200, log=print) -> dict:
     """``env``: a :class:`bench.environment.Environment`; its bare req/s is used when http ran first."""
     saved = dict(os.environ)
     os.environ.update(processes.STANDIN_ENVIRONMENT)  # the stand-in's credentials, as the sidecar process has them
     try:
         submissions = [ASSIGNMENT * 100_000 + i for i in range(1, 201)]
         log(f"calls: {calls} of each call in this process ...")
-        costs = app_costs(env.settings, calls, submissions)
-        costs += floor_costs(env.database_url, env.redis_url, env.s3.url, calls, submissions)
+        with Recorder().installed() as recorder:
+            costs, sql = app_costs(env, calls, submissions, recorder, log)
+        floor_costs(env, costs, sql, calls, submissions)
     finally:
         os.environ.clear()
         os.environ.update(saved)
     for cost in costs:
-        log(f"calls: {cost.name:<70} {cost.cpu_us:8.0f} µs CPU")
+        parts = ", ".join(f"{name} {value:.0f}" for name, value in cost.floor.items())
+        ratio = f"  floor {cost.floor_us:6.0f} µs ({parts})  ratio {cost.cpu_us / cost.floor_us:.1f}×" if cost.floor \
+            else ""
+        log(f"calls: {cost.name:<18} {cost.cpu_us:8.0f} µs CPU{ratio}")
     return {"costs": costs, "bare_rps": env.bare_ceiling_rps}
 
 
 def report(result: dict) -> list[str]:
-    costs = {cost.name: cost.cpu_us for cost in result["costs"]}
-    floor = sum(value for name, value in costs.items() if name.startswith("floor:"))
-    lines = ["| one process, one call at a time | CPU µs per call |", "|---|---:|"]
-    lines += [f"| {name} | {value:,.0f} |" for name, value in costs.items()]
-    lines.append(f"| **floor of upload-url** (the three above) | **{floor:,.0f}** |")
+    costs = result["costs"]
+    bare = next(cost for cost in costs if not cost.floor)
+    lines = ["| one process, one call at a time | CPU µs per call | its floor µs | call / floor |"
+             " floor: psycopg | redis-py | botocore | SQL statements | S3 operations |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+             f"| {bare.name} (WSGI, no server) | {bare.cpu_us:,.0f} | | | | | | | |"]
+    for cost in costs:
+        if not cost.floor:
+            continue
+        botocore = sum(value for name, value in cost.floor.items() if name.startswith("botocore"))
+        lines.append(
+            f"| {cost.name} | {cost.cpu_us:,.0f} | {cost.floor_us:,.0f} | **{cost.cpu_us / cost.floor_us:.1f}×** |"
+            f" {cost.floor.get('psycopg', 0):,.0f} | {cost.floor.get('redis-py', 0):,.0f} | {botocore:,.0f} |"
+            f" {cost.statements:.1f} | {', '.join(cost.s3_operations) or LOCAL_SIGNING.get(cost.name, '')} |")
     bare_rps = result.get("bare_rps")
     if bare_rps:
         served_bare_us = 1e6 / bare_rps
+        best = ", ".join(f"{cost.name} {served_bare_us / (served_bare_us + cost.floor_us):.2f}"
+                         for cost in costs if cost.floor)
         lines += ["", f"The bare view served by waitress costs {served_bare_us:,.0f} µs a call ({bare_rps:,.0f} req/s"
-                  f" under wrk). So the best ratio to it any upload-url on this stack could reach in one process is"
-                  f" {served_bare_us:,.0f} / ({served_bare_us:,.0f} + {floor:,.0f}) ="
-                  f" **{served_bare_us / (served_bare_us + floor):.2f}**; the sidecar's own upload-url costs"
-                  f" {costs['upload-url'] / floor:.1f}× its floor."]
+                  f" under wrk). The best ratio to it each call could reach on this stack in one process,"
+                  f" bare / (bare + floor): {best}."]
     return lines

@@ -2,12 +2,20 @@
 
 - presigned POST: ``S3Storage.presigned_post`` against boto3's ``generate_presigned_post``
   with the same fields and conditions;
+- part URLs: ``S3Storage.presigned_part_url`` (with a part's SHA-256 signed in) against
+  boto3's ``generate_presigned_url("upload_part", ...)`` with the same parameters;
 - CloudFront signed URLs: ``UrlSigner.sign`` against botocore's ``CloudFrontSigner`` with
   the same key, for RSA-2048/SHA-1, RSA-2048/SHA-256 and ECDSA P-256/SHA-256, and the
   bare signature alone;
 - S3V1: signing a request's headers and verifying them (HMAC-SHA256).
 
 No network: presigning and URL signing are local computations.
+
+Times are this process's CPU (``time.process_time``): a busy machine delays a call, but does not make
+it cost more CPU. Each pair is measured **interleaved**: rounds of ``number`` calls alternate between the SDK and
+its peer (the order flipped every round), and the ratio is taken round by round, so a busy
+neighbour slows both sides alike. The table gives the median of the per-round times, the median
+ratio and its range over the rounds (the noise).
 """
 
 from __future__ import annotations
@@ -29,19 +37,37 @@ KEY = "videos/123/1700000000_0123456789abcdef/talk.mp4"
 MAX_BYTES = 10 * 1024**3
 
 
+ROUNDS = 9
+
+
 @dataclass
 class Cost:
     name: str
     sdk_us: float
     floor_us: float | None
     floor_name: str = ""
+    ratio: float | None = None  # the median of the per-round ratios
+    ratio_range: tuple[float, float] | None = None
 
 
 def per_call_us(function, number: int, repeat: int = 5) -> float:
     """Median over ``repeat`` rounds of the mean time of one call, in microseconds."""
     function()  # warm caches (botocore loads its service model on first use)
-    rounds = timeit.repeat(function, number=number, repeat=repeat)
+    rounds = timeit.repeat(function, number=number, repeat=repeat, timer=time.process_time)
     return statistics.median(rounds) / number * 1e6
+
+
+def paired(name: str, sdk, direct, direct_name: str, number: int, rounds: int = ROUNDS) -> Cost:
+    """``sdk`` against ``direct``, interleaved round by round; see the module's docstring."""
+    sdk(), direct()  # warm caches (botocore loads its service model on first use)
+    sdk_rounds, direct_rounds = [], []
+    for round_number in range(rounds):
+        order = ((sdk, sdk_rounds), (direct, direct_rounds))
+        for function, into in order if round_number % 2 == 0 else reversed(order):
+            into.append(timeit.timeit(function, number=number, timer=time.process_time) / number * 1e6)
+    ratios = [a / b for a, b in zip(sdk_rounds, direct_rounds)]
+    return Cost(name, statistics.median(sdk_rounds), statistics.median(direct_rounds), direct_name,
+                statistics.median(ratios), (min(ratios), max(ratios)))
 
 
 def presigned_post_costs(number: int) -> list[Cost]:
@@ -57,8 +83,19 @@ def presigned_post_costs(number: int) -> list[Cost]:
     def sdk():
         storage.presigned_post(KEY, "video/mp4", MAX_BYTES, 3600)
 
-    return [Cost("presigned POST", per_call_us(sdk, number), per_call_us(direct, number),
-                 "boto3 generate_presigned_post")]
+    checksum = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+
+    def direct_part():
+        client.generate_presigned_url("upload_part", ExpiresIn=3600, Params={
+            "Bucket": "bench-bucket", "Key": KEY, "UploadId": "upload-1", "PartNumber": 7,
+            "ChecksumSHA256": checksum})
+
+    def sdk_part():
+        storage.presigned_part_url(KEY, "upload-1", 7, 3600, checksum)
+
+    return [paired("presigned POST", sdk, direct, "boto3 generate_presigned_post", number),
+            paired("part URL (presigned UploadPart, SHA-256 signed in)", sdk_part, direct_part,
+                   "boto3 generate_presigned_url", number)]
 
 
 def cloudfront_costs(number: int) -> list[Cost]:
@@ -82,10 +119,9 @@ def cloudfront_costs(number: int) -> list[Cost]:
         when = dt.datetime.fromtimestamp(expires, tz=dt.timezone.utc)
         sdk_signer = cdn.UrlSigner("KEYID", key, hash_name)
         policy = cdn.canned_policy(url, expires)
-        costs.append(Cost(f"CloudFront URL, {label}",
-                          per_call_us(lambda: sdk_signer.sign(url, expires), number),
-                          per_call_us(lambda: direct_signer.generate_presigned_url(url, date_less_than=when), number),
-                          "botocore CloudFrontSigner"))
+        costs.append(paired(f"CloudFront URL, {label}", lambda: sdk_signer.sign(url, expires),
+                            lambda: direct_signer.generate_presigned_url(url, date_less_than=when),
+                            "botocore CloudFrontSigner", number))
         costs.append(Cost(f"  the signature alone, {label}", per_call_us(lambda: raw_sign(policy), number), None))
     return costs
 
@@ -106,20 +142,22 @@ def s3v1_costs(number: int) -> list[Cost]:
     ]
 
 
-def run(number: int = 2000, log=print) -> list[Cost]:
+def run(number: int = 500, log=print) -> list[Cost]:
     costs = presigned_post_costs(number) + cloudfront_costs(number) + s3v1_costs(number)
     for cost in costs:
-        floor = f"  floor {cost.floor_us:7.1f} µs ({cost.floor_name})" if cost.floor_us else ""
-        log(f"sdk: {cost.name:<42} {cost.sdk_us:7.1f} µs{floor}")
+        floor = (f"  direct {cost.floor_us:7.1f} µs ({cost.floor_name})  ratio {cost.ratio:.2f}"
+                 f" ({cost.ratio_range[0]:.2f}-{cost.ratio_range[1]:.2f})") if cost.floor_us else ""
+        log(f"sdk: {cost.name:<52} {cost.sdk_us:7.1f} µs{floor}")
     return costs
 
 
 def report(costs: list[Cost]) -> list[str]:
-    lines = ["| operation | SDK µs/call | direct µs/call | SDK / direct |", "|---|---:|---:|---:|"]
+    lines = [f"| operation | SDK µs/call | direct µs/call | SDK / direct (median of {ROUNDS} paired rounds) |"
+             f" ratio's range |", "|---|---:|---:|---:|---:|"]
     for cost in costs:
         if cost.floor_us:
             lines.append(f"| {cost.name} ({cost.floor_name} direct) | {cost.sdk_us:.1f} | {cost.floor_us:.1f} |"
-                         f" {cost.sdk_us / cost.floor_us:.2f} |")
+                         f" {cost.ratio:.2f} | {cost.ratio_range[0]:.2f}–{cost.ratio_range[1]:.2f} |")
         else:
-            lines.append(f"| {cost.name.strip()} | {cost.sdk_us:.1f} | | |")
+            lines.append(f"| {cost.name.strip()} | {cost.sdk_us:.1f} | | | |")
     return lines

@@ -7,11 +7,13 @@ notebooks use :func:`get_engine` / :func:`get_session_factory` directly.
 from __future__ import annotations
 
 import logging
+import time
 
 import zope.sqlalchemy
+from zope.sqlalchemy.datamanager import STATUS_ACTIVE, ZopeStatus, join_transaction
 from sqlalchemy import create_engine
 from sqlalchemy import event as sa_event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
 from .event import Event
@@ -36,7 +38,40 @@ def get_engine(url: str, **options):
         sa_event.listen(engine, "connect", _sqlite_pragmas)
         sa_event.listen(engine, "savepoint", _sqlite_begin_before_savepoint)
         return engine
-    return create_engine(url, pool_pre_ping=True, **options)
+    engine = create_engine(url, **{"pool_recycle": POOL_RECYCLE_SECONDS, **options})
+    _ping_connections_that_sat_idle(engine)
+    return engine
+
+
+# A pooled connection that sat unused this long is pinged before it is handed out (the pessimistic
+# check of SQLAlchemy's ``pool_pre_ping``, but not on every checkout: ~130 µs a request under load);
+# connections older than POOL_RECYCLE_SECONDS are replaced. A connection that dies in use is a 503
+# for that request whichever way, and SQLAlchemy then replaces every connection older than it.
+PING_AFTER_IDLE_SECONDS = 1.0
+POOL_RECYCLE_SECONDS = 1800
+_RETURNED = "s3video.returned_at"
+
+
+def _ping_connections_that_sat_idle(engine) -> None:
+    dialect = engine.dialect
+
+    def returned(_dbapi_connection, record, *_proxy):
+        record.info[_RETURNED] = time.monotonic()
+
+    def checkout(dbapi_connection, record, _proxy):
+        if time.monotonic() - record.info.get(_RETURNED, 0.0) < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the dialect's own ping: any failure means a dead connection
+            raise DisconnectionError(f"a pooled connection failed its ping: {error}") from error
+        if not alive:
+            raise DisconnectionError("a pooled connection failed its ping")
+        # the pool retries checkout with a new connection on DisconnectionError (as pre-ping does)
+
+    sa_event.listen(engine, "connect", returned)
+    sa_event.listen(engine, "checkin", returned)
+    sa_event.listen(engine, "checkout", checkout)
 
 
 def _sqlite_begin_before_savepoint(connection, _name):
@@ -55,14 +90,75 @@ def _sqlite_pragmas(connection, _record):
     cursor.close()
 
 
+class _JoinTheSessionsManager:
+    """zope.sqlalchemy's session events, registered once on the session factory instead of on every
+    request's session: each event finds its session's transaction manager in ``session.info``
+    (:func:`get_tm_session` puts it there), and does nothing for a session that has none (scripts).
+
+    The same events as :func:`zope.sqlalchemy.register` (``ZopeTransactionEvents``), calling the
+    same functions; registering them per session cost seven ``event.listen`` calls a request.
+    """
+
+    @staticmethod
+    def _manager(session):
+        return session.info.get("transaction_manager")
+
+    def after_begin(self, session, _transaction, _connection):
+        self._join(session)
+
+    def after_attach(self, session, _instance):
+        self._join(session)
+
+    def _join(self, session):
+        manager = self._manager(session)
+        if manager is not None:
+            join_transaction(session, STATUS_ACTIVE, manager, False)
+
+    def _changed(self, session):
+        manager = self._manager(session)
+        if manager is not None:
+            zope.sqlalchemy.mark_changed(session, manager, False)
+
+    def after_flush(self, session, _flush_context):
+        self._changed(session)
+
+    def after_bulk_update(self, update_context):
+        self._changed(update_context.session)
+
+    def after_bulk_delete(self, delete_context):
+        self._changed(delete_context.session)
+
+    def before_commit(self, session):
+        manager = self._manager(session)
+        if manager is not None and not session.in_nested_transaction() \
+                and manager.get().status != ZopeStatus.COMMITTING:
+            raise AssertionError("Transaction must be committed using the transaction manager")
+
+    def do_orm_execute(self, execute_state):
+        if execute_state.is_orm_statement and (execute_state.is_update or execute_state.is_insert
+                                               or execute_state.is_delete):
+            self._changed(execute_state.session)
+
+
+_SESSION_EVENTS = ("after_begin", "after_attach", "after_flush", "after_bulk_update", "after_bulk_delete",
+                   "before_commit", "do_orm_execute")
+
+
 def get_session_factory(engine):
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Sessions for ``engine``; those made by :func:`get_tm_session` join their transaction manager."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    events = _JoinTheSessionsManager()
+    for name in _SESSION_EVENTS:
+        sa_event.listen(factory, name, getattr(events, name))
+    factory.s3video_joins_by_info = True
+    return factory
 
 
 def get_tm_session(session_factory, transaction_manager, request=None):
     """A session joined to ``transaction_manager``: committed or aborted with the request."""
     dbsession = session_factory(info={"request": request, "transaction_manager": transaction_manager})
-    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
+    if not getattr(session_factory, "s3video_joins_by_info", False):  # a factory made elsewhere
+        zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
     return dbsession
 
 

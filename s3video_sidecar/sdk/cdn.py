@@ -85,10 +85,13 @@ def public_key_pem(private_key) -> str:
     )
 
 
-def _sign(private_key, algorithm, message: bytes) -> bytes:
+def _signing_function(private_key, algorithm):
+    """``message -> signature`` for botocore's signer, its padding and hash objects made once, not per URL."""
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
-        return private_key.sign(message, ec.ECDSA(algorithm()))
-    return private_key.sign(message, padding.PKCS1v15(), algorithm())
+        scheme = ec.ECDSA(algorithm())
+        return functools.partial(private_key.sign, signature_algorithm=scheme)
+    pkcs1, hash_object = padding.PKCS1v15(), algorithm()
+    return lambda message: private_key.sign(message, pkcs1, hash_object)
 
 
 def _verify(public_key, algorithm, signature: bytes, message: bytes) -> None:
@@ -111,8 +114,7 @@ class UrlSigner:
             raise ValueError("ECDSA keys sign with SHA-256: set s3video.cloudfront.hash_algorithm = sha256")
         self.key_id = key_id
         self.hash_algorithm = hash_algorithm
-        algorithm = HASH_ALGORITHMS[hash_algorithm]
-        self._signer = CloudFrontSigner(key_id, lambda message: _sign(private_key, algorithm, message))
+        self._signer = CloudFrontSigner(key_id, _signing_function(private_key, HASH_ALGORITHMS[hash_algorithm]))
         # The same URL and expiry sign to an equally good URL: callers that round their expiry to a
         # window (playback) sign each video once a window. Bounded; safe across threads.
         self.sign_cached = functools.lru_cache(maxsize=cache_size)(self.sign)
