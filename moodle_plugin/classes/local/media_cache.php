@@ -92,7 +92,7 @@ final class media_cache {
      */
     private static function batch(int $sidecarassignment, int $sidecarsubmission): array {
         global $DB, $PAGE;
-        if (!isset($PAGE->pagetype) || $PAGE->pagetype !== 'mod-assign-grading') {
+        if ($PAGE->pagetype !== 'mod-assign-grading') { // A magic property: isset() would say no.
             return ["one:{$sidecarsubmission}", [$sidecarsubmission]];
         }
         $ids = array_map('intval', $DB->get_fieldset_select('assignsubmission_s3video', 'sidecarsubmission',
