@@ -18,9 +18,10 @@
  * The S3 video submission plugin: one video per submission, uploaded straight to storage.
  *
  * Moodle keeps identity, permissions and a small record of each submission's video
- * (table assignsubmission_s3video, so that grading tables need no network call); the s3video
- * sidecar holds the video, its metadata and the signed URLs. Every call to the sidecar goes
- * through {@see \assignsubmission_s3video\sidecar_client}.
+ * (table assignsubmission_s3video, so that a grading table needs one network call, not one a row:
+ * its posters and media details, local\media_cache); the s3video sidecar holds the video, its
+ * metadata and the signed URLs. Every call to the sidecar goes through
+ * {@see \assignsubmission_s3video\sidecar_client}.
  *
  * Moodle's submission model: what the form uploads is a draft (the sidecar keeps it ready but not
  * current); only save() makes it the submission's video, so Cancel leaves the submitted video as it
@@ -485,7 +486,8 @@ class assign_submission_s3video extends assign_submission_plugin {
      * @return array thumbnail, thumbnailalt, media, mediawarning, mediapending
      */
     public static function media_context(?array $entry, stdClass $video): array {
-        $context = ['thumbnail' => '', 'thumbnailalt' => '', 'media' => '', 'mediawarning' => '', 'mediapending' => false];
+        $context = ['thumbnail' => '', 'thumbnailalt' => '', 'media' => '', 'mediawarning' => '',
+            'mediapending' => false];
         if ($entry === null) {
             return $context;
         }
