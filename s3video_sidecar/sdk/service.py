@@ -615,8 +615,9 @@ class VideoService:
         asked = set(submission_ids)
         current = {s.id: s.current_video_id for s in self.repo.submissions_of_assignment(assignment_id)
                    if s.id in asked and s.current_video_id is not None}
+        wanted = set(current.values())
         videos = {v.id: v for v in self.repo.videos(assignment_id=assignment_id, statuses=(READY, ERROR))
-                  if v.id in set(current.values())}
+                  if v.id in wanted}
         answers = []
         for submission_id in submission_ids:
             video = videos.get(current.get(submission_id))
