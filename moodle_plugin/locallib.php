@@ -18,9 +18,10 @@
  * The S3 video submission plugin: one video per submission, uploaded straight to storage.
  *
  * Moodle keeps identity, permissions and a small record of each submission's video
- * (table assignsubmission_s3video, so that grading tables need no network call); the s3video
- * sidecar holds the video, its metadata and the signed URLs. Every call to the sidecar goes
- * through {@see \assignsubmission_s3video\sidecar_client}.
+ * (table assignsubmission_s3video, so that a grading table needs one network call, not one a row:
+ * its posters and media details, local\media_cache); the s3video sidecar holds the video, its
+ * metadata and the signed URLs. Every call to the sidecar goes through
+ * {@see \assignsubmission_s3video\sidecar_client}.
  *
  * Moodle's submission model: what the form uploads is a draft (the sidecar keeps it ready but not
  * current); only save() makes it the submission's video, so Cancel leaves the submitted video as it
@@ -44,6 +45,8 @@ require_once(__DIR__ . '/compat.php');
 
 use assignsubmission_s3video\actor;
 use assignsubmission_s3video\local\limits;
+use assignsubmission_s3video\local\media_cache;
+use assignsubmission_s3video\local\media_facts;
 use assignsubmission_s3video\sidecar_client;
 use assignsubmission_s3video\sidecar_exception;
 use core_external\external_value;
@@ -472,7 +475,34 @@ class assign_submission_s3video extends assign_submission_plugin {
             'receipt' => $this->receipt_text($video),
             'autoload' => false, // Nothing is fetched (nor a view counted) until Play is pressed.
             'copied' => $copied,
-        ]);
+        ] + self::media_context(media_cache::for_video($this->assignment, $submission, $video), $video));
+    }
+
+    /**
+     * The poster thumbnail and the media details of a video, for the player template.
+     *
+     * @param array|null $entry the sidecar's entry (media_cache), or null when it could not say
+     * @param stdClass $video Moodle's record of the video
+     * @return array thumbnail, thumbnailalt, media, mediawarning, mediapending
+     */
+    public static function media_context(?array $entry, stdClass $video): array {
+        $context = ['thumbnail' => '', 'thumbnailalt' => '', 'media' => '', 'mediawarning' => '',
+            'mediapending' => false];
+        if ($entry === null) {
+            return $context;
+        }
+        if ($entry['poster_url'] !== '') {
+            $context['thumbnail'] = $entry['poster_url'];
+            $context['thumbnailalt'] = get_string('media:posteralt', 'assignsubmission_s3video', $video->filename);
+        }
+        $context['media'] = media_facts::summary($entry['media'], $entry['duration']);
+        $context['mediawarning'] = media_facts::warning($entry['media']);
+        if ($entry['status'] === 'error' && $context['mediawarning'] === '' && $entry['error'] !== '') {
+            $context['mediawarning'] = get_string('media:unplayable', 'assignsubmission_s3video',
+                core_text::substr($entry['error'], 0, 300));
+        }
+        $context['mediapending'] = $entry['status'] === 'ready' && $entry['media'] === null;
+        return $context;
     }
 
     /**

@@ -26,8 +26,9 @@ defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'assignsubmission_s3video';
 // 2026120100: writes the defaults a site stuck on the allowed-types pattern never got (moodle-e2e);
-// 2026120101: the sidecar video id and the submission receipt (db/upgrade.php).
-$plugin->version   = 2026120101;
+// 2026120101: the sidecar video id and the submission receipt (db/upgrade.php);
+// 2026120200: poster thumbnails and media details (new lang strings, template and classes; no schema change).
+$plugin->version   = 2026120200;
 // Run on Moodle 4.1.10 (the 4.1 LTS line; the compat layer, compat.php), 4.5.5+ (Build 20250613) and 5.1+
 // (Build 20251017), all on PHP 8.2; 5.0 lies between them and was not run separately.
 $plugin->requires  = 2022112800; // Moodle 4.1 LTS.

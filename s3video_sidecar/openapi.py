@@ -9,8 +9,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from . import __version__
-from .schemas import (CHECKSUM_PATTERN, ETAG_PATTERN, MAX_ETAG_CHARS, MAX_PARTS, MAX_SIZE_BYTES, MIME_PATTERN,
-                      NO_NUL_PATTERN)
+from .schemas import (CHECKSUM_PATTERN, ETAG_PATTERN, MAX_ETAG_CHARS, MAX_PARTS, MAX_POSTER_IDS, MAX_SIZE_BYTES,
+                      MIME_PATTERN, NO_NUL_PATTERN)
 
 ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}  # a BIGINT
 ERROR = {
@@ -299,6 +299,7 @@ def openapi_document(max_upload_bytes: int = MAX_SIZE_BYTES) -> dict:
                             who="owner", errors=(400, 401, 403, 404, 409, 413, 415, 429, 503)),
             },
             **_operations_paths(),
+            **_posters_path(),
         },
     }
 
@@ -401,3 +402,30 @@ def _operations_paths() -> dict:
                         who="admin", errors=(400, 401, 403, 404, 503)),
         },
     }
+
+
+POSTER = {"type": "object", "required": ["submission_id", "status", "poster_url", "media"], "properties": {
+    "submission_id": ID,
+    "status": {"type": "string", "description": "the current video's status (ready, or error when the probe found it"
+                                                " is no video), or empty: no current video in this assignment"},
+    "video_id": {"type": ["integer", "null"]}, "duration": {"type": ["integer", "null"]},
+    "poster_url": {"type": ["string", "null"], "description": "the poster frame, signed (not a view); null before"
+                                                              " the probe or without a frame"},
+    "media": VIDEO["properties"]["media"], "error": {"type": ["string", "null"]}}}
+
+
+def _posters_path() -> dict:
+    """The grading table's thumbnails (``views/posters.py``): graders of the course and admins."""
+    return {"/assignments/{assignment}/posters": {
+        "parameters": _params("assignment"),
+        "post": _op("For a page of submissions (one call, not one a row): each one's signed poster URL and the "
+                    "probe's facts, in the order asked; reads only", {"200": _json({
+                        "type": "object", "required": ["assignment_id", "expires_at", "posters"], "properties": {
+                            "assignment_id": ID, "expires_at": {"type": "integer"},
+                            "posters": {"type": "array", "maxItems": MAX_POSTER_IDS, "items": POSTER}}})},
+                    body={"type": "object", "additionalProperties": False, "required": ["submission_ids"],
+                          "properties": {"submission_ids": {"type": "array", "minItems": 1,
+                                                            "maxItems": MAX_POSTER_IDS, "uniqueItems": True,
+                                                            "items": ID}}},
+                    who="grader of the course, admin", errors=(400, 401, 403, 404, 413, 503)),
+    }}

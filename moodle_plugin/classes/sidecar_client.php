@@ -61,6 +61,9 @@ class sidecar_client {
     /** @var callable Returns a fresh nonce. */
     private $noncesource;
 
+    /** @var int The most submission ids one posters() call may name (the sidecar refuses more). */
+    const MAX_POSTER_IDS = 500;
+
     /** @var transport|null In Moodle's PHPUnit tests only: the transport {@see self::from_config()} uses. */
     public static $testtransport = null;
 
@@ -287,6 +290,21 @@ class sidecar_client {
     public function playback_url(int $assignment, int $submission, actor $actor, bool $renew = false): array {
         return $this->request('GET', self::submission_path($assignment, $submission, 'playback-url'), $actor,
             null, $renew ? ['renew' => 'true'] : []);
+    }
+
+    /**
+     * POST /assignments/{a}/posters: for a page of the grading table, in one call, each submission's
+     * signed poster URL and the probe's media facts (graders of the course and admins).
+     *
+     * @param int $assignment assign instance id
+     * @param int[] $submissionids 1 to {@see self::MAX_POSTER_IDS} distinct submission ids
+     * @param actor $actor a grader of the course, or admin
+     * @return array assignment_id, expires_at, posters (each submission_id, status, video_id, poster_url,
+     *     duration, media, error; in the order asked)
+     */
+    public function posters(int $assignment, array $submissionids, actor $actor): array {
+        return $this->request('POST', ['assignments', $assignment, 'posters'], $actor,
+            ['submission_ids' => array_map('intval', array_values($submissionids))]);
     }
 
     /**

@@ -201,3 +201,24 @@ def validate_body(request, schema: colander.SchemaNode) -> dict:
     except colander.Invalid as error:
         fields = {name or "body": message for name, message in error.asdict().items()}
         raise InvalidInput("some fields are invalid", fields) from None
+
+
+MAX_POSTER_IDS = 500  # a grading table's page (Moodle shows at most 100 a page, "All" comes in chunks)
+
+
+def _unique(node, value):
+    if len(set(value)) != len(value):
+        raise colander.Invalid(node, "name each submission once")
+
+
+class _SubmissionIds(colander.SequenceSchema):
+    submission_id = colander.SchemaNode(_StrictInt(), validator=ID_RANGE)
+
+
+class PostersRequest(colander.MappingSchema):
+    """``{"submission_ids": [..]}``: 1 to :data:`MAX_POSTER_IDS` distinct positive ids."""
+
+    schema_type = StrictMapping
+    submission_ids = _SubmissionIds(validator=colander.All(
+        colander.Length(1, MAX_POSTER_IDS, min_err="name at least one submission",
+                        max_err=f"at most {MAX_POSTER_IDS} submissions a call"), _unique))

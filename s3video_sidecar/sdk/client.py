@@ -178,6 +178,12 @@ class SidecarClient:
         self.request("DELETE", _path("assignments", assignment, "submissions", submission, "multipart",
                                      upload_id))
 
+    def posters(self, assignment: int, submission_ids) -> dict:
+        """Grader: each submission's signed poster URL and media facts, for a page of the grading table
+        (1-500 distinct ids, one call)."""
+        return self.request("POST", _path("assignments", assignment, "posters"),
+                            body={"submission_ids": [int(i) for i in submission_ids]})
+
     # -- admin and privacy (actor with the admin role) ------------------------------------------
     def admin_stats(self, days: int | None = None) -> dict:
         return self.request("GET", "/admin/stats", query=_query(days=days))

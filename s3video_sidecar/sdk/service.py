@@ -606,3 +606,26 @@ class VideoService:
             "source_video_id": original.id, "source_assignment_id": source_assignment_id,
             "source_submission_id": source_submission_id})
         return self.submission_state(submission)
+
+    # -- the grading table's thumbnails (one call a page) ------------------------------
+    def posters(self, assignment_id: int, submission_ids: list[int]) -> dict:
+        """For each asked submission, in the order asked: its current video's signed poster URL and the
+        probe's short facts. Two queries whatever the count; nothing written, no event (not a view). An id
+        that is not a submission of this assignment with a current video is ``"status": "empty"``."""
+        asked = set(submission_ids)
+        current = {s.id: s.current_video_id for s in self.repo.submissions_of_assignment(assignment_id)
+                   if s.id in asked and s.current_video_id is not None}
+        wanted = set(current.values())
+        videos = {v.id: v for v in self.repo.videos(assignment_id=assignment_id, statuses=(READY, ERROR))
+                  if v.id in wanted}
+        answers = []
+        for submission_id in submission_ids:
+            video = videos.get(current.get(submission_id))
+            if video is None:
+                answers.append({"submission_id": submission_id, "status": "empty", "video_id": None,
+                                "poster_url": None, "duration": None, "media": None, "error": None})
+                continue
+            answers.append({"submission_id": submission_id, "status": str(video.upload_status), "video_id": video.id,
+                            "poster_url": self.poster_url(video), "duration": video.duration,
+                            "media": media_of(video), "error": video.error_message})
+        return {"assignment_id": assignment_id, "expires_at": self.playback_expiry(self.now()), "posters": answers}

@@ -334,3 +334,13 @@ def clips(tmp_path_factory):
     }
 
 
+
+
+def run_probe(sidecar) -> dict:
+    """One cycle of the worker's probe job on the suite's sidecar (it runs no worker of its own)."""
+    from s3video_sidecar.tasks.runner import JobRunner
+
+    registry = sidecar.app.registry
+    report = JobRunner(registry.s3video_settings, registry.dbsession_factory, registry.storage,
+                       registry.url_signer).run("probe")
+    return report.counts

@@ -1,7 +1,9 @@
 """Moodle's privacy API exports a student's video and deletes it (in Moodle and in the sidecar)."""
 
+import re
+
 from s3video_sidecar.sdk.client import SidecarError
-from tests.moodle_e2e.conftest import make_site, sidecar_state, submission_of
+from tests.moodle_e2e.conftest import make_site, run_probe, sidecar_state, submission_of
 from tests.moodle_e2e.pages import upload_and_save
 
 PRIVACY = """
@@ -32,6 +34,7 @@ def test_privacy_export_and_deletion(moodle, installed, e2e_sidecar, browser, cl
         page.context.close()
     before = submission_of(moodle, site["assign"], student["id"])
     assert before["video"]["filename"] == clips["second"].name
+    run_probe(e2e_sidecar)  # the export shows what the probe found (JSON: "/" may be written "\\/")
 
     exported = moodle.php(PRIVACY + """
         $zip = $manager->export_user_data($approved);
@@ -44,6 +47,8 @@ def test_privacy_export_and_deletion(moodle, installed, e2e_sidecar, browser, cl
         return ['files' => $archive->numFiles, 'text' => $text];
     """, userid=student["id"])
     assert clips["second"].name in exported["text"]
+    assert re.search(r'"media": "0:0[23] · 320×240 · 25 fps · H\.264 [^"]+? \\?/ AAC[^"]*fast start"', exported["text"]), \
+        exported["text"][:3000]
 
     moodle.php(PRIVACY + """
         $manager->delete_data_for_user($approved);

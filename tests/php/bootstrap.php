@@ -48,6 +48,10 @@ function get_string($identifier, $component = '', $a = null) {
     $text = $strings[$identifier];
     if ($a !== null && is_scalar($a)) {
         $text = str_replace('{$a}', (string)$a, $text);
+    } else if (is_object($a) || is_array($a)) {
+        foreach ((array)$a as $name => $value) {
+            $text = str_replace('{$a->' . $name . '}', (string)$value, $text);
+        }
     }
     return $text;
 }

@@ -99,7 +99,7 @@ class S3V1Auth(requests.auth.AuthBase):
         body = prepared.body or b""
         if isinstance(body, str):
             body = body.encode("utf-8")
-        admin_call = path.startswith(("/admin", "/privacy")) or path.endswith("/copy-from") or (
+        admin_call = path.startswith(("/admin", "/privacy")) or path.endswith(("/copy-from", "/posters")) or (
             prepared.method == "DELETE" and path.count("/") == 2)
         actor = ADMIN if admin_call else STUDENT
         prepared.headers.update(signing.sign_headers(KEY_ID, SECRET, prepared.method, path, query, actor, body))

@@ -24,6 +24,8 @@ CASES = [
     ("POST", "/assignments/7/submissions/43/upload-url", "",
      b'{"filename":"team.mp4","size":2048,"mime_type":"video/mp4"}',
      "team_nonce_0123456789", {"user": 124, "roles": ["student"], "course": 9, "group": 5}),
+    ("POST", "/assignments/7/posters", "", b'{"submission_ids":[42,43,44]}',
+     "posters_nonce_0123456789", {"user": 5, "roles": ["grader"], "course": 9}),
 ]
 
 

@@ -17,6 +17,7 @@
 namespace assignsubmission_s3video\privacy;
 
 use assignsubmission_s3video\actor;
+use assignsubmission_s3video\local\media_facts;
 use assignsubmission_s3video\sidecar_client;
 use assignsubmission_s3video\sidecar_exception;
 use core_privacy\local\metadata\collection;
@@ -135,6 +136,15 @@ class provider implements
                 }
             }
         }
+        // The probe's facts of the submitted video, readable (the raw facts are in sidecar.videos[].media).
+        $media = '';
+        foreach ($held['videos'] as $item) {
+            if (($item['s3_key'] ?? null) === $video->s3key) {
+                $media = media_facts::summary(is_array($item['media'] ?? null) ? $item['media'] : null,
+                    is_numeric($item['duration'] ?? null) ? (int)$item['duration'] : null);
+                break;
+            }
+        }
         writer::with_context($exportdata->get_context())->export_data(
             array_merge($exportdata->get_subcontext(), [get_string('privacy:path', 'assignsubmission_s3video')]),
             (object)[
@@ -146,6 +156,7 @@ class provider implements
                 'timeconfirmed' => $video->timeconfirmed ? transform::datetime($video->timeconfirmed) : '',
                 'timecreated' => transform::datetime($video->timecreated),
                 'timemodified' => transform::datetime($video->timemodified),
+                'media' => $media,
                 'sidecar' => $held,
             ]);
     }

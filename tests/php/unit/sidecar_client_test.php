@@ -121,6 +121,40 @@ final class sidecar_client_test extends TestCase {
     }
 
     /**
+     * The grading table's posters: one POST naming the page's submission ids, signed as the vector says.
+     */
+    public function test_posters_body_and_signature_match_vector(): void {
+        $v = $this->vector(6);
+        $answer = ['assignment_id' => 7, 'expires_at' => 1795003600, 'posters' => [
+            ['submission_id' => 42, 'status' => 'ready', 'video_id' => 3, 'poster_url' => 'https://cdn/p.jpg?Signature=x',
+                'duration' => 192, 'media' => ['video_codec' => 'h264'], 'error' => null],
+            ['submission_id' => 43, 'status' => 'empty', 'video_id' => null, 'poster_url' => null, 'duration' => null,
+                'media' => null, 'error' => null],
+        ]];
+        [$client, $transport] = $this->client([self::json(200, $answer)], (int)$v['date'], $v['nonce']);
+        $this->assertSame($answer, $client->posters(7, ['42', 43, 44], new actor(5, ['grader'], 9)));
+        $sent = $transport->sent[0];
+        $this->assertSame('POST', $sent['method']);
+        $this->assertSame('http://sidecar.test:6543' . $v['path'], $sent['url']);
+        $this->assertSame($v['body'], $sent['body']);
+        $this->assertSame($v['authorization'], $sent['headers']['Authorization']);
+        $this->assertSame($v['actor'], $sent['headers']['X-S3Video-Actor']);
+    }
+
+    /**
+     * A student asking for posters gets the sidecar's 403 as an access-denied exception.
+     */
+    public function test_posters_refused_to_a_student(): void {
+        [$client] = $this->client([self::json(403, ['error' => 'not allowed'])]);
+        try {
+            $client->posters(7, [42], new actor(123, ['student'], 9));
+            $this->fail('a 403 must throw');
+        } catch (sidecar_exception $e) {
+            $this->assertSame(403, $e->status);
+        }
+    }
+
+    /**
      * The privacy erase body lists user ids as integers.
      */
     public function test_privacy_erase_body(): void {
