@@ -11,7 +11,7 @@ import pytest
 
 from s3video_sidecar.scripts import admin, doctor
 from s3video_sidecar.sdk import aws_setup, cdn
-from tests.conftest import free_port
+from tests.support.apps import free_port
 from tests.support.databases import migrate
 
 BUCKET, REGION, ORIGIN = "school-videos-test", "eu-west-1", "https://moodle.example.edu"
