@@ -10,7 +10,7 @@ import pytest
 pytestmark = pytest.mark.committed
 
 from s3video_sidecar.scripts import admin, events
-from tests.functional.test_api import MP4, request_upload, student, sub_path, upload_and_confirm
+from tests.functional.test_api import request_upload, student, sub_path, upload_and_confirm
 
 
 def write_ini(path, settings):

@@ -10,7 +10,7 @@ import pytest
 import webtest
 
 from s3video_sidecar.models.schema import head_revisions
-from tests.support.apps import build_app, free_port, make_settings
+from tests.support.apps import build_app, free_port
 from tests.support.databases import migrate
 
 @pytest.fixture(autouse=True)

@@ -16,8 +16,10 @@ what an earlier run left behind.
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import shutil
 import sqlite3
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -82,7 +84,9 @@ _template: list[Path] = []
 def migrated_sqlite_template() -> Path:
     """A SQLite file migrated to head, once per run (migrating takes a second; a copy, milliseconds)."""
     if not _template:
-        path = Path(mkdtemp(prefix="s3video-template-")) / "migrated.sqlite"
+        folder = mkdtemp(prefix="s3video-template-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        path = Path(folder) / "migrated.sqlite"
         migrate(f"sqlite:///{path}")
         _template.append(path)
     return _template[0]

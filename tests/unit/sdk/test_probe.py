@@ -8,7 +8,6 @@ from s3video_sidecar.sdk import probe
 from tests.support.videos import TINY_MP4, mp4_bytes
 
 
-
 def run(data: bytes):
     reads = []
 
