@@ -44,6 +44,18 @@ def pytest_configure(config):
                    " reads (not rolled back)")
 
 
+COMMITTED = {"committed_app", "live_sidecar", "world", "cli_world", "worker_world"}  # fixtures whose writes commit
+
+
+def pytest_collection_modifyitems(items):
+    """Mark ``committed`` every test on a committed database: one of :data:`COMMITTED`, or the run's
+    database without the rolled-back connection (an app of its own, the CLI on the ini's database)."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & COMMITTED or ("database_url" in used and "db_connection" not in used):
+            item.add_marker(pytest.mark.committed)
+
+
 @pytest.fixture(scope="session")
 def embedded_s3_url():
     return f"http://127.0.0.1:{free_port()}"
