@@ -2,35 +2,58 @@
 
 - ``backend`` runs a test on SQLite, and also on PostgreSQL and MariaDB where
   ``S3VIDEO_TEST_POSTGRESQL`` / ``S3VIDEO_TEST_MYSQL`` are set (CI sets both).
+- ``database_url``: one migrated database per backend for the run; ``db_engine`` an engine on it.
+- ``db_connection``: a connection in a transaction rolled back after the test;
+  ``db_session`` an ORM session on it (its commits are SAVEPOINTs).
+- ``testapp`` (webtest), ``api`` (the same, signing every request with S3V1) and ``registry``:
+  the app with every database access on ``db_connection``, so what a test writes is rolled back
+  (``tests/support/databases.py``: each request still commits or aborts, as a SAVEPOINT).
+  ``make_app(**changes)``: another app, with changed settings, on the same connection.
+- Tests marked ``committed`` write to a real, committed database (``committed_app``,
+  ``committed_api``, ``app_settings``, ``live_sidecar``, the jobs' ``world``) because another
+  connection, thread or process must read it; they keep apart by fresh ``ids``.
 - ``embedded_s3_url``: where the app starts the embedded S3 stand-in (once per session, data in a
   temporary directory), over HTTP.
-- ``app_settings``: ini-style settings pointing at those; ``testapp`` the WSGI app
-  under webtest; ``api`` the same, signing every request with S3V1.
-- ``live_sidecar``: the real app on waitress over HTTP (for the browser, PHP and
-  integration tests), with ``.url``, ``.key_id``, ``.secret`` and a Python ``client``.
-- ``ids``: fresh assignment/submission/user ids, so tests share databases safely.
+- ``live_sidecar``: the real app on waitress over HTTP (for the browser, PHP and integration
+  tests), with ``.url``, ``.key_id``, ``.secret`` and a Python ``client``.
+- ``ids``: fresh assignment/submission/user ids.
+- ``browser``: Debian's Chromium through Playwright (``tests/browser``, ``tests/moodle_e2e``).
+- ``clips``: real clips of each codec family, made once per run with ffmpeg.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
-import socket
-import threading
 
 import pytest
 import webtest
+from sqlalchemy.orm import Session
 
+from s3video_sidecar.models import get_engine
 from s3video_sidecar.sdk import cdn
-from s3video_sidecar.sdk.client import SidecarClient
-from tests.support.databases import available_backends, fresh_database
-from tests.support.signed_app import KEY_ID, OTHER_KEY_ID, OTHER_SECRET, SECRET, SignedApp
+from tests.support.apps import Ids, build_app, free_port, make_settings, serve_sidecar
+from tests.support.chromium import launch
+from tests.support.databases import available_backends, bind_app, fresh_database, rolled_back
+from tests.support.signed_app import SignedApp
+from tests.support.videos import make_clips
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "committed: writes to a real, committed database that another connection, thread or process"
+                   " reads (not rolled back)")
+
+
+COMMITTED = {"committed_app", "live_sidecar", "world", "cli_world", "worker_world"}  # fixtures whose writes commit
+
+
+def pytest_collection_modifyitems(items):
+    """Mark ``committed`` every test on a committed database: one of :data:`COMMITTED`, or the run's
+    database without the rolled-back connection (an app of its own, the CLI on the ini's database)."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & COMMITTED or ("database_url" in used and "db_connection" not in used):
+            item.add_marker(pytest.mark.committed)
 
 
 @pytest.fixture(scope="session")
@@ -56,30 +79,25 @@ def database_url(backend, tmp_path_factory):
         yield url
 
 
-def make_settings(database_url, embedded_s3_url, signing_key_file, edge_base_url="http://localhost/edge", **extra):
-    settings = {
-        "sqlalchemy.url": database_url,
-        "retry.attempts": "1",
-        "s3video.hmac_keys": f"{KEY_ID}:{SECRET} {OTHER_KEY_ID}:{OTHER_SECRET}",
-        "s3video.storage": "embedded",
-        "s3video.bucket": "s3video-test",
-        "s3video.region": "us-east-1",
-        "s3video.s3_endpoint_url": embedded_s3_url,
-        "s3video.moodle_origin": "http://localhost",
-        "s3video.max_upload_bytes": str(10 * 1024 * 1024),
-        "s3video.multipart_threshold_bytes": str(5 * 1024 * 1024),
-        "s3video.multipart_part_size_bytes": str(5 * 1024 * 1024),
-        "s3video.allowed_mime_types": "video/mp4 video/webm",
-        "s3video.upload_expiry_seconds": "600",
-        "s3video.playback_expiry_seconds": "600",
-        "s3video.cdn": "local",
-        "s3video.local_edge.base_url": edge_base_url,
-        "s3video.cloudfront.key_id": "TESTKEYID",
-        "s3video.cloudfront.private_key_file": signing_key_file,
-        "s3video.nonce_store": "database",
-    }
-    settings.update(extra)
-    return settings
+# -- rolled back -------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def db_engine(database_url):
+    engine = get_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_connection(db_engine):
+    with rolled_back(db_engine) as connection:
+        yield connection
+
+
+@pytest.fixture
+def db_session(db_connection):
+    session = Session(bind=db_connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    yield session
+    session.close()
 
 
 @pytest.fixture(scope="session")
@@ -89,13 +107,17 @@ def app_settings(database_url, embedded_s3_url, signing_key_file):
 
 @pytest.fixture(scope="session")
 def wsgi_app(app_settings):
-    from s3video_sidecar import main
-
-    return main({}, **app_settings)
+    return build_app(app_settings)
 
 
 @pytest.fixture
-def testapp(wsgi_app):
+def registry(wsgi_app, db_connection):
+    with bind_app(wsgi_app.registry, db_connection) as registry:
+        yield registry
+
+
+@pytest.fixture
+def testapp(wsgi_app, registry):
     return webtest.TestApp(wsgi_app)
 
 
@@ -105,27 +127,17 @@ def api(testapp):
 
 
 @pytest.fixture
-def registry(wsgi_app):
-    return wsgi_app.registry
+def make_app(app_settings, db_connection):
+    """``make_app(**changes)``: an app on the settings changed by ``changes`` (ini names), its database
+    accesses on the test's connection as ``testapp``'s are."""
+    with contextlib.ExitStack() as stack:
+        def make(**changes):
+            app = build_app(app_settings, **changes)
+            stack.callback(app.registry.dbengine.dispose)
+            stack.enter_context(bind_app(app.registry, db_connection))
+            return app
 
-
-_counter = itertools.count(1)
-
-
-class Ids:
-    """Fresh ids for one test: assignment, submission, users, course."""
-
-    def __init__(self):
-        base = next(_counter) * 1000 + 100000 * __import__("os").getpid() % 10_000_000
-        self.assignment = base + 1
-        self.submission = base + 2
-        self.other_submission = base + 3
-        self.student = base + 4
-        self.other_student = base + 5
-        self.teacher = base + 6
-        self.admin = base + 7
-        self.course = base + 8
-        self.other_course = base + 9
+        yield make
 
 
 @pytest.fixture
@@ -133,32 +145,18 @@ def ids():
     return Ids()
 
 
-class LiveSidecar:
-    def __init__(self, url, key_id, secret, app, server):
-        self.url, self.key_id, self.secret, self.app, self.server = url, key_id, secret, app, server
-        self.client = SidecarClient(url, key_id, secret)
+# -- committed ---------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def committed_app(app_settings):
+    """The app on ``database_url``, its requests committed: for a test whose rows another connection
+    or process reads (the CLI on the ini's database), or that needs what commits on its own
+    connection (the nonce and rate-limit stores) to outlive a request that failed."""
+    return build_app(app_settings)
 
 
-@contextlib.contextmanager
-def serve_sidecar(database_url, embedded_s3_url, signing_key_file, origins=(), **extra):
-    """The real app on waitress over HTTP on a free loopback port, with embedded S3 and the local
-    edge; CORS allows its own origin and ``origins``; room for multipart files of several parts."""
-    from waitress.server import create_server
-
-    from s3video_sidecar import main
-
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    settings = make_settings(database_url, embedded_s3_url, signing_key_file, edge_base_url=f"{url}/edge",
-                             **{"s3video.moodle_origin": " ".join([*origins, url]),
-                                "s3video.max_upload_bytes": str(64 * 1024 * 1024), **extra})
-    app = main({}, **settings)
-    server = create_server(app, host="127.0.0.1", port=port, threads=8)
-    threading.Thread(target=server.run, daemon=True).start()
-    try:
-        yield LiveSidecar(url, KEY_ID, SECRET, app, server)
-    finally:
-        server.close()
+@pytest.fixture
+def committed_api(committed_app):
+    return SignedApp(webtest.TestApp(committed_app))
 
 
 @pytest.fixture(scope="session")
@@ -167,3 +165,17 @@ def live_sidecar(database_url, embedded_s3_url, signing_key_file):
     with serve_sidecar(database_url, embedded_s3_url, signing_key_file,
                        **{"s3video.development.demo": "true"}) as sidecar:
         yield sidecar
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, through Playwright (the /demo and Moodle tests)."""
+    with launch() as chromium:
+        yield chromium
+
+
+# -- media -------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory):
+    """Real clips (H.264 with and without fast start, HEVC, VP9, a rotated one): {name: bytes}."""
+    return make_clips(tmp_path_factory.mktemp("clips"))

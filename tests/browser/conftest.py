@@ -1,7 +1,7 @@
 """Playwright driving Debian's Chromium headless (no `playwright install`) against the
-live sidecar's /demo page. Screenshots go to test-artifacts/ (kept by CI as artefacts)."""
+live sidecar's /demo page (``browser``: in ``tests/conftest.py``, shared with ``tests/moodle_e2e``).
+Screenshots go to test-artifacts/ (kept by CI as artefacts)."""
 
-import os
 import pathlib
 import shutil
 import subprocess
@@ -9,21 +9,6 @@ import subprocess
 import pytest
 
 ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if os.path.exists(p)), None)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if CHROMIUM is None:
-        pytest.fail("Debian's chromium is required (make test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 import webtest
 from sqlalchemy import select
 
-from s3video_sidecar import main
 from s3video_sidecar.models import Event, Video
 from tests.functional.test_api import MP4, post_to_s3, request_upload, student, sub_path, upload_and_confirm
 from tests.support.signed_app import SignedApp, actor
@@ -34,9 +33,9 @@ def video_id(registry, s3_key):
 
 
 @pytest.fixture
-def grace_api(app_settings):
+def grace_api(make_app):
     """An app instance whose deleted videos wait an hour before their purge (restorable)."""
-    app = main({}, **dict(app_settings, **{"s3video.delete_grace_seconds": "3600"}))
+    app = make_app(**{"s3video.delete_grace_seconds": "3600"})
     return SignedApp(webtest.TestApp(app))
 
 

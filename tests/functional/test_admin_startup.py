@@ -10,7 +10,7 @@ import pytest
 
 from s3video_sidecar.models.schema import head_revisions
 from s3video_sidecar.scripts import admin
-from tests.conftest import free_port, make_settings
+from tests.support.apps import free_port, make_settings
 from tests.support.databases import migrate
 
 ADMIN = str(pathlib.Path(sys.executable).with_name("s3video-admin"))

@@ -260,7 +260,7 @@ def test_playback_urls_of_one_window_are_signed_once(api, ids, registry):
         session.close()
 
 
-def test_a_call_on_a_submission_reads_its_rows_in_one_query(api, ids, registry):
+def test_a_call_on_a_submission_reads_its_rows_in_one_query(api, ids, db_connection):
     """Assignment, submission and current video come in one SELECT (the traversal's); nothing reads them again."""
     from sqlalchemy import event
 
@@ -271,11 +271,11 @@ def test_a_call_on_a_submission_reads_its_rows_in_one_query(api, ids, registry):
         if statement.lstrip().upper().startswith("SELECT") and "rate_limit_counters" not in statement:
             selects.append(statement)
 
-    event.listen(registry.dbengine, "before_cursor_execute", record)
+    event.listen(db_connection, "before_cursor_execute", record)  # the app's every query goes through it
     try:
         answer = api.get(sub_path(ids, suffix="/playback-url"), as_actor=student(ids))
     finally:
-        event.remove(registry.dbengine, "before_cursor_execute", record)
+        event.remove(db_connection, "before_cursor_execute", record)
     assert answer.status_int == 200
     assert len(selects) == 1, selects
     assert all(table in selects[0] for table in ("assignments", "submissions", "videos"))
@@ -313,7 +313,9 @@ def test_stale_and_future_dates_are_401(api, ids, skew):
     assert answer.status_int == 401 and answer.json["code"] == "stale_date"
 
 
-def test_replayed_nonce_is_401(api, ids):
+@pytest.mark.committed  # the nonce commits on a connection of its own: it outlives the refused request's rollback
+def test_replayed_nonce_is_401(committed_api, ids):
+    api = committed_api
     first = api.get(sub_path(ids), as_actor=student(ids), nonce="replay-nonce-" + str(ids.submission))
     assert first.status_int == 404
     again = api.get(sub_path(ids), as_actor=student(ids), nonce="replay-nonce-" + str(ids.submission))

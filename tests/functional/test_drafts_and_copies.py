@@ -13,7 +13,6 @@ import requests
 import webtest
 
 from tests.functional.test_api import MP4, post_to_s3, request_upload, student, sub_path, upload_and_confirm
-from tests.support.jobs import world  # noqa: F401 (fixture)
 from tests.support.signed_app import SignedApp, actor
 from tests.support.videos import mp4_bytes
 

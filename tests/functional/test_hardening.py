@@ -22,6 +22,7 @@ from s3video_sidecar.sdk import signing
 from s3video_sidecar.sdk.bounded import MAX_CONTEXT_CHARS
 from tests.functional.test_api import (MP4, events, request_upload, student, sub_path, upload_and_confirm,
                                       video_row)
+from tests.support.apps import build_app
 from tests.support.signed_app import KEY_ID, SECRET, actor
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -67,12 +68,9 @@ def test_json_nested_50000_deep_in_a_signed_body_is_400(testapp, ids):
 
 
 @pytest.fixture(scope="module")
-def demo_app(database_url, embedded_s3_url, signing_key_file):
-    from s3video_sidecar import main
-    from tests.conftest import make_settings
-
-    settings = make_settings(database_url, embedded_s3_url, signing_key_file, **{"s3video.development.demo": "true"})
-    return webtest.TestApp(main({}, **settings))
+def demo_app(app_settings):
+    """The development page's signer: it writes nothing."""
+    return webtest.TestApp(build_app(app_settings, **{"s3video.development.demo": "true"}))
 
 
 @pytest.mark.parametrize("body, detail", [

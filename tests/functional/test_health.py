@@ -9,9 +9,8 @@ import logging
 import pytest
 import webtest
 
-from s3video_sidecar import main
 from s3video_sidecar.models.schema import head_revisions
-from tests.conftest import free_port, make_settings
+from tests.support.apps import build_app, free_port
 from tests.support.databases import migrate
 
 @pytest.fixture(autouse=True)
@@ -30,7 +29,8 @@ def closed_redis() -> str:
 
 
 def app_with(app_settings, **changes):
-    return webtest.TestApp(main({}, **dict(app_settings, **changes)))
+    """An app of its own (not rolled back): on the run's database, what it writes (refusals) commits."""
+    return webtest.TestApp(build_app(app_settings, **changes))
 
 
 def test_a_healthy_node_names_every_store(testapp):

@@ -16,7 +16,6 @@ import requests
 from s3video_sidecar.sdk import keys
 from s3video_sidecar.sdk.receipt import verify_receipt
 from tests.functional.test_api import post_to_s3, request_upload, student, sub_path
-from tests.support.jobs import world  # noqa: F401 (fixture)
 from tests.support.signed_app import actor
 from tests.support.videos import mp4_bytes, real_mp4, sha256_b64
 

@@ -19,7 +19,7 @@ from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
 from s3video_sidecar.sdk.maintenance import JobReport, Maintenance
 from s3video_sidecar.sdk.service import VideoService
 from tests.functional.test_api import student, sub_path, upload_and_confirm
-from tests.support.jobs import FailingCommits, count_calls, s3_errors, world  # noqa: F401 (fixture)
+from tests.support.jobs import FailingCommits, count_calls, s3_errors
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,8 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from s3video_sidecar.sdk.invalidation import CloudFrontInvalidator, make_cloudfront_client
-from tests.conftest import free_port
-from tests.support.jobs import count_calls, world  # noqa: F401 (fixture)
+from tests.support.apps import free_port
+from tests.support.jobs import count_calls
 
 
 @pytest.fixture(scope="module")

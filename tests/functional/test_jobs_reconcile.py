@@ -17,7 +17,6 @@ from s3video_sidecar.sdk.errors import Conflict, NotFound
 from s3video_sidecar.sdk.maintenance import Maintenance
 from s3video_sidecar.sdk.service import VideoService
 from tests.functional.test_api import MP4, post_to_s3, request_upload, student, sub_path, upload_and_confirm
-from tests.support.jobs import world  # noqa: F401 (fixture)
 
 DAY = 86400
 

@@ -14,7 +14,6 @@ from sqlalchemy import update
 from s3video_sidecar.models import Video
 from s3video_sidecar.sdk import keys
 from tests.functional.test_api import actor, post_to_s3, request_upload, student, sub_path
-from tests.support.jobs import world  # noqa: F401 (fixture)
 from tests.support.videos import mp4_bytes
 
 

@@ -1,7 +1,8 @@
 """Per-user rate limits, shared by two app instances on one database (and on Redis in CI).
 
 Each test builds two WSGI apps from the same settings, as two worker processes or hosts
-would be, and pins their limiter's clock so a window never ends mid-test.
+would be, and pins their limiter's clock so a window never ends mid-test. Committed: each
+instance's counters are on connections of their own, as two processes' would be.
 """
 
 import os
@@ -12,14 +13,15 @@ import requests
 import webtest
 from sqlalchemy import create_engine, func, select
 
-from s3video_sidecar import main
 from s3video_sidecar.models import Event, Video
 from s3video_sidecar.ratelimit import DatabaseRateLimitStore, RateLimiter
 from s3video_sidecar.sdk.errors import Unavailable
 from s3video_sidecar.settings import RateLimit
+from tests.support.apps import build_app
 from tests.support.signed_app import SignedApp, actor
 from tests.support.videos import mp4_bytes
 
+pytestmark = pytest.mark.committed
 NOW = 1_800_000_000 - 1_800_000_000 % 60 + 10  # 10 s into a 60 s window
 MP4 = mp4_bytes(1024, b"r")
 
@@ -28,7 +30,7 @@ class Instance:
     """One app instance with its limiter's clock pinned."""
 
     def __init__(self, settings, now=NOW):
-        self.app = main({}, **settings)
+        self.app = build_app(settings)
         self.registry = self.app.registry
         self.api = SignedApp(webtest.TestApp(self.app))
         self.set_clock(now)

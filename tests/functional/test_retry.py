@@ -4,6 +4,9 @@ pyramid_retry runs the request again with a new Request object; it is still the 
 request Moodle signed. Its nonce must be spent once (not refused as a replay on the second
 attempt) and it must count once against the caller's rate limit; the failed attempt's rows
 are rolled back, so exactly one upload exists afterwards.
+
+Committed: the nonce and the rate-limit counter are written on a connection of their own, which
+must outlive the failed attempt's rollback (in a rolled-back test they would be undone with it).
 """
 
 from __future__ import annotations
@@ -13,17 +16,18 @@ import transaction.interfaces
 import webtest
 from sqlalchemy import func, select
 
-from s3video_sidecar import main
 from s3video_sidecar.models import Video
 from s3video_sidecar.sdk.service import VideoService
+from tests.support.apps import build_app
 from tests.support.signed_app import SignedApp, actor
 
+pytestmark = pytest.mark.committed
 MP4_SIZE = 1000
 
 
 @pytest.fixture
 def retrying_api(app_settings):
-    app = main({}, **dict(app_settings, **{"retry.attempts": "3", "s3video.rate_limit.upload_url": "2/60"}))
+    app = build_app(app_settings, **{"retry.attempts": "3", "s3video.rate_limit.upload_url": "2/60"})
     return app, SignedApp(webtest.TestApp(app))
 
 

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.browser.conftest import browser  # noqa: F401  (a fixture, shared with the /demo tests)
 from tests.conftest import serve_sidecar
 from tests.support.databases import fresh_database
 
@@ -241,7 +240,7 @@ def submission_of(moodle: Moodle, assign: int, userid: int) -> dict | None:
 
 # -- the browser -----------------------------------------------------------------------------------
 
-def login(browser, moodle: Moodle, username: str, password: str = PASSWORD):  # noqa: F811
+def login(browser, moodle: Moodle, username: str, password: str = PASSWORD):
     """A page of a fresh browser context, logged in as ``username``."""
     context = browser.new_context(base_url=moodle.url)
     page = context.new_page()
@@ -262,7 +261,7 @@ def login(browser, moodle: Moodle, username: str, password: str = PASSWORD):  # 
 
 
 @pytest.fixture
-def as_user(browser, moodle, installed):  # noqa: F811  (browser: the shared fixture)
+def as_user(browser, moodle, installed):
     """``as_user(username)`` -> a logged-in page of a fresh browser context (closed after the test)."""
     pages = []
 
@@ -276,7 +275,7 @@ def as_user(browser, moodle, installed):  # noqa: F811  (browser: the shared fix
 
 
 @pytest.fixture(scope="session")
-def submitted(browser, moodle, site, clips):  # noqa: F811
+def submitted(browser, moodle, site, clips):
     """Student 1 of the shared site has uploaded the first clip and saved it (a small POST upload)."""
     from tests.moodle_e2e.pages import upload_and_save
 

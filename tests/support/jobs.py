@@ -1,4 +1,4 @@
-"""A world for the background-job tests: its own database, bucket and queue, and fault hooks.
+"""A world for the background-job tests: its own committed database, bucket and queue, and fault hooks.
 
 :class:`JobsWorld` is the real app (``main``) on a fresh database of the test's backend,
 with its own bucket on the session's S3 stand-in (over HTTP) and a queue that is either
@@ -26,6 +26,7 @@ from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
 from s3video_sidecar.sdk import keys
 from s3video_sidecar.sdk.maintenance import audit
 from s3video_sidecar.tasks import JobRunner
+from tests.support.apps import build_app, make_settings
 from tests.support.databases import fresh_database
 from tests.support.signed_app import SignedApp
 from tests.support.videos import mp4_bytes
@@ -56,27 +57,16 @@ def queue_settings(queue: str, tmp_path) -> dict:
 @contextlib.contextmanager
 def open_world(backend: str, queue: str, embedded_s3_url: str, signing_key_file: str, tmp_path, **extra):
     """A :class:`JobsWorld` on a fresh ``backend`` database with its own bucket and ``queue``."""
-    from s3video_sidecar import main
-    from tests.conftest import make_settings
-
     settings = queue_settings(queue, tmp_path)
     with fresh_database(backend, tmp_path) as url:
         settings = make_settings(url, embedded_s3_url, signing_key_file, **{
             "s3video.bucket": f"s3video-jobs-{backend}-{queue}-{secrets.token_hex(3)}", **settings, **extra})
-        world = JobsWorld(main({}, **settings), settings)
+        world = JobsWorld(build_app(settings), settings)
         try:
             yield world
         finally:
             world.reset()
             world.registry.dbengine.dispose()  # MariaDB will not drop a database still in use
-
-
-@pytest.fixture(scope="module", params=["immediate", pytest.param("redis", marks=pytest.mark.redis)])
-def world(request, backend, embedded_s3_url, signing_key_file, tmp_path_factory):
-    """The jobs' world in immediate mode, and with a real Redis queue where one is configured."""
-    with open_world(backend, request.param, embedded_s3_url, signing_key_file,
-                    tmp_path_factory.mktemp(f"jobs-{backend}-{request.param}")) as jobs_world:
-        yield jobs_world
 
 
 class JobsWorld:

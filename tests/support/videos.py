@@ -7,7 +7,8 @@ for an upload whose content does not matter: ``sdk/samples.sample_mp4``, a real 
 819 bytes padded with a ``free`` box (which every MP4 reader skips) to the size wanted, so
 the file stays a complete, playable MP4. Below that size it is an ``ftyp`` box and padding
 only: it passes the container check, and the probe calls it not a video.
-:func:`real_mp4` encodes a real one-second clip with ffmpeg, for a file a browser plays.
+:func:`real_mp4` encodes a real one-second clip with ffmpeg, for a file a browser plays;
+:func:`make_clips` one clip of each codec family the probe knows (the ``clips`` fixture).
 """
 
 from __future__ import annotations
@@ -47,6 +48,35 @@ def real_mp4(path, seconds: int = 1) -> bytes | None:
                     f"testsrc=duration={seconds}:size=64x48:rate=10", "-pix_fmt", "yuv420p",
                     "-movflags", "+faststart", str(path)], check=True, timeout=60)
     return path.read_bytes()
+
+
+LAVFI = ["-f", "lavfi", "-i", "testsrc=duration=4:size=320x240:rate=25",
+         "-f", "lavfi", "-i", "sine=frequency=440:duration=4"]
+CLIPS = {
+    "h264_fast.mp4": [*LAVFI, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+                      "-movflags", "+faststart"],
+    "h264_slow.mp4": [*LAVFI, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"],
+    "hevc.mov": [*LAVFI, "-c:v", "libx265", "-tag:v", "hvc1", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                 "-shortest", "-x265-params", "log-level=error"],
+    "vp9.webm": [*LAVFI, "-c:v", "libvpx-vp9", "-b:v", "200k", "-pix_fmt", "yuv420p", "-c:a", "libopus",
+                 "-shortest"],
+}
+
+
+def make_clips(folder) -> dict[str, bytes]:
+    """Encode :data:`CLIPS` (4 s, 320x240, 25 fps, with sound) in ``folder`` with ffmpeg, and a
+    rotated copy of the H.264 one; return {name: bytes}."""
+    made = {}
+    for name, args in CLIPS.items():
+        path = folder / name
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", *args, str(path)], check=True)
+        made[name] = path.read_bytes()
+    # a phone held upright: the same frames, with a display matrix rotating them (a remux, no encode)
+    rotated = folder / "rotated.mp4"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(folder / "h264_fast.mp4"), "-c", "copy",
+                    "-metadata:s:v:0", "rotate=90", str(rotated)], check=True)
+    made["rotated.mp4"] = rotated.read_bytes()
+    return made
 
 
 def sha256_b64(data: bytes) -> str:

@@ -8,7 +8,7 @@ import sqlalchemy
 from sqlalchemy.exc import OperationalError
 
 from s3video_sidecar.failures import FailureLog, cause, describe, where
-from tests.conftest import free_port
+from tests.support.apps import free_port
 
 
 def test_a_refused_postgresql_connection_names_host_port_and_cause():

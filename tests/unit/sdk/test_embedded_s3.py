@@ -689,7 +689,7 @@ def test_the_app_makes_its_bucket_before_the_stand_in_answers(tmp_path, monkeypa
     rule are on disk before the port is open."""
     from s3video_sidecar import services
     from s3video_sidecar.settings import parse_settings
-    from tests.conftest import free_port, make_settings
+    from tests.support.apps import free_port, make_settings
 
     seen = {}
     real_start = EmbeddedS3.start

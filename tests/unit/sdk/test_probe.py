@@ -2,40 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from s3video_sidecar.sdk import probe
 from tests.support.videos import TINY_MP4, mp4_bytes
-
-LAVFI = ["-f", "lavfi", "-i", "testsrc=duration=4:size=320x240:rate=25",
-         "-f", "lavfi", "-i", "sine=frequency=440:duration=4"]
-CLIPS = {
-    "h264_fast.mp4": [*LAVFI, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
-                      "-movflags", "+faststart"],
-    "h264_slow.mp4": [*LAVFI, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"],
-    "hevc.mov": [*LAVFI, "-c:v", "libx265", "-tag:v", "hvc1", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                 "-shortest", "-x265-params", "log-level=error"],
-    "vp9.webm": [*LAVFI, "-c:v", "libvpx-vp9", "-b:v", "200k", "-pix_fmt", "yuv420p", "-c:a", "libopus",
-                 "-shortest"],
-}
-
-
-@pytest.fixture(scope="module")
-def clips(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("clips")
-    made = {}
-    for name, args in CLIPS.items():
-        path = folder / name
-        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", *args, str(path)], check=True)
-        made[name] = path.read_bytes()
-    # a phone held upright: the same frames, with a display matrix rotating them (a remux, no encode)
-    rotated = folder / "rotated.mp4"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(folder / "h264_fast.mp4"), "-c", "copy",
-                    "-metadata:s:v:0", "rotate=90", str(rotated)], check=True)
-    made["rotated.mp4"] = rotated.read_bytes()
-    return made
 
 
 def run(data: bytes):

@@ -6,11 +6,11 @@ from types import SimpleNamespace
 import pytest
 import transaction
 from huey import RedisHuey, SqliteHuey
+from sqlalchemy.orm import sessionmaker
 
-from s3video_sidecar.models import Assignment, Submission, Video, get_engine, get_session_factory, get_tm_session
+from s3video_sidecar.models import Assignment, Submission, Video, get_tm_session
 from s3video_sidecar.settings import parse_settings
 from s3video_sidecar.tasks.queue import build_huey, queue_purges_after_commit, queue_url
-from tests.support.databases import fresh_database
 from tests.unit.test_settings import BASE
 
 
@@ -52,24 +52,24 @@ class RecordingTask:
 
 
 @pytest.fixture
-def database(tmp_path):
-    with fresh_database("sqlite", tmp_path) as url:
-        engine = get_engine(url)
-        factory = get_session_factory(engine)
-        task = RecordingTask()
-        queue_purges_after_commit(factory, task, clock=lambda: 1_000_000)
-        session = factory()
-        session.add(Assignment(id=1, course_id=1, created_timestamp=0))
-        session.add(Submission(id=1, assignment_id=1, user_id=1, created_timestamp=0))
-        session.flush()
-        for n in range(3):
-            session.add(Video(assignment_id=1, submission_id=1, user_id=1, s3_key=f"videos/1/{n}", s3_bucket="b",
-                              upload_status="ready", original_filename="v.mp4", mime_type="video/mp4",
-                              declared_size=1, upload_timestamp=0, upload_expires_timestamp=0))
-        session.commit()
-        session.close()
-        yield SimpleNamespace(engine=engine, factory=factory, task=task)
-        engine.dispose()
+def database(db_connection):
+    """Three ready videos, in a transaction rolled back after the test; sessions of ``factory`` (watched
+    by ``queue_purges_after_commit``) commit as SAVEPOINTs in it. ``video[n]``: the id of video n (1-3)."""
+    factory = sessionmaker(bind=db_connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    task = RecordingTask()
+    queue_purges_after_commit(factory, task, clock=lambda: 1_000_000)
+    session = factory()
+    session.add(Assignment(id=1, course_id=1, created_timestamp=0))
+    session.add(Submission(id=1, assignment_id=1, user_id=1, created_timestamp=0))
+    session.flush()
+    videos = [Video(assignment_id=1, submission_id=1, user_id=1, s3_key=f"videos/1/{n}", s3_bucket="b",
+                    upload_status="ready", original_filename="v.mp4", mime_type="video/mp4",
+                    declared_size=1, upload_timestamp=0, upload_expires_timestamp=0) for n in range(3)]
+    session.add_all(videos)
+    session.commit()
+    session.close()
+    return SimpleNamespace(connection=db_connection, factory=factory, task=task,
+                           video={n + 1: video.id for n, video in enumerate(videos)})
 
 
 def mark(session, video_id, purge_after):
@@ -80,52 +80,57 @@ def mark(session, video_id, purge_after):
 
 
 def test_a_rolled_back_request_queues_nothing(database):
+    v = database.video
     manager = transaction.TransactionManager(explicit=True)
     manager.begin()
     session = get_tm_session(database.factory, manager)
-    mark(session, 1, 1_000_000)
+    mark(session, v[1], 1_000_000)
     manager.abort()
     assert database.task.now == [] and database.task.later == []
     # ...and a later commit of other work does not carry the forgotten marks
     manager.begin()
     session = get_tm_session(database.factory, manager)
-    session.get(Video, 2).original_filename = "renamed.mp4"
+    session.get(Video, v[2]).original_filename = "renamed.mp4"
     manager.commit()
     assert database.task.now == []
 
 
 def test_a_commit_queues_due_videos_at_once_and_later_ones_at_their_time(database):
+    v = database.video
     manager = transaction.TransactionManager(explicit=True)
     manager.begin()
     session = get_tm_session(database.factory, manager)
-    mark(session, 1, 1_000_000)
-    mark(session, 2, 999_000)
-    mark(session, 3, 1_003_600)  # a grace period of an hour
+    mark(session, v[1], 1_000_000)
+    mark(session, v[2], 999_000)
+    mark(session, v[3], 1_003_600)  # a grace period of an hour
     assert database.task.now == []  # nothing before the commit
     manager.commit()
-    assert sorted(map(sorted, database.task.now)) == [[1], [2]]
-    assert database.task.later == [([3], 3600)]
+    assert sorted(map(sorted, database.task.now)) == sorted([[v[1]], [v[2]]])
+    assert database.task.later == [([v[3]], 3600)]
 
 
 def test_a_changed_purge_time_of_a_deleting_video_is_queued_again(database):
+    v = database.video
     session = database.factory()
-    mark(session, 1, 1_003_600)
+    mark(session, v[1], 1_003_600)
     session.commit()
-    session.get(Video, 1).purge_after_timestamp = 1_000_000  # e.g. a privacy erasure: no grace
+    session.get(Video, v[1]).purge_after_timestamp = 1_000_000  # e.g. a privacy erasure: no grace
     session.commit()
-    assert database.task.now == [[1]] and database.task.later == [([1], 3600)]
+    assert database.task.now == [[v[1]]] and database.task.later == [([v[1]], 3600)]
     session.close()
 
 
 def test_a_queue_that_cannot_be_reached_never_fails_the_commit(database, caplog):
+    v = database.video
+
     def unreachable(ids):
         raise ConnectionError("redis is down")
 
-    factory = get_session_factory(database.engine)
+    factory = sessionmaker(bind=database.connection, join_transaction_mode="create_savepoint")
     queue_purges_after_commit(factory, unreachable, clock=time.time)
     session = factory()
-    mark(session, 1, 0)
+    mark(session, v[1], 0)
     session.commit()
-    assert session.get(Video, 1).upload_status == "deleting"
+    assert session.get(Video, v[1]).upload_status == "deleting"
     assert "the periodic cleanup will purge them" in caplog.text
     session.close()

@@ -9,9 +9,8 @@ import subprocess
 import pytest
 
 from s3video_sidecar.sdk import probe
-from tests.unit.sdk.test_probe import clips  # noqa: F401 (fixture)
 
-MODULE = pathlib.Path(__file__).resolve().parents[3] / "moodle_plugin" / "amd" / "src" / "media_check.js"
+MODULE = pathlib.Path(__file__).resolve().parents[2] / "moodle_plugin" / "amd" / "src" / "media_check.js"
 
 
 def node(script: str) -> object:
@@ -41,7 +40,7 @@ def test_the_tables_are_the_sidecars():
 
 
 @pytest.mark.parametrize("name", ["h264_fast.mp4", "h264_slow.mp4", "hevc.mov", "vp9.webm"])
-def test_the_same_codecs_as_the_probe(clips, tmp_path, name):  # noqa: F811
+def test_the_same_codecs_as_the_probe(clips, tmp_path, name):
     path = tmp_path / name
     path.write_bytes(clips[name])
     seen = inspect_in_node(path)
@@ -57,7 +56,7 @@ def test_a_non_video_says_nothing(tmp_path):
     assert inspect_in_node(path) is None
 
 
-def test_moov_beyond_the_first_mib_is_read_from_the_end(clips, tmp_path):  # noqa: F811
+def test_moov_beyond_the_first_mib_is_read_from_the_end(clips, tmp_path):
     """A phone's .mov keeps its moov at the end: the last MiB is read, as the fingerprint does."""
     data = clips["h264_slow.mp4"]
     mdat_padding = b"\0" * (3 * 1024 * 1024)

@@ -11,8 +11,8 @@ import pytest
 
 from s3video_sidecar.scripts import admin, doctor
 from s3video_sidecar.sdk import aws_setup, cdn
-from tests.conftest import free_port
-from tests.support.databases import migrate
+from tests.support.apps import free_port
+from tests.support.databases import copy_sqlite, migrated_sqlite_template
 
 BUCKET, REGION, ORIGIN = "school-videos-test", "eu-west-1", "https://moodle.example.edu"
 
@@ -34,7 +34,7 @@ def account(aws, tmp_path):
     iam.attach_user_policy(UserName="s3video-sidecar", PolicyArn=result.policy_arn)
     ini = tmp_path / "production.ini"
     database = f"sqlite:///{tmp_path}/doctor.sqlite"
-    migrate(database)
+    copy_sqlite(migrated_sqlite_template(), tmp_path / "doctor.sqlite")  # migrated, in milliseconds
     ini.write_text(textwrap.dedent(f"""\
         [app:main]
         use = egg:s3video-sidecar
@@ -237,7 +237,7 @@ def test_invalidation_needs_create_invalidation_on_the_distribution(aws, tmp_pat
     user_arn = iam.create_user(UserName="s3video-sidecar")["User"]["Arn"]
     ini = tmp_path / "production.ini"
     database = f"sqlite:///{tmp_path}/doctor.sqlite"
-    migrate(database)
+    copy_sqlite(migrated_sqlite_template(), tmp_path / "doctor.sqlite")  # migrated, in milliseconds
     ini.write_text(f"[app:main]\nuse = egg:s3video-sidecar\nsqlalchemy.url = {database}\n"
                    "s3video.hmac_keys = doctor-test:not-a-real-secret\n" + result.production_settings())
     assert "s3video.cloudfront.invalidate = true" in ini.read_text()

@@ -1,11 +1,16 @@
-"""``s3video-admin stats|videos|events|cost``: readable tables (and JSON) from the ini's database."""
+"""``s3video-admin stats|videos|events|cost``: readable tables (and JSON) from the ini's database.
+
+The CLI opens the ini's database itself: the activity it reports is made through ``committed_api``.
+"""
 
 import json
 
 import pytest
 
+pytestmark = pytest.mark.committed
+
 from s3video_sidecar.scripts import admin, events
-from tests.functional.test_api import MP4, request_upload, student, sub_path, upload_and_confirm
+from tests.functional.test_api import request_upload, student, sub_path, upload_and_confirm
 
 
 def write_ini(path, settings):
@@ -21,11 +26,11 @@ def ini(app_settings, tmp_path):
 
 
 @pytest.fixture
-def activity(api, ids):
+def activity(committed_api, ids):
     """A confirmed video, a view and a refused upload for fresh ids."""
-    upload = upload_and_confirm(api, ids)
-    api.get(sub_path(ids, suffix="/playback-url"), as_actor=student(ids))
-    assert request_upload(api, ids, size=10**9).status_int == 413
+    upload = upload_and_confirm(committed_api, ids)
+    committed_api.get(sub_path(ids, suffix="/playback-url"), as_actor=student(ids))
+    assert request_upload(committed_api, ids, size=10**9).status_int == 413
     return upload
 
 
@@ -69,7 +74,7 @@ def test_videos_refuses_a_bad_date(ini, capsys):
     assert "YYYY-MM-DD" in capsys.readouterr().err
 
 
-def test_events_tails_filters_and_follows(ini, activity, ids, api, capsys, monkeypatch):
+def test_events_tails_filters_and_follows(ini, activity, ids, committed_api, capsys, monkeypatch):
     code, out = run(capsys, "events", ini, "--user", str(ids.student))
     assert code == 0
     kinds = [line.split()[3] for line in out.splitlines()[2:]]  # id, date, time, type
@@ -82,8 +87,8 @@ def test_events_tails_filters_and_follows(ini, activity, ids, api, capsys, monke
     assert len(out.splitlines()) == 3 and "request_refused" in out
 
     # --follow prints what arrives after the tail.
-    monkeypatch.setattr(events.time, "sleep", lambda _: api.get(sub_path(ids, suffix="/playback-url"),
-                                                                  as_actor=student(ids)))
+    monkeypatch.setattr(events.time, "sleep", lambda _: committed_api.get(
+        sub_path(ids, suffix="/playback-url"), as_actor=student(ids)))
     args = admin.build_parser().parse_args(["events", ini, "--user", str(ids.student), "-n", "1", "--follow"])
     assert events.run(args, polls=1) == 0
     followed = capsys.readouterr().out.splitlines()
@@ -129,61 +134,20 @@ def test_units_are_plural_when_they_should_be(ini, activity, capsys):
     assert " request\n" not in out and " requests" in out
 
 
-def test_a_past_month_bills_the_storage_it_held():
-    """Storage in a complete month is the average of what was held at each day's end; nothing projected."""
-    import datetime as dt
-
-    from s3video_sidecar.sdk.admin import AdminService
-
-    class Repo:
-        def stored_bytes_at(self, moments):
-            self.moments = moments
-            return [1000 if i < 15 else 0 for i in range(len(moments))]  # held for 15 of 30 days
-
-        def event_totals(self, kinds, start, end):
-            return (4, 400)
-
-        def stored_bytes(self):
-            raise AssertionError("a past month does not use what is held now")
-
-    repo = Repo()
-    now = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc).timestamp()
-    usage = AdminService(repo, None, clock=lambda: now).month_usage("2026-11")
-    assert usage.complete and usage.days_elapsed == 30 and usage.storage_bytes == 500
-    assert len(repo.moments) == 30 and repo.moments[-1] == int(dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
-                                                              .timestamp()) - 1
-    assert (usage.views, usage.projected_views, usage.projected_transfer_bytes) == (4, 4, 400)
-
-
-def test_refusals_are_found_by_assignment_and_submission(ini, api, ids, capsys):
+def test_refusals_are_found_by_assignment_and_submission(ini, committed_api, ids, capsys):
     """403, 404 and 429 refusals carry the ids their path names."""
     from tests.support.signed_app import actor
 
     stranger = actor(ids.other_student, "student", course=ids.other_course)
-    upload_and_confirm(api, ids)
-    assert api.get(sub_path(ids), as_actor=stranger).status_int in (403, 404)
-    assert api.get(f"/assignments/{ids.assignment}/submissions/{ids.other_submission}/playback-url",
-                   as_actor=student(ids)).status_int == 404
+    upload_and_confirm(committed_api, ids)
+    assert committed_api.get(sub_path(ids), as_actor=stranger).status_int in (403, 404)
+    assert committed_api.get(f"/assignments/{ids.assignment}/submissions/{ids.other_submission}/playback-url",
+                             as_actor=student(ids)).status_int == 404
     code, out = run(capsys, "events", ini, "--assignment", str(ids.assignment), "--errors-only", "--json")
     refusals = json.loads(out)
     assert code == 0 and len(refusals) == 2
     assert {e["submission_id"] for e in refusals} == {ids.submission, ids.other_submission}
     assert all(e["assignment_id"] == ids.assignment for e in refusals)
-
-
-def test_ids_in_path():
-    from s3video_sidecar.views.errors import ids_in_path
-
-    assert ids_in_path("/assignments/7/submissions/9/playback-url") == (7, 9)
-    assert ids_in_path("/assignments/7") == (7, None)
-    assert ids_in_path("/assignments/7x/submissions/9") == (None, None)
-    assert ids_in_path("/assignments/" + "9" * 30) == (None, None)  # never more than a BIGINT
-    assert ids_in_path("/admin/videos/3") == (None, None)
-
-
-def test_long_messages_end_with_an_ellipsis():
-    assert events.shorten("x" * 100) == "x" * 59 + "…" and events.shorten("short") == "short"
-    assert events.shorten("two\nlines") == "two lines"
 
 
 def test_an_unknown_event_type_is_refused_listing_the_valid_ones(ini, capsys):
