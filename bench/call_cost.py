@@ -94,7 +94,7 @@ UPLOAD_BODY = json.dumps({"filename": "talk.mp4", "size": 1024, "mime_type": "vi
 
 
 def app_costs(settings: dict, calls: int, submissions: list[int]) -> list[Cost]:
-    from s3video_sidecar import main as make_app
+    from s3video_sidecar.app import main as make_app
 
     sidecar, bare = App(make_app({}, **settings)), App(bare_app({}))
     for submission in submissions:  # each submission's first upload creates its rows (and the assignment's)

@@ -293,6 +293,7 @@ class Settings:
     sqlalchemy_pool_size: int | None = None
     sqlalchemy_max_overflow: int | None = None
     embedded_data_dir: str | None = None
+    cost: object = None  # the cost model (sdk/cost.py) of the ini's s3video.cost.* prices
 
     @property
     def pool_options(self) -> dict[str, int]:
@@ -384,6 +385,12 @@ def parse_settings(raw: dict) -> Settings:
         "rate_limits": {action: _parse_rate_limit(parsed[f"rate_limit_{action}"]) for action in RATE_LIMITED_ACTIONS},
         "jobs_multipart_abort_after_seconds": multipart_abort_after_seconds,
     }
+    from .sdk.cost import CostModel
+
+    try:
+        derived["cost"] = CostModel.from_settings(raw)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
     passed_through = {f.name: parsed[f.name] for f in dataclasses.fields(Settings) if f.name not in derived}
     return Settings(**passed_through, **derived)
 
@@ -424,13 +431,3 @@ def _check_job_settings(parsed: dict) -> int:
                             " plus one part URL's lifetime), so no upload still in progress is aborted")
     return abort_after
 
-
-def includeme(config):
-    """Parse the settings once, at start-up; the registry keeps the typed result (and the cost model's)."""
-    from .sdk.admin import cost_estimator_from_settings
-
-    config.registry.s3video_settings = parse_settings(config.get_settings())
-    try:
-        config.registry.cost_estimator = cost_estimator_from_settings(config.get_settings())
-    except ValueError as exc:
-        raise SettingsError(str(exc)) from None

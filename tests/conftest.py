@@ -89,7 +89,7 @@ def app_settings(database_url, embedded_s3_url, signing_key_file):
 
 @pytest.fixture(scope="session")
 def wsgi_app(app_settings):
-    from s3video_sidecar import main
+    from s3video_sidecar.app import main
 
     return main({}, **app_settings)
 
@@ -145,7 +145,7 @@ def serve_sidecar(database_url, embedded_s3_url, signing_key_file, origins=(), *
     edge; CORS allows its own origin and ``origins``; room for multipart files of several parts."""
     from waitress.server import create_server
 
-    from s3video_sidecar import main
+    from s3video_sidecar.app import main
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"

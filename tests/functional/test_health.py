@@ -9,7 +9,7 @@ import logging
 import pytest
 import webtest
 
-from s3video_sidecar import main
+from s3video_sidecar.app import main
 from s3video_sidecar.models.schema import head_revisions
 from tests.conftest import free_port, make_settings
 from tests.support.databases import migrate

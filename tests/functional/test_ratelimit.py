@@ -12,10 +12,11 @@ import requests
 import webtest
 from sqlalchemy import create_engine, func, select
 
-from s3video_sidecar import main
+from s3video_sidecar.app import main
 from s3video_sidecar.models import Event, Video
 from s3video_sidecar.ratelimit import DatabaseRateLimitStore, RateLimiter
 from s3video_sidecar.sdk.errors import Unavailable
+from s3video_sidecar.services import parts_of
 from s3video_sidecar.settings import RateLimit
 from tests.support.signed_app import SignedApp, actor
 from tests.support.videos import mp4_bytes
@@ -34,7 +35,7 @@ class Instance:
         self.set_clock(now)
 
     def set_clock(self, now):
-        self.registry.rate_limiter.clock = lambda: now
+        parts_of(self.registry).rate_limiter.clock = lambda: now
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def upload_url(instance, ids, user=None):
 
 
 def count(registry, query):
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         return session.scalar(query)
     finally:

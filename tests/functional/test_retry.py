@@ -13,9 +13,10 @@ import transaction.interfaces
 import webtest
 from sqlalchemy import func, select
 
-from s3video_sidecar import main
+from s3video_sidecar.app import main
 from s3video_sidecar.models import Video
 from s3video_sidecar.sdk.service import VideoService
+from s3video_sidecar.services import parts_of
 from tests.support.signed_app import SignedApp, actor
 
 MP4_SIZE = 1000
@@ -47,7 +48,7 @@ def upload_url(api, ids):
 
 
 def videos_of(app, ids) -> int:
-    session = app.registry.dbsession_factory()
+    session = parts_of(app.registry).session_factory()
     try:
         return session.scalar(select(func.count()).select_from(Video).where(Video.submission_id == ids.submission))
     finally:
