@@ -20,7 +20,6 @@ Rules of this module:
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
