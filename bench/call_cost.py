@@ -32,9 +32,9 @@ this stack could reach on one process: ``bare / (bare + floor)``.
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import cProfile
 import contextlib
+import cProfile
+import datetime as dt
 import functools
 import hashlib
 import io
@@ -57,7 +57,6 @@ from s3video_sidecar.sdk.storage import make_s3_client
 from . import processes
 from .http_load import VIDEO, pending_uploads, put_objects, student, sub_path
 from .serve import bare_app
-
 
 ASSIGNMENT = 7
 COURSE = 1
@@ -230,7 +229,7 @@ def upload_one_part(s3, s3_key: str, upload_id: str) -> str:
 
 def app_costs(env, calls: int, submissions: list[int], recorder: Recorder, log=print) -> tuple[list[Cost], dict]:
     """The app's CPU per call; and the recorded SQL of every timed call (for the floor)."""
-    from s3video_sidecar import main as make_app
+    from s3video_sidecar.app import main as make_app
 
     sidecar, bare = App(make_app({}, **env.settings)), App(bare_app({}))
     s3 = _s3_client(env.s3.url)

@@ -22,13 +22,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select, text
 
-from s3video_sidecar.models import Assignment, Submission, Video, get_engine, get_session_factory
+from s3video_sidecar.models import Assignment, Submission, Video
 from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
 from s3video_sidecar.sdk import keys
 from s3video_sidecar.sdk.client import SidecarClient
 from s3video_sidecar.sdk.maintenance import Maintenance
-from s3video_sidecar.sdk.service import VideoService
-from s3video_sidecar.services import build_storage, build_url_signer
+from s3video_sidecar.services import build_parts, video_service
 from s3video_sidecar.settings import parse_settings
 from tests.support.videos import mp4_bytes
 
@@ -78,9 +77,8 @@ def put_all(storage, s3_keys):
 
 def run(env, count: int = 10_000, log=print) -> CleanupRun:
     os.environ.update(processes.STANDIN_ENVIRONMENT)
-    settings = parse_settings(env.settings)
-    engine = get_engine(settings.sqlalchemy_url)
-    storage = build_storage(settings)
+    parts = build_parts(parse_settings(env.settings))  # what the worker builds from the same ini
+    settings, engine, storage = parts.settings, parts.engine, parts.storage
     log(f"cleanup: seeding {count} confirmed videos ...")
     s3_keys = seed(engine, storage, count)
 
@@ -94,9 +92,9 @@ def run(env, count: int = 10_000, log=print) -> CleanupRun:
     calls = collections.Counter()
     storage.client.meta.events.register(
         "before-send.s3", lambda event_name, **_: calls.update([event_name.rsplit(".", 1)[-1]]), unique_id="count")
-    session = get_session_factory(engine)()
-    service = VideoService(SqlMaintenanceRepository(session), storage, build_url_signer(settings), settings,
-                           clock=lambda: time.time() + settings.delete_grace_seconds + 1)  # past the grace period
+    session = parts.session_factory()
+    service = video_service(parts, session, SqlMaintenanceRepository(session),
+                            clock=lambda: time.time() + settings.delete_grace_seconds + 1)  # past the grace period
     started = time.monotonic()
     seeded = list(session.scalars(select(Video.id).where(Video.assignment_id == ASSIGNMENT)))
     report = Maintenance(service, checkpoint=session.commit).cleanup(video_ids=seeded)  # these, not others due

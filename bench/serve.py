@@ -61,7 +61,7 @@ def main(argv: list[str]) -> None:
     with open(argv[2], encoding="utf-8") as handle:
         config = json.load(handle)
     if kind == "sidecar":
-        from s3video_sidecar import main as make_app
+        from s3video_sidecar.app import main as make_app
 
         app = make_app({}, **config["app"])
     elif kind == "bare":

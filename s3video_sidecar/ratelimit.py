@@ -186,7 +186,7 @@ def rate_limited_view(view, info):
     def wrapper(context, request):
         counted = request.environ.setdefault(COUNTED, set())
         if action not in counted:  # not on a retried attempt of the same HTTP request
-            request.registry.rate_limiter.hit(action, request.identity.actor.user)
+            request.find_service(name="rate_limiter").hit(action, request.identity.actor.user)
             counted.add(action)
         return view(context, request)
 
@@ -197,5 +197,4 @@ rate_limited_view.options = ("rate_limit",)
 
 
 def includeme(config):
-    config.registry.rate_limiter = build_rate_limiter(config.registry.s3video_settings, config.registry.dbengine)
-    config.add_view_deriver(rate_limited_view)
+    config.add_view_deriver(rate_limited_view)  # the limiter: services.build_parts (build_rate_limiter)

@@ -220,13 +220,7 @@ class S3V1SecurityPolicy:
 def includeme(config):
     import time
 
-    settings = config.registry.s3video_settings
-    if settings.nonce_store == "redis":
-        import redis
+    from .services import parts_of
 
-        store = RedisNonceStore(redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
-                                settings.redis_url)
-    else:
-        store = DatabaseNonceStore(config.registry.dbengine, time.time)
-    config.registry.nonce_store = store
-    config.set_security_policy(S3V1SecurityPolicy(settings.hmac_keys, store, time.time))
+    parts = parts_of(config)
+    config.set_security_policy(S3V1SecurityPolicy(parts.settings.hmac_keys, parts.nonce_store, time.time))

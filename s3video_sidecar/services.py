@@ -1,20 +1,53 @@
-"""Builds the long-lived parts from settings: storage, URL signer, nonce store.
+"""The composition root: every long-lived part built once from the settings, and the services over them.
 
-The web app (``includeme``), the worker, the admin CLI and the notebooks all build them
-here, so each is configured one way only.
+The web app, the worker, ``s3video-admin`` and the notebooks all build here, so each part is
+configured one way only:
+
+- :func:`build_parts` makes the long-lived parts of one ini (:class:`Parts`: the engine and
+  session factory, storage, the URL signer, the nonce store, the rate limiter, the cost
+  model, and the job queue where asked).
+- :func:`video_service`, :func:`admin_service` and :func:`privacy_service` make the domain
+  services over one database session. Scripts and the worker call them with a plain session;
+  the web app registers them with pyramid_services (:func:`includeme`), so a view gets them
+  with ``request.find_service(VideoService)`` over the request's transaction-bound session.
+- Outside a request (tests, ``pshell``, notebooks), :func:`parts_of` finds an app's parts.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
+import time
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any, Callable
 
 from .sdk import cdn
 from .sdk.storage import S3Storage, make_s3_client
-from .settings import Settings, SettingsError
+from .settings import Settings, SettingsError, parse_settings
 
 log = logging.getLogger(__name__)
 _embedded_servers: dict = {}
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The long-lived parts built from one ini: one of each per process."""
+
+    settings: Settings
+    engine: Any
+    session_factory: Any
+    storage: S3Storage
+    url_signer: cdn.UrlSigner
+    signing_key: Any  # the CloudFront private key (its public half checks the local edge's URLs)
+    nonce_store: Any
+    rate_limiter: Any
+    cost_estimator: Callable  # MonthUsage -> the month's bill (sdk/cost.py)
+    jobs: Any = None  # the job queue and its tasks (tasks/), where asked for
+
+
+# -- the long-lived parts -----------------------------------------------------------------
 
 
 def embedded_s3_module():
@@ -81,11 +114,117 @@ def build_url_signer(settings: Settings, private_key=None) -> cdn.UrlSigner:
         raise SettingsError(f"s3video.cloudfront.hash_algorithm: {exc}") from None
 
 
-def includeme(config):
-    settings = config.registry.s3video_settings
-    if settings.storage == "embedded":
+def build_nonce_store(settings: Settings, engine):
+    """Where used S3V1 nonces are remembered: Redis, or the database."""
+    from .security import DatabaseNonceStore, RedisNonceStore
+
+    if settings.nonce_store == "redis":
+        import redis
+
+        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        return RedisNonceStore(client, settings.redis_url)
+    return DatabaseNonceStore(engine, time.time)
+
+
+def build_parts(settings: Settings, *, web: bool = False, jobs: bool = False) -> Parts:
+    """Every long-lived part of these settings. ``web``: the web app's (its connection pool
+    settings, and the embedded S3 stand-in started when ``s3video.storage = embedded``; scripts
+    reach the stand-in over HTTP like any S3). ``jobs``: with the job queue (``tasks.setup_jobs``)."""
+    from .models import get_engine, get_session_factory
+    from .ratelimit import build_rate_limiter
+
+    if web and settings.storage == "embedded":
         start_embedded_s3(settings)
-    private_key = load_signing_key(settings)
-    config.registry.storage = build_storage(settings)
-    config.registry.url_signer = build_url_signer(settings, private_key)
-    config.registry.edge_public_key = private_key.public_key()
+    signing_key = load_signing_key(settings)
+    engine = get_engine(settings.sqlalchemy_url, **(settings.pool_options if web else {}))
+    parts = Parts(
+        settings=settings,
+        engine=engine,
+        session_factory=get_session_factory(engine),
+        storage=build_storage(settings),
+        url_signer=build_url_signer(settings, signing_key),
+        signing_key=signing_key,
+        nonce_store=build_nonce_store(settings, engine),
+        rate_limiter=build_rate_limiter(settings, engine),
+        cost_estimator=settings.cost.estimate_month,
+    )
+    if jobs:
+        from .tasks import setup_jobs
+
+        parts = dataclasses.replace(parts, jobs=setup_jobs(parts.settings, parts.session_factory, parts.storage,
+                                                           parts.url_signer))
+    return parts
+
+
+# -- the domain services over one session -------------------------------------------------
+
+
+def video_service(parts, session, repository=None, clock=None):
+    """The VideoService over ``session`` (``repository``: another repository over it, e.g. the
+    worker's SqlMaintenanceRepository). ``parts``: anything with settings, storage and url_signer."""
+    from .models.repository import SqlVideoRepository
+    from .sdk.service import VideoService
+
+    return VideoService(repository if repository is not None else SqlVideoRepository(session), parts.storage,
+                        parts.url_signer, parts.settings, **({"clock": clock} if clock is not None else {}))
+
+
+def admin_service(parts: Parts, session, videos=None):
+    """The AdminService over ``session`` (``videos``: the VideoService of the same session, if made)."""
+    from .models.operations import SqlOperationsRepository
+    from .sdk.admin import AdminService
+
+    return AdminService(SqlOperationsRepository(session), videos or video_service(parts, session),
+                        cost_estimator=parts.cost_estimator)
+
+
+def privacy_service(parts: Parts, session, videos=None):
+    """The PrivacyService over ``session`` (``videos``: the VideoService of the same session, if made)."""
+    from .models.operations import SqlOperationsRepository
+    from .sdk.privacy import PrivacyService
+
+    return PrivacyService(SqlOperationsRepository(session), videos or video_service(parts, session),
+                          rate_limiter=parts.rate_limiter,
+                          link_expiry_seconds=parts.settings.privacy_link_expiry_seconds)
+
+
+# -- Pyramid: each registered once ----------------------------------------------------------
+
+# The names the long-lived parts are registered under (``request.find_service(name=...)``).
+PART_NAMES = tuple(field.name for field in dataclasses.fields(Parts))
+
+
+def parts_of(config_or_registry) -> Parts:
+    """The app's :class:`Parts`, from a registry, a Configurator or a request (also outside a request)."""
+    from pyramid_services import find_service_factory
+
+    registry = getattr(config_or_registry, "registry", config_or_registry)
+    return find_service_factory(SimpleNamespace(registry=registry), Parts)(None, None)
+
+
+def includeme(config):
+    """Parse the settings; build the parts (starting the embedded S3 stand-in when configured);
+    register each part, and a factory of each domain service, once with pyramid_services."""
+    from .models import log_schema_state
+    from .sdk.admin import AdminService
+    from .sdk.privacy import PrivacyService
+    from .sdk.service import VideoService
+
+    settings = parse_settings(config.get_settings())
+    parts = build_parts(settings, web=True, jobs=True)
+    log_schema_state(parts.engine, settings.sqlalchemy_url)
+
+    config.include("pyramid_services")
+    config.register_service(parts, Parts)
+    for name in PART_NAMES:
+        config.register_service(getattr(parts, name), name=name)
+    config.register_service_factory(lambda context, request: video_service(parts, request.dbsession), VideoService)
+    config.register_service_factory(
+        lambda context, request: admin_service(parts, request.dbsession, request.find_service(VideoService)),
+        AdminService)
+    config.register_service_factory(
+        lambda context, request: privacy_service(parts, request.dbsession, request.find_service(VideoService)),
+        PrivacyService)
+    # The views' shorthand for request.find_service(VideoService).
+    config.add_request_method(lambda request: request.find_service(VideoService), "video_service", reify=True)
+    config.commit()  # the parts are found from here on, at configuration time too (security, views)

@@ -2,6 +2,11 @@
 
 Rules of this module:
 
+- Each setting is declared once, as a field of :class:`Settings` (``sdk/ini.py``'s
+  :func:`~s3video_sidecar.sdk.ini.setting`: its ini name, type, bounds, default and help);
+  the schema, the parsing, the unknown-setting check, ``s3video-admin check`` and
+  ``docs/settings.md`` all derive from those declarations, the cost model's prices
+  (``sdk/cost.py``) included, with the same rules.
 - Names are those of ARCHITECTURE.md ("Settings admins rely on"); every other name
   lives under ``s3video.``. A missing or bad value raises :class:`SettingsError`
   naming the setting, so start-up stops with a clear message instead of a
@@ -15,51 +20,30 @@ Rules of this module:
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
-import os
-import pathlib
 import re
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from dataclasses import dataclass
+from typing import ClassVar, NamedTuple
 
 import colander
 
 from .sdk import containers, signing
+from .sdk import ini as _ini
 from .sdk.cdn import HASH_ALGORITHMS
+from .sdk.cost import CostModel
+from .sdk.ini import Bool, SettingsError, resolve_secret, setting, settings_of
+
+__all__ = ["RateLimit", "Settings", "SettingsError", "ini_name", "known_names", "parse_settings", "resolve_secret"]
 
 GIB = 1024**3
 MIB = 1024**2
 # One S3 POST/PUT carries at most 5 GB, and so does the one CopyObject confirm makes of a POST
 # upload: the multipart threshold (the largest POST upload) can never exceed it.
 SINGLE_PUT_LIMIT_BYTES = 5 * GIB
+DAY = 24 * 3600
 
 
-class SettingsError(ValueError):
-    """A setting is missing or invalid; the message names it."""
-
-
-def resolve_secret(value: str | None, name: str) -> str | None:
-    """Resolve ``env:NAME`` and ``file:/path`` references; plain values pass through."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.startswith("env:"):
-        variable = value[4:]
-        if variable not in os.environ:
-            raise SettingsError(f"{name}: environment variable {variable} is not set")
-        return os.environ[variable]
-    if value.startswith("file:"):
-        path = pathlib.Path(value[5:])
-        try:
-            return path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise SettingsError(f"{name}: cannot read {path}: {exc.strerror}") from None
-    return value
-
-
-def _words(text: str) -> list[str]:
-    return [word for word in (text or "").replace(",", " ").split() if word]
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(word for word in (text or "").replace(",", " ").split() if word)
 
 
 class RateLimit(NamedTuple):
@@ -85,214 +69,141 @@ def _parse_rate_limit(value: str) -> RateLimit | None:
     return RateLimit(int(limit), int(window))
 
 
-class _Bool(colander.Boolean):
-    def __init__(self):
-        super().__init__(false_choices=("false", "0", "no", "off", ""))
+def _rate_limit(action: str, help: str):
+    return setting(f"s3video.rate_limit.{action}", default=RATE_LIMITED_ACTIONS[action],
+                   validator=_rate_limit_validator, convert=_parse_rate_limit, help=help)
 
 
-class _SettingsSchema(colander.MappingSchema):
-    """Every setting with its type, default and bounds (colander does the parsing).
-
-    This declaration is also the list of known names: a key under a prefix the sidecar owns
-    (:data:`OWNED_PREFIXES`) that no node here declares is refused (:func:`check_known_names`).
-    """
-
-    # secrets (env:NAME / file:/path allowed); parsed further in parse_settings
-    sqlalchemy_url = colander.SchemaNode(colander.String(), missing=None)
-    hmac_keys = colander.SchemaNode(colander.String(), missing=None)
-
-    storage = colander.SchemaNode(colander.String(), validator=colander.OneOf(["embedded", "aws"]))
-    bucket = colander.SchemaNode(
-        colander.String(),
-        validator=colander.Regex(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "not a valid S3 bucket name"),
-    )
-    region = colander.SchemaNode(colander.String(), missing="us-east-1")
-    s3_endpoint_url = colander.SchemaNode(
-        colander.String(), missing=None, validator=colander.url
-    )
-    # where the embedded stand-in keeps its objects (none: a temporary directory, gone at exit)
-    embedded_data_dir = colander.SchemaNode(colander.String(), missing=None)
-    max_upload_bytes = colander.SchemaNode(
-        colander.Int(), missing=5 * GIB, validator=colander.Range(1, 5 * 1024**4)
-    )
-    multipart_threshold_bytes = colander.SchemaNode(
-        colander.Int(), missing=None, validator=colander.Range(5 * MIB, SINGLE_PUT_LIMIT_BYTES)
-    )
-    multipart_part_size_bytes = colander.SchemaNode(
-        colander.Int(), missing=16 * MIB, validator=colander.Range(5 * MIB, SINGLE_PUT_LIMIT_BYTES)
-    )
-    multipart_expiry_seconds = colander.SchemaNode(
-        colander.Int(), missing=2 * 24 * 3600, validator=colander.Range(3600, 30 * 24 * 3600)
-    )
-    allowed_mime_types = colander.SchemaNode(
-        colander.String(),
-        missing="video/mp4 video/webm video/quicktime video/x-matroska video/ogg",
-    )
-    upload_expiry_seconds = colander.SchemaNode(
-        colander.Int(), missing=3600, validator=colander.Range(60, 7 * 24 * 3600)
-    )
-    playback_expiry_seconds = colander.SchemaNode(
-        colander.Int(), missing=6 * 3600, validator=colander.Range(60, 7 * 24 * 3600)
-    )
-    # playback URLs' expiry is rounded up to this window, so the URLs of one window are signed once
-    playback_url_window_seconds = colander.SchemaNode(
-        colander.Int(), missing=60, validator=colander.Range(0, 3600)
-    )
-    delete_grace_seconds = colander.SchemaNode(
-        colander.Int(), missing=0, validator=colander.Range(0, 365 * 24 * 3600)
-    )
-    # a draft (confirmed, never made current) older than this goes with the next cleanup
-    draft_expiry_seconds = colander.SchemaNode(
-        colander.Int(), missing=7 * 24 * 3600, validator=colander.Range(60, 366 * 24 * 3600)
-    )
-    cdn = colander.SchemaNode(colander.String(), validator=colander.OneOf(["local", "cloudfront"]))
-    cloudfront_domain = colander.SchemaNode(colander.String(), missing=None)
-    cloudfront_key_id = colander.SchemaNode(
-        colander.String(), validator=colander.Regex(r"^[A-Za-z0-9_-]{1,128}$", "not a key id")
-    )
-    cloudfront_private_key_file = colander.SchemaNode(colander.String())
-    cloudfront_hash_algorithm = colander.SchemaNode(
-        colander.String(), missing="sha1", validator=colander.OneOf(sorted(HASH_ALGORITHMS))
-    )
-    cloudfront_generate_key = colander.SchemaNode(_Bool(), missing=False)
-    local_edge_base_url = colander.SchemaNode(
-        colander.String(), missing="http://localhost:6543/edge", validator=colander.url
-    )
-    moodle_origin = colander.SchemaNode(colander.String(), missing="")
-    nonce_store = colander.SchemaNode(
-        colander.String(), missing="database", validator=colander.OneOf(["database", "redis"])
-    )
-    redis_url = colander.SchemaNode(colander.String(), missing=None)
-    rate_limit_store = colander.SchemaNode(
-        colander.String(), missing="database", validator=colander.OneOf(["database", "redis"])
-    )
-    rate_limit_upload_url = colander.SchemaNode(
-        colander.String(), missing=RATE_LIMITED_ACTIONS["upload_url"], validator=_rate_limit_validator
-    )
-    rate_limit_confirm = colander.SchemaNode(
-        colander.String(), missing=RATE_LIMITED_ACTIONS["confirm"], validator=_rate_limit_validator
-    )
-    rate_limit_playback_url = colander.SchemaNode(
-        colander.String(), missing=RATE_LIMITED_ACTIONS["playback_url"], validator=_rate_limit_validator
-    )
-    privacy_link_expiry_seconds = colander.SchemaNode(
-        colander.Int(), missing=900, validator=colander.Range(60, 24 * 3600)
-    )
-    demo = colander.SchemaNode(_Bool(), missing=False)
-    # background jobs (tasks/, sdk/maintenance.py); huey.url is a secret (it may carry a password)
-    huey_url = colander.SchemaNode(colander.String(), missing=None)
-    huey_name = colander.SchemaNode(
-        colander.String(), missing="s3video", validator=colander.Regex(r"^[A-Za-z0-9_.-]{1,64}$", "not a queue name")
-    )
-    huey_immediate = colander.SchemaNode(_Bool(), missing=False)
-    huey_workers = colander.SchemaNode(colander.Int(), missing=1, validator=colander.Range(1, 32))
-    cloudfront_invalidate = colander.SchemaNode(_Bool(), missing=False)
-    cloudfront_distribution_id = colander.SchemaNode(
-        colander.String(), missing=None, validator=colander.Regex(r"^[A-Z0-9]{1,32}$", "not a distribution id")
-    )
-    cloudfront_invalidation_batch_size = colander.SchemaNode(
-        colander.Int(), missing=1000, validator=colander.Range(1, 3000)  # CloudFront: 3,000 paths in progress
-    )
-    jobs_cleanup_interval_minutes = colander.SchemaNode(colander.Int(), missing=5, validator=colander.Range(1, 1440))
-    jobs_reconcile_interval_minutes = colander.SchemaNode(
-        colander.Int(), missing=60, validator=colander.Range(1, 1440)
-    )
-    jobs_multipart_abort_after_seconds = colander.SchemaNode(
-        colander.Int(), missing=None, validator=colander.Range(3600, 365 * 24 * 3600)
-    )
-    jobs_delete_orphans = colander.SchemaNode(_Bool(), missing=False)
-    retention_days = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(0, 36500))
-    retention_dry_run = colander.SchemaNode(_Bool(), missing=False)
-    # the web process's connection pool (SQLAlchemy's own defaults, 5 + 10, when not given)
-    sqlalchemy_pool_size = colander.SchemaNode(colander.Int(), missing=None, validator=colander.Range(1, 1000))
-    sqlalchemy_max_overflow = colander.SchemaNode(colander.Int(), missing=None, validator=colander.Range(0, 1000))
+def _mime_types(text: str) -> tuple[str, ...]:
+    mime_types = _words(text)
+    if not mime_types or not all("/" in m for m in mime_types):
+        raise ValueError("give MIME types such as video/mp4")
+    uncheckable = [m for m in mime_types if m not in containers.FAMILIES]
+    if uncheckable:  # confirm checks every upload's container signature: a type it cannot check is refused
+        raise ValueError(f"no container check for {', '.join(uncheckable)};"
+                         f" choose among {', '.join(containers.FAMILIES)}")
+    return mime_types
 
 
-# ini name -> schema field (most are "s3video." + field; the dotted ones map here)
-_INI_NAMES = {
-    "sqlalchemy_url": "sqlalchemy.url",
-    "cloudfront_domain": "s3video.cloudfront.domain",
-    "cloudfront_key_id": "s3video.cloudfront.key_id",
-    "cloudfront_private_key_file": "s3video.cloudfront.private_key_file",
-    "cloudfront_hash_algorithm": "s3video.cloudfront.hash_algorithm",
-    "cloudfront_generate_key": "s3video.cloudfront.generate_key",
-    "local_edge_base_url": "s3video.local_edge.base_url",
-    "embedded_data_dir": "s3video.embedded.data_dir",
-    "demo": "s3video.development.demo",
-    "rate_limit_store": "s3video.rate_limit.store",
-    **{f"rate_limit_{action}": f"s3video.rate_limit.{action}" for action in RATE_LIMITED_ACTIONS},
-    "privacy_link_expiry_seconds": "s3video.privacy.link_expiry_seconds",
-    **{name: "huey." + name[5:] for name in ("huey_url", "huey_name", "huey_immediate", "huey_workers")},
-    "cloudfront_invalidate": "s3video.cloudfront.invalidate",
-    "cloudfront_distribution_id": "s3video.cloudfront.distribution_id",
-    "cloudfront_invalidation_batch_size": "s3video.cloudfront.invalidation_batch_size",
-    **{f"jobs_{name}": f"s3video.jobs.{name}" for name in (
-        "cleanup_interval_minutes", "reconcile_interval_minutes", "multipart_abort_after_seconds", "delete_orphans")},
-    "retention_days": "s3video.retention.days",
-    "retention_dry_run": "s3video.retention.dry_run",
-    "sqlalchemy_pool_size": "sqlalchemy.pool_size",
-    "sqlalchemy_max_overflow": "sqlalchemy.max_overflow",
-}
-_SECRET_FIELDS = {"redis_url", "huey_url", "sqlalchemy_url", "hmac_keys"}
-# Prefixes of the [app:main] keys the sidecar owns: an undeclared key under one is a typo.
-OWNED_PREFIXES = ("s3video.", "huey.", "sqlalchemy.")
-HUEY_URL_SCHEMES = ("redis", "rediss", "unix", "sqlite")
+def _int(low: int, high: int, default=None, **options):
+    return setting(type=colander.Int, default=default, validator=colander.Range(low, high), **options)
 
 
-def ini_name(field_name: str) -> str:
-    return _INI_NAMES.get(field_name, f"s3video.{field_name}")
+def _regex(pattern: str, message: str):
+    return colander.Regex(pattern, message)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
-    hmac_keys: dict[str, str] = field(repr=False)
-    storage: str
-    bucket: str
-    region: str
-    s3_endpoint_url: str | None
-    max_upload_bytes: int
-    multipart_threshold_bytes: int
-    multipart_part_size_bytes: int
-    multipart_expiry_seconds: int
-    allowed_mime_types: tuple[str, ...]
-    upload_expiry_seconds: int
-    playback_expiry_seconds: int
-    playback_url_window_seconds: int
-    delete_grace_seconds: int
-    cdn: str
-    cloudfront_domain: str | None
-    cloudfront_key_id: str
-    cloudfront_private_key_file: str
-    cloudfront_hash_algorithm: str
-    cloudfront_generate_key: bool
-    local_edge_base_url: str
-    moodle_origins: tuple[str, ...]
-    nonce_store: str
-    redis_url: str | None = field(repr=False)
-    demo: bool
-    sqlalchemy_url: str = field(repr=False)
-    # per action (``RATE_LIMITED_ACTIONS``): the limit, or None when switched off
-    rate_limits: dict[str, RateLimit | None] = field(default_factory=dict)
-    rate_limit_store: str = "database"
-    privacy_link_expiry_seconds: int = 900
-    # background jobs: the queue (None: a SQLite file beside a SQLite database; see tasks/queue.py)
-    huey_url: str | None = field(default=None, repr=False)
-    huey_name: str = "s3video"
-    huey_immediate: bool = False  # run tasks in the web process as they are queued (tests, debugging)
-    huey_workers: int = 1
-    cloudfront_invalidate: bool = False
-    cloudfront_distribution_id: str | None = None
-    cloudfront_invalidation_batch_size: int = 1000
-    jobs_cleanup_interval_minutes: int = 5
-    jobs_reconcile_interval_minutes: int = 60
-    jobs_multipart_abort_after_seconds: int = 7 * 24 * 3600
-    jobs_delete_orphans: bool = False
-    retention_days: int = 0  # 0: retention is off
-    retention_dry_run: bool = False
-    draft_expiry_seconds: int = 7 * 24 * 3600
-    sqlalchemy_pool_size: int | None = None
-    sqlalchemy_max_overflow: int | None = None
-    embedded_data_dir: str | None = None
+    """Every setting of the ``[app:main]`` section (``s3video.<field>`` unless named otherwise)."""
+
+    INI_PREFIX: ClassVar[str] = "s3video."
+
+    sqlalchemy_url: str = setting("sqlalchemy.url", default=None, secret=True, shown_default="—",
+                                  help="the database: SQLite, PostgreSQL (`postgresql+psycopg://`), MariaDB/MySQL"
+                                       " (`mysql+pymysql://`)")
+    hmac_keys: dict[str, str] = setting(default="", secret=True, convert=lambda text: signing.parse_keys(text),
+                                        shown_default="—",
+                                        help="whitespace-separated `id:secret` pairs (secrets of 16+ characters)")
+    storage: str = setting(validator=colander.OneOf(["embedded", "aws"]),
+                           help="`embedded` (loopback stand-in started with the app) or `aws`")
+    bucket: str = setting(validator=_regex(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "not a valid S3 bucket name"),
+                          help="the bucket where videos live")
+    region: str = setting(default="us-east-1", help="the bucket's region")
+    s3_endpoint_url: str | None = setting(default=None, validator=colander.url, shown_default="none (with `embedded`:"
+                                          " 127.0.0.1, the local edge's port + 1)",
+                                          help="S3-compatible endpoint; with `embedded`, where the stand-in listens")
+    embedded_data_dir: str | None = setting("s3video.embedded.data_dir", default=None,
+                                            shown_default="a temporary directory",
+                                            help="with `embedded`: where the stand-in keeps its objects")
+    max_upload_bytes: int = _int(1, 5 * 1024**4, 5 * GIB, shown_default="5 GiB",
+                                 help="largest video; may exceed 5 GB (multipart)")
+    multipart_threshold_bytes: int = _int(5 * MIB, SINGLE_PUT_LIMIT_BYTES, shown_default="min(max, 5 GiB)",
+                                          help="above this size clients use multipart; at most 5 GiB (one CopyObject)")
+    multipart_part_size_bytes: int = _int(5 * MIB, SINGLE_PUT_LIMIT_BYTES, 16 * MIB, shown_default="16 MiB",
+                                          help="preferred part size (raised so the maximum fits in 10,000 parts)")
+    multipart_expiry_seconds: int = _int(3600, 30 * DAY, 2 * DAY, help="how long a multipart upload may stay open")
+    allowed_mime_types: tuple[str, ...] = setting(
+        default="video/mp4 video/webm video/quicktime video/x-matroska video/ogg", convert=_mime_types,
+        help="checked by the API, the POST policy and confirm (with the container signature)")
+    upload_expiry_seconds: int = _int(60, 7 * DAY, 3600, help="presigned POST / part URL lifetime")
+    playback_expiry_seconds: int = _int(60, 7 * DAY, 6 * 3600, help="signed playback URL lifetime")
+    playback_url_window_seconds: int = _int(0, 3600, 60, help="playback URLs' expiry is rounded up to this window,"
+                                            " so the URLs of one window are signed once (0: exact)")
+    delete_grace_seconds: int = _int(0, 365 * DAY, 0, help="how long a deleted video stays restorable")
+    draft_expiry_seconds: int = _int(60, 366 * DAY, 7 * DAY, help="a draft (confirmed, never made current) older"
+                                     " than this goes with the next cleanup")
+    cdn: str = setting(validator=colander.OneOf(["local", "cloudfront"]),
+                       help="`local` (built-in edge) or `cloudfront`")
+    cloudfront_domain: str | None = setting("s3video.cloudfront.domain", default=None,
+                                            help="the distribution's domain (required with `cloudfront`)")
+    cloudfront_key_id: str = setting("s3video.cloudfront.key_id", validator=_regex(r"^[A-Za-z0-9_-]{1,128}$",
+                                     "not a key id"), help="the CloudFront public key's id (in a trusted key group)")
+    cloudfront_private_key_file: str = setting("s3video.cloudfront.private_key_file",
+                                               help="PEM private key: RSA-2048 or ECDSA P-256")
+    cloudfront_hash_algorithm: str = setting("s3video.cloudfront.hash_algorithm", default="sha1",
+                                             validator=colander.OneOf(sorted(HASH_ALGORITHMS)),
+                                             help="`sha1` (RSA) or `sha256` (RSA or ECDSA)")
+    cloudfront_generate_key: bool = setting("s3video.cloudfront.generate_key", Bool, False,
+                                            help="development: create the key pair if the file is missing")
+    local_edge_base_url: str = setting("s3video.local_edge.base_url", default="http://localhost:6543/edge",
+                                       validator=colander.url, help="where the local edge is reached")
+    moodle_origins: tuple[str, ...] = setting("s3video.moodle_origin", default="", convert=_words,
+                                              help="the Moodle site's origin(s), for CORS")
+    nonce_store: str = setting(default="database", validator=colander.OneOf(["database", "redis"]),
+                               help="where used request nonces are kept (replay protection)")
+    redis_url: str | None = setting(default=None, secret=True, help="Redis, for the stores set to `redis`")
+    rate_limit_store: str = setting("s3video.rate_limit.store", default="database",
+                                    validator=colander.OneOf(["database", "redis"]),
+                                    help="where the rate limits' counters are kept")
+    rate_limit_upload_url: RateLimit | None = _rate_limit("upload_url", "upload URLs (and multipart starts) per user:"
+                                                          " `calls/seconds` or `off`")
+    rate_limit_confirm: RateLimit | None = _rate_limit("confirm", "confirms and multipart completes per user")
+    rate_limit_playback_url: RateLimit | None = _rate_limit("playback_url", "playback URLs per user")
+    privacy_link_expiry_seconds: int = _int(60, 24 * 3600, 900, ini="s3video.privacy.link_expiry_seconds",
+                                            help="lifetime of the download links of a privacy export")
+    demo: bool = setting("s3video.development.demo", Bool, False, help="the `/demo` page (development only)")
+    # background jobs (tasks/, sdk/maintenance.py); huey.url is a secret (it may carry a password)
+    huey_url: str | None = setting("huey.url", default=None, secret=True,
+                                   shown_default="a SQLite file beside a SQLite database",
+                                   help="the job queue: `redis://host:6379/0` (or `rediss://`, `unix://`), or"
+                                        " `sqlite:///path/huey.sqlite` on one machine")
+    huey_name: str = setting("huey.name", default="s3video", validator=_regex(r"^[A-Za-z0-9_.-]{1,64}$",
+                             "not a queue name"), help="the queue's name (several sidecars may share a Redis)")
+    huey_immediate: bool = setting("huey.immediate", Bool, False,
+                                   help="run each task in the process that queues it (tests, debugging)")
+    huey_workers: int = _int(1, 32, 1, ini="huey.workers", help="worker threads of `s3video-worker`")
+    cloudfront_invalidate: bool = setting("s3video.cloudfront.invalidate", Bool, False,
+                                          help="invalidate deleted videos' paths (needs `s3video.cdn = cloudfront`)")
+    cloudfront_distribution_id: str | None = setting(
+        "s3video.cloudfront.distribution_id", default=None,
+        validator=_regex(r"^[A-Z0-9]{1,32}$", "not a distribution id"),
+        help="the distribution to invalidate (required when `invalidate` is on)")
+    cloudfront_invalidation_batch_size: int = _int(  # CloudFront: 3,000 paths in progress
+        1, 3000, 1000, ini="s3video.cloudfront.invalidation_batch_size", help="paths per invalidation request")
+    jobs_cleanup_interval_minutes: int = _int(1, 1440, 5, ini="s3video.jobs.cleanup_interval_minutes",
+                                              help="period of `cleanup` (and `probe`)")
+    jobs_reconcile_interval_minutes: int = _int(1, 1440, 60, ini="s3video.jobs.reconcile_interval_minutes",
+                                                help="period of `reconcile`")
+    jobs_multipart_abort_after_seconds: int = _int(3600, 365 * DAY, ini="s3video.jobs.multipart_abort_after_seconds",
+                                                   shown_default="7 days",
+                                                   help="age at which an ownerless multipart upload is aborted")
+    jobs_delete_orphans: bool = setting("s3video.jobs.delete_orphans", Bool, False,
+                                        help="delete (not only report) objects no row names")
+    retention_days: int = _int(0, 36500, 0, ini="s3video.retention.days",
+                               help="schedule videos older than this for deletion (0: off)")
+    retention_dry_run: bool = setting("s3video.retention.dry_run", Bool, False, help="retention only lists")
+    # the web process's connection pool (SQLAlchemy's own defaults, 5 + 10, when not given)
+    sqlalchemy_pool_size: int | None = _int(1, 1000, ini="sqlalchemy.pool_size", shown_default="5",
+                                            help="connections the web process keeps; give at least waitress' `threads`")
+    sqlalchemy_max_overflow: int | None = _int(0, 1000, ini="sqlalchemy.max_overflow", shown_default="10",
+                                               help="connections the web process may open past the pool")
+    cost: CostModel = settings_of(CostModel, "the cost model's prices and free tiers (sdk/cost.py)")
+
+    @property
+    def rate_limits(self) -> dict[str, RateLimit | None]:
+        """Per action (``RATE_LIMITED_ACTIONS``): the limit, or None when switched off."""
+        return {action: getattr(self, f"rate_limit_{action}") for action in RATE_LIMITED_ACTIONS}
 
     @property
     def pool_options(self) -> dict[str, int]:
@@ -308,11 +219,19 @@ class Settings:
         return self.local_edge_base_url.rstrip("/")
 
 
-def known_names() -> frozenset[str]:
-    """Every ini key the sidecar reads: the schema's nodes and the cost model's fields."""
-    from .sdk.cost import SETTING_NAMES as COST_SETTING_NAMES
+# Prefixes of the [app:main] keys the sidecar owns: an undeclared key under one is a typo.
+OWNED_PREFIXES = ("s3video.", "huey.", "sqlalchemy.")
+HUEY_URL_SCHEMES = ("redis", "rediss", "unix", "sqlite")
 
-    return frozenset(ini_name(node.name) for node in _SettingsSchema().children) | frozenset(COST_SETTING_NAMES)
+
+def ini_name(field_name: str) -> str:
+    """The ini name of a field of :class:`Settings`."""
+    return _ini.ini_name(Settings, field_name)
+
+
+def known_names() -> frozenset[str]:
+    """Every ini key the sidecar reads: the declared fields of :class:`Settings` and of the cost model."""
+    return frozenset(_ini.ini_names(Settings))
 
 
 def check_known_names(raw: dict) -> None:
@@ -321,51 +240,15 @@ def check_known_names(raw: dict) -> None:
     A misspelt ``s3video.delete_grace_second`` would otherwise leave the default (0: deleted
     videos purged at once) in force without a word.
     """
-    known = known_names()
-    problems = []
-    for name in sorted(raw):
-        if name.startswith(OWNED_PREFIXES) and name not in known:
-            # compared past the shared prefix, so "s3video." alone does not make two names close
-            prefix = next(p for p in OWNED_PREFIXES if name.startswith(p))
-            rests = {known_name[len(prefix):]: known_name for known_name in known if known_name.startswith(prefix)}
-            close = difflib.get_close_matches(name[len(prefix):], sorted(rests), n=1, cutoff=0.6)
-            hint = f"did you mean {rests[close[0]]}?" if close else "see the settings in README.md"
-            problems.append(f"{name}: unknown setting; {hint}")
-    if problems:
-        raise SettingsError("; ".join(problems))
+    _ini.check_known(raw, known_names(), OWNED_PREFIXES)
 
 
 def parse_settings(raw: dict) -> Settings:
     """Validate the ini's ``[app:main]`` settings; raise :class:`SettingsError` naming the bad one."""
     check_known_names(raw)
-    values = {}
-    for node in _SettingsSchema().children:
-        name = ini_name(node.name)
-        value = raw.get(name)
-        if node.name in _SECRET_FIELDS:
-            value = resolve_secret(value, name)
-        values[node.name] = colander.null if value in (None, "") else value
-    try:
-        parsed = _SettingsSchema().deserialize(values)
-    except colander.Invalid as exc:
-        problems = "; ".join(f"{ini_name(key)}: {message}" for key, message in exc.asdict().items())
-        raise SettingsError(problems) from None
-
-    try:
-        hmac_keys = signing.parse_keys(parsed["hmac_keys"] or "")
-    except ValueError as exc:
-        raise SettingsError(f"s3video.hmac_keys: {exc}") from None
-    sqlalchemy_url = parsed["sqlalchemy_url"]
-    if not sqlalchemy_url:
+    parsed = _ini.parse_fields(Settings, raw)
+    if not parsed["sqlalchemy_url"]:
         raise SettingsError("sqlalchemy.url: required")
-
-    mime_types = tuple(_words(parsed["allowed_mime_types"]))
-    if not mime_types or not all("/" in m for m in mime_types):
-        raise SettingsError("s3video.allowed_mime_types: give MIME types such as video/mp4")
-    uncheckable = [m for m in mime_types if m not in containers.FAMILIES]
-    if uncheckable:  # confirm checks every upload's container signature: a type it cannot check is refused
-        raise SettingsError(f"s3video.allowed_mime_types: no container check for {', '.join(uncheckable)};"
-                            f" choose among {', '.join(containers.FAMILIES)}")
     if parsed["cdn"] == "cloudfront" and not parsed["cloudfront_domain"]:
         raise SettingsError("s3video.cloudfront.domain: required when s3video.cdn = cloudfront")
     if parsed["storage"] == "embedded" and not parsed["s3_endpoint_url"]:
@@ -373,19 +256,22 @@ def parse_settings(raw: dict) -> Settings:
     for store in ("nonce_store", "rate_limit_store"):
         if parsed[store] == "redis" and not parsed["redis_url"]:
             raise SettingsError(f"s3video.redis_url: required when {ini_name(store)} = redis")
-    multipart_abort_after_seconds = _check_job_settings(parsed)
-    threshold = parsed["multipart_threshold_bytes"] or min(parsed["max_upload_bytes"], SINGLE_PUT_LIMIT_BYTES)
-    derived = {  # values computed from the ini; every other field is the parsed value of its name
-        "hmac_keys": hmac_keys,
-        "sqlalchemy_url": sqlalchemy_url,
-        "multipart_threshold_bytes": threshold,
-        "allowed_mime_types": mime_types,
-        "moodle_origins": tuple(_words(parsed["moodle_origin"])),
-        "rate_limits": {action: _parse_rate_limit(parsed[f"rate_limit_{action}"]) for action in RATE_LIMITED_ACTIONS},
-        "jobs_multipart_abort_after_seconds": multipart_abort_after_seconds,
-    }
-    passed_through = {f.name: parsed[f.name] for f in dataclasses.fields(Settings) if f.name not in derived}
-    return Settings(**passed_through, **derived)
+    # defaults computed from other settings
+    parsed["jobs_multipart_abort_after_seconds"] = _check_job_settings(parsed)
+    parsed["multipart_threshold_bytes"] = (parsed["multipart_threshold_bytes"]
+                                           or min(parsed["max_upload_bytes"], SINGLE_PUT_LIMIT_BYTES))
+    return Settings(**parsed)
+
+
+def settings_reference() -> str:
+    """``docs/settings.md``: every setting with its default and meaning, from the declarations."""
+    lines = ["# Settings", "", "Every setting of the `[app:main]` section, generated from their declarations",
+             "(`s3video_sidecar/settings.py`, the cost model's in `s3video_sidecar/sdk/cost.py`):",
+             "`python -m s3video_sidecar.settings > docs/settings.md` writes this file again.",
+             "A key under `s3video.`, `huey.` or `sqlalchemy.` that is not here is refused at start-up.", "",
+             "| setting | default | meaning |", "|---|---|---|"]
+    lines += [f"| `{name}` | {default} | {meaning} |" for name, default, meaning in _ini.reference(Settings)]
+    return "\n".join(lines) + "\n"
 
 
 def _stand_in_address(edge_base_url: str) -> str:
@@ -425,12 +311,6 @@ def _check_job_settings(parsed: dict) -> int:
     return abort_after
 
 
-def includeme(config):
-    """Parse the settings once, at start-up; the registry keeps the typed result (and the cost model's)."""
-    from .sdk.admin import cost_estimator_from_settings
+if __name__ == "__main__":
+    print(settings_reference(), end="")
 
-    config.registry.s3video_settings = parse_settings(config.get_settings())
-    try:
-        config.registry.cost_estimator = cost_estimator_from_settings(config.get_settings())
-    except ValueError as exc:
-        raise SettingsError(str(exc)) from None

@@ -31,9 +31,15 @@ from sqlalchemy.orm import Session
 
 from s3video_sidecar.models import get_engine
 from s3video_sidecar.sdk import cdn
+from s3video_sidecar.services import parts_of
 from tests.support.apps import Ids, build_app, free_port, make_settings, serve_sidecar
 from tests.support.chromium import launch
-from tests.support.databases import available_backends, bind_app, fresh_database, rolled_back
+from tests.support.databases import (
+    available_backends,
+    bind_app,
+    fresh_database,
+    rolled_back,
+)
 from tests.support.signed_app import SignedApp
 from tests.support.videos import make_clips
 
@@ -133,7 +139,7 @@ def make_app(app_settings, db_connection):
     with contextlib.ExitStack() as stack:
         def make(**changes):
             app = build_app(app_settings, **changes)
-            stack.callback(app.registry.dbengine.dispose)
+            stack.callback(parts_of(app.registry).engine.dispose)
             stack.enter_context(bind_app(app.registry, db_connection))
             return app
 

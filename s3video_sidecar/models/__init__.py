@@ -192,20 +192,14 @@ def log_schema_state(engine, url: str) -> bool:
 
 
 def includeme(config):
-    settings = config.registry.s3video_settings
     # pyramid_tm would ask for the user before any view runs, outside the exception views: a nonce
     # store that is down (Redis, the database) would then be a bare 500 instead of our JSON 503.
     config.add_settings({"tm.annotate_user": False})
     config.include("pyramid_tm")
     config.include("pyramid_retry")
-    engine = get_engine(settings.sqlalchemy_url, **settings.pool_options)
-    session_factory = get_session_factory(engine)
-    config.registry.dbengine = engine
-    config.registry.dbsession_factory = session_factory
-    log_schema_state(engine, settings.sqlalchemy_url)
 
     def dbsession(request):
-        # The session for the request's transaction; outside a transaction (tm inactive), a plain one.
-        return get_tm_session(session_factory, request.tm, request=request)
+        # The session for the request's transaction, from the one session factory (services.py).
+        return get_tm_session(request.find_service(name="session_factory"), request.tm, request=request)
 
     config.add_request_method(dbsession, reify=True)

@@ -9,26 +9,14 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 
 from pyramid.paster import get_appsettings, setup_logging
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..failures import cause, describe
-from ..models import get_engine, get_session_factory
 from ..models.schema import SchemaNotAtHead, check_schema
-from ..services import build_storage, build_url_signer
-from ..settings import Settings, SettingsError, parse_settings
-
-
-@dataclass
-class Environment:
-    settings: Settings
-    raw_settings: dict
-    engine: object
-    session_factory: object
-    storage: object
-    url_signer: object
+from ..services import Parts, build_parts
+from ..settings import SettingsError, parse_settings
 
 
 class CannotStart(Exception):
@@ -46,28 +34,20 @@ def read_ini(ini_path: str) -> dict:
     return dict(get_appsettings(ini_path))
 
 
-def bootstrap(ini_path: str, *, logging: bool = True, schema: bool = True) -> Environment:
-    """Settings, database, storage and signer from the ini. With ``schema`` (the default) the
-    database must be reachable and migrated: :class:`CannotStart` / :class:`SchemaNotAtHead` say so."""
+def bootstrap(ini_path: str, *, logging: bool = True, schema: bool = True, jobs: bool = False) -> Parts:
+    """The ini's parts (``services.build_parts``; ``jobs``: with the job queue). With ``schema`` (the
+    default) the database must be reachable and migrated: :class:`CannotStart` / :class:`SchemaNotAtHead` say so."""
     raw = read_ini(ini_path)
     if logging:
         setup_logging(ini_path)
-    settings = parse_settings(raw)
-    engine = get_engine(settings.sqlalchemy_url)
+    parts = build_parts(parse_settings(raw), jobs=jobs)
     if schema:
         try:
-            check_schema(engine)
+            check_schema(parts.engine)
         except SQLAlchemyError as exc:
-            engine.dispose()
-            raise CannotStart(describe("database", settings.sqlalchemy_url, exc)) from None
-    return Environment(
-        settings=settings,
-        raw_settings=raw,
-        engine=engine,
-        session_factory=get_session_factory(engine),
-        storage=build_storage(settings),
-        url_signer=build_url_signer(settings),
-    )
+            parts.engine.dispose()
+            raise CannotStart(describe("database", parts.settings.sqlalchemy_url, exc)) from None
+    return parts
 
 
 def run_command(prog: str, func, *args) -> int:

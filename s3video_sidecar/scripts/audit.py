@@ -32,13 +32,13 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    environment = bootstrap(args.ini, logging=False)
-    session = environment.session_factory()
+    parts = bootstrap(args.ini, logging=False)
+    session = parts.session_factory()
     try:
-        result = audit(SqlMaintenanceRepository(session), environment.storage)
+        result = audit(SqlMaintenanceRepository(session), parts.storage)
     finally:
         session.close()
-        environment.engine.dispose()
+        parts.engine.dispose()
     counts = result.counts()
     if args.json:
         print_json({"ok": result.ok, "counts": counts, **{name: getattr(result, name) for name in MEANING}})

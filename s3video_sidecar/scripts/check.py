@@ -1,7 +1,8 @@
 """``s3video-admin check INI --deploy``: refuse an ini that is not fit for production.
 
 Like Django's ``check --deploy``: it reads the ini only (no network) and lists each
-development setting left in, with the fix. Exit code 1 when any is an error, 0 otherwise
+development setting left in, with the fix. Settings are named by their declarations
+(``settings.ini_name``), never by a second copy of their ini names. Exit code 1 when any is an error, 0 otherwise
 (warnings are printed, they do not fail). docs/deployment.md runs it before every start.
 """
 
@@ -44,49 +45,49 @@ def deploy_problems(settings: Settings, raw: dict) -> list[Problem]:
         problems.append(Problem(level, setting, detail, fix))
 
     if settings.demo:
-        add(ERROR, "s3video.development.demo", "the demo page is on: anyone reaching the sidecar can sign requests"
+        add(ERROR, ini_name("demo"), "the demo page is on: anyone reaching the sidecar can sign requests"
             " as any user", "remove the line (or set it to false)")
     if settings.storage == "embedded":
-        add(ERROR, "s3video.storage", "the embedded S3 stand-in keeps videos on this machine, not in S3",
+        add(ERROR, ini_name("storage"), "the embedded S3 stand-in keeps videos on this machine, not in S3",
             "set s3video.storage = aws and the bucket (notebooks/aws_setup.ipynb)")
     if settings.s3_endpoint_url and _host(settings.s3_endpoint_url) in _LOOPBACK:
-        add(ERROR, "s3video.s3_endpoint_url", f"{settings.s3_endpoint_url} is the development stand-in's address",
+        add(ERROR, ini_name("s3_endpoint_url"), f"{settings.s3_endpoint_url} is the development stand-in's address",
             "remove it: AWS's own endpoint is used")
     if settings.cdn == "local":
-        add(ERROR, "s3video.cdn", "playback goes through the local edge of this process, not CloudFront",
+        add(ERROR, ini_name("cdn"), "playback goes through the local edge of this process, not CloudFront",
             "set s3video.cdn = cloudfront and s3video.cloudfront.domain")
     if settings.cloudfront_generate_key:
-        add(ERROR, "s3video.cloudfront.generate_key", "a missing CloudFront key would be generated here, and"
+        add(ERROR, ini_name("cloudfront_generate_key"), "a missing CloudFront key would be generated here, and"
             " CloudFront would refuse every URL it signs", "remove it; install the key aws_setup created")
     for key_id, secret in settings.hmac_keys.items():
         if secret in DEVELOPMENT_SECRETS:
-            add(ERROR, "s3video.hmac_keys", f"key {key_id} is the development key published in the repository",
+            add(ERROR, ini_name("hmac_keys"), f"key {key_id} is the development key published in the repository",
                 "make a new key: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
         elif len(secret) < MIN_SECRET_LENGTH:
-            add(ERROR, "s3video.hmac_keys", f"key {key_id}'s secret has {len(secret)} characters",
+            add(ERROR, ini_name("hmac_keys"), f"key {key_id}'s secret has {len(secret)} characters",
                 f"use at least {MIN_SECRET_LENGTH} random characters (secrets.token_urlsafe(32))")
-    if not str(raw.get("s3video.hmac_keys", "")).strip().startswith(("env:", "file:")):
-        add(WARNING, "s3video.hmac_keys", "the shared keys are written in the ini file",
+    if not str(raw.get(ini_name("hmac_keys"), "")).strip().startswith(("env:", "file:")):
+        add(WARNING, ini_name("hmac_keys"), "the shared keys are written in the ini file",
             "read them from the environment (env:S3VIDEO_HMAC_KEYS) or a file (file:/etc/s3video/hmac-keys)")
     database = make_url(settings.sqlalchemy_url)
     if database.get_backend_name() == "sqlite":
-        add(ERROR, "sqlalchemy.url", "SQLite serves one machine, and is the development database",
+        add(ERROR, ini_name("sqlalchemy_url"), "SQLite serves one machine, and is the development database",
             "use PostgreSQL (docs/deployment.md: 'The database')")
     if settings.huey_url is None or settings.huey_url.startswith("sqlite"):
-        add(ERROR, "huey.url", "the job queue is a SQLite file only this machine's processes share",
+        add(ERROR, ini_name("huey_url"), "the job queue is a SQLite file only this machine's processes share",
             "set huey.url = env:S3VIDEO_HUEY_URL (redis://...)")
     for store in ("nonce_store", "rate_limit_store"):
         if getattr(settings, store) == "database":
             add(WARNING, ini_name(store), "counted in the database: fine on one host, slower than Redis", "set it to redis on busy sites")
     insecure = [origin for origin in settings.moodle_origins if origin.startswith("http://")]
     if not settings.moodle_origins:
-        add(ERROR, "s3video.moodle_origin", "not set: browsers cannot upload to the bucket",
+        add(ERROR, ini_name("moodle_origins"), "not set: browsers cannot upload to the bucket",
             "set it to Moodle's https:// address")
     elif insecure:
-        add(ERROR, "s3video.moodle_origin", f"{' '.join(insecure)} is not https",
+        add(ERROR, ini_name("moodle_origins"), f"{' '.join(insecure)} is not https",
             "give Moodle's https:// address")
     if settings.delete_grace_seconds == 0:
-        add(WARNING, "s3video.delete_grace_seconds", "0: a deleted video is purged at once, with no restore",
+        add(WARNING, ini_name("delete_grace_seconds"), "0: a deleted video is purged at once, with no restore",
             "keep deletions restorable for a while, e.g. 604800 (a week)")
     if settings.cdn == "cloudfront":
         problems += _key_file_problems(settings.cloudfront_private_key_file)
@@ -94,7 +95,7 @@ def deploy_problems(settings: Settings, raw: dict) -> list[Problem]:
 
 
 def _key_file_problems(path: str) -> list[Problem]:
-    setting = "s3video.cloudfront.private_key_file"
+    setting = ini_name("cloudfront_private_key_file")
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:

@@ -13,7 +13,6 @@ import time
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from ..tasks import setup_jobs
 from . import bootstrap
 
 DESCRIPTIONS = {
@@ -55,20 +54,19 @@ def expected_rows(job: str, session_factory, settings, now: int, days: int | Non
 
 
 def run(args) -> int:
-    environment = bootstrap(args.ini)
-    settings = environment.settings
-    jobs = setup_jobs(settings, environment.session_factory, environment.storage, environment.url_signer)
+    parts = bootstrap(args.ini, jobs=True)
+    settings = parts.settings
     options = {"dry_run": args.dry_run}
     if args.job == "retention":
         options["days"] = args.days
         if not (args.days or settings.retention_days):
             print("retention is off (s3video.retention.days = 0); give --days N to run it once")
             return 0
-    total = expected_rows(args.job, environment.session_factory, settings, int(time.time()), args.__dict__.get("days"))
+    total = expected_rows(args.job, parts.session_factory, settings, int(time.time()), args.__dict__.get("days"))
     # The bar goes to stderr with its total and ETA; log lines are printed above it, never on its line.
     with logging_redirect_tqdm(), tqdm(desc=args.job, total=total, unit=" videos", leave=False,
                                        disable=None) as bar:
-        report = jobs.runner.run(args.job, progress=bar.update, **options)
+        report = parts.jobs.runner.run(args.job, progress=bar.update, **options)
     if args.json:
         print(json.dumps({"job": args.job, "dry_run": args.dry_run, "counts": dict(+report.counts),
                           "items": report.items, "errors": report.errors, "duration_ms": report.duration_ms},

@@ -12,29 +12,21 @@ import datetime as dt
 import json
 from contextlib import contextmanager
 
-from ..models.operations import SqlOperationsRepository
-from ..sdk.admin import AdminService, cost_estimator_from_settings, parse_moment
-from ..sdk.service import VideoService
-from ..settings import SettingsError
+from .. import services
+from ..sdk.admin import parse_moment
 from . import bootstrap
 
 
 @contextmanager
 def admin_service(ini_path: str):
     """An AdminService over the ini's database (read-only use: nothing is committed)."""
-    env = bootstrap(ini_path, logging=False)
-    session = env.session_factory()
+    parts = bootstrap(ini_path, logging=False)
+    session = parts.session_factory()
     try:
-        repository = SqlOperationsRepository(session)
-        videos = VideoService(repository, env.storage, env.url_signer, env.settings)
-        try:
-            cost_estimator = cost_estimator_from_settings(env.raw_settings)
-        except ValueError as exc:
-            raise SettingsError(str(exc)) from None
-        yield AdminService(repository, videos, cost_estimator)
+        yield services.admin_service(parts, session)
     finally:
         session.close()
-        env.engine.dispose()
+        parts.engine.dispose()
 
 
 def add_command(subparsers, name: str, help_text: str, func) -> argparse.ArgumentParser:

@@ -15,7 +15,6 @@ import sys
 import time
 
 from ..sdk.errors import Unavailable
-from ..tasks import setup_jobs
 from . import bootstrap, run_command
 
 log = logging.getLogger(__name__)
@@ -55,9 +54,8 @@ def main(argv=None) -> int:
 
 
 def _run(args) -> int:
-    environment = bootstrap(args.ini)
-    settings = environment.settings
-    jobs = setup_jobs(settings, environment.session_factory, environment.storage, environment.url_signer)
+    parts = bootstrap(args.ini, jobs=True)
+    settings, jobs = parts.settings, parts.jobs
     if jobs.huey.immediate:
         print("s3video-worker: huey.immediate is on, so tasks run where they are queued: nothing to consume",
               file=sys.stderr)
@@ -70,7 +68,7 @@ def _run(args) -> int:
              settings.jobs_reconcile_interval_minutes,
              f"after {settings.retention_days} days" if settings.retention_days else "off")
     if settings.storage == "embedded":
-        wait_for_storage(environment.storage, settings.s3_endpoint_url)
+        wait_for_storage(parts.storage, settings.s3_endpoint_url)
     jobs.cleanup()  # at start: purge whatever a stopped worker left due
     consumer.run()
     return 0

@@ -29,8 +29,11 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import ClassVar
 
 import colander
+
+from .ini import Bool, check_known, ini_names, parse_fields, setting
 
 BYTES_PER_GB = 1024**3  # AWS bills storage and transfer in GB of 2**30 bytes
 CENT = Decimal("0.01")
@@ -61,57 +64,50 @@ def video_size_gb(duration_seconds: float, bitrate_mbit_per_second: float) -> De
 # -- the model ---------------------------------------------------------------------------
 
 
-class _Bool(colander.Boolean):
-    def __init__(self):
-        super().__init__(false_choices=("false", "0", "no", "off"), true_choices=("true", "1", "yes", "on"))
+def _price(default: str, help: str):
+    return setting(type=colander.Decimal, default=Decimal(default), validator=colander.Range(min=0, max=1000),
+                   help=help)
+
+
+def _count(default: int, help: str = ""):
+    return setting(type=colander.Int, default=default, validator=colander.Range(min=0), help=help)
 
 
 @dataclass(frozen=True)
 class CostModel:
-    """Prices (US dollars) and free tiers. Every field is the setting ``s3video.cost.<field>``."""
+    """Prices (US dollars) and free tiers. Every field is the setting ``s3video.cost.<field>``,
+    declared once (``sdk/ini.py``) and parsed with the sidecar's other settings."""
 
-    s3_storage_usd_per_gb_month: Decimal = Decimal("0.023")  # S3 Standard, first 50 TB
-    s3_put_usd_per_1000_requests: Decimal = Decimal("0.005")  # PUT, POST, COPY, LIST
-    s3_get_usd_per_1000_requests: Decimal = Decimal("0.0004")  # GET, HEAD and the rest
-    cloudfront_transfer_usd_per_gb: Decimal = Decimal("0.085")  # out to the internet, first 10 TB
-    cloudfront_usd_per_10000_requests: Decimal = Decimal("0.0100")  # HTTPS
-    invalidation_usd_per_path: Decimal = Decimal("0.005")
-    free_invalidation_paths_per_month: int = 1000
-    cloudfront_free_transfer_gb_per_month: Decimal = Decimal(1024)  # always free: 1 TB
-    cloudfront_free_requests_per_month: int = 10_000_000  # always free
-    s3_free_storage_gb: Decimal = Decimal(5)  # the first 12 months of an account only
-    s3_free_put_requests_per_month: int = 2000
-    s3_free_get_requests_per_month: int = 20_000
-    s3_free_tier_months: int = 12
+    INI_PREFIX: ClassVar[str] = SETTING_PREFIX
+
+    s3_storage_usd_per_gb_month: Decimal = _price("0.023", "S3 Standard, per GB-month (first 50 TB)")
+    s3_put_usd_per_1000_requests: Decimal = _price("0.005", "S3 PUT, POST, COPY, LIST")
+    s3_get_usd_per_1000_requests: Decimal = _price("0.0004", "S3 GET, HEAD and the rest")
+    cloudfront_transfer_usd_per_gb: Decimal = _price("0.085", "CloudFront transfer out, per GB (first 10 TB)")
+    cloudfront_usd_per_10000_requests: Decimal = _price("0.0100", "CloudFront HTTPS requests")
+    invalidation_usd_per_path: Decimal = _price("0.005", "CloudFront invalidation, past the free paths")
+    free_invalidation_paths_per_month: int = _count(1000, "invalidation paths a month in CloudFront's price")
+    cloudfront_free_transfer_gb_per_month: Decimal = _price("1024", "CloudFront's always-free tier: 1 TB out a month")
+    cloudfront_free_requests_per_month: int = _count(10_000_000, "... and 10 million requests")
+    s3_free_storage_gb: Decimal = _price("5", "S3's free tier, an account's first 12 months only")
+    s3_free_put_requests_per_month: int = _count(2000, "S3's free tier: PUT requests a month")
+    s3_free_get_requests_per_month: int = _count(20_000, "S3's free tier: GET requests a month")
+    s3_free_tier_months: int = _count(12, "how long S3's free tier lasts")
     # How the admin dashboard estimates (the notebooks pass these explicitly):
-    free_tier: bool = True  # count the free tiers at all
-    s3_free_tier: bool = False  # the account is in its first ``s3_free_tier_months`` months
-    requests_per_view: int = 10  # CloudFront requests one playback makes (Range requests, seeks)
+    free_tier: bool = setting(type=Bool, default=True, help="the dashboard counts the free tiers")
+    s3_free_tier: bool = setting(type=Bool, default=False,
+                                 help="the account is in its first `s3_free_tier_months` months")
+    requests_per_view: int = _count(10, "CloudFront requests one playback makes (Range requests, seeking)")
 
     @classmethod
     def from_settings(cls, settings: dict) -> "CostModel":
         """The model of an ini's ``[app:main]`` settings (the raw dict); defaults where unset.
 
-        Raises ValueError naming the setting when a value is invalid or a name is unknown
-        (a misspelt price would otherwise be silently ignored).
+        Raises ValueError (``SettingsError``) naming the setting when a value is invalid or a name
+        under ``s3video.cost.`` is unknown (a misspelt price would otherwise be silently ignored).
         """
-        schema = _settings_schema()
-        known = {node.name for node in schema.children}
-        given = {}
-        for name, value in settings.items():
-            if not name.startswith(SETTING_PREFIX):
-                continue
-            field_name = name[len(SETTING_PREFIX):]
-            if field_name not in known:
-                raise ValueError(f"{name}: unknown setting; known: {', '.join(sorted(known))}")
-            if value is not None and str(value).strip() != "":
-                given[field_name] = str(value).strip()
-        try:
-            parsed = schema.deserialize(given)
-        except colander.Invalid as exc:
-            problems = "; ".join(f"{SETTING_PREFIX}{key}: {message}" for key, message in sorted(exc.asdict().items()))
-            raise ValueError(problems) from None
-        return cls(**parsed)
+        check_known(settings, SETTING_NAMES, (SETTING_PREFIX,), hint=f"known: {', '.join(SETTING_NAMES)}")
+        return cls(**parse_fields(cls, settings))
 
     # -- estimates -------------------------------------------------------------------
     def estimate(self, usage: "MonthlyUsage", *, free_tier: bool | None = None,
@@ -173,21 +169,6 @@ class CostModel:
             projection.append(MonthProjection(month, usage, self.estimate(usage, free_tier=free_tier,
                                                                           s3_free_tier=within_s3_tier)))
         return projection
-
-
-def _settings_schema() -> colander.MappingSchema:
-    """``s3video.cost.<field>`` for every field of :class:`CostModel`, typed as the field is;
-    every one optional (a missing one keeps its default)."""
-    types_and_validators = {
-        "Decimal": (colander.Decimal, colander.Range(min=0, max=1000)),
-        "int": (colander.Int, colander.Range(min=0)),
-        "bool": (_Bool, None),
-    }
-    schema = colander.MappingSchema()
-    for field in dataclasses.fields(CostModel):
-        node_type, validator = types_and_validators[field.type]
-        schema.add(colander.SchemaNode(node_type(), name=field.name, validator=validator, missing=colander.drop))
-    return schema
 
 
 # -- usage and results -------------------------------------------------------------------
@@ -335,4 +316,4 @@ class MonthProjection:
     estimate: CostEstimate
 
 
-SETTING_NAMES = tuple(SETTING_PREFIX + field.name for field in dataclasses.fields(CostModel))
+SETTING_NAMES = ini_names(CostModel)

@@ -1,9 +1,9 @@
 """Background jobs on huey: deletion, reconciliation, retention (``sdk/maintenance.py`` does the work).
 
-The web app (``includeme``), the worker (``s3video-worker``) and ``s3video-admin`` all
-call :func:`setup_jobs` with what they built from the same ini file, so each has the same
-queue, the same tasks and the same after-commit queuing. The web app only queues; the
-worker consumes the queue and runs the periodic tasks.
+The web app, the worker (``s3video-worker``) and ``s3video-admin`` all call
+:func:`setup_jobs` (through ``services.build_parts``) with what they built from the same ini
+file, so each has the same queue, the same tasks and the same after-commit queuing. The
+web app only queues; the worker consumes the queue and runs the periodic tasks.
 """
 
 from __future__ import annotations
@@ -26,8 +26,3 @@ def setup_jobs(settings, session_factory, storage, url_signer, invalidator=None,
     queue_probes_after_commit(session_factory, jobs.probe_videos)
     return jobs
 
-
-def includeme(config):
-    registry = config.registry
-    registry.jobs = setup_jobs(registry.s3video_settings, registry.dbsession_factory, registry.storage,
-                               registry.url_signer)

@@ -37,8 +37,9 @@ class JobRunner:
         self.clock = clock
 
     def video_service(self, session) -> VideoService:
-        return VideoService(SqlMaintenanceRepository(session), self.storage, self.url_signer, self.settings,
-                            clock=self.clock)
+        from ..services import video_service
+
+        return video_service(self, session, SqlMaintenanceRepository(session), clock=self.clock)
 
     def run(self, job: str, progress=None, **options) -> JobReport:
         """Run ``job`` (one of ``sdk.maintenance.JOBS``) with its options; commit; return its report."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pyramid.view import view_config
 
-from ..models.operations import SqlOperationsRepository
 from ..resources import AdminResource, AdminVideo, AdminVideos
 from ..schemas import operations as schemas
 from ..sdk.admin import AdminService
@@ -17,8 +16,7 @@ from ..security import Permission
 
 
 def admin_service(request) -> AdminService:
-    return AdminService(SqlOperationsRepository(request.dbsession), request.video_service,
-                        cost_estimator=request.registry.cost_estimator)
+    return request.find_service(AdminService)
 
 
 def _log_query(request, call: str, query: dict | None = None) -> None:

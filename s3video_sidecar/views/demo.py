@@ -46,7 +46,10 @@ class SignRequest(colander.MappingSchema):
 
 
 def includeme(config):
-    if not config.registry.s3video_settings.demo:
+    from ..services import parts_of
+
+    settings = parts_of(config).settings
+    if not settings.demo:
         return
     config.add_route("demo", "/demo")
     config.add_route("demo_slash", "/demo/")
@@ -56,7 +59,6 @@ def includeme(config):
     config.add_static_view("demo/static", str(STATIC), cache_max_age=0)
     config.add_static_view("demo/vendor/video.js", str(VIDEOJS_DIST), cache_max_age=3600)
     config.scan(__name__)
-    settings = config.registry.s3video_settings
     origin = settings.moodle_origins[0] if settings.moodle_origins else settings.local_edge_base_url.rsplit("/", 1)[0]
     log.info("development: open %s/demo to try uploads and playback (the demo page is on; never in production)",
              origin)
@@ -92,7 +94,7 @@ def page(request):
 
 @view_config(route_name="demo_config", request_method="GET", permission=NO_PERMISSION_REQUIRED, renderer="json")
 def demo_config(request):
-    settings = request.registry.s3video_settings
+    settings = request.find_service(name="settings")
     return {
         "max_upload_bytes": settings.max_upload_bytes,
         "allowed_mime_types": list(settings.allowed_mime_types),
@@ -109,7 +111,7 @@ def sign(request):
     roles = call["actor"]["roles"]
     if not all(role in signing.ROLES for role in roles):
         raise InvalidInput("unknown role", {"actor": f"roles are drawn from {', '.join(signing.ROLES)}"})
-    key_id, secret = next(iter(request.registry.s3video_settings.hmac_keys.items()))
+    key_id, secret = next(iter(request.find_service(name="settings").hmac_keys.items()))
     actor = signing.encode_actor(call["actor"]["user"], roles, call["actor"]["course"])
     return {"headers": signing.sign_headers(key_id, secret, call["method"], call["path"], call["query"], actor,
                                             call["body"].encode("utf-8"))}

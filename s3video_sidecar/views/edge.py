@@ -31,12 +31,12 @@ CHUNK_BYTES = 256 * 1024
 
 @view_config(route_name="edge", request_method=("GET", "HEAD"), permission=NO_PERMISSION_REQUIRED)
 def edge(request):
-    settings = request.registry.s3video_settings
+    settings = request.find_service(name="settings")
     base = settings.local_edge_base_url.rstrip("/")
     quoted_key = path_as_sent(request).split("/edge/", 1)[-1]
     signed_url = f"{base}/{quoted_key}?{request.query_string}"
     try:
-        verify_signed_url(signed_url, request.registry.edge_public_key, settings.cloudfront_key_id)
+        verify_signed_url(signed_url, request.find_service(name="signing_key").public_key(), settings.cloudfront_key_id)
     except InvalidSignedUrl as refused:
         return json_error(request, 403, f"access denied: {refused}")
     key = unquote(quoted_key)
@@ -47,7 +47,7 @@ def edge(request):
         byte_range = None  # RFC 9110 14.2: a server ignores a Range of a unit it does not know
     mime_type = request.video_service.served_type(key)
     try:
-        answer = request.registry.storage.read(key, byte_range)
+        answer = request.find_service(name="storage").read(key, byte_range)
     except NotFound:
         return json_error(request, 404, "video unavailable")
     body = answer["Body"]

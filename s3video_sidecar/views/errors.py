@@ -108,7 +108,7 @@ def record_rejection(request, event_type: str, code: str, message: str, details:
             events = _within_refusal_budget(request, event, now)
         if not events:
             return
-        session = request.registry.dbsession_factory()
+        session = request.find_service(name="session_factory")()
         try:
             session.execute(insert(Event), [bounded_event(row) for row in events])
             session.commit()
@@ -127,7 +127,7 @@ def _within_refusal_budget(request, event: dict, now: int) -> list[dict]:
     window = now // REFUSAL_WINDOW_SECONDS
     window_end = (window + 1) * REFUSAL_WINDOW_SECONDS
     try:
-        hits = request.registry.rate_limiter.store.increment(f"refused:{truncated(address, 64)}:{window}", now,
+        hits = request.find_service(name="rate_limiter").store.increment(f"refused:{truncated(address, 64)}:{window}", now,
                                                                window_end)
     except S3VideoError:
         log.warning("refusal counter unavailable: refused request not logged (%s)", event["error_code"])
@@ -202,7 +202,7 @@ def undecodable_path(exc, request):
 
 @exception_view_config(DBAPIError)
 def database_unavailable(exc, request):
-    failure_log(__name__).error("database", describe("database", str(request.registry.dbengine.url), exc))
+    failure_log(__name__).error("database", describe("database", str(request.find_service(name="engine").url), exc))
     return json_error(request, 503, "the database cannot be reached; try again later", code="database")
 
 

@@ -19,15 +19,16 @@ from ..failures import cause, failure_log, where
 from ..models.schema import SchemaNotAtHead, check_schema
 from ..openapi import openapi_document
 from ..resources import Root
+from ..services import Parts
 
 
-def _store_checks(registry):
+def _store_checks(parts):
     """(name, where it is, the check) for each store, in the order a signed call needs them."""
-    settings = registry.s3video_settings
-    database = where(str(registry.dbengine.url))
+    settings = parts.settings
+    database = where(str(parts.engine.url))
 
     def database_check():
-        with registry.dbengine.connect() as connection:
+        with parts.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
     def place(store):
@@ -35,15 +36,15 @@ def _store_checks(registry):
 
     checks = [
         ("database", database, database_check),
-        ("schema", database, lambda: check_schema(registry.dbengine)),
-        ("nonce_store", place(registry.nonce_store), registry.nonce_store.check),
-        ("rate_limit_store", place(registry.rate_limiter.store), registry.rate_limiter.store.check),
+        ("schema", database, lambda: check_schema(parts.engine)),
+        ("nonce_store", place(parts.nonce_store), parts.nonce_store.check),
+        ("rate_limit_store", place(parts.rate_limiter.store), parts.rate_limiter.store.check),
     ]
-    jobs = getattr(registry, "jobs", None)
+    jobs = parts.jobs
     if jobs is not None:
         checks.append(("queue", where(settings.huey_url) if settings.huey_url else "huey sqlite file",
                        jobs.huey.pending_count))
-    checks.append(("storage", f"bucket {settings.bucket}", registry.storage.check))
+    checks.append(("storage", f"bucket {settings.bucket}", parts.storage.check))
     return checks
 
 
@@ -51,7 +52,7 @@ def _store_checks(registry):
              renderer="json")
 def health(context, request):
     answer, problems = {}, []
-    for name, place, check in _store_checks(request.registry):
+    for name, place, check in _store_checks(request.find_service(Parts)):
         try:
             check()
             answer[name] = "ok"
@@ -71,4 +72,4 @@ def health(context, request):
 @view_config(context=Root, name="openapi.json", request_method="GET", permission=NO_PERMISSION_REQUIRED,
              renderer="json")
 def openapi(context, request):
-    return openapi_document(request.registry.s3video_settings.max_upload_bytes)
+    return openapi_document(request.find_service(name="settings").max_upload_bytes)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from pyramid.view import view_config
 
 from .. import schemas
-from ..models.operations import SqlOperationsRepository
 from ..resources import PrivacyAssignment, PrivacyUser
 from ..schemas import operations
 from ..sdk.privacy import PrivacyService
@@ -16,10 +15,7 @@ from ..security import Permission
 
 
 def privacy_service(request) -> PrivacyService:
-    registry = request.registry
-    return PrivacyService(SqlOperationsRepository(request.dbsession), request.video_service,
-                          rate_limiter=registry.rate_limiter,
-                          link_expiry_seconds=registry.s3video_settings.privacy_link_expiry_seconds)
+    return request.find_service(PrivacyService)
 
 
 @view_config(context=PrivacyUser, request_method="GET", permission=Permission.ADMIN, renderer="json")

@@ -11,6 +11,8 @@ import os
 import pytest
 import requests
 from tests.support.videos import mp4_bytes
+from s3video_sidecar.services import parts_of
+
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +30,7 @@ def open_demo(page, ids, *, role="student", user=None, submission=None, query=""
 def s3_requests(page, live_sidecar):
     """Record every request the page sends to the S3 stand-in (method, URL)."""
     seen = []
-    endpoint = live_sidecar.app.registry.s3video_settings.s3_endpoint_url
+    endpoint = parts_of(live_sidecar.app.registry).settings.s3_endpoint_url
     page.on("request", lambda request: seen.append((request.method, request.url))
             if request.url.startswith(endpoint) and request.method != "OPTIONS" else None)
     return seen
@@ -66,7 +68,7 @@ def test_post_upload_then_play_and_seek(page, ids, live_sidecar, tmp_path, artif
 def test_oversize_and_wrong_type_are_refused_before_any_byte(page, ids, live_sidecar, tmp_path):
     seen = s3_requests(page, live_sidecar)
     big = tmp_path / "huge.mp4"
-    big.write_bytes(b"\0" * (live_sidecar.app.registry.s3video_settings.max_upload_bytes + 1))
+    big.write_bytes(b"\0" * (parts_of(live_sidecar.app.registry).settings.max_upload_bytes + 1))
     open_demo(page, ids)
     page.set_input_files("#file", str(big))
     page.click("#start")
@@ -83,7 +85,7 @@ def test_an_expired_post_is_renewed(page, ids, live_sidecar, tmp_path):
     from tests.browser.conftest import make_clip
 
     clip = make_clip(tmp_path / "late.mp4", seconds=2)
-    endpoint = live_sidecar.app.registry.s3video_settings.s3_endpoint_url
+    endpoint = parts_of(live_sidecar.app.registry).settings.s3_endpoint_url
     refused = []
 
     def expire_first_post(route):
@@ -106,12 +108,12 @@ def test_an_expired_post_is_renewed(page, ids, live_sidecar, tmp_path):
 
 
 def test_multipart_survives_a_lost_connection_and_a_reload(page, ids, live_sidecar, tmp_path, artifacts):
-    part_size = live_sidecar.app.registry.s3video_settings.multipart_part_size_bytes
+    part_size = parts_of(live_sidecar.app.registry).settings.multipart_part_size_bytes
     data = mp4_bytes(part_size * 5 + 12345, os.urandom(4096))  # six parts, over the single-POST threshold
     path = tmp_path / "long-lecture.mp4"
     path.write_bytes(data)
     puts = []
-    endpoint = live_sidecar.app.registry.s3video_settings.s3_endpoint_url
+    endpoint = parts_of(live_sidecar.app.registry).settings.s3_endpoint_url
 
     def cut_after_three_parts(route):
         if route.request.method == "PUT":

@@ -11,6 +11,8 @@ import json
 import pytest
 
 from tests.browser.test_demo_page import open_demo
+from s3video_sidecar.services import parts_of
+
 
 pytestmark = pytest.mark.browser
 
@@ -86,7 +88,7 @@ def test_a_url_the_edge_keeps_refusing_ends_in_access_denied(page, ids, live_sid
 
 def test_a_video_whose_bytes_are_gone_is_unavailable_without_a_loop(page, ids, live_sidecar, tmp_path, artifacts):
     key = uploaded(live_sidecar, ids, tmp_path)
-    live_sidecar.app.registry.storage.delete_many([key])
+    parts_of(live_sidecar.app.registry).storage.delete_many([key])
     seen = record(page, live_sidecar)
     open_demo(page, ids, role="grader", user=ids.teacher)
     page.click("#play")
@@ -106,7 +108,7 @@ def test_a_video_whose_bytes_are_gone_is_unavailable_without_a_loop(page, ids, l
 
 def test_bytes_that_are_not_a_video_say_the_format_cannot_be_played(page, ids, live_sidecar, tmp_path):
     key = uploaded(live_sidecar, ids, tmp_path)
-    storage = live_sidecar.app.registry.storage
+    storage = parts_of(live_sidecar.app.registry).storage
     storage.client.put_object(Bucket=storage.bucket, Key=key, Body=b"just some notes, not a video\n" * 40,
                               ContentType="video/mp4")
     seen = record(page, live_sidecar)

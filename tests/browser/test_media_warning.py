@@ -6,6 +6,8 @@ import subprocess
 import pytest
 
 from tests.browser.test_demo_page import open_demo, s3_requests
+from s3video_sidecar.services import parts_of
+
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +69,7 @@ def test_the_player_shows_the_probes_poster(page, ids, live_sidecar, tmp_path, a
     page.wait_for_selector("#state[data-done=true]")
     state = live_sidecar.client.acting_as(ids.teacher, ["grader"], ids.course).submission(ids.assignment, ids.submission)
     # What the worker does after the confirm (this video only: the session's database holds others' videos).
-    report = live_sidecar.app.registry.jobs.runner.run("probe", video_ids=[state["video"]["video_id"]])
+    report = parts_of(live_sidecar.app.registry).jobs.runner.run("probe", video_ids=[state["video"]["video_id"]])
     assert report.counts["posters"] == 1
 
     open_demo(page, ids, role="grader", user=ids.teacher)

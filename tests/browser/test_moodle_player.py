@@ -14,6 +14,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from s3video_sidecar.services import parts_of
+
 
 pytestmark = pytest.mark.browser
 
@@ -134,7 +136,7 @@ def moodle(page, ids, live_sidecar, tmp_path, clip_name):
         upload = student.request_upload(ids.assignment, ids.submission, clip_name, clip.stat().st_size, "video/mp4")
         student.upload_file(upload, str(clip))
         video_id = student.confirm(ids.assignment, ids.submission, upload["s3_key"])["video_id"]
-        assert live_sidecar.app.registry.jobs.runner.run("probe", video_ids=[video_id]).counts["posters"] == 1
+        assert parts_of(live_sidecar.app.registry).jobs.runner.run("probe", video_ids=[video_id]).counts["posters"] == 1
     teacher = live_sidecar.client.acting_as(ids.teacher, ["grader"], ids.course)
     calls = []
 

@@ -11,6 +11,7 @@ import webtest
 from sqlalchemy import select
 
 from s3video_sidecar.models import Event, Video
+from s3video_sidecar.services import parts_of
 from tests.functional.test_api import MP4, post_to_s3, request_upload, student, sub_path, upload_and_confirm
 from tests.support.signed_app import SignedApp, actor
 
@@ -25,7 +26,7 @@ def admin(ids):
 
 
 def video_id(registry, s3_key):
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         return session.scalar(select(Video.id).where(Video.s3_key == s3_key))
     finally:
@@ -208,7 +209,7 @@ def test_the_event_log_filters_and_pages(api, ids):
 
 def test_admin_calls_are_logged(api, ids, registry):
     api.get("/admin/videos", query=f"user={ids.student}&page=1", as_actor=admin(ids))
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         logged = session.scalars(select(Event).where(Event.user_id == ids.admin)).all()
     finally:

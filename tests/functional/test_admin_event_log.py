@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from s3video_sidecar.models import Event
 from s3video_sidecar.sdk import signing
+from s3video_sidecar.services import parts_of
 from tests.functional.test_api import MP4, post_to_s3, request_upload, student, sub_path, upload_and_confirm
 from tests.functional.test_privacy import run_purge_job
 from tests.support.apps import build_app
@@ -73,7 +74,7 @@ def test_a_full_flow_logs_every_action_and_no_secret(app_settings, ids):
     assert api.delete(f"/privacy/users/{ids.student}", as_actor=admin).status_int == 202
     run_purge_job(registry)
 
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         logged = session.scalars(select(Event).where(Event.id > first_event)).all()
     finally:
@@ -94,7 +95,7 @@ def test_a_full_flow_logs_every_action_and_no_secret(app_settings, ids):
 
 
 def _last_event_id(registry):
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         return session.scalar(select(Event.id).order_by(Event.id.desc()).limit(1)) or 0
     finally:

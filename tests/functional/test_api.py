@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from s3video_sidecar.models import Event, Video
 from s3video_sidecar.sdk import keys, signing
+from s3video_sidecar.services import parts_of
 from tests.support.signed_app import OTHER_KEY_ID, OTHER_SECRET, SignedApp, actor
 from tests.support.videos import mp4_bytes
 
@@ -44,7 +45,7 @@ def upload_and_confirm(api, ids, content=MP4):
 
 
 def events(registry, **where):
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         query = select(Event).order_by(Event.id)
         for name, value in where.items():
@@ -55,7 +56,7 @@ def events(registry, **where):
 
 
 def video_row(registry, s3_key):
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         return session.scalar(select(Video).where(Video.s3_key == s3_key))
     finally:
@@ -184,7 +185,7 @@ def test_confirm_refuses_and_deletes_what_the_policy_should_have_stopped(api, id
     """The object arrives with another type (e.g. a stand-in or a bucket without the policy):
     confirm re-checks what S3 holds, deletes it and records the refusal."""
     upload = request_upload(api, ids).json
-    storage = registry.storage
+    storage = parts_of(registry).storage
     staging = keys.staging_key(upload["s3_key"])
     storage.client.put_object(Bucket=storage.bucket, Key=staging, Body=b"<html>".ljust(len(MP4)),
                               ContentType="text/html")
@@ -199,7 +200,7 @@ def test_confirm_refuses_and_deletes_what_the_policy_should_have_stopped(api, id
 
 def test_confirm_refuses_an_oversize_object(api, ids, registry):
     upload = request_upload(api, ids).json
-    storage = registry.storage
+    storage = parts_of(registry).storage
     staging = keys.staging_key(upload["s3_key"])
     storage.client.put_object(Bucket=storage.bucket, Key=staging, Body=b"x" * (10 * 1024 * 1024 + 1),
                               ContentType="video/mp4")
@@ -234,15 +235,15 @@ def test_playback_urls_of_one_window_are_signed_once(api, ids, registry):
     from s3video_sidecar.sdk.service import VideoService
 
     upload_and_confirm(api, ids)
-    settings, signer = registry.s3video_settings, registry.url_signer
+    settings, signer = parts_of(registry).settings, parts_of(registry).url_signer
     assert settings.playback_url_window_seconds == 60
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         submission = session.get(Submission, ids.submission)
         actor = signing.Actor(ids.student, frozenset({"student"}), ids.course)
 
         def play(now):
-            service = VideoService(SqlVideoRepository(session), registry.storage, signer, settings, clock=lambda: now)
+            service = VideoService(SqlVideoRepository(session), parts_of(registry).storage, signer, settings, clock=lambda: now)
             return service.playback_url(submission, actor)
 
         start = 1_900_000_000 - 1_900_000_000 % 60 + 1  # a second into a window

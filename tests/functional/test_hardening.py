@@ -20,6 +20,7 @@ from s3video_sidecar import schemas
 from s3video_sidecar.models import Event, Video
 from s3video_sidecar.sdk import signing
 from s3video_sidecar.sdk.bounded import MAX_CONTEXT_CHARS
+from s3video_sidecar.services import parts_of
 from tests.functional.test_api import (MP4, events, request_upload, student, sub_path, upload_and_confirm,
                                       video_row)
 from tests.support.apps import build_app
@@ -242,7 +243,7 @@ def test_signed_callers_refusals_are_all_logged(api, registry, ids):
 
 
 def _last_event_id(registry):
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         return session.scalar(select(func.max(Event.id))) or 0
     finally:
@@ -250,7 +251,7 @@ def _last_event_id(registry):
 
 
 def _events_after(registry, first):
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         return list(session.scalars(select(Event).where(Event.id > first).order_by(Event.id)))
     finally:
@@ -262,7 +263,7 @@ def _events_after(registry, first):
 def test_the_edge_serves_the_confirmed_type_with_nosniff(api, testapp, registry, ids):
     upload = upload_and_confirm(api, ids)
     # the object's own type changed behind the sidecar's back (as an attacker's re-upload would)
-    storage = registry.storage
+    storage = parts_of(registry).storage
     storage.client.put_object(Bucket=storage.bucket, Key=upload["s3_key"], Body=MP4, ContentType="text/html")
     url = api.get(sub_path(ids, suffix="/playback-url"), as_actor=student(ids)).json["url"]
     answer = testapp.get(url.replace("http://localhost", ""))
@@ -297,7 +298,7 @@ def test_ids_are_never_reused_after_a_privacy_erase_deletes_the_newest_video(api
     admin_actor = actor(ids.admin, "admin", course=ids.course)
     assert api.delete(f"/privacy/users/{ids.student}", as_actor=admin_actor).status_int == 202
     run_purge_job(registry)
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         assert session.get(Video, erased) is None  # the row is gone: the newest id is free again
     finally:
@@ -312,7 +313,7 @@ def test_ids_are_never_reused_after_a_privacy_erase_deletes_the_newest_video(api
 def test_event_ids_are_never_reused_after_the_newest_event_is_deleted(api, registry, ids):
     request_upload(api, ids)
     newest = _last_event_id(registry)
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         session.execute(delete(Event).where(Event.id == newest))
         session.commit()

@@ -27,7 +27,7 @@ def test_the_production_requirements():
 def test_an_aws_app_never_imports_the_stand_in(tmp_path, signing_key_file):
     script = textwrap.dedent(f"""
         import sys
-        from s3video_sidecar import main
+        from s3video_sidecar.app import main
         main({{}}, **{{
             "sqlalchemy.url": "sqlite:///{tmp_path}/x.sqlite", "s3video.hmac_keys": "k:{'s' * 40}",
             "s3video.storage": "aws", "s3video.bucket": "school-videos", "s3video.region": "eu-west-1",

@@ -15,6 +15,7 @@ import requests
 
 from s3video_sidecar.sdk import keys
 from s3video_sidecar.sdk.receipt import verify_receipt
+from s3video_sidecar.services import parts_of
 from tests.functional.test_api import post_to_s3, request_upload, student, sub_path
 from tests.support.signed_app import actor
 from tests.support.videos import mp4_bytes, real_mp4, sha256_b64
@@ -234,6 +235,6 @@ def test_the_local_edge_serves_nothing_outside_videos_even_signed(world, ids):
     """As CloudFront, whose bucket policy reads only videos/*: a staging object is never served."""
     upload = uploaded(world, ids)
     staging = keys.staging_key(upload["s3_key"])
-    signer = world.registry.url_signer
+    signer = parts_of(world.registry).url_signer
     url = signer.sign(f"{world.settings.playback_base_url}/{staging}", int(time.time()) + 60)
     assert world.api.testapp.get(url.replace("http://localhost", ""), expect_errors=True).status_int == 404

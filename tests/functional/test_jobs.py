@@ -18,6 +18,7 @@ from s3video_sidecar.models import get_tm_session
 from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
 from s3video_sidecar.sdk.maintenance import JobReport, Maintenance
 from s3video_sidecar.sdk.service import VideoService
+from s3video_sidecar.services import parts_of
 from tests.functional.test_api import student, sub_path, upload_and_confirm
 from tests.support.jobs import FailingCommits, count_calls, s3_errors
 
@@ -60,7 +61,7 @@ def _mark_in_a_request_transaction(world, key, commit: bool):
     manager = transaction.TransactionManager(explicit=True)
     manager.begin()
     session = get_tm_session(world.session_factory, manager)
-    videos = VideoService(SqlMaintenanceRepository(session), world.storage, world.registry.url_signer,
+    videos = VideoService(SqlMaintenanceRepository(session), world.storage, parts_of(world.registry).url_signer,
                           world.settings)
     video = videos.repo.get_video_by_key(key)
     videos.delete_submission_video(video.submission, None, reason="test")
@@ -169,7 +170,7 @@ def test_a_worker_killed_between_marking_and_deleting_is_finished_by_the_reconci
 def test_a_worker_killed_after_the_s3_delete_before_marking_is_finished_by_the_reconciler(world):
     keys = world.add_videos(30)
     session = world.unwatched_session_factory()
-    videos = VideoService(SqlMaintenanceRepository(session), world.storage, world.registry.url_signer,
+    videos = VideoService(SqlMaintenanceRepository(session), world.storage, parts_of(world.registry).url_signer,
                           world.settings)
     claimed = videos.repo.videos_due_for_purge_after(videos.now(), 1000)
     Maintenance(videos).delete_objects(claimed, JobReport("cleanup"))  # step one, then the process dies

@@ -10,6 +10,8 @@ import time
 import pytest
 
 from tests.support.jobs import open_world, write_ini
+from s3video_sidecar.services import parts_of
+
 
 ADMIN = str(pathlib.Path(sys.executable).with_name("s3video-admin"))
 
@@ -80,8 +82,8 @@ def test_cleanup_json_and_the_progress_total(cli_world, ini):
     from s3video_sidecar.scripts.jobs import expected_rows
 
     keys = cli_world.add_videos(4)
-    settings = cli_world.app.registry.s3video_settings
-    assert expected_rows("cleanup", cli_world.app.registry.dbsession_factory, settings, int(time.time())) == 4
+    settings = parts_of(cli_world.app.registry).settings
+    assert expected_rows("cleanup", parts_of(cli_world.app.registry).session_factory, settings, int(time.time())) == 4
     done = admin("cleanup", ini, "--dry-run", "--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)

@@ -16,6 +16,7 @@ from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
 from s3video_sidecar.sdk.errors import Conflict, NotFound
 from s3video_sidecar.sdk.maintenance import Maintenance
 from s3video_sidecar.sdk.service import VideoService
+from s3video_sidecar.services import parts_of
 from tests.functional.test_api import MP4, post_to_s3, request_upload, student, sub_path, upload_and_confirm
 
 DAY = 86400
@@ -232,7 +233,7 @@ def test_retention_schedules_old_videos_for_deletion_and_keeps_young_ones(world,
 
 def restore(world, video_id):
     with world.session() as session:
-        videos = VideoService(SqlMaintenanceRepository(session), world.storage, world.registry.url_signer,
+        videos = VideoService(SqlMaintenanceRepository(session), world.storage, parts_of(world.registry).url_signer,
                               world.settings)
         result = Maintenance(videos).restore_video(video_id)
         session.commit()

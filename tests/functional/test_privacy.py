@@ -16,6 +16,7 @@ from s3video_sidecar.sdk.privacy import PrivacyService
 from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
 from s3video_sidecar.sdk.maintenance import Maintenance
 from s3video_sidecar.sdk.service import VideoService
+from s3video_sidecar.services import parts_of
 from tests.functional.test_api import MP4, request_upload, student, sub_path, upload_and_confirm
 from tests.support.signed_app import actor
 
@@ -26,10 +27,10 @@ def admin(ids):
 
 def run_purge_job(registry):
     """What the cleanup job does: purge due deletions, then forget erased rows."""
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         repository = SqlMaintenanceRepository(session)  # what the jobs run over
-        videos = VideoService(repository, registry.storage, registry.url_signer, registry.s3video_settings)
+        videos = VideoService(repository, parts_of(registry).storage, parts_of(registry).url_signer, parts_of(registry).settings)
         Maintenance(videos).cleanup()
         PrivacyService(repository, videos).forget_erased()
         session.commit()
@@ -39,7 +40,7 @@ def run_purge_job(registry):
 
 def snapshot(registry, user_id):
     """Every row that names ``user_id`` or one of their keys, as plain dicts."""
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         videos = session.scalars(select(Video).where(Video.user_id == user_id).order_by(Video.id)).all()
         keys = [v.s3_key for v in videos]
@@ -55,7 +56,7 @@ def snapshot(registry, user_id):
 
 
 def all_event_text(registry):
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         return json.dumps([[e.user_id, e.s3_key, e.error_message, e.error_context] for e in session.scalars(
             select(Event))])
@@ -91,7 +92,7 @@ def test_non_admins_are_refused(api, ids, registry, method, path, body):
     for who in (student(ids), actor(ids.teacher, "grader", course=ids.course)):
         assert api.request(method, path, body=body, as_actor=who).status_int == 403
     assert api.testapp.request(path, method=method, expect_errors=True).status_int == 401
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         refusals = session.scalars(select(Event.event_type).where(Event.user_id == ids.teacher)).all()
     finally:
@@ -134,15 +135,15 @@ def test_erase_user_leaves_nothing_but_anonymised_events(api, ids, population, r
     run_purge_job(registry)
 
     for key in population["a_keys"]:
-        assert registry.storage.head(key) is None
-    assert registry.storage.head(population["b_key"]) is not None
+        assert parts_of(registry).storage.head(key) is None
+    assert parts_of(registry).storage.head(population["b_key"]) is not None
     after = snapshot(registry, ids.student)
     assert after == {"videos": [], "events": [], "submissions": [], "keys": []}
     text = all_event_text(registry)
     assert f"videos/{ids.student}/" not in text and not any(key in text for key in before["keys"])
     assert snapshot(registry, ids.other_student) == b_before  # nobody else touched
     # The events are still counted, without the person.
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         kept = session.scalars(select(Event).where(Event.id.in_([e["id"] for e in before["events"]]))).all()
     finally:
@@ -160,19 +161,19 @@ def test_erase_users_of_an_assignment(api, ids, population, registry):
     assert answer.status_int == 202 and answer.json["videos"] == 2 and answer.json["users"] == 1
     run_purge_job(registry)
     for key in population["a_keys"][:2]:
-        assert registry.storage.head(key) is None
+        assert parts_of(registry).storage.head(key) is None
     # The same student's video in another assignment, and the other student, are untouched.
-    assert registry.storage.head(population["a_keys"][2]) is not None
+    assert parts_of(registry).storage.head(population["a_keys"][2]) is not None
     assert api.get(f"/assignments/{elsewhere.assignment}/submissions/{elsewhere.submission}/playback-url",
                    as_actor=student(elsewhere)).status_int == 200
     assert [v["s3_key"] for v in api.get(f"/privacy/users/{ids.student}", as_actor=admin(ids)).json["videos"]] \
         == [population["a_keys"][2]]
-    assert registry.storage.head(population["b_key"]) is not None
+    assert parts_of(registry).storage.head(population["b_key"]) is not None
 
     everyone = api.post(f"/privacy/assignments/{ids.assignment}/erase", {"all_users": True}, as_actor=admin(ids))
     assert everyone.status_int == 202 and everyone.json["users"] == 1 and everyone.json["videos"] == 1
     run_purge_job(registry)
-    assert registry.storage.head(population["b_key"]) is None
+    assert parts_of(registry).storage.head(population["b_key"]) is None
     assert snapshot(registry, ids.other_student)["videos"] == []
 
 
@@ -188,7 +189,7 @@ def test_erase_refuses_a_bad_body(api, ids, body, field):
 def test_privacy_calls_are_logged_without_the_subject(api, ids, population, registry):
     api.get(f"/privacy/users/{ids.student}", as_actor=admin(ids))
     api.delete(f"/privacy/users/{ids.student}", as_actor=admin(ids))
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         logged = session.scalars(select(Event).where(Event.user_id == ids.admin).order_by(Event.id)).all()
     finally:

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, func, select
 from s3video_sidecar.models import Event, Video
 from s3video_sidecar.ratelimit import DatabaseRateLimitStore, RateLimiter
 from s3video_sidecar.sdk.errors import Unavailable
+from s3video_sidecar.services import parts_of
 from s3video_sidecar.settings import RateLimit
 from tests.support.apps import build_app
 from tests.support.signed_app import SignedApp, actor
@@ -36,7 +37,7 @@ class Instance:
         self.set_clock(now)
 
     def set_clock(self, now):
-        self.registry.rate_limiter.clock = lambda: now
+        parts_of(self.registry).rate_limiter.clock = lambda: now
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def upload_url(instance, ids, user=None):
 
 
 def count(registry, query):
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         return session.scalar(query)
     finally:

@@ -51,7 +51,7 @@ def upload_url(api, ids):
 
 
 def videos_of(app, ids) -> int:
-    session = app.registry.dbsession_factory()
+    session = parts_of(app.registry).session_factory()
     try:
         return session.scalar(select(func.count()).select_from(Video).where(Video.submission_id == ids.submission))
     finally:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from s3video_sidecar.models import Submission, Video
 from s3video_sidecar.sdk import signing
+from s3video_sidecar.services import parts_of
 from tests.support.videos import mp4_bytes
 
 MP4 = mp4_bytes(1524, b"t")
@@ -40,7 +41,7 @@ def upload_and_confirm(api, ids, who):
 
 
 def row(registry, model, **where):
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
         return session.scalar(select(model).filter_by(**where))
     finally:

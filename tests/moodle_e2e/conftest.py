@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from s3video_sidecar.services import parts_of
 from tests.conftest import serve_sidecar
 from tests.support.databases import fresh_database
 
@@ -340,6 +341,6 @@ def run_probe(sidecar) -> dict:
     from s3video_sidecar.tasks.runner import JobRunner
 
     registry = sidecar.app.registry
-    report = JobRunner(registry.s3video_settings, registry.dbsession_factory, registry.storage,
-                       registry.url_signer).run("probe")
+    parts = parts_of(registry)
+    report = JobRunner(parts.settings, parts.session_factory, parts.storage, parts.url_signer).run("probe")
     return report.counts

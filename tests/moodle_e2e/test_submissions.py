@@ -3,6 +3,8 @@ plays and seeks in the grader, and another student is refused."""
 
 from tests.moodle_e2e.conftest import assert_clean, sidecar_state, submission_of
 from tests.moodle_e2e.pages import PLAYER, choose, open_edit_form, play_and_seek, save, wait_uploaded
+from s3video_sidecar.services import parts_of
+
 
 
 def test_a_small_upload_is_saved_as_the_submission(moodle, site, submitted, clips, e2e_sidecar, as_user):
@@ -35,9 +37,9 @@ def test_cancel_keeps_the_submitted_video(moodle, site, submitted, clips, e2e_si
 
 def test_a_multipart_upload_resumes_after_a_reload(moodle, site, clips, e2e_sidecar, as_user):
     big = clips["big"]
-    part_size = e2e_sidecar.app.registry.s3video_settings.multipart_part_size_bytes
+    part_size = parts_of(e2e_sidecar.app.registry).settings.multipart_part_size_bytes
     assert big.stat().st_size > 2 * part_size, "the clip must take several parts"
-    endpoint = e2e_sidecar.app.registry.s3video_settings.s3_endpoint_url
+    endpoint = parts_of(e2e_sidecar.app.registry).settings.s3_endpoint_url
     page = as_user(site["users"]["student2"]["username"])
     puts = []
 

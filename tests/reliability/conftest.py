@@ -25,6 +25,8 @@ from tests.conftest import free_port, make_settings
 from tests.reliability import audit as audit_module
 from tests.support.databases import fresh_database
 from tests.support.signed_app import SignedApp
+from s3video_sidecar.services import parts_of
+
 
 # Counters shown at the end of the run (pytest_terminal_summary): cases, statuses.
 STATS: dict[str, int] = {}
@@ -65,7 +67,7 @@ def reliable_settings(reliability_database_url, embedded_s3_url, signing_key_fil
 
 @pytest.fixture(scope="session")
 def reliable_app(reliable_settings):
-    from s3video_sidecar import main
+    from s3video_sidecar.app import main
 
     return main({}, **reliable_settings)
 
@@ -97,7 +99,7 @@ def audit(reliable_app):
     registry = reliable_app.registry
 
     def run(**kwargs):
-        return audit_module.audit(registry.dbsession_factory, registry.storage, **kwargs)
+        return audit_module.audit(parts_of(registry).session_factory, parts_of(registry).storage, **kwargs)
 
     return run
 

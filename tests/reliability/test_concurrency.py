@@ -14,6 +14,7 @@ import webtest
 from sqlalchemy import event, func, select
 
 from s3video_sidecar.models import Assignment, Submission
+from s3video_sidecar.services import parts_of
 from tests.reliability import flows
 from tests.support.signed_app import SignedApp, actor
 
@@ -29,7 +30,7 @@ def race(wsgi_app, table: str, calls):
             except threading.BrokenBarrierError:
                 pass  # a racer that lost earlier: go on
 
-    engine = wsgi_app.registry.dbengine
+    engine = parts_of(wsgi_app.registry).engine
     event.listen(engine, "before_cursor_execute", hold)
     results = [None] * len(calls)
 
@@ -56,7 +57,7 @@ def upload_url(ids, submission, user):
 
 
 def count(wsgi_app, model, **where):
-    session = wsgi_app.registry.dbsession_factory()
+    session = parts_of(wsgi_app.registry).session_factory()
     try:
         query = select(func.count()).select_from(model)
         for name, value in where.items():
@@ -94,7 +95,7 @@ def test_two_students_racing_for_one_new_submission(wsgi_app, ids):
                                              upload_url(ids, ids.submission, ids.other_student)])
     assert sorted(r.status_int for r in results) == [201, 403], [r.text for r in results]
     winner = next(i for i, r in enumerate(results) if r.status_int == 201)
-    session = wsgi_app.registry.dbsession_factory()
+    session = parts_of(wsgi_app.registry).session_factory()
     try:
         owner = session.get(Submission, ids.submission).user_id
     finally:

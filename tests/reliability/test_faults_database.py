@@ -22,6 +22,8 @@ from sqlalchemy.exc import OperationalError
 from tests.conftest import free_port, make_settings
 from tests.reliability import flows
 from tests.support.signed_app import SignedApp
+from s3video_sidecar.services import parts_of
+
 
 
 @contextlib.contextmanager
@@ -49,19 +51,19 @@ def assert_database_503(response):
 def test_confirm_when_the_database_fails_while_writing(rapi, ids, audit, reliable_app):
     registry = reliable_app.registry
     upload = flows.uploaded(rapi, ids)
-    with failing(registry.dbengine, r"^UPDATE videos") as failures:
+    with failing(parts_of(registry).engine, r"^UPDATE videos") as failures:
         response = flows.confirm(rapi, ids, upload["s3_key"])
     assert failures, "the fault was not reached"
     assert_database_503(response)
     assert flows.video_row(registry, upload["s3_key"]).upload_status == "pending"  # rolled back whole
-    assert registry.storage.head(upload["s3_key"]) is not None  # the bytes are safe
+    assert parts_of(registry).storage.head(upload["s3_key"]) is not None  # the bytes are safe
     again = flows.confirm(rapi, ids, upload["s3_key"])
     assert again.status_int == 200, again.text
     assert audit() == []
 
 
 def test_upload_url_when_the_database_fails_while_writing(rapi, ids, audit, reliable_app):
-    with failing(reliable_app.registry.dbengine, r"^INSERT INTO videos") as failures:
+    with failing(parts_of(reliable_app.registry).engine, r"^INSERT INTO videos") as failures:
         response = rapi.post(flows.sub_path(ids, "/upload-url"),
                              {"filename": "a.mp4", "size": 100, "mime_type": "video/mp4"}, as_actor=flows.student(ids))
     assert failures
@@ -75,7 +77,7 @@ def test_replacing_a_video_when_the_database_fails_keeps_the_old_one(rapi, ids, 
     registry = reliable_app.registry
     first = flows.confirmed(rapi, ids)
     second = flows.uploaded(rapi, ids)
-    with failing(registry.dbengine, r"^INSERT INTO video_events") as failures:
+    with failing(parts_of(registry).engine, r"^INSERT INTO video_events") as failures:
         response = flows.confirm(rapi, ids, second["s3_key"])
     assert failures
     assert_database_503(response)
@@ -88,10 +90,10 @@ def test_replacing_a_video_when_the_database_fails_keeps_the_old_one(rapi, ids, 
 
 def test_postgresql_kills_the_connection_mid_request(rapi, ids, audit, reliable_app):
     registry = reliable_app.registry
-    if registry.dbengine.dialect.name != "postgresql":
+    if parts_of(registry).engine.dialect.name != "postgresql":
         pytest.skip("needs PostgreSQL (S3VIDEO_TEST_POSTGRESQL); CI sets it")
     upload = flows.uploaded(rapi, ids)
-    killer = create_engine(registry.dbengine.url, isolation_level="AUTOCOMMIT")
+    killer = create_engine(parts_of(registry).engine.url, isolation_level="AUTOCOMMIT")
     killed = []
 
     def terminate(conn, cursor, statement, parameters, context, executemany):
@@ -101,11 +103,11 @@ def test_postgresql_kills_the_connection_mid_request(rapi, ids, audit, reliable_
                 admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             killed.append(pid)
 
-    event.listen(registry.dbengine, "before_cursor_execute", terminate)
+    event.listen(parts_of(registry).engine, "before_cursor_execute", terminate)
     try:
         response = flows.confirm(rapi, ids, upload["s3_key"])
     finally:
-        event.remove(registry.dbengine, "before_cursor_execute", terminate)
+        event.remove(parts_of(registry).engine, "before_cursor_execute", terminate)
         killer.dispose()
     assert killed
     assert_database_503(response)
@@ -116,7 +118,7 @@ def test_postgresql_kills_the_connection_mid_request(rapi, ids, audit, reliable_
 
 
 def test_a_database_that_does_not_answer_is_503_everywhere(embedded_s3_url, signing_key_file, ids):
-    from s3video_sidecar import main
+    from s3video_sidecar.app import main
 
     dead = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing"
     app = webtest.TestApp(main({}, **make_settings(dead, embedded_s3_url, signing_key_file,

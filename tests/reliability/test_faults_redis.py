@@ -20,7 +20,7 @@ from tests.support.signed_app import SignedApp
 
 
 def app_with(reliability_database_url, embedded_s3_url, signing_key_file, **redis_settings):
-    from s3video_sidecar import main
+    from s3video_sidecar.app import main
 
     settings = make_settings(reliability_database_url, embedded_s3_url, signing_key_file,
                              **{"s3video.bucket": "s3video-reliability", **redis_settings})

@@ -21,6 +21,7 @@ from s3video_sidecar.sdk import keys
 from s3video_sidecar.sdk.maintenance import Maintenance
 from s3video_sidecar.sdk.service import VideoService
 from s3video_sidecar.services import build_storage
+from s3video_sidecar.services import parts_of
 from tests.reliability import flows
 from tests.support.videos import mp4_bytes
 
@@ -76,7 +77,7 @@ class Faults:
 @pytest.fixture
 def faults(reliable_app, monkeypatch):
     registry = reliable_app.registry
-    storage = build_storage(registry.s3video_settings)  # its own client: own hooks, own retry quota
+    storage = build_storage(parts_of(registry).settings)  # its own client: own hooks, own retry quota
     monkeypatch.setattr(registry, "storage", storage)
     injected = Faults(storage.client)
     monkeypatch.setattr(botocore.endpoint, "time", types.SimpleNamespace(sleep=injected.sleeps.append))
@@ -85,10 +86,10 @@ def faults(reliable_app, monkeypatch):
 
 
 def purge(registry):
-    session = registry.dbsession_factory()
+    session = parts_of(registry).session_factory()
     try:
-        service = VideoService(SqlMaintenanceRepository(session), registry.storage, registry.url_signer,
-                               registry.s3video_settings)
+        service = VideoService(SqlMaintenanceRepository(session), parts_of(registry).storage, parts_of(registry).url_signer,
+                               parts_of(registry).settings)
         report = Maintenance(service).cleanup()  # what the cleanup job runs
         session.commit()
         return report
@@ -145,7 +146,7 @@ def test_confirm_when_the_copy_or_the_staging_delete_fails(rapi, ids, faults, au
     """The copy failing leaves the upload pending and its staging object in place; the staging delete
     failing (after the copy) does not undo the confirmation: the reconciler removes the object later."""
     upload = flows.uploaded(rapi, ids)
-    storage = reliable_app.registry.storage
+    storage = parts_of(reliable_app.registry).storage
     staging = keys.staging_key(upload["s3_key"])
     faults.fail(operation)
     response = flows.confirm(rapi, ids, upload["s3_key"])
@@ -181,12 +182,12 @@ def test_purge_when_delete_objects_fails_keeps_rows_and_objects(rapi, ids, fault
     report = purge(registry)
     assert report.errors and report.counts["left_deleting"] >= 1  # other tests may have left due rows too
     assert flows.video_row(registry, upload["s3_key"]).upload_status == "deleting"  # the durable marker stays
-    assert registry.storage.head(upload["s3_key"]) is not None
+    assert parts_of(registry).storage.head(upload["s3_key"]) is not None
     assert audit() == []
     faults.clear()
     purge(registry)
     assert flows.video_row(registry, upload["s3_key"]).upload_status == "deleted"
-    assert registry.storage.head(upload["s3_key"]) is None
+    assert parts_of(registry).storage.head(upload["s3_key"]) is None
     assert audit() == []
 
 
@@ -205,7 +206,7 @@ def test_purge_when_s3_refuses_some_keys(rapi, ids, faults, audit, reliable_app)
     def report(parsed, **_kwargs):  # ... and says so
         parsed.setdefault("Errors", []).append({"Key": refused, "Code": "InternalError", "Message": "retry"})
 
-    storage_events = registry.storage.client.meta.events
+    storage_events = parts_of(registry).storage.client.meta.events
     storage_events.register("before-parameter-build.s3.DeleteObjects", withhold, unique_id="withhold")
     storage_events.register("after-call.s3.DeleteObjects", report, unique_id="report")
     try:
@@ -215,7 +216,7 @@ def test_purge_when_s3_refuses_some_keys(rapi, ids, faults, audit, reliable_app)
         storage_events.unregister("after-call.s3.DeleteObjects", unique_id="report")
     assert result.counts["delete_failed"] >= 1
     assert flows.video_row(registry, refused).upload_status == "deleting"
-    assert registry.storage.head(refused) is not None
+    assert parts_of(registry).storage.head(refused) is not None
     assert audit() == []
     purge(registry)
     assert flows.video_row(registry, refused).upload_status == "deleted"
@@ -258,7 +259,7 @@ def test_multipart_complete_whose_answer_was_lost(rapi, ids, faults, audit, reli
     def lose_answer(**_kwargs):
         raise ConnectionClosedError(endpoint_url="http://s3.invalid")
 
-    events = reliable_app.registry.storage.client.meta.events
+    events = parts_of(reliable_app.registry).storage.client.meta.events
     events.register("after-call.s3.CompleteMultipartUpload", lose_answer, unique_id="lose")
     try:
         response = rapi.post(complete, {"parts": parts}, as_actor=flows.student(ids))

@@ -7,6 +7,7 @@ bytes were swapped behind the sidecar's back, and a staging object left behind, 
 from __future__ import annotations
 
 from s3video_sidecar.sdk import keys
+from s3video_sidecar.services import parts_of
 from tests.reliability import flows
 from tests.support.videos import mp4_bytes, sha256_b64
 
@@ -14,7 +15,7 @@ from tests.support.videos import mp4_bytes, sha256_b64
 def test_the_audit_reports_a_ready_video_whose_bytes_changed(rapi, ids, audit, reliable_app):
     upload = flows.confirmed(rapi, ids)
     assert audit() == []
-    storage = reliable_app.registry.storage
+    storage = parts_of(reliable_app.registry).storage
     swapped = mp4_bytes(len(flows.MP4), b"swapped")  # same size, same type: only the checksum tells
     storage.client.put_object(Bucket=storage.bucket, Key=upload["s3_key"], Body=swapped, ContentType="video/mp4",
                               ChecksumAlgorithm="SHA256")
@@ -46,6 +47,6 @@ def test_the_audit_reports_a_staging_object_left_behind(rapi, ids, audit, reliab
     assert audit(grace_seconds=3600) == []  # young: the reconciler takes it after the upload window
     assert audit() == [f"staging object {staging} is left behind (video "
                        f"{flows.video_row(reliable_app.registry, upload['s3_key']).id}, ready)"]
-    reliable_app.registry.storage.delete_many([staging])
+    parts_of(reliable_app.registry).storage.delete_many([staging])
     assert audit() == []
-    assert reliable_app.registry.storage.head(upload["s3_key"]).checksum_sha256 == sha256_b64(flows.MP4)
+    assert parts_of(reliable_app.registry).storage.head(upload["s3_key"]).checksum_sha256 == sha256_b64(flows.MP4)

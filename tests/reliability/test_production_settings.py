@@ -18,7 +18,7 @@ from tests.support.signed_app import SignedApp
 
 def test_production_ini_serves_the_whole_flow(reliable_app, reliability_database_url, embedded_s3_url, redis_server,
                                               tmp_path, ids, monkeypatch):
-    from s3video_sidecar import main
+    from s3video_sidecar.app import main
 
     for name, value in processes.STANDIN_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)

@@ -20,7 +20,7 @@ from tests.support.signed_app import SignedApp
 @pytest.fixture(params=["redis", "database"])
 def two_processes(request, reliable_app, reliability_database_url, embedded_s3_url, redis_server, tmp_path,
                   monkeypatch):
-    from s3video_sidecar import main
+    from s3video_sidecar.app import main
 
     for name, value in processes.STANDIN_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)

@@ -12,7 +12,7 @@ import os
 import socket
 import threading
 
-from s3video_sidecar import main
+from s3video_sidecar.app import main
 from s3video_sidecar.sdk.client import SidecarClient
 from tests.support.signed_app import KEY_ID, OTHER_KEY_ID, OTHER_SECRET, SECRET
 

@@ -30,6 +30,8 @@ from alembic.config import Config
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from s3video_sidecar.services import parts_of
+
 BACKENDS = {
     "sqlite": None,
     "postgresql": "S3VIDEO_TEST_POSTGRESQL",
@@ -146,10 +148,11 @@ def bind_app(registry, connection):
     The app's session factory joins the connection's transaction (each session a SAVEPOINT:
     pyramid_tm's commit releases it, its abort rolls back to it), and what uses the app's engine
     itself (the nonce and rate-limit stores, /health) gets the same connection, a SAVEPOINT for
-    each ``engine.begin()``. Test helpers reading through ``registry.dbsession_factory`` see what
+    each ``engine.begin()``. Test helpers reading through ``parts_of(registry).session_factory`` see what
     the requests wrote. On SQLite a second connection could not write while this one holds its
     transaction, so nothing may bypass it."""
-    factory, engine = registry.dbsession_factory, registry.dbengine
+    parts = parts_of(registry)
+    factory, engine = parts.session_factory, parts.engine
     saved = dict(factory.kw)
     factory.configure(bind=connection, join_transaction_mode="create_savepoint")
     engine.connect = lambda: _Lent(connection)

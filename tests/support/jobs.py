@@ -25,6 +25,7 @@ from s3video_sidecar.models import Assignment, Event, Submission, Video
 from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
 from s3video_sidecar.sdk import keys
 from s3video_sidecar.sdk.maintenance import audit
+from s3video_sidecar.services import parts_of
 from s3video_sidecar.tasks import JobRunner
 from tests.support.apps import build_app, make_settings
 from tests.support.databases import fresh_database
@@ -66,7 +67,7 @@ def open_world(backend: str, queue: str, embedded_s3_url: str, signing_key_file:
             yield world
         finally:
             world.reset()
-            world.registry.dbengine.dispose()  # MariaDB will not drop a database still in use
+            parts_of(world.registry).engine.dispose()  # MariaDB will not drop a database still in use
 
 
 class JobsWorld:
@@ -74,14 +75,14 @@ class JobsWorld:
         self.app = app
         self.raw_settings = settings
         self.registry = app.registry
-        self.settings = app.registry.s3video_settings
-        self.jobs = app.registry.jobs
+        self.settings = parts_of(app.registry).settings
+        self.jobs = parts_of(app.registry).jobs
         self.huey = self.jobs.huey
-        self.storage = app.registry.storage
+        self.storage = parts_of(app.registry).storage
         self.s3 = self.storage.client
-        self.session_factory = app.registry.dbsession_factory
+        self.session_factory = parts_of(app.registry).session_factory
         # Sessions the queue does not watch: rows written as they would be by a process whose task was lost.
-        self.unwatched_session_factory = sessionmaker(bind=app.registry.dbengine)
+        self.unwatched_session_factory = sessionmaker(bind=parts_of(app.registry).engine)
 
     @property
     def api(self) -> SignedApp:
@@ -103,7 +104,7 @@ class JobsWorld:
 
     def runner(self, *, clock=None, session_factory=None, invalidator=None) -> JobRunner:
         return JobRunner(self.settings, session_factory or self.session_factory, self.storage,
-                         self.registry.url_signer, invalidator, clock or time.time)
+                         parts_of(self.registry).url_signer, invalidator, clock or time.time)
 
     def audit(self, now=None):
         with self.session() as session:

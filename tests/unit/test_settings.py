@@ -123,13 +123,50 @@ def test_keys_the_sidecar_does_not_own_pass():
 
 
 def test_known_names_follow_the_declarations():
-    from s3video_sidecar.settings import _SettingsSchema, ini_name, known_names
+    import dataclasses
 
-    # every declared node is known, and nothing else under s3video.* but the cost model's fields
-    declared = {ini_name(node.name) for node in _SettingsSchema().children}
-    assert declared <= known_names()
-    assert {"s3video.delete_grace_seconds", "s3video.hmac_keys", "sqlalchemy.url", "huey.url"} <= known_names()
-    assert not [name for name in known_names() - declared if not name.startswith("s3video.cost.")]
+    from s3video_sidecar.sdk.cost import SETTING_NAMES, CostModel
+    from s3video_sidecar.settings import Settings, ini_name, known_names
+
+    # every declared field is known by its ini name, the cost model's included, and nothing else
+    declared = {ini_name(f.name) for f in dataclasses.fields(Settings) if f.name != "cost"}
+    assert known_names() == declared | set(SETTING_NAMES)
+    assert len(SETTING_NAMES) == len(dataclasses.fields(CostModel))
+    assert {"s3video.delete_grace_seconds", "s3video.hmac_keys", "sqlalchemy.url", "huey.url",
+            "s3video.moodle_origin", "s3video.rate_limit.confirm"} <= known_names()
+
+
+@pytest.mark.parametrize("name", ["huey.immediate", "s3video.development.demo", "s3video.cost.free_tier",
+                                  "s3video.cost.s3_free_tier"])
+def test_one_boolean_rule_for_every_setting(name):
+    def parsed(value):
+        settings = parse_settings(dict(BASE, **{name: value}))
+        return settings.cost.free_tier if name == "s3video.cost.free_tier" else (
+            settings.cost.s3_free_tier if name == "s3video.cost.s3_free_tier" else
+            {"huey.immediate": settings.huey_immediate, "s3video.development.demo": settings.demo}[name])
+
+    assert [parsed(word) for word in ("true", "1", "yes", "on", "ON")] == [True] * 5
+    assert [parsed(word) for word in ("false", "0", "no", "off", "Off")] == [False] * 5
+    with pytest.raises(SettingsError, match=rf"{re.escape(name)}: .*maybe"):
+        parse_settings(dict(BASE, **{name: "maybe"}))
+
+
+def test_the_cost_settings_are_parsed_with_the_others():
+    settings = parse_settings(dict(BASE, **{"s3video.cost.cloudfront_transfer_usd_per_gb": "0.110"}))
+    assert str(settings.cost.cloudfront_transfer_usd_per_gb) == "0.110"
+    with pytest.raises(SettingsError, match=r"s3video\.cost\.requests_per_view: "):
+        parse_settings(dict(BASE, **{"s3video.cost.requests_per_view": "-1"}))
+
+
+def test_the_settings_reference_is_generated_from_the_declarations():
+    import pathlib
+
+    from s3video_sidecar.settings import known_names, settings_reference
+
+    reference = settings_reference()
+    assert (pathlib.Path(__file__).parents[2] / "docs" / "settings.md").read_text() == reference, (
+        "docs/settings.md is stale: python -m s3video_sidecar.settings > docs/settings.md")
+    assert all(f"| `{name}` |" in reference for name in known_names())
 
 
 @pytest.mark.parametrize("ini", ["development.ini", "production.ini"])
