@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import case, delete, func, or_, select, update
 
-from ..sdk.privacy import ERASED_USER_ID
+from ..sdk.domain import ERASED_USER_ID
 from .event import Event
 from .repository import SqlVideoRepository
 from .video import Assignment, Submission, Video, VideoStatus

@@ -25,8 +25,8 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 
+from .domain import STATUSES, VideoStatus
 from .errors import Conflict
-from .service import DELETED, DELETING, UPLOADING
 
 DAY = 86400
 GIB = 1024**3
@@ -43,7 +43,6 @@ EVENT_TYPES = (
 )
 UPLOAD_EVENTS = ("upload_confirmed",)
 VIEW_EVENTS = ("playback_url_issued",)
-STATUSES = ("pending", "uploading", "ready", "deleting", "deleted", "error")
 
 
 def parse_moment(text: str | int, *, end: bool = False) -> int:
@@ -247,7 +246,7 @@ class AdminService:
 
     # -- restore and delete --------------------------------------------------------------
     def _restorable(self, video) -> bool:
-        return (video.upload_status == DELETING and video.confirmed_timestamp is not None
+        return (video.upload_status == VideoStatus.DELETING and video.confirmed_timestamp is not None
                 and (video.purge_after_timestamp or 0) > self.now())
 
     def restore(self, video, actor) -> dict:
@@ -260,9 +259,9 @@ class AdminService:
 
     def delete(self, video, actor, reason: str = "admin") -> dict:
         """Schedule one video for deletion (after the grace period, during which it can be restored)."""
-        if video.upload_status in (DELETING, DELETED):
+        if video.upload_status in (VideoStatus.DELETING, VideoStatus.DELETED):
             raise Conflict(f"this video is already {video.upload_status}")
-        if video.upload_id and video.upload_status == UPLOADING:
+        if video.upload_id and video.upload_status == VideoStatus.UPLOADING:
             self.videos.storage.abort_multipart_upload(video.s3_key, video.upload_id)
         submission = video.submission
         if submission.current_video_id == video.id:

@@ -46,9 +46,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from . import keys, media
+from .domain import VideoStatus
 from .errors import Conflict, NotFound, TooLarge, Unavailable, UnsupportedType
 from .privacy import PrivacyService
-from .service import DELETED, DELETING, ERROR, PENDING, READY, UPLOADING
 from .storage import DELETE_BATCH_SIZE
 
 DAY = 86400
@@ -200,7 +200,7 @@ class Maintenance:
         ``object_kept``, rows whose object another row still needs."""
         now = self.videos.now()
         for video in videos:
-            video.upload_status = DELETED
+            video.upload_status = VideoStatus.DELETED
             video.deleted_timestamp = now
             self.videos.log("video_deleted", None, video,
                             context={"object_kept": "another video shares it"} if object_kept else None)
@@ -271,7 +271,7 @@ class Maintenance:
         if not self.videos.arrived(video):
             if video.upload_id:
                 self.storage.abort_multipart_upload(video.s3_key, video.upload_id)
-            video.upload_status = ERROR
+            video.upload_status = VideoStatus.ERROR
             video.error_code = "abandoned"
             video.error_message = "the upload window closed before the video arrived"
             self.videos.log("upload_abandoned", None, video, error_code="abandoned",
@@ -294,7 +294,7 @@ class Maintenance:
         rows = self.repo.videos_by_upload_ids(upload["UploadId"] for upload in stale)
         for upload in stale:
             video = rows.get(upload["UploadId"])
-            if video is not None and video.upload_status == UPLOADING:
+            if video is not None and video.upload_status == VideoStatus.UPLOADING:
                 continue  # a row still owns it: settled (and aborted) once its own window has passed
             if dry_run:
                 report.counts["would_abort_multipart"] += 1
@@ -321,9 +321,9 @@ class Maintenance:
                                      int(obj["LastModified"].timestamp()), "action": "unreferenced"})
                 if old and self.settings.jobs_delete_orphans:
                     to_delete.append(key)
-            elif video.upload_status == DELETED:
+            elif video.upload_status == VideoStatus.DELETED:
                 to_delete.append(key)  # landed after its row was deleted (a late POST)
-            elif video.upload_status == ERROR and old:
+            elif video.upload_status == VideoStatus.ERROR and old:
                 leftovers.append(video)  # a refused or abandoned upload's bytes
         report.counts["objects_seen"] = len(listed)
         if dry_run:
@@ -335,7 +335,7 @@ class Maintenance:
         report.counts["leftovers_scheduled"] += len(leftovers)
         # Look again just before deleting: never an object that a row not yet deleted names.
         again = self.repo.videos_by_keys(to_delete)
-        to_delete = [key for key in to_delete if key not in again or again[key].upload_status == DELETED]
+        to_delete = [key for key in to_delete if key not in again or again[key].upload_status == VideoStatus.DELETED]
         for start in range(0, len(to_delete), DELETE_BATCH_SIZE):
             deleted, _failed = self.storage.delete_many(to_delete[start:start + DELETE_BATCH_SIZE])
             for key in deleted:
@@ -350,7 +350,7 @@ class Maintenance:
         old = [obj["Key"] for obj in listed if obj["LastModified"].timestamp() <= old_enough]
         rows = self.repo.videos_by_keys(keys.final_key(key) for key in old)
         to_delete = [key for key in old
-                     if (row := rows.get(keys.final_key(key))) is None or row.upload_status != PENDING]
+                     if (row := rows.get(keys.final_key(key))) is None or row.upload_status != VideoStatus.PENDING]
         report.counts["staging_seen"] = len(listed)
         if dry_run:
             report.counts["would_delete_staging"] += len(to_delete)
@@ -399,7 +399,7 @@ class Maintenance:
         video = self.repo.get_video(video_id)
         if video is None:
             raise NotFound("no such video")
-        if video.upload_status != DELETING:
+        if video.upload_status != VideoStatus.DELETING:
             raise Conflict(f"only a deleted video can be restored; this one is {video.upload_status}")
         if video.confirmed_timestamp is None:
             raise Conflict("this upload was never confirmed: there is nothing to restore")
@@ -410,7 +410,7 @@ class Maintenance:
             raise Conflict(f"the submission has a newer video ({submission.current_video_id}); delete it first")
         if self.storage.head(video.s3_key) is None:
             raise Conflict("storage no longer holds this video")
-        video.upload_status = READY
+        video.upload_status = VideoStatus.READY
         video.delete_requested_timestamp = None
         video.purge_after_timestamp = None
         submission.current_video_id = video.id
@@ -450,15 +450,15 @@ def audit(repository, storage, now: int | None = None, prefix: str = keys.PREFIX
         states.setdefault(key, []).append((status, purge_after))
     for key, rows in states.items():
         present = key in objects
-        held = any(status not in (DELETED, ERROR) for status, _ in rows)
+        held = any(status not in (VideoStatus.DELETED, VideoStatus.ERROR) for status, _ in rows)
         for status, purge_after in rows:
-            if status == READY and not present:
+            if status == VideoStatus.READY and not present:
                 result.lost.append(key)
-            elif status == DELETING and not present:
+            elif status == VideoStatus.DELETING and not present:
                 (result.lost if (purge_after or 0) > now else result.dangling).append(key)
-            elif status == DELETED and present and not held:
+            elif status == VideoStatus.DELETED and present and not held:
                 result.resurrected.append(key)
-            elif status == ERROR and present and not held:
+            elif status == VideoStatus.ERROR and present and not held:
                 result.leaked.append(key)
     result.orphans = sorted(objects - states.keys())
     return result

@@ -28,9 +28,8 @@ import time
 
 from .admin import describe_event
 from .cdn import resource_url
-from .service import DELETED, DELETING, READY
+from .domain import ERASED_USER_ID, VideoStatus
 
-ERASED_USER_ID = 0  # Moodle user ids start at 1
 ERASED_FILENAME = "erased"
 
 
@@ -60,7 +59,8 @@ class PrivacyService:
         for video in videos:
             entry = {**self.videos.describe(video), "assignment_id": video.assignment_id,
                      "submission_id": video.submission_id, "download_url": None}
-            if video.upload_status in (READY, DELETING) and video.confirmed_timestamp is not None:
+            stored = video.upload_status in (VideoStatus.READY, VideoStatus.DELETING)
+            if stored and video.confirmed_timestamp is not None:
                 entry["download_url"] = self.videos.signer.sign(
                     resource_url(self.videos.settings.playback_base_url, video.s3_key), expires_at)
             exported_videos.append(entry)
@@ -114,9 +114,9 @@ class PrivacyService:
             self.videos.delete_submission_video(submission, actor, reason="privacy")  # its live videos
             submission.user_id = ERASED_USER_ID
         for video in videos:
-            if video.upload_status not in (DELETING, DELETED):
+            if video.upload_status not in (VideoStatus.DELETING, VideoStatus.DELETED):
                 self.videos.schedule_deletion(video, actor, "privacy")  # refused uploads may have left bytes
-            if video.upload_status == DELETING:
+            if video.upload_status == VideoStatus.DELETING:
                 video.purge_after_timestamp = now  # no grace period for an erasure
             video.user_id = ERASED_USER_ID
             video.original_filename = ERASED_FILENAME

@@ -38,15 +38,11 @@ import time
 from . import containers, keys
 from .bounded import event_context
 from .cdn import resource_url
+from .domain import LIVE_STATUSES, Actor, OwnedSubmission, Permission, VideoStatus, may_act, permissions
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge, Unavailable, UnsupportedType
 from .probe import media_of
 from .storage import MULTIPART_MAX_PARTS, MULTIPART_MIN_PART_BYTES
 
-# Status names as stored (the models' VideoStatus values); the SDK does not import the models.
-PENDING, UPLOADING, READY, DELETING, DELETED, ERROR = (
-    "pending", "uploading", "ready", "deleting", "deleted", "error",
-)
-LIVE = (PENDING, UPLOADING, READY)
 MIB = 1024**2
 
 
@@ -100,17 +96,16 @@ class VideoService:
         if submission is None:
             submission = self.repo.add_submission(submission_id, assignment.id, actor.user, now, group_id=actor.group)
         # The ACL judged the rows the traversal saw; a request racing ahead may have created them
-        # since (the repository then returns its rows): hold the caller to the ACL's rules again.
-        if "admin" not in actor.roles and (assignment.course_id != actor.course or not self.acts_for(actor, submission)
-                                           or submission.assignment_id != assignment.id):
+        # since (the repository then returns its rows): hold the caller to the ACL's rule again.
+        if Permission.UPLOAD not in permissions(actor, assignment.course_id, submission) or (
+                submission.assignment_id != assignment.id and "admin" not in actor.roles):
             raise Forbidden("this submission belongs to someone else")
         return submission
 
     @staticmethod
-    def acts_for(actor, submission) -> bool:
+    def acts_for(actor: Actor, submission: OwnedSubmission) -> bool:
         """The student who created the submission, or, for a team submission, a member of its group."""
-        return submission.user_id == actor.user or (
-            submission.group_id is not None and actor.group == submission.group_id)
+        return may_act(actor, submission)
 
     @staticmethod
     def uploader(actor, submission) -> int:
@@ -119,7 +114,7 @@ class VideoService:
 
     def submission_state(self, submission) -> dict:
         current = submission.current_video
-        others = self.repo.videos(submission_id=submission.id, statuses=(PENDING, UPLOADING, READY))  # one query
+        others = self.repo.videos(submission_id=submission.id, statuses=LIVE_STATUSES)  # one query
         return {
             "assignment_id": submission.assignment_id,
             "submission_id": submission.id,
@@ -127,9 +122,9 @@ class VideoService:
             "status": str(current.upload_status) if current else "empty",
             "video": self.describe(current) if current else None,
             "poster_url": self.poster_url(current) if current else None,
-            "uploads_in_progress": [self.describe(v) for v in others if v.upload_status != READY],
+            "uploads_in_progress": [self.describe(v) for v in others if v.upload_status != VideoStatus.READY],
             "drafts": [self.describe(v) for v in others
-                       if v.upload_status == READY and v.id != submission.current_video_id],
+                       if v.upload_status == VideoStatus.READY and v.id != submission.current_video_id],
         }
 
     @staticmethod
@@ -193,7 +188,7 @@ class VideoService:
         video = self.repo.add_video(
             assignment_id=submission.assignment_id, submission_id=submission.id,
             user_id=self.uploader(actor, submission),
-            s3_key=s3_key, s3_bucket=self.storage.bucket, upload_status=PENDING,
+            s3_key=s3_key, s3_bucket=self.storage.bucket, upload_status=VideoStatus.PENDING,
             original_filename=filename[:255], mime_type=mime_type, declared_size=size, upload_method="post",
             upload_timestamp=now, upload_expires_timestamp=post.expires_at,
         )
@@ -220,7 +215,7 @@ class VideoService:
         """Mark an upload refused (and delete what S3 holds of it); the caller raises ``error``."""
         if remove_object:
             self.storage.delete_many(self._object_keys(video))
-        video.upload_status = ERROR
+        video.upload_status = VideoStatus.ERROR
         video.error_code = code
         video.error_message = error.message
         self.log("upload_rejected", actor, video, error_code=code, error_message=error.message)
@@ -229,11 +224,11 @@ class VideoService:
         """Prove the object is in S3 and passes the limits, then make it the current video
         (with ``draft``: keep it beside the current one, for :meth:`make_current`)."""
         video = self._video_of(submission, s3_key=s3_key)
-        if video.upload_status == READY:
+        if video.upload_status == VideoStatus.READY:
             return self._confirmed(video)  # idempotent
-        if video.upload_status in (DELETING, DELETED):
+        if video.upload_status in (VideoStatus.DELETING, VideoStatus.DELETED):
             raise Conflict("this video has been deleted")
-        if video.upload_status == ERROR:
+        if video.upload_status == VideoStatus.ERROR:
             raise Conflict(f"this upload was refused: {video.error_message}")
         if video.upload_method == "post":
             return self._confirm_post(video, actor, draft)
@@ -309,7 +304,7 @@ class VideoService:
         self._check_object(video, info, actor)
         self._check_container(video, actor)
         now = self.now()
-        video.upload_status = READY
+        video.upload_status = VideoStatus.READY
         video.file_size = info.size_bytes
         video.checksum_sha256 = info.checksum_sha256
         video.confirmed_timestamp = now
@@ -328,14 +323,14 @@ class VideoService:
         previous = submission.current_video
         submission.current_video_id = video.id
         submission.current_video = video
-        if previous is not None and previous.id != video.id and previous.upload_status in LIVE:
+        if previous is not None and previous.id != video.id and previous.upload_status in LIVE_STATUSES:
             self.schedule_deletion(previous, actor, reason="replaced")
         for other in self._drafts(submission, but=video):
             self.schedule_deletion(other, actor, reason="replaced")
 
     def _drafts(self, submission, but=None) -> list:
         """The submission's drafts: ready videos that are not its current one (nor ``but``)."""
-        return [v for v in self.repo.videos(submission_id=submission.id, statuses=(READY,))
+        return [v for v in self.repo.videos(submission_id=submission.id, statuses=(VideoStatus.READY,))
                 if v.id != submission.current_video_id and (but is None or v.id != but.id)]
 
     def make_current(self, submission, video_id: int, actor) -> dict:
@@ -344,7 +339,7 @@ class VideoService:
         video = self.repo.get_video(video_id)
         if video is None or video.submission_id != submission.id:
             raise NotFound("this submission has no video with that id")
-        if video.upload_status != READY:
+        if video.upload_status != VideoStatus.READY:
             raise Conflict(f"only a ready video can be made current; this one is {video.upload_status}")
         if submission.current_video_id != video.id or self._drafts(submission, but=video):
             self._switch_to(video, actor, draft=False)
@@ -354,7 +349,7 @@ class VideoService:
     def _confirmed(self, video) -> dict:
         return {
             "current": video.submission.current_video_id == video.id,
-            "status": READY,
+            "status": VideoStatus.READY.value,
             "video_id": video.id,
             "s3_key": video.s3_key,
             "file_size": video.file_size,
@@ -375,7 +370,7 @@ class VideoService:
         part_size = self.part_size()
         now = self.now()
         if fingerprint:
-            for video in self.repo.videos(submission_id=submission.id, statuses=(UPLOADING,),
+            for video in self.repo.videos(submission_id=submission.id, statuses=(VideoStatus.UPLOADING,),
                                           fingerprint=fingerprint):
                 if video.declared_size == size and video.mime_type == mime_type \
                         and video.upload_expires_timestamp > now:
@@ -386,7 +381,7 @@ class VideoService:
         video = self.repo.add_video(
             assignment_id=submission.assignment_id, submission_id=submission.id,
             user_id=self.uploader(actor, submission),
-            s3_key=s3_key, s3_bucket=self.storage.bucket, upload_status=UPLOADING,
+            s3_key=s3_key, s3_bucket=self.storage.bucket, upload_status=VideoStatus.UPLOADING,
             original_filename=filename[:255], mime_type=mime_type, declared_size=size,
             upload_method="multipart", upload_id=upload_id, fingerprint=fingerprint,
             upload_timestamp=now, upload_expires_timestamp=now + self.settings.multipart_expiry_seconds,
@@ -408,7 +403,7 @@ class VideoService:
 
     def _open_multipart(self, submission, upload_id: str):
         video = self._video_of(submission, upload_id=upload_id)
-        if video.upload_status != UPLOADING:
+        if video.upload_status != VideoStatus.UPLOADING:
             raise Conflict(f"this upload is {video.upload_status}, not in progress")
         return video
 
@@ -439,7 +434,7 @@ class VideoService:
         """Total the parts S3 holds, refuse (aborting) what breaks the limits, complete, then confirm
         (as a draft with ``draft``)."""
         video = self._video_of(submission, upload_id=upload_id)
-        if video.upload_status == READY:
+        if video.upload_status == VideoStatus.READY:
             return self._confirmed(video)  # idempotent
         video = self._open_multipart(submission, upload_id)
         try:
@@ -472,7 +467,7 @@ class VideoService:
     def abort_multipart(self, submission, upload_id: str, actor) -> None:
         video = self._open_multipart(submission, upload_id)
         self.storage.abort_multipart_upload(video.s3_key, upload_id)
-        video.upload_status = ERROR
+        video.upload_status = VideoStatus.ERROR
         video.error_code = "cancelled"
         video.error_message = "the upload was cancelled"
         self.log("multipart_aborted", actor, video)
@@ -488,7 +483,7 @@ class VideoService:
 
     def poster_url(self, video) -> str | None:
         """A signed URL of the video's poster frame (not a view: no event), or None before its probe."""
-        if not video.poster_key or video.upload_status != READY:
+        if not video.poster_key or video.upload_status != VideoStatus.READY:
             return None
         return self.signer.sign_cached(resource_url(self.settings.playback_base_url, video.poster_key),
                                        self.playback_expiry(self.now()))
@@ -497,7 +492,7 @@ class VideoService:
         """A signed URL of the current video; ``renew`` for one the player is already showing
         (logged as ``playback_url_renewed``, which the statistics do not count as a view)."""
         video = submission.current_video
-        if video is None or video.upload_status != READY:
+        if video is None or video.upload_status != VideoStatus.READY:
             raise NotFound("this submission has no video to play")
         expires_at = self.playback_expiry(self.now())
         url = self.signer.sign_cached(resource_url(self.settings.playback_base_url, video.s3_key), expires_at)
@@ -517,7 +512,7 @@ class VideoService:
     def schedule_deletion(self, video, actor, reason: str, retain_seconds: int = 0) -> None:
         """Mark ``deleting``; the purge comes after the grace period, or ``retain_seconds`` if longer."""
         now = self.now()
-        video.upload_status = DELETING
+        video.upload_status = VideoStatus.DELETING
         video.delete_requested_timestamp = now
         video.purge_after_timestamp = now + max(self.settings.delete_grace_seconds, retain_seconds)
         self.log("delete_requested", actor, video, context={"reason": reason})
@@ -526,7 +521,7 @@ class VideoService:
         """Schedule live videos (current ones, drafts and unfinished uploads) and clear the submissions'
         current video, remembering it (``retained_video_id``) for a restore while it is kept."""
         for video in videos:
-            if video.upload_id and video.upload_status == UPLOADING:
+            if video.upload_id and video.upload_status == VideoStatus.UPLOADING:
                 self.storage.abort_multipart_upload(video.s3_key, video.upload_id)
             self.schedule_deletion(video, actor, reason, retain_seconds)
         for submission in submissions:
@@ -534,18 +529,18 @@ class VideoService:
                 submission.retained_video_id = submission.current_video_id
             submission.current_video_id = None
             submission.current_video = None
-        return {"status": DELETING, "scheduled": len(videos), "video_ids": [v.id for v in videos]}
+        return {"status": VideoStatus.DELETING.value, "scheduled": len(videos), "video_ids": [v.id for v in videos]}
 
     def delete_submission_video(self, submission, actor, reason: str = "owner") -> dict:
         """Schedule the submission's videos (current, drafts and unfinished uploads) for deletion."""
-        videos = self.repo.videos(submission_id=submission.id, statuses=LIVE)
+        videos = self.repo.videos(submission_id=submission.id, statuses=LIVE_STATUSES)
         return self._schedule_all(videos, [submission], actor, reason)
 
     def delete_assignment_videos(self, assignment_id: int, actor, reason: str = "assignment deleted",
                                  retain_seconds: int = 0) -> dict:
         """Schedule every live video of an assignment: one query, however many submissions. With
         ``retain_seconds`` (Moodle's recycle bin) the objects stay that long, restorable by copy-from."""
-        videos = self.repo.videos(assignment_id=assignment_id, statuses=LIVE)
+        videos = self.repo.videos(assignment_id=assignment_id, statuses=LIVE_STATUSES)
         answer = self._schedule_all(videos, self.repo.submissions_of_assignment(assignment_id), actor, reason,
                                     retain_seconds)
         purge_after = self.now() + max(self.settings.delete_grace_seconds, retain_seconds)
@@ -560,7 +555,7 @@ class VideoService:
                       if submission.retained_video_id else None):
             if video is None or video.submission_id != submission.id or video.confirmed_timestamp is None:
                 continue
-            if video.upload_status == READY or (video.upload_status == DELETING
+            if video.upload_status == VideoStatus.READY or (video.upload_status == VideoStatus.DELETING
                                                 and (video.purge_after_timestamp or 0) > now):
                 return video
         return None
@@ -575,8 +570,8 @@ class VideoService:
         original = self.source_video(source)
         if original is not None:
             original = self.repo.lock_video(original.id)  # a purge claiming it waits, or has already won
-        if original is None or original.upload_status not in (READY, DELETING) or (
-                original.upload_status == DELETING and (original.purge_after_timestamp or 0) <= self.now()):
+        if original is None or original.upload_status not in (VideoStatus.READY, VideoStatus.DELETING) or (
+                original.upload_status == VideoStatus.DELETING and (original.purge_after_timestamp or 0) <= self.now()):
             raise NotFound("the source submission has no video to copy")
         now = self.now()
         assignment = self.repo.get_assignment(assignment_id) or self.repo.add_assignment(
@@ -589,7 +584,7 @@ class VideoService:
                 or submission.group_id != group_id:
             raise Forbidden(f"submission {submission_id} belongs to another assignment, student or group")
         current = submission.current_video
-        if current is not None and current.upload_status == READY:
+        if current is not None and current.upload_status == VideoStatus.READY:
             if current.s3_key == original.s3_key:
                 return self.submission_state(submission)  # idempotent: this copy is made already
             raise Conflict("the target submission has another video; delete it first")
@@ -597,7 +592,7 @@ class VideoService:
             raise Conflict("storage no longer holds the source's video")
         # Every column of the source (key, sizes, checksums, the uploader: their data), this row's own state.
         video = self.repo.add_copy_of(
-            original, assignment_id=assignment_id, submission_id=submission_id, upload_status=READY,
+            original, assignment_id=assignment_id, submission_id=submission_id, upload_status=VideoStatus.READY,
             upload_id=None, fingerprint=None, confirmed_timestamp=now, delete_requested_timestamp=None,
             purge_after_timestamp=None, deleted_timestamp=None, error_code=None, error_message=None)
         submission.current_video_id = video.id
