@@ -1,10 +1,11 @@
 """The SQL of operations: statistics, video and event search, privacy export and erasure.
 
-:class:`SqlOperationsRepository` extends the video repository, so the admin and privacy
-services (``sdk/admin.py``, ``sdk/privacy.py``) and the video service they drive share
-one repository over one session. Day buckets are UTC days computed in SQL as
-``timestamp - timestamp % 86400``, which SQLite, PostgreSQL and MariaDB all evaluate
-the same way on integers.
+:class:`SqlOperationsRepository` (``sdk.ports.OperationsRepository``) holds these queries; it
+also answers as the video repository (``sdk.ports.VideoRepository``) by handing those calls to
+the :class:`~.repository.SqlVideoRepository` it composes over the same session, so the admin and
+privacy services (``sdk/admin.py``, ``sdk/privacy.py``) and a video service may share it.
+Day buckets are UTC days computed in SQL as ``timestamp - timestamp % 86400``, which SQLite,
+PostgreSQL and MariaDB all evaluate the same way on integers.
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ def _page(query, page: int, per_page: int):
     return query.limit(per_page).offset((page - 1) * per_page)
 
 
-class SqlOperationsRepository(SqlVideoRepository):
+class SqlOperationsRepository:
+    def __init__(self, dbsession):
+        self.dbsession = dbsession
+        self.video_rows = SqlVideoRepository(dbsession)
+
     # -- statistics ----------------------------------------------------------------
     def count_videos_by_status(self) -> dict[str, int]:
         rows = self.dbsession.execute(select(Video.upload_status, func.count()).group_by(Video.upload_status))
@@ -217,3 +222,47 @@ class SqlOperationsRepository(SqlVideoRepository):
         has_videos = select(Video.id).where(Video.submission_id == Submission.id).exists()
         self.dbsession.execute(delete(Submission).where(Submission.user_id == ERASED_USER_ID, ~has_videos)
                                .execution_options(synchronize_session=False))
+
+    # -- the video repository, over the same session ---------------------------------------
+    def get_assignment(self, assignment_id: int) -> Assignment | None:
+        return self.video_rows.get_assignment(assignment_id)
+
+    def get_assignment_and_submission(self, assignment_id: int, submission_id: int):
+        return self.video_rows.get_assignment_and_submission(assignment_id, submission_id)
+
+    def add_assignment(self, assignment_id: int, course_id: int, now: int) -> Assignment:
+        return self.video_rows.add_assignment(assignment_id, course_id, now)
+
+    def get_submission(self, submission_id: int) -> Submission | None:
+        return self.video_rows.get_submission(submission_id)
+
+    def add_submission(self, submission_id: int, assignment_id: int, user_id: int, now: int,
+                       group_id: int | None = None) -> Submission:
+        return self.video_rows.add_submission(submission_id, assignment_id, user_id, now, group_id)
+
+    def add_video(self, **fields) -> Video:
+        return self.video_rows.add_video(**fields)
+
+    def add_copy_of(self, video: Video, **fields) -> Video:
+        return self.video_rows.add_copy_of(video, **fields)
+
+    def get_video(self, video_id: int) -> Video | None:
+        return self.video_rows.get_video(video_id)
+
+    def lock_video(self, video_id: int) -> Video | None:
+        return self.video_rows.lock_video(video_id)
+
+    def get_video_by_key(self, s3_key: str, submission_id: int | None = None) -> Video | None:
+        return self.video_rows.get_video_by_key(s3_key, submission_id)
+
+    def get_video_by_upload_id(self, upload_id: str) -> Video | None:
+        return self.video_rows.get_video_by_upload_id(upload_id)
+
+    def videos(self, **filters) -> list[Video]:
+        return self.video_rows.videos(**filters)
+
+    def submissions_of_assignment(self, assignment_id: int) -> list[Submission]:
+        return self.video_rows.submissions_of_assignment(assignment_id)
+
+    def add_event(self, **fields) -> None:
+        return self.video_rows.add_event(**fields)

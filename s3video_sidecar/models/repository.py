@@ -46,9 +46,25 @@ def _video_row(fields: dict) -> dict:
     return row
 
 
-class SqlVideoRepository:
+class SqlEventLog:
+    """The event log (``sdk.ports.EventLog``): appends only."""
+
     def __init__(self, dbsession):
         self.dbsession = dbsession
+
+    def add_event(self, **fields) -> None:
+        """Append to the event log: one INSERT now. No caller keeps or changes the row, so an ORM
+        object and its unit of work would only cost CPU, on every call. Every field is bounded."""
+        self.dbsession.execute(insert(_EVENTS), bounded_event(fields))
+        mark_written(self.dbsession)
+
+
+class SqlVideoRepository:
+    """``sdk.ports.VideoRepository``: assignments, submissions and videos, and the event log, over one session."""
+
+    def __init__(self, dbsession):
+        self.dbsession = dbsession
+        self.events = SqlEventLog(dbsession)
 
     def get_assignment(self, assignment_id: int) -> Assignment | None:
         return self.dbsession.get(Assignment, assignment_id)
@@ -153,7 +169,4 @@ class SqlVideoRepository:
         return list(self.dbsession.scalars(select(Submission).where(Submission.assignment_id == assignment_id)))
 
     def add_event(self, **fields) -> None:
-        """Append to the event log: one INSERT now. No caller keeps or changes the row, so an ORM
-        object and its unit of work would only cost CPU, on every call. Every field is bounded."""
-        self.dbsession.execute(insert(_EVENTS), bounded_event(fields))
-        mark_written(self.dbsession)
+        self.events.add_event(**fields)

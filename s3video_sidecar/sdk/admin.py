@@ -21,28 +21,20 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import json
 import time
 from dataclasses import asdict, dataclass, field
 
 from .domain import STATUSES, VideoStatus
 from .errors import Conflict
+from .events import EVENT_TYPES, UPLOAD_EVENTS, VIEW_EVENTS, describe_event
+from .maintenance import Maintenance
+
+__all__ = ["DAY", "EVENT_TYPES", "GIB", "STATUSES", "UPLOAD_EVENTS", "VIEW_EVENTS", "AdminService", "EventFilter",
+           "MonthUsage", "VideoFilter", "cost_estimator_from_settings", "day_label", "describe_event", "gigabytes",
+           "parse_moment"]
 
 DAY = 86400
 GIB = 1024**3
-# The event types this release writes (docs/operations.md's table); ``events --type`` also accepts
-# any type already in the log, so a type a newer piece of code writes is never refused.
-EVENT_TYPES = (
-    "upload_requested", "upload_sent_to_multipart", "multipart_started", "multipart_resumed", "parts_signed",
-    "parts_listed", "multipart_aborted", "upload_confirmed", "upload_rejected", "upload_abandoned",
-    "playback_url_issued", "delete_requested", "video_restored", "video_deleted", "delete_failed",
-    "object_deleted", "auth_rejected", "access_denied", "request_refused", "rate_limited", "admin_query",
-    "privacy_exported", "privacy_erased", "job_cleanup", "job_reconcile", "job_retention", "job_failed",
-    "playback_url_renewed", "video_made_current", "video_copied", "video_probed", "video_unplayable", "job_probe",
-    "refusals_suppressed",
-)
-UPLOAD_EVENTS = ("upload_confirmed",)
-VIEW_EVENTS = ("playback_url_issued",)
 
 
 def parse_moment(text: str | int, *, end: bool = False) -> int:
@@ -114,20 +106,6 @@ class MonthUsage:
     complete: bool = False  # a past month: every figure measured, nothing projected
 
 
-def describe_event(event) -> dict:
-    try:
-        context = json.loads(event.error_context) if event.error_context else None
-    except ValueError:
-        context = event.error_context
-    return {
-        "id": event.id, "timestamp": event.timestamp, "event_type": event.event_type,
-        "user_id": event.user_id, "user_role": event.user_role, "assignment_id": event.assignment_id,
-        "submission_id": event.submission_id, "video_id": event.video_id, "s3_key": event.s3_key,
-        "error_code": event.error_code, "error_message": event.error_message, "context": context,
-        "file_size": event.file_size, "duration": event.duration, "retry_count": event.retry_count,
-    }
-
-
 class AdminService:
     def __init__(self, repository, videos, cost_estimator=None, clock=time.time):
         """``videos`` is the VideoService over the same repository; ``cost_estimator(usage)``
@@ -140,8 +118,18 @@ class AdminService:
     def now(self) -> int:
         return int(self.clock())
 
+    def log_query(self, actor, call: str, query: dict | None = None) -> None:
+        """An ``admin_query`` event: the call and the names of the filters given (not their values).
+        The reads below write it when given the ``actor`` (the admin API does; the CLI does not)."""
+        if actor is None:
+            return
+        filters = sorted(name for name, value in (query or {}).items()
+                         if value not in (None, (), False) and name not in ("page", "per_page"))
+        self.videos.log("admin_query", actor, context={"call": call, "filters": filters})
+
     # -- statistics ------------------------------------------------------------------
-    def stats(self, days: int = 30) -> dict:
+    def stats(self, days: int = 30, *, actor=None) -> dict:
+        self.log_query(actor, "stats")
         now = self.now()
         today = now - now % DAY
         start = today - (days - 1) * DAY
@@ -215,12 +203,17 @@ class AdminService:
         return {"usage": asdict(usage), **self.cost_estimator(usage)}
 
     # -- search ------------------------------------------------------------------------
-    def search_videos(self, filters: VideoFilter, page: int = 1, per_page: int = 25) -> dict:
+    def search_videos(self, filters: VideoFilter, page: int = 1, per_page: int = 25, *, actor=None,
+                      query: dict | None = None) -> dict:
+        """``query``: the API's query string, whose filter names the ``admin_query`` event lists."""
+        self.log_query(actor, "videos", query)
         rows, total = self.repo.search_videos(filters, page, per_page)
         return {"videos": [self.describe_video(video, course) for video, course in rows],
                 **_paging(page, per_page, total)}
 
-    def search_events(self, filters: EventFilter, page: int = 1, per_page: int = 50) -> dict:
+    def search_events(self, filters: EventFilter, page: int = 1, per_page: int = 50, *, actor=None,
+                      query: dict | None = None) -> dict:
+        self.log_query(actor, "events", query)
         events, total = self.repo.search_events(filters, page, per_page)
         return {"events": [describe_event(event) for event in events], **_paging(page, per_page, total)}
 
@@ -239,8 +232,9 @@ class AdminService:
             "restorable": restorable,
         }
 
-    def history(self, video) -> dict:
+    def history(self, video, *, actor=None) -> dict:
         """A video with every event about it, oldest first."""
+        self.log_query(actor, "video")
         return {"video": self.describe_video(video),
                 "events": [describe_event(event) for event in self.repo.video_events(video)]}
 
@@ -252,8 +246,6 @@ class AdminService:
     def restore(self, video, actor) -> dict:
         """Bring back a deleted video while its grace period lasts; it becomes current again
         (the jobs' restore, ``sdk/maintenance.py``: Conflict saying why when it cannot)."""
-        from .maintenance import Maintenance  # here: maintenance imports privacy, which imports this module
-
         Maintenance(self.videos).restore_video(video.id, actor)
         return self.describe_video(video)
 

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import time
 
-from .admin import describe_event
 from .cdn import resource_url
 from .domain import ERASED_USER_ID, VideoStatus
+from .events import describe_event
 
 ERASED_FILENAME = "erased"
 

@@ -174,6 +174,9 @@ class VideoService:
         """Issue a presigned POST, or tell the client to go multipart for a large file."""
         self.check_limits(size, mime_type)
         if size > self.settings.multipart_threshold_bytes:
+            # nothing issued yet: the client goes on with the multipart calls
+            self.log("upload_sent_to_multipart", actor, assignment_id=assignment_id, submission_id=submission_id,
+                     file_size=size)
             return {
                 "method": "multipart",
                 "max_size": self.settings.max_upload_bytes,
@@ -408,7 +411,7 @@ class VideoService:
         return video
 
     def sign_parts(self, submission, upload_id: str, part_numbers: list[int],
-                   checksums: dict[int, str] | None = None) -> dict:
+                   checksums: dict[int, str] | None = None, actor: Actor | None = None) -> dict:
         video = self._open_multipart(submission, upload_id)
         part_count = max(1, math.ceil(video.declared_size / self.part_size()))
         bad = [n for n in part_numbers if not 1 <= n <= part_count]
@@ -422,11 +425,13 @@ class VideoService:
              "url": self.storage.presigned_part_url(video.s3_key, upload_id, n, expiry, checksums.get(n))}
             for n in part_numbers
         ]
+        self.log("parts_signed", actor, video, context={"part_numbers": part_numbers})
         return {"parts": parts, "expires_at": self.now() + expiry}
 
-    def list_parts(self, submission, upload_id: str) -> dict:
+    def list_parts(self, submission, upload_id: str, actor: Actor | None = None) -> dict:
         video = self._open_multipart(submission, upload_id)
         parts = self.storage.list_parts(video.s3_key, upload_id)
+        self.log("parts_listed", actor, video, context={"parts_held": len(parts)})
         return {"parts": [{"part_number": p.part_number, "etag": p.etag, "size": p.size_bytes} for p in parts]}
 
     def complete_multipart(self, submission, upload_id: str, parts: list[tuple[int, str]], actor,
