@@ -188,6 +188,59 @@ class Storage(Protocol):
     def list_keys(self, prefix: str = "videos/") -> Iterator[dict[str, Any]]: ...
 
 
+class VideoSettings(Protocol):
+    """The settings the video service reads (``s3video_sidecar.settings.Settings`` has them all)."""
+
+    @property
+    def max_upload_bytes(self) -> int: ...
+
+    @property
+    def allowed_mime_types(self) -> Sequence[str]: ...
+
+    @property
+    def multipart_threshold_bytes(self) -> int: ...
+
+    @property
+    def multipart_part_size_bytes(self) -> int: ...
+
+    @property
+    def upload_expiry_seconds(self) -> int: ...
+
+    @property
+    def multipart_expiry_seconds(self) -> int: ...
+
+    @property
+    def playback_expiry_seconds(self) -> int: ...
+
+    @property
+    def playback_url_window_seconds(self) -> int: ...
+
+    @property
+    def playback_base_url(self) -> str: ...
+
+    @property
+    def delete_grace_seconds(self) -> int: ...
+
+
+class JobSettings(VideoSettings, Protocol):
+    """And what the background jobs read besides."""
+
+    @property
+    def draft_expiry_seconds(self) -> int: ...
+
+    @property
+    def jobs_delete_orphans(self) -> bool: ...
+
+    @property
+    def jobs_multipart_abort_after_seconds(self) -> int: ...
+
+    @property
+    def retention_days(self) -> int: ...
+
+    @property
+    def retention_dry_run(self) -> bool: ...
+
+
 class UrlSigner(Protocol):
     """Signs playback URLs (``sdk/cdn.py``): ``sign_cached`` may return the same URL for the same arguments."""
 
