@@ -24,7 +24,6 @@ Rules:
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import logging
 import random
@@ -39,21 +38,11 @@ from .failures import describe, failure_log
 from .models import UsedNonce
 from .sdk import signing
 from .schemas import MAX_BODY_BYTES
+from .sdk.domain import Permission  # noqa: F401  (re-exported: the views' permissions)
 from .sdk.errors import TooLarge, Unavailable
 
 log = logging.getLogger(__name__)
 VERDICT = "s3video.s3v1_verdict"  # the environ key holding (identity, error) for every attempt of a request
-
-
-class Permission(str, enum.Enum):
-    VIEW = "view"
-    UPLOAD = "upload"
-    DELETE = "delete"
-    ADMIN = "admin"
-    IDENTIFY = "identify"  # GET /whoami: any validly signed request
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

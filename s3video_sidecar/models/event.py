@@ -8,6 +8,7 @@ Every field is bounded (:func:`bounded_event`, :func:`event_context`): what a cl
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,7 +45,7 @@ class Event(Base):
     timestamp: Mapped[int] = mapped_column(BigInteger)
 
 
-def bounded_event(fields: dict) -> dict:
+def bounded_event(fields: dict[str, Any]) -> dict[str, Any]:
     """An event row's values with every string fitting its column (Text columns: ``sdk/bounded.py``'s limits)."""
     row = dict(fields)
     for column in Event.__table__.c:

@@ -1,8 +1,9 @@
 """The SQL of the background jobs (``sdk/maintenance.py``): claiming rows, looking keys up.
 
-:class:`SqlMaintenanceRepository` extends the operations repository (which extends the
-video repository), so the jobs drive the video service and the privacy service's
-``forget_erased`` over one session.
+:class:`SqlMaintenanceRepository` (``sdk.ports.MaintenanceRepository``) holds these queries and
+composes the operations repository (which composes the video repository) over the same session,
+handing their calls to them: the jobs drive the video service and the privacy service's
+``forget_erased`` through it.
 
 Rows a job changes are *claimed*: ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL
 and MariaDB/MySQL, so two workers (or a worker and ``s3video-admin``) never take the
@@ -12,10 +13,15 @@ id (``after_id``), so a row a run leaves as it was is not claimed again in that 
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from collections.abc import Iterable
+from typing import Any
 
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from .event import Event
 from .operations import SqlOperationsRepository
-from .video import LIVE_STATUSES, Submission, Video, VideoStatus
+from .video import LIVE_STATUSES, Assignment, Submission, Video, VideoStatus
 
 KEY_CHUNK = 500  # keys per IN (...) lookup
 # Which row of a shared key speaks for its object: one that needs it over one that does not.
@@ -23,32 +29,37 @@ _KEY_RANK = {**{str(s): 3 for s in LIVE_STATUSES}, str(VideoStatus.DELETING): 2,
              str(VideoStatus.DELETED): 0}
 
 
-class SqlMaintenanceRepository(SqlOperationsRepository):
-    def _claim(self, query, limit: int, after_id: int, lock: bool) -> list[Video]:
+class SqlMaintenanceRepository:
+    def __init__(self, dbsession: Session) -> None:
+        self.dbsession = dbsession
+        self.operations = SqlOperationsRepository(dbsession)
+        self.video_rows = self.operations.video_rows
+
+    def _claim(self, query: Select[Any], limit: int, after_id: int, lock: bool) -> list[Video]:
         query = query.where(Video.id > after_id).order_by(Video.id).limit(limit)
         if lock:
             query = query.with_for_update(skip_locked=True)
         return list(self.dbsession.scalars(query))
 
-    def count(self, query) -> int:
+    def count(self, query: Select[Any]) -> int:
         """How many rows a claim's query matches now (a progress bar's total)."""
-        return int(self.dbsession.scalar(select(func.count()).select_from(query.subquery())))
+        return int(self.dbsession.execute(select(func.count()).select_from(query.subquery())).scalar_one())
 
     @staticmethod
-    def due_for_purge(now: int):
+    def due_for_purge(now: int) -> Select[Video]:
         return select(Video).where(Video.upload_status == str(VideoStatus.DELETING), Video.purge_after_timestamp <= now)
 
     @staticmethod
-    def expired(cutoff: int):
+    def expired(cutoff: int) -> Select[Video]:
         return select(Video).where(Video.upload_status.in_([str(VideoStatus.PENDING), str(VideoStatus.UPLOADING)]),
                                    Video.upload_expires_timestamp <= cutoff)
 
     @staticmethod
-    def ready_before(cutoff: int):
+    def ready_before(cutoff: int) -> Select[Video]:
         return select(Video).where(Video.upload_status == str(VideoStatus.READY), Video.upload_timestamp < cutoff)
 
-    def videos_due_for_purge_after(self, now: int, limit: int, after_id: int = 0, video_ids=None,
-                                   lock: bool = True) -> list[Video]:
+    def videos_due_for_purge_after(self, now: int, limit: int, after_id: int = 0,
+                                   video_ids: Iterable[int] | None = None, lock: bool = True) -> list[Video]:
         """``deleting`` rows whose grace period is over (only ``video_ids``, if given), by id."""
         query = self.due_for_purge(now)
         if video_ids is not None:
@@ -72,10 +83,10 @@ class SqlMaintenanceRepository(SqlOperationsRepository):
                                     Video.confirmed_timestamp <= cutoff, ~is_current)
         return self._claim(query, limit, after_id, lock)
 
-    def keys_still_needed(self, keys, now: int, excluding_ids) -> set[str]:
+    def keys_still_needed(self, keys: Iterable[str], now: int, excluding_ids: Iterable[int]) -> set[str]:
         """Which of ``keys`` a row other than ``excluding_ids`` still needs: a live row, or one
         ``deleting`` whose purge time has not come (copies share their source's object)."""
-        keys, excluding, needed = list(keys), list(excluding_ids), set()
+        keys, excluding, needed = list(keys), list(excluding_ids), set[str]()
         for start in range(0, len(keys), KEY_CHUNK):
             query = select(Video.s3_key).where(
                 Video.s3_key.in_(keys[start:start + KEY_CHUNK]), Video.id.not_in(excluding),
@@ -85,7 +96,7 @@ class SqlMaintenanceRepository(SqlOperationsRepository):
             needed.update(self.dbsession.scalars(query.with_for_update(read=True)))
         return needed
 
-    def unprobed_ready_videos(self, limit: int, after_id: int = 0, video_ids=None,
+    def unprobed_ready_videos(self, limit: int, after_id: int = 0, video_ids: Iterable[int] | None = None,
                               lock: bool = True) -> list[Video]:
         """``ready`` rows the media probe has not seen yet (only ``video_ids``, if given), by id."""
         query = select(Video).where(Video.upload_status == str(VideoStatus.READY),
@@ -94,9 +105,9 @@ class SqlMaintenanceRepository(SqlOperationsRepository):
             query = query.where(Video.id.in_(list(video_ids)))
         return self._claim(query, limit, after_id, lock)
 
-    def videos_by_keys(self, keys) -> dict[str, Video]:
+    def videos_by_keys(self, keys: Iterable[str]) -> dict[str, Video]:
         """Key -> the row that speaks for its object: of rows sharing a key, one that still needs it."""
-        keys, found = list(keys), {}
+        keys, found = list(keys), dict[str, Video]()
         for start in range(0, len(keys), KEY_CHUNK):
             for video in self.dbsession.scalars(select(Video).where(Video.s3_key.in_(keys[start:start + KEY_CHUNK]))):
                 held = found.get(video.s3_key)
@@ -104,11 +115,11 @@ class SqlMaintenanceRepository(SqlOperationsRepository):
                     found[video.s3_key] = video
         return found
 
-    def videos_by_upload_ids(self, upload_ids) -> dict[str, Video]:
+    def videos_by_upload_ids(self, upload_ids: Iterable[str]) -> dict[str, Video]:
         return self._videos_by(Video.upload_id, upload_ids)
 
-    def _videos_by(self, column, values) -> dict:
-        values, found = list(values), {}
+    def _videos_by(self, column: Any, values: Iterable[Any]) -> dict[str, Any]:
+        values, found = list(values), dict[Any, Video]()
         for start in range(0, len(values), KEY_CHUNK):
             query = select(Video).where(column.in_(values[start:start + KEY_CHUNK]))
             found.update((getattr(video, column.key), video) for video in self.dbsession.scalars(query))
@@ -119,3 +130,105 @@ class SqlMaintenanceRepository(SqlOperationsRepository):
         query = select(Video.s3_key, Video.upload_status, Video.purge_after_timestamp).where(
             Video.s3_key.startswith(prefix, autoescape=True))
         return [(key, str(status), purge_after) for key, status, purge_after in self.dbsession.execute(query)]
+
+    # -- the operations repository, over the same session ------------------------------------
+    def count_videos_by_status(self) -> dict[str, int]:
+        return self.operations.count_videos_by_status()
+
+    def ready_videos_by_codec(self) -> dict[str, tuple[int, int]]:
+        return self.operations.ready_videos_by_codec()
+
+    def stored_bytes(self) -> int:
+        return self.operations.stored_bytes()
+
+    def stored_bytes_at(self, moments: list[int]) -> list[int]:
+        return self.operations.stored_bytes_at(moments)
+
+    def daily_event_totals(self, event_types: Iterable[str], start: int,
+                           end: int) -> dict[tuple[int, str], tuple[int, int]]:
+        return self.operations.daily_event_totals(event_types, start, end)
+
+    def error_counts(self, start: int, end: int) -> dict[str, int]:
+        return self.operations.error_counts(start, end)
+
+    def event_totals(self, event_types: Iterable[str], start: int, end: int) -> tuple[int, int]:
+        return self.operations.event_totals(event_types, start, end)
+
+    def search_videos(self, filters: Any, page: int, per_page: int) -> tuple[list[tuple[Video, int]], int]:
+        return self.operations.search_videos(filters, page, per_page)
+
+    def event_types_logged(self) -> list[str]:
+        return self.operations.event_types_logged()
+
+    def search_events(self, filters: Any, page: int, per_page: int) -> tuple[list[Event], int]:
+        return self.operations.search_events(filters, page, per_page)
+
+    def video_events(self, video: Video) -> list[Event]:
+        return self.operations.video_events(video)
+
+    def submissions_of_user(self, user_id: int, assignment_id: int | None = None) -> list[Submission]:
+        return self.operations.submissions_of_user(user_id, assignment_id)
+
+    def user_ids_of_assignment(self, assignment_id: int) -> list[int]:
+        return self.operations.user_ids_of_assignment(assignment_id)
+
+    def events_about(self, user_id: int, video_ids: Iterable[int], assignment_id: int | None = None) -> list[Event]:
+        return self.operations.events_about(user_id, video_ids, assignment_id)
+
+    def anonymise_events(self, user_id: int | None, video_ids: Iterable[int], s3_keys: Iterable[str],
+                         assignment_id: int | None = None) -> int:
+        return self.operations.anonymise_events(user_id, video_ids, s3_keys, assignment_id)
+
+    def keys_named_by_others(self, keys: Iterable[str], video_ids: Iterable[int]) -> set[str]:
+        return self.operations.keys_named_by_others(keys, video_ids)
+
+    def erased_videos_purged(self) -> list[Video]:
+        return self.operations.erased_videos_purged()
+
+    def forget_videos(self, videos: list[Video]) -> None:
+        return self.operations.forget_videos(videos)
+
+    # -- the video repository, over the same session ------------------------------------------
+    def get_assignment(self, assignment_id: int) -> Assignment | None:
+        return self.video_rows.get_assignment(assignment_id)
+
+    def get_assignment_and_submission(self, assignment_id: int,
+                                      submission_id: int) -> tuple[Assignment | None, Submission | None]:
+        return self.video_rows.get_assignment_and_submission(assignment_id, submission_id)
+
+    def add_assignment(self, assignment_id: int, course_id: int, now: int) -> Assignment:
+        return self.video_rows.add_assignment(assignment_id, course_id, now)
+
+    def get_submission(self, submission_id: int) -> Submission | None:
+        return self.video_rows.get_submission(submission_id)
+
+    def add_submission(self, submission_id: int, assignment_id: int, user_id: int, now: int,
+                       group_id: int | None = None) -> Submission:
+        return self.video_rows.add_submission(submission_id, assignment_id, user_id, now, group_id)
+
+    def add_video(self, **fields: Any) -> Video:
+        return self.video_rows.add_video(**fields)
+
+    def add_copy_of(self, video: Video, **fields: Any) -> Video:
+        return self.video_rows.add_copy_of(video, **fields)
+
+    def get_video(self, video_id: int) -> Video | None:
+        return self.video_rows.get_video(video_id)
+
+    def lock_video(self, video_id: int) -> Video | None:
+        return self.video_rows.lock_video(video_id)
+
+    def get_video_by_key(self, s3_key: str, submission_id: int | None = None) -> Video | None:
+        return self.video_rows.get_video_by_key(s3_key, submission_id)
+
+    def get_video_by_upload_id(self, upload_id: str) -> Video | None:
+        return self.video_rows.get_video_by_upload_id(upload_id)
+
+    def videos(self, **filters: Any) -> list[Video]:
+        return self.video_rows.videos(**filters)
+
+    def submissions_of_assignment(self, assignment_id: int) -> list[Submission]:
+        return self.video_rows.submissions_of_assignment(assignment_id)
+
+    def add_event(self, **fields: Any) -> None:
+        return self.video_rows.add_event(**fields)

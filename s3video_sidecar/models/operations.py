@@ -1,17 +1,22 @@
 """The SQL of operations: statistics, video and event search, privacy export and erasure.
 
-:class:`SqlOperationsRepository` extends the video repository, so the admin and privacy
-services (``sdk/admin.py``, ``sdk/privacy.py``) and the video service they drive share
-one repository over one session. Day buckets are UTC days computed in SQL as
-``timestamp - timestamp % 86400``, which SQLite, PostgreSQL and MariaDB all evaluate
-the same way on integers.
+:class:`SqlOperationsRepository` (``sdk.ports.OperationsRepository``) holds these queries; it
+also answers as the video repository (``sdk.ports.VideoRepository``) by handing those calls to
+the :class:`~.repository.SqlVideoRepository` it composes over the same session, so the admin and
+privacy services (``sdk/admin.py``, ``sdk/privacy.py``) and a video service may share it.
+Day buckets are UTC days computed in SQL as ``timestamp - timestamp % 86400``, which SQLite,
+PostgreSQL and MariaDB all evaluate the same way on integers.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import case, delete, func, or_, select, update
+from collections.abc import Iterable
+from typing import Any
 
-from ..sdk.privacy import ERASED_USER_ID
+from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..sdk.domain import ERASED_USER_ID
 from .event import Event
 from .repository import SqlVideoRepository
 from .video import Assignment, Submission, Video, VideoStatus
@@ -22,15 +27,19 @@ STORED = (str(VideoStatus.READY), str(VideoStatus.DELETING))  # statuses whose o
 _NOT_COUNTED_AS_ERRORS = ("upload_rejected",)
 
 
-def _day(column):
+def _day(column: Any) -> Any:
     return column - column % DAY
 
 
-def _page(query, page: int, per_page: int):
+def _page(query: Any, page: int, per_page: int) -> Any:
     return query.limit(per_page).offset((page - 1) * per_page)
 
 
-class SqlOperationsRepository(SqlVideoRepository):
+class SqlOperationsRepository:
+    def __init__(self, dbsession: Session) -> None:
+        self.dbsession = dbsession
+        self.video_rows = SqlVideoRepository(dbsession)
+
     # -- statistics ----------------------------------------------------------------
     def count_videos_by_status(self) -> dict[str, int]:
         rows = self.dbsession.execute(select(Video.upload_status, func.count()).group_by(Video.upload_status))
@@ -46,8 +55,8 @@ class SqlOperationsRepository(SqlVideoRepository):
 
     def stored_bytes(self) -> int:
         size = func.coalesce(Video.file_size, 0)
-        return int(self.dbsession.scalar(select(func.coalesce(func.sum(size), 0))
-                                         .where(Video.upload_status.in_(STORED))))
+        return int(self.dbsession.execute(select(func.coalesce(func.sum(size), 0))
+                                          .where(Video.upload_status.in_(STORED))).scalar_one())
 
     def stored_bytes_at(self, moments: list[int]) -> list[int]:
         """Bytes held at each moment: confirmed by then and not yet deleted (one query for all)."""
@@ -64,7 +73,8 @@ class SqlOperationsRepository(SqlVideoRepository):
         row = self.dbsession.execute(select(*columns).where(Video.confirmed_timestamp.is_not(None))).one()
         return [int(value) for value in row]
 
-    def daily_event_totals(self, event_types, start: int, end: int) -> dict[tuple[int, str], tuple[int, int]]:
+    def daily_event_totals(self, event_types: Iterable[str], start: int,
+                           end: int) -> dict[tuple[int, str], tuple[int, int]]:
         """{(day start, event type): (events, bytes)} for events in [start, end)."""
         day = _day(Event.timestamp)
         query = (
@@ -81,18 +91,18 @@ class SqlOperationsRepository(SqlVideoRepository):
                    Event.timestamp >= start, Event.timestamp < end)
             .group_by(Event.error_code)
         )
-        return {code: int(n) for code, n in self.dbsession.execute(query)}
+        return {str(code): int(n) for code, n in self.dbsession.execute(query)}
 
-    def event_totals(self, event_types, start: int, end: int) -> tuple[int, int]:
+    def event_totals(self, event_types: Iterable[str], start: int, end: int) -> tuple[int, int]:
         """(events, bytes) of these types in [start, end)."""
         count, size = self.dbsession.execute(
             select(func.count(), func.coalesce(func.sum(Event.file_size), 0))
             .where(Event.event_type.in_(list(event_types)), Event.timestamp >= start, Event.timestamp < end)
         ).one()
-        return int(count), int(size)
+        return int(count or 0), int(size or 0)
 
     # -- search ----------------------------------------------------------------------
-    def search_videos(self, filters, page: int, per_page: int) -> tuple[list[tuple[Video, int]], int]:
+    def search_videos(self, filters: Any, page: int, per_page: int) -> tuple[list[tuple[Video, int]], int]:
         """Videos matching ``filters`` (an ``sdk.admin.VideoFilter``), newest first, with their course."""
         size = func.coalesce(Video.file_size, Video.declared_size)
         conditions = []
@@ -114,7 +124,7 @@ class SqlOperationsRepository(SqlVideoRepository):
             conditions.append(size <= filters.max_size)
         base = select(Video, Assignment.course_id).join(Assignment, Assignment.id == Video.assignment_id) \
             .where(*conditions)
-        total = self.dbsession.scalar(select(func.count()).select_from(base.subquery()))
+        total = self.dbsession.execute(select(func.count()).select_from(base.subquery())).scalar_one()
         rows = self.dbsession.execute(
             _page(base.order_by(Video.upload_timestamp.desc(), Video.id.desc()), page, per_page))
         return [(video, course) for video, course in rows], int(total)
@@ -123,7 +133,7 @@ class SqlOperationsRepository(SqlVideoRepository):
         """Every event type the log holds (uses the event_type index)."""
         return list(self.dbsession.scalars(select(Event.event_type).distinct()))
 
-    def search_events(self, filters, page: int, per_page: int) -> tuple[list[Event], int]:
+    def search_events(self, filters: Any, page: int, per_page: int) -> tuple[list[Event], int]:
         """Events matching ``filters`` (an ``sdk.admin.EventFilter``), newest first."""
         conditions = []
         for column, value in ((Event.user_id, filters.user), (Event.assignment_id, filters.assignment),
@@ -142,7 +152,7 @@ class SqlOperationsRepository(SqlVideoRepository):
             conditions.append(Event.timestamp < filters.until)
         if filters.after_id is not None:
             conditions.append(Event.id > filters.after_id)
-        total = self.dbsession.scalar(select(func.count()).select_from(Event).where(*conditions))
+        total = self.dbsession.execute(select(func.count()).select_from(Event).where(*conditions)).scalar_one()
         query = select(Event).where(*conditions).order_by(Event.timestamp.desc(), Event.id.desc())
         return list(self.dbsession.scalars(_page(query, page, per_page))), int(total)
 
@@ -164,7 +174,7 @@ class SqlOperationsRepository(SqlVideoRepository):
                                                  Submission.user_id != ERASED_USER_ID).distinct()
         return sorted(self.dbsession.scalars(query))
 
-    def events_about(self, user_id: int, video_ids, assignment_id: int | None = None) -> list[Event]:
+    def events_about(self, user_id: int, video_ids: Iterable[int], assignment_id: int | None = None) -> list[Event]:
         """Events by the user (in the assignment, if given) or about their videos, oldest first."""
         by_user = Event.user_id == user_id
         if assignment_id is not None:
@@ -172,14 +182,15 @@ class SqlOperationsRepository(SqlVideoRepository):
         about = or_(by_user, Event.video_id.in_(list(video_ids))) if video_ids else by_user
         return list(self.dbsession.scalars(select(Event).where(about).order_by(Event.timestamp, Event.id)))
 
-    def anonymise_events(self, user_id: int | None, video_ids, s3_keys, assignment_id: int | None = None) -> int:
+    def anonymise_events(self, user_id: int | None, video_ids: Iterable[int], s3_keys: Iterable[str],
+                         assignment_id: int | None = None) -> int:
         """Remove the user (and their videos' ids and keys) from the event log; return the events changed."""
         changed = 0
         if user_id is not None:
             by_user = Event.user_id == user_id
             if assignment_id is not None:
                 by_user = by_user & (Event.assignment_id == assignment_id)
-            changed += self.dbsession.execute(
+            changed += self.dbsession.execute(  # type: ignore[attr-defined]  # an UPDATE: a CursorResult
                 update(Event).where(by_user).values(user_id=None, s3_key=None, error_context=None)
                 .execution_options(synchronize_session=False)).rowcount
         about = []
@@ -189,12 +200,12 @@ class SqlOperationsRepository(SqlVideoRepository):
             about.append(Event.s3_key.in_(list(s3_keys)))
         if about:
             # The video id goes too: once the row is forgotten, SQLite may give its id to a new video.
-            changed += self.dbsession.execute(
+            changed += self.dbsession.execute(  # type: ignore[attr-defined]  # an UPDATE: a CursorResult
                 update(Event).where(or_(*about)).values(video_id=None, s3_key=None, error_context=None)
                 .execution_options(synchronize_session=False)).rowcount
         return changed
 
-    def keys_named_by_others(self, keys, video_ids) -> set[str]:
+    def keys_named_by_others(self, keys: Iterable[str], video_ids: Iterable[int]) -> set[str]:
         """Which of ``keys`` a video other than ``video_ids`` names (a copy shares its source's key)."""
         keys, video_ids = list(keys), list(video_ids)
         if not keys:
@@ -217,3 +228,48 @@ class SqlOperationsRepository(SqlVideoRepository):
         has_videos = select(Video.id).where(Video.submission_id == Submission.id).exists()
         self.dbsession.execute(delete(Submission).where(Submission.user_id == ERASED_USER_ID, ~has_videos)
                                .execution_options(synchronize_session=False))
+
+    # -- the video repository, over the same session ---------------------------------------
+    def get_assignment(self, assignment_id: int) -> Assignment | None:
+        return self.video_rows.get_assignment(assignment_id)
+
+    def get_assignment_and_submission(self, assignment_id: int,
+                                      submission_id: int) -> tuple[Assignment | None, Submission | None]:
+        return self.video_rows.get_assignment_and_submission(assignment_id, submission_id)
+
+    def add_assignment(self, assignment_id: int, course_id: int, now: int) -> Assignment:
+        return self.video_rows.add_assignment(assignment_id, course_id, now)
+
+    def get_submission(self, submission_id: int) -> Submission | None:
+        return self.video_rows.get_submission(submission_id)
+
+    def add_submission(self, submission_id: int, assignment_id: int, user_id: int, now: int,
+                       group_id: int | None = None) -> Submission:
+        return self.video_rows.add_submission(submission_id, assignment_id, user_id, now, group_id)
+
+    def add_video(self, **fields: Any) -> Video:
+        return self.video_rows.add_video(**fields)
+
+    def add_copy_of(self, video: Video, **fields: Any) -> Video:
+        return self.video_rows.add_copy_of(video, **fields)
+
+    def get_video(self, video_id: int) -> Video | None:
+        return self.video_rows.get_video(video_id)
+
+    def lock_video(self, video_id: int) -> Video | None:
+        return self.video_rows.lock_video(video_id)
+
+    def get_video_by_key(self, s3_key: str, submission_id: int | None = None) -> Video | None:
+        return self.video_rows.get_video_by_key(s3_key, submission_id)
+
+    def get_video_by_upload_id(self, upload_id: str) -> Video | None:
+        return self.video_rows.get_video_by_upload_id(upload_id)
+
+    def videos(self, **filters: Any) -> list[Video]:
+        return self.video_rows.videos(**filters)
+
+    def submissions_of_assignment(self, assignment_id: int) -> list[Submission]:
+        return self.video_rows.submissions_of_assignment(assignment_id)
+
+    def add_event(self, **fields: Any) -> None:
+        return self.video_rows.add_event(**fields)

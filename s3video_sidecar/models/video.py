@@ -20,27 +20,13 @@ Rules:
 
 from __future__ import annotations
 
-import enum
-
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..sdk.domain import LIVE_STATUSES, VideoStatus
 from .meta import Base, Id
 
-
-class VideoStatus(str, enum.Enum):
-    PENDING = "pending"  # upload URL issued, nothing seen yet
-    UPLOADING = "uploading"  # multipart upload under way
-    READY = "ready"  # confirmed: the object exists and passed the checks
-    DELETING = "deleting"  # durable marker: the object is to be deleted (after the grace period)
-    DELETED = "deleted"  # the object is gone
-    ERROR = "error"  # refused or abandoned; ``error_message`` says why
-
-    def __str__(self) -> str:
-        return self.value
-
-
-LIVE_STATUSES = (VideoStatus.PENDING, VideoStatus.UPLOADING, VideoStatus.READY)
+__all__ = ["LIVE_STATUSES", "Assignment", "Submission", "Video", "VideoStatus"]
 
 
 class Assignment(Base):

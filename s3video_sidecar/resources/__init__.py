@@ -4,10 +4,10 @@ Rules:
 
 - Resources are thin: ``__name__``, ``__parent__``, ``__acl__`` and ``__getitem__``
   that asks the repository for the row. No SQL here, no HTTP.
-- The consistency rules live in the ACLs: an assignment's course and a submission's
-  owner (and, for a team submission, its group), once fixed by the first upload, decide
-  who may act; a caller who contradicts them (another course, another student, another
-  group) simply holds no matching principal -> 403.
+- The consistency rules live in the ACLs, which ask the domain's one rule
+  (``sdk.domain.permissions``): an assignment's course and a submission's owner (and, for a
+  team submission, its group), once fixed by the first upload, decide who may act; a caller
+  who contradicts them (another course, another student, another group) is granted nothing -> 403.
 - An id that is not a positive integer is not in the tree (404).
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated
 
 from ..models.repository import SqlVideoRepository
+from ..sdk.domain import permissions
 from ..security import Permission
 
 ADMIN_ACE = (Allow, "role:admin", ALL_PERMISSIONS)
@@ -126,21 +127,13 @@ class Submission(Resource):
 
     @property
     def __acl__(self):
-        course = self.assignment.course_id
+        """The domain's one rule (``sdk.domain.permissions``), granted to the calling user."""
+        identity = self.request.identity
         acl = [ADMIN_ACE]
-        if self.record is None:
-            # Not created yet: any student of the assignment's course (of any course while
-            # the assignment is new too) may create it by uploading; the course's graders may look.
-            students = f"student:course:{course}" if course is not None else "role:student"
-            acl.append((Allow, students, (Permission.VIEW, Permission.UPLOAD)))
-        else:
-            owner = f"student:{self.record.user_id}:course:{course}"
-            acl.append((Allow, owner, (Permission.VIEW, Permission.UPLOAD, Permission.DELETE)))
-            if self.record.group_id is not None:  # a team submission: every member of its group
-                team = f"student:group:{self.record.group_id}:course:{course}"
-                acl.append((Allow, team, (Permission.VIEW, Permission.UPLOAD, Permission.DELETE)))
-        if course is not None:
-            acl.append((Allow, f"grader:course:{course}", Permission.VIEW))
+        if identity is not None:
+            granted = permissions(identity.actor, self.assignment.course_id, self.record)
+            if granted:
+                acl.append((Allow, f"user:{identity.actor.user}", tuple(sorted(granted))))
         acl.append(DENY_ALL)
         return acl
 

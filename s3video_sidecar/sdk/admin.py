@@ -21,29 +21,24 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
+from .domain import STATUSES, Actor, VideoStatus
 from .errors import Conflict
-from .service import DELETED, DELETING, UPLOADING
+from .events import EVENT_TYPES, UPLOAD_EVENTS, VIEW_EVENTS, describe_event
+from .maintenance import Maintenance
+from .ports import OperationsRepository, Row
+from .service import VideoService
+
+__all__ = ["DAY", "EVENT_TYPES", "GIB", "STATUSES", "UPLOAD_EVENTS", "VIEW_EVENTS", "AdminService", "EventFilter",
+           "MonthUsage", "VideoFilter", "cost_estimator_from_settings", "day_label", "describe_event", "gigabytes",
+           "parse_moment"]
 
 DAY = 86400
 GIB = 1024**3
-# The event types this release writes (docs/operations.md's table); ``events --type`` also accepts
-# any type already in the log, so a type a newer piece of code writes is never refused.
-EVENT_TYPES = (
-    "upload_requested", "upload_sent_to_multipart", "multipart_started", "multipart_resumed", "parts_signed",
-    "parts_listed", "multipart_aborted", "upload_confirmed", "upload_rejected", "upload_abandoned",
-    "playback_url_issued", "delete_requested", "video_restored", "video_deleted", "delete_failed",
-    "object_deleted", "auth_rejected", "access_denied", "request_refused", "rate_limited", "admin_query",
-    "privacy_exported", "privacy_erased", "job_cleanup", "job_reconcile", "job_retention", "job_failed",
-    "playback_url_renewed", "video_made_current", "video_copied", "video_probed", "video_unplayable", "job_probe",
-    "refusals_suppressed",
-)
-UPLOAD_EVENTS = ("upload_confirmed",)
-VIEW_EVENTS = ("playback_url_issued",)
-STATUSES = ("pending", "uploading", "ready", "deleting", "deleted", "error")
 
 
 def parse_moment(text: str | int, *, end: bool = False) -> int:
@@ -115,22 +110,10 @@ class MonthUsage:
     complete: bool = False  # a past month: every figure measured, nothing projected
 
 
-def describe_event(event) -> dict:
-    try:
-        context = json.loads(event.error_context) if event.error_context else None
-    except ValueError:
-        context = event.error_context
-    return {
-        "id": event.id, "timestamp": event.timestamp, "event_type": event.event_type,
-        "user_id": event.user_id, "user_role": event.user_role, "assignment_id": event.assignment_id,
-        "submission_id": event.submission_id, "video_id": event.video_id, "s3_key": event.s3_key,
-        "error_code": event.error_code, "error_message": event.error_message, "context": context,
-        "file_size": event.file_size, "duration": event.duration, "retry_count": event.retry_count,
-    }
-
-
 class AdminService:
-    def __init__(self, repository, videos, cost_estimator=None, clock=time.time):
+    def __init__(self, repository: OperationsRepository, videos: VideoService,
+                 cost_estimator: Callable[[MonthUsage], dict[str, Any]] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         """``videos`` is the VideoService over the same repository; ``cost_estimator(usage)``
         turns a :class:`MonthUsage` into the cost model's estimate (a dict)."""
         self.repo = repository
@@ -141,8 +124,18 @@ class AdminService:
     def now(self) -> int:
         return int(self.clock())
 
+    def log_query(self, actor: Actor | None, call: str, query: dict[str, Any] | None = None) -> None:
+        """An ``admin_query`` event: the call and the names of the filters given (not their values).
+        The reads below write it when given the ``actor`` (the admin API does; the CLI does not)."""
+        if actor is None:
+            return
+        filters = sorted(name for name, value in (query or {}).items()
+                         if value not in (None, (), False) and name not in ("page", "per_page"))
+        self.videos.log("admin_query", actor, context={"call": call, "filters": filters})
+
     # -- statistics ------------------------------------------------------------------
-    def stats(self, days: int = 30) -> dict:
+    def stats(self, days: int = 30, *, actor: Actor | None = None) -> dict[str, Any]:
+        self.log_query(actor, "stats")
         now = self.now()
         today = now - now % DAY
         start = today - (days - 1) * DAY
@@ -150,7 +143,7 @@ class AdminService:
         totals = self.repo.daily_event_totals(UPLOAD_EVENTS + VIEW_EVENTS, start, today + DAY)
         storage_by_day = self.repo.stored_bytes_at([min(d + DAY - 1, now) for d in day_starts])
 
-        def count(day, kinds, index=0):
+        def count(day: int, kinds: tuple[str, ...], index: int = 0) -> int:
             return sum(totals.get((day, kind), (0, 0))[index] for kind in kinds)
 
         per_day = [
@@ -207,7 +200,7 @@ class AdminService:
             projected_transfer_bytes=int(transfer * pace), projected_views=int(views * pace), complete=complete,
         )
 
-    def cost(self, month: str | None = None) -> dict | None:
+    def cost(self, month: str | None = None) -> dict[str, Any] | None:
         """The month's usage, measured so far and projected to its end, with the cost model's
         estimate of the month's bill (None without a cost model)."""
         if self.cost_estimator is None:
@@ -216,16 +209,21 @@ class AdminService:
         return {"usage": asdict(usage), **self.cost_estimator(usage)}
 
     # -- search ------------------------------------------------------------------------
-    def search_videos(self, filters: VideoFilter, page: int = 1, per_page: int = 25) -> dict:
+    def search_videos(self, filters: VideoFilter, page: int = 1, per_page: int = 25, *, actor: Actor | None = None,
+                      query: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``query``: the API's query string, whose filter names the ``admin_query`` event lists."""
+        self.log_query(actor, "videos", query)
         rows, total = self.repo.search_videos(filters, page, per_page)
         return {"videos": [self.describe_video(video, course) for video, course in rows],
                 **_paging(page, per_page, total)}
 
-    def search_events(self, filters: EventFilter, page: int = 1, per_page: int = 50) -> dict:
+    def search_events(self, filters: EventFilter, page: int = 1, per_page: int = 50, *, actor: Actor | None = None,
+                      query: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.log_query(actor, "events", query)
         events, total = self.repo.search_events(filters, page, per_page)
         return {"events": [describe_event(event) for event in events], **_paging(page, per_page, total)}
 
-    def describe_video(self, video, course_id: int | None = None) -> dict:
+    def describe_video(self, video: Row, course_id: int | None = None) -> dict[str, Any]:
         if course_id is None:
             assignment = self.repo.get_assignment(video.assignment_id)
             course_id = assignment.course_id if assignment else None
@@ -240,29 +238,28 @@ class AdminService:
             "restorable": restorable,
         }
 
-    def history(self, video) -> dict:
+    def history(self, video: Row, *, actor: Actor | None = None) -> dict[str, Any]:
         """A video with every event about it, oldest first."""
+        self.log_query(actor, "video")
         return {"video": self.describe_video(video),
                 "events": [describe_event(event) for event in self.repo.video_events(video)]}
 
     # -- restore and delete --------------------------------------------------------------
-    def _restorable(self, video) -> bool:
-        return (video.upload_status == DELETING and video.confirmed_timestamp is not None
+    def _restorable(self, video: Row) -> bool:
+        return (video.upload_status == VideoStatus.DELETING and video.confirmed_timestamp is not None
                 and (video.purge_after_timestamp or 0) > self.now())
 
-    def restore(self, video, actor) -> dict:
+    def restore(self, video: Row, actor: Actor) -> dict[str, Any]:
         """Bring back a deleted video while its grace period lasts; it becomes current again
         (the jobs' restore, ``sdk/maintenance.py``: Conflict saying why when it cannot)."""
-        from .maintenance import Maintenance  # here: maintenance imports privacy, which imports this module
-
         Maintenance(self.videos).restore_video(video.id, actor)
         return self.describe_video(video)
 
-    def delete(self, video, actor, reason: str = "admin") -> dict:
+    def delete(self, video: Row, actor: Actor, reason: str = "admin") -> dict[str, Any]:
         """Schedule one video for deletion (after the grace period, during which it can be restored)."""
-        if video.upload_status in (DELETING, DELETED):
+        if video.upload_status in (VideoStatus.DELETING, VideoStatus.DELETED):
             raise Conflict(f"this video is already {video.upload_status}")
-        if video.upload_id and video.upload_status == UPLOADING:
+        if video.upload_id and video.upload_status == VideoStatus.UPLOADING:
             self.videos.storage.abort_multipart_upload(video.s3_key, video.upload_id)
         submission = video.submission
         if submission.current_video_id == video.id:
@@ -272,11 +269,11 @@ class AdminService:
         return self.describe_video(video)
 
 
-def _paging(page: int, per_page: int, total: int) -> dict:
+def _paging(page: int, per_page: int, total: int) -> dict[str, Any]:
     return {"total": total, "page": page, "per_page": per_page, "pages": -(-total // per_page)}
 
 
-def cost_estimator_from_settings(raw_settings: dict):
+def cost_estimator_from_settings(raw_settings: dict[str, Any]) -> Callable[[MonthUsage], dict[str, Any]]:
     """The ini's cost model (``sdk/cost.py``, the notebooks' own) as ``MonthUsage -> estimate``.
     Raises ValueError naming a bad ``s3video.cost.*`` setting."""
     from .cost import CostModel

@@ -12,7 +12,7 @@ class S3VideoError(Exception):
 
     status = 500
 
-    def __init__(self, message: str, **details):
+    def __init__(self, message: str, **details: object) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
@@ -21,7 +21,7 @@ class S3VideoError(Exception):
 class InvalidInput(S3VideoError):
     status = 400
 
-    def __init__(self, message: str, fields: dict[str, str] | None = None):
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.fields = fields or {}
 
@@ -49,7 +49,7 @@ class UnsupportedType(S3VideoError):
 class RateLimited(S3VideoError):
     status = 429
 
-    def __init__(self, message: str, retry_after_seconds: int):
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
 

@@ -42,22 +42,27 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from . import keys, media
+from .domain import Actor, VideoStatus
 from .errors import Conflict, NotFound, TooLarge, Unavailable, UnsupportedType
+from .ports import JobSettings, MaintenanceRepository, Row, Storage, VideoSettings
 from .privacy import PrivacyService
-from .service import DELETED, DELETING, ERROR, PENDING, READY, UPLOADING
+from .service import VideoService
 from .storage import DELETE_BATCH_SIZE
 
 DAY = 86400
 JOBS = ("cleanup", "reconcile", "retention", "probe")
 PROBE_CHUNK = 20  # videos probed between two commits (each costs ranged reads and a decode)
 LISTED_ITEMS = 50  # items a job event lists (dry runs, unreferenced objects); the report keeps them all
+Claim = Callable[[int, int, bool], list[Row]]  # (limit, after id, lock) -> rows
 
 
-def longest_upload_window_seconds(settings) -> int:
+def longest_upload_window_seconds(settings: VideoSettings) -> int:
     """How long after its row was created an object may still arrive: the longer upload window
     (POST or multipart) plus one presigned URL's lifetime (a part URL signed at the last moment)."""
     return max(settings.upload_expiry_seconds, settings.multipart_expiry_seconds) + settings.upload_expiry_seconds
@@ -67,34 +72,36 @@ def longest_upload_window_seconds(settings) -> int:
 class JobReport:
     job: str
     dry_run: bool = False
-    counts: Counter = field(default_factory=Counter)  # zeros are dropped from events and logs
+    counts: Counter[str] = field(default_factory=Counter)  # zeros are dropped from events and logs
     errors: list[str] = field(default_factory=list)
-    items: list[dict] = field(default_factory=list)  # what a dry run would change; unreferenced objects
+    items: list[dict[str, Any]] = field(default_factory=list)  # what a dry run would change; unreferenced objects
     duration_ms: int = 0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"job": self.job, "dry_run": self.dry_run, "counts": dict(self.counts), "errors": self.errors,
                 "items": self.items, "duration_ms": self.duration_ms}
 
 
-def _item(video, **extra) -> dict:
+def _item(video: Row, **extra: Any) -> dict[str, Any]:
     return {"video_id": video.id, "s3_key": video.s3_key, "status": str(video.upload_status),
             "uploaded_at": video.upload_timestamp, **extra}
 
 
 class Maintenance:
-    def __init__(self, videos, invalidator=None, *, checkpoint=None, progress=None):
-        """``videos``: the VideoService; ``checkpoint()`` commits a chunk; ``progress(n)`` counts work done."""
+    def __init__(self, videos: VideoService, invalidator: Any = None, *, checkpoint: Callable[[], None] | None = None,
+                 progress: Callable[[int], None] | None = None) -> None:
+        """``videos``: the VideoService, over the jobs' repository (a ``MaintenanceRepository``: the app's
+        ``SqlMaintenanceRepository``); ``checkpoint()`` commits a chunk; ``progress(n)`` counts work done."""
         self.videos = videos
-        self.repo = videos.repo
+        self.repo = cast(MaintenanceRepository, videos.repo)
         self.storage = videos.storage
-        self.settings = videos.settings
+        self.settings = cast(JobSettings, videos.settings)
         self.invalidator = invalidator
         self.checkpoint = checkpoint or (lambda: None)
         self.progress = progress or (lambda count: None)
 
     @contextmanager
-    def _job(self, name: str, dry_run: bool):
+    def _job(self, name: str, dry_run: bool) -> Iterator[JobReport]:
         report = JobReport(name, dry_run)
         started = time.monotonic()
         yield report
@@ -106,7 +113,7 @@ class Maintenance:
             context={"counts": dict(+report.counts), "dry_run": dry_run, "items": report.items[:LISTED_ITEMS]},
         )
 
-    def _pages(self, claim, dry_run: bool):
+    def _pages(self, claim: Claim, dry_run: bool) -> Iterator[list[Row]]:
         """Chunks of rows from ``claim(limit, after_id, lock)``, each committed before the next is claimed."""
         after_id = 0
         while True:
@@ -122,7 +129,7 @@ class Maintenance:
             after_id = chunk[-1].id
 
     # -- cleanup: purge due deletions ----------------------------------------------------
-    def cleanup(self, video_ids=None, dry_run: bool = False) -> JobReport:
+    def cleanup(self, video_ids: Iterable[int] | None = None, dry_run: bool = False) -> JobReport:
         """Purge the ``deleting`` rows whose grace period is over (only ``video_ids``, if given); the
         periodic run (no ``video_ids``) first schedules the expired drafts."""
         with self._job("cleanup", dry_run) as report:
@@ -134,7 +141,7 @@ class Maintenance:
     def _expire_drafts(self, report: JobReport, dry_run: bool) -> None:
         cutoff = self.videos.now() - self.settings.draft_expiry_seconds
 
-        def claim(limit, after_id, lock):
+        def claim(limit: int, after_id: int, lock: bool) -> list[Row]:
             return self.repo.drafts_confirmed_before(cutoff, limit, after_id, lock)
 
         for chunk in self._pages(claim, dry_run):
@@ -146,10 +153,10 @@ class Maintenance:
                 self.videos.schedule_deletion(video, None, reason="draft expired")
             report.counts["drafts_expired"] += len(chunk)
 
-    def _purge_due(self, report: JobReport, video_ids, dry_run: bool) -> None:
+    def _purge_due(self, report: JobReport, video_ids: Iterable[int] | None, dry_run: bool) -> None:
         now = self.videos.now()
 
-        def claim(limit, after_id, lock):
+        def claim(limit: int, after_id: int, lock: bool) -> list[Row]:
             return self.repo.videos_due_for_purge_after(now, limit, after_id, video_ids, lock)
 
         for chunk in self._pages(claim, dry_run):
@@ -166,7 +173,7 @@ class Maintenance:
         if not dry_run:
             report.counts["erased_rows_forgotten"] += PrivacyService(self.repo, self.videos).forget_erased()
 
-    def purge(self, videos, report: JobReport) -> None:
+    def purge(self, videos: list[Row], report: JobReport) -> None:
         """The deletion pipeline for ``deleting`` rows (at most 1,000): delete, invalidate, mark. An
         object another row still needs (a copy's) stays; its row here is marked all the same."""
         needed = self.repo.keys_still_needed({video.s3_key for video in videos}, self.videos.now(),
@@ -178,11 +185,11 @@ class Maintenance:
         self.mark_deleted(deleted, report)
         self.mark_deleted(shared, report, object_kept=True)
 
-    def delete_objects(self, videos, report: JobReport):
+    def delete_objects(self, videos: list[Row], report: JobReport) -> list[Row]:
         """Step 1: one DeleteObjects call; return the videos whose object is gone (failures stay ``deleting``)."""
         if not videos:
             return []
-        by_key: dict[str, list] = {}
+        by_key: dict[str, list[Row]] = {}
         for video in videos:
             by_key.setdefault(video.s3_key, []).append(video)
         posters = {video.poster_key for video in videos if video.poster_key}  # a poster goes with its video
@@ -195,12 +202,12 @@ class Maintenance:
         report.counts["delete_failed"] += sum(len(by_key[key]) for key in failed_keys)
         return [video for key in deleted_keys for video in by_key.get(key, ())]
 
-    def mark_deleted(self, videos, report: JobReport, object_kept: bool = False) -> None:
+    def mark_deleted(self, videos: list[Row], report: JobReport, object_kept: bool = False) -> None:
         """Last step: the rows whose objects are gone (and invalidated) become ``deleted``; with
         ``object_kept``, rows whose object another row still needs."""
         now = self.videos.now()
         for video in videos:
-            video.upload_status = DELETED
+            video.upload_status = VideoStatus.DELETED
             video.deleted_timestamp = now
             self.videos.log("video_deleted", None, video,
                             context={"object_kept": "another video shares it"} if object_kept else None)
@@ -209,10 +216,10 @@ class Maintenance:
             report.counts["objects_kept_shared"] += len(videos)
 
     # -- media probe ------------------------------------------------------------------------
-    def probe(self, video_ids=None, dry_run: bool = False) -> JobReport:
+    def probe(self, video_ids: Iterable[int] | None = None, dry_run: bool = False) -> JobReport:
         """Probe the ``ready`` videos not probed yet (only ``video_ids``, if given): findings and poster."""
         with self._job("probe", dry_run) as report:
-            def claim(limit, after_id, lock):
+            def claim(limit: int, after_id: int, lock: bool) -> list[Row]:
                 return self.repo.unprobed_ready_videos(min(limit, PROBE_CHUNK), after_id, video_ids, lock)
 
             after_id = 0
@@ -255,7 +262,7 @@ class Maintenance:
         # The window plus one URL's lifetime: a POST begun just before its policy expired may still be arriving.
         cutoff = self.videos.now() - self.settings.upload_expiry_seconds
 
-        def claim(limit, after_id, lock):
+        def claim(limit: int, after_id: int, lock: bool) -> list[Row]:
             return self.repo.expired_uploads(cutoff, limit, after_id, lock)
 
         for chunk in self._pages(claim, dry_run):
@@ -266,12 +273,12 @@ class Maintenance:
                 else:
                     report.counts[self._settle_upload(video)] += 1
 
-    def _settle_upload(self, video) -> str:
+    def _settle_upload(self, video: Row) -> str:
         """Confirm an expired upload whose object arrived (the confirm API's checks), else abandon it."""
         if not self.videos.arrived(video):
             if video.upload_id:
                 self.storage.abort_multipart_upload(video.s3_key, video.upload_id)
-            video.upload_status = ERROR
+            video.upload_status = VideoStatus.ERROR
             video.error_code = "abandoned"
             video.error_message = "the upload window closed before the video arrived"
             self.videos.log("upload_abandoned", None, video, error_code="abandoned",
@@ -294,7 +301,7 @@ class Maintenance:
         rows = self.repo.videos_by_upload_ids(upload["UploadId"] for upload in stale)
         for upload in stale:
             video = rows.get(upload["UploadId"])
-            if video is not None and video.upload_status == UPLOADING:
+            if video is not None and video.upload_status == VideoStatus.UPLOADING:
                 continue  # a row still owns it: settled (and aborted) once its own window has passed
             if dry_run:
                 report.counts["would_abort_multipart"] += 1
@@ -321,9 +328,9 @@ class Maintenance:
                                      int(obj["LastModified"].timestamp()), "action": "unreferenced"})
                 if old and self.settings.jobs_delete_orphans:
                     to_delete.append(key)
-            elif video.upload_status == DELETED:
+            elif video.upload_status == VideoStatus.DELETED:
                 to_delete.append(key)  # landed after its row was deleted (a late POST)
-            elif video.upload_status == ERROR and old:
+            elif video.upload_status == VideoStatus.ERROR and old:
                 leftovers.append(video)  # a refused or abandoned upload's bytes
         report.counts["objects_seen"] = len(listed)
         if dry_run:
@@ -335,7 +342,7 @@ class Maintenance:
         report.counts["leftovers_scheduled"] += len(leftovers)
         # Look again just before deleting: never an object that a row not yet deleted names.
         again = self.repo.videos_by_keys(to_delete)
-        to_delete = [key for key in to_delete if key not in again or again[key].upload_status == DELETED]
+        to_delete = [key for key in to_delete if key not in again or again[key].upload_status == VideoStatus.DELETED]
         for start in range(0, len(to_delete), DELETE_BATCH_SIZE):
             deleted, _failed = self.storage.delete_many(to_delete[start:start + DELETE_BATCH_SIZE])
             for key in deleted:
@@ -350,7 +357,7 @@ class Maintenance:
         old = [obj["Key"] for obj in listed if obj["LastModified"].timestamp() <= old_enough]
         rows = self.repo.videos_by_keys(keys.final_key(key) for key in old)
         to_delete = [key for key in old
-                     if (row := rows.get(keys.final_key(key))) is None or row.upload_status != PENDING]
+                     if (row := rows.get(keys.final_key(key))) is None or row.upload_status != VideoStatus.PENDING]
         report.counts["staging_seen"] = len(listed)
         if dry_run:
             report.counts["would_delete_staging"] += len(to_delete)
@@ -372,7 +379,7 @@ class Maintenance:
                 return report
             cutoff = self.videos.now() - days * DAY
 
-            def claim(limit, after_id, lock):
+            def claim(limit: int, after_id: int, lock: bool) -> list[Row]:
                 return self.repo.ready_videos_uploaded_before(cutoff, limit, after_id, lock)
 
             for chunk in self._pages(claim, dry_run):
@@ -390,7 +397,7 @@ class Maintenance:
         return report
 
     # -- restore -------------------------------------------------------------------------------
-    def restore_video(self, video_id: int, actor=None) -> dict:
+    def restore_video(self, video_id: int, actor: Actor | None = None) -> dict[str, Any]:
         """Bring a ``deleting`` video back while its grace period lasts; it becomes current again.
 
         Refused (Conflict) when it was never confirmed, the grace period is over, the submission
@@ -399,7 +406,7 @@ class Maintenance:
         video = self.repo.get_video(video_id)
         if video is None:
             raise NotFound("no such video")
-        if video.upload_status != DELETING:
+        if video.upload_status != VideoStatus.DELETING:
             raise Conflict(f"only a deleted video can be restored; this one is {video.upload_status}")
         if video.confirmed_timestamp is None:
             raise Conflict("this upload was never confirmed: there is nothing to restore")
@@ -410,7 +417,7 @@ class Maintenance:
             raise Conflict(f"the submission has a newer video ({submission.current_video_id}); delete it first")
         if self.storage.head(video.s3_key) is None:
             raise Conflict("storage no longer holds this video")
-        video.upload_status = READY
+        video.upload_status = VideoStatus.READY
         video.delete_requested_timestamp = None
         video.purge_after_timestamp = None
         submission.current_video_id = video.id
@@ -438,27 +445,28 @@ class Audit:
         return {name: len(getattr(self, name)) for name in ("lost", "dangling", "resurrected", "leaked", "orphans")}
 
 
-def audit(repository, storage, now: int | None = None, prefix: str = keys.PREFIX) -> Audit:
+def audit(repository: MaintenanceRepository, storage: Storage, now: int | None = None,
+          prefix: str = keys.PREFIX) -> Audit:
     """Compare the rows whose keys start with ``prefix`` with the objects storage holds there. Rows
     sharing a key (copies) share its object: a ``deleted`` or ``error`` row's object may stay while
     another row of the key may still hold it."""
     now = int(time.time()) if now is None else now
     objects = {obj["Key"] for obj in storage.list_keys(prefix)}
     result = Audit()
-    states: dict[str, list] = {}
+    states: dict[str, list[tuple[str, int | None]]] = {}
     for key, status, purge_after in repository.key_states(prefix):
         states.setdefault(key, []).append((status, purge_after))
     for key, rows in states.items():
         present = key in objects
-        held = any(status not in (DELETED, ERROR) for status, _ in rows)
+        held = any(status not in (VideoStatus.DELETED, VideoStatus.ERROR) for status, _ in rows)
         for status, purge_after in rows:
-            if status == READY and not present:
+            if status == VideoStatus.READY and not present:
                 result.lost.append(key)
-            elif status == DELETING and not present:
+            elif status == VideoStatus.DELETING and not present:
                 (result.lost if (purge_after or 0) > now else result.dangling).append(key)
-            elif status == DELETED and present and not held:
+            elif status == VideoStatus.DELETED and present and not held:
                 result.resurrected.append(key)
-            elif status == ERROR and present and not held:
+            elif status == VideoStatus.ERROR and present and not held:
                 result.leaked.append(key)
     result.orphans = sorted(objects - states.keys())
     return result

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 
 from . import keys, probe
-from .service import ERROR, READY
+from .domain import VideoStatus
 
 MEDIA_JSON_BYTES = 4000
 POSTER_MAX_BYTES = 512 * 1024
@@ -65,8 +65,8 @@ def probe_video(service, video) -> dict:
     video.probed_timestamp = service.now()
     if result.duration_seconds is not None:
         video.duration = round(result.duration_seconds)
-    if result.video_codec is None and video.upload_status == READY:
-        video.upload_status = ERROR
+    if result.video_codec is None and video.upload_status == VideoStatus.READY:
+        video.upload_status = VideoStatus.ERROR
         video.error_code = "not_a_video"
         video.error_message = f"this file is not a video a browser can play: {result.reason}"
         service.log("video_unplayable", None, video, error_code="not_a_video", error_message=video.error_message)

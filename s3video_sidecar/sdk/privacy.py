@@ -25,17 +25,21 @@ Rules:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
-from .admin import describe_event
 from .cdn import resource_url
-from .service import DELETED, DELETING, READY
+from .domain import ERASED_USER_ID, Actor, VideoStatus
+from .events import describe_event
+from .ports import OperationsRepository
+from .service import VideoService
 
-ERASED_USER_ID = 0  # Moodle user ids start at 1
 ERASED_FILENAME = "erased"
 
 
 class PrivacyService:
-    def __init__(self, repository, videos, rate_limiter=None, link_expiry_seconds: int = 900, clock=time.time):
+    def __init__(self, repository: OperationsRepository, videos: VideoService, rate_limiter: Any = None,
+                 link_expiry_seconds: int = 900, clock: Callable[[], float] = time.time) -> None:
         """``videos`` is the VideoService over the same repository (its storage, signer and log)."""
         self.repo = repository
         self.videos = videos
@@ -47,7 +51,7 @@ class PrivacyService:
         return int(self.clock())
 
     # -- export --------------------------------------------------------------------
-    def export_user(self, user_id: int, actor, assignment_id: int | None = None) -> dict:
+    def export_user(self, user_id: int, actor: Actor, assignment_id: int | None = None) -> dict[str, Any]:
         now = self.now()
         expires_at = now + self.link_expiry_seconds
         videos = self.repo.videos(user_id=user_id, assignment_id=assignment_id)
@@ -60,7 +64,8 @@ class PrivacyService:
         for video in videos:
             entry = {**self.videos.describe(video), "assignment_id": video.assignment_id,
                      "submission_id": video.submission_id, "download_url": None}
-            if video.upload_status in (READY, DELETING) and video.confirmed_timestamp is not None:
+            stored = video.upload_status in (VideoStatus.READY, VideoStatus.DELETING)
+            if stored and video.confirmed_timestamp is not None:
                 entry["download_url"] = self.videos.signer.sign(
                     resource_url(self.videos.settings.playback_base_url, video.s3_key), expires_at)
             exported_videos.append(entry)
@@ -79,7 +84,7 @@ class PrivacyService:
         }
 
     # -- erase ---------------------------------------------------------------------
-    def erase_user(self, user_id: int, actor, assignment_id: int | None = None) -> dict:
+    def erase_user(self, user_id: int, actor: Actor, assignment_id: int | None = None) -> dict[str, Any]:
         """Erase the user (in one assignment, if given); the purge job finishes in storage."""
         if assignment_id is None and self.rate_limiter is not None:
             # The counters' keys name the user. First, before this transaction writes: the
@@ -92,7 +97,7 @@ class PrivacyService:
         self.forget_erased()
         return {"status": "erasing" if result["videos"] else "erased", **result}
 
-    def erase_assignment_users(self, assignment_id: int, user_ids: list[int] | None, actor) -> dict:
+    def erase_assignment_users(self, assignment_id: int, user_ids: list[int] | None, actor: Actor) -> dict[str, Any]:
         """Erase these users' data in the assignment (all its users when ``user_ids`` is None)."""
         if user_ids is None:
             user_ids = self.repo.user_ids_of_assignment(assignment_id)
@@ -106,7 +111,7 @@ class PrivacyService:
         return {"status": "erasing" if totals["videos"] else "erased", "assignment_id": assignment_id,
                 "users": len(user_ids), **totals}
 
-    def _erase(self, user_id: int, actor, assignment_id: int | None) -> dict:
+    def _erase(self, user_id: int, actor: Actor, assignment_id: int | None) -> dict[str, Any]:
         now = self.now()
         videos = self.repo.videos(user_id=user_id, assignment_id=assignment_id)
         ids, keys = [v.id for v in videos], [v.s3_key for v in videos]
@@ -114,9 +119,9 @@ class PrivacyService:
             self.videos.delete_submission_video(submission, actor, reason="privacy")  # its live videos
             submission.user_id = ERASED_USER_ID
         for video in videos:
-            if video.upload_status not in (DELETING, DELETED):
+            if video.upload_status not in (VideoStatus.DELETING, VideoStatus.DELETED):
                 self.videos.schedule_deletion(video, actor, "privacy")  # refused uploads may have left bytes
-            if video.upload_status == DELETING:
+            if video.upload_status == VideoStatus.DELETING:
                 video.purge_after_timestamp = now  # no grace period for an erasure
             video.user_id = ERASED_USER_ID
             video.original_filename = ERASED_FILENAME

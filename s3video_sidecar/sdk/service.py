@@ -34,19 +34,20 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from typing import Any
 
 from . import containers, keys
 from .bounded import event_context
 from .cdn import resource_url
-from .errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge, Unavailable, UnsupportedType
-from .probe import media_of
-from .storage import MULTIPART_MAX_PARTS, MULTIPART_MIN_PART_BYTES
-
-# Status names as stored (the models' VideoStatus values); the SDK does not import the models.
-PENDING, UPLOADING, READY, DELETING, DELETED, ERROR = (
-    "pending", "uploading", "ready", "deleting", "deleted", "error",
+from .domain import LIVE_STATUSES, Actor, OwnedSubmission, Permission, VideoStatus, may_act, permissions
+from .errors import (
+    Conflict, Forbidden, InvalidInput, NotFound, S3VideoError, TooLarge, Unavailable, UnsupportedType,
 )
-LIVE = (PENDING, UPLOADING, READY)
+from .ports import Row, Storage, UrlSigner, VideoRepository, VideoSettings
+from .probe import media_of
+from .storage import MULTIPART_MAX_PARTS, MULTIPART_MIN_PART_BYTES, ObjectInfo
+
 MIB = 1024**2
 
 
@@ -58,7 +59,8 @@ def choose_part_size(max_upload_bytes: int, preferred_part_bytes: int) -> int:
 
 
 class VideoService:
-    def __init__(self, repository, storage, url_signer, settings, clock=time.time):
+    def __init__(self, repository: VideoRepository, storage: Storage, url_signer: UrlSigner, settings: VideoSettings,
+                 clock: Callable[[], float] = time.time) -> None:
         self.repo = repository
         self.storage = storage
         self.signer = url_signer
@@ -69,7 +71,8 @@ class VideoService:
         return int(self.clock())
 
     # -- events ----------------------------------------------------------------
-    def log(self, event_type: str, actor=None, video=None, *, submission=None, role=None, **fields):
+    def log(self, event_type: str, actor: Actor | None = None, video: Row | None = None, *,
+            submission: Row | None = None, role: str | None = None, **fields: Any) -> None:
         context = fields.pop("context", None)
         if video is not None:
             fields.setdefault("assignment_id", video.assignment_id)
@@ -90,7 +93,7 @@ class VideoService:
         )
 
     # -- submissions -------------------------------------------------------------
-    def ensure_submission(self, assignment_id: int, submission_id: int, actor):
+    def ensure_submission(self, assignment_id: int, submission_id: int, actor: Actor) -> Row:
         """The submission row, created on a student's first upload (fixing course and owner)."""
         now = self.now()
         assignment = self.repo.get_assignment(assignment_id)
@@ -100,26 +103,25 @@ class VideoService:
         if submission is None:
             submission = self.repo.add_submission(submission_id, assignment.id, actor.user, now, group_id=actor.group)
         # The ACL judged the rows the traversal saw; a request racing ahead may have created them
-        # since (the repository then returns its rows): hold the caller to the ACL's rules again.
-        if "admin" not in actor.roles and (assignment.course_id != actor.course or not self.acts_for(actor, submission)
-                                           or submission.assignment_id != assignment.id):
+        # since (the repository then returns its rows): hold the caller to the ACL's rule again.
+        if Permission.UPLOAD not in permissions(actor, assignment.course_id, submission) or (
+                submission.assignment_id != assignment.id and "admin" not in actor.roles):
             raise Forbidden("this submission belongs to someone else")
         return submission
 
     @staticmethod
-    def acts_for(actor, submission) -> bool:
+    def acts_for(actor: Actor, submission: OwnedSubmission) -> bool:
         """The student who created the submission, or, for a team submission, a member of its group."""
-        return submission.user_id == actor.user or (
-            submission.group_id is not None and actor.group == submission.group_id)
+        return may_act(actor, submission)
 
     @staticmethod
-    def uploader(actor, submission) -> int:
+    def uploader(actor: Actor, submission: Row) -> int:
         """Whose video a new upload is: the student uploading it (a team's member), else the submission's owner."""
         return actor.user if "student" in actor.roles else submission.user_id
 
-    def submission_state(self, submission) -> dict:
+    def submission_state(self, submission: Row) -> dict[str, Any]:
         current = submission.current_video
-        others = self.repo.videos(submission_id=submission.id, statuses=(PENDING, UPLOADING, READY))  # one query
+        others = self.repo.videos(submission_id=submission.id, statuses=LIVE_STATUSES)  # one query
         return {
             "assignment_id": submission.assignment_id,
             "submission_id": submission.id,
@@ -127,13 +129,13 @@ class VideoService:
             "status": str(current.upload_status) if current else "empty",
             "video": self.describe(current) if current else None,
             "poster_url": self.poster_url(current) if current else None,
-            "uploads_in_progress": [self.describe(v) for v in others if v.upload_status != READY],
+            "uploads_in_progress": [self.describe(v) for v in others if v.upload_status != VideoStatus.READY],
             "drafts": [self.describe(v) for v in others
-                       if v.upload_status == READY and v.id != submission.current_video_id],
+                       if v.upload_status == VideoStatus.READY and v.id != submission.current_video_id],
         }
 
     @staticmethod
-    def checksum_type(video) -> str | None:
+    def checksum_type(video: Row) -> str | None:
         """How the recorded SHA-256 was computed: over the whole object (a POST upload's copy), or
         S3's composite of the parts' SHA-256s (multipart, ``-N`` suffix)."""
         if not video.checksum_sha256:
@@ -141,7 +143,7 @@ class VideoService:
         return "composite" if video.upload_method == "multipart" else "full_object"
 
     @classmethod
-    def describe(cls, video) -> dict:
+    def describe(cls, video: Row) -> dict[str, Any]:
         return {
             "video_id": video.id,
             "s3_key": video.s3_key,
@@ -174,11 +176,14 @@ class VideoService:
                 allowed=list(self.settings.allowed_mime_types),
             )
 
-    def request_upload(self, assignment_id: int, submission_id: int, actor, filename: str, size: int,
-                       mime_type: str) -> dict:
+    def request_upload(self, assignment_id: int, submission_id: int, actor: Actor, filename: str, size: int,
+                       mime_type: str) -> dict[str, Any]:
         """Issue a presigned POST, or tell the client to go multipart for a large file."""
         self.check_limits(size, mime_type)
         if size > self.settings.multipart_threshold_bytes:
+            # nothing issued yet: the client goes on with the multipart calls
+            self.log("upload_sent_to_multipart", actor, assignment_id=assignment_id, submission_id=submission_id,
+                     file_size=size)
             return {
                 "method": "multipart",
                 "max_size": self.settings.max_upload_bytes,
@@ -193,7 +198,7 @@ class VideoService:
         video = self.repo.add_video(
             assignment_id=submission.assignment_id, submission_id=submission.id,
             user_id=self.uploader(actor, submission),
-            s3_key=s3_key, s3_bucket=self.storage.bucket, upload_status=PENDING,
+            s3_key=s3_key, s3_bucket=self.storage.bucket, upload_status=VideoStatus.PENDING,
             original_filename=filename[:255], mime_type=mime_type, declared_size=size, upload_method="post",
             upload_timestamp=now, upload_expires_timestamp=post.expires_at,
         )
@@ -207,33 +212,34 @@ class VideoService:
             "upload": {"url": post.url, "fields": post.fields},
         }
 
-    def _video_of(self, submission, *, s3_key=None, upload_id=None):
+    def _video_of(self, submission: Row, *, s3_key: str | None = None, upload_id: str | None = None) -> Row:
         if s3_key:
             video = self.repo.get_video_by_key(s3_key, submission.id)
         else:
-            video = self.repo.get_video_by_upload_id(upload_id)
+            video = self.repo.get_video_by_upload_id(upload_id or "")
         if video is None or video.submission_id != submission.id:
             raise NotFound("no upload with that key for this submission")
         return video
 
-    def _refuse(self, video, actor, error: Exception, code: str, *, remove_object: bool):
+    def _refuse(self, video: Row, actor: Actor | None, error: S3VideoError, code: str, *,
+                remove_object: bool) -> None:
         """Mark an upload refused (and delete what S3 holds of it); the caller raises ``error``."""
         if remove_object:
             self.storage.delete_many(self._object_keys(video))
-        video.upload_status = ERROR
+        video.upload_status = VideoStatus.ERROR
         video.error_code = code
         video.error_message = error.message
         self.log("upload_rejected", actor, video, error_code=code, error_message=error.message)
 
-    def confirm_upload(self, submission, s3_key: str, actor, draft: bool = False) -> dict:
+    def confirm_upload(self, submission: Row, s3_key: str, actor: Actor | None, draft: bool = False) -> dict[str, Any]:
         """Prove the object is in S3 and passes the limits, then make it the current video
         (with ``draft``: keep it beside the current one, for :meth:`make_current`)."""
         video = self._video_of(submission, s3_key=s3_key)
-        if video.upload_status == READY:
+        if video.upload_status == VideoStatus.READY:
             return self._confirmed(video)  # idempotent
-        if video.upload_status in (DELETING, DELETED):
+        if video.upload_status in (VideoStatus.DELETING, VideoStatus.DELETED):
             raise Conflict("this video has been deleted")
-        if video.upload_status == ERROR:
+        if video.upload_status == VideoStatus.ERROR:
             raise Conflict(f"this upload was refused: {video.error_message}")
         if video.upload_method == "post":
             return self._confirm_post(video, actor, draft)
@@ -243,15 +249,15 @@ class VideoService:
         return self._accept(video, info, actor, draft)
 
     @staticmethod
-    def _object_keys(video) -> list[str]:
+    def _object_keys(video: Row) -> list[str]:
         """Every key an upload's bytes may sit at: its video key, and a POST upload's staging key."""
         return [video.s3_key] + ([keys.staging_key(video.s3_key)] if video.upload_method == "post" else [])
 
-    def arrived(self, video) -> bool:
+    def arrived(self, video: Row) -> bool:
         """Whether storage holds the upload's bytes (at its staging or its final key)."""
         return any(self.storage.head(key) is not None for key in self._object_keys(video))
 
-    def _confirm_post(self, video, actor, draft: bool = False) -> dict:
+    def _confirm_post(self, video: Row, actor: Actor | None, draft: bool = False) -> dict[str, Any]:
         """Check the staged POST upload, copy exactly that version to the video key, check the copy."""
         staging = keys.staging_key(video.s3_key)
         staged = self.storage.head(staging)
@@ -276,9 +282,10 @@ class VideoService:
             pass  # the video is confirmed; the reconciler removes the staging object once the window is over
         return answer
 
-    def _check_object(self, video, info, actor) -> None:
+    def _check_object(self, video: Row, info: ObjectInfo, actor: Actor | None) -> None:
         """Refuse (deleting the upload's objects) a size over the limit or other than the declared one, or a
         type other than the declared one (``info`` is HeadObject's answer for the staging or the video key)."""
+        error: S3VideoError
         if info.size_bytes > self.settings.max_upload_bytes:
             error = TooLarge(f"the stored file is {info.size_bytes} bytes, over the limit of "
                              f"{self.settings.max_upload_bytes}")
@@ -295,7 +302,7 @@ class VideoService:
             self._refuse(video, actor, error, "type_not_allowed", remove_object=True)
             raise error
 
-    def _check_container(self, video, actor) -> None:
+    def _check_container(self, video: Row, actor: Actor | None) -> None:
         """Refuse (deleting the upload's objects) a stored video whose first bytes are not its type's container."""
         head = self.storage.read_head(video.s3_key, containers.SIGNATURE_BYTES)
         if not containers.matches(video.mime_type, head):
@@ -304,12 +311,12 @@ class VideoService:
             self._refuse(video, actor, error, "not_a_video", remove_object=True)
             raise error
 
-    def _accept(self, video, info, actor, draft: bool = False) -> dict:
+    def _accept(self, video: Row, info: ObjectInfo, actor: Actor | None, draft: bool = False) -> dict[str, Any]:
         """Check the object at the video key (size, type, container); make it the current video, or a draft."""
         self._check_object(video, info, actor)
         self._check_container(video, actor)
         now = self.now()
-        video.upload_status = READY
+        video.upload_status = VideoStatus.READY
         video.file_size = info.size_bytes
         video.checksum_sha256 = info.checksum_sha256
         video.confirmed_timestamp = now
@@ -317,7 +324,7 @@ class VideoService:
         self.log("upload_confirmed", actor, video, context={"draft": True} if draft else None)
         return self._confirmed(video)
 
-    def _switch_to(self, video, actor, draft: bool) -> None:
+    def _switch_to(self, video: Row, actor: Actor | None, draft: bool) -> None:
         """After a confirm: a draft supersedes the submission's older drafts; otherwise the video
         becomes current and the previous current video and every draft go to deletion."""
         submission = video.submission
@@ -328,33 +335,33 @@ class VideoService:
         previous = submission.current_video
         submission.current_video_id = video.id
         submission.current_video = video
-        if previous is not None and previous.id != video.id and previous.upload_status in LIVE:
+        if previous is not None and previous.id != video.id and previous.upload_status in LIVE_STATUSES:
             self.schedule_deletion(previous, actor, reason="replaced")
         for other in self._drafts(submission, but=video):
             self.schedule_deletion(other, actor, reason="replaced")
 
-    def _drafts(self, submission, but=None) -> list:
+    def _drafts(self, submission: Row, but: Row | None = None) -> list[Row]:
         """The submission's drafts: ready videos that are not its current one (nor ``but``)."""
-        return [v for v in self.repo.videos(submission_id=submission.id, statuses=(READY,))
+        return [v for v in self.repo.videos(submission_id=submission.id, statuses=(VideoStatus.READY,))
                 if v.id != submission.current_video_id and (but is None or v.id != but.id)]
 
-    def make_current(self, submission, video_id: int, actor) -> dict:
+    def make_current(self, submission: Row, video_id: int, actor: Actor | None) -> dict[str, Any]:
         """Make a ready video of this submission (a draft) its current one (Moodle's ``save()``); the
         previous current video and the other drafts go to deletion. Idempotent."""
         video = self.repo.get_video(video_id)
         if video is None or video.submission_id != submission.id:
             raise NotFound("this submission has no video with that id")
-        if video.upload_status != READY:
+        if video.upload_status != VideoStatus.READY:
             raise Conflict(f"only a ready video can be made current; this one is {video.upload_status}")
         if submission.current_video_id != video.id or self._drafts(submission, but=video):
             self._switch_to(video, actor, draft=False)
             self.log("video_made_current", actor, video)
         return self._confirmed(video)
 
-    def _confirmed(self, video) -> dict:
+    def _confirmed(self, video: Row) -> dict[str, Any]:
         return {
             "current": video.submission.current_video_id == video.id,
-            "status": READY,
+            "status": VideoStatus.READY.value,
             "video_id": video.id,
             "s3_key": video.s3_key,
             "file_size": video.file_size,
@@ -368,14 +375,14 @@ class VideoService:
     def part_size(self) -> int:
         return choose_part_size(self.settings.max_upload_bytes, self.settings.multipart_part_size_bytes)
 
-    def start_multipart(self, assignment_id: int, submission_id: int, actor, filename: str, size: int,
-                        mime_type: str, fingerprint: str | None = None) -> dict:
+    def start_multipart(self, assignment_id: int, submission_id: int, actor: Actor, filename: str, size: int,
+                        mime_type: str, fingerprint: str | None = None) -> dict[str, Any]:
         self.check_limits(size, mime_type)
         submission = self.ensure_submission(assignment_id, submission_id, actor)
         part_size = self.part_size()
         now = self.now()
         if fingerprint:
-            for video in self.repo.videos(submission_id=submission.id, statuses=(UPLOADING,),
+            for video in self.repo.videos(submission_id=submission.id, statuses=(VideoStatus.UPLOADING,),
                                           fingerprint=fingerprint):
                 if video.declared_size == size and video.mime_type == mime_type \
                         and video.upload_expires_timestamp > now:
@@ -386,7 +393,7 @@ class VideoService:
         video = self.repo.add_video(
             assignment_id=submission.assignment_id, submission_id=submission.id,
             user_id=self.uploader(actor, submission),
-            s3_key=s3_key, s3_bucket=self.storage.bucket, upload_status=UPLOADING,
+            s3_key=s3_key, s3_bucket=self.storage.bucket, upload_status=VideoStatus.UPLOADING,
             original_filename=filename[:255], mime_type=mime_type, declared_size=size,
             upload_method="multipart", upload_id=upload_id, fingerprint=fingerprint,
             upload_timestamp=now, upload_expires_timestamp=now + self.settings.multipart_expiry_seconds,
@@ -394,7 +401,7 @@ class VideoService:
         self.log("multipart_started", actor, video, context={"part_size": part_size})
         return self._multipart_answer(video, part_size, resumed=False)
 
-    def _multipart_answer(self, video, part_size: int, resumed: bool) -> dict:
+    def _multipart_answer(self, video: Row, part_size: int, resumed: bool) -> dict[str, Any]:
         return {
             "video_id": video.id,
             "s3_key": video.s3_key,
@@ -406,14 +413,14 @@ class VideoService:
             "resumed": resumed,
         }
 
-    def _open_multipart(self, submission, upload_id: str):
+    def _open_multipart(self, submission: Row, upload_id: str) -> Row:
         video = self._video_of(submission, upload_id=upload_id)
-        if video.upload_status != UPLOADING:
+        if video.upload_status != VideoStatus.UPLOADING:
             raise Conflict(f"this upload is {video.upload_status}, not in progress")
         return video
 
-    def sign_parts(self, submission, upload_id: str, part_numbers: list[int],
-                   checksums: dict[int, str] | None = None) -> dict:
+    def sign_parts(self, submission: Row, upload_id: str, part_numbers: list[int],
+                   checksums: dict[int, str] | None = None, actor: Actor | None = None) -> dict[str, Any]:
         video = self._open_multipart(submission, upload_id)
         part_count = max(1, math.ceil(video.declared_size / self.part_size()))
         bad = [n for n in part_numbers if not 1 <= n <= part_count]
@@ -427,19 +434,21 @@ class VideoService:
              "url": self.storage.presigned_part_url(video.s3_key, upload_id, n, expiry, checksums.get(n))}
             for n in part_numbers
         ]
+        self.log("parts_signed", actor, video, context={"part_numbers": part_numbers})
         return {"parts": parts, "expires_at": self.now() + expiry}
 
-    def list_parts(self, submission, upload_id: str) -> dict:
+    def list_parts(self, submission: Row, upload_id: str, actor: Actor | None = None) -> dict[str, Any]:
         video = self._open_multipart(submission, upload_id)
         parts = self.storage.list_parts(video.s3_key, upload_id)
+        self.log("parts_listed", actor, video, context={"parts_held": len(parts)})
         return {"parts": [{"part_number": p.part_number, "etag": p.etag, "size": p.size_bytes} for p in parts]}
 
-    def complete_multipart(self, submission, upload_id: str, parts: list[tuple[int, str]], actor,
-                           draft: bool = False) -> dict:
+    def complete_multipart(self, submission: Row, upload_id: str, parts: list[tuple[int, str]], actor: Actor | None,
+                           draft: bool = False) -> dict[str, Any]:
         """Total the parts S3 holds, refuse (aborting) what breaks the limits, complete, then confirm
         (as a draft with ``draft``)."""
         video = self._video_of(submission, upload_id=upload_id)
-        if video.upload_status == READY:
+        if video.upload_status == VideoStatus.READY:
             return self._confirmed(video)  # idempotent
         video = self._open_multipart(submission, upload_id)
         try:
@@ -469,10 +478,10 @@ class VideoService:
             raise Conflict("storage did not keep the completed upload; start again")
         return self._accept(video, info, actor, draft)
 
-    def abort_multipart(self, submission, upload_id: str, actor) -> None:
+    def abort_multipart(self, submission: Row, upload_id: str, actor: Actor | None) -> None:
         video = self._open_multipart(submission, upload_id)
         self.storage.abort_multipart_upload(video.s3_key, upload_id)
-        video.upload_status = ERROR
+        video.upload_status = VideoStatus.ERROR
         video.error_code = "cancelled"
         video.error_message = "the upload was cancelled"
         self.log("multipart_aborted", actor, video)
@@ -486,18 +495,18 @@ class VideoService:
         window = self.settings.playback_url_window_seconds
         return -(-expires_at // window) * window if window else expires_at
 
-    def poster_url(self, video) -> str | None:
+    def poster_url(self, video: Row) -> str | None:
         """A signed URL of the video's poster frame (not a view: no event), or None before its probe."""
-        if not video.poster_key or video.upload_status != READY:
+        if not video.poster_key or video.upload_status != VideoStatus.READY:
             return None
         return self.signer.sign_cached(resource_url(self.settings.playback_base_url, video.poster_key),
                                        self.playback_expiry(self.now()))
 
-    def playback_url(self, submission, actor, renew: bool = False) -> dict:
+    def playback_url(self, submission: Row, actor: Actor | None, renew: bool = False) -> dict[str, Any]:
         """A signed URL of the current video; ``renew`` for one the player is already showing
         (logged as ``playback_url_renewed``, which the statistics do not count as a view)."""
         video = submission.current_video
-        if video is None or video.upload_status != READY:
+        if video is None or video.upload_status != VideoStatus.READY:
             raise NotFound("this submission has no video to play")
         expires_at = self.playback_expiry(self.now())
         url = self.signer.sign_cached(resource_url(self.settings.playback_base_url, video.s3_key), expires_at)
@@ -514,19 +523,20 @@ class VideoService:
         return video.mime_type if video is not None else None
 
     # -- deletion ------------------------------------------------------------------
-    def schedule_deletion(self, video, actor, reason: str, retain_seconds: int = 0) -> None:
+    def schedule_deletion(self, video: Row, actor: Actor | None, reason: str, retain_seconds: int = 0) -> None:
         """Mark ``deleting``; the purge comes after the grace period, or ``retain_seconds`` if longer."""
         now = self.now()
-        video.upload_status = DELETING
+        video.upload_status = VideoStatus.DELETING
         video.delete_requested_timestamp = now
         video.purge_after_timestamp = now + max(self.settings.delete_grace_seconds, retain_seconds)
         self.log("delete_requested", actor, video, context={"reason": reason})
 
-    def _schedule_all(self, videos, submissions, actor, reason: str, retain_seconds: int = 0) -> dict:
+    def _schedule_all(self, videos: list[Row], submissions: list[Row], actor: Actor | None, reason: str,
+                      retain_seconds: int = 0) -> dict[str, Any]:
         """Schedule live videos (current ones, drafts and unfinished uploads) and clear the submissions'
         current video, remembering it (``retained_video_id``) for a restore while it is kept."""
         for video in videos:
-            if video.upload_id and video.upload_status == UPLOADING:
+            if video.upload_id and video.upload_status == VideoStatus.UPLOADING:
                 self.storage.abort_multipart_upload(video.s3_key, video.upload_id)
             self.schedule_deletion(video, actor, reason, retain_seconds)
         for submission in submissions:
@@ -534,25 +544,25 @@ class VideoService:
                 submission.retained_video_id = submission.current_video_id
             submission.current_video_id = None
             submission.current_video = None
-        return {"status": DELETING, "scheduled": len(videos), "video_ids": [v.id for v in videos]}
+        return {"status": VideoStatus.DELETING.value, "scheduled": len(videos), "video_ids": [v.id for v in videos]}
 
-    def delete_submission_video(self, submission, actor, reason: str = "owner") -> dict:
+    def delete_submission_video(self, submission: Row, actor: Actor | None, reason: str = "owner") -> dict[str, Any]:
         """Schedule the submission's videos (current, drafts and unfinished uploads) for deletion."""
-        videos = self.repo.videos(submission_id=submission.id, statuses=LIVE)
+        videos = self.repo.videos(submission_id=submission.id, statuses=LIVE_STATUSES)
         return self._schedule_all(videos, [submission], actor, reason)
 
-    def delete_assignment_videos(self, assignment_id: int, actor, reason: str = "assignment deleted",
-                                 retain_seconds: int = 0) -> dict:
+    def delete_assignment_videos(self, assignment_id: int, actor: Actor | None, reason: str = "assignment deleted",
+                                 retain_seconds: int = 0) -> dict[str, Any]:
         """Schedule every live video of an assignment: one query, however many submissions. With
         ``retain_seconds`` (Moodle's recycle bin) the objects stay that long, restorable by copy-from."""
-        videos = self.repo.videos(assignment_id=assignment_id, statuses=LIVE)
+        videos = self.repo.videos(assignment_id=assignment_id, statuses=LIVE_STATUSES)
         answer = self._schedule_all(videos, self.repo.submissions_of_assignment(assignment_id), actor, reason,
                                     retain_seconds)
         purge_after = self.now() + max(self.settings.delete_grace_seconds, retain_seconds)
         return {**answer, "purge_after": purge_after}
 
     # -- copies (Moodle's restore, course copy, import, recycle bin) -------------------------
-    def source_video(self, submission):
+    def source_video(self, submission: Row) -> Row | None:
         """What a copy of ``submission`` shares: its current video if ready, else the video that was
         current when its assignment (or it) was deleted, while that one's purge time has not come."""
         now = self.now()
@@ -560,13 +570,13 @@ class VideoService:
                       if submission.retained_video_id else None):
             if video is None or video.submission_id != submission.id or video.confirmed_timestamp is None:
                 continue
-            if video.upload_status == READY or (video.upload_status == DELETING
+            if video.upload_status == VideoStatus.READY or (video.upload_status == VideoStatus.DELETING
                                                 and (video.purge_after_timestamp or 0) > now):
                 return video
         return None
 
-    def copy_from(self, assignment_id: int, submission_id: int, actor, source_assignment_id: int,
-                  source_submission_id: int, user_id: int, group_id: int | None = None) -> dict:
+    def copy_from(self, assignment_id: int, submission_id: int, actor: Actor, source_assignment_id: int,
+                  source_submission_id: int, user_id: int, group_id: int | None = None) -> dict[str, Any]:
         """Give the target submission (made if needed: course from the actor, owner ``user_id``) a ready,
         current video sharing the source's object (immutable: no copy is needed). Idempotent."""
         source = self.repo.get_submission(source_submission_id)
@@ -575,8 +585,8 @@ class VideoService:
         original = self.source_video(source)
         if original is not None:
             original = self.repo.lock_video(original.id)  # a purge claiming it waits, or has already won
-        if original is None or original.upload_status not in (READY, DELETING) or (
-                original.upload_status == DELETING and (original.purge_after_timestamp or 0) <= self.now()):
+        if original is None or original.upload_status not in (VideoStatus.READY, VideoStatus.DELETING) or (
+                original.upload_status == VideoStatus.DELETING and (original.purge_after_timestamp or 0) <= self.now()):
             raise NotFound("the source submission has no video to copy")
         now = self.now()
         assignment = self.repo.get_assignment(assignment_id) or self.repo.add_assignment(
@@ -589,7 +599,7 @@ class VideoService:
                 or submission.group_id != group_id:
             raise Forbidden(f"submission {submission_id} belongs to another assignment, student or group")
         current = submission.current_video
-        if current is not None and current.upload_status == READY:
+        if current is not None and current.upload_status == VideoStatus.READY:
             if current.s3_key == original.s3_key:
                 return self.submission_state(submission)  # idempotent: this copy is made already
             raise Conflict("the target submission has another video; delete it first")
@@ -597,7 +607,7 @@ class VideoService:
             raise Conflict("storage no longer holds the source's video")
         # Every column of the source (key, sizes, checksums, the uploader: their data), this row's own state.
         video = self.repo.add_copy_of(
-            original, assignment_id=assignment_id, submission_id=submission_id, upload_status=READY,
+            original, assignment_id=assignment_id, submission_id=submission_id, upload_status=VideoStatus.READY,
             upload_id=None, fingerprint=None, confirmed_timestamp=now, delete_requested_timestamp=None,
             purge_after_timestamp=None, deleted_timestamp=None, error_code=None, error_message=None)
         submission.current_video_id = video.id

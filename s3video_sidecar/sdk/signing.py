@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from . import strictjson
+from .domain import Actor  # re-exported: signing.Actor is what the header carries
 
 ALGORITHM = "S3V1-HMAC-SHA256"
 MAX_CLOCK_SKEW_SECONDS = 300
@@ -132,37 +133,27 @@ def parse_keys(text: str) -> dict[str, str]:
     return keys
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who Moodle says is calling: a user, their roles, the course of the call and, for a team
-    submission, the Moodle group it belongs to (0: Moodle's default team of students in no group)."""
-
-    user: int
-    roles: frozenset[str]
-    course: int
-    group: int | None = None
-
-    @classmethod
-    def parse(cls, header: str) -> "Actor":
-        try:
-            data = strictjson.loads(header)
-        except strictjson.DuplicateKey as error:
-            raise SignatureError("bad_actor", f"the actor header is ambiguous: {error}") from None
-        except (TypeError, ValueError):
-            raise SignatureError("bad_actor", "the actor header is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise SignatureError("bad_actor", "the actor header must be a JSON object")
-        user, roles, course = data.get("user"), data.get("roles"), data.get("course")
-        if not _is_id(user) or not _is_id(course):
-            raise SignatureError("bad_actor", "actor user and course must be positive integers")
-        if not isinstance(roles, list) or not all(r in ROLES for r in roles):
-            raise SignatureError(
-                "bad_actor", f"actor roles must be a list drawn from {', '.join(ROLES)}"
-            )
-        group = data.get("group")
-        if "group" in data and not (_is_id(group) or (type(group) is int and group == 0)):  # int, not bool
-            raise SignatureError("bad_actor", "actor group must be a Moodle group id (0 or a positive integer)")
-        return cls(user=user, roles=frozenset(roles), course=course, group=group)
+def parse_actor(header: str) -> Actor:
+    """The actor header's JSON as an :class:`~s3video_sidecar.sdk.domain.Actor` (``Actor.parse``)."""
+    try:
+        data = strictjson.loads(header)
+    except strictjson.DuplicateKey as error:
+        raise SignatureError("bad_actor", f"the actor header is ambiguous: {error}") from None
+    except (TypeError, ValueError):
+        raise SignatureError("bad_actor", "the actor header is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise SignatureError("bad_actor", "the actor header must be a JSON object")
+    user, roles, course = data.get("user"), data.get("roles"), data.get("course")
+    if not _is_id(user) or not _is_id(course):
+        raise SignatureError("bad_actor", "actor user and course must be positive integers")
+    if not isinstance(roles, list) or not all(r in ROLES for r in roles):
+        raise SignatureError(
+            "bad_actor", f"actor roles must be a list drawn from {', '.join(ROLES)}"
+        )
+    group = data.get("group")
+    if "group" in data and not (_is_id(group) or (type(group) is int and group == 0)):  # int, not bool
+        raise SignatureError("bad_actor", "actor group must be a Moodle group id (0 or a positive integer)")
+    return Actor(user=user, roles=frozenset(roles), course=course, group=group)
 
 
 def _is_id(value) -> bool:

@@ -19,31 +19,23 @@ def admin_service(request) -> AdminService:
     return request.find_service(AdminService)
 
 
-def _log_query(request, call: str, query: dict | None = None) -> None:
-    filters = sorted(name for name, value in (query or {}).items()
-                     if value not in (None, (), False) and name not in ("page", "per_page"))
-    request.video_service.log("admin_query", request.identity.actor, context={"call": call, "filters": filters})
-
-
 @view_config(context=AdminResource, name="stats", request_method="GET", permission=Permission.ADMIN,
              renderer="json")
 def stats(context, request):
     query = schemas.validate_query(request, schemas.StatsQuery())
-    _log_query(request, "stats")
-    return admin_service(request).stats(days=query["days"])
+    return admin_service(request).stats(days=query["days"], actor=request.identity.actor)
 
 
 @view_config(context=AdminVideos, request_method="GET", permission=Permission.ADMIN, renderer="json")
 def search_videos(context, request):
     query = schemas.validate_query(request, schemas.VideoSearch())
-    _log_query(request, "videos", query)
-    return admin_service(request).search_videos(schemas.video_filter(query), query["page"], query["per_page"])
+    return admin_service(request).search_videos(schemas.video_filter(query), query["page"], query["per_page"],
+                                                actor=request.identity.actor, query=query)
 
 
 @view_config(context=AdminVideo, request_method="GET", permission=Permission.ADMIN, renderer="json")
 def video_history(context, request):
-    _log_query(request, "video")
-    return admin_service(request).history(context.record)
+    return admin_service(request).history(context.record, actor=request.identity.actor)
 
 
 @view_config(context=AdminVideo, name="restore", request_method="POST", permission=Permission.ADMIN,
@@ -62,5 +54,5 @@ def delete_video(context, request):
              renderer="json")
 def events(context, request):
     query = schemas.validate_query(request, schemas.EventSearch())
-    _log_query(request, "events", query)
-    return admin_service(request).search_events(schemas.event_filter(query), query["page"], query["per_page"])
+    return admin_service(request).search_events(schemas.event_filter(query), query["page"], query["per_page"],
+                                                actor=request.identity.actor, query=query)

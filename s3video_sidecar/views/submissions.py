@@ -41,9 +41,6 @@ def upload_url(context, request):
     answer = request.video_service.request_upload(
         context.assignment.id, context.id, _actor(request), body["filename"], body["size"], body["mime_type"]
     )
-    if answer["method"] == "multipart":  # nothing issued yet: the client goes on with the multipart calls
-        request.video_service.log("upload_sent_to_multipart", _actor(request), assignment_id=context.assignment.id,
-                                  submission_id=context.id, file_size=body["size"])
     request.response.status_int = 201  # the contract's status for both answers (post, or go multipart)
     return answer
 
@@ -127,18 +124,14 @@ def start_multipart(context, request):
 def sign_parts(context, request):
     body = schemas.validate_body(request, schemas.SignPartsRequest())
     answer = request.video_service.sign_parts(
-        _record(context.submission), context.upload_id, body["part_numbers"], body["checksums"]
+        _record(context.submission), context.upload_id, body["part_numbers"], body["checksums"], _actor(request)
     )
-    request.video_service.log("parts_signed", _actor(request), context.video,
-                              context={"part_numbers": body["part_numbers"]})
     return answer
 
 
 @view_config(context=MultipartUpload, request_method="GET", permission=Permission.UPLOAD, renderer="json")
 def list_parts(context, request):
-    answer = request.video_service.list_parts(_record(context.submission), context.upload_id)
-    request.video_service.log("parts_listed", _actor(request), context.video,
-                              context={"parts_held": len(answer["parts"])})
+    answer = request.video_service.list_parts(_record(context.submission), context.upload_id, _actor(request))
     return answer
 
 
