@@ -618,7 +618,7 @@ class VideoService:
         return self.submission_state(submission)
 
     # -- the grading table's thumbnails (one call a page) ------------------------------
-    def posters(self, assignment_id: int, submission_ids: list[int]) -> dict:
+    def posters(self, assignment_id: int, submission_ids: list[int]) -> dict[str, Any]:
         """For each asked submission, in the order asked: its current video's signed poster URL and the
         probe's short facts. Two queries whatever the count; nothing written, no event (not a view). An id
         that is not a submission of this assignment with a current video is ``"status": "empty"``."""
@@ -626,11 +626,12 @@ class VideoService:
         current = {s.id: s.current_video_id for s in self.repo.submissions_of_assignment(assignment_id)
                    if s.id in asked and s.current_video_id is not None}
         wanted = set(current.values())
-        videos = {v.id: v for v in self.repo.videos(assignment_id=assignment_id, statuses=(READY, ERROR))
+        videos = {v.id: v for v in self.repo.videos(assignment_id=assignment_id, statuses=(VideoStatus.READY, VideoStatus.ERROR))
                   if v.id in wanted}
-        answers = []
+        answers: list[dict[str, Any]] = []
         for submission_id in submission_ids:
-            video = videos.get(current.get(submission_id))
+            video_id = current.get(submission_id)
+            video = videos.get(video_id) if video_id is not None else None
             if video is None:
                 answers.append({"submission_id": submission_id, "status": "empty", "video_id": None,
                                 "poster_url": None, "duration": None, "media": None, "error": None})
