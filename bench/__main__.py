@@ -39,7 +39,7 @@ def machine() -> list[str]:
                platform.processor())
     memory_kib = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
     return [
-        f"- date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         f"- CPU: {os.cpu_count()} cores, {cpu}; memory {memory_kib / 1024**2:.0f} GiB",
         f"- Python {platform.python_version()}; waitress options (production.ini): "
         f"{processes.production_server_options()}",

@@ -20,7 +20,6 @@ import json
 import pathlib
 import shutil
 import subprocess
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 

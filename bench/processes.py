@@ -92,7 +92,7 @@ class ServerProcess:
     def pid(self) -> int:
         return self.process.pid
 
-    def start(self, timeout_seconds: float = 60) -> "ServerProcess":
+    def start(self, timeout_seconds: float = 60) -> ServerProcess:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen([sys.executable, "-m", "bench.serve", *self.argv], cwd=REPO, env=self.env,
                                         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
 import requests
 

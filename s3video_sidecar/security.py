@@ -37,8 +37,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .failures import describe, failure_log
 from .models import UsedNonce
-from .sdk import signing
 from .schemas import MAX_BODY_BYTES
+from .sdk import signing
 from .sdk.errors import TooLarge, Unavailable
 
 log = logging.getLogger(__name__)

@@ -30,8 +30,13 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 import boto3
-from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError,
-                                 ReadTimeoutError)
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 from cryptography.hazmat.primitives import serialization
 
 from ..sdk import aws_setup, cdn

@@ -83,7 +83,7 @@ def human_bytes(size: int | None) -> str:
 def when(timestamp: int | None) -> str:
     if timestamp is None:
         return "-"
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def table(headers: list[str], rows: list[list]) -> str:

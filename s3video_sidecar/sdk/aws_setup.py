@@ -27,17 +27,17 @@ Rules of this module:
 from __future__ import annotations
 
 import json
-import pathlib
 import math
+import pathlib
 import uuid
-from urllib.parse import unquote
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
 from . import cdn
-from .keys import PREFIX as VIDEO_PREFIX
 from .keys import POSTER_PREFIX, STAGING_PREFIX
+from .keys import PREFIX as VIDEO_PREFIX
 
 # -- the bucket ----------------------------------------------------------------------------
 

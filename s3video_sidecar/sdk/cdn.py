@@ -120,7 +120,7 @@ class UrlSigner:
     def sign(self, url: str, expires_at: int) -> str:
         """A canned-policy signed URL valid until ``expires_at`` (Unix seconds)."""
         signed = self._signer.generate_presigned_url(
-            url, date_less_than=dt.datetime.fromtimestamp(expires_at, tz=dt.timezone.utc)
+            url, date_less_than=dt.datetime.fromtimestamp(expires_at, tz=dt.UTC)
         )
         if self.hash_algorithm == "sha256":
             signed += "&Hash-Algorithm=SHA256"

@@ -72,7 +72,7 @@ class SidecarClient:
         self.session = session or requests.Session()
         self.timeout = timeout
 
-    def acting_as(self, user: int, roles, course: int, group: int | None = None) -> "SidecarClient":
+    def acting_as(self, user: int, roles, course: int, group: int | None = None) -> SidecarClient:
         """A client that signs as this actor (sharing the HTTP session); ``group``: a team submission's group."""
         return SidecarClient(self.base_url, self.key_id, self._secret,
                              actor=signing.encode_actor(user, roles, course, group), session=self.session,

@@ -89,7 +89,7 @@ class CostModel:
     requests_per_view: int = 10  # CloudFront requests one playback makes (Range requests, seeks)
 
     @classmethod
-    def from_settings(cls, settings: dict) -> "CostModel":
+    def from_settings(cls, settings: dict) -> CostModel:
         """The model of an ini's ``[app:main]`` settings (the raw dict); defaults where unset.
 
         Raises ValueError naming the setting when a value is invalid or a name is unknown
@@ -114,8 +114,8 @@ class CostModel:
         return cls(**parsed)
 
     # -- estimates -------------------------------------------------------------------
-    def estimate(self, usage: "MonthlyUsage", *, free_tier: bool | None = None,
-                 s3_free_tier: bool | None = None) -> "CostEstimate":
+    def estimate(self, usage: MonthlyUsage, *, free_tier: bool | None = None,
+                 s3_free_tier: bool | None = None) -> CostEstimate:
         """An itemised estimate of one month's bill.
 
         ``free_tier`` counts CloudFront's always-free tier; ``s3_free_tier`` also counts S3's
@@ -156,8 +156,8 @@ class CostModel:
         JSON-ready (money as strings of cents), with the model's free-tier settings."""
         return self.estimate(MonthlyUsage.from_measured(measured, self.requests_per_view)).as_dict()
 
-    def project(self, scenario: "Scenario", months: int, *, free_tier: bool | None = None,
-                account_age_months: int | None = None) -> list["MonthProjection"]:
+    def project(self, scenario: Scenario, months: int, *, free_tier: bool | None = None,
+                account_age_months: int | None = None) -> list[MonthProjection]:
         """Month-by-month estimates of a steady scenario over ``months`` months.
 
         ``account_age_months`` is the account's age in whole months at the first projected
@@ -213,7 +213,7 @@ class MonthlyUsage:
                 object.__setattr__(self, field.name, Decimal(str(value)) if isinstance(value, float) else Decimal(value))
 
     @classmethod
-    def from_measured(cls, measured, requests_per_view: int) -> "MonthlyUsage":
+    def from_measured(cls, measured, requests_per_view: int) -> MonthlyUsage:
         """Usage from the admin service's ``MonthUsage``: storage held now for the whole month,
         transfer and views projected to the month's end at the pace so far; every CloudFront
         request is assumed to miss the cache (one S3 GET each), an upper bound."""

@@ -21,7 +21,7 @@ Rules:
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable
+from collections.abc import Iterable
 
 import boto3
 from botocore.config import Config

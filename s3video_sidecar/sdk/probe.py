@@ -26,9 +26,9 @@ import io
 import json
 import struct
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
-from typing import Callable
 
 BLOCK_BYTES = 256 * 1024
 CACHE_BLOCKS = 16

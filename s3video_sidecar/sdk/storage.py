@@ -21,8 +21,8 @@ Rules of this module:
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 import boto3
 from botocore.config import Config

@@ -10,6 +10,7 @@ import os
 
 import pytest
 import requests
+
 from tests.support.videos import mp4_bytes
 
 pytestmark = pytest.mark.browser

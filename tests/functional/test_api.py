@@ -3,9 +3,8 @@
 Runs on SQLite, and on PostgreSQL and MariaDB where the environment names them.
 """
 
-import requests
-
 import pytest
+import requests
 from sqlalchemy import select
 
 from s3video_sidecar.models import Event, Video

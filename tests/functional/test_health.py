@@ -14,6 +14,7 @@ from s3video_sidecar.models.schema import head_revisions
 from tests.conftest import free_port, make_settings
 from tests.support.databases import migrate
 
+
 @pytest.fixture(autouse=True)
 def fresh_failure_logs(monkeypatch):
     """Each test starts with no failure logged yet (the rate limit is per process)."""

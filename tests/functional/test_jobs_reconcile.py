@@ -11,8 +11,8 @@ import time
 import pytest
 
 from s3video_sidecar.models import Video
-from s3video_sidecar.sdk import keys
 from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
+from s3video_sidecar.sdk import keys
 from s3video_sidecar.sdk.errors import Conflict, NotFound
 from s3video_sidecar.sdk.maintenance import Maintenance
 from s3video_sidecar.sdk.service import VideoService

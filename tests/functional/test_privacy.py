@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import or_, select
 
 from s3video_sidecar.models import Event, Submission, Video
-from s3video_sidecar.sdk.privacy import PrivacyService
 from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
 from s3video_sidecar.sdk.maintenance import Maintenance
+from s3video_sidecar.sdk.privacy import PrivacyService
 from s3video_sidecar.sdk.service import VideoService
 from tests.functional.test_api import MP4, request_upload, student, sub_path, upload_and_confirm
 from tests.support.signed_app import actor

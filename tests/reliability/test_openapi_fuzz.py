@@ -28,8 +28,8 @@ schemathesis = pytest.importorskip("schemathesis", reason="pip install schemathe
 
 from s3video_sidecar.openapi import openapi_document
 from s3video_sidecar.sdk import signing
-from tests.reliability import flows
 from tests.conftest import make_settings
+from tests.reliability import flows
 from tests.reliability.conftest import STATS
 from tests.support.signed_app import KEY_ID, SECRET
 
