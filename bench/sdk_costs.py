@@ -17,6 +17,7 @@ import statistics
 import time
 import timeit
 from dataclasses import dataclass
+from functools import partial
 
 from botocore.signers import CloudFrontSigner
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -82,10 +83,10 @@ def cloudfront_costs(number: int) -> list[Cost]:
         sdk_signer = cdn.UrlSigner("KEYID", key, hash_name)
         policy = cdn.canned_policy(url, expires)
         costs.append(Cost(f"CloudFront URL, {label}",
-                          per_call_us(lambda: sdk_signer.sign(url, expires), number),
-                          per_call_us(lambda: direct_signer.generate_presigned_url(url, date_less_than=when), number),
+                          per_call_us(partial(sdk_signer.sign, url, expires), number),
+                          per_call_us(partial(direct_signer.generate_presigned_url, url, date_less_than=when), number),
                           "botocore CloudFrontSigner"))
-        costs.append(Cost(f"  the signature alone, {label}", per_call_us(lambda: raw_sign(policy), number), None))
+        costs.append(Cost(f"  the signature alone, {label}", per_call_us(partial(raw_sign, policy), number), None))
     return costs
 
 

@@ -213,7 +213,8 @@ def check_lifecycle(account: _Account) -> CheckResult:
     if days * aws_setup.DAY_SECONDS < resumable_seconds:
         return CheckResult("lifecycle", FAIL, f"uploads are aborted after {days} days, while students may still "
                            f"resume them for {resumable_seconds // 3600} hours (s3video.multipart_expiry_seconds)",
-                           f"set DaysAfterInitiation to {rule['AbortIncompleteMultipartUpload']['DaysAfterInitiation']}: "
+                           "set DaysAfterInitiation to "
+                           f"{rule['AbortIncompleteMultipartUpload']['DaysAfterInitiation']}: "
                            f"{_json(rule)}")
     expiring = [r for r in rules if r.get("Status") == "Enabled" and "Expiration" in r]
     if any(_rule_covers_videos(r) for r in expiring):
@@ -276,7 +277,8 @@ def check_distribution(account: _Account) -> CheckResult:
             problems.append(f"its Origin Access Control {control_id} cannot be read ({_code(error)})")
             continue
         control_config = control["OriginAccessControlConfig"]
-        if control_config.get("SigningBehavior") != "always" or control_config.get("OriginAccessControlOriginType") != "s3":
+        if (control_config.get("SigningBehavior") != "always"
+                or control_config.get("OriginAccessControlOriginType") != "s3"):
             problems.append("its Origin Access Control must sign always, for an s3 origin")
     try:
         if not aws_setup.sends_nosniff(account.cloudfront, config["DefaultCacheBehavior"]):
@@ -317,7 +319,8 @@ def check_bucket_policy(account: _Account) -> CheckResult:
     try:
         document = json.loads(account.s3.get_bucket_policy(Bucket=settings.bucket)["Policy"])
     except ClientError as error:
-        return CheckResult("bucket-policy", FAIL, f"the bucket has no policy letting CloudFront read ({_code(error)})", fix)
+        return CheckResult("bucket-policy", FAIL,
+                           f"the bucket has no policy letting CloudFront read ({_code(error)})", fix)
     video = aws_setup.action_resource(settings.bucket, "s3:GetObject")
     for statement in _statement_list(document):
         principal = statement.get("Principal", {})
@@ -368,7 +371,8 @@ def check_signing_key(account: _Account) -> CheckResult:
                            f"of {settings.cloudfront_private_key_file}: every playback URL would be refused",
                            "upload the public half of the private key (openssl pkey -in KEY -pubout) to CloudFront, "
                            "add it to the trusted key group, and set s3video.cloudfront.key_id to its id")
-    return CheckResult("signing-key", PASS, f"a URL signed with the private key verifies with CloudFront's key {key_id}")
+    return CheckResult("signing-key", PASS,
+                       f"a URL signed with the private key verifies with CloudFront's key {key_id}")
 
 
 # -- IAM ----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ import math
 import pathlib
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
@@ -511,8 +512,8 @@ def set_up(session, *, bucket: str, region: str, moodle_origins, private_key_fil
     Re-runnable and resumable: every step finds what an earlier (or half-failed) run made,
     by name (key pair file, public key, key group, Origin Access Control, IAM policy) or by
     the distribution's comment and origin, and creates only what is missing. Generates the
-    CloudFront key pair at ``private_key_file`` (mode 0600) unless it exists. The sidecar policy is created but attached to no one: attach it to the
-    sidecar's user or role.
+    CloudFront key pair at ``private_key_file`` (mode 0600) unless it exists. The sidecar policy
+    is created but attached to no one: attach it to the sidecar's user or role.
     """
     s3, cloudfront, iam = session.client("s3"), session.client("cloudfront"), session.client("iam")
     create_bucket(s3, bucket, region)
@@ -581,7 +582,8 @@ def tear_down(session, *, bucket: str, region: str, name: str = "s3video", delet
             code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else "not supported"
             result.left.append(f"{description}: {code}")
 
-    probe = {"Comment": f"s3video: videos of {bucket}", "Origins": {"Items": [{"DomainName": origin_domain(bucket, region)}]}}
+    probe = {"Comment": f"s3video: videos of {bucket}",
+             "Origins": {"Items": [{"DomainName": origin_domain(bucket, region)}]}}
     distribution = find_setup_distribution(cloudfront, probe)
     if distribution is not None:
         answer = cloudfront.get_distribution_config(Id=distribution["Id"])
@@ -613,17 +615,17 @@ def _delete_cloudfront_pieces(cloudfront, name: str, step) -> None:
     for group in _key_groups(cloudfront):
         if group["KeyGroupConfig"]["Name"] == name:
             etag = cloudfront.get_key_group(Id=group["Id"])["ETag"]
-            step(f"key group {group['Id']} deleted", lambda: cloudfront.delete_key_group(Id=group["Id"], IfMatch=etag))
+            step(f"key group {group['Id']} deleted", partial(cloudfront.delete_key_group, Id=group["Id"], IfMatch=etag))
     for key in _public_keys(cloudfront):
         if key.get("Name") == name:
             etag = cloudfront.get_public_key(Id=key["Id"])["ETag"]
-            step(f"public key {key['Id']} deleted", lambda: cloudfront.delete_public_key(Id=key["Id"], IfMatch=etag))
+            step(f"public key {key['Id']} deleted", partial(cloudfront.delete_public_key, Id=key["Id"], IfMatch=etag))
     listed = cloudfront.list_origin_access_controls().get("OriginAccessControlList", {}).get("Items") or []
     for control in listed:
         if control.get("Name") == name:
             etag = cloudfront.get_origin_access_control(Id=control["Id"])["ETag"]
             step(f"origin access control {control['Id']} deleted",
-                 lambda: cloudfront.delete_origin_access_control(Id=control["Id"], IfMatch=etag))
+                 partial(cloudfront.delete_origin_access_control, Id=control["Id"], IfMatch=etag))
 
 
 def _delete_policy(iam, name: str, step) -> None:

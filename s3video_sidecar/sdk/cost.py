@@ -169,7 +169,8 @@ class CostModel:
         projection = []
         for month in range(1, months + 1):
             usage = scenario.usage_in_month(month)
-            within_s3_tier = account_age_months is not None and account_age_months + month - 1 < self.s3_free_tier_months
+            within_s3_tier = (account_age_months is not None
+                              and account_age_months + month - 1 < self.s3_free_tier_months)
             projection.append(MonthProjection(month, usage, self.estimate(usage, free_tier=free_tier,
                                                                           s3_free_tier=within_s3_tier)))
         return projection
@@ -210,7 +211,8 @@ class MonthlyUsage:
             if value < 0:
                 raise ValueError(f"{field.name}: cannot be negative")
             if field.type == "Decimal":
-                object.__setattr__(self, field.name, Decimal(str(value)) if isinstance(value, float) else Decimal(value))
+                object.__setattr__(self, field.name,
+                                   Decimal(str(value)) if isinstance(value, float) else Decimal(value))
 
     @classmethod
     def from_measured(cls, measured, requests_per_view: int) -> MonthlyUsage:

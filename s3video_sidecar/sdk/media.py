@@ -49,7 +49,7 @@ def probe_video(service, video) -> dict:
     def fetch(first: int, last: int) -> bytes:
         return storage.read_bytes(video.s3_key, first, last)
 
-    result, reader = probe.probe(fetch, size)
+    result, _reader = probe.probe(fetch, size)
     findings = result.as_dict()
     poster_bytes = 0
     if result.playable and result.video_codec:

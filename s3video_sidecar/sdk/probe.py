@@ -205,7 +205,8 @@ def _rotation(container, stream) -> int:
     return 0
 
 
-def probe(fetch: Fetch, size: int, allowed_containers: tuple[str, ...] | None = None) -> tuple[ProbeResult, RangedReader]:
+def probe(fetch: Fetch, size: int,
+          allowed_containers: tuple[str, ...] | None = None) -> tuple[ProbeResult, RangedReader]:
     """Probe a stored video; the reader comes back too (for its byte count and the poster)."""
     import av  # imported here: the web process never needs FFmpeg
 

@@ -82,7 +82,7 @@ def candidate_part_sizes(size_bytes: int, part_count: int) -> list[int]:
 
 def verify_receipt(source, checksum_sha256: str, part_size: int | None = None) -> bool:
     """Whether a file (path or bytes) is the one a receipt names, full-object or composite (``-N``)."""
-    digest, dash, count = checksum_sha256.partition("-")
+    _digest, dash, count = checksum_sha256.partition("-")
     if not dash:
         return full_object_sha256(source) == checksum_sha256
     if not count.isdigit() or int(count) < 1:

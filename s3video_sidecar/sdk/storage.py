@@ -20,6 +20,7 @@ Rules of this module:
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -156,10 +157,8 @@ class S3Storage:
         self._call("complete_multipart_upload", Key=key, UploadId=upload_id, MultipartUpload={"Parts": listed})
 
     def abort_multipart_upload(self, key: str, upload_id: str) -> None:
-        try:
+        with contextlib.suppress(NotFound):  # already aborted or completed: the goal is reached
             self._call("abort_multipart_upload", Key=key, UploadId=upload_id)
-        except NotFound:
-            pass  # already aborted or completed: the goal is reached
 
     def list_multipart_uploads(self, prefix: str = "videos/") -> Iterator[dict]:
         paginator = self.client.get_paginator("list_multipart_uploads")
