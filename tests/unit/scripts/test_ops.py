@@ -125,7 +125,7 @@ def test_units_are_plural_when_they_should_be(ini, activity, capsys):
 
     assert (units("request", 1), units("request", 1320), units("path", 0), units("GB", 3)) == (
         "request", "requests", "paths", "GB")
-    code, out = run(capsys, "cost", ini)
+    _code, out = run(capsys, "cost", ini)
     assert " request\n" not in out and " requests" in out
 
 

@@ -44,7 +44,8 @@ def test_an_event_context_is_bounded_and_stays_json():
 
 
 def test_every_string_column_of_an_event_is_bounded():
-    row = bounded_event(dict.fromkeys(("s3_key", "event_type", "error_code", "user_role", "error_message", "error_context"), "z" * 100000) | {"user_id": 5})
+    columns = ("s3_key", "event_type", "error_code", "user_role", "error_message", "error_context")
+    row = bounded_event(dict.fromkeys(columns, "z" * 100000) | {"user_id": 5})
     assert row["user_id"] == 5
     for column in Event.__table__.c:
         value = row.get(column.key)
