@@ -27,10 +27,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
 
 import colander
+
+if TYPE_CHECKING:
+    from .admin import MonthUsage
 
 BYTES_PER_GB = 1024**3  # AWS bills storage and transfer in GB of 2**30 bytes
 CENT = Decimal("0.01")
@@ -42,7 +47,7 @@ def usd(amount: Decimal) -> Decimal:
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def units(unit: str, quantity) -> str:
+def units(unit: str, quantity: int | Decimal) -> str:
     """The unit for a quantity: "1 request", "1,320 requests" (GB and GB-month stay as AWS writes them)."""
     return unit + "s" if unit in ("request", "path") and quantity != 1 else unit
 
@@ -62,7 +67,7 @@ def video_size_gb(duration_seconds: float, bitrate_mbit_per_second: float) -> De
 
 
 class _Bool(colander.Boolean):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(false_choices=("false", "0", "no", "off"), true_choices=("true", "1", "yes", "on"))
 
 
@@ -89,7 +94,7 @@ class CostModel:
     requests_per_view: int = 10  # CloudFront requests one playback makes (Range requests, seeks)
 
     @classmethod
-    def from_settings(cls, settings: dict) -> CostModel:
+    def from_settings(cls, settings: Mapping[str, Any]) -> CostModel:
         """The model of an ini's ``[app:main]`` settings (the raw dict); defaults where unset.
 
         Raises ValueError naming the setting when a value is invalid or a name is unknown
@@ -97,7 +102,7 @@ class CostModel:
         """
         schema = _settings_schema()
         known = {node.name for node in schema.children}
-        given = {}
+        given: dict[str, str] = {}
         for name, value in settings.items():
             if not name.startswith(SETTING_PREFIX):
                 continue
@@ -124,10 +129,10 @@ class CostModel:
         free_tier = self.free_tier if free_tier is None else free_tier
         s3_free = free_tier and (self.s3_free_tier if s3_free_tier is None else s3_free_tier)
 
-        def free(amount):
+        def free(amount: int | Decimal) -> Decimal:
             return Decimal(amount) if free_tier else Decimal(0)
 
-        def s3_free_amount(amount):
+        def s3_free_amount(amount: int | Decimal) -> Decimal:
             return Decimal(amount) if s3_free else Decimal(0)
 
         items = (
@@ -151,7 +156,7 @@ class CostModel:
         )
         return CostEstimate(items=items, free_tier=free_tier, s3_free_tier=s3_free)
 
-    def estimate_month(self, measured) -> dict:
+    def estimate_month(self, measured: MonthUsage) -> dict[str, Any]:
         """The admin dashboard's estimate for a month it measured (``sdk.admin.MonthUsage``),
         JSON-ready (money as strings of cents), with the model's free-tier settings."""
         return self.estimate(MonthlyUsage.from_measured(measured, self.requests_per_view)).as_dict()
@@ -166,7 +171,7 @@ class CostModel:
         """
         if months < 1:
             raise ValueError("months: give at least 1")
-        projection = []
+        projection: list[MonthProjection] = []
         for month in range(1, months + 1):
             usage = scenario.usage_in_month(month)
             within_s3_tier = (account_age_months is not None
@@ -205,7 +210,7 @@ class MonthlyUsage:
     s3_get_requests: int = 0  # HEAD at confirm, and CloudFront's fetches from the bucket
     invalidation_paths: int = 0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             if value < 0:
@@ -215,7 +220,7 @@ class MonthlyUsage:
                                    Decimal(str(value)) if isinstance(value, float) else Decimal(value))
 
     @classmethod
-    def from_measured(cls, measured, requests_per_view: int) -> MonthlyUsage:
+    def from_measured(cls, measured: MonthUsage, requests_per_view: int) -> MonthlyUsage:
         """Usage from the admin service's ``MonthUsage``: storage held now for the whole month,
         transfer and views projected to the month's end at the pace so far; every CloudFront
         request is assumed to miss the cache (one S3 GET each), an upper bound."""
@@ -244,7 +249,8 @@ class LineItem:
     cost_usd: Decimal  # unrounded
 
     @classmethod
-    def priced(cls, name, description, quantity, unit, free_quantity, unit_price_usd, price_per_units):
+    def priced(cls, name: str, description: str, quantity: int | Decimal, unit: str, free_quantity: Decimal,
+               unit_price_usd: Decimal, price_per_units: int) -> LineItem:
         quantity = Decimal(quantity)
         billable = max(quantity - free_quantity, Decimal(0))
         return cls(name, description, quantity, unit, free_quantity, billable, Decimal(unit_price_usd),
@@ -268,7 +274,7 @@ class CostEstimate:
                 return item
         raise KeyError(name)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """For JSON: quantities as numbers, money as strings of dollars and cents."""
         return {
             "currency": "USD",
@@ -310,7 +316,7 @@ class Scenario:
     requests_per_view: int = 10  # CloudFront requests one playback makes
     s3_put_requests_per_upload: int = 1  # one presigned POST; multipart: parts + 2
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.videos_per_month < 0 or self.retention_months < 1 or self.views_per_video < 0:
             raise ValueError("videos_per_month and views_per_video cannot be negative; retention_months is at least 1")
         object.__setattr__(self, "video_size_gb", Decimal(str(self.video_size_gb)))
