@@ -30,12 +30,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import colander
-
-if TYPE_CHECKING:
-    from .admin import MonthUsage
 
 BYTES_PER_GB = 1024**3  # AWS bills storage and transfer in GB of 2**30 bytes
 CENT = Decimal("0.01")
@@ -61,6 +58,23 @@ def video_size_gb(duration_seconds: float, bitrate_mbit_per_second: float) -> De
     """The size of a video of that length and overall bitrate (audio included), in billing GB."""
     size_bytes = Decimal(str(bitrate_mbit_per_second)) * 1_000_000 / 8 * Decimal(str(duration_seconds))
     return size_bytes / BYTES_PER_GB
+
+
+class MeasuredMonth(Protocol):
+    """What the estimate reads of a measured month (``sdk.admin.MonthUsage``)."""
+
+    @property
+    def days_in_month(self) -> int: ...
+    @property
+    def days_elapsed(self) -> float: ...
+    @property
+    def uploads(self) -> int: ...
+    @property
+    def storage_bytes(self) -> int: ...
+    @property
+    def projected_transfer_bytes(self) -> int: ...
+    @property
+    def projected_views(self) -> int: ...
 
 
 # -- the model ---------------------------------------------------------------------------
@@ -156,7 +170,7 @@ class CostModel:
         )
         return CostEstimate(items=items, free_tier=free_tier, s3_free_tier=s3_free)
 
-    def estimate_month(self, measured: MonthUsage) -> dict[str, Any]:
+    def estimate_month(self, measured: MeasuredMonth) -> dict[str, Any]:
         """The admin dashboard's estimate for a month it measured (``sdk.admin.MonthUsage``),
         JSON-ready (money as strings of cents), with the model's free-tier settings."""
         return self.estimate(MonthlyUsage.from_measured(measured, self.requests_per_view)).as_dict()
@@ -220,7 +234,7 @@ class MonthlyUsage:
                                    Decimal(str(value)) if isinstance(value, float) else Decimal(value))
 
     @classmethod
-    def from_measured(cls, measured: MonthUsage, requests_per_view: int) -> MonthlyUsage:
+    def from_measured(cls, measured: MeasuredMonth, requests_per_view: int) -> MonthlyUsage:
         """Usage from the admin service's ``MonthUsage``: storage held now for the whole month,
         transfer and views projected to the month's end at the pace so far; every CloudFront
         request is assumed to miss the cache (one S3 GET each), an upper bound."""
