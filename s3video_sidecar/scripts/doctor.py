@@ -26,7 +26,9 @@ import os
 import stat
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 import boto3
@@ -38,6 +40,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from ..sdk import aws_setup, cdn
 from ..sdk.errors import Unavailable
@@ -60,12 +63,12 @@ class _Account:
     """What the checks share: the settings, the clients, and what earlier checks found."""
 
     settings: Settings
-    s3: object
-    cloudfront: object
-    iam: object
-    sts: object
+    s3: Any  # boto3 clients
+    cloudfront: Any
+    iam: Any
+    sts: Any
     principal_arn: str | None
-    distribution: dict | None = None  # the distribution's config and ARN, once found
+    distribution: Any = None  # the distribution's config and ARN (a dict), once found
 
 
 def _code(error: Exception) -> str:
@@ -74,7 +77,7 @@ def _code(error: Exception) -> str:
     return type(error).__name__
 
 
-def _json(document: dict) -> str:
+def _json(document: Mapping[str, Any]) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
@@ -243,7 +246,7 @@ def check_distribution(account: _Account) -> CheckResult:
     settings = account.settings
     if settings.cdn != "cloudfront":
         return CheckResult("cloudfront-distribution", SKIP, "s3video.cdn is not cloudfront")
-    domain = settings.cloudfront_domain
+    domain = settings.cloudfront_domain or ""  # the settings require it with s3video.cdn = cloudfront
     try:
         summary = aws_setup.find_distribution(account.cloudfront, domain)
     except (ClientError, BotoCoreError) as error:
@@ -359,6 +362,8 @@ def check_signing_key(account: _Account) -> CheckResult:
     try:
         encoded = account.cloudfront.get_public_key(Id=key_id)["PublicKey"]["PublicKeyConfig"]["EncodedKey"]
         public_key = serialization.load_pem_public_key(encoded.encode("ascii"))
+        if not isinstance(public_key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
+            raise ValueError("CloudFront's public key is neither RSA nor ECDSA")
         signer = build_url_signer(settings)
     except (ClientError, ValueError, SettingsError) as error:
         return CheckResult("signing-key", FAIL, f"cannot compare the keys ({_code(error)}: {error})",
@@ -567,7 +572,8 @@ def check_redis(settings: Settings) -> CheckResult:
 
     from ..failures import describe
 
-    urls = {settings.redis_url for store in (settings.nonce_store, settings.rate_limit_store) if store == "redis"}
+    urls = {settings.redis_url for store in (settings.nonce_store, settings.rate_limit_store)
+            if store == "redis" and settings.redis_url}
     if settings.huey_url and settings.huey_url.startswith(("redis", "rediss", "unix")):
         urls.add(settings.huey_url)
     if not urls:

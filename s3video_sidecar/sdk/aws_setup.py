@@ -39,9 +39,7 @@ from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
-from . import cdn
-from .keys import POSTER_PREFIX, STAGING_PREFIX
-from .keys import PREFIX as VIDEO_PREFIX
+from . import cdn, keys
 
 if TYPE_CHECKING:
     import boto3
@@ -62,6 +60,10 @@ if TYPE_CHECKING:
     )
 
 JSON = dict[str, Any]  # an AWS request or answer, as boto3 takes and gives it
+# The key prefixes the bucket's rules name (the doctor checks the rules against them).
+VIDEO_PREFIX = keys.PREFIX
+STAGING_PREFIX = keys.STAGING_PREFIX
+POSTER_PREFIX = keys.POSTER_PREFIX
 # tear_down's steps: step(description, action) runs the action and notes what was done or left.
 Step = Callable[[str, Callable[[], object]], None]
 

@@ -44,7 +44,7 @@ def usd(amount: Decimal) -> Decimal:
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def units(unit: str, quantity: int | Decimal) -> str:
+def units(unit: str, quantity: float | Decimal) -> str:
     """The unit for a quantity: "1 request", "1,320 requests" (GB and GB-month stay as AWS writes them)."""
     return unit + "s" if unit in ("request", "path") and quantity != 1 else unit
 
