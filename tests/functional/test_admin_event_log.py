@@ -86,7 +86,7 @@ def test_a_full_flow_logs_every_action_and_no_secret(app_settings, ids):
     codes = {e.error_code for e in logged}
     assert {"bad_signature", "replayed_nonce", "forbidden", "invalid_input", "conflict", "rate_limited"} <= codes
     for event in logged:
-        text = " ".join(str(getattr(event, column)) for column in event.__table__.columns)
+        text = " ".join(str(getattr(event, column.key)) for column in event.__table__.columns)
         leaked = [needle for needle in FORBIDDEN_TEXT if needle in text]
         assert not leaked, (leaked, event.event_type, text)
 

@@ -48,7 +48,7 @@ def snapshot(registry, user_id):
             Event.user_id == user_id, Event.s3_key.in_(keys or [""]), Event.video_id.in_(ids or [0])))
             .order_by(Event.id)).all()
         submissions = session.scalars(select(Submission).where(Submission.user_id == user_id)).all()
-        rows = lambda items: [{c: getattr(i, c) for c in i.__table__.columns} for i in items]  # noqa: E731
+        rows = lambda items: [{c.key: getattr(i, c.key) for c in i.__table__.columns} for i in items]  # noqa: E731
         return {"videos": rows(videos), "events": rows(events), "submissions": rows(submissions), "keys": keys}
     finally:
         session.close()
