@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import pathlib
 import platform
 import shutil
 import subprocess
@@ -37,15 +38,18 @@ def machine() -> list[str]:
         except (OSError, IndexError, subprocess.SubprocessError):
             return "not installed"
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+    cpuinfo = pathlib.Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
                platform.processor())
-    memory_kib = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    meminfo = pathlib.Path("/proc/meminfo").read_text().splitlines()
+    memory_kib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
     return [
-        f"- date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         f"- CPU: {os.cpu_count()} cores, {cpu}; memory {memory_kib / 1024**2:.0f} GiB",
         f"- Python {platform.python_version()}; waitress options (production.ini): "
         f"{processes.production_server_options()}",
-        f"- PostgreSQL: {version(['psql', '--version'])}; Redis: {version(['redis-server', '--version']).split(' sha=')[0]}; "
+        f"- PostgreSQL: {version(['psql', '--version'])}; "
+        f"Redis: {version(['redis-server', '--version']).split(' sha=')[0]}; "
         f"wrk: {version(['wrk', '--version']).split(' Copyright')[0]}",
     ]
 
@@ -80,7 +84,7 @@ def main(argv=None) -> int:
     def attempt(name, function):
         try:
             sections[name] = function()
-        except Exception:  # a benchmark never fails the build: say what happened and go on
+        except Exception:  # noqa: BLE001 - a benchmark never fails the build: say what happened and go on
             print(f"{name}: failed\n{traceback.format_exc()}", file=sys.stderr)
             sections[name] = [f"({name}: the run failed; see its output)"]
 

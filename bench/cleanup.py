@@ -61,7 +61,7 @@ def seed(engine, storage, count: int) -> list[str]:
             "s3_bucket": storage.bucket, "upload_status": "ready", "original_filename": "talk.mp4",
             "mime_type": "video/mp4", "declared_size": len(BODY), "file_size": len(BODY), "upload_method": "post",
             "upload_timestamp": now, "upload_expires_timestamp": now + 3600, "confirmed_timestamp": now,
-        } for user, key in zip(users, s3_keys)])
+        } for user, key in zip(users, s3_keys, strict=True)])
         connection.execute(text(
             "UPDATE submissions SET current_video_id = videos.id FROM videos"
             " WHERE videos.submission_id = submissions.id AND submissions.assignment_id = :a"), {"a": ASSIGNMENT})
@@ -124,5 +124,6 @@ def report(result: CleanupRun) -> list[str]:
         f" {result.schedule_seconds:.1f} |",
         f"| purge: the cleanup job (1,000 keys per DeleteObjects) | {job_calls} S3 calls ({detail}) |"
         f" {result.job_seconds:.1f} |",
-        f"| for comparison: one DeleteObjects call per key | {result.per_key_calls:,} S3 calls | {result.per_key_seconds:.1f} |",
+        f"| for comparison: one DeleteObjects call per key | {result.per_key_calls:,} S3 calls"
+        f" | {result.per_key_seconds:.1f} |",
     ]

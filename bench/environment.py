@@ -66,16 +66,15 @@ def environment(*, with_bare: bool = True, **setting_overrides):
     key_file = directory / "cloudfront.pem"
     cdn.generate_private_key(key_file, "rsa")
     redis_url = os.environ.get("S3VIDEO_TEST_REDIS", DEFAULT_REDIS)
-    with fresh_database("postgresql", directory) as database_url:
-        with processes.standin(directory) as s3:
-            settings = processes.production_settings(database_url=database_url, redis_url=redis_url,
-                                                     s3_url=s3.url, key_file=str(key_file), **setting_overrides)
-            env = Environment(directory, database_url, redis_url, str(key_file), s3, settings=settings)
-            with processes.sidecar(directory, settings) as sidecar:
-                env.sidecar = sidecar
-                if with_bare:
-                    with processes.bare(directory) as bare:
-                        env.bare = bare
-                        yield env
-                else:
+    with fresh_database("postgresql", directory) as database_url, processes.standin(directory) as s3:
+        settings = processes.production_settings(database_url=database_url, redis_url=redis_url,
+                                                 s3_url=s3.url, key_file=str(key_file), **setting_overrides)
+        env = Environment(directory, database_url, redis_url, str(key_file), s3, settings=settings)
+        with processes.sidecar(directory, settings) as sidecar:
+            env.sidecar = sidecar
+            if with_bare:
+                with processes.bare(directory) as bare:
+                    env.bare = bare
                     yield env
+            else:
+                yield env

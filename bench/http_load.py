@@ -20,7 +20,6 @@ import json
 import pathlib
 import shutil
 import subprocess
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -175,7 +174,7 @@ def run(env, connection_counts=(16, 64), seconds: int = 10, seed_count: int = 50
         work.seed()
         env.workloads[connections] = work
 
-        def measure(name, target_url, requests):
+        def measure(name, target_url, requests, connections=connections):
             result = wrk(target_url, name, requests, connections, seconds, directory)
             runs.append(result)
             log(f"http: {name:<14} -c{connections:<3} {result.rps:8.0f} req/s  p50 {result.p50_ms:6.2f} ms"
@@ -204,7 +203,7 @@ def run(env, connection_counts=(16, 64), seconds: int = 10, seed_count: int = 50
 def playback_with(env, sidecar, label: str, connection_counts=(16, 64), seconds: int = 10, log=print) -> list[Run]:
     """playback-url again, on another sidecar process (another signing key) over the same data."""
     runs = []
-    bare = {c: r for c, r in env.bare_by_connections.items()}
+    bare = dict(env.bare_by_connections)
     for connections in connection_counts:
         work = env.workloads[connections]
         work.url, work.host = sidecar.url, sidecar.url.split("//", 1)[1]

@@ -21,7 +21,8 @@ MIB = 1024**2
 
 def _clip(folder: pathlib.Path) -> pathlib.Path:
     clip = folder / "clip.mp4"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=duration=20:size=1280x720:rate=30",
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y",
+                    "-f", "lavfi", "-i", "testsrc2=duration=20:size=1280x720:rate=30",
                     "-f", "lavfi", "-i", "sine=frequency=440:duration=20", "-c:v", "libx264", "-preset", "ultrafast",
                     "-b:v", "8M", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(clip)], check=True)
     return clip

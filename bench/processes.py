@@ -92,11 +92,10 @@ class ServerProcess:
     def pid(self) -> int:
         return self.process.pid
 
-    def start(self, timeout_seconds: float = 60) -> "ServerProcess":
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "bench.serve", *self.argv], cwd=REPO, env=self.env,
-                                        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
+    def start(self, timeout_seconds: float = 60) -> ServerProcess:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "bench.serve", *self.argv], cwd=REPO, env=self.env,
+                                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

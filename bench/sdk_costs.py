@@ -25,9 +25,9 @@ import statistics
 import time
 import timeit
 from dataclasses import dataclass
+from functools import partial
 
 from botocore.signers import CloudFrontSigner
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from s3video_sidecar.sdk import cdn, signing
@@ -116,7 +116,7 @@ def cloudfront_costs(number: int) -> list[Cost]:
             def raw_sign(message, key=key, algorithm=algorithm):
                 return key.sign(message, ec.ECDSA(algorithm))
         direct_signer = CloudFrontSigner("KEYID", raw_sign)
-        when = dt.datetime.fromtimestamp(expires, tz=dt.timezone.utc)
+        when = dt.datetime.fromtimestamp(expires, tz=dt.UTC)
         sdk_signer = cdn.UrlSigner("KEYID", key, hash_name)
         policy = cdn.canned_policy(url, expires)
         costs.append(paired(f"CloudFront URL, {label}", lambda: sdk_signer.sign(url, expires),

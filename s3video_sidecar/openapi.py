@@ -153,7 +153,8 @@ def openapi_document(max_upload_bytes: int = MAX_SIZE_BYTES) -> dict:
                 "summary": "Every store a signed call needs, each named: \"ok\", \"unavailable\" (the cause is in the"
                            " sidecar's log) or, for the schema, which revision was found and which is needed",
                 "security": [],
-                "responses": {"200": _json(HEALTH), "503": _json(HEALTH, "a store is down (or the schema is not at head)")},
+                "responses": {"200": _json(HEALTH),
+                              "503": _json(HEALTH, "a store is down (or the schema is not at head)")},
             }},
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": _json({"type": "object"})}}},
@@ -317,7 +318,8 @@ PAGING = {"page": ({"type": "integer", "minimum": 1, "maximum": 1000000}, "page 
 PAGED = {"total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
          "pages": {"type": "integer"}}
 ADMIN_VIDEO = {"allOf": [{"$ref": "#/components/schemas/Video"}, {"type": "object", "properties": {
-    "assignment_id": ID, "submission_id": ID, "user_id": {"type": "integer"}, "course_id": {"type": ["integer", "null"]},
+    "assignment_id": ID, "submission_id": ID, "user_id": {"type": "integer"},
+    "course_id": {"type": ["integer", "null"]},
     "current": {"type": "boolean"}, "restorable": {"type": "boolean"},
     "purge_after": {"type": ["integer", "null"]}, "deleted_at": {"type": ["integer", "null"]}}}]}
 EVENT = {"type": "object", "required": ["id", "timestamp", "event_type"], "properties": {

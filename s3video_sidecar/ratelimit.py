@@ -167,6 +167,7 @@ class RateLimiter:
 
 
 def build_rate_limiter(settings, engine) -> RateLimiter:
+    store: RedisRateLimitStore | DatabaseRateLimitStore
     if settings.rate_limit_store == "redis":
         import redis
 
@@ -193,7 +194,7 @@ def rate_limited_view(view, info):
     return wrapper
 
 
-rate_limited_view.options = ("rate_limit",)
+rate_limited_view.options = ("rate_limit",)  # type: ignore[attr-defined]  # Pyramid reads a deriver's options here
 
 
 def includeme(config):

@@ -42,7 +42,7 @@ class Resource:
 
 
 class Root(Resource):
-    __acl__ = [ADMIN_ACE, (Allow, Authenticated, Permission.IDENTIFY)]  # /whoami; children set their own
+    __acl__ = (ADMIN_ACE, (Allow, Authenticated, Permission.IDENTIFY))  # /whoami; children set their own
 
     def __init__(self, request):
         super().__init__()
@@ -176,7 +176,7 @@ class MultipartUpload(Resource):
 class AdminResource(Resource):
     """``/admin``: statistics, video search, the event log. Admins only (children inherit the ACL)."""
 
-    __acl__ = [ADMIN_ACE, DENY_ALL]
+    __acl__ = (ADMIN_ACE, DENY_ALL)
 
     @property
     def repository(self):
@@ -207,7 +207,7 @@ class AdminVideo(Resource):
 class PrivacyResource(Resource):
     """``/privacy``: export and erase a user's data. Admins only (children inherit the ACL)."""
 
-    __acl__ = [ADMIN_ACE, DENY_ALL]
+    __acl__ = (ADMIN_ACE, DENY_ALL)
 
     @property
     def repository(self):

@@ -79,8 +79,10 @@ def _filename_validator(node, value):
 
 class UploadRequest(colander.MappingSchema):
     schema_type = StrictMapping
-    filename = colander.SchemaNode(_StrictString(), validator=colander.All(colander.Length(1, 1024), _filename_validator))
-    size = colander.SchemaNode(_StrictInt(), validator=colander.Range(min=1, max=MAX_SIZE_BYTES, min_err="must be at least 1 byte"))
+    filename = colander.SchemaNode(_StrictString(),
+                                   validator=colander.All(colander.Length(1, 1024), _filename_validator))
+    size = colander.SchemaNode(_StrictInt(),
+                               validator=colander.Range(min=1, max=MAX_SIZE_BYTES, min_err="must be at least 1 byte"))
     mime_type = colander.SchemaNode(
         _StrictString(), validator=_matches(MIME_PATTERN, "must be a MIME type such as video/mp4")
     )

@@ -165,7 +165,7 @@ def validate_query(request, schema: colander.SchemaNode) -> dict:
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise InvalidInput("some query parameters are invalid",
-                           {name: "given more than once; give it once" for name in repeated})
+                           dict.fromkeys(repeated, "given more than once; give it once"))
     try:
         return schema.deserialize(dict(request.GET.items()))
     except colander.Invalid as error:

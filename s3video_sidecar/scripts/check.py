@@ -78,7 +78,8 @@ def deploy_problems(settings: Settings, raw: dict) -> list[Problem]:
             "set huey.url = env:S3VIDEO_HUEY_URL (redis://...)")
     for store in ("nonce_store", "rate_limit_store"):
         if getattr(settings, store) == "database":
-            add(WARNING, ini_name(store), "counted in the database: fine on one host, slower than Redis", "set it to redis on busy sites")
+            add(WARNING, ini_name(store), "counted in the database: fine on one host, slower than Redis",
+                "set it to redis on busy sites")
     insecure = [origin for origin in settings.moodle_origins if origin.startswith("http://")]
     if not settings.moodle_origins:
         add(ERROR, ini_name("moodle_origins"), "not set: browsers cannot upload to the bucket",

@@ -26,13 +26,21 @@ import os
 import stat
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 import boto3
-from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError,
-                                 ReadTimeoutError)
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from ..sdk import aws_setup, cdn
 from ..sdk.errors import Unavailable
@@ -55,12 +63,12 @@ class _Account:
     """What the checks share: the settings, the clients, and what earlier checks found."""
 
     settings: Settings
-    s3: object
-    cloudfront: object
-    iam: object
-    sts: object
+    s3: Any  # boto3 clients
+    cloudfront: Any
+    iam: Any
+    sts: Any
     principal_arn: str | None
-    distribution: dict | None = None  # the distribution's config and ARN, once found
+    distribution: Any = None  # the distribution's config and ARN (a dict), once found
 
 
 def _code(error: Exception) -> str:
@@ -69,7 +77,7 @@ def _code(error: Exception) -> str:
     return type(error).__name__
 
 
-def _json(document: dict) -> str:
+def _json(document: Mapping[str, Any]) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
@@ -208,7 +216,8 @@ def check_lifecycle(account: _Account) -> CheckResult:
     if days * aws_setup.DAY_SECONDS < resumable_seconds:
         return CheckResult("lifecycle", FAIL, f"uploads are aborted after {days} days, while students may still "
                            f"resume them for {resumable_seconds // 3600} hours (s3video.multipart_expiry_seconds)",
-                           f"set DaysAfterInitiation to {rule['AbortIncompleteMultipartUpload']['DaysAfterInitiation']}: "
+                           "set DaysAfterInitiation to "
+                           f"{rule['AbortIncompleteMultipartUpload']['DaysAfterInitiation']}: "
                            f"{_json(rule)}")
     expiring = [r for r in rules if r.get("Status") == "Enabled" and "Expiration" in r]
     if any(_rule_covers_videos(r) for r in expiring):
@@ -237,7 +246,7 @@ def check_distribution(account: _Account) -> CheckResult:
     settings = account.settings
     if settings.cdn != "cloudfront":
         return CheckResult("cloudfront-distribution", SKIP, "s3video.cdn is not cloudfront")
-    domain = settings.cloudfront_domain
+    domain = settings.cloudfront_domain or ""  # the settings require it with s3video.cdn = cloudfront
     try:
         summary = aws_setup.find_distribution(account.cloudfront, domain)
     except (ClientError, BotoCoreError) as error:
@@ -271,7 +280,8 @@ def check_distribution(account: _Account) -> CheckResult:
             problems.append(f"its Origin Access Control {control_id} cannot be read ({_code(error)})")
             continue
         control_config = control["OriginAccessControlConfig"]
-        if control_config.get("SigningBehavior") != "always" or control_config.get("OriginAccessControlOriginType") != "s3":
+        if (control_config.get("SigningBehavior") != "always"
+                or control_config.get("OriginAccessControlOriginType") != "s3"):
             problems.append("its Origin Access Control must sign always, for an s3 origin")
     try:
         if not aws_setup.sends_nosniff(account.cloudfront, config["DefaultCacheBehavior"]):
@@ -312,7 +322,8 @@ def check_bucket_policy(account: _Account) -> CheckResult:
     try:
         document = json.loads(account.s3.get_bucket_policy(Bucket=settings.bucket)["Policy"])
     except ClientError as error:
-        return CheckResult("bucket-policy", FAIL, f"the bucket has no policy letting CloudFront read ({_code(error)})", fix)
+        return CheckResult("bucket-policy", FAIL,
+                           f"the bucket has no policy letting CloudFront read ({_code(error)})", fix)
     video = aws_setup.action_resource(settings.bucket, "s3:GetObject")
     for statement in _statement_list(document):
         principal = statement.get("Principal", {})
@@ -351,6 +362,8 @@ def check_signing_key(account: _Account) -> CheckResult:
     try:
         encoded = account.cloudfront.get_public_key(Id=key_id)["PublicKey"]["PublicKeyConfig"]["EncodedKey"]
         public_key = serialization.load_pem_public_key(encoded.encode("ascii"))
+        if not isinstance(public_key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
+            raise ValueError("CloudFront's public key is neither RSA nor ECDSA")
         signer = build_url_signer(settings)
     except (ClientError, ValueError, SettingsError) as error:
         return CheckResult("signing-key", FAIL, f"cannot compare the keys ({_code(error)}: {error})",
@@ -363,7 +376,8 @@ def check_signing_key(account: _Account) -> CheckResult:
                            f"of {settings.cloudfront_private_key_file}: every playback URL would be refused",
                            "upload the public half of the private key (openssl pkey -in KEY -pubout) to CloudFront, "
                            "add it to the trusted key group, and set s3video.cloudfront.key_id to its id")
-    return CheckResult("signing-key", PASS, f"a URL signed with the private key verifies with CloudFront's key {key_id}")
+    return CheckResult("signing-key", PASS,
+                       f"a URL signed with the private key verifies with CloudFront's key {key_id}")
 
 
 # -- IAM ----------------------------------------------------------------------------------
@@ -558,7 +572,8 @@ def check_redis(settings: Settings) -> CheckResult:
 
     from ..failures import describe
 
-    urls = {settings.redis_url for store in (settings.nonce_store, settings.rate_limit_store) if store == "redis"}
+    urls = {settings.redis_url for store in (settings.nonce_store, settings.rate_limit_store)
+            if store == "redis" and settings.redis_url}
     if settings.huey_url and settings.huey_url.startswith(("redis", "rediss", "unix")):
         urls.add(settings.huey_url)
     if not urls:

@@ -72,8 +72,8 @@ def run(args, polls: int | None = None) -> int:
                 service.repo.dbsession.rollback()  # a fresh snapshot of the log
                 newer = service.search_events(dataclasses.replace(filters, after_id=last_id), 1, 1000)["events"]
                 for event in reversed(newer):
-                    print(json.dumps(event, sort_keys=True) if args.json else "  ".join("-" if v is None else str(v) for v in _row(event)),
-                          flush=True)
+                    line = "  ".join("-" if v is None else str(v) for v in _row(event))
+                    print(json.dumps(event, sort_keys=True) if args.json else line, flush=True)
                     last_id = event["id"]
         except KeyboardInterrupt:
             pass

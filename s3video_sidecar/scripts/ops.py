@@ -75,7 +75,7 @@ def human_bytes(size: int | None) -> str:
 def when(timestamp: int | None) -> str:
     if timestamp is None:
         return "-"
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def table(headers: list[str], rows: list[list]) -> str:
@@ -86,6 +86,7 @@ def table(headers: list[str], rows: list[list]) -> str:
                for i in range(len(headers))]
 
     def line(values):
-        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+        columns = zip(values, widths, numeric, strict=True)
+        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in columns).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(row) for row in cells])

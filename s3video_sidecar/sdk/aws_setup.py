@@ -27,17 +27,45 @@ Rules of this module:
 from __future__ import annotations
 
 import json
-import pathlib
 import math
+import os
+import pathlib
 import uuid
-from urllib.parse import unquote
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
-from . import cdn
-from .keys import PREFIX as VIDEO_PREFIX
-from .keys import POSTER_PREFIX, STAGING_PREFIX
+from . import cdn, keys
+
+if TYPE_CHECKING:
+    import boto3
+    from mypy_boto3_cloudfront import CloudFrontClient
+    from mypy_boto3_cloudfront.literals import PriceClassType
+    from mypy_boto3_cloudfront.type_defs import (
+        DistributionConfigTypeDef,
+        DistributionSummaryTypeDef,
+        KeyGroupTypeDef,
+        PublicKeySummaryTypeDef,
+    )
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import (
+        BucketLifecycleConfigurationTypeDef,
+        CORSConfigurationTypeDef,
+        PublicAccessBlockConfigurationTypeDef,
+    )
+
+JSON = dict[str, Any]  # an AWS request or answer, as boto3 takes and gives it
+# The key prefixes the bucket's rules name (the doctor checks the rules against them).
+VIDEO_PREFIX = keys.PREFIX
+STAGING_PREFIX = keys.STAGING_PREFIX
+POSTER_PREFIX = keys.POSTER_PREFIX
+# tear_down's steps: step(description, action) runs the action and notes what was done or left.
+Step = Callable[[str, Callable[[], object]], None]
 
 # -- the bucket ----------------------------------------------------------------------------
 
@@ -49,20 +77,20 @@ REQUIRED_EXPOSE_HEADERS = ("ETag",)
 UPLOAD_REQUEST_HEADERS = ("content-type", "x-amz-checksum-sha256")
 CORS_MAX_AGE_SECONDS = 3000
 
-PUBLIC_ACCESS_BLOCK = {
+PUBLIC_ACCESS_BLOCK: PublicAccessBlockConfigurationTypeDef = {
     "BlockPublicAcls": True,
     "IgnorePublicAcls": True,
     "BlockPublicPolicy": True,
     "RestrictPublicBuckets": True,
 }
-OBJECT_OWNERSHIP = "BucketOwnerEnforced"  # ACLs disabled: the bucket owner owns every object
+OBJECT_OWNERSHIP: Final = "BucketOwnerEnforced"  # ACLs disabled: the bucket owner owns every object
 LIFECYCLE_RULE_ID = "s3video-abort-incomplete-multipart-uploads"
 STAGING_RULE_ID = "s3video-expire-staging-uploads"
 STAGING_EXPIRY_DAYS = 1  # a backstop: the reconciler removes staging objects after the upload window
 DAY_SECONDS = 86400
 
 
-def cors_configuration(moodle_origins) -> dict:
+def cors_configuration(moodle_origins: Iterable[str]) -> CORSConfigurationTypeDef:
     """The CORS rule a browser upload from Moodle needs (``put_bucket_cors``'s argument)."""
     origins = list(moodle_origins)
     if not origins:
@@ -84,7 +112,7 @@ def abort_incomplete_upload_days(sidecar_abort_after_seconds: int) -> int:
     return math.ceil(sidecar_abort_after_seconds / DAY_SECONDS) + 1
 
 
-def lifecycle_configuration(abort_after_days: int) -> dict:
+def lifecycle_configuration(abort_after_days: int) -> BucketLifecycleConfigurationTypeDef:
     """Abort stale multipart uploads under ``videos/``; expire staging objects under ``uploads/``."""
     return {"Rules": [{
         "ID": LIFECYCLE_RULE_ID,
@@ -115,7 +143,7 @@ def staging_arn(bucket: str) -> str:
     return f"arn:aws:s3:::{bucket}/{STAGING_PREFIX}*"
 
 
-def bucket_policy(bucket: str, distribution_arn: str) -> dict:
+def bucket_policy(bucket: str, distribution_arn: str) -> JSON:
     """Only this CloudFront distribution (through OAC) may read the videos and their posters."""
     return {
         "Version": "2012-10-17",
@@ -130,9 +158,9 @@ def bucket_policy(bucket: str, distribution_arn: str) -> dict:
     }
 
 
-def create_bucket(s3, bucket: str, region: str) -> None:
+def create_bucket(s3: S3Client, bucket: str, region: str) -> None:
     """Create the bucket (no error if this account already owns it)."""
-    extra = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    extra: JSON = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     try:
         s3.create_bucket(Bucket=bucket, **extra)
     except ClientError as error:
@@ -140,7 +168,8 @@ def create_bucket(s3, bucket: str, region: str) -> None:
             raise
 
 
-def configure_bucket(s3, bucket: str, moodle_origins, sidecar_abort_after_seconds: int = 7 * DAY_SECONDS) -> None:
+def configure_bucket(s3: S3Client, bucket: str, moodle_origins: Iterable[str],
+                     sidecar_abort_after_seconds: int = 7 * DAY_SECONDS) -> None:
     """Block public access, disable ACLs, allow Moodle's uploads (CORS), abort stale multipart uploads."""
     s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK)
     s3.put_bucket_ownership_controls(
@@ -153,7 +182,7 @@ def configure_bucket(s3, bucket: str, moodle_origins, sidecar_abort_after_second
     )
 
 
-def allow_distribution_to_read(s3, bucket: str, distribution_arn: str) -> None:
+def allow_distribution_to_read(s3: S3Client, bucket: str, distribution_arn: str) -> None:
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(bucket_policy(bucket, distribution_arn)))
 
 
@@ -173,7 +202,7 @@ NOSNIFF_MANAGED_POLICY_IDS = frozenset({SECURITY_HEADERS_POLICY_ID, "e61eb60c-9c
                                         "eaab4381-ed33-4a86-88ca-d9558dc6cd63"})
 
 
-def sends_nosniff(cloudfront, cache_behavior: dict) -> bool:
+def sends_nosniff(cloudfront: CloudFrontClient, cache_behavior: JSON) -> bool:
     """Whether a cache behavior's response headers policy adds ``X-Content-Type-Options: nosniff``."""
     policy_id = cache_behavior.get("ResponseHeadersPolicyId")
     if not policy_id:
@@ -198,18 +227,18 @@ class Distribution:
     domain_name: str  # s3video.cloudfront.domain
 
 
-def load_or_generate_private_key(path, kind: str = "rsa"):
+def load_or_generate_private_key(path: str | os.PathLike[str], kind: str = "rsa") -> cdn.PrivateKey:
     """The key pair at ``path`` if a run before this one made it (re-runs reuse it), else a new one."""
     if pathlib.Path(path).exists():
         return cdn.load_private_key(str(path))
     return cdn.generate_private_key(path, kind)
 
 
-def _public_keys(cloudfront) -> list[dict]:
+def _public_keys(cloudfront: CloudFrontClient) -> list[PublicKeySummaryTypeDef]:
     return (cloudfront.list_public_keys().get("PublicKeyList", {}).get("Items") or [])
 
 
-def _key_groups(cloudfront) -> list[dict]:
+def _key_groups(cloudfront: CloudFrontClient) -> list[KeyGroupTypeDef]:
     return [item["KeyGroup"] for item in cloudfront.list_key_groups().get("KeyGroupList", {}).get("Items") or []]
 
 
@@ -217,7 +246,7 @@ def _same_pem(one: str, other: str) -> bool:
     return "".join(one.split()) == "".join(other.split())
 
 
-def create_signing_key(cloudfront, private_key, name: str) -> SigningKey:
+def create_signing_key(cloudfront: CloudFrontClient, private_key: cdn.PrivateKey, name: str) -> SigningKey:
     """Register the public half of ``private_key`` with CloudFront, in a key group of its own.
 
     Re-runnable: a public key and a key group named ``name`` from an earlier run are reused
@@ -250,7 +279,7 @@ def create_signing_key(cloudfront, private_key, name: str) -> SigningKey:
     return SigningKey(public_key_id=public_key_id, key_group_id=key_group["Id"])
 
 
-def create_origin_access_control(cloudfront, name: str) -> str:
+def create_origin_access_control(cloudfront: CloudFrontClient, name: str) -> str:
     """The Origin Access Control named ``name`` (an earlier run's, or a new one)."""
     listed = cloudfront.list_origin_access_controls().get("OriginAccessControlList", {}).get("Items") or []
     for summary in listed:
@@ -270,7 +299,7 @@ def origin_domain(bucket: str, region: str) -> str:
 
 
 def distribution_config(bucket: str, region: str, origin_access_control_id: str, key_group_id: str,
-                        price_class: str = "PriceClass_100") -> dict:
+                        price_class: PriceClassType = "PriceClass_100") -> DistributionConfigTypeDef:
     """A distribution that serves the bucket only through signed URLs (trusted key group), HTTPS only,
     every answer with ``X-Content-Type-Options: nosniff`` (AWS's managed security headers policy).
 
@@ -303,7 +332,7 @@ def distribution_config(bucket: str, region: str, origin_access_control_id: str,
     }
 
 
-def create_distribution(cloudfront, config: dict) -> Distribution:
+def create_distribution(cloudfront: CloudFrontClient, config: DistributionConfigTypeDef) -> Distribution:
     """The distribution of ``config``: an earlier run's (same comment and origin), or a new one."""
     existing = find_setup_distribution(cloudfront, config)
     if existing is not None:
@@ -312,7 +341,8 @@ def create_distribution(cloudfront, config: dict) -> Distribution:
     return Distribution(id=created["Id"], arn=created["ARN"], domain_name=created["DomainName"])
 
 
-def find_setup_distribution(cloudfront, config: dict) -> dict | None:
+def find_setup_distribution(cloudfront: CloudFrontClient,
+                            config: Mapping[str, Any]) -> DistributionSummaryTypeDef | None:
     """The distribution a set-up run made for ``config``'s bucket (its comment and origin), or None."""
     origin = config["Origins"]["Items"][0]["DomainName"]
     for page in cloudfront.get_paginator("list_distributions").paginate():
@@ -323,7 +353,7 @@ def find_setup_distribution(cloudfront, config: dict) -> dict | None:
     return None
 
 
-def find_distribution(cloudfront, domain: str) -> dict | None:
+def find_distribution(cloudfront: CloudFrontClient, domain: str) -> DistributionSummaryTypeDef | None:
     """The distribution (its ``list_distributions`` summary) answering on ``domain``, or None."""
     for page in cloudfront.get_paginator("list_distributions").paginate():
         for summary in page.get("DistributionList", {}).get("Items", []) or []:
@@ -378,7 +408,7 @@ def action_resource(bucket: str, action: str, distribution_arn: str | None = Non
     return f"arn:aws:s3:::{bucket}/{VIDEO_PREFIX}0/doctor-check.mp4"
 
 
-def sidecar_policy(bucket: str, invalidation_distribution_arn: str | None = None) -> dict:
+def sidecar_policy(bucket: str, invalidation_distribution_arn: str | None = None) -> JSON:
     """The least-privilege IAM policy of the sidecar's identity (with the invalidation
     statement when the sidecar is to invalidate that distribution)."""
     object_actions = sorted(a for a in sidecar_actions() if a not in BUCKET_LEVEL_ACTIONS)
@@ -394,7 +424,8 @@ def sidecar_policy(bucket: str, invalidation_distribution_arn: str | None = None
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def create_sidecar_policy(iam, bucket: str, name: str, invalidation_distribution_arn: str | None = None) -> str:
+def create_sidecar_policy(iam: IAMClient, bucket: str, name: str,
+                          invalidation_distribution_arn: str | None = None) -> str:
     """Create the managed policy (or, on a re-run, bring an earlier run's up to date with a new
     default version); return its ARN (attach it to the sidecar's user or role)."""
     document = json.dumps(sidecar_policy(bucket, invalidation_distribution_arn))
@@ -418,7 +449,7 @@ def create_sidecar_policy(iam, bucket: str, name: str, invalidation_distribution
     return arn
 
 
-def _local_policy_arn(iam, name: str) -> str:
+def _local_policy_arn(iam: IAMClient, name: str) -> str:
     for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
         for policy in page["Policies"]:
             if policy["PolicyName"] == name:
@@ -429,7 +460,7 @@ def _local_policy_arn(iam, name: str) -> str:
 # -- the ini ------------------------------------------------------------------------------
 
 
-def production_settings(*, bucket: str, region: str, moodle_origins, distribution_domain: str,
+def production_settings(*, bucket: str, region: str, moodle_origins: Iterable[str], distribution_domain: str,
                         distribution_id: str, key_id: str, private_key_file: str, invalidation: bool = False,
                         hash_algorithm: str = "sha256") -> str:
     """The ``[app:main]`` lines of production.ini that match what was created."""
@@ -455,7 +486,7 @@ def production_settings(*, bucket: str, region: str, moodle_origins, distributio
 # -- moto, the notebook's default account ----------------------------------------------------
 
 
-def simulated_aws():
+def simulated_aws() -> Any:
     """Start moto's in-memory AWS (fake credentials included) and return it; call ``.stop()`` after.
 
     moto 5.2 drops an origin's ``OriginAccessControlId`` from the distributions it stores;
@@ -468,13 +499,13 @@ def simulated_aws():
     if not getattr(origin_class, "_s3video_keeps_oac", False):
         original_init = origin_class.__init__
 
-        def init(self, origin):
+        def init(self: Any, origin: JSON) -> None:
             original_init(self, origin)
             if not getattr(self, "origin_access_control_id", None):
                 self.origin_access_control_id = origin.get("OriginAccessControlId", "")
 
-        origin_class.__init__ = init
-        origin_class._s3video_keeps_oac = True
+        origin_class.__init__ = init  # type: ignore[method-assign]  # moto's class, patched as said above
+        origin_class._s3video_keeps_oac = True  # type: ignore[attr-defined]  # our mark: patched once
     mock = mock_aws()
     mock.start()
     return mock
@@ -503,7 +534,8 @@ class SetupResult:
         )
 
 
-def set_up(session, *, bucket: str, region: str, moodle_origins, private_key_file: str, name: str = "s3video",
+def set_up(session: boto3.session.Session, *, bucket: str, region: str, moodle_origins: Iterable[str],
+           private_key_file: str, name: str = "s3video",
            sidecar_abort_after_seconds: int = 7 * DAY_SECONDS, key_kind: str = "rsa",
            invalidation: bool = False) -> SetupResult:
     """Every step of notebooks/aws_setup.ipynb, in its order, for scripts and tests.
@@ -511,8 +543,8 @@ def set_up(session, *, bucket: str, region: str, moodle_origins, private_key_fil
     Re-runnable and resumable: every step finds what an earlier (or half-failed) run made,
     by name (key pair file, public key, key group, Origin Access Control, IAM policy) or by
     the distribution's comment and origin, and creates only what is missing. Generates the
-    CloudFront key pair at ``private_key_file`` (mode 0600) unless it exists. The sidecar policy is created but attached to no one: attach it to the
-    sidecar's user or role.
+    CloudFront key pair at ``private_key_file`` (mode 0600) unless it exists. The sidecar policy
+    is created but attached to no one: attach it to the sidecar's user or role.
     """
     s3, cloudfront, iam = session.client("s3"), session.client("cloudfront"), session.client("iam")
     create_bucket(s3, bucket, region)
@@ -529,7 +561,8 @@ def set_up(session, *, bucket: str, region: str, moodle_origins, private_key_fil
                        str(private_key_file), invalidation)
 
 
-def attach_sidecar_policy(iam, policy_arn: str, *, user_name: str | None = None, role_name: str | None = None) -> str:
+def attach_sidecar_policy(iam: IAMClient, policy_arn: str, *, user_name: str | None = None,
+                          role_name: str | None = None) -> str:
     """Attach the policy to the sidecar's role (which must exist), or to its user (created if
     missing, without access keys: create those yourself, and keep them out of the ini).
     Returns the principal's ARN, for ``s3video-admin doctor --principal-arn``."""
@@ -538,6 +571,7 @@ def attach_sidecar_policy(iam, policy_arn: str, *, user_name: str | None = None,
     if role_name:
         iam.attach_role_policy(RoleName=role_name, PolicyArn=policy_arn)
         return iam.get_role(RoleName=role_name)["Role"]["Arn"]
+    assert user_name  # one of the two, checked above
     try:
         arn = iam.get_user(UserName=user_name)["User"]["Arn"]
     except ClientError as error:
@@ -553,15 +587,16 @@ def attach_sidecar_policy(iam, policy_arn: str, *, user_name: str | None = None,
 
 @dataclass
 class TearDown:
-    done: list
-    left: list  # what a later run must finish (a distribution deploys for minutes before it can go)
+    done: list[str]
+    left: list[str]  # what a later run must finish (a distribution deploys for minutes before it can go)
 
     @property
     def finished(self) -> bool:
         return not self.left
 
 
-def tear_down(session, *, bucket: str, region: str, name: str = "s3video", delete_bucket: bool = False) -> TearDown:
+def tear_down(session: boto3.session.Session, *, bucket: str, region: str, name: str = "s3video",
+              delete_bucket: bool = False) -> TearDown:
     """Undo :func:`set_up`, as far as AWS allows now; run it again until ``finished``.
 
     The distribution is first disabled, and deleted by a later run once CloudFront has
@@ -573,7 +608,7 @@ def tear_down(session, *, bucket: str, region: str, name: str = "s3video", delet
     s3, cloudfront, iam = session.client("s3"), session.client("cloudfront"), session.client("iam")
     result = TearDown([], [])
 
-    def step(description, action):
+    def step(description: str, action: Callable[[], object]) -> None:
         try:
             action()
             result.done.append(description)
@@ -581,7 +616,8 @@ def tear_down(session, *, bucket: str, region: str, name: str = "s3video", delet
             code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else "not supported"
             result.left.append(f"{description}: {code}")
 
-    probe = {"Comment": f"s3video: videos of {bucket}", "Origins": {"Items": [{"DomainName": origin_domain(bucket, region)}]}}
+    probe = {"Comment": f"s3video: videos of {bucket}",
+             "Origins": {"Items": [{"DomainName": origin_domain(bucket, region)}]}}
     distribution = find_setup_distribution(cloudfront, probe)
     if distribution is not None:
         answer = cloudfront.get_distribution_config(Id=distribution["Id"])
@@ -609,24 +645,24 @@ def tear_down(session, *, bucket: str, region: str, name: str = "s3video", delet
     return result
 
 
-def _delete_cloudfront_pieces(cloudfront, name: str, step) -> None:
+def _delete_cloudfront_pieces(cloudfront: CloudFrontClient, name: str, step: Step) -> None:
     for group in _key_groups(cloudfront):
         if group["KeyGroupConfig"]["Name"] == name:
             etag = cloudfront.get_key_group(Id=group["Id"])["ETag"]
-            step(f"key group {group['Id']} deleted", lambda: cloudfront.delete_key_group(Id=group["Id"], IfMatch=etag))
+            step(f"key group {group['Id']} deleted", partial(cloudfront.delete_key_group, Id=group["Id"], IfMatch=etag))
     for key in _public_keys(cloudfront):
         if key.get("Name") == name:
             etag = cloudfront.get_public_key(Id=key["Id"])["ETag"]
-            step(f"public key {key['Id']} deleted", lambda: cloudfront.delete_public_key(Id=key["Id"], IfMatch=etag))
+            step(f"public key {key['Id']} deleted", partial(cloudfront.delete_public_key, Id=key["Id"], IfMatch=etag))
     listed = cloudfront.list_origin_access_controls().get("OriginAccessControlList", {}).get("Items") or []
     for control in listed:
         if control.get("Name") == name:
             etag = cloudfront.get_origin_access_control(Id=control["Id"])["ETag"]
             step(f"origin access control {control['Id']} deleted",
-                 lambda: cloudfront.delete_origin_access_control(Id=control["Id"], IfMatch=etag))
+                 partial(cloudfront.delete_origin_access_control, Id=control["Id"], IfMatch=etag))
 
 
-def _delete_policy(iam, name: str, step) -> None:
+def _delete_policy(iam: IAMClient, name: str, step: Step) -> None:
     try:
         arn = _local_policy_arn(iam, name)
     except LookupError:

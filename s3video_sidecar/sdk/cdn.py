@@ -29,7 +29,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-HASH_ALGORITHMS = {"sha1": hashes.SHA1, "sha256": hashes.SHA256}
+# The two key kinds CloudFront accepts (RSA-2048, ECDSA P-256) and its two hashes.
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+HashAlgorithm = type[hashes.SHA1] | type[hashes.SHA256]
+HASH_ALGORITHMS: dict[str, HashAlgorithm] = {"sha1": hashes.SHA1, "sha256": hashes.SHA256}
 SIGNING_PARAMETERS = ("Expires", "Signature", "Key-Pair-Id", "Hash-Algorithm")
 
 
@@ -49,7 +53,7 @@ def canned_policy(resource_url: str, expires_epoch: int) -> bytes:
     ).encode("utf-8")
 
 
-def load_private_key(path: str | os.PathLike):
+def load_private_key(path: str | os.PathLike[str]) -> PrivateKey:
     data = pathlib.Path(path).read_bytes()
     key = serialization.load_pem_private_key(data, password=None)
     if isinstance(key, rsa.RSAPrivateKey):
@@ -63,9 +67,10 @@ def load_private_key(path: str | os.PathLike):
     return key
 
 
-def generate_private_key(path: str | os.PathLike, kind: str = "rsa"):
+def generate_private_key(path: str | os.PathLike[str], kind: str = "rsa") -> PrivateKey:
     """Write a new key pair's private half (PEM, mode 0600) and return the key."""
-    key = rsa.generate_private_key(65537, 2048) if kind == "rsa" else ec.generate_private_key(ec.SECP256R1())
+    key: PrivateKey = (rsa.generate_private_key(65537, 2048) if kind == "rsa"
+                       else ec.generate_private_key(ec.SECP256R1()))
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     pem = key.private_bytes(
@@ -77,7 +82,7 @@ def generate_private_key(path: str | os.PathLike, kind: str = "rsa"):
     return key
 
 
-def public_key_pem(private_key) -> str:
+def public_key_pem(private_key: PrivateKey) -> str:
     return (
         private_key.public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -94,7 +99,7 @@ def _signing_function(private_key, algorithm):
     return lambda message: private_key.sign(message, pkcs1, hash_object)
 
 
-def _verify(public_key, algorithm, signature: bytes, message: bytes) -> None:
+def _verify(public_key: PublicKey, algorithm: HashAlgorithm, signature: bytes, message: bytes) -> None:
     if isinstance(public_key, ec.EllipticCurvePublicKey):
         public_key.verify(signature, message, ec.ECDSA(algorithm()))
     else:
@@ -109,7 +114,8 @@ def resource_url(base_url: str, s3_key: str) -> str:
 class UrlSigner:
     """Signs playback URLs for one CloudFront key (or the local edge's stand-in for it)."""
 
-    def __init__(self, key_id: str, private_key, hash_algorithm: str = "sha1", cache_size: int = 4096):
+    def __init__(self, key_id: str, private_key: PrivateKey, hash_algorithm: str = "sha1",
+                 cache_size: int = 4096) -> None:
         if isinstance(private_key, ec.EllipticCurvePrivateKey) and hash_algorithm != "sha256":
             raise ValueError("ECDSA keys sign with SHA-256: set s3video.cloudfront.hash_algorithm = sha256")
         self.key_id = key_id
@@ -122,14 +128,14 @@ class UrlSigner:
     def sign(self, url: str, expires_at: int) -> str:
         """A canned-policy signed URL valid until ``expires_at`` (Unix seconds)."""
         signed = self._signer.generate_presigned_url(
-            url, date_less_than=dt.datetime.fromtimestamp(expires_at, tz=dt.timezone.utc)
+            url, date_less_than=dt.datetime.fromtimestamp(expires_at, tz=dt.UTC)
         )
         if self.hash_algorithm == "sha256":
             signed += "&Hash-Algorithm=SHA256"
         return signed
 
 
-def verify_signed_url(url: str, public_key, key_id: str, now: float | None = None) -> str:
+def verify_signed_url(url: str, public_key: PublicKey, key_id: str, now: float | None = None) -> str:
     """Check a canned-policy signed URL; return the resource URL it grants.
 
     Raises :class:`InvalidSignedUrl` with a reason an edge may show.

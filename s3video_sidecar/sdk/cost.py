@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import ClassVar
@@ -45,7 +46,7 @@ def usd(amount: Decimal) -> Decimal:
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def units(unit: str, quantity) -> str:
+def units(unit: str, quantity: float | Decimal) -> str:
     """The unit for a quantity: "1 request", "1,320 requests" (GB and GB-month stay as AWS writes them)."""
     return unit + "s" if unit in ("request", "path") and quantity != 1 else unit
 
@@ -59,6 +60,23 @@ def video_size_gb(duration_seconds: float, bitrate_mbit_per_second: float) -> De
     """The size of a video of that length and overall bitrate (audio included), in billing GB."""
     size_bytes = Decimal(str(bitrate_mbit_per_second)) * 1_000_000 / 8 * Decimal(str(duration_seconds))
     return size_bytes / BYTES_PER_GB
+
+
+class MeasuredMonth(Protocol):
+    """What the estimate reads of a measured month (``sdk.admin.MonthUsage``)."""
+
+    @property
+    def days_in_month(self) -> int: ...
+    @property
+    def days_elapsed(self) -> float: ...
+    @property
+    def uploads(self) -> int: ...
+    @property
+    def storage_bytes(self) -> int: ...
+    @property
+    def projected_transfer_bytes(self) -> int: ...
+    @property
+    def projected_views(self) -> int: ...
 
 
 # -- the model ---------------------------------------------------------------------------
@@ -100,7 +118,7 @@ class CostModel:
     requests_per_view: int = _count(10, "CloudFront requests one playback makes (Range requests, seeking)")
 
     @classmethod
-    def from_settings(cls, settings: dict) -> "CostModel":
+    def from_settings(cls, settings: Mapping[str, Any]) -> CostModel:
         """The model of an ini's ``[app:main]`` settings (the raw dict); defaults where unset.
 
         Raises ValueError (``SettingsError``) naming the setting when a value is invalid or a name
@@ -110,8 +128,8 @@ class CostModel:
         return cls(**parse_fields(cls, settings))
 
     # -- estimates -------------------------------------------------------------------
-    def estimate(self, usage: "MonthlyUsage", *, free_tier: bool | None = None,
-                 s3_free_tier: bool | None = None) -> "CostEstimate":
+    def estimate(self, usage: MonthlyUsage, *, free_tier: bool | None = None,
+                 s3_free_tier: bool | None = None) -> CostEstimate:
         """An itemised estimate of one month's bill.
 
         ``free_tier`` counts CloudFront's always-free tier; ``s3_free_tier`` also counts S3's
@@ -120,10 +138,10 @@ class CostModel:
         free_tier = self.free_tier if free_tier is None else free_tier
         s3_free = free_tier and (self.s3_free_tier if s3_free_tier is None else s3_free_tier)
 
-        def free(amount):
+        def free(amount: int | Decimal) -> Decimal:
             return Decimal(amount) if free_tier else Decimal(0)
 
-        def s3_free_amount(amount):
+        def s3_free_amount(amount: int | Decimal) -> Decimal:
             return Decimal(amount) if s3_free else Decimal(0)
 
         items = (
@@ -147,13 +165,13 @@ class CostModel:
         )
         return CostEstimate(items=items, free_tier=free_tier, s3_free_tier=s3_free)
 
-    def estimate_month(self, measured) -> dict:
+    def estimate_month(self, measured: MeasuredMonth) -> dict[str, Any]:
         """The admin dashboard's estimate for a month it measured (``sdk.admin.MonthUsage``),
         JSON-ready (money as strings of cents), with the model's free-tier settings."""
         return self.estimate(MonthlyUsage.from_measured(measured, self.requests_per_view)).as_dict()
 
-    def project(self, scenario: "Scenario", months: int, *, free_tier: bool | None = None,
-                account_age_months: int | None = None) -> list["MonthProjection"]:
+    def project(self, scenario: Scenario, months: int, *, free_tier: bool | None = None,
+                account_age_months: int | None = None) -> list[MonthProjection]:
         """Month-by-month estimates of a steady scenario over ``months`` months.
 
         ``account_age_months`` is the account's age in whole months at the first projected
@@ -162,10 +180,11 @@ class CostModel:
         """
         if months < 1:
             raise ValueError("months: give at least 1")
-        projection = []
+        projection: list[MonthProjection] = []
         for month in range(1, months + 1):
             usage = scenario.usage_in_month(month)
-            within_s3_tier = account_age_months is not None and account_age_months + month - 1 < self.s3_free_tier_months
+            within_s3_tier = (account_age_months is not None
+                              and account_age_months + month - 1 < self.s3_free_tier_months)
             projection.append(MonthProjection(month, usage, self.estimate(usage, free_tier=free_tier,
                                                                           s3_free_tier=within_s3_tier)))
         return projection
@@ -185,16 +204,17 @@ class MonthlyUsage:
     s3_get_requests: int = 0  # HEAD at confirm, and CloudFront's fetches from the bucket
     invalidation_paths: int = 0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             if value < 0:
                 raise ValueError(f"{field.name}: cannot be negative")
             if field.type == "Decimal":
-                object.__setattr__(self, field.name, Decimal(str(value)) if isinstance(value, float) else Decimal(value))
+                object.__setattr__(self, field.name,
+                                   Decimal(str(value)) if isinstance(value, float) else Decimal(value))
 
     @classmethod
-    def from_measured(cls, measured, requests_per_view: int) -> "MonthlyUsage":
+    def from_measured(cls, measured: MeasuredMonth, requests_per_view: int) -> MonthlyUsage:
         """Usage from the admin service's ``MonthUsage``: storage held now for the whole month,
         transfer and views projected to the month's end at the pace so far; every CloudFront
         request is assumed to miss the cache (one S3 GET each), an upper bound."""
@@ -223,7 +243,8 @@ class LineItem:
     cost_usd: Decimal  # unrounded
 
     @classmethod
-    def priced(cls, name, description, quantity, unit, free_quantity, unit_price_usd, price_per_units):
+    def priced(cls, name: str, description: str, quantity: int | Decimal, unit: str, free_quantity: Decimal,
+               unit_price_usd: Decimal, price_per_units: int) -> LineItem:
         quantity = Decimal(quantity)
         billable = max(quantity - free_quantity, Decimal(0))
         return cls(name, description, quantity, unit, free_quantity, billable, Decimal(unit_price_usd),
@@ -247,7 +268,7 @@ class CostEstimate:
                 return item
         raise KeyError(name)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """For JSON: quantities as numbers, money as strings of dollars and cents."""
         return {
             "currency": "USD",
@@ -289,7 +310,7 @@ class Scenario:
     requests_per_view: int = 10  # CloudFront requests one playback makes
     s3_put_requests_per_upload: int = 1  # one presigned POST; multipart: parts + 2
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.videos_per_month < 0 or self.retention_months < 1 or self.views_per_video < 0:
             raise ValueError("videos_per_month and views_per_video cannot be negative; retention_months is at least 1")
         object.__setattr__(self, "video_size_gb", Decimal(str(self.video_size_gb)))

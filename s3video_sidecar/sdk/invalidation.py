@@ -21,7 +21,8 @@ Rules:
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -30,8 +31,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .cdn import resource_url
 from .errors import Unavailable
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudfront import CloudFrontClient
 
-def make_cloudfront_client(endpoint_url: str | None = None, **credentials):
+
+def make_cloudfront_client(endpoint_url: str | None = None, **credentials: Any) -> CloudFrontClient:
     config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=30)
     # CloudFront is a global service: its API lives in us-east-1.
     return boto3.session.Session().client("cloudfront", region_name="us-east-1", endpoint_url=endpoint_url,
@@ -39,7 +43,7 @@ def make_cloudfront_client(endpoint_url: str | None = None, **credentials):
 
 
 class CloudFrontInvalidator:
-    def __init__(self, client, distribution_id: str, batch_size: int = 1000):
+    def __init__(self, client: CloudFrontClient, distribution_id: str, batch_size: int = 1000) -> None:
         self.client = client
         self.distribution_id = distribution_id
         self.batch_size = batch_size

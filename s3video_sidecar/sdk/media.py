@@ -18,20 +18,25 @@ Rules:
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 from . import keys, probe
 from .domain import VideoStatus
+
+if TYPE_CHECKING:
+    from .service import VideoService
 
 MEDIA_JSON_BYTES = 4000
 POSTER_MAX_BYTES = 512 * 1024
 
 
-def needs_transcoding(media: dict | None) -> bool:
+def needs_transcoding(media: dict[str, Any] | None) -> bool:
     """The seam for a transcoding step: a readable video that not every browser plays."""
-    return bool(media) and media.get("video_codec") is not None and not media.get("plays_everywhere")
+    return media is not None and bool(media) and media.get("video_codec") is not None \
+        and not media.get("plays_everywhere")
 
 
-def _bounded_json(findings: dict) -> str:
+def _bounded_json(findings: dict[str, Any]) -> str:
     findings = dict(findings)
     text = json.dumps(findings, separators=(",", ":"))
     if len(text.encode("utf-8")) > MEDIA_JSON_BYTES:
@@ -41,15 +46,18 @@ def _bounded_json(findings: dict) -> str:
     return text
 
 
-def probe_video(service, video) -> dict:
-    """Probe one ready video through ranged reads; store findings and poster; return a report item."""
+def probe_video(service: VideoService, video: Any) -> dict[str, Any]:
+    """Probe one ready video through ranged reads; store findings and poster; return a report item.
+
+    ``video`` is a ``models.Video`` row (the SDK does not import the models)."""
     storage = service.storage
     size = video.file_size or 0
 
     def fetch(first: int, last: int) -> bytes:
-        return storage.read_bytes(video.s3_key, first, last)
+        data: bytes = storage.read_bytes(video.s3_key, first, last)
+        return data
 
-    result, reader = probe.probe(fetch, size)
+    result, _reader = probe.probe(fetch, size)
     findings = result.as_dict()
     poster_bytes = 0
     if result.playable and result.video_codec:

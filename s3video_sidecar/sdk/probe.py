@@ -26,9 +26,10 @@ import io
 import json
 import struct
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
-from typing import Callable
+from typing import Any
 
 BLOCK_BYTES = 256 * 1024
 CACHE_BLOCKS = 16
@@ -81,7 +82,8 @@ class RangedReader(io.RawIOBase):
             self._cache.move_to_end(index)
         return block
 
-    def readinto(self, buffer) -> int:
+    # io declares any writable buffer; FFmpeg (PyAV) passes a bytearray or a memoryview.
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         wanted = min(len(buffer), max(0, self.size - self._position))
         done = 0
         while done < wanted:
@@ -96,14 +98,16 @@ class RangedReader(io.RawIOBase):
         return done
 
 
-def media_of(video) -> dict | None:
+def media_of(video: object) -> dict[str, Any] | None:
     """A video row's stored findings (``media``, JSON), or None before its probe."""
-    if not getattr(video, "media", None):
+    text = getattr(video, "media", None)
+    if not text:
         return None
     try:
-        return json.loads(video.media)
+        findings: dict[str, Any] = json.loads(text)
     except ValueError:
         return None
+    return findings
 
 
 # -- which browsers play what -------------------------------------------------------
@@ -131,7 +135,7 @@ EXPORT_ADVICE = (
 )
 
 
-def browser_support(video_codec: str | None, audio_codec: str | None) -> dict:
+def browser_support(video_codec: str | None, audio_codec: str | None) -> dict[str, Any]:
     """Which browsers will play this pair, and whether every common browser will."""
     video = _VIDEO_SUPPORT.get(video_codec or "", ())
     audio = EVERYWHERE if audio_codec is None else _AUDIO_SUPPORT.get(audio_codec, ())
@@ -161,7 +165,7 @@ class ProbeResult:
     browsers: list[str] = field(default_factory=list)
     bytes_read: int = 0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -194,7 +198,7 @@ def mp4_layout(reader: RangedReader, limit: int = 256) -> tuple[bool | None, boo
     return fast_start, offset <= reader.size
 
 
-def _rotation(container, stream) -> int:
+def _rotation(container: Any, stream: Any) -> int:
     """The display rotation (degrees) of the first decodable frame; 0 if none decodes."""
     try:
         stream.codec_context.skip_frame = "NONKEY"
@@ -205,7 +209,8 @@ def _rotation(container, stream) -> int:
     return 0
 
 
-def probe(fetch: Fetch, size: int, allowed_containers: tuple[str, ...] | None = None) -> tuple[ProbeResult, RangedReader]:
+def probe(fetch: Fetch, size: int,
+          allowed_containers: tuple[str, ...] | None = None) -> tuple[ProbeResult, RangedReader]:
     """Probe a stored video; the reader comes back too (for its byte count and the poster)."""
     import av  # imported here: the web process never needs FFmpeg
 

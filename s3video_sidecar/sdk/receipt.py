@@ -21,6 +21,9 @@ import math
 import os
 from typing import BinaryIO
 
+# A file to check: its path, or its bytes.
+Source = str | os.PathLike[str] | bytes | bytearray
+
 MIB = 1024**2
 MIN_PART_BYTES = 5 * MIB
 _READ_BYTES = MIB
@@ -30,17 +33,17 @@ def _b64(digest: bytes) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-def _open(source) -> BinaryIO:
+def _open(source: Source) -> BinaryIO:
     import io
 
     return io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else open(source, "rb")
 
 
-def _size(source) -> int:
+def _size(source: Source) -> int:
     return len(source) if isinstance(source, (bytes, bytearray)) else os.path.getsize(source)
 
 
-def full_object_sha256(source) -> str:
+def full_object_sha256(source: Source) -> str:
     """base64 SHA-256 of a whole file (a path) or of bytes: a ``full_object`` receipt."""
     digest = hashlib.sha256()
     with _open(source) as stream:
@@ -49,7 +52,7 @@ def full_object_sha256(source) -> str:
     return _b64(digest.digest())
 
 
-def composite_sha256(source, part_size: int) -> str:
+def composite_sha256(source: Source, part_size: int) -> str:
     """S3's composite SHA-256 of a file cut into ``part_size`` parts: ``base64(sha256(sha256(p1)...))-N``."""
     if part_size <= 0:
         raise ValueError("the part size must be positive")
@@ -80,9 +83,9 @@ def candidate_part_sizes(size_bytes: int, part_count: int) -> list[int]:
     return [p for p in range(low, max(high, low) + 1, MIB) if math.ceil(size_bytes / p) == part_count][:64]
 
 
-def verify_receipt(source, checksum_sha256: str, part_size: int | None = None) -> bool:
+def verify_receipt(source: Source, checksum_sha256: str, part_size: int | None = None) -> bool:
     """Whether a file (path or bytes) is the one a receipt names, full-object or composite (``-N``)."""
-    digest, dash, count = checksum_sha256.partition("-")
+    _digest, dash, count = checksum_sha256.partition("-")
     if not dash:
         return full_object_sha256(source) == checksum_sha256
     if not count.isdigit() or int(count) < 1:

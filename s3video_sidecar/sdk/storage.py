@@ -20,9 +20,11 @@ Rules of this module:
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -30,12 +32,16 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import Conflict, NotFound, RangeNotSatisfiable, Unavailable
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import MultipartUploadTypeDef, ObjectTypeDef
+
 DELETE_BATCH_SIZE = 1000  # DeleteObjects takes at most 1,000 keys a call
 MULTIPART_MIN_PART_BYTES = 5 * 1024**2
 MULTIPART_MAX_PARTS = 10_000
 
 
-def make_s3_client(region: str, endpoint_url: str | None = None, **credentials):
+def make_s3_client(region: str, endpoint_url: str | None = None, **credentials: Any) -> S3Client:
     config = Config(
         signature_version="s3v4",
         s3={"addressing_style": "path" if endpoint_url else "auto"},
@@ -86,11 +92,11 @@ def _unavailable(operation: str, error: Exception) -> Unavailable:
 class S3Storage:
     """The bucket that holds the videos."""
 
-    def __init__(self, client, bucket: str):
+    def __init__(self, client: S3Client, bucket: str) -> None:
         self.client = client
         self.bucket = bucket
 
-    def _call(self, operation: str, **kwargs):
+    def _call(self, operation: str, **kwargs: Any) -> Any:
         try:
             return getattr(self.client, operation)(Bucket=self.bucket, **kwargs)
         except ClientError as error:
@@ -124,18 +130,21 @@ class S3Storage:
 
     def create_multipart_upload(self, key: str, content_type: str, checksum_algorithm: str | None = None) -> str:
         extra = {"ChecksumAlgorithm": checksum_algorithm} if checksum_algorithm else {}
-        return self._call("create_multipart_upload", Key=key, ContentType=content_type, **extra)["UploadId"]
+        upload_id: str = self._call("create_multipart_upload", Key=key, ContentType=content_type, **extra)["UploadId"]
+        return upload_id
 
     def presigned_part_url(
         self, key: str, upload_id: str, part_number: int, expiry_seconds: int, checksum_sha256: str | None = None
     ) -> str:
-        params = {"Bucket": self.bucket, "Key": key, "UploadId": upload_id, "PartNumber": part_number}
+        params: dict[str, str | int] = {"Bucket": self.bucket, "Key": key, "UploadId": upload_id,
+                                        "PartNumber": part_number}
         if checksum_sha256:
             params["ChecksumSHA256"] = checksum_sha256  # signed into the URL: S3 checks the part against it
         return self.client.generate_presigned_url("upload_part", Params=params, ExpiresIn=expiry_seconds)
 
     def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
-        parts, marker = [], 0
+        parts: list[UploadedPart] = []
+        marker = 0
         while True:
             page = self._call("list_parts", Key=key, UploadId=upload_id, PartNumberMarker=marker)
             parts += [UploadedPart(p["PartNumber"], p["ETag"], p["Size"], p.get("ChecksumSHA256"))
@@ -147,21 +156,19 @@ class S3Storage:
     def complete_multipart_upload(self, key: str, upload_id: str, parts: Iterable[UploadedPart]) -> None:
         """Complete with the parts S3 listed (their checksums included: S3 wants them back for an
         upload created with a checksum algorithm)."""
-        listed = []
+        listed: list[dict[str, str | int]] = []
         for part in sorted(parts, key=lambda p: p.part_number):
-            entry = {"PartNumber": part.part_number, "ETag": part.etag}
+            entry: dict[str, str | int] = {"PartNumber": part.part_number, "ETag": part.etag}
             if part.checksum_sha256:
                 entry["ChecksumSHA256"] = part.checksum_sha256
             listed.append(entry)
         self._call("complete_multipart_upload", Key=key, UploadId=upload_id, MultipartUpload={"Parts": listed})
 
     def abort_multipart_upload(self, key: str, upload_id: str) -> None:
-        try:
+        with contextlib.suppress(NotFound):  # already aborted or completed: the goal is reached
             self._call("abort_multipart_upload", Key=key, UploadId=upload_id)
-        except NotFound:
-            pass  # already aborted or completed: the goal is reached
 
-    def list_multipart_uploads(self, prefix: str = "videos/") -> Iterator[dict]:
+    def list_multipart_uploads(self, prefix: str = "videos/") -> Iterator[MultipartUploadTypeDef]:
         paginator = self.client.get_paginator("list_multipart_uploads")
         try:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
@@ -194,26 +201,30 @@ class S3Storage:
         """
         answer = self._call("copy_object", Key=key, CopySource={"Bucket": self.bucket, "Key": source_key},
                             CopySourceIfMatch=f'"{if_match_etag}"', ChecksumAlgorithm="SHA256")
-        return answer.get("CopyObjectResult", {}).get("ChecksumSHA256")
+        checksum: str | None = answer.get("CopyObjectResult", {}).get("ChecksumSHA256")
+        return checksum
 
     def read_head(self, key: str, size_bytes: int) -> bytes:
         """The first ``size_bytes`` bytes of an object (fewer if it is shorter): one ranged GET."""
         body = self.read(key, f"bytes=0-{size_bytes - 1}")["Body"]
         try:
-            return body.read(size_bytes)
+            data: bytes = body.read(size_bytes)
+            return data
         finally:
             body.close()
 
-    def read(self, key: str, byte_range: str | None = None) -> dict:
+    def read(self, key: str, byte_range: str | None = None) -> dict[str, Any]:
         """GetObject, optionally ranged (``bytes=0-99``); the body streams."""
         extra = {"Range": byte_range} if byte_range else {}
-        return self._call("get_object", Key=key, **extra)
+        answer: dict[str, Any] = self._call("get_object", Key=key, **extra)
+        return answer
 
     def read_bytes(self, key: str, first: int, last: int) -> bytes:
         """Bytes ``first..last`` (inclusive) of an object, read whole: for small ranges only."""
         body = self.read(key, f"bytes={first}-{last}")["Body"]
         try:
-            return body.read()
+            data: bytes = body.read()
+            return data
         except (BotoCoreError, OSError) as error:
             raise _unavailable("get_object", error) from None
         finally:
@@ -226,7 +237,8 @@ class S3Storage:
     def delete_many(self, keys: Iterable[str]) -> tuple[list[str], dict[str, str]]:
         """Delete in batches of 1,000; return (deleted keys, {key: error code})."""
         keys = list(dict.fromkeys(keys))
-        deleted, failed = [], {}
+        deleted: list[str] = []
+        failed: dict[str, str] = {}
         for start in range(0, len(keys), DELETE_BATCH_SIZE):
             batch = keys[start : start + DELETE_BATCH_SIZE]
             answer = self._call(
@@ -236,7 +248,7 @@ class S3Storage:
             failed.update({item["Key"]: item.get("Code", "error") for item in answer.get("Errors", [])})
         return deleted, failed
 
-    def list_keys(self, prefix: str = "videos/") -> Iterator[dict]:
+    def list_keys(self, prefix: str = "videos/") -> Iterator[ObjectTypeDef]:
         paginator = self.client.get_paginator("list_objects_v2")
         try:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):

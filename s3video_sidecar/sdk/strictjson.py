@@ -11,6 +11,7 @@ escaping as a ``RecursionError`` (a 500).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 
 class DuplicateKey(ValueError):
@@ -21,8 +22,8 @@ class TooDeep(ValueError):
     """JSON nested deeper than the parser can follow."""
 
 
-def _unique_pairs(pairs: list[tuple[str, object]]) -> dict:
-    seen = {}
+def _unique_pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    seen: dict[str, object] = {}
     for key, value in pairs:
         if key in seen:
             raise DuplicateKey(f"the key {key[:64]!r} appears more than once in one object")
@@ -30,7 +31,7 @@ def _unique_pairs(pairs: list[tuple[str, object]]) -> dict:
     return seen
 
 
-def loads(text: str | bytes):
+def loads(text: str | bytes) -> Any:
     """Parse JSON; raise ValueError for invalid JSON, a repeated key or nesting too deep to parse."""
     try:
         return json.loads(text, object_pairs_hook=_unique_pairs)

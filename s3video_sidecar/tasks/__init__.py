@@ -14,7 +14,7 @@ from .definitions import Jobs, register_tasks
 from .queue import build_huey, queue_probes_after_commit, queue_purges_after_commit
 from .runner import JobRunner, build_invalidator
 
-__all__ = ["Jobs", "JobRunner", "setup_jobs"]
+__all__ = ["JobRunner", "Jobs", "setup_jobs"]
 
 
 def setup_jobs(settings, session_factory, storage, url_signer, invalidator=None, clock=time.time) -> Jobs:

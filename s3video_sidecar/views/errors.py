@@ -164,7 +164,7 @@ def forbidden(exc, request):
 def _allowed_methods(request) -> list[str]:
     """The methods the views of this context (or route) and view name answer, for 405's ``Allow``."""
     route = getattr(request, "matched_route", None)
-    methods = set()
+    methods: set[str] = set()
     for item in request.registry.introspector.get_category("views") or []:
         view = item["introspectable"]
         if route is not None:

@@ -14,7 +14,7 @@ from pyramid.view import view_config
 from .. import schemas
 from ..resources import Assignment, MultipartUpload, MultipartUploads, Root, Submission
 from ..schemas import operations as query_schemas
-from ..sdk.errors import NotFound, TooLarge, UnsupportedType, Conflict
+from ..sdk.errors import Conflict, NotFound, TooLarge, UnsupportedType
 from ..security import Permission
 from .errors import error_response
 

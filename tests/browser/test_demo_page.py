@@ -10,6 +10,7 @@ import os
 
 import pytest
 import requests
+
 from tests.support.videos import mp4_bytes
 from s3video_sidecar.services import parts_of
 
@@ -61,7 +62,8 @@ def test_post_upload_then_play_and_seek(page, ids, live_sidecar, tmp_path, artif
     open_demo(page, ids, role="grader", user=ids.teacher)  # the teacher watches
     play_and_seek(page)
     page.screenshot(path=str(artifacts / "player-playing.png"))
-    state = live_sidecar.client.acting_as(ids.teacher, ["grader"], ids.course).submission(ids.assignment, ids.submission)
+    teacher = live_sidecar.client.acting_as(ids.teacher, ["grader"], ids.course)
+    state = teacher.submission(ids.assignment, ids.submission)
     assert state["video"]["file_size"] == clip.stat().st_size
 
 
@@ -103,7 +105,8 @@ def test_an_expired_post_is_renewed(page, ids, live_sidecar, tmp_path):
     page.click("#start")
     page.wait_for_selector("#state[data-done=true]")
     assert len(refused) == 1
-    state = live_sidecar.client.acting_as(ids.student, ["student"], ids.course).submission(ids.assignment, ids.submission)
+    student = live_sidecar.client.acting_as(ids.student, ["student"], ids.course)
+    state = student.submission(ids.assignment, ids.submission)
     assert state["status"] == "ready"
 
 

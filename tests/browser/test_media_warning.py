@@ -13,7 +13,8 @@ pytestmark = pytest.mark.browser
 
 
 def hevc_clip(path):
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=25",
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y",
+                    "-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=25",
                     "-c:v", "libx265", "-tag:v", "hvc1", "-pix_fmt", "yuv420p", "-x265-params", "log-level=error",
                     str(path)], check=True)
     return path
@@ -67,7 +68,8 @@ def test_the_player_shows_the_probes_poster(page, ids, live_sidecar, tmp_path, a
     page.set_input_files("#file", str(clip))
     page.click("#start")
     page.wait_for_selector("#state[data-done=true]")
-    state = live_sidecar.client.acting_as(ids.teacher, ["grader"], ids.course).submission(ids.assignment, ids.submission)
+    teacher = live_sidecar.client.acting_as(ids.teacher, ["grader"], ids.course)
+    state = teacher.submission(ids.assignment, ids.submission)
     # What the worker does after the confirm (this video only: the session's database holds others' videos).
     report = parts_of(live_sidecar.app.registry).jobs.runner.run("probe", video_ids=[state["video"]["video_id"]])
     assert report.counts["posters"] == 1

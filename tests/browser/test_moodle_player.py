@@ -58,7 +58,8 @@ LOADER = """
       return body;
     }))}));
   define('core/str', ['exports'], exports => {
-    exports.get_strings = async requests => requests.map(request => window.STRINGS[request.key] || '[[' + request.key + ']]');
+    exports.get_strings = async requests =>
+      requests.map(request => window.STRINGS[request.key] || '[[' + request.key + ']]');
   });
   define('core/notification', [], () => ({exception: error => { window.notified.push(String(error)); }}));
 })();
@@ -83,7 +84,8 @@ def player(assignment, submission, autoload):
 
 def english_strings():
     text = (PLUGIN / "lang" / "en" / "assignsubmission_s3video.php").read_text()
-    return {key: value.replace("\\'", "'") for key, value in re.findall(r"\$string\['([^']+)'\] = '((?:[^'\\]|\\.)*)';", text)}
+    pairs = re.findall(r"\$string\['([^']+)'\] = '((?:[^'\\]|\\.)*)';", text)
+    return {key: value.replace("\\'", "'") for key, value in pairs}
 
 
 def page_html(ids):
@@ -210,7 +212,8 @@ def test_nothing_before_play_then_one_url_and_playback(page, moodle, artifacts):
 
 
 def test_usable_in_the_grading_table_and_full_size_in_the_view(page, moodle, artifacts):
-    cell, player, following = box(page, "#cell"), box(page, "#cell [data-region=assignsubmission_s3video-player]"), box(page, "#next")
+    cell, following = box(page, "#cell"), box(page, "#next")
+    player = box(page, "#cell [data-region=assignsubmission_s3video-player]")
     assert player["right"] - player["left"] >= 288  # 18rem: a usable player, not 90 px
     assert player["right"] <= following["left"]
     view = box(page, "#view [data-region=poster]")

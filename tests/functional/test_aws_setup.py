@@ -1,4 +1,5 @@
-"""The AWS set-up definitions: the IAM policy covers exactly what the code calls; the rules are what the doctor expects."""
+"""The AWS set-up definitions: the IAM policy covers exactly what the code calls; the rules are what the doctor
+expects."""
 
 from __future__ import annotations
 
@@ -180,7 +181,8 @@ def test_tear_down_disables_then_removes(simulated, tmp_path):
 def test_the_distribution_sends_nosniff_and_moto_keeps_the_policy(simulated, tmp_path):
     result = setup_once(simulated, tmp_path)
     cloudfront = simulated.client("cloudfront")
-    behavior = cloudfront.get_distribution_config(Id=result.distribution.id)["DistributionConfig"]["DefaultCacheBehavior"]
+    config = cloudfront.get_distribution_config(Id=result.distribution.id)["DistributionConfig"]
+    behavior = config["DefaultCacheBehavior"]
     assert behavior["ResponseHeadersPolicyId"] == aws_setup.SECURITY_HEADERS_POLICY_ID
     assert aws_setup.sends_nosniff(cloudfront, behavior)
     assert not aws_setup.sends_nosniff(cloudfront, {**behavior, "ResponseHeadersPolicyId": ""})

@@ -220,9 +220,11 @@ def test_missing_moodle_origin_is_a_failure_with_the_setting_named(account, caps
         ([aws_setup.sidecar_policy(BUCKET)], "s3:GetObject", f"arn:aws:s3:::{BUCKET}/videos/1/x.mp4", True),
         ([aws_setup.sidecar_policy(BUCKET)], "s3:GetObject", f"arn:aws:s3:::{BUCKET}/other/x.mp4", False),
         ([aws_setup.sidecar_policy(BUCKET)], "s3:ListBucket", f"arn:aws:s3:::{BUCKET}", True),
-        ([{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}], "s3:PutObject", "arn:aws:s3:::b/k", True),
+        ([{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}], "s3:PutObject", "arn:aws:s3:::b/k",
+         True),
         ([{"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}], "s3:PutObject", "arn:x", True),
-        ([{"Statement": [{"Effect": "Allow", "Action": "S3:getobject", "Resource": "*"}]}], "s3:GetObject", "arn:x", True),
+        ([{"Statement": [{"Effect": "Allow", "Action": "S3:getobject", "Resource": "*"}]}], "s3:GetObject", "arn:x",
+         True),
         ([], "s3:GetObject", "arn:x", False),
     ],
 )

@@ -13,6 +13,7 @@ from s3video_sidecar.models.schema import head_revisions
 from tests.support.apps import build_app, free_port
 from tests.support.databases import migrate
 
+
 @pytest.fixture(autouse=True)
 def fresh_failure_logs(monkeypatch):
     """Each test starts with no failure logged yet (the rate limit is per process)."""

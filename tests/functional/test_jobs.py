@@ -147,7 +147,7 @@ def test_s3_failing_part_way_leaves_rows_deleting_and_the_next_run_finishes(worl
     assert fault["injected"] == world.s3.meta.config.retries["total_max_attempts"] == 5
     assert world.statuses() == {"deleted": 1000, "deleting": 1500}
     assert len(world.object_keys()) == 1500
-    (event, context), = job_events(world, "cleanup")
+    (event, _context), = job_events(world, "cleanup")
     assert event.error_code == "job_errors" and "storage refused delete_objects" in event.error_message
     assert world.audit().ok  # the rows still deleting still have their objects: nothing lost
 

@@ -11,8 +11,8 @@ import time
 import pytest
 
 from s3video_sidecar.models import Video
-from s3video_sidecar.sdk import keys
 from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
+from s3video_sidecar.sdk import keys
 from s3video_sidecar.sdk.errors import Conflict, NotFound
 from s3video_sidecar.sdk.maintenance import Maintenance
 from s3video_sidecar.sdk.service import VideoService
@@ -169,7 +169,7 @@ def test_no_object_a_live_or_restorable_row_names_is_ever_deleted(world, ids):
 
 
 def test_an_object_that_landed_after_its_row_was_deleted_is_removed(world):
-    keys = world.add_videos(2, status="deleted")  # e.g. a POST that finished after the deletion
+    world.add_videos(2, status="deleted")  # e.g. a POST that finished after the deletion
 
     report = reconcile(world)
     assert report.counts["objects_deleted"] == 2 and world.object_keys() == set()

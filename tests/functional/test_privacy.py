@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import or_, select
 
 from s3video_sidecar.models import Event, Submission, Video
-from s3video_sidecar.sdk.privacy import PrivacyService
 from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
 from s3video_sidecar.sdk.maintenance import Maintenance
+from s3video_sidecar.sdk.privacy import PrivacyService
 from s3video_sidecar.sdk.service import VideoService
 from s3video_sidecar.services import parts_of
 from tests.functional.test_api import MP4, request_upload, student, sub_path, upload_and_confirm
@@ -49,7 +49,7 @@ def snapshot(registry, user_id):
             Event.user_id == user_id, Event.s3_key.in_(keys or [""]), Event.video_id.in_(ids or [0])))
             .order_by(Event.id)).all()
         submissions = session.scalars(select(Submission).where(Submission.user_id == user_id)).all()
-        rows = lambda items: [{c: getattr(i, c) for c in i.__table__.columns.keys()} for i in items]  # noqa: E731
+        rows = lambda items: [{c.key: getattr(i, c.key) for c in i.__table__.columns} for i in items]  # noqa: E731
         return {"videos": rows(videos), "events": rows(events), "submissions": rows(submissions), "keys": keys}
     finally:
         session.close()

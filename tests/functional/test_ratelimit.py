@@ -149,7 +149,8 @@ def test_limits_are_read_from_the_ini():
     from s3video_sidecar.settings import SettingsError, parse_settings
     from tests.unit.test_settings import BASE
 
-    settings = parse_settings(dict(BASE, **{"s3video.rate_limit.upload_url": "5/30", "s3video.rate_limit.confirm": "off"}))
+    settings = parse_settings(dict(BASE, **{"s3video.rate_limit.upload_url": "5/30",
+                                            "s3video.rate_limit.confirm": "off"}))
     assert settings.rate_limits == {"upload_url": RateLimit(5, 30), "confirm": None,
                                     "playback_url": RateLimit(120, 60)}
     with pytest.raises(SettingsError, match=r"s3video\.rate_limit\.playback_url"):

@@ -71,7 +71,7 @@ def test_a_retried_request_spends_its_nonce_once_and_keeps_one_upload(retrying_a
 
 
 def test_a_retried_request_counts_once_against_the_rate_limit(retrying_api, ids, monkeypatch):
-    app, api = retrying_api
+    _app, api = retrying_api
     fail_first_call(monkeypatch, [])
 
     assert upload_url(api, ids).status_int == 201  # two attempts, one call

@@ -83,7 +83,8 @@ def test_a_recycle_bin_restore_plays(moodle, installed, browser, clips):
         }
         $bin->restore_item(reset($items));
         $cm = $DB->get_record_sql("SELECT cm.id, cm.instance FROM {course_modules} cm
-            JOIN {modules} m ON m.id = cm.module AND m.name = 'assign' WHERE cm.course = ? AND cm.deletioninprogress = 0",
+            JOIN {modules} m ON m.id = cm.module AND m.name = 'assign'
+            WHERE cm.course = ? AND cm.deletioninprogress = 0",
             [$in->course]);
         return ['cmid' => (int)$cm->id, 'assign' => (int)$cm->instance];
     """, course=site["course"], cmid=site["cmid"], assign=site["assign"])

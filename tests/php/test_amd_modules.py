@@ -54,7 +54,7 @@ def top_level_keys(code: str) -> set[str]:
                 keys.append((depth, literal))
             i = end + 1
             continue
-        depth += char in "([" and 1 or (-1 if char in ")]" else 0)
+        depth += (char in "([" and 1) or (-1 if char in ")]" else 0)
         i += 1
     if not keys:
         return set()

@@ -37,7 +37,8 @@ HELP_BUTTON = re.compile(rf"""addHelpButton\([^,]+,\s*'([^']+)'\s*,\s*'{COMPONEN
 JS_REQUEST = re.compile(r"""\{key:\s*'([^']+)',\s*component:\s*COMPONENT\}""")
 JS_USE = re.compile(r"""strings\[\s*'([^']+)'\s*\]""")
 # {{#str}} key, component {{/str}}, or with its parameter: {{#str}} key, component, {{value}} {{/str}}
-TEMPLATE_STR = re.compile(rf"""\{{\{{#str\}}\}}\s*([^,\s]+)\s*,\s*{COMPONENT}\s*(?:,[^{{]*(?:\{{\{{[^}}]*\}}\}}[^{{]*)?)?\{{\{{/str\}}\}}""")
+TEMPLATE_STR = re.compile(rf"""\{{\{{#str\}}\}}\s*([^,\s]+)\s*,\s*{COMPONENT}\s*"""
+                          rf"""(?:,[^{{]*(?:\{{\{{[^}}]*\}}\}}[^{{]*)?)?\{{\{{/str\}}\}}""")
 
 
 def php_files():
@@ -129,7 +130,7 @@ def test_placeholders_are_moodle_placeholders(strings):
             assert re.fullmatch(r"\{\$a(->[a-z]+)?\}", placeholder), f"{identifier}: {placeholder}"
 
 
-@pytest.mark.parametrize("path", own_sources("*.php") + [LANG_FILE] + own_sources("*.js") + own_sources("*.mustache"),
+@pytest.mark.parametrize("path", [*own_sources("*.php"), LANG_FILE, *own_sources("*.js"), *own_sources("*.mustache")],
                          ids=lambda p: str(p.relative_to(REPO)))
 def test_licence_and_package(path):
     text = path.read_text()

@@ -38,10 +38,11 @@ def pytest_configure(config):
 
 def pytest_terminal_summary(terminalreporter):
     if STATS.get("schemathesis_cases"):
+        by_class = ", ".join(f"{k[-3:]} {v}" for k, v in sorted(STATS.items())
+                             if k.startswith("schemathesis_") and k.endswith("xx"))
         terminalreporter.write_line(
             f"reliability: schemathesis ran {STATS['schemathesis_cases']} cases over "
-            f"{STATS.get('schemathesis_operations', 0)} operations ("
-            f"{', '.join(f'{k[-3:]} {v}' for k, v in sorted(STATS.items()) if k.startswith('schemathesis_') and k.endswith('xx'))}); server errors: "
+            f"{STATS.get('schemathesis_operations', 0)} operations ({by_class}); server errors: "
             f"{STATS.get('schemathesis_server_errors', 0)}")
     if STATS.get("load_requests"):
         terminalreporter.write_line(

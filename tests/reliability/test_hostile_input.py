@@ -46,7 +46,7 @@ def test_a_confirm_key_no_database_can_hold_is_refused(rapi, ids, key):
     assert rapi.post(path, {"filename": "a.mp4", "size": 10, "mime_type": "video/mp4"},
                      as_actor=student(ids)).status_int == 201
     confirm = f"/assignments/{ids.assignment}/submissions/{ids.submission}/confirm"
-    response = raw_post(rapi, confirm, '{"s3_key": "%s"}' % key, student(ids))
+    response = raw_post(rapi, confirm, f'{{"s3_key": "{key}"}}', student(ids))
     assert response.status_int == 400, response.text
 
 

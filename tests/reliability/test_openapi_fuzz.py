@@ -23,15 +23,15 @@ import hypothesis
 import pytest
 import requests
 
-# setup.cfg's [testing] extra lists it; until an environment has it, say so rather than fail to collect.
-schemathesis = pytest.importorskip("schemathesis", reason="pip install schemathesis (the [testing] extra)")
-
 from s3video_sidecar.openapi import openapi_document
 from s3video_sidecar.sdk import signing
-from tests.reliability import flows
 from tests.conftest import make_settings
+from tests.reliability import flows
 from tests.reliability.conftest import STATS
 from tests.support.signed_app import KEY_ID, SECRET
+
+# setup.cfg's [testing] extra lists it; until an environment has it, say so rather than fail to collect.
+schemathesis = pytest.importorskip("schemathesis", reason="pip install schemathesis (the [testing] extra)")
 
 PLACEHOLDER = "S3V1-sign-me"
 COURSE, STUDENT_ID = 4242, 424242

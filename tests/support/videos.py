@@ -19,7 +19,7 @@ import shutil
 import struct
 import subprocess
 
-from s3video_sidecar.sdk.samples import FREE_BOX_HEADER, TINY_MP4, sample_mp4  # noqa: F401 (TINY_MP4: for tests)
+from s3video_sidecar.sdk.samples import FREE_BOX_HEADER, TINY_MP4, sample_mp4
 
 FTYP = struct.pack(">I", 24) + b"ftypisom" + struct.pack(">I", 512) + b"isommp41"
 

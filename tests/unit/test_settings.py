@@ -66,7 +66,7 @@ def test_a_missing_setting_is_named(name):
 
 
 def test_cloudfront_needs_a_domain():
-    with pytest.raises(SettingsError, match="cloudfront.domain"):
+    with pytest.raises(SettingsError, match=r"cloudfront\.domain"):
         parse_settings(dict(BASE, **{"s3video.cdn": "cloudfront"}))
 
 
@@ -107,7 +107,8 @@ def test_shipped_ini_files_parse(monkeypatch):
     ("s3video.cost.s3_storage_usd_per_gb_mont", "s3video.cost.s3_storage_usd_per_gb_month"),
 ])
 def test_an_unknown_setting_is_refused_naming_the_closest(typo, closest):
-    with pytest.raises(SettingsError, match=rf"{re.escape(typo)}: unknown setting; did you mean {re.escape(closest)}\?"):
+    message = rf"{re.escape(typo)}: unknown setting; did you mean {re.escape(closest)}\?"
+    with pytest.raises(SettingsError, match=message):
         parse_settings(dict(BASE, **{typo: "604800"}))
 
 

@@ -10,7 +10,8 @@ import pathlib
 from s3video_sidecar.sdk import signing
 
 CASES = [
-    ("GET", "/assignments/7/submissions/42", "", b"", "9a8B7c6D5e4F3g2H", {"user": 123, "roles": ["student"], "course": 9}),
+    ("GET", "/assignments/7/submissions/42", "", b"", "9a8B7c6D5e4F3g2H",
+     {"user": 123, "roles": ["student"], "course": 9}),
     ("POST", "/assignments/7/submissions/42/upload-url", "",
      b'{"filename":"my video.mp4","size":1048576,"mime_type":"video/mp4"}',
      "nonce_0123456789abcdef", {"user": 123, "roles": ["student"], "course": 9}),

@@ -4,9 +4,8 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-24 16:42:41.450229
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
@@ -56,7 +55,8 @@ def upgrade():
     sa.Column('user_id', sa.BigInteger(), nullable=False),
     sa.Column('current_video_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_timestamp', sa.BigInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'], name=op.f('fk_submissions_assignment_id_assignments')),
+    sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'],
+                            name=op.f('fk_submissions_assignment_id_assignments')),
     # SQLite cannot add a constraint later, and does not check it at creation: declare it inline there.
     *([sa.ForeignKeyConstraint(['current_video_id'], ['videos.id'], name='fk_submissions_current_video_id_videos')]
       if sqlite else []),

@@ -1,11 +1,11 @@
 import base64
 import json
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
-from urllib.parse import parse_qs, urlsplit
 
 from s3video_sidecar.sdk import cdn
 

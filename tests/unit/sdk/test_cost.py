@@ -134,7 +134,7 @@ def test_from_settings_refuses_an_unknown_name():
 
 
 def test_every_field_is_a_known_setting():
-    model = CostModel.from_settings({name: "1" for name in SETTING_NAMES})
+    model = CostModel.from_settings(dict.fromkeys(SETTING_NAMES, "1"))
     assert model.s3_free_tier_months == 1 and model.free_tier is True
 
 

@@ -14,8 +14,8 @@ import hashlib
 import io
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -173,27 +173,27 @@ def post_mixed_case_no_credentials(world):
 
 def post_mixed_case_valid_policy(world):
     key = "uploads/2/1700000001_fedcba9876543210/case.mp4"
-    return form_post(world, policy_fields(own_post(world, key)) + [file_part()], content_type="MULTIPART/FORM-DATA")
+    return form_post(world, [*policy_fields(own_post(world, key)), file_part()], content_type="MULTIPART/FORM-DATA")
 
 
 def post_duplicate_key_other_case(world):
     post = own_post(world)
     fields = [("key", VICTIM)] + [(name.upper() if name == "key" else name, value)
                                   for name, value in post.fields.items()]
-    return form_post(world, fields + [file_part()])
+    return form_post(world, [*fields, file_part()])
 
 
 def post_duplicate_field_same_case(world):
     post = own_post(world)
-    return form_post(world, policy_fields(post) + [("Content-Type", "video/mp4")] + [file_part()])
+    return form_post(world, [*policy_fields(post), ("Content-Type", "video/mp4"), file_part()])
 
 
 def post_extra_empty_file(world):
-    return form_post(world, policy_fields(own_post(world)) + [file_part(b"", name="other"), file_part()])
+    return form_post(world, [*policy_fields(own_post(world)), file_part(b"", name="other"), file_part()])
 
 
 def post_second_file_after(world):
-    return form_post(world, policy_fields(own_post(world)) + [file_part(), file_part(b"")])
+    return form_post(world, [*policy_fields(own_post(world)), file_part(), file_part(b"")])
 
 
 def post_no_file(world):
@@ -215,28 +215,28 @@ def post_urlencoded(world):
 
 
 def post_too_large(world):
-    return form_post(world, policy_fields(own_post(world)) + [file_part(b"123456")])
+    return form_post(world, [*policy_fields(own_post(world)), file_part(b"123456")])
 
 
 def post_too_small(world):
-    return form_post(world, policy_fields(own_post(world)) + [file_part(b"")])
+    return form_post(world, [*policy_fields(own_post(world)), file_part(b"")])
 
 
 def post_another_key(world):
     fields = [(n, VICTIM if n == "key" else v) for n, v in policy_fields(own_post(world))]
-    return form_post(world, fields + [file_part()])
+    return form_post(world, [*fields, file_part()])
 
 
 def post_expired(world, monkeypatch):
     post = own_post(world)
     real = time.time
     monkeypatch.setattr(embedded_s3.time, "time", lambda: real() + 3600)
-    return form_post(world, policy_fields(post) + [file_part()])
+    return form_post(world, [*policy_fields(post), file_part()])
 
 
 def post_valid(world):
     key = "uploads/2/1700000002_fedcba9876543210/valid.mp4"
-    return form_post(world, policy_fields(own_post(world, key)) + [file_part()])
+    return form_post(world, [*policy_fields(own_post(world, key)), file_part()])
 
 
 def list_unsigned(world):
@@ -657,7 +657,7 @@ def test_aws_published_streaming_example_verifies(tmp_path):
 
     def body(corrupt: bool) -> bytes:
         chunks = b""
-        for size, signature in zip((65536, 1024, 0), signatures):
+        for size, signature in zip((65536, 1024, 0), signatures, strict=True):
             data = bytearray(b"a" * size)
             if corrupt and size == 1024:
                 data[10] = ord("b")
@@ -678,7 +678,7 @@ def test_aws_published_streaming_example_verifies(tmp_path):
     refused = put(corrupt=True)
     assert refused.status_code == 403 and b"SignatureDoesNotMatch" in refused.data
     assert put(corrupt=False).status_code == 200
-    meta, handle = store.open_object("examplebucket", "chunkObject.txt")
+    _meta, handle = store.open_object("examplebucket", "chunkObject.txt")
     with handle:
         assert handle.read() == b"a" * 66560
     store.close()
@@ -703,7 +703,7 @@ def test_the_app_makes_its_bucket_before_the_stand_in_answers(tmp_path, monkeypa
     url = f"http://127.0.0.1:{free_port()}"
     settings = parse_settings(make_settings("sqlite://", url, signing_key_file, **{
         "s3video.bucket": "s3video-ordered", "s3video.embedded.data_dir": str(tmp_path / "s3")}))
-    server = services.start_embedded_s3(settings)
+    services.start_embedded_s3(settings)
     try:
         assert seen["bucket"] is True
         assert seen["cors"][0]["AllowedOrigins"] == ["http://localhost"]
@@ -751,5 +751,5 @@ def test_a_complete_that_fails_while_assembling_is_an_error_in_a_200(world, monk
         raise S3Error(500, "InternalError", "disk full")
 
     monkeypatch.setattr(Store, "complete", failing)
-    status, code = complete(world, key, upload_id, world.storage.list_parts(key, upload_id))
+    _status, code = complete(world, key, upload_id, world.storage.list_parts(key, upload_id))
     assert code == "InternalError" and not world.exists(key)

@@ -78,7 +78,8 @@ def test_verify_accepts_dates_within_300_seconds(skew):
     signing.verify(_request(vector), {vector["key_id"]: vector["secret"]}, now=int(vector["date"]) + skew)
 
 
-@pytest.mark.parametrize("actor", ['{"user":0,"roles":["student"],"course":9}', '{"user":1,"roles":["root"],"course":9}',
+@pytest.mark.parametrize("actor", ['{"user":0,"roles":["student"],"course":9}',
+                                   '{"user":1,"roles":["root"],"course":9}',
                                    'not json', '[1,2]', '{"user":"1","roles":["student"],"course":9}',
                                    '{"user":1,"roles":["student"],"course":9,"group":-1}',
                                    '{"user":1,"roles":["student"],"course":9,"group":"7"}',

@@ -7,8 +7,8 @@ import json
 import pytest
 import requests
 
-from s3video_sidecar.sdk.errors import Conflict
 from s3video_sidecar.sdk.embedded_s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY, EmbeddedS3, ensure_bucket
+from s3video_sidecar.sdk.errors import Conflict
 from s3video_sidecar.sdk.storage import S3Storage, make_s3_client
 
 KEY = "videos/7/1700000000_0123456789abcdef/talk.mp4"
