@@ -21,8 +21,21 @@ import subprocess
 import sys
 import traceback
 
-from . import (bodies, call_cost, cleanup, deadline, environment, http_load, memory, probe_cost, processes, scale,
-               sdk_costs, standin, uploads)
+from . import (
+    bodies,
+    call_cost,
+    cleanup,
+    deadline,
+    environment,
+    http_load,
+    memory,
+    probe_cost,
+    processes,
+    scale,
+    sdk_costs,
+    standin,
+    uploads,
+)
 
 ALL = ("sdk", "probe", "http", "calls", "memory", "bodies", "cleanup", "standin", "scale", "deadline", "uploads")
 NEEDS_NO_SERVICES = ("sdk", "probe", "standin")

@@ -311,7 +311,7 @@ def floor_costs(env, costs: list[Cost], sql: dict, calls: int, submissions: list
         cloudfront = CloudFrontSigner("KEY", lambda m: private_key.sign(m, padding.PKCS1v15(), algorithm()))
     window = -(-(now + 3600) // 60) * 60
     signed = functools.lru_cache(4096)(lambda url: cloudfront.generate_presigned_url(
-        url, date_less_than=dt.datetime.fromtimestamp(window, tz=dt.timezone.utc)))
+        url, date_less_than=dt.datetime.fromtimestamp(window, tz=dt.UTC)))
 
     def nonce(_):
         store.set(f"s3video:nonce:{uuid.uuid4().hex}", 1, nx=True, ex=signing.NONCE_LIFETIME_SECONDS)

@@ -81,7 +81,7 @@ def run(env, connections: int = 16, seconds: int = 10, seed_count: int = 200, co
     results: list[ScaleRun] = []
     with ExitStack() as stack:
         groups = {count: _group(env, count, options, stack) for count in counts}
-        supply = {count: 2000 for count in counts}
+        supply = dict.fromkeys(counts, 2000)
         for count, (url, _pids) in groups.items():
             warm = http_load.wrk(url, "warmup", work.get_requests(supply[count]), connections, 3, env.directory)
             supply[count] = max(int(warm.rps * seconds * 2), 2000)

@@ -25,7 +25,6 @@ import statistics
 import time
 import timeit
 from dataclasses import dataclass
-from functools import partial
 
 from botocore.signers import CloudFrontSigner
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa

@@ -9,8 +9,16 @@ from __future__ import annotations
 from functools import lru_cache
 
 from . import __version__
-from .schemas import (CHECKSUM_PATTERN, ETAG_PATTERN, MAX_ETAG_CHARS, MAX_PARTS, MAX_POSTER_IDS, MAX_SIZE_BYTES,
-                      MIME_PATTERN, NO_NUL_PATTERN)
+from .schemas import (
+    CHECKSUM_PATTERN,
+    ETAG_PATTERN,
+    MAX_ETAG_CHARS,
+    MAX_PARTS,
+    MAX_POSTER_IDS,
+    MAX_SIZE_BYTES,
+    MIME_PATTERN,
+    NO_NUL_PATTERN,
+)
 
 ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}  # a BIGINT
 ERROR = {

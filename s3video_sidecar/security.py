@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from .failures import describe, failure_log
 from .models import UsedNonce
 from .schemas import MAX_BODY_BYTES
+from .sdk import signing
 from .sdk.domain import Permission  # noqa: F401  (re-exported: the views' permissions)
 from .sdk.errors import TooLarge, Unavailable
 

@@ -19,9 +19,10 @@ import dataclasses
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 from .sdk import cdn
 from .sdk.storage import S3Storage, make_s3_client

@@ -10,11 +10,11 @@ import logging
 import time
 
 import zope.sqlalchemy
-from zope.sqlalchemy.datamanager import STATUS_ACTIVE, ZopeStatus, join_transaction
 from sqlalchemy import create_engine
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import configure_mappers, sessionmaker
+from zope.sqlalchemy.datamanager import STATUS_ACTIVE, ZopeStatus, join_transaction
 
 from .event import Event
 from .meta import Base
@@ -23,9 +23,19 @@ from .ratelimit import RateLimitCounter
 from .video import LIVE_STATUSES, Assignment, Submission, Video, VideoStatus
 
 __all__ = [
-    "Assignment", "Base", "Event", "LIVE_STATUSES", "RateLimitCounter", "Submission", "UsedNonce", "Video",
+    "LIVE_STATUSES",
+    "Assignment",
+    "Base",
+    "Event",
+    "RateLimitCounter",
+    "Submission",
+    "UsedNonce",
+    "Video",
     "VideoStatus",
-    "get_engine", "get_session_factory", "get_tm_session", "mark_written",
+    "get_engine",
+    "get_session_factory",
+    "get_tm_session",
+    "mark_written",
 ]
 
 configure_mappers()

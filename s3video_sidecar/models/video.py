@@ -52,7 +52,7 @@ class Submission(Base):
     retained_video_id: Mapped[int | None] = mapped_column(BigInteger)
 
     assignment: Mapped[Assignment] = relationship()
-    current_video: Mapped["Video | None"] = relationship(foreign_keys=[current_video_id], post_update=True)
+    current_video: Mapped[Video | None] = relationship(foreign_keys=[current_video_id], post_update=True)
 
 
 class Video(Base):

@@ -50,14 +50,14 @@ def parse_moment(text: str | int, *, end: bool = False) -> int:
     if text.isdigit():
         return int(text)
     try:
-        day = dt.datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=dt.timezone.utc)
+        day = dt.datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=dt.UTC)
     except ValueError:
         raise ValueError("give a date as YYYY-MM-DD or Unix seconds") from None
     return int(day.timestamp()) + (DAY if end else 0)
 
 
 def day_label(timestamp: int) -> str:
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%d")
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d")
 
 
 def gigabytes(size_bytes: int) -> float:
@@ -175,11 +175,11 @@ class AdminService:
         begun is refused (ValueError): there is nothing to measure yet.
         """
         now = self.now()
-        year, number = map(int, (month or dt.datetime.fromtimestamp(now, dt.timezone.utc).strftime("%Y-%m"))
+        year, number = map(int, (month or dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y-%m"))
                            .split("-"))
         label = f"{year:04d}-{number:02d}"
         days_in_month = calendar.monthrange(year, number)[1]
-        start = int(dt.datetime(year, number, 1, tzinfo=dt.timezone.utc).timestamp())
+        start = int(dt.datetime(year, number, 1, tzinfo=dt.UTC).timestamp())
         end = start + days_in_month * DAY
         if start > now:
             raise ValueError(f"{label} has not begun: give this month or an earlier one"

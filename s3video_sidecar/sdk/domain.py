@@ -23,14 +23,38 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .errors import (
-    Conflict, Forbidden, InvalidInput, NotFound, RangeNotSatisfiable, RateLimited, S3VideoError, TooLarge,
-    Unavailable, UnsupportedType,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RangeNotSatisfiable,
+    RateLimited,
+    S3VideoError,
+    TooLarge,
+    Unavailable,
+    UnsupportedType,
 )
 
 __all__ = [
-    "Actor", "Conflict", "ERASED_USER_ID", "Forbidden", "InvalidInput", "LIVE_STATUSES", "NotFound", "Permission",
-    "RangeNotSatisfiable", "RateLimited", "S3VideoError", "STATUSES", "SUBMISSION_PERMISSIONS", "TooLarge",
-    "Unavailable", "UnsupportedType", "VideoStatus", "may_act", "permissions",
+    "ERASED_USER_ID",
+    "LIVE_STATUSES",
+    "STATUSES",
+    "SUBMISSION_PERMISSIONS",
+    "Actor",
+    "Conflict",
+    "Forbidden",
+    "InvalidInput",
+    "NotFound",
+    "Permission",
+    "RangeNotSatisfiable",
+    "RateLimited",
+    "S3VideoError",
+    "TooLarge",
+    "Unavailable",
+    "UnsupportedType",
+    "VideoStatus",
+    "may_act",
+    "permissions",
 ]
 
 

@@ -40,8 +40,9 @@ import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Iterable, Iterator, overload
+from typing import IO, Any, overload
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth  # type: ignore[import-untyped]
@@ -53,7 +54,15 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from .aws_setup import cors_configuration
 from .embedded_store import (
-    CHECKSUM_ALGORITHMS, CHUNK_BYTES, MAX_PARTS, MIN_PART_BYTES, Received, S3Error, Segments, Store, b64,
+    CHECKSUM_ALGORITHMS,
+    CHUNK_BYTES,
+    MAX_PARTS,
+    MIN_PART_BYTES,
+    Received,
+    S3Error,
+    Segments,
+    Store,
+    b64,
 )
 
 Environ = dict[str, Any]  # a WSGI environ
@@ -96,10 +105,10 @@ class Request:
     key: str
     query: dict[str, list[str]]
     headers: dict[str, str]
-    _body: "Body | None" = None
+    _body: Body | None = None
 
     @classmethod
-    def parse(cls, environ: Environ) -> "Request":
+    def parse(cls, environ: Environ) -> Request:
         raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or (
             quote(environ.get("PATH_INFO", "/"))
             + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""))
@@ -122,7 +131,7 @@ class Request:
         return values[0] if values else default
 
     @property
-    def body(self) -> "Body":
+    def body(self) -> Body:
         """The body, read once through this stream whoever reads it (so what is left is known)."""
         if self._body is None:
             self._body = Body(self.environ, self.content_length)
@@ -241,7 +250,7 @@ def parse_xml(body: bytes) -> ET.Element:
 
 
 def _iso(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _http_date(timestamp: float) -> str:
@@ -283,7 +292,7 @@ def _unknown_key(access_key: str) -> S3Error:
 
 def _parse_timestamp(value: str, error: S3Error) -> float:
     try:
-        return dt.datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc).timestamp()
+        return dt.datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC).timestamp()
     except (TypeError, ValueError):
         raise error from None
 
@@ -1033,7 +1042,7 @@ class StandIn:
                 cut = key.find(delimiter, len(prefix))
                 if cut >= 0:
                     common = key[:cut + len(delimiter)]
-                    if last is not None and last == common or common <= after:
+                    if (last is not None and last == common) or common <= after:
                         continue
                     if len(contents) + len(prefixes) == limit:
                         truncated = True
@@ -1452,7 +1461,7 @@ class EmbeddedS3:
         self._opened = False
         self._server: BaseWSGIServer | None = None
 
-    def open(self) -> "EmbeddedS3":
+    def open(self) -> EmbeddedS3:
         """Load what is on disk (before serving, so buckets can be made before anyone asks)."""
         if not self._opened:
             self.store.open()
@@ -1465,7 +1474,7 @@ class EmbeddedS3:
         self.store.create_bucket(bucket)
         self.store.set_cors_rules(bucket, cors_configuration(cors_origins or ["*"])["CORSRules"])
 
-    def start(self) -> "EmbeddedS3":
+    def start(self) -> EmbeddedS3:
         self.open()
         self._server = server = make_server(self.host, self.port, StandIn(self.store), threaded=True)
         self.port = server.server_port

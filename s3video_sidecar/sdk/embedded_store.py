@@ -36,8 +36,9 @@ import threading
 import time
 import uuid
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Iterable, Protocol
+from typing import IO, Any, Protocol
 
 CHUNK_BYTES = 256 * 1024
 MIN_PART_BYTES = 5 * 1024**2  # every part but the last (S3's EntityTooSmall)
@@ -212,7 +213,7 @@ class Segments:
         for handle in self._files:
             handle.close()
 
-    def __enter__(self) -> "Segments":
+    def __enter__(self) -> Segments:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -232,7 +233,7 @@ class Store:
         self._lock_file: IO[str] | None = None
 
     # -- start ------------------------------------------------------------------------
-    def open(self) -> "Store":
+    def open(self) -> Store:
         os.makedirs(os.path.join(self.root, "buckets"), exist_ok=True)
         self._lock_file = open(os.path.join(self.root, "lock"), "w")
         try:  # one process per data directory: two would each believe their index

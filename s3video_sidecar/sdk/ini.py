@@ -24,9 +24,10 @@ import dataclasses
 import difflib
 import os
 import pathlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import colander
 

@@ -42,7 +42,14 @@ from .bounded import event_context
 from .cdn import resource_url
 from .domain import LIVE_STATUSES, Actor, OwnedSubmission, Permission, VideoStatus, may_act, permissions
 from .errors import (
-    Conflict, Forbidden, InvalidInput, NotFound, S3VideoError, TooLarge, Unavailable, UnsupportedType,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    S3VideoError,
+    TooLarge,
+    Unavailable,
+    UnsupportedType,
 )
 from .ports import Row, Storage, UrlSigner, VideoRepository, VideoSettings
 from .probe import media_of

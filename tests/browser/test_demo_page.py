@@ -11,9 +11,8 @@ import os
 import pytest
 import requests
 
-from tests.support.videos import mp4_bytes
 from s3video_sidecar.services import parts_of
-
+from tests.support.videos import mp4_bytes
 
 pytestmark = pytest.mark.browser
 

@@ -10,9 +10,8 @@ import json
 
 import pytest
 
-from tests.browser.test_demo_page import open_demo
 from s3video_sidecar.services import parts_of
-
+from tests.browser.test_demo_page import open_demo
 
 pytestmark = pytest.mark.browser
 

@@ -5,9 +5,8 @@ import subprocess
 
 import pytest
 
-from tests.browser.test_demo_page import open_demo, s3_requests
 from s3video_sidecar.services import parts_of
-
+from tests.browser.test_demo_page import open_demo, s3_requests
 
 pytestmark = pytest.mark.browser
 

@@ -14,8 +14,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from s3video_sidecar.services import parts_of
 
+from s3video_sidecar.services import parts_of
 
 pytestmark = pytest.mark.browser
 

@@ -134,37 +134,7 @@ def test_units_are_plural_when_they_should_be(ini, activity, capsys):
     assert " request\n" not in out and " requests" in out
 
 
-<<<<<<< HEAD:tests/functional/test_admin_reports.py
 def test_refusals_are_found_by_assignment_and_submission(ini, committed_api, ids, capsys):
-=======
-def test_a_past_month_bills_the_storage_it_held():
-    """Storage in a complete month is the average of what was held at each day's end; nothing projected."""
-    import datetime as dt
-
-    from s3video_sidecar.sdk.admin import AdminService
-
-    class Repo:
-        def stored_bytes_at(self, moments):
-            self.moments = moments
-            return [1000 if i < 15 else 0 for i in range(len(moments))]  # held for 15 of 30 days
-
-        def event_totals(self, kinds, start, end):
-            return (4, 400)
-
-        def stored_bytes(self):
-            raise AssertionError("a past month does not use what is held now")
-
-    repo = Repo()
-    now = dt.datetime(2026, 12, 2, tzinfo=dt.UTC).timestamp()
-    usage = AdminService(repo, None, clock=lambda: now).month_usage("2026-11")
-    assert usage.complete and usage.days_elapsed == 30 and usage.storage_bytes == 500
-    assert len(repo.moments) == 30 and repo.moments[-1] == int(dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
-                                                              .timestamp()) - 1
-    assert (usage.views, usage.projected_views, usage.projected_transfer_bytes) == (4, 4, 400)
-
-
-def test_refusals_are_found_by_assignment_and_submission(ini, api, ids, capsys):
->>>>>>> tooling:tests/unit/scripts/test_ops.py
     """403, 404 and 429 refusals carry the ids their path names."""
     from tests.support.signed_app import actor
 

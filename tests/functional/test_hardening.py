@@ -21,8 +21,7 @@ from s3video_sidecar.models import Event, Video
 from s3video_sidecar.sdk import signing
 from s3video_sidecar.sdk.bounded import MAX_CONTEXT_CHARS
 from s3video_sidecar.services import parts_of
-from tests.functional.test_api import (MP4, events, request_upload, student, sub_path, upload_and_confirm,
-                                      video_row)
+from tests.functional.test_api import MP4, events, request_upload, student, sub_path, upload_and_confirm, video_row
 from tests.support.apps import build_app
 from tests.support.signed_app import KEY_ID, SECRET, actor
 

@@ -9,9 +9,8 @@ import time
 
 import pytest
 
-from tests.support.jobs import open_world, write_ini
 from s3video_sidecar.services import parts_of
-
+from tests.support.jobs import open_world, write_ini
 
 ADMIN = str(pathlib.Path(sys.executable).with_name("s3video-admin"))
 

@@ -3,7 +3,7 @@ the dashboard's views count first plays only, whatever a player's recoveries cos
 
 import pytest
 
-from tests.functional.test_api import actor, events, student, sub_path, upload_and_confirm
+from tests.functional.test_api import actor, events, sub_path, upload_and_confirm
 
 
 def teacher(ids):

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from s3video_sidecar.models import Event
 from s3video_sidecar.schemas import MAX_POSTER_IDS
-from tests.functional.test_api import actor, post_to_s3, request_upload, student, sub_path
+from tests.functional.test_api import actor, post_to_s3, student, sub_path
 from tests.support.videos import mp4_bytes
 
 

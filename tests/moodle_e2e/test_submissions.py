@@ -1,10 +1,9 @@
 """Students upload (POST and resumable multipart), Cancel keeps the submitted video, the teacher
 plays and seeks in the grader, and another student is refused."""
 
+from s3video_sidecar.services import parts_of
 from tests.moodle_e2e.conftest import assert_clean, sidecar_state, submission_of
 from tests.moodle_e2e.pages import PLAYER, choose, open_edit_form, play_and_seek, save, wait_uploaded
-from s3video_sidecar.services import parts_of
-
 
 
 def test_a_small_upload_is_saved_as_the_submission(moodle, site, submitted, clips, e2e_sidecar, as_user):

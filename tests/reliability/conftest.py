@@ -21,12 +21,11 @@ import pytest
 import redis
 import webtest
 
+from s3video_sidecar.services import parts_of
 from tests.conftest import free_port, make_settings
 from tests.reliability import audit as audit_module
 from tests.support.databases import fresh_database
 from tests.support.signed_app import SignedApp
-from s3video_sidecar.services import parts_of
-
 
 # Counters shown at the end of the run (pytest_terminal_summary): cases, statuses.
 STATS: dict[str, int] = {}

@@ -19,11 +19,10 @@ import webtest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
+from s3video_sidecar.services import parts_of
 from tests.conftest import free_port, make_settings
 from tests.reliability import flows
 from tests.support.signed_app import SignedApp
-from s3video_sidecar.services import parts_of
-
 
 
 @contextlib.contextmanager

@@ -20,8 +20,7 @@ from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
 from s3video_sidecar.sdk import keys
 from s3video_sidecar.sdk.maintenance import Maintenance
 from s3video_sidecar.sdk.service import VideoService
-from s3video_sidecar.services import build_storage
-from s3video_sidecar.services import parts_of
+from s3video_sidecar.services import build_storage, parts_of
 from tests.reliability import flows
 from tests.support.videos import mp4_bytes
 

@@ -19,9 +19,9 @@ def test_a_past_month_bills_the_storage_it_held():
             raise AssertionError("a past month does not use what is held now")
 
     repo = Repo()
-    now = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc).timestamp()
+    now = dt.datetime(2026, 12, 2, tzinfo=dt.UTC).timestamp()
     usage = AdminService(repo, None, clock=lambda: now).month_usage("2026-11")
     assert usage.complete and usage.days_elapsed == 30 and usage.storage_bytes == 500
-    assert len(repo.moments) == 30 and repo.moments[-1] == int(dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+    assert len(repo.moments) == 30 and repo.moments[-1] == int(dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
                                                               .timestamp()) - 1
     assert (usage.views, usage.projected_views, usage.projected_transfer_bytes) == (4, 4, 400)

@@ -15,7 +15,15 @@ from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, ACLHelper, Allow
 
 from s3video_sidecar.sdk import errors, signing
 from s3video_sidecar.sdk.domain import (
-    ERASED_USER_ID, LIVE_STATUSES, STATUSES, Actor, Forbidden, Permission, VideoStatus, may_act, permissions,
+    ERASED_USER_ID,
+    LIVE_STATUSES,
+    STATUSES,
+    Actor,
+    Forbidden,
+    Permission,
+    VideoStatus,
+    may_act,
+    permissions,
 )
 from s3video_sidecar.security import principals_for
 
@@ -30,7 +38,7 @@ def submission(user_id=OWNER, group_id=None):
 
 def test_statuses_are_the_stored_strings():
     assert [str(s) for s in VideoStatus] == ["pending", "uploading", "ready", "deleting", "deleted", "error"]
-    assert STATUSES == tuple(str(s) for s in VideoStatus)
+    assert tuple(str(s) for s in VideoStatus) == STATUSES
     assert VideoStatus.READY == "ready" and set(LIVE_STATUSES) == {"pending", "uploading", "ready"}
     assert ERASED_USER_ID == 0
 
