@@ -52,8 +52,9 @@ def machine() -> list[str]:
             return "not installed"
 
     cpuinfo = pathlib.Path("/proc/cpuinfo").read_text().splitlines()
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
-               platform.processor())
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), platform.processor()
+    )
     meminfo = pathlib.Path("/proc/meminfo").read_text().splitlines()
     memory_kib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
     return [
@@ -84,8 +85,9 @@ def main(argv=None) -> int:
     parser.add_argument("--deadline-concurrency", type=int, default=32, help="students under way at once")
     parser.add_argument("--upload-mib", type=int, default=1024, help="the browser-upload file (uploads)")
     parser.add_argument("--upload-rounds", type=int, default=3, help="rounds of the browser-upload clients")
-    parser.add_argument("--upload-clients", default=",".join(uploads.CLIENTS), help="comma-separated: engine, uppy, "
-                        "boto3, raw PUT")
+    parser.add_argument(
+        "--upload-clients", default=",".join(uploads.CLIENTS), help="comma-separated: engine, uppy, boto3, raw PUT"
+    )
     parser.add_argument("--markdown", help="write the tables to this file as well")
     options = parser.parse_args(argv)
     chosen = [name.strip() for name in options.only.split(",") if name.strip()]
@@ -106,9 +108,16 @@ def main(argv=None) -> int:
     if "probe" in chosen:
         attempt("probe", lambda: probe_cost.report(probe_cost.run()))
     if "standin" in chosen:
-        attempt("standin", lambda: standin.report(standin.run(
-            processes.work_directory("s3video-bench-standin-"), options.standin_uploads,
-            options.standin_large_mib * memory.MIB)))
+        attempt(
+            "standin",
+            lambda: standin.report(
+                standin.run(
+                    processes.work_directory("s3video-bench-standin-"),
+                    options.standin_uploads,
+                    options.standin_large_mib * memory.MIB,
+                )
+            ),
+        )
     needs_services = [name for name in chosen if name not in NEEDS_NO_SERVICES]
     problems = environment.check_services() if needs_services else []
     if problems:
@@ -116,11 +125,16 @@ def main(argv=None) -> int:
     elif "uploads" in needs_services:  # its own sidecar: the development page on, beside the stand-in
         with environment.environment(with_bare=False, **UNLIMITED, **{"s3video.development.demo": "true"}) as env:
             clients = [name.strip() for name in options.upload_clients.split(",") if name.strip()]
-            attempt("uploads", lambda: uploads.report(uploads.run(env, options.upload_mib * memory.MIB,
-                                                                  options.upload_rounds, clients)))
+            attempt(
+                "uploads",
+                lambda: uploads.report(
+                    uploads.run(env, options.upload_mib * memory.MIB, options.upload_rounds, clients)
+                ),
+            )
     if not problems and set(needs_services) - {"uploads"}:
         with environment.environment(**UNLIMITED) as env:
             if "http" in chosen:
+
                 def http():
                     if shutil.which("wrk") is None:
                         return ["(skipped: wrk is not installed; Debian package 'wrk')"]
@@ -129,11 +143,15 @@ def main(argv=None) -> int:
                     from s3video_sidecar.sdk import cdn
 
                     cdn.generate_private_key(ecdsa_key, "ecdsa")
-                    ecdsa_settings = {**env.settings, "s3video.cloudfront.private_key_file": str(ecdsa_key),
-                                      "s3video.cloudfront.hash_algorithm": "sha256"}
+                    ecdsa_settings = {
+                        **env.settings,
+                        "s3video.cloudfront.private_key_file": str(ecdsa_key),
+                        "s3video.cloudfront.hash_algorithm": "sha256",
+                    }
                     with processes.sidecar(env.directory, ecdsa_settings, name="sidecar-ecdsa") as ecdsa:
                         runs += http_load.playback_with(env, ecdsa, "playback ECDSA", connections, options.seconds)
                     return http_load.report(runs)
+
                 attempt("http", http)
             if "calls" in chosen:  # after http: its bare req/s gives the ratio the floor allows
                 attempt("calls", lambda: call_cost.report(call_cost.run(env)))
@@ -145,23 +163,33 @@ def main(argv=None) -> int:
             if "cleanup" in chosen:
                 attempt("cleanup", lambda: cleanup.report(cleanup.run(env, options.cleanup_videos)))
             if "scale" in chosen:
+
                 def scale_out():
                     if shutil.which("wrk") is None:
                         return ["(skipped: wrk is not installed; Debian package 'wrk')"]
                     return scale.report(scale.run(env, options.scale_connections, options.seconds))
+
                 attempt("scale", scale_out)
             if "deadline" in chosen:
-                attempt("deadline", lambda: deadline.report(deadline.run(
-                    env, options.deadline_students, options.deadline_concurrency)))
+                attempt(
+                    "deadline",
+                    lambda: deadline.report(deadline.run(env, options.deadline_students, options.deadline_concurrency)),
+                )
 
-    titles = {"machine": "Machine", "http": "Throughput and latency (wrk)", "sdk": "SDK cost per call",
-              "calls": "Where a call's time goes (CPU per call, one process)",
-              "memory": "Sidecar memory across uploads",
-              "bodies": "Sidecar memory under large bodies nobody signed", "cleanup": "Deleting videos",
-              "probe": "What the media probe reads of a 1 GiB video",
-              "standin": "S3 stand-in memory (embedded storage)",
-              "scale": "Scale-out: 1 and 2 sidecar processes", "deadline": "A deadline: 500 students in 60 s",
-              "uploads": "Browser uploads side by side (1 GiB, 16 MiB parts, 4 in flight)"}
+    titles = {
+        "machine": "Machine",
+        "http": "Throughput and latency (wrk)",
+        "sdk": "SDK cost per call",
+        "calls": "Where a call's time goes (CPU per call, one process)",
+        "memory": "Sidecar memory across uploads",
+        "bodies": "Sidecar memory under large bodies nobody signed",
+        "cleanup": "Deleting videos",
+        "probe": "What the media probe reads of a 1 GiB video",
+        "standin": "S3 stand-in memory (embedded storage)",
+        "scale": "Scale-out: 1 and 2 sidecar processes",
+        "deadline": "A deadline: 500 students in 60 s",
+        "uploads": "Browser uploads side by side (1 GiB, 16 MiB parts, 4 in flight)",
+    }
     text = []
     for name, lines in sections.items():
         text += [f"### {titles[name]}", "", *lines, ""]

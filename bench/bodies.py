@@ -41,8 +41,10 @@ class BodyRun:
 
 def post(address, headers: dict, size: int) -> str:
     """POST ``size`` bytes (or until the server answers and closes); return the status code."""
-    head = f"POST {PATH} HTTP/1.1\r\nHost: {address[0]}\r\nContent-Type: application/json\r\n" \
-           f"Content-Length: {size}\r\nConnection: close\r\n"
+    head = (
+        f"POST {PATH} HTTP/1.1\r\nHost: {address[0]}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {size}\r\nConnection: close\r\n"
+    )
     head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
     chunk = b" " * MIB
     with socket.create_connection(address, timeout=60) as sock:
@@ -50,7 +52,7 @@ def post(address, headers: dict, size: int) -> str:
         sent = 0
         try:
             while sent < size:
-                sent += sock.send(chunk[:min(MIB, size - sent)])
+                sent += sock.send(chunk[: min(MIB, size - sent)])
         except OSError:
             pass  # the server answered from the headers and closed: the rest was never wanted
         answer = b""
@@ -66,8 +68,9 @@ def post(address, headers: dict, size: int) -> str:
 
 
 def ill_signed_headers() -> dict:
-    headers = signing.sign_headers(processes.KEY_ID, processes.SECRET, "POST", PATH, "",
-                                   signing.encode_actor(91, ["student"], 9), b"{}")
+    headers = signing.sign_headers(
+        processes.KEY_ID, processes.SECRET, "POST", PATH, "", signing.encode_actor(91, ["student"], 9), b"{}"
+    )
     return headers  # signed over "{}": any other body does not match
 
 
@@ -91,20 +94,35 @@ def run(env, count: int = 20, log=print) -> list[BodyRun]:
                 status = post(address, headers(), size)
                 statuses[status] = statuses.get(status, 0) + 1
         time.sleep(1)  # whatever the server still frees
-        run = BodyRun(label, count, size, statuses, time.monotonic() - started, before / MIB,
-                      sampler.rss() / MIB, sampler.peak / MIB)
+        run = BodyRun(
+            label,
+            count,
+            size,
+            statuses,
+            time.monotonic() - started,
+            before / MIB,
+            sampler.rss() / MIB,
+            sampler.peak / MIB,
+        )
         results.append(run)
-        log(f"bodies: {count} x {label}: {statuses}; RSS {run.rss_before_mib:.1f} -> {run.rss_after_mib:.1f} MiB"
-            f" (peak {run.rss_peak_mib:.1f} MiB)")
+        log(
+            f"bodies: {count} x {label}: {statuses}; RSS {run.rss_before_mib:.1f} -> {run.rss_after_mib:.1f} MiB"
+            f" (peak {run.rss_peak_mib:.1f} MiB)"
+        )
     return results
 
 
 def report(runs: list[BodyRun]) -> list[str]:
-    lines = [f"Body cap (waitress and the app): {MAX_BODY_BYTES} bytes.", "",
-             "| requests | each | answered | sidecar RSS before | after | peak | time |",
-             "|---:|---|---|---:|---:|---:|---:|"]
+    lines = [
+        f"Body cap (waitress and the app): {MAX_BODY_BYTES} bytes.",
+        "",
+        "| requests | each | answered | sidecar RSS before | after | peak | time |",
+        "|---:|---|---|---:|---:|---:|---:|",
+    ]
     for run in runs:
         answered = ", ".join(f"{status} x{n}" for status, n in sorted(run.statuses.items()))
-        lines.append(f"| {run.requests} | {run.label} | {answered} | {run.rss_before_mib:.1f} MiB |"
-                     f" {run.rss_after_mib:.1f} MiB | {run.rss_peak_mib:.1f} MiB | {run.seconds:.1f} s |")
+        lines.append(
+            f"| {run.requests} | {run.label} | {answered} | {run.rss_before_mib:.1f} MiB |"
+            f" {run.rss_after_mib:.1f} MiB | {run.rss_peak_mib:.1f} MiB | {run.seconds:.1f} s |"
+        )
     return lines

@@ -64,12 +64,18 @@ PARTS_SIGNED = 4  # sign-parts: the browser engine asks for 4 parts (with their 
 RATE_LIMITED = {"upload-url": "upload_url", "confirm": "confirm", "playback-url": "playback_url", "complete": "confirm"}
 # The S3 operations each call makes (checked against what it made), and what its floor does.
 S3_OPERATIONS = {
-    "GET submission": [], "playback-url": [], "upload-url": [], "sign-parts": [],
+    "GET submission": [],
+    "playback-url": [],
+    "upload-url": [],
+    "sign-parts": [],
     "confirm": ["HeadObject", "CopyObject", "HeadObject", "GetObject", "DeleteObjects"],
     "complete": ["ListParts", "CompleteMultipartUpload", "HeadObject", "GetObject"],
 }
-LOCAL_SIGNING = {"upload-url": "botocore presigned POST", "sign-parts": f"{PARTS_SIGNED} presigned UploadPart URLs",
-                 "playback-url": "CloudFrontSigner, cached per URL and window"}
+LOCAL_SIGNING = {
+    "upload-url": "botocore presigned POST",
+    "sign-parts": f"{PARTS_SIGNED} presigned UploadPart URLs",
+    "playback-url": "CloudFrontSigner, cached per URL and window",
+}
 
 
 @dataclass
@@ -123,16 +129,27 @@ class Recorder:
                 into_sql.append(self.sql)
                 into_s3.append(self.s3)
                 self.sql = self.s3 = None
+
         return recorded
 
 
 def wsgi_environ(method: str, path: str, actor: str | None = None, body: bytes = b"") -> dict:
     """What waitress hands the app for one request, signed with S3V1 when an actor is given."""
     environ = {
-        "REQUEST_METHOD": method, "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
-        "REQUEST_URI": path, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)),
-        "HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT": "application/json", "REMOTE_ADDR": "127.0.0.1",
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "REQUEST_URI": path,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_ACCEPT": "application/json",
+        "REMOTE_ADDR": "127.0.0.1",
     }
     if body:
         environ["CONTENT_TYPE"] = "application/json"
@@ -158,7 +175,7 @@ def cpu_per_call_us(call, arguments: list, profile_as: str | None = None, prepar
     profiler = cProfile.Profile(time.process_time) if profile_as and os.environ.get("S3VIDEO_BENCH_PROFILE") else None
     spent = 0.0
     for start in range(warm, len(arguments), batch):
-        ready = [prepare(argument) for argument in arguments[start:start + batch]]
+        ready = [prepare(argument) for argument in arguments[start : start + batch]]
         started = time.process_time()
         if profiler:
             profiler.enable()
@@ -187,10 +204,17 @@ def print_profile(name: str, stats: pstats.Stats) -> None:
     for (filename, _line, _function), entry in stats.stats.items():
         areas[_area(filename)] = areas.get(_area(filename), 0.0) + entry[2]
     print(f"\n---- profile: {name} (CPU; cProfile inflates every figure: compare shares)")
-    print("  own CPU by library: " + ", ".join(f"{area} {value / total:.0%}" for area, value in
-                                                 sorted(areas.items(), key=lambda item: -item[1])[:12]))
-    stats.sort_stats("cumulative").print_stats(r"s3video_sidecar|zope|pyramid_tm|sqlalchemy/(orm/session|engine/base|pool)"
-                                               r"|transaction/_manager|pyramid/router", 28)
+    print(
+        "  own CPU by library: "
+        + ", ".join(
+            f"{area} {value / total:.0%}" for area, value in sorted(areas.items(), key=lambda item: -item[1])[:12]
+        )
+    )
+    stats.sort_stats("cumulative").print_stats(
+        r"s3video_sidecar|zope|pyramid_tm|sqlalchemy/(orm/session|engine/base|pool)"
+        r"|transaction/_manager|pyramid/router",
+        28,
+    )
 
 
 class App:
@@ -222,8 +246,9 @@ def _s3_client(s3_url: str):
 
 def upload_one_part(s3, s3_key: str, upload_id: str) -> str:
     """What a browser does between start and complete: PUT the one part (with its SHA-256); its ETag."""
-    answer = s3.upload_part(Bucket=processes.BUCKET, Key=s3_key, UploadId=upload_id, PartNumber=1, Body=VIDEO,
-                            ChecksumSHA256=PART_SHA256)
+    answer = s3.upload_part(
+        Bucket=processes.BUCKET, Key=s3_key, UploadId=upload_id, PartNumber=1, Body=VIDEO, ChecksumSHA256=PART_SHA256
+    )
     return answer["ETag"].strip('"')
 
 
@@ -241,8 +266,12 @@ def app_costs(env, calls: int, submissions: list[int], recorder: Recorder, log=p
 
     def measure(name, requests):
         sql[name], s3_calls = [], []
-        cpu = cpu_per_call_us(recorder.recording(sidecar, sql[name], s3_calls), requests, profile_as=name,
-                              prepare=lambda request: json_environ(*request))
+        cpu = cpu_per_call_us(
+            recorder.recording(sidecar, sql[name], s3_calls),
+            requests,
+            profile_as=name,
+            prepare=lambda request: json_environ(*request),
+        )
         statements = sum(len(record) for record in sql[name]) / len(sql[name])
         operations = max(s3_calls, key=s3_calls.count) if s3_calls else []
         if operations != S3_OPERATIONS[name]:
@@ -260,26 +289,40 @@ def app_costs(env, calls: int, submissions: list[int], recorder: Recorder, log=p
     measure("playback-url", [("GET", submission_path(s, "/playback-url"), s) for s in pick])
     # sign-parts: uploads of 4 parts in progress, asked for the 4 URLs with their SHA-256s
     size = 4 * 16 * 1024**2
-    started = [(s, sidecar(json_environ("POST", submission_path(s, "/multipart"), s, {**UPLOAD, "size": size})))
-               for s in submissions[:50]]
+    started = [
+        (s, sidecar(json_environ("POST", submission_path(s, "/multipart"), s, {**UPLOAD, "size": size})))
+        for s in submissions[:50]
+    ]
     numbers = range(1, min(PARTS_SIGNED, started[0][1]["part_count"]) + 1)
     ask = {"part_numbers": list(numbers), "checksums": {str(n): PART_SHA256 for n in numbers}}
-    measure("sign-parts", [("POST", submission_path(s, f"/multipart/{u['upload_id']}/parts"), s, ask)
-                           for s, u in (started[i % len(started)] for i in range(calls))])
+    measure(
+        "sign-parts",
+        [
+            ("POST", submission_path(s, f"/multipart/{u['upload_id']}/parts"), s, ask)
+            for s, u in (started[i % len(started)] for i in range(calls))
+        ],
+    )
     # complete: one-part uploads, the part PUT to the stand-in
     uploads = []
     for i in range(few):
         s = submissions[i % len(submissions)]
         u = sidecar(json_environ("POST", submission_path(s, "/multipart"), s, UPLOAD))
         etag = upload_one_part(s3, u["s3_key"], u["upload_id"])
-        uploads.append(("POST", submission_path(s, f"/multipart/{u['upload_id']}/complete"), s,
-                        {"parts": [{"part_number": 1, "etag": etag}]}))
+        uploads.append(
+            (
+                "POST",
+                submission_path(s, f"/multipart/{u['upload_id']}/complete"),
+                s,
+                {"parts": [{"part_number": 1, "etag": etag}]},
+            )
+        )
     measure("complete", uploads)
     return costs, sql
 
 
 def _sql_floor(connection, records: list) -> float:
     """CPU µs per call to send ``records`` (each a call's statements) with bare psycopg."""
+
     def replay(record):
         with connection.cursor() as cursor:
             for statement, parameters, many in record:
@@ -290,6 +333,7 @@ def _sql_floor(connection, records: list) -> float:
                     if cursor.description is not None:
                         cursor.fetchall()
         connection.rollback()  # one round trip, as the call's COMMIT (the server's work is not this process's)
+
     return cpu_per_call_us(replay, records)
 
 
@@ -310,8 +354,9 @@ def floor_costs(env, costs: list[Cost], sql: dict, calls: int, submissions: list
     else:
         cloudfront = CloudFrontSigner("KEY", lambda m: private_key.sign(m, padding.PKCS1v15(), algorithm()))
     window = -(-(now + 3600) // 60) * 60
-    signed = functools.lru_cache(4096)(lambda url: cloudfront.generate_presigned_url(
-        url, date_less_than=dt.datetime.fromtimestamp(window, tz=dt.UTC)))
+    signed = functools.lru_cache(4096)(
+        lambda url: cloudfront.generate_presigned_url(url, date_less_than=dt.datetime.fromtimestamp(window, tz=dt.UTC))
+    )
 
     def nonce(_):
         store.set(f"s3video:nonce:{uuid.uuid4().hex}", 1, nx=True, ex=signing.NONCE_LIFETIME_SECONDS)
@@ -325,15 +370,27 @@ def floor_costs(env, costs: list[Cost], sql: dict, calls: int, submissions: list
 
     def presign_post(submission):
         key = f"uploads/videos/{submission}/{now}_{uuid.uuid4().hex[:16]}/talk.mp4"
-        s3.generate_presigned_post(Bucket=processes.BUCKET, Key=key, Fields={"Content-Type": "video/mp4"},
-                                   Conditions=[{"Content-Type": "video/mp4"}, ["content-length-range", 1024, 1024]],
-                                   ExpiresIn=3600)
+        s3.generate_presigned_post(
+            Bucket=processes.BUCKET,
+            Key=key,
+            Fields={"Content-Type": "video/mp4"},
+            Conditions=[{"Content-Type": "video/mp4"}, ["content-length-range", 1024, 1024]],
+            ExpiresIn=3600,
+        )
 
     def part_urls(submission):
         for n in range(1, PARTS_SIGNED + 1):
-            s3.generate_presigned_url("upload_part", ExpiresIn=3600, Params={
-                "Bucket": processes.BUCKET, "Key": f"videos/{submission}/1_0123456789abcdef/talk.mp4",
-                "UploadId": "upload", "PartNumber": n, "ChecksumSHA256": PART_SHA256})
+            s3.generate_presigned_url(
+                "upload_part",
+                ExpiresIn=3600,
+                Params={
+                    "Bucket": processes.BUCKET,
+                    "Key": f"videos/{submission}/1_0123456789abcdef/talk.mp4",
+                    "UploadId": "upload",
+                    "PartNumber": n,
+                    "ChecksumSHA256": PART_SHA256,
+                },
+            )
 
     def playback_sign(submission):
         signed(f"https://cdn.example.test/videos/{submission}/1_0123456789abcdef/talk.mp4")
@@ -346,8 +403,13 @@ def floor_costs(env, costs: list[Cost], sql: dict, calls: int, submissions: list
     def confirm_s3(key):
         etag = s3.head_object(Bucket=processes.BUCKET, Key=key, ChecksumMode="ENABLED")["ETag"]
         final = key.removeprefix("uploads/")
-        s3.copy_object(Bucket=processes.BUCKET, Key=final, CopySource={"Bucket": processes.BUCKET, "Key": key},
-                       CopySourceIfMatch=etag, ChecksumAlgorithm="SHA256")
+        s3.copy_object(
+            Bucket=processes.BUCKET,
+            Key=final,
+            CopySource={"Bucket": processes.BUCKET, "Key": key},
+            CopySourceIfMatch=etag,
+            ChecksumAlgorithm="SHA256",
+        )
         s3.head_object(Bucket=processes.BUCKET, Key=final, ChecksumMode="ENABLED")
         s3.get_object(Bucket=processes.BUCKET, Key=final, Range="bytes=0-63")["Body"].read()
         s3.delete_objects(Bucket=processes.BUCKET, Delete={"Objects": [{"Key": key}], "Quiet": False})
@@ -356,17 +418,26 @@ def floor_costs(env, costs: list[Cost], sql: dict, calls: int, submissions: list
     opened = []
     for i in range(few):
         key = f"videos/floor/{i}_{uuid.uuid4().hex[:16]}/talk.mp4"
-        upload_id = s3.create_multipart_upload(Bucket=processes.BUCKET, Key=key, ContentType="video/mp4",
-                                               ChecksumAlgorithm="SHA256")["UploadId"]
+        upload_id = s3.create_multipart_upload(
+            Bucket=processes.BUCKET, Key=key, ContentType="video/mp4", ChecksumAlgorithm="SHA256"
+        )["UploadId"]
         upload_one_part(s3, key, upload_id)
         opened.append((key, upload_id))
 
     def complete_s3(upload):
         key, upload_id = upload
         parts = s3.list_parts(Bucket=processes.BUCKET, Key=key, UploadId=upload_id, PartNumberMarker=0)["Parts"]
-        s3.complete_multipart_upload(Bucket=processes.BUCKET, Key=key, UploadId=upload_id, MultipartUpload={
-            "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"], "ChecksumSHA256": p["ChecksumSHA256"]}
-                      for p in parts]})
+        s3.complete_multipart_upload(
+            Bucket=processes.BUCKET,
+            Key=key,
+            UploadId=upload_id,
+            MultipartUpload={
+                "Parts": [
+                    {"PartNumber": p["PartNumber"], "ETag": p["ETag"], "ChecksumSHA256": p["ChecksumSHA256"]}
+                    for p in parts
+                ]
+            },
+        )
         s3.head_object(Bucket=processes.BUCKET, Key=key, ChecksumMode="ENABLED")
         s3.get_object(Bucket=processes.BUCKET, Key=key, Range="bytes=0-63")["Body"].read()
 
@@ -378,7 +449,8 @@ def floor_costs(env, costs: list[Cost], sql: dict, calls: int, submissions: list
             cost.floor["psycopg"] = _sql_floor(connection, sql[cost.name])
             action = RATE_LIMITED.get(cost.name)
             cost.floor["redis-py"] = cpu_per_call_us(
-                (lambda s, action=action: nonce_and_limit(s, action)) if action else nonce, pick)
+                (lambda s, action=action: nonce_and_limit(s, action)) if action else nonce, pick
+            )
             if cost.name in local:
                 cost.floor["botocore (local)"] = cpu_per_call_us(local[cost.name], pick)
             if cost.name == "confirm":
@@ -405,8 +477,9 @@ def run(env, calls: int = 1200, log=print) -> dict:
         os.environ.update(saved)
     for cost in costs:
         parts = ", ".join(f"{name} {value:.0f}" for name, value in cost.floor.items())
-        ratio = f"  floor {cost.floor_us:6.0f} µs ({parts})  ratio {cost.cpu_us / cost.floor_us:.1f}×" if cost.floor \
-            else ""
+        ratio = (
+            f"  floor {cost.floor_us:6.0f} µs ({parts})  ratio {cost.cpu_us / cost.floor_us:.1f}×" if cost.floor else ""
+        )
         log(f"calls: {cost.name:<18} {cost.cpu_us:8.0f} µs CPU{ratio}")
     return {"costs": costs, "bare_rps": env.bare_ceiling_rps}
 
@@ -414,10 +487,12 @@ def run(env, calls: int = 1200, log=print) -> dict:
 def report(result: dict) -> list[str]:
     costs = result["costs"]
     bare = next(cost for cost in costs if not cost.floor)
-    lines = ["| one process, one call at a time | CPU µs per call | its floor µs | call / floor |"
-             " floor: psycopg | redis-py | botocore | SQL statements | S3 operations |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---|",
-             f"| {bare.name} (WSGI, no server) | {bare.cpu_us:,.0f} | | | | | | | |"]
+    lines = [
+        "| one process, one call at a time | CPU µs per call | its floor µs | call / floor |"
+        " floor: psycopg | redis-py | botocore | SQL statements | S3 operations |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        f"| {bare.name} (WSGI, no server) | {bare.cpu_us:,.0f} | | | | | | | |",
+    ]
     for cost in costs:
         if not cost.floor:
             continue
@@ -425,13 +500,18 @@ def report(result: dict) -> list[str]:
         lines.append(
             f"| {cost.name} | {cost.cpu_us:,.0f} | {cost.floor_us:,.0f} | **{cost.cpu_us / cost.floor_us:.1f}×** |"
             f" {cost.floor.get('psycopg', 0):,.0f} | {cost.floor.get('redis-py', 0):,.0f} | {botocore:,.0f} |"
-            f" {cost.statements:.1f} | {', '.join(cost.s3_operations) or LOCAL_SIGNING.get(cost.name, '')} |")
+            f" {cost.statements:.1f} | {', '.join(cost.s3_operations) or LOCAL_SIGNING.get(cost.name, '')} |"
+        )
     bare_rps = result.get("bare_rps")
     if bare_rps:
         served_bare_us = 1e6 / bare_rps
-        best = ", ".join(f"{cost.name} {served_bare_us / (served_bare_us + cost.floor_us):.2f}"
-                         for cost in costs if cost.floor)
-        lines += ["", f"The bare view served by waitress costs {served_bare_us:,.0f} µs a call ({bare_rps:,.0f} req/s"
-                  f" under wrk). The best ratio to it each call could reach on this stack in one process,"
-                  f" bare / (bare + floor): {best}."]
+        best = ", ".join(
+            f"{cost.name} {served_bare_us / (served_bare_us + cost.floor_us):.2f}" for cost in costs if cost.floor
+        )
+        lines += [
+            "",
+            f"The bare view served by waitress costs {served_bare_us:,.0f} µs a call ({bare_rps:,.0f} req/s"
+            f" under wrk). The best ratio to it each call could reach on this stack in one process,"
+            f" bare / (bare + floor): {best}.",
+        ]
     return lines

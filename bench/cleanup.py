@@ -54,25 +54,53 @@ def seed(engine, storage, count: int) -> list[str]:
     s3_keys = [keys.build_s3_key(user, "talk.mp4", now) for user in users]
     with engine.begin() as connection:
         connection.execute(insert(Assignment), [{"id": ASSIGNMENT, "course_id": COURSE, "created_timestamp": now}])
-        connection.execute(insert(Submission), [
-            {"id": user, "assignment_id": ASSIGNMENT, "user_id": user, "created_timestamp": now} for user in users])
-        connection.execute(insert(Video), [{
-            "assignment_id": ASSIGNMENT, "submission_id": user, "user_id": user, "s3_key": key,
-            "s3_bucket": storage.bucket, "upload_status": "ready", "original_filename": "talk.mp4",
-            "mime_type": "video/mp4", "declared_size": len(BODY), "file_size": len(BODY), "upload_method": "post",
-            "upload_timestamp": now, "upload_expires_timestamp": now + 3600, "confirmed_timestamp": now,
-        } for user, key in zip(users, s3_keys, strict=True)])
-        connection.execute(text(
-            "UPDATE submissions SET current_video_id = videos.id FROM videos"
-            " WHERE videos.submission_id = submissions.id AND submissions.assignment_id = :a"), {"a": ASSIGNMENT})
+        connection.execute(
+            insert(Submission),
+            [{"id": user, "assignment_id": ASSIGNMENT, "user_id": user, "created_timestamp": now} for user in users],
+        )
+        connection.execute(
+            insert(Video),
+            [
+                {
+                    "assignment_id": ASSIGNMENT,
+                    "submission_id": user,
+                    "user_id": user,
+                    "s3_key": key,
+                    "s3_bucket": storage.bucket,
+                    "upload_status": "ready",
+                    "original_filename": "talk.mp4",
+                    "mime_type": "video/mp4",
+                    "declared_size": len(BODY),
+                    "file_size": len(BODY),
+                    "upload_method": "post",
+                    "upload_timestamp": now,
+                    "upload_expires_timestamp": now + 3600,
+                    "confirmed_timestamp": now,
+                }
+                for user, key in zip(users, s3_keys, strict=True)
+            ],
+        )
+        connection.execute(
+            text(
+                "UPDATE submissions SET current_video_id = videos.id FROM videos"
+                " WHERE videos.submission_id = submissions.id AND submissions.assignment_id = :a"
+            ),
+            {"a": ASSIGNMENT},
+        )
     put_all(storage, s3_keys)
     return s3_keys
 
 
 def put_all(storage, s3_keys):
     with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda key: storage.client.put_object(Bucket=storage.bucket, Key=key, Body=BODY,
-                                                            ContentType="video/mp4"), s3_keys))
+        list(
+            pool.map(
+                lambda key: storage.client.put_object(
+                    Bucket=storage.bucket, Key=key, Body=BODY, ContentType="video/mp4"
+                ),
+                s3_keys,
+            )
+        )
 
 
 def run(env, count: int = 10_000, log=print) -> CleanupRun:
@@ -83,7 +111,8 @@ def run(env, count: int = 10_000, log=print) -> CleanupRun:
     s3_keys = seed(engine, storage, count)
 
     admin = SidecarClient(env.sidecar.url, processes.KEY_ID, processes.SECRET, timeout=1800).acting_as(
-        1, ["admin"], COURSE)
+        1, ["admin"], COURSE
+    )
     started = time.monotonic()
     scheduled = admin.delete_assignment(ASSIGNMENT)
     schedule_seconds = time.monotonic() - started
@@ -91,10 +120,12 @@ def run(env, count: int = 10_000, log=print) -> CleanupRun:
 
     calls = collections.Counter()
     storage.client.meta.events.register(
-        "before-send.s3", lambda event_name, **_: calls.update([event_name.rsplit(".", 1)[-1]]), unique_id="count")
+        "before-send.s3", lambda event_name, **_: calls.update([event_name.rsplit(".", 1)[-1]]), unique_id="count"
+    )
     session = parts.session_factory()
-    service = video_service(parts, session, SqlMaintenanceRepository(session),
-                            clock=lambda: time.time() + settings.delete_grace_seconds + 1)  # past the grace period
+    service = video_service(
+        parts, session, SqlMaintenanceRepository(session), clock=lambda: time.time() + settings.delete_grace_seconds + 1
+    )  # past the grace period
     started = time.monotonic()
     seeded = list(session.scalars(select(Video.id).where(Video.assignment_id == ASSIGNMENT)))
     report = Maintenance(service, checkpoint=session.commit).cleanup(video_ids=seeded)  # these, not others due
@@ -102,8 +133,9 @@ def run(env, count: int = 10_000, log=print) -> CleanupRun:
     job_seconds = time.monotonic() - started
     session.close()
     storage.client.meta.events.unregister("before-send.s3", unique_id="count")
-    log(f"cleanup: the job deleted {report.counts.get('deleted', 0)} in {job_seconds:.1f} s with S3 calls "
-        f"{dict(calls)}")
+    log(
+        f"cleanup: the job deleted {report.counts.get('deleted', 0)} in {job_seconds:.1f} s with S3 calls {dict(calls)}"
+    )
 
     put_all(storage, s3_keys)  # the same objects again, for the floor
     started = time.monotonic()
@@ -119,7 +151,8 @@ def report(result: CleanupRun) -> list[str]:
     job_calls = sum(result.job_s3_calls.values())
     detail = ", ".join(f"{n} {op}" for op, n in sorted(result.job_s3_calls.items()))
     return [
-        "| way | API calls | seconds |", "|---|---:|---:|",
+        "| way | API calls | seconds |",
+        "|---|---:|---:|",
         f"| schedule: `DELETE /assignments/{{a}}` (admin) | {result.schedule_calls} sidecar call |"
         f" {result.schedule_seconds:.1f} |",
         f"| purge: the cleanup job (1,000 keys per DeleteObjects) | {job_calls} S3 calls ({detail}) |"

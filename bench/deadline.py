@@ -57,11 +57,11 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def run(env, students: int = 500, concurrency: int = 32, video_bytes: int = 256 * 1024,
-        log=print) -> DeadlineRun:
+def run(env, students: int = 500, concurrency: int = 32, video_bytes: int = 256 * 1024, log=print) -> DeadlineRun:
     """``env``: a :class:`bench.environment.Environment`; a sidecar with production's rate limits is started."""
-    settings = processes.production_settings(database_url=env.database_url, redis_url=env.redis_url,
-                                             s3_url=env.s3.url, key_file=env.key_file)
+    settings = processes.production_settings(
+        database_url=env.database_url, redis_url=env.redis_url, s3_url=env.s3.url, key_file=env.key_file
+    )
     video = mp4_bytes(video_bytes, b"d")
     result = DeadlineRun(students, concurrency, video_bytes, 0.0, 0, 0, latencies={call: [] for call in CALLS})
     lock = threading.Lock()
@@ -69,6 +69,7 @@ def run(env, students: int = 500, concurrency: int = 32, video_bytes: int = 256 
     done = [0]
 
     with processes.sidecar(env.directory, settings, name="sidecar-deadline") as sidecar:
+
         def client_for(user: int) -> SidecarClient:
             if not hasattr(local, "base"):  # one HTTP session per thread
                 local.base = SidecarClient(sidecar.url, processes.KEY_ID, processes.SECRET, timeout=60)
@@ -91,8 +92,9 @@ def run(env, students: int = 500, concurrency: int = 32, video_bytes: int = 256 
         def student(user: int) -> None:
             client = client_for(user)
             try:
-                upload = timed("upload-url", lambda: client.request_upload(ASSIGNMENT, user, "talk.mp4", len(video),
-                                                                           "video/mp4"))
+                upload = timed(
+                    "upload-url", lambda: client.request_upload(ASSIGNMENT, user, "talk.mp4", len(video), "video/mp4")
+                )
                 timed("POST to S3", lambda: client.upload_file(upload, video, "talk.mp4"))
                 timed("confirm", lambda: client.confirm(ASSIGNMENT, user, upload["s3_key"]))
             except Exception as error:  # counted and reported; the others go on
@@ -115,28 +117,48 @@ def run(env, students: int = 500, concurrency: int = 32, video_bytes: int = 256 
         result.seconds = time.monotonic() - began
         result.cpu_seconds = {name: used - cpu_before[name] for name, used in _cpu(pids).items()}
         result.load_average = os.getloadavg()[0]
-    log(f"deadline: {result.confirmed}/{students} confirmed in {result.seconds:.1f} s (deadline {DEADLINE_SECONDS} s),"
-        f" {result.server_errors} 5xx, {len(result.other_failures)} failed")
+    log(
+        f"deadline: {result.confirmed}/{students} confirmed in {result.seconds:.1f} s (deadline {DEADLINE_SECONDS} s),"
+        f" {result.server_errors} 5xx, {len(result.other_failures)} failed"
+    )
     for failure in result.other_failures[:5]:
         log(f"deadline: {failure}")
-    log("deadline: CPU seconds: " + ", ".join(f"{name} {used:.1f}" for name, used in result.cpu_seconds.items())
-        + f"; load average {result.load_average:.1f} on {os.cpu_count()} cores")
+    log(
+        "deadline: CPU seconds: "
+        + ", ".join(f"{name} {used:.1f}" for name, used in result.cpu_seconds.items())
+        + f"; load average {result.load_average:.1f} on {os.cpu_count()} cores"
+    )
     return result
 
 
 def report(result: DeadlineRun) -> list[str]:
-    verdict = "met" if (result.confirmed == result.students and result.server_errors == 0
-                        and result.seconds <= DEADLINE_SECONDS) else "MISSED"
-    lines = [f"{result.students} students, at most {result.concurrency} at once, each a {result.video_bytes // 1024} KiB"
-             f" video: **{result.confirmed} confirmed in {result.seconds:.1f} s** (deadline {DEADLINE_SECONDS} s:"
-             f" {verdict}, {result.seconds / DEADLINE_SECONDS:.2f} of it), {result.server_errors} 5xx,"
-             f" {len(result.other_failures)} failed; {result.confirmed / result.seconds:.1f} students/s.", "",
-             "| call | count | p50 ms | p99 ms | max ms |", "|---|---:|---:|---:|---:|"]
+    verdict = (
+        "met"
+        if (result.confirmed == result.students and result.server_errors == 0 and result.seconds <= DEADLINE_SECONDS)
+        else "MISSED"
+    )
+    lines = [
+        f"{result.students} students, at most {result.concurrency} at once, each a {result.video_bytes // 1024} KiB"
+        f" video: **{result.confirmed} confirmed in {result.seconds:.1f} s** (deadline {DEADLINE_SECONDS} s:"
+        f" {verdict}, {result.seconds / DEADLINE_SECONDS:.2f} of it), {result.server_errors} 5xx,"
+        f" {len(result.other_failures)} failed; {result.confirmed / result.seconds:.1f} students/s.",
+        "",
+        "| call | count | p50 ms | p99 ms | max ms |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for call, values in result.latencies.items():
-        lines.append(f"| {call} | {len(values)} | {_percentile(values, 0.5) * 1000:.1f} |"
-                     f" {_percentile(values, 0.99) * 1000:.1f} | {max(values, default=float('nan')) * 1000:.1f} |")
-    lines += ["", "CPU used during the run: " + ", ".join(
-        f"{name} {used:.1f} s ({used / result.students * 1000:.0f} ms a student)"
-        for name, used in result.cpu_seconds.items()) + f"; the machine's load average at the end"
-        f" {result.load_average:.1f} on {os.cpu_count()} cores."]
+        lines.append(
+            f"| {call} | {len(values)} | {_percentile(values, 0.5) * 1000:.1f} |"
+            f" {_percentile(values, 0.99) * 1000:.1f} | {max(values, default=float('nan')) * 1000:.1f} |"
+        )
+    lines += [
+        "",
+        "CPU used during the run: "
+        + ", ".join(
+            f"{name} {used:.1f} s ({used / result.students * 1000:.0f} ms a student)"
+            for name, used in result.cpu_seconds.items()
+        )
+        + f"; the machine's load average at the end"
+        f" {result.load_average:.1f} on {os.cpu_count()} cores.",
+    ]
     return lines

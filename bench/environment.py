@@ -67,8 +67,9 @@ def environment(*, with_bare: bool = True, **setting_overrides):
     cdn.generate_private_key(key_file, "rsa")
     redis_url = os.environ.get("S3VIDEO_TEST_REDIS", DEFAULT_REDIS)
     with fresh_database("postgresql", directory) as database_url, processes.standin(directory) as s3:
-        settings = processes.production_settings(database_url=database_url, redis_url=redis_url,
-                                                 s3_url=s3.url, key_file=str(key_file), **setting_overrides)
+        settings = processes.production_settings(
+            database_url=database_url, redis_url=redis_url, s3_url=s3.url, key_file=str(key_file), **setting_overrides
+        )
         env = Environment(directory, database_url, redis_url, str(key_file), s3, settings=settings)
         with processes.sidecar(directory, settings) as sidecar:
             env.sidecar = sidecar

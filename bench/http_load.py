@@ -67,23 +67,50 @@ def raw_request(host: str, method: str, path: str, actor: str | None = None, bod
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + data
 
 
-def wrk(url: str, name: str, requests: list[bytes], connections: int, seconds: int, directory: pathlib.Path,
-        threads: int = 1) -> Run:
+def wrk(
+    url: str,
+    name: str,
+    requests: list[bytes],
+    connections: int,
+    seconds: int,
+    directory: pathlib.Path,
+    threads: int = 1,
+) -> Run:
     prefix = directory / f"requests-{name}-{connections}"
     for index in range(threads):
         with open(f"{prefix}.{index}", "wb") as handle:
             for raw in requests[index::threads]:
                 handle.write(raw + b"\0")
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA),
-               url, "--", str(prefix)]
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        url,
+        "--",
+        str(prefix),
+    ]
     output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 120).stdout
     for index in range(threads):
         pathlib.Path(f"{prefix}.{index}").unlink()
     line = next(line for line in output.splitlines() if line.startswith("WRK-RESULT "))
     result = json.loads(line.split(" ", 1)[1])
     failed = sum(result[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts"))
-    return Run(name, connections, result["requests"], result["duration_us"] / 1e6, result["p50_us"] / 1e3,
-               result["p90_us"] / 1e3, result["p99_us"] / 1e3, failed, result["overflow"])
+    return Run(
+        name,
+        connections,
+        result["requests"],
+        result["duration_us"] / 1e6,
+        result["p50_us"] / 1e3,
+        result["p90_us"] / 1e3,
+        result["p99_us"] / 1e3,
+        failed,
+        result["overflow"],
+    )
 
 
 def student(user: int) -> str:
@@ -108,6 +135,7 @@ class Workload:
 
     def seed(self) -> None:
         """Through the API: a confirmed video on each ready submission; one upload on each other one."""
+
         def ready(submission):
             client = self.client.acting_as(submission, ["student"], COURSE)
             upload = client.request_upload(self.ready_assignment, submission, "talk.mp4", len(VIDEO), "video/mp4")
@@ -116,7 +144,8 @@ class Workload:
 
         def upload(submission):
             self.client.acting_as(submission, ["student"], COURSE).request_upload(
-                self.upload_assignment, submission, "talk.mp4", len(VIDEO), "video/mp4")
+                self.upload_assignment, submission, "talk.mp4", len(VIDEO), "video/mp4"
+            )
 
         # The first call of each assignment alone: it creates the assignment row.
         ready(self.ready[0])
@@ -126,26 +155,36 @@ class Workload:
             list(pool.map(upload, self.uploads[1:]))
 
     def get_requests(self, count: int, suffix: str = "") -> list[bytes]:
-        return [raw_request(self.host, "GET", sub_path(self.ready_assignment, s, suffix), student(s))
-                for s in (self.ready[i % len(self.ready)] for i in range(count))]
+        return [
+            raw_request(self.host, "GET", sub_path(self.ready_assignment, s, suffix), student(s))
+            for s in (self.ready[i % len(self.ready)] for i in range(count))
+        ]
 
     def upload_requests(self, count: int) -> list[bytes]:
         body = {"filename": "talk.mp4", "size": len(VIDEO), "mime_type": "video/mp4"}
-        return [raw_request(self.host, "POST", sub_path(self.upload_assignment, s, "/upload-url"), student(s), body)
-                for s in (self.uploads[i % len(self.uploads)] for i in range(count))]
+        return [
+            raw_request(self.host, "POST", sub_path(self.upload_assignment, s, "/upload-url"), student(s), body)
+            for s in (self.uploads[i % len(self.uploads)] for i in range(count))
+        ]
 
     def confirm_requests(self, pending: list[tuple[int, str]]) -> list[bytes]:
-        return [raw_request(self.host, "POST", sub_path(self.upload_assignment, s, "/confirm"), student(s),
-                            {"s3_key": key}) for s, key in pending]
+        return [
+            raw_request(self.host, "POST", sub_path(self.upload_assignment, s, "/confirm"), student(s), {"s3_key": key})
+            for s, key in pending
+        ]
 
 
 def pending_uploads(database_url: str, assignment: int) -> list[tuple[int, str]]:
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(text(
-                "SELECT submission_id, s3_key FROM videos WHERE assignment_id = :a AND upload_status = 'pending'"
-                " ORDER BY id"), {"a": assignment}).all()
+            rows = connection.execute(
+                text(
+                    "SELECT submission_id, s3_key FROM videos WHERE assignment_id = :a AND upload_status = 'pending'"
+                    " ORDER BY id"
+                ),
+                {"a": assignment},
+            ).all()
     finally:
         engine.dispose()
     return [(row[0], row[1]) for row in rows]
@@ -153,11 +192,16 @@ def pending_uploads(database_url: str, assignment: int) -> list[tuple[int, str]]
 
 def put_objects(s3_url: str, object_keys: list[str]) -> None:
     """What the browsers would have uploaded (straight into the stand-in: not the sidecar's work)."""
-    client = make_s3_client("us-east-1", s3_url, aws_access_key_id=ACCESS_KEY_ID,
-                            aws_secret_access_key=SECRET_ACCESS_KEY)
+    client = make_s3_client(
+        "us-east-1", s3_url, aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY
+    )
     with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda key: client.put_object(Bucket=processes.BUCKET, Key=key, Body=VIDEO,
-                                                    ContentType="video/mp4"), object_keys))
+        list(
+            pool.map(
+                lambda key: client.put_object(Bucket=processes.BUCKET, Key=key, Body=VIDEO, ContentType="video/mp4"),
+                object_keys,
+            )
+        )
 
 
 def run(env, connection_counts=(16, 64), seconds: int = 10, seed_count: int = 500, log=print) -> list[Run]:
@@ -177,8 +221,10 @@ def run(env, connection_counts=(16, 64), seconds: int = 10, seed_count: int = 50
         def measure(name, target_url, requests, connections=connections):
             result = wrk(target_url, name, requests, connections, seconds, directory)
             runs.append(result)
-            log(f"http: {name:<14} -c{connections:<3} {result.rps:8.0f} req/s  p50 {result.p50_ms:6.2f} ms"
-                f"  p99 {result.p99_ms:7.2f} ms  failed {result.failed}  replays {result.overflow}")
+            log(
+                f"http: {name:<14} -c{connections:<3} {result.rps:8.0f} req/s  p50 {result.p50_ms:6.2f} ms"
+                f"  p99 {result.p99_ms:7.2f} ms  failed {result.failed}  replays {result.overflow}"
+            )
             return result
 
         # Warm both servers (connection pools, caches, JIT-free but import-lazy paths).
@@ -209,22 +255,29 @@ def playback_with(env, sidecar, label: str, connection_counts=(16, 64), seconds:
         work.url, work.host = sidecar.url, sidecar.url.split("//", 1)[1]
         supply = max(int(bare[connections] * seconds * 1.3), 1000)
         wrk(sidecar.url, "warmup", work.get_requests(2000, "/playback-url"), connections, 2, env.directory)
-        result = wrk(sidecar.url, label, work.get_requests(supply, "/playback-url"), connections, seconds,
-                     env.directory)
+        result = wrk(
+            sidecar.url, label, work.get_requests(supply, "/playback-url"), connections, seconds, env.directory
+        )
         runs.append(result)
-        log(f"http: {label:<14} -c{connections:<3} {result.rps:8.0f} req/s  p50 {result.p50_ms:6.2f} ms"
-            f"  p99 {result.p99_ms:7.2f} ms  failed {result.failed}  replays {result.overflow}")
+        log(
+            f"http: {label:<14} -c{connections:<3} {result.rps:8.0f} req/s  p50 {result.p50_ms:6.2f} ms"
+            f"  p99 {result.p99_ms:7.2f} ms  failed {result.failed}  replays {result.overflow}"
+        )
     return runs
 
 
 def report(runs: list[Run]) -> list[str]:
     """Markdown table: each call's throughput and latency, and its ratio to the bare app's throughput."""
     bare = {run.connections: run.rps for run in runs if run.name == "bare"}
-    lines = ["| call | connections | req/s | ratio to bare | p50 ms | p99 ms | failed |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| call | connections | req/s | ratio to bare | p50 ms | p99 ms | failed |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for run in runs:
         ratio = run.rps / bare[run.connections] if bare.get(run.connections) else float("nan")
         failed = f"{run.failed}" + (f" ({run.overflow} replays)" if run.overflow else "")
-        lines.append(f"| {run.name} | {run.connections} | {run.rps:,.0f} | {ratio:.2f} | {run.p50_ms:.2f} |"
-                     f" {run.p99_ms:.2f} | {failed} |")
+        lines.append(
+            f"| {run.name} | {run.connections} | {run.rps:,.0f} | {ratio:.2f} | {run.p50_ms:.2f} |"
+            f" {run.p99_ms:.2f} | {failed} |"
+        )
     return lines

@@ -77,7 +77,7 @@ def video_file(directory, size: int) -> str:
             block = os.urandom(MIB)
             remaining = size - len(header)
             while remaining > 0:
-                handle.write(block[:min(MIB, remaining)])
+                handle.write(block[: min(MIB, remaining)])
                 remaining -= min(MIB, remaining)
     return path
 
@@ -106,8 +106,9 @@ def upload_one(client: SidecarClient, assignment: int, submission: int, path: st
 
 
 def run(env, sizes=((1 * MB, 50), (500 * MB, 50)), log=print) -> list[MemoryRun]:
-    s3 = make_s3_client("us-east-1", env.s3.url, aws_access_key_id=ACCESS_KEY_ID,
-                        aws_secret_access_key=SECRET_ACCESS_KEY)
+    s3 = make_s3_client(
+        "us-east-1", env.s3.url, aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY
+    )
     base = SidecarClient(env.sidecar.url, processes.KEY_ID, processes.SECRET, timeout=600)
     results = []
     student = 0
@@ -130,24 +131,39 @@ def run(env, sizes=((1 * MB, 50), (500 * MB, 50)), log=print) -> list[MemoryRun]
         with sampler:
             for _ in range(count):
                 one(size, path)
-        run = MemoryRun(f"{size // MB} MB", count, size, time.monotonic() - started, before / MIB,
-                        sampler.rss() / MIB, sampler.peak / MIB)
+        run = MemoryRun(
+            f"{size // MB} MB",
+            count,
+            size,
+            time.monotonic() - started,
+            before / MIB,
+            sampler.rss() / MIB,
+            sampler.peak / MIB,
+        )
         results.append(run)
-        log(f"memory: {count} x {run.label:>6}: RSS {run.rss_before_mib:.1f} -> {run.rss_after_mib:.1f} MiB"
-            f" (peak {run.rss_peak_mib:.1f} MiB) in {run.seconds:.0f} s")
+        log(
+            f"memory: {count} x {run.label:>6}: RSS {run.rss_before_mib:.1f} -> {run.rss_after_mib:.1f} MiB"
+            f" (peak {run.rss_peak_mib:.1f} MiB) in {run.seconds:.0f} s"
+        )
         os.unlink(path)
     return results
 
 
 def report(runs: list[MemoryRun]) -> list[str]:
-    lines = ["| uploads | each | bytes through S3 | sidecar RSS before | after | peak | time |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| uploads | each | bytes through S3 | sidecar RSS before | after | peak | time |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for run in runs:
-        lines.append(f"| {run.uploads} | {run.label} | {run.uploads * run.size_bytes / 1e9:.2f} GB |"
-                     f" {run.rss_before_mib:.1f} MiB | {run.rss_after_mib:.1f} MiB | {run.rss_peak_mib:.1f} MiB |"
-                     f" {run.seconds:.0f} s |")
+        lines.append(
+            f"| {run.uploads} | {run.label} | {run.uploads * run.size_bytes / 1e9:.2f} GB |"
+            f" {run.rss_before_mib:.1f} MiB | {run.rss_after_mib:.1f} MiB | {run.rss_peak_mib:.1f} MiB |"
+            f" {run.seconds:.0f} s |"
+        )
     if len(runs) >= 2:
         lines.append("")
-        lines.append(f"Peak RSS difference between the {runs[-1].label} and {runs[0].label} runs: "
-                     f"{runs[-1].rss_peak_mib - runs[0].rss_peak_mib:+.1f} MiB.")
+        lines.append(
+            f"Peak RSS difference between the {runs[-1].label} and {runs[0].label} runs: "
+            f"{runs[-1].rss_peak_mib - runs[0].rss_peak_mib:+.1f} MiB."
+        )
     return lines

@@ -49,23 +49,32 @@ def free_port() -> int:
 def production_server_options() -> dict[str, str]:
     """waitress options of ``production.ini``'s ``[server:main]`` (the listen address aside)."""
     options = plaster.get_settings(str(PRODUCTION_INI), "server:main", defaults={"http_port": "0"})
-    return {name: value for name, value in options.items()
-            if name not in ("use", "listen", "here", "__file__", "host", "port", "http_port")}
+    return {
+        name: value
+        for name, value in options.items()
+        if name not in ("use", "listen", "here", "__file__", "host", "port", "http_port")
+    }
 
 
-def production_settings(*, database_url: str, redis_url: str, s3_url: str, key_file: str,
-                        **overrides: str) -> dict[str, str]:
-    settings = {name: value for name, value in plaster.get_settings(str(PRODUCTION_INI), "app:main").items()
-                if name not in ("use", "here", "__file__", "http_port")}
-    settings.update({
-        "sqlalchemy.url": database_url,
-        "s3video.hmac_keys": f"{KEY_ID}:{SECRET}",
-        "s3video.s3_endpoint_url": s3_url,
-        "s3video.bucket": BUCKET,
-        "s3video.region": "us-east-1",
-        "s3video.cloudfront.private_key_file": key_file,
-        "s3video.redis_url": redis_url,
-    })
+def production_settings(
+    *, database_url: str, redis_url: str, s3_url: str, key_file: str, **overrides: str
+) -> dict[str, str]:
+    settings = {
+        name: value
+        for name, value in plaster.get_settings(str(PRODUCTION_INI), "app:main").items()
+        if name not in ("use", "here", "__file__", "http_port")
+    }
+    settings.update(
+        {
+            "sqlalchemy.url": database_url,
+            "s3video.hmac_keys": f"{KEY_ID}:{SECRET}",
+            "s3video.s3_endpoint_url": s3_url,
+            "s3video.bucket": BUCKET,
+            "s3video.region": "us-east-1",
+            "s3video.cloudfront.private_key_file": key_file,
+            "s3video.redis_url": redis_url,
+        }
+    )
     if "huey.url" in settings:
         settings["huey.url"] = redis_url  # the job queue in Redis, as production has it
     unresolved = sorted(name for name, value in settings.items() if str(value).startswith(("env:", "file:")))
@@ -78,8 +87,14 @@ def production_settings(*, database_url: str, redis_url: str, s3_url: str, key_f
 class ServerProcess:
     """One child server; ``url`` once :meth:`start` returns, stopped by its own pid."""
 
-    def __init__(self, argv: list[str], port: int, log_path: pathlib.Path, ready_path: str = "/",
-                 env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        argv: list[str],
+        port: int,
+        log_path: pathlib.Path,
+        ready_path: str = "/",
+        env: dict[str, str] | None = None,
+    ):
         self.argv, self.port, self.log_path, self.ready_path = argv, port, log_path, ready_path
         self.env = {**os.environ, **STANDIN_ENVIRONMENT, **(env or {})}
         self.process: subprocess.Popen | None = None
@@ -94,8 +109,14 @@ class ServerProcess:
 
     def start(self, timeout_seconds: float = 60) -> ServerProcess:
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "bench.serve", *self.argv], cwd=REPO, env=self.env,
-                                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bench.serve", *self.argv],
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -142,26 +163,38 @@ def _write_config(directory: pathlib.Path, name: str, app: dict, server: dict) -
     return str(path)
 
 
-def standin(directory: pathlib.Path, port: int | None = None, bucket: str = BUCKET,
-            data_dir: str | None = None) -> ServerProcess:
+def standin(
+    directory: pathlib.Path, port: int | None = None, bucket: str = BUCKET, data_dir: str | None = None
+) -> ServerProcess:
     """The S3 stand-in; its objects in ``data_dir`` (kept across restarts), by default in ``directory``."""
     port = port or free_port()
-    return ServerProcess(["s3", str(port), bucket, data_dir or str(directory / "s3-data")], port,
-                         directory / "s3-standin.log", ready_path=f"/{bucket}")
+    return ServerProcess(
+        ["s3", str(port), bucket, data_dir or str(directory / "s3-data")],
+        port,
+        directory / "s3-standin.log",
+        ready_path=f"/{bucket}",
+    )
 
 
-def sidecar(directory: pathlib.Path, settings: dict, server_options: dict | None = None,
-            port: int | None = None, name: str = "sidecar") -> ServerProcess:
+def sidecar(
+    directory: pathlib.Path,
+    settings: dict,
+    server_options: dict | None = None,
+    port: int | None = None,
+    name: str = "sidecar",
+) -> ServerProcess:
     port = port or free_port()
-    config = _write_config(directory, name, settings, production_server_options() if server_options is None
-                           else server_options)
+    config = _write_config(
+        directory, name, settings, production_server_options() if server_options is None else server_options
+    )
     return ServerProcess(["sidecar", str(port), config], port, directory / f"{name}.log", ready_path="/health")
 
 
 def bare(directory: pathlib.Path, server_options: dict | None = None, port: int | None = None) -> ServerProcess:
     port = port or free_port()
-    config = _write_config(directory, "bare", {}, production_server_options() if server_options is None
-                           else server_options)
+    config = _write_config(
+        directory, "bare", {}, production_server_options() if server_options is None else server_options
+    )
     return ServerProcess(["bare", str(port), config], port, directory / "bare.log", ready_path="/bare")
 
 

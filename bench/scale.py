@@ -60,16 +60,18 @@ def _group(env, count: int, options: dict, stack: ExitStack) -> tuple[str, list[
     port = processes.free_port()
     pids = []
     for index in range(count):
-        server = processes.sidecar(env.directory, env.settings, options, port=port,
-                                   name=f"sidecar-scale-{count}-{index + 1}")
+        server = processes.sidecar(
+            env.directory, env.settings, options, port=port, name=f"sidecar-scale-{count}-{index + 1}"
+        )
         stack.enter_context(server)
         _listening(server.pid, port)
         pids.append(server.pid)
     return f"http://127.0.0.1:{port}", pids
 
 
-def run(env, connections: int = 16, seconds: int = 10, seed_count: int = 200, counts=(1, 2), rounds: int = 3,
-        log=print) -> list[ScaleRun]:
+def run(
+    env, connections: int = 16, seconds: int = 10, seed_count: int = 200, counts=(1, 2), rounds: int = 3, log=print
+) -> list[ScaleRun]:
     """``env``: a :class:`bench.environment.Environment` (its sidecar seeds the data).
 
     Both groups run all along (one process on a port, two on another); each round measures
@@ -88,35 +90,45 @@ def run(env, connections: int = 16, seconds: int = 10, seed_count: int = 200, co
         for round_number in range(1, rounds + 1):
             for count, (url, pids) in groups.items():
                 before = _cpu_seconds(pids)
-                result = http_load.wrk(url, "GET submission", work.get_requests(supply[count]), connections,
-                                       seconds, env.directory)
+                result = http_load.wrk(
+                    url, "GET submission", work.get_requests(supply[count]), connections, seconds, env.directory
+                )
                 used = [after - first for after, first in zip(_cpu_seconds(pids), before)]
                 share = [u / sum(used) if sum(used) else 0.0 for u in used]
                 cpu_ms = sum(used) * 1000 / result.requests if result.requests else float("nan")
                 results.append(ScaleRun(count, result, share, round_number, cpu_ms))
-                log(f"scale: round {round_number}, {count} process(es): {result.rps:8.0f} req/s"
+                log(
+                    f"scale: round {round_number}, {count} process(es): {result.rps:8.0f} req/s"
                     f"  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:7.2f} ms  failed {result.failed}"
                     f"  replays {result.overflow}  CPU shares {' / '.join(f'{s:.0%}' for s in share)}"
-                    f"  CPU {cpu_ms:.1f} ms a request; load average {os.getloadavg()[0]:.1f}")
+                    f"  CPU {cpu_ms:.1f} ms a request; load average {os.getloadavg()[0]:.1f}"
+                )
     return results
 
 
 def report(runs: list[ScaleRun]) -> list[str]:
-    lines = ["| round | sidecar processes | req/s (GET submission, S3V1) | ratio to 1 process (same round) | p50 ms |"
-             " p99 ms | failed | CPU share of each process | sidecar CPU a request |",
-             "|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
+    lines = [
+        "| round | sidecar processes | req/s (GET submission, S3V1) | ratio to 1 process (same round) | p50 ms |"
+        " p99 ms | failed | CPU share of each process | sidecar CPU a request |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
     ratios = []
     for scale in runs:
         one = next((r.run.rps for r in runs if r.processes == 1 and r.round == scale.round), None)
         ratio = scale.run.rps / one if one else float("nan")
         if scale.processes != 1:
             ratios.append(ratio)
-        lines.append(f"| {scale.round} | {scale.processes} | {scale.run.rps:,.0f} | {ratio:.2f} |"
-                     f" {scale.run.p50_ms:.2f} | {scale.run.p99_ms:.2f} | {scale.run.failed} |"
-                     f" {' / '.join(f'{s:.0%}' for s in scale.share)} | {scale.cpu_ms_per_request:.1f} ms |")
+        lines.append(
+            f"| {scale.round} | {scale.processes} | {scale.run.rps:,.0f} | {ratio:.2f} |"
+            f" {scale.run.p50_ms:.2f} | {scale.run.p99_ms:.2f} | {scale.run.failed} |"
+            f" {' / '.join(f'{s:.0%}' for s in scale.share)} | {scale.cpu_ms_per_request:.1f} ms |"
+        )
     if ratios:
         ordered = sorted(ratios)
-        lines += ["", f"Ratio of 2 processes to 1, per round: {', '.join(f'{r:.2f}' for r in ratios)};"
-                      f" median **{ordered[len(ordered) // 2]:.2f}**; the machine's load average at the end"
-                      f" {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores."]
+        lines += [
+            "",
+            f"Ratio of 2 processes to 1, per round: {', '.join(f'{r:.2f}' for r in ratios)};"
+            f" median **{ordered[len(ordered) // 2]:.2f}**; the machine's load average at the end"
+            f" {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.",
+        ]
     return lines

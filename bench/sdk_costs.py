@@ -65,19 +65,30 @@ def paired(name: str, sdk, direct, direct_name: str, number: int, rounds: int = 
         for function, into in order if round_number % 2 == 0 else reversed(order):
             into.append(timeit.timeit(function, number=number, timer=time.process_time) / number * 1e6)
     ratios = [a / b for a, b in zip(sdk_rounds, direct_rounds)]
-    return Cost(name, statistics.median(sdk_rounds), statistics.median(direct_rounds), direct_name,
-                statistics.median(ratios), (min(ratios), max(ratios)))
+    return Cost(
+        name,
+        statistics.median(sdk_rounds),
+        statistics.median(direct_rounds),
+        direct_name,
+        statistics.median(ratios),
+        (min(ratios), max(ratios)),
+    )
 
 
 def presigned_post_costs(number: int) -> list[Cost]:
-    client = make_s3_client("us-east-1", "http://127.0.0.1:9", aws_access_key_id="AKIDEXAMPLE",
-                            aws_secret_access_key="secret-example")
+    client = make_s3_client(
+        "us-east-1", "http://127.0.0.1:9", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret-example"
+    )
     storage = S3Storage(client, "bench-bucket")
 
     def direct():
         client.generate_presigned_post(
-            Bucket="bench-bucket", Key=KEY, Fields={"Content-Type": "video/mp4"},
-            Conditions=[{"Content-Type": "video/mp4"}, ["content-length-range", 1, MAX_BYTES]], ExpiresIn=3600)
+            Bucket="bench-bucket",
+            Key=KEY,
+            Fields={"Content-Type": "video/mp4"},
+            Conditions=[{"Content-Type": "video/mp4"}, ["content-length-range", 1, MAX_BYTES]],
+            ExpiresIn=3600,
+        )
 
     def sdk():
         storage.presigned_post(KEY, "video/mp4", MAX_BYTES, 3600)
@@ -85,16 +96,31 @@ def presigned_post_costs(number: int) -> list[Cost]:
     checksum = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
 
     def direct_part():
-        client.generate_presigned_url("upload_part", ExpiresIn=3600, Params={
-            "Bucket": "bench-bucket", "Key": KEY, "UploadId": "upload-1", "PartNumber": 7,
-            "ChecksumSHA256": checksum})
+        client.generate_presigned_url(
+            "upload_part",
+            ExpiresIn=3600,
+            Params={
+                "Bucket": "bench-bucket",
+                "Key": KEY,
+                "UploadId": "upload-1",
+                "PartNumber": 7,
+                "ChecksumSHA256": checksum,
+            },
+        )
 
     def sdk_part():
         storage.presigned_part_url(KEY, "upload-1", 7, 3600, checksum)
 
-    return [paired("presigned POST", sdk, direct, "boto3 generate_presigned_post", number),
-            paired("part URL (presigned UploadPart, SHA-256 signed in)", sdk_part, direct_part,
-                   "boto3 generate_presigned_url", number)]
+    return [
+        paired("presigned POST", sdk, direct, "boto3 generate_presigned_post", number),
+        paired(
+            "part URL (presigned UploadPart, SHA-256 signed in)",
+            sdk_part,
+            direct_part,
+            "boto3 generate_presigned_url",
+            number,
+        ),
+    ]
 
 
 def cloudfront_costs(number: int) -> list[Cost]:
@@ -109,18 +135,27 @@ def cloudfront_costs(number: int) -> list[Cost]:
     for label, (key, hash_name) in keys.items():
         algorithm = cdn.HASH_ALGORITHMS[hash_name]()
         if isinstance(key, rsa.RSAPrivateKey):
+
             def raw_sign(message, key=key, algorithm=algorithm):
                 return key.sign(message, padding.PKCS1v15(), algorithm)
         else:
+
             def raw_sign(message, key=key, algorithm=algorithm):
                 return key.sign(message, ec.ECDSA(algorithm))
+
         direct_signer = CloudFrontSigner("KEYID", raw_sign)
         when = dt.datetime.fromtimestamp(expires, tz=dt.UTC)
         sdk_signer = cdn.UrlSigner("KEYID", key, hash_name)
         policy = cdn.canned_policy(url, expires)
-        costs.append(paired(f"CloudFront URL, {label}", lambda: sdk_signer.sign(url, expires),
-                            lambda: direct_signer.generate_presigned_url(url, date_less_than=when),
-                            "botocore CloudFrontSigner", number))
+        costs.append(
+            paired(
+                f"CloudFront URL, {label}",
+                lambda: sdk_signer.sign(url, expires),
+                lambda: direct_signer.generate_presigned_url(url, date_less_than=when),
+                "botocore CloudFrontSigner",
+                number,
+            )
+        )
         costs.append(Cost(f"  the signature alone, {label}", per_call_us(lambda: raw_sign(policy), number), None))
     return costs
 
@@ -134,29 +169,46 @@ def s3v1_costs(number: int) -> list[Cost]:
     keys = {"k": "s" * 32}
     now = time.time()
     return [
-        Cost("S3V1 sign (client)", per_call_us(
-            lambda: signing.sign_headers("k", "s" * 32, "POST", path, "", actor, body), number), None),
-        Cost("S3V1 verify (sidecar, nonce store aside)", per_call_us(
-            lambda: signing.verify(request, keys, now=now), number), None),
+        Cost(
+            "S3V1 sign (client)",
+            per_call_us(lambda: signing.sign_headers("k", "s" * 32, "POST", path, "", actor, body), number),
+            None,
+        ),
+        Cost(
+            "S3V1 verify (sidecar, nonce store aside)",
+            per_call_us(lambda: signing.verify(request, keys, now=now), number),
+            None,
+        ),
     ]
 
 
 def run(number: int = 500, log=print) -> list[Cost]:
     costs = presigned_post_costs(number) + cloudfront_costs(number) + s3v1_costs(number)
     for cost in costs:
-        floor = (f"  direct {cost.floor_us:7.1f} µs ({cost.floor_name})  ratio {cost.ratio:.2f}"
-                 f" ({cost.ratio_range[0]:.2f}-{cost.ratio_range[1]:.2f})") if cost.floor_us else ""
+        floor = (
+            (
+                f"  direct {cost.floor_us:7.1f} µs ({cost.floor_name})  ratio {cost.ratio:.2f}"
+                f" ({cost.ratio_range[0]:.2f}-{cost.ratio_range[1]:.2f})"
+            )
+            if cost.floor_us
+            else ""
+        )
         log(f"sdk: {cost.name:<52} {cost.sdk_us:7.1f} µs{floor}")
     return costs
 
 
 def report(costs: list[Cost]) -> list[str]:
-    lines = [f"| operation | SDK µs/call | direct µs/call | SDK / direct (median of {ROUNDS} paired rounds) |"
-             f" ratio's range |", "|---|---:|---:|---:|---:|"]
+    lines = [
+        f"| operation | SDK µs/call | direct µs/call | SDK / direct (median of {ROUNDS} paired rounds) |"
+        f" ratio's range |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for cost in costs:
         if cost.floor_us:
-            lines.append(f"| {cost.name} ({cost.floor_name} direct) | {cost.sdk_us:.1f} | {cost.floor_us:.1f} |"
-                         f" {cost.ratio:.2f} | {cost.ratio_range[0]:.2f}–{cost.ratio_range[1]:.2f} |")
+            lines.append(
+                f"| {cost.name} ({cost.floor_name} direct) | {cost.sdk_us:.1f} | {cost.floor_us:.1f} |"
+                f" {cost.ratio:.2f} | {cost.ratio_range[0]:.2f}–{cost.ratio_range[1]:.2f} |"
+            )
         else:
             lines.append(f"| {cost.name.strip()} | {cost.sdk_us:.1f} | | | |")
     return lines

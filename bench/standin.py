@@ -69,8 +69,9 @@ def run(directory, uploads: int = 50, large_bytes: int = 1024 * MIB, log=print) 
     data_dir = os.path.join(directory, "standin-data")
     results = []
     with processes.standin(directory, data_dir=data_dir) as standin:
-        client = make_s3_client("us-east-1", standin.url, aws_access_key_id=ACCESS_KEY_ID,
-                                aws_secret_access_key=SECRET_ACCESS_KEY)
+        client = make_s3_client(
+            "us-east-1", standin.url, aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY
+        )
         storage = S3Storage(client, processes.BUCKET)
         small = video_file(directory, MB)
         for n in range(3):  # import and connect everything once before measuring
@@ -83,8 +84,15 @@ def run(directory, uploads: int = 50, large_bytes: int = 1024 * MIB, log=print) 
             for n in range(uploads):
                 _post(storage, f"videos/small/{n}.mp4", small, MB)
                 client.delete_object(Bucket=processes.BUCKET, Key=f"videos/small/{n}.mp4")
-        results.append(StandinRun(f"{uploads} x 1 MB POST (each deleted)", time.monotonic() - started,
-                                  before / MIB, sampler.rss() / MIB, sampler.peak / MIB))
+        results.append(
+            StandinRun(
+                f"{uploads} x 1 MB POST (each deleted)",
+                time.monotonic() - started,
+                before / MIB,
+                sampler.rss() / MIB,
+                sampler.peak / MIB,
+            )
+        )
         log(f"standin: {results[-1]}")
 
         large = video_file(directory, large_bytes)
@@ -92,9 +100,16 @@ def run(directory, uploads: int = 50, large_bytes: int = 1024 * MIB, log=print) 
         before, started = sampler.rss(), time.monotonic()
         with sampler:
             complete_seconds = _multipart(storage, "videos/large/1.mp4", large, large_bytes)
-        results.append(StandinRun(f"1 x {large_bytes // MIB} MiB multipart ({PART_BYTES // MIB} MiB parts)",
-                                  time.monotonic() - started, before / MIB, sampler.rss() / MIB, sampler.peak / MIB,
-                                  f"complete {complete_seconds:.1f} s"))
+        results.append(
+            StandinRun(
+                f"1 x {large_bytes // MIB} MiB multipart ({PART_BYTES // MIB} MiB parts)",
+                time.monotonic() - started,
+                before / MIB,
+                sampler.rss() / MIB,
+                sampler.peak / MIB,
+                f"complete {complete_seconds:.1f} s",
+            )
+        )
         log(f"standin: {results[-1]}")
         info = storage.head("videos/large/1.mp4")
         if info is None or info.size_bytes != large_bytes:
@@ -108,6 +123,8 @@ def report(runs: list[StandinRun]) -> list[str]:
     lines = ["| stand-in workload | RSS before | after | peak | time |", "|---|---:|---:|---:|---:|"]
     for run in runs:
         note = f" ({run.note})" if run.note else ""
-        lines.append(f"| {run.label} | {run.rss_before_mib:.1f} MiB | {run.rss_after_mib:.1f} MiB |"
-                     f" {run.rss_peak_mib:.1f} MiB | {run.seconds:.0f} s{note} |")
+        lines.append(
+            f"| {run.label} | {run.rss_before_mib:.1f} MiB | {run.rss_after_mib:.1f} MiB |"
+            f" {run.rss_peak_mib:.1f} MiB | {run.seconds:.0f} s{note} |"
+        )
     return lines

@@ -32,14 +32,25 @@ CHUNK_BYTES = 1024**2
 class StreamedForm:
     """The form fields, then the file, as one ``multipart/form-data`` body of known length."""
 
-    def __init__(self, fields: dict[str, str], source: BinaryIO, size: int, content_type: str,
-                 chunk_bytes: int = CHUNK_BYTES, pause_seconds: float = 0.0, started: threading.Event | None = None):
+    def __init__(
+        self,
+        fields: dict[str, str],
+        source: BinaryIO,
+        size: int,
+        content_type: str,
+        chunk_bytes: int = CHUNK_BYTES,
+        pause_seconds: float = 0.0,
+        started: threading.Event | None = None,
+    ):
         self.boundary = "s3video" + secrets.token_hex(12)
         head = b"".join(
             f'--{self.boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-            for name, value in fields.items())
-        head += (f'--{self.boundary}\r\nContent-Disposition: form-data; name="file"; filename="video"\r\n'
-                 f"Content-Type: {content_type}\r\n\r\n").encode()
+            for name, value in fields.items()
+        )
+        head += (
+            f'--{self.boundary}\r\nContent-Disposition: form-data; name="file"; filename="video"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n"
+        ).encode()
         self.head, self.tail = head, f"\r\n--{self.boundary}--\r\n".encode()
         self.source, self.size = source, size
         self.chunk_bytes, self.pause_seconds, self.started = chunk_bytes, pause_seconds, started
@@ -71,8 +82,7 @@ def post_upload(upload: dict, source: BinaryIO, size: int, **streaming) -> reque
     """POST ``size`` bytes from ``source`` with the presigned form the sidecar issued."""
     fields = upload["upload"]["fields"]
     form = StreamedForm(fields, source, size, fields["Content-Type"], **streaming)
-    return requests.post(upload["upload"]["url"], data=form, headers={"Content-Type": form.content_type},
-                         timeout=600)
+    return requests.post(upload["upload"]["url"], data=form, headers={"Content-Type": form.content_type}, timeout=600)
 
 
 # --- Browser uploads side by side (``python -m bench --only uploads``) -------------------------------------------
@@ -94,8 +104,15 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 PAGE = REPO / "bench" / "page"
 UPPY_BUNDLE = REPO / "node_modules" / "uppy" / "dist" / "uppy.min.mjs"
 CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if os.path.exists(p)), None)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # What the page records: when the engine's state changes, and when the upload is confirmed.
 STATE_RECORDER = """
 window.benchStates = {};
@@ -190,9 +207,11 @@ def chromium(directory: pathlib.Path):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            candidates = [process for process in psutil.Process().children(recursive=True)
-                          if "chromium" in process.name() and not any(arg.startswith("--type=")
-                                                                      for arg in process.cmdline())]
+            candidates = [
+                process
+                for process in psutil.Process().children(recursive=True)
+                if "chromium" in process.name() and not any(arg.startswith("--type=") for arg in process.cmdline())
+            ]
             if len(candidates) != 1:
                 raise RuntimeError(f"expected one Chromium browser process, found {len(candidates)}")
             yield browser, candidates[0].pid
@@ -238,16 +257,34 @@ class _UppyHandler(http.server.BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         if self.path == "/uppy/create":
             key = f"bench/uppy/{secrets.token_hex(8)}"
-            answer = {"key": key, "uploadId": s3.create_multipart_upload(
-                Bucket=bucket, Key=key, ContentType=body.get("type") or "video/mp4")["UploadId"]}
+            answer = {
+                "key": key,
+                "uploadId": s3.create_multipart_upload(
+                    Bucket=bucket, Key=key, ContentType=body.get("type") or "video/mp4"
+                )["UploadId"],
+            }
         elif self.path == "/uppy/sign":
-            answer = {"method": "PUT", "url": s3.generate_presigned_url("upload_part", Params={
-                "Bucket": bucket, "Key": body["key"], "UploadId": body["uploadId"], "PartNumber": body["partNumber"]},
-                ExpiresIn=3600)}
+            answer = {
+                "method": "PUT",
+                "url": s3.generate_presigned_url(
+                    "upload_part",
+                    Params={
+                        "Bucket": bucket,
+                        "Key": body["key"],
+                        "UploadId": body["uploadId"],
+                        "PartNumber": body["partNumber"],
+                    },
+                    ExpiresIn=3600,
+                ),
+            }
         elif self.path == "/uppy/complete":
             parts = [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in body["parts"]]
-            s3.complete_multipart_upload(Bucket=bucket, Key=body["key"], UploadId=body["uploadId"],
-                                         MultipartUpload={"Parts": sorted(parts, key=lambda p: p["PartNumber"])})
+            s3.complete_multipart_upload(
+                Bucket=bucket,
+                Key=body["key"],
+                UploadId=body["uploadId"],
+                MultipartUpload={"Parts": sorted(parts, key=lambda p: p["PartNumber"])},
+            )
             answer = {"location": f"{bucket}/{body['key']}"}
         elif self.path == "/uppy/abort":
             s3.abort_multipart_upload(Bucket=bucket, Key=body["key"], UploadId=body["uploadId"])
@@ -263,10 +300,14 @@ def s3_client(endpoint_url: str):
 
     from s3video_sidecar.sdk.embedded_s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 
-    return boto3.client("s3", endpoint_url=endpoint_url, region_name="us-east-1", aws_access_key_id=ACCESS_KEY_ID,
-                        aws_secret_access_key=SECRET_ACCESS_KEY,
-                        config=Config(signature_version="s3v4", max_pool_connections=IN_FLIGHT * 2,
-                                      s3={"addressing_style": "path"}))
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
+        config=Config(signature_version="s3v4", max_pool_connections=IN_FLIGHT * 2, s3={"addressing_style": "path"}),
+    )
 
 
 def _own_cpu() -> float:
@@ -295,8 +336,11 @@ def run_raw_puts(client, bucket: str, path: pathlib.Path) -> dict:
     upload_id = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
 
     def put(number: int) -> dict:
-        url = client.generate_presigned_url("upload_part", Params={
-            "Bucket": bucket, "Key": key, "UploadId": upload_id, "PartNumber": number}, ExpiresIn=3600)
+        url = client.generate_presigned_url(
+            "upload_part",
+            Params={"Bucket": bucket, "Key": key, "UploadId": upload_id, "PartNumber": number},
+            ExpiresIn=3600,
+        )
         with open(path, "rb") as handle:
             handle.seek((number - 1) * PART_BYTES)
             data = handle.read(PART_BYTES)
@@ -362,13 +406,20 @@ def run_engine(browser, pid: int, sidecar_url: str, path: pathlib.Path, submissi
             raise RuntimeError(f"the engine's upload failed: {code} ({page.inner_text('#message')})")
         states = page.evaluate("window.benchStates")
         origin = page.evaluate("performance.timeOrigin")
-        return {"seconds": (states["confirmed"] - started) / 1000,
-                # A file under the multipart threshold goes by POST: no PUT, nothing to split.
-                "after_last_put": (origin + states["confirmed"] - max(end for _, end in puts)) / 1000 if puts
-                else float("nan"),
-                "complete_seconds": (states["confirmed"] - states.get("completing", states["confirmed"])) / 1000,
-                "cpu": sampler.used_cpu, "peak_total": sampler.peak_total, "peak_renderer": sampler.peak_renderer,
-                "start_total": sampler.start_total, "start_renderer": sampler.start_renderer, **in_flight(puts)}
+        return {
+            "seconds": (states["confirmed"] - started) / 1000,
+            # A file under the multipart threshold goes by POST: no PUT, nothing to split.
+            "after_last_put": (origin + states["confirmed"] - max(end for _, end in puts)) / 1000
+            if puts
+            else float("nan"),
+            "complete_seconds": (states["confirmed"] - states.get("completing", states["confirmed"])) / 1000,
+            "cpu": sampler.used_cpu,
+            "peak_total": sampler.peak_total,
+            "peak_renderer": sampler.peak_renderer,
+            "start_total": sampler.start_total,
+            "start_renderer": sampler.start_renderer,
+            **in_flight(puts),
+        }
     finally:
         context.close()
 
@@ -387,10 +438,16 @@ def run_uppy(browser, pid: int, backend: UppyBackend, path: pathlib.Path) -> dic
         result = page.evaluate("window.benchResult")
         if result["failed"]:
             raise RuntimeError("Uppy's upload failed")
-        return {"seconds": result["seconds"], "cpu": sampler.used_cpu, "peak_total": sampler.peak_total,
-                "after_last_put": (result["end"] - max(end for _, end in puts)) / 1000 if puts else float("nan"),
-                "peak_renderer": sampler.peak_renderer, "start_total": sampler.start_total,
-                "start_renderer": sampler.start_renderer, **in_flight(puts)}
+        return {
+            "seconds": result["seconds"],
+            "cpu": sampler.used_cpu,
+            "peak_total": sampler.peak_total,
+            "after_last_put": (result["end"] - max(end for _, end in puts)) / 1000 if puts else float("nan"),
+            "peak_renderer": sampler.peak_renderer,
+            "start_total": sampler.start_total,
+            "start_renderer": sampler.start_renderer,
+            **in_flight(puts),
+        }
     finally:
         context.close()
 
@@ -413,11 +470,12 @@ def run(env, size: int = GIB, rounds: int = 3, clients=CLIENTS) -> dict:
         with chromium(env.directory) as (browser, pid):
             for round_number in range(rounds):
                 submission = 900_000 + round_number  # a fresh submission (and resume scope) per round
-                steps = {"engine": lambda submission=submission: run_engine(browser, pid, env.sidecar.url, path,
-                                                                            submission),
-                         "uppy": lambda: run_uppy(browser, pid, backend, path),
-                         "boto3": lambda: run_boto3(client, bucket, path),
-                         "raw PUT": lambda: run_raw_puts(client, bucket, path)}
+                steps = {
+                    "engine": lambda submission=submission: run_engine(browser, pid, env.sidecar.url, path, submission),
+                    "uppy": lambda: run_uppy(browser, pid, backend, path),
+                    "boto3": lambda: run_boto3(client, bucket, path),
+                    "raw PUT": lambda: run_raw_puts(client, bucket, path),
+                }
                 for name in clients:
                     if name == "uppy" and not backend:
                         continue  # node_modules/uppy missing: `make js`
@@ -436,35 +494,56 @@ def report(measured: dict) -> list[str]:
     median = {name: statistics.median(r["seconds"] for r in runs) for name, runs in results.items()}
     best = min(median.values())
     median.setdefault("engine", float("nan"))
-    lines = [(f"{size / GIB:.2f} GiB, {PART_BYTES // MIB} MiB parts, {IN_FLIGHT} in flight, to the S3 stand-in; "
-              f"{len(next(iter(results.values())))} rounds, medians (each client once per round, in turn)."), "",
-             ("| client | checksums | seconds (median) | runs | spread | vs engine | vs best | MiB/s | "
-              "CPU s per GiB | peak RSS, all processes (growth) | peak RSS, the page's renderer (growth) |"),
-             "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        (
+            f"{size / GIB:.2f} GiB, {PART_BYTES // MIB} MiB parts, {IN_FLIGHT} in flight, to the S3 stand-in; "
+            f"{len(next(iter(results.values())))} rounds, medians (each client once per round, in turn)."
+        ),
+        "",
+        (
+            "| client | checksums | seconds (median) | runs | spread | vs engine | vs best | MiB/s | "
+            "CPU s per GiB | peak RSS, all processes (growth) | peak RSS, the page's renderer (growth) |"
+        ),
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     checksums = {"engine": "SHA-256 per part", "uppy": "none", "boto3": "SHA-256 per part", "raw PUT": "none"}
     for name, runs in results.items():
         seconds = [r["seconds"] for r in runs]
         spread = (max(seconds) - min(seconds)) / median[name] * 100
         cpu = statistics.median(r["cpu"] for r in runs) / gib
         browser = "peak_total" in runs[0]
-        peak_total = (f"{max(r['peak_total'] for r in runs) / MIB:,.0f} MiB "
-                      f"(+{max(r['peak_total'] - r['start_total'] for r in runs) / MIB:,.0f})" if browser else "–")
-        peak_page = (f"{max(r['peak_renderer'] for r in runs) / MIB:,.0f} MiB "
-                     f"(+{max(r['peak_renderer'] - r['start_renderer'] for r in runs) / MIB:,.0f})" if browser else "–")
+        peak_total = (
+            f"{max(r['peak_total'] for r in runs) / MIB:,.0f} MiB "
+            f"(+{max(r['peak_total'] - r['start_total'] for r in runs) / MIB:,.0f})"
+            if browser
+            else "–"
+        )
+        peak_page = (
+            f"{max(r['peak_renderer'] for r in runs) / MIB:,.0f} MiB "
+            f"(+{max(r['peak_renderer'] - r['start_renderer'] for r in runs) / MIB:,.0f})"
+            if browser
+            else "–"
+        )
         who = "Chromium, all processes" if browser else "this Python process"
-        lines.append(f"| {name} | {checksums[name]} | {median[name]:.1f} | {', '.join(f'{s:.1f}' for s in seconds)} | "
-                     f"{spread:.0f} % | {median['engine'] / median[name]:.2f} | {best / median[name]:.2f} | "
-                     f"{size / MIB / median[name]:.0f} | {cpu:.1f} ({who}) | {peak_total} | {peak_page} |")
+        lines.append(
+            f"| {name} | {checksums[name]} | {median[name]:.1f} | {', '.join(f'{s:.1f}' for s in seconds)} | "
+            f"{spread:.0f} % | {median['engine'] / median[name]:.2f} | {best / median[name]:.2f} | "
+            f"{size / MIB / median[name]:.0f} | {cpu:.1f} ({who}) | {peak_total} | {peak_page} |"
+        )
     lines.append("")
     for name in ("engine", "uppy"):
         if results.get(name):
             runs = results[name]
             mean = statistics.median(r["mean_in_flight"] for r in runs)
-            lines.append(f"- {name}: PUTs in flight on average {mean:.1f} of {IN_FLIGHT}, none for {statistics.median(r['idle_seconds'] for r in runs):.2f} s "
-                         f"(first PUT to last); up to the last PUT's answer "
-                         f"{statistics.median(r['seconds'] - r['after_last_put'] for r in runs):.1f} s, then the "
-                         f"complete {statistics.median(r['after_last_put'] for r in runs):.1f} s (medians).")
+            lines.append(
+                f"- {name}: PUTs in flight on average {mean:.1f} of {IN_FLIGHT}, none for {statistics.median(r['idle_seconds'] for r in runs):.2f} s "
+                f"(first PUT to last); up to the last PUT's answer "
+                f"{statistics.median(r['seconds'] - r['after_last_put'] for r in runs):.1f} s, then the "
+                f"complete {statistics.median(r['after_last_put'] for r in runs):.1f} s (medians)."
+            )
     if "uppy" in median and results.get("engine"):
-        lines.append(f"- Engine against Uppy as shipped: {median['uppy'] / median['engine']:.2f}× Uppy's speed "
-                     f"(above 1: faster).")
+        lines.append(
+            f"- Engine against Uppy as shipped: {median['uppy'] / median['engine']:.2f}× Uppy's speed "
+            f"(above 1: faster)."
+        )
     return lines

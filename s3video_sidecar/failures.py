@@ -54,7 +54,7 @@ def cause(exc: BaseException) -> str:
 
 def _first_sentence(text: str, limit: int = 200) -> str:
     text = text.strip()
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def where(url: str | None) -> str:

@@ -76,8 +76,9 @@ class DatabaseRateLimitStore:
                     continue  # MySQL: two first hits of a window deadlock on its gap lock; one is chosen to retry
             raise Unavailable("the rate-limit store is contended; try again", code="database")
         except SQLAlchemyError as exc:
-            failure_log(__name__).error("ratelimit-db",
-                                        describe("rate-limit store: database", str(self.engine.url), exc))
+            failure_log(__name__).error(
+                "ratelimit-db", describe("rate-limit store: database", str(self.engine.url), exc)
+            )
             raise Unavailable("the database cannot be reached; try again later", code="database") from None
 
     def _increment(self, bucket: str, now: int, expires_at: int) -> int:
@@ -157,8 +158,9 @@ class RateLimiter:
                 f" {limit.window_seconds} s; try again in {window_end - now} s",
                 retry_after_seconds=max(1, window_end - now),
             )
-            error.details.update(code="rate_limited", action=action, limit=limit.limit,
-                                 window_seconds=limit.window_seconds)
+            error.details.update(
+                code="rate_limited", action=action, limit=limit.limit, window_seconds=limit.window_seconds
+            )
             raise error
 
     def forget_user(self, user_id: int) -> None:

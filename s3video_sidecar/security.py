@@ -172,8 +172,11 @@ class S3V1SecurityPolicy:
         except signing.SignatureError as error:
             return None, error
         if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-            return None, TooLarge(f"the request body is over {MAX_BODY_BYTES} bytes, more than any call needs",
-                                  code="too_large", max_body_bytes=MAX_BODY_BYTES)
+            return None, TooLarge(
+                f"the request body is over {MAX_BODY_BYTES} bytes, more than any call needs",
+                code="too_large",
+                max_body_bytes=MAX_BODY_BYTES,
+            )
         signed = signing.SignedRequest(
             method=request.method,
             path=path_as_sent(request),

@@ -24,9 +24,14 @@ def run(app, global_config, **settings):
         if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
             raise
         address = settings.get("listen") or f"{settings.get('host', '0.0.0.0')}:{settings.get('port', 8080)}"
-        why = {errno.EADDRINUSE: "is already in use (another sidecar, or another program)",
-               errno.EACCES: "needs privileges this user lacks (use a port above 1023)",
-               errno.EADDRNOTAVAIL: "is not an address of this machine"}[exc.errno]
-        print(f"s3video: cannot listen on {address}: it {why}; change [server:main] listen"
-              " (development.ini: http_port in [DEFAULT])", file=sys.stderr)
+        why = {
+            errno.EADDRINUSE: "is already in use (another sidecar, or another program)",
+            errno.EACCES: "needs privileges this user lacks (use a port above 1023)",
+            errno.EADDRNOTAVAIL: "is not an address of this machine",
+        }[exc.errno]
+        print(
+            f"s3video: cannot listen on {address}: it {why}; change [server:main] listen"
+            " (development.ini: http_port in [DEFAULT])",
+            file=sys.stderr,
+        )
         raise SystemExit(1) from None

@@ -60,7 +60,8 @@ def embedded_s3_module():
         raise SettingsError(
             f"s3video.storage = embedded needs the development stand-in, which is not installed (no module"
             f" {exc.name!r}): pip install 's3video-sidecar[development]' (or, from a checkout, `make install`);"
-            " in production use s3video.storage = aws") from None
+            " in production use s3video.storage = aws"
+        ) from None
     return embedded_s3
 
 
@@ -74,8 +75,11 @@ def start_embedded_s3(settings: Settings):
         server.ensure_bucket(settings.bucket, settings.moodle_origins)
         server.start()
         _embedded_servers[settings.s3_endpoint_url] = server
-        log.info("embedded S3 stand-in listening on %s, data in %s", server.endpoint_url,
-                 settings.embedded_data_dir or f"{server.data_dir} (temporary: s3video.embedded.data_dir is not set)")
+        log.info(
+            "embedded S3 stand-in listening on %s, data in %s",
+            server.endpoint_url,
+            settings.embedded_data_dir or f"{server.data_dir} (temporary: s3video.embedded.data_dir is not set)",
+        )
     else:
         server.ensure_bucket(settings.bucket, settings.moodle_origins)
     return server
@@ -85,8 +89,10 @@ def build_storage(settings: Settings) -> S3Storage:
     credentials = {}
     if settings.storage == "embedded":
         embedded_s3 = embedded_s3_module()
-        credentials = {"aws_access_key_id": embedded_s3.ACCESS_KEY_ID,
-                       "aws_secret_access_key": embedded_s3.SECRET_ACCESS_KEY}
+        credentials = {
+            "aws_access_key_id": embedded_s3.ACCESS_KEY_ID,
+            "aws_secret_access_key": embedded_s3.SECRET_ACCESS_KEY,
+        }
     client = make_s3_client(settings.region, settings.s3_endpoint_url, **credentials)
     return S3Storage(client, settings.bucket)
 
@@ -152,8 +158,9 @@ def build_parts(settings: Settings, *, web: bool = False, jobs: bool = False) ->
     if jobs:
         from .tasks import setup_jobs
 
-        parts = dataclasses.replace(parts, jobs=setup_jobs(parts.settings, parts.session_factory, parts.storage,
-                                                           parts.url_signer))
+        parts = dataclasses.replace(
+            parts, jobs=setup_jobs(parts.settings, parts.session_factory, parts.storage, parts.url_signer)
+        )
     return parts
 
 
@@ -166,8 +173,13 @@ def video_service(parts, session, repository=None, clock=None):
     from .models.repository import SqlVideoRepository
     from .sdk.service import VideoService
 
-    return VideoService(repository if repository is not None else SqlVideoRepository(session), parts.storage,
-                        parts.url_signer, parts.settings, **({"clock": clock} if clock is not None else {}))
+    return VideoService(
+        repository if repository is not None else SqlVideoRepository(session),
+        parts.storage,
+        parts.url_signer,
+        parts.settings,
+        **({"clock": clock} if clock is not None else {}),
+    )
 
 
 def admin_service(parts: Parts, session, videos=None):
@@ -175,8 +187,9 @@ def admin_service(parts: Parts, session, videos=None):
     from .models.operations import SqlOperationsRepository
     from .sdk.admin import AdminService
 
-    return AdminService(SqlOperationsRepository(session), videos or video_service(parts, session),
-                        cost_estimator=parts.cost_estimator)
+    return AdminService(
+        SqlOperationsRepository(session), videos or video_service(parts, session), cost_estimator=parts.cost_estimator
+    )
 
 
 def privacy_service(parts: Parts, session, videos=None):
@@ -184,9 +197,12 @@ def privacy_service(parts: Parts, session, videos=None):
     from .models.operations import SqlOperationsRepository
     from .sdk.privacy import PrivacyService
 
-    return PrivacyService(SqlOperationsRepository(session), videos or video_service(parts, session),
-                          rate_limiter=parts.rate_limiter,
-                          link_expiry_seconds=parts.settings.privacy_link_expiry_seconds)
+    return PrivacyService(
+        SqlOperationsRepository(session),
+        videos or video_service(parts, session),
+        rate_limiter=parts.rate_limiter,
+        link_expiry_seconds=parts.settings.privacy_link_expiry_seconds,
+    )
 
 
 # -- Pyramid: each registered once ----------------------------------------------------------
@@ -222,10 +238,12 @@ def includeme(config):
     config.register_service_factory(lambda context, request: video_service(parts, request.dbsession), VideoService)
     config.register_service_factory(
         lambda context, request: admin_service(parts, request.dbsession, request.find_service(VideoService)),
-        AdminService)
+        AdminService,
+    )
     config.register_service_factory(
         lambda context, request: privacy_service(parts, request.dbsession, request.find_service(VideoService)),
-        PrivacyService)
+        PrivacyService,
+    )
     # The views' shorthand for request.find_service(VideoService).
     config.add_request_method(lambda request: request.find_service(VideoService), "video_service", reify=True)
     config.commit()  # the parts are found from here on, at configuration time too (security, views)

@@ -46,8 +46,10 @@ from tests.support.videos import make_clips
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "committed: writes to a real, committed database that another connection, thread or process"
-                   " reads (not rolled back)")
+        "markers",
+        "committed: writes to a real, committed database that another connection, thread or process"
+        " reads (not rolled back)",
+    )
 
 
 COMMITTED = {"committed_app", "live_sidecar", "world", "cli_world", "worker_world"}  # fixtures whose writes commit
@@ -137,6 +139,7 @@ def make_app(app_settings, db_connection):
     """``make_app(**changes)``: an app on the settings changed by ``changes`` (ini names), its database
     accesses on the test's connection as ``testapp``'s are."""
     with contextlib.ExitStack() as stack:
+
         def make(**changes):
             app = build_app(app_settings, **changes)
             stack.callback(parts_of(app.registry).engine.dispose)
@@ -168,8 +171,9 @@ def committed_api(committed_app):
 @pytest.fixture(scope="session")
 def live_sidecar(database_url, embedded_s3_url, signing_key_file):
     """The real app over HTTP (``serve_sidecar``), with the development page on."""
-    with serve_sidecar(database_url, embedded_s3_url, signing_key_file,
-                       **{"s3video.development.demo": "true"}) as sidecar:
+    with serve_sidecar(
+        database_url, embedded_s3_url, signing_key_file, **{"s3video.development.demo": "true"}
+    ) as sidecar:
         yield sidecar
 
 

@@ -140,18 +140,29 @@ class _JoinTheSessionsManager:
 
     def before_commit(self, session):
         manager = self._manager(session)
-        if manager is not None and not session.in_nested_transaction() \
-                and manager.get().status != ZopeStatus.COMMITTING:
+        if (
+            manager is not None
+            and not session.in_nested_transaction()
+            and manager.get().status != ZopeStatus.COMMITTING
+        ):
             raise AssertionError("Transaction must be committed using the transaction manager")
 
     def do_orm_execute(self, execute_state):
-        if execute_state.is_orm_statement and (execute_state.is_update or execute_state.is_insert
-                                               or execute_state.is_delete):
+        if execute_state.is_orm_statement and (
+            execute_state.is_update or execute_state.is_insert or execute_state.is_delete
+        ):
             self._changed(execute_state.session)
 
 
-_SESSION_EVENTS = ("after_begin", "after_attach", "after_flush", "after_bulk_update", "after_bulk_delete",
-                   "before_commit", "do_orm_execute")
+_SESSION_EVENTS = (
+    "after_begin",
+    "after_attach",
+    "after_flush",
+    "after_bulk_update",
+    "after_bulk_delete",
+    "before_commit",
+    "do_orm_execute",
+)
 
 
 def get_session_factory(engine):

@@ -25,8 +25,12 @@ from .video import LIVE_STATUSES, Assignment, Submission, Video, VideoStatus
 
 KEY_CHUNK = 500  # keys per IN (...) lookup
 # Which row of a shared key speaks for its object: one that needs it over one that does not.
-_KEY_RANK = {**{str(s): 3 for s in LIVE_STATUSES}, str(VideoStatus.DELETING): 2, str(VideoStatus.ERROR): 1,
-             str(VideoStatus.DELETED): 0}
+_KEY_RANK = {
+    **{str(s): 3 for s in LIVE_STATUSES},
+    str(VideoStatus.DELETING): 2,
+    str(VideoStatus.ERROR): 1,
+    str(VideoStatus.DELETED): 0,
+}
 
 
 class SqlMaintenanceRepository:
@@ -51,15 +55,18 @@ class SqlMaintenanceRepository:
 
     @staticmethod
     def expired(cutoff: int) -> Select[Video]:
-        return select(Video).where(Video.upload_status.in_([str(VideoStatus.PENDING), str(VideoStatus.UPLOADING)]),
-                                   Video.upload_expires_timestamp <= cutoff)
+        return select(Video).where(
+            Video.upload_status.in_([str(VideoStatus.PENDING), str(VideoStatus.UPLOADING)]),
+            Video.upload_expires_timestamp <= cutoff,
+        )
 
     @staticmethod
     def ready_before(cutoff: int) -> Select[Video]:
         return select(Video).where(Video.upload_status == str(VideoStatus.READY), Video.upload_timestamp < cutoff)
 
-    def videos_due_for_purge_after(self, now: int, limit: int, after_id: int = 0,
-                                   video_ids: Iterable[int] | None = None, lock: bool = True) -> list[Video]:
+    def videos_due_for_purge_after(
+        self, now: int, limit: int, after_id: int = 0, video_ids: Iterable[int] | None = None, lock: bool = True
+    ) -> list[Video]:
         """``deleting`` rows whose grace period is over (only ``video_ids``, if given), by id."""
         query = self.due_for_purge(now)
         if video_ids is not None:
@@ -71,16 +78,18 @@ class SqlMaintenanceRepository:
         query = self.expired(cutoff)
         return self._claim(query, limit, after_id, lock)
 
-    def ready_videos_uploaded_before(self, cutoff: int, limit: int, after_id: int = 0,
-                                     lock: bool = True) -> list[Video]:
+    def ready_videos_uploaded_before(
+        self, cutoff: int, limit: int, after_id: int = 0, lock: bool = True
+    ) -> list[Video]:
         query = self.ready_before(cutoff)
         return self._claim(query, limit, after_id, lock)
 
     def drafts_confirmed_before(self, cutoff: int, limit: int, after_id: int = 0, lock: bool = True) -> list[Video]:
         """Drafts (``ready``, not their submission's current video) confirmed at or before ``cutoff``."""
         is_current = select(Submission.id).where(Submission.current_video_id == Video.id).exists()
-        query = select(Video).where(Video.upload_status == str(VideoStatus.READY),
-                                    Video.confirmed_timestamp <= cutoff, ~is_current)
+        query = select(Video).where(
+            Video.upload_status == str(VideoStatus.READY), Video.confirmed_timestamp <= cutoff, ~is_current
+        )
         return self._claim(query, limit, after_id, lock)
 
     def keys_still_needed(self, keys: Iterable[str], now: int, excluding_ids: Iterable[int]) -> set[str]:
@@ -89,18 +98,22 @@ class SqlMaintenanceRepository:
         keys, excluding, needed = list(keys), list(excluding_ids), set[str]()
         for start in range(0, len(keys), KEY_CHUNK):
             query = select(Video.s3_key).where(
-                Video.s3_key.in_(keys[start:start + KEY_CHUNK]), Video.id.not_in(excluding),
-                or_(Video.upload_status.in_([str(s) for s in LIVE_STATUSES]),
-                    (Video.upload_status == str(VideoStatus.DELETING)) & (Video.purge_after_timestamp > now)))
+                Video.s3_key.in_(keys[start : start + KEY_CHUNK]),
+                Video.id.not_in(excluding),
+                or_(
+                    Video.upload_status.in_([str(s) for s in LIVE_STATUSES]),
+                    (Video.upload_status == str(VideoStatus.DELETING)) & (Video.purge_after_timestamp > now),
+                ),
+            )
             # a locking read: the rows as committed now (MySQL's repeatable read would show the snapshot)
             needed.update(self.dbsession.scalars(query.with_for_update(read=True)))
         return needed
 
-    def unprobed_ready_videos(self, limit: int, after_id: int = 0, video_ids: Iterable[int] | None = None,
-                              lock: bool = True) -> list[Video]:
+    def unprobed_ready_videos(
+        self, limit: int, after_id: int = 0, video_ids: Iterable[int] | None = None, lock: bool = True
+    ) -> list[Video]:
         """``ready`` rows the media probe has not seen yet (only ``video_ids``, if given), by id."""
-        query = select(Video).where(Video.upload_status == str(VideoStatus.READY),
-                                    Video.probed_timestamp.is_(None))
+        query = select(Video).where(Video.upload_status == str(VideoStatus.READY), Video.probed_timestamp.is_(None))
         if video_ids is not None:
             query = query.where(Video.id.in_(list(video_ids)))
         return self._claim(query, limit, after_id, lock)
@@ -109,7 +122,7 @@ class SqlMaintenanceRepository:
         """Key -> the row that speaks for its object: of rows sharing a key, one that still needs it."""
         keys, found = list(keys), dict[str, Video]()
         for start in range(0, len(keys), KEY_CHUNK):
-            for video in self.dbsession.scalars(select(Video).where(Video.s3_key.in_(keys[start:start + KEY_CHUNK]))):
+            for video in self.dbsession.scalars(select(Video).where(Video.s3_key.in_(keys[start : start + KEY_CHUNK]))):
                 held = found.get(video.s3_key)
                 if held is None or _KEY_RANK[str(video.upload_status)] > _KEY_RANK[str(held.upload_status)]:
                     found[video.s3_key] = video
@@ -121,14 +134,15 @@ class SqlMaintenanceRepository:
     def _videos_by(self, column: Any, values: Iterable[Any]) -> dict[str, Any]:
         values, found = list(values), dict[Any, Video]()
         for start in range(0, len(values), KEY_CHUNK):
-            query = select(Video).where(column.in_(values[start:start + KEY_CHUNK]))
+            query = select(Video).where(column.in_(values[start : start + KEY_CHUNK]))
             found.update((getattr(video, column.key), video) for video in self.dbsession.scalars(query))
         return found
 
     def key_states(self, prefix: str) -> list[tuple[str, str, int | None]]:
         """(key, status, purge after) of every row whose key starts with ``prefix``."""
         query = select(Video.s3_key, Video.upload_status, Video.purge_after_timestamp).where(
-            Video.s3_key.startswith(prefix, autoescape=True))
+            Video.s3_key.startswith(prefix, autoescape=True)
+        )
         return [(key, str(status), purge_after) for key, status, purge_after in self.dbsession.execute(query)]
 
     # -- the operations repository, over the same session ------------------------------------
@@ -144,8 +158,9 @@ class SqlMaintenanceRepository:
     def stored_bytes_at(self, moments: list[int]) -> list[int]:
         return self.operations.stored_bytes_at(moments)
 
-    def daily_event_totals(self, event_types: Iterable[str], start: int,
-                           end: int) -> dict[tuple[int, str], tuple[int, int]]:
+    def daily_event_totals(
+        self, event_types: Iterable[str], start: int, end: int
+    ) -> dict[tuple[int, str], tuple[int, int]]:
         return self.operations.daily_event_totals(event_types, start, end)
 
     def error_counts(self, start: int, end: int) -> dict[str, int]:
@@ -175,8 +190,9 @@ class SqlMaintenanceRepository:
     def events_about(self, user_id: int, video_ids: Iterable[int], assignment_id: int | None = None) -> list[Event]:
         return self.operations.events_about(user_id, video_ids, assignment_id)
 
-    def anonymise_events(self, user_id: int | None, video_ids: Iterable[int], s3_keys: Iterable[str],
-                         assignment_id: int | None = None) -> int:
+    def anonymise_events(
+        self, user_id: int | None, video_ids: Iterable[int], s3_keys: Iterable[str], assignment_id: int | None = None
+    ) -> int:
         return self.operations.anonymise_events(user_id, video_ids, s3_keys, assignment_id)
 
     def keys_named_by_others(self, keys: Iterable[str], video_ids: Iterable[int]) -> set[str]:
@@ -192,8 +208,9 @@ class SqlMaintenanceRepository:
     def get_assignment(self, assignment_id: int) -> Assignment | None:
         return self.video_rows.get_assignment(assignment_id)
 
-    def get_assignment_and_submission(self, assignment_id: int,
-                                      submission_id: int) -> tuple[Assignment | None, Submission | None]:
+    def get_assignment_and_submission(
+        self, assignment_id: int, submission_id: int
+    ) -> tuple[Assignment | None, Submission | None]:
         return self.video_rows.get_assignment_and_submission(assignment_id, submission_id)
 
     def add_assignment(self, assignment_id: int, course_id: int, now: int) -> Assignment:
@@ -202,8 +219,9 @@ class SqlMaintenanceRepository:
     def get_submission(self, submission_id: int) -> Submission | None:
         return self.video_rows.get_submission(submission_id)
 
-    def add_submission(self, submission_id: int, assignment_id: int, user_id: int, now: int,
-                       group_id: int | None = None) -> Submission:
+    def add_submission(
+        self, submission_id: int, assignment_id: int, user_id: int, now: int, group_id: int | None = None
+    ) -> Submission:
         return self.video_rows.add_submission(submission_id, assignment_id, user_id, now, group_id)
 
     def add_video(self, **fields: Any) -> Video:

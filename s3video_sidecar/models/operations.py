@@ -50,13 +50,18 @@ class SqlOperationsRepository:
         at_risk = func.sum(case((Video.plays_everywhere.is_(False), 1), else_=0))
         rows = self.dbsession.execute(
             select(Video.video_codec, func.count(), at_risk)
-            .where(Video.upload_status == str(VideoStatus.READY)).group_by(Video.video_codec))
+            .where(Video.upload_status == str(VideoStatus.READY))
+            .group_by(Video.video_codec)
+        )
         return {codec or "unknown": (int(count), int(risky or 0)) for codec, count, risky in rows}
 
     def stored_bytes(self) -> int:
         size = func.coalesce(Video.file_size, 0)
-        return int(self.dbsession.execute(select(func.coalesce(func.sum(size), 0))
-                                          .where(Video.upload_status.in_(STORED))).scalar_one())
+        return int(
+            self.dbsession.execute(
+                select(func.coalesce(func.sum(size), 0)).where(Video.upload_status.in_(STORED))
+            ).scalar_one()
+        )
 
     def stored_bytes_at(self, moments: list[int]) -> list[int]:
         """Bytes held at each moment: confirmed by then and not yet deleted (one query for all)."""
@@ -64,17 +69,27 @@ class SqlOperationsRepository:
             return []
         size = func.coalesce(Video.file_size, 0)
         columns = [
-            func.coalesce(func.sum(case(
-                ((Video.confirmed_timestamp <= moment)
-                 & (or_(Video.deleted_timestamp.is_(None), Video.deleted_timestamp > moment)), size),
-                else_=0)), 0)
+            func.coalesce(
+                func.sum(
+                    case(
+                        (
+                            (Video.confirmed_timestamp <= moment)
+                            & (or_(Video.deleted_timestamp.is_(None), Video.deleted_timestamp > moment)),
+                            size,
+                        ),
+                        else_=0,
+                    )
+                ),
+                0,
+            )
             for moment in moments
         ]
         row = self.dbsession.execute(select(*columns).where(Video.confirmed_timestamp.is_not(None))).one()
         return [int(value) for value in row]
 
-    def daily_event_totals(self, event_types: Iterable[str], start: int,
-                           end: int) -> dict[tuple[int, str], tuple[int, int]]:
+    def daily_event_totals(
+        self, event_types: Iterable[str], start: int, end: int
+    ) -> dict[tuple[int, str], tuple[int, int]]:
         """{(day start, event type): (events, bytes)} for events in [start, end)."""
         day = _day(Event.timestamp)
         query = (
@@ -87,8 +102,12 @@ class SqlOperationsRepository:
     def error_counts(self, start: int, end: int) -> dict[str, int]:
         query = (
             select(Event.error_code, func.count())
-            .where(Event.error_code.is_not(None), Event.event_type.not_in(_NOT_COUNTED_AS_ERRORS),
-                   Event.timestamp >= start, Event.timestamp < end)
+            .where(
+                Event.error_code.is_not(None),
+                Event.event_type.not_in(_NOT_COUNTED_AS_ERRORS),
+                Event.timestamp >= start,
+                Event.timestamp < end,
+            )
             .group_by(Event.error_code)
         )
         return {str(code): int(n) for code, n in self.dbsession.execute(query)}
@@ -96,8 +115,9 @@ class SqlOperationsRepository:
     def event_totals(self, event_types: Iterable[str], start: int, end: int) -> tuple[int, int]:
         """(events, bytes) of these types in [start, end)."""
         count, size = self.dbsession.execute(
-            select(func.count(), func.coalesce(func.sum(Event.file_size), 0))
-            .where(Event.event_type.in_(list(event_types)), Event.timestamp >= start, Event.timestamp < end)
+            select(func.count(), func.coalesce(func.sum(Event.file_size), 0)).where(
+                Event.event_type.in_(list(event_types)), Event.timestamp >= start, Event.timestamp < end
+            )
         ).one()
         return int(count or 0), int(size or 0)
 
@@ -108,8 +128,11 @@ class SqlOperationsRepository:
         conditions = []
         if filters.course is not None:
             conditions.append(Assignment.course_id == filters.course)
-        for column, value in ((Video.assignment_id, filters.assignment), (Video.submission_id, filters.submission),
-                              (Video.user_id, filters.user)):
+        for column, value in (
+            (Video.assignment_id, filters.assignment),
+            (Video.submission_id, filters.submission),
+            (Video.user_id, filters.user),
+        ):
             if value is not None:
                 conditions.append(column == value)
         if filters.statuses:
@@ -122,11 +145,15 @@ class SqlOperationsRepository:
             conditions.append(size >= filters.min_size)
         if filters.max_size is not None:
             conditions.append(size <= filters.max_size)
-        base = select(Video, Assignment.course_id).join(Assignment, Assignment.id == Video.assignment_id) \
+        base = (
+            select(Video, Assignment.course_id)
+            .join(Assignment, Assignment.id == Video.assignment_id)
             .where(*conditions)
+        )
         total = self.dbsession.execute(select(func.count()).select_from(base.subquery())).scalar_one()
         rows = self.dbsession.execute(
-            _page(base.order_by(Video.upload_timestamp.desc(), Video.id.desc()), page, per_page))
+            _page(base.order_by(Video.upload_timestamp.desc(), Video.id.desc()), page, per_page)
+        )
         return [(video, course) for video, course in rows], int(total)
 
     def event_types_logged(self) -> list[str]:
@@ -136,8 +163,12 @@ class SqlOperationsRepository:
     def search_events(self, filters: Any, page: int, per_page: int) -> tuple[list[Event], int]:
         """Events matching ``filters`` (an ``sdk.admin.EventFilter``), newest first."""
         conditions = []
-        for column, value in ((Event.user_id, filters.user), (Event.assignment_id, filters.assignment),
-                              (Event.submission_id, filters.submission), (Event.video_id, filters.video)):
+        for column, value in (
+            (Event.user_id, filters.user),
+            (Event.assignment_id, filters.assignment),
+            (Event.submission_id, filters.submission),
+            (Event.video_id, filters.video),
+        ):
             if value is not None:
                 conditions.append(column == value)
         if filters.event_types:
@@ -158,8 +189,11 @@ class SqlOperationsRepository:
 
     def video_events(self, video: Video) -> list[Event]:
         """A video's history: its events by id, and any that name only its key."""
-        query = select(Event).where(or_(Event.video_id == video.id, Event.s3_key == video.s3_key)) \
+        query = (
+            select(Event)
+            .where(or_(Event.video_id == video.id, Event.s3_key == video.s3_key))
             .order_by(Event.timestamp, Event.id)
+        )
         return list(self.dbsession.scalars(query))
 
     # -- privacy ---------------------------------------------------------------------
@@ -170,8 +204,11 @@ class SqlOperationsRepository:
         return list(self.dbsession.scalars(query))
 
     def user_ids_of_assignment(self, assignment_id: int) -> list[int]:
-        query = select(Submission.user_id).where(Submission.assignment_id == assignment_id,
-                                                 Submission.user_id != ERASED_USER_ID).distinct()
+        query = (
+            select(Submission.user_id)
+            .where(Submission.assignment_id == assignment_id, Submission.user_id != ERASED_USER_ID)
+            .distinct()
+        )
         return sorted(self.dbsession.scalars(query))
 
     def events_about(self, user_id: int, video_ids: Iterable[int], assignment_id: int | None = None) -> list[Event]:
@@ -182,8 +219,9 @@ class SqlOperationsRepository:
         about = or_(by_user, Event.video_id.in_(list(video_ids))) if video_ids else by_user
         return list(self.dbsession.scalars(select(Event).where(about).order_by(Event.timestamp, Event.id)))
 
-    def anonymise_events(self, user_id: int | None, video_ids: Iterable[int], s3_keys: Iterable[str],
-                         assignment_id: int | None = None) -> int:
+    def anonymise_events(
+        self, user_id: int | None, video_ids: Iterable[int], s3_keys: Iterable[str], assignment_id: int | None = None
+    ) -> int:
         """Remove the user (and their videos' ids and keys) from the event log; return the events changed."""
         changed = 0
         if user_id is not None:
@@ -191,8 +229,11 @@ class SqlOperationsRepository:
             if assignment_id is not None:
                 by_user = by_user & (Event.assignment_id == assignment_id)
             changed += self.dbsession.execute(  # type: ignore[attr-defined]  # an UPDATE: a CursorResult
-                update(Event).where(by_user).values(user_id=None, s3_key=None, error_context=None)
-                .execution_options(synchronize_session=False)).rowcount
+                update(Event)
+                .where(by_user)
+                .values(user_id=None, s3_key=None, error_context=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
         about = []
         if video_ids:
             about.append(Event.video_id.in_(list(video_ids)))
@@ -201,8 +242,11 @@ class SqlOperationsRepository:
         if about:
             # The video id goes too: once the row is forgotten, SQLite may give its id to a new video.
             changed += self.dbsession.execute(  # type: ignore[attr-defined]  # an UPDATE: a CursorResult
-                update(Event).where(or_(*about)).values(video_id=None, s3_key=None, error_context=None)
-                .execution_options(synchronize_session=False)).rowcount
+                update(Event)
+                .where(or_(*about))
+                .values(video_id=None, s3_key=None, error_context=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
         return changed
 
     def keys_named_by_others(self, keys: Iterable[str], video_ids: Iterable[int]) -> set[str]:
@@ -210,31 +254,45 @@ class SqlOperationsRepository:
         keys, video_ids = list(keys), list(video_ids)
         if not keys:
             return set()
-        return set(self.dbsession.scalars(select(Video.s3_key).where(
-            Video.s3_key.in_(keys), Video.id.not_in(video_ids)).distinct()))
+        return set(
+            self.dbsession.scalars(
+                select(Video.s3_key).where(Video.s3_key.in_(keys), Video.id.not_in(video_ids)).distinct()
+            )
+        )
 
     def erased_videos_purged(self) -> list[Video]:
         """Videos of erased users whose object is gone: only their rows are left to forget."""
-        return list(self.dbsession.scalars(select(Video).where(
-            Video.user_id == ERASED_USER_ID, Video.upload_status == str(VideoStatus.DELETED))))
+        return list(
+            self.dbsession.scalars(
+                select(Video).where(Video.user_id == ERASED_USER_ID, Video.upload_status == str(VideoStatus.DELETED))
+            )
+        )
 
     def forget_videos(self, videos: list[Video]) -> None:
         """Delete these video rows, then the erased users' submissions left without videos."""
         ids = [video.id for video in videos]
         if ids:
-            self.dbsession.execute(update(Submission).where(Submission.current_video_id.in_(ids))
-                                   .values(current_video_id=None).execution_options(synchronize_session=False))
+            self.dbsession.execute(
+                update(Submission)
+                .where(Submission.current_video_id.in_(ids))
+                .values(current_video_id=None)
+                .execution_options(synchronize_session=False)
+            )
             self.dbsession.execute(delete(Video).where(Video.id.in_(ids)).execution_options(synchronize_session=False))
         has_videos = select(Video.id).where(Video.submission_id == Submission.id).exists()
-        self.dbsession.execute(delete(Submission).where(Submission.user_id == ERASED_USER_ID, ~has_videos)
-                               .execution_options(synchronize_session=False))
+        self.dbsession.execute(
+            delete(Submission)
+            .where(Submission.user_id == ERASED_USER_ID, ~has_videos)
+            .execution_options(synchronize_session=False)
+        )
 
     # -- the video repository, over the same session ---------------------------------------
     def get_assignment(self, assignment_id: int) -> Assignment | None:
         return self.video_rows.get_assignment(assignment_id)
 
-    def get_assignment_and_submission(self, assignment_id: int,
-                                      submission_id: int) -> tuple[Assignment | None, Submission | None]:
+    def get_assignment_and_submission(
+        self, assignment_id: int, submission_id: int
+    ) -> tuple[Assignment | None, Submission | None]:
         return self.video_rows.get_assignment_and_submission(assignment_id, submission_id)
 
     def add_assignment(self, assignment_id: int, course_id: int, now: int) -> Assignment:
@@ -243,8 +301,9 @@ class SqlOperationsRepository:
     def get_submission(self, submission_id: int) -> Submission | None:
         return self.video_rows.get_submission(submission_id)
 
-    def add_submission(self, submission_id: int, assignment_id: int, user_id: int, now: int,
-                       group_id: int | None = None) -> Submission:
+    def add_submission(
+        self, submission_id: int, assignment_id: int, user_id: int, now: int, group_id: int | None = None
+    ) -> Submission:
         return self.video_rows.add_submission(submission_id, assignment_id, user_id, now, group_id)
 
     def add_video(self, **fields: Any) -> Video:

@@ -60,16 +60,18 @@ class SqlVideoRepository:
     def get_assignment(self, assignment_id: int) -> Assignment | None:
         return self.dbsession.get(Assignment, assignment_id)
 
-    def get_assignment_and_submission(self, assignment_id: int,
-                                      submission_id: int) -> tuple[Assignment | None, Submission | None]:
+    def get_assignment_and_submission(
+        self, assignment_id: int, submission_id: int
+    ) -> tuple[Assignment | None, Submission | None]:
         """``(assignment, submission)``, either None if absent, and the submission's current video: one query.
 
         Every call on a submission starts here, so it is one round trip (two for a submission not created
         yet), not three. The rows land in the session's identity map, so later ``get_*`` calls for them
         cost no query.
         """
-        submission = self.dbsession.get(Submission, submission_id, options=[
-            joinedload(Submission.assignment), joinedload(Submission.current_video)])
+        submission = self.dbsession.get(
+            Submission, submission_id, options=[joinedload(Submission.assignment), joinedload(Submission.current_video)]
+        )
         # no query when the submission's assignment is this one: the row is in the identity map already
         return self.dbsession.get(Assignment, assignment_id), submission
 
@@ -97,8 +99,9 @@ class SqlVideoRepository:
     def get_submission(self, submission_id: int) -> Submission | None:
         return self.dbsession.get(Submission, submission_id)
 
-    def add_submission(self, submission_id: int, assignment_id: int, user_id: int, now: int,
-                       group_id: int | None = None) -> Submission:
+    def add_submission(
+        self, submission_id: int, assignment_id: int, user_id: int, now: int, group_id: int | None = None
+    ) -> Submission:
         submission = Submission(
             id=submission_id, assignment_id=assignment_id, user_id=user_id, group_id=group_id, created_timestamp=now
         )
@@ -144,9 +147,16 @@ class SqlVideoRepository:
     def get_video_by_upload_id(self, upload_id: str) -> Video | None:
         return self.dbsession.scalar(select(Video).where(Video.upload_id == upload_id))
 
-    def videos(self, *, submission_id: int | None = None, assignment_id: int | None = None,
-               user_id: int | None = None, statuses: Iterable[str] | None = None, fingerprint: str | None = None,
-               for_update: bool = False) -> list[Video]:
+    def videos(
+        self,
+        *,
+        submission_id: int | None = None,
+        assignment_id: int | None = None,
+        user_id: int | None = None,
+        statuses: Iterable[str] | None = None,
+        fingerprint: str | None = None,
+        for_update: bool = False,
+    ) -> list[Video]:
         query = select(Video).order_by(Video.id)
         if submission_id is not None:
             query = query.where(Video.submission_id == submission_id)

@@ -24,11 +24,15 @@ class SchemaNotAtHead(RuntimeError):
         self.heads = heads
         found = current or "none (an empty database)"
         if newer:  # a newer release migrated it: this older code must not run against it
-            super().__init__(f"schema newer than this release: upgrade the sidecar (the database is at revision"
-                             f" {found}, which this release does not know; it needs {', '.join(heads)})")
+            super().__init__(
+                f"schema newer than this release: upgrade the sidecar (the database is at revision"
+                f" {found}, which this release does not know; it needs {', '.join(heads)})"
+            )
         else:
-            super().__init__(f"schema not at head: {MIGRATE_HINT} <ini file> (the database is at revision {found},"
-                             f" this release needs {', '.join(heads)})")
+            super().__init__(
+                f"schema not at head: {MIGRATE_HINT} <ini file> (the database is at revision {found},"
+                f" this release needs {', '.join(heads)})"
+            )
 
 
 @lru_cache(maxsize=1)  # the migrations ship with the code: read them once per process

@@ -70,9 +70,7 @@ class Video(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, index=True)
     s3_key: Mapped[str] = mapped_column(String(500), index=True)  # shared by a video's copies
     s3_bucket: Mapped[str] = mapped_column(String(255))
-    upload_status: Mapped[VideoStatus] = mapped_column(
-        String(20), default=VideoStatus.PENDING
-    )
+    upload_status: Mapped[VideoStatus] = mapped_column(String(20), default=VideoStatus.PENDING)
     original_filename: Mapped[str] = mapped_column(String(255))
     mime_type: Mapped[str] = mapped_column(String(100))
     declared_size: Mapped[int] = mapped_column(BigInteger)

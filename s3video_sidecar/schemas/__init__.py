@@ -38,6 +38,7 @@ def _matches(pattern: str, message: str):
     def validator(node, value):
         if not compiled.fullmatch(value):
             raise colander.Invalid(node, message)
+
     return validator
 
 
@@ -79,10 +80,12 @@ def _filename_validator(node, value):
 
 class UploadRequest(colander.MappingSchema):
     schema_type = StrictMapping
-    filename = colander.SchemaNode(_StrictString(),
-                                   validator=colander.All(colander.Length(1, 1024), _filename_validator))
-    size = colander.SchemaNode(_StrictInt(),
-                               validator=colander.Range(min=1, max=MAX_SIZE_BYTES, min_err="must be at least 1 byte"))
+    filename = colander.SchemaNode(
+        _StrictString(), validator=colander.All(colander.Length(1, 1024), _filename_validator)
+    )
+    size = colander.SchemaNode(
+        _StrictInt(), validator=colander.Range(min=1, max=MAX_SIZE_BYTES, min_err="must be at least 1 byte")
+    )
     mime_type = colander.SchemaNode(
         _StrictString(), validator=_matches(MIME_PATTERN, "must be a MIME type such as video/mp4")
     )
@@ -124,8 +127,13 @@ class CopyFromRequest(colander.MappingSchema):
     assignment_id = colander.SchemaNode(_StrictInt(), validator=ID_RANGE)
     submission_id = colander.SchemaNode(_StrictInt(), validator=ID_RANGE)
     user_id = colander.SchemaNode(_StrictInt(), validator=ID_RANGE)
-    group_id = colander.SchemaNode(_StrictInt(), missing=None, validator=colander.Range(
-        0, 2**63 - 1, min_err="must be 0 (no group) or a group id", max_err="must be at most 2**63 - 1"))
+    group_id = colander.SchemaNode(
+        _StrictInt(),
+        missing=None,
+        validator=colander.Range(
+            0, 2**63 - 1, min_err="must be 0 (no group) or a group id", max_err="must be at most 2**63 - 1"
+        ),
+    )
 
 
 class PartNumbers(colander.SequenceSchema):
@@ -144,8 +152,11 @@ class _Checksums(colander.Mapping):
             return value
         checksums = {}
         for name, digest in value.items():
-            if not re.fullmatch(r"[0-9]{1,5}", str(name)) or not isinstance(digest, str) \
-                    or not re.fullmatch(CHECKSUM_PATTERN, digest):
+            if (
+                not re.fullmatch(r"[0-9]{1,5}", str(name))
+                or not isinstance(digest, str)
+                or not re.fullmatch(CHECKSUM_PATTERN, digest)
+            ):
                 raise colander.Invalid(node, "map part numbers to base64 SHA-256 digests")
             checksums[int(name)] = digest
         return checksums
@@ -221,6 +232,14 @@ class PostersRequest(colander.MappingSchema):
     """``{"submission_ids": [..]}``: 1 to :data:`MAX_POSTER_IDS` distinct positive ids."""
 
     schema_type = StrictMapping
-    submission_ids = _SubmissionIds(validator=colander.All(
-        colander.Length(1, MAX_POSTER_IDS, min_err="name at least one submission",
-                        max_err=f"at most {MAX_POSTER_IDS} submissions a call"), _unique))
+    submission_ids = _SubmissionIds(
+        validator=colander.All(
+            colander.Length(
+                1,
+                MAX_POSTER_IDS,
+                min_err="name at least one submission",
+                max_err=f"at most {MAX_POSTER_IDS} submissions a call",
+            ),
+            _unique,
+        )
+    )

@@ -83,6 +83,7 @@ def _one_of(choices):
         unknown = [v for v in values if v not in choices]
         if unknown:
             raise colander.Invalid(node, f"unknown: {', '.join(unknown)}; choose from {', '.join(choices)}")
+
     return validate
 
 
@@ -118,6 +119,7 @@ class EventSearch(_Paging):
 
 class PlaybackQuery(colander.MappingSchema):
     """``renew=true``: the player renews the URL of a video it is already showing (not a new view)."""
+
     schema_type = StrictMapping
     renew = colander.SchemaNode(_QueryBool(), missing=False)
 
@@ -164,8 +166,9 @@ def validate_query(request, schema: colander.SchemaNode) -> dict:
     names = list(request.GET.keys())
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
-        raise InvalidInput("some query parameters are invalid",
-                           dict.fromkeys(repeated, "given more than once; give it once"))
+        raise InvalidInput(
+            "some query parameters are invalid", dict.fromkeys(repeated, "given more than once; give it once")
+        )
     try:
         return schema.deserialize(dict(request.GET.items()))
     except colander.Invalid as error:
@@ -174,12 +177,28 @@ def validate_query(request, schema: colander.SchemaNode) -> dict:
 
 
 def video_filter(query: dict) -> VideoFilter:
-    return VideoFilter(course=query["course"], assignment=query["assignment"], submission=query["submission"],
-                       user=query["user"], statuses=query["status"], uploaded_from=query["from"],
-                       uploaded_to=query["to"], min_size=query["min_size"], max_size=query["max_size"])
+    return VideoFilter(
+        course=query["course"],
+        assignment=query["assignment"],
+        submission=query["submission"],
+        user=query["user"],
+        statuses=query["status"],
+        uploaded_from=query["from"],
+        uploaded_to=query["to"],
+        min_size=query["min_size"],
+        max_size=query["max_size"],
+    )
 
 
 def event_filter(query: dict) -> EventFilter:
-    return EventFilter(user=query["user"], assignment=query["assignment"], submission=query["submission"],
-                       video=query["video"], event_types=query["type"], error_codes=query["error_code"],
-                       errors_only=query["errors_only"], since=query["since"], until=query["until"])
+    return EventFilter(
+        user=query["user"],
+        assignment=query["assignment"],
+        submission=query["submission"],
+        video=query["video"],
+        event_types=query["type"],
+        error_codes=query["error_code"],
+        errors_only=query["errors_only"],
+        since=query["since"],
+        until=query["until"],
+    )

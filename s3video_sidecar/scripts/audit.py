@@ -51,6 +51,9 @@ def run(args) -> int:
                 print(f"  {key}")
             if len(keys) > 20:
                 print(f"  ... and {len(keys) - 20} more (--json lists them all)")
-    print("audit: rows and bucket agree" if result.ok else
-          "audit: " + ", ".join(f"{name} {count}" for name, count in counts.items() if count))
+    print(
+        "audit: rows and bucket agree"
+        if result.ok
+        else "audit: " + ", ".join(f"{name} {count}" for name, count in counts.items() if count)
+    )
     return 0 if result.ok else 1

@@ -17,8 +17,7 @@ from .ops import add_command, admin_service, human_bytes, print_json, table
 
 
 def add_parser(subparsers):
-    parser = add_command(subparsers, "cost", "a month's AWS cost: this one (so far and projected) or a past one",
-                         run)
+    parser = add_command(subparsers, "cost", "a month's AWS cost: this one (so far and projected) or a past one", run)
     parser.add_argument("--month", help="a past month, YYYY-MM (default: this one)")
 
 
@@ -46,30 +45,56 @@ def print_cost(cost: dict) -> None:
     usage = cost["usage"]
     if usage["complete"]:
         print(f"Month {usage['month']} (complete, {usage['days_in_month']} days, UTC): measured")
-        print(table(["usage", "measured"], [
-            ["storage held (month's average)", human_bytes(usage["storage_bytes"])],
-            ["transfer out (at most)", human_bytes(usage["transfer_bytes"])],
-            ["views", usage["views"]],
-            ["uploads", usage["uploads"]],
-        ]))
+        print(
+            table(
+                ["usage", "measured"],
+                [
+                    ["storage held (month's average)", human_bytes(usage["storage_bytes"])],
+                    ["transfer out (at most)", human_bytes(usage["transfer_bytes"])],
+                    ["views", usage["views"]],
+                    ["uploads", usage["uploads"]],
+                ],
+            )
+        )
         heading = f"Bill for {usage['month']} (from the measured usage"
     else:
-        print(f"Month {usage['month']}: day {usage['days_elapsed']} of {usage['days_in_month']} (UTC),"
-              " so far and projected to the month's end at the same pace")
-        print(table(["usage", "so far", "projected to the month's end"], [
-            ["storage held", human_bytes(usage["storage_bytes"]), human_bytes(usage["storage_bytes"])],
-            ["transfer out (at most)", human_bytes(usage["transfer_bytes"]),
-             human_bytes(usage["projected_transfer_bytes"])],
-            ["views", usage["views"], usage["projected_views"]],
-            ["uploads", usage["uploads"], "-"],
-        ]))
+        print(
+            f"Month {usage['month']}: day {usage['days_elapsed']} of {usage['days_in_month']} (UTC),"
+            " so far and projected to the month's end at the same pace"
+        )
+        print(
+            table(
+                ["usage", "so far", "projected to the month's end"],
+                [
+                    ["storage held", human_bytes(usage["storage_bytes"]), human_bytes(usage["storage_bytes"])],
+                    [
+                        "transfer out (at most)",
+                        human_bytes(usage["transfer_bytes"]),
+                        human_bytes(usage["projected_transfer_bytes"]),
+                    ],
+                    ["views", usage["views"], usage["projected_views"]],
+                    ["uploads", usage["uploads"], "-"],
+                ],
+            )
+        )
         heading = f"Projected bill for the whole of {usage['month']} (from the projected usage"
     print(f"\n{heading}, {cost['currency']}{', free tiers counted' if cost['free_tier'] else ''})")
-    print(table(["item", "quantity", "free", "billable", "cost"],
-                [[item["description"], _quantity(item["quantity"], item["unit"]),
-                  _amount(item["free_quantity"], item["unit"]), _amount(item["billable_quantity"], item["unit"]),
-                  _money(item)] for item in cost["items"]]
-                + [["total", "", "", "", cost["total_usd"]]]))
+    print(
+        table(
+            ["item", "quantity", "free", "billable", "cost"],
+            [
+                [
+                    item["description"],
+                    _quantity(item["quantity"], item["unit"]),
+                    _amount(item["free_quantity"], item["unit"]),
+                    _amount(item["billable_quantity"], item["unit"]),
+                    _money(item),
+                ]
+                for item in cost["items"]
+            ]
+            + [["total", "", "", "", cost["total_usd"]]],
+        )
+    )
     if any(_money(item) == "<0.01" for item in cost["items"]):
         print("(<0.01: less than a cent; the total adds the items before rounding)")
 

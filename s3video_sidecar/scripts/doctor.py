@@ -90,12 +90,20 @@ def check_bucket(account: _Account) -> CheckResult:
         account.s3.head_bucket(Bucket=settings.bucket)
         location = account.s3.get_bucket_location(Bucket=settings.bucket).get("LocationConstraint") or "us-east-1"
     except (ClientError, BotoCoreError) as error:
-        return CheckResult("bucket", FAIL, f"{settings.bucket} does not answer ({_code(error)})",
-                           "create the bucket (notebooks/aws_setup.ipynb), or correct s3video.bucket and the "
-                           "sidecar's AWS credentials")
+        return CheckResult(
+            "bucket",
+            FAIL,
+            f"{settings.bucket} does not answer ({_code(error)})",
+            "create the bucket (notebooks/aws_setup.ipynb), or correct s3video.bucket and the "
+            "sidecar's AWS credentials",
+        )
     if location != settings.region:
-        return CheckResult("bucket", FAIL, f"{settings.bucket} is in {location}, the ini says {settings.region}",
-                           f"set s3video.region = {location}")
+        return CheckResult(
+            "bucket",
+            FAIL,
+            f"{settings.bucket} is in {location}, the ini says {settings.region}",
+            f"set s3video.region = {location}",
+        )
     return CheckResult("bucket", PASS, f"{settings.bucket} answers ({location})")
 
 
@@ -120,8 +128,11 @@ def _rule_problems(rule: dict) -> list[str]:
     if missing:
         problems.append(f"{', '.join(missing)} not exposed")
     allowed_headers = [h.lower() for h in rule.get("AllowedHeaders", [])]
-    missing = [h for h in aws_setup.UPLOAD_REQUEST_HEADERS
-               if not any(fnmatch.fnmatchcase(h, pattern) for pattern in allowed_headers)]
+    missing = [
+        h
+        for h in aws_setup.UPLOAD_REQUEST_HEADERS
+        if not any(fnmatch.fnmatchcase(h, pattern) for pattern in allowed_headers)
+    ]
     if missing:
         problems.append(f"request headers {', '.join(missing)} not allowed")
     return problems
@@ -130,11 +141,18 @@ def _rule_problems(rule: dict) -> list[str]:
 def check_cors(account: _Account) -> CheckResult:
     settings = account.settings
     origins = settings.moodle_origins
-    fix = ("put this CORS rule on the bucket (aws s3api put-bucket-cors --bucket "
-           f"{settings.bucket} --cors-configuration '{_json(aws_setup.cors_configuration(origins or ['https://your-moodle.example']))}')")
+    fix = (
+        "put this CORS rule on the bucket (aws s3api put-bucket-cors --bucket "
+        f"{settings.bucket} --cors-configuration '{_json(aws_setup.cors_configuration(origins or ['https://your-moodle.example']))}')"
+    )
     if not origins:
-        return CheckResult("cors", FAIL, "s3video.moodle_origin is not set", "set s3video.moodle_origin to the "
-                           "Moodle site's origin (e.g. https://moodle.example.edu), then put the CORS rule: " + fix)
+        return CheckResult(
+            "cors",
+            FAIL,
+            "s3video.moodle_origin is not set",
+            "set s3video.moodle_origin to the "
+            "Moodle site's origin (e.g. https://moodle.example.edu), then put the CORS rule: " + fix,
+        )
     try:
         rules = _bucket_rules(account, "get_bucket_cors", "CORSRules", absent="NoSuchCORSConfiguration")
     except ClientError as error:
@@ -156,8 +174,10 @@ def check_cors(account: _Account) -> CheckResult:
 
 def check_public_access(account: _Account) -> CheckResult:
     bucket = account.settings.bucket
-    fix = (f"aws s3api put-public-access-block --bucket {bucket} --public-access-block-configuration "
-           "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true")
+    fix = (
+        f"aws s3api put-public-access-block --bucket {bucket} --public-access-block-configuration "
+        "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true"
+    )
     try:
         config = account.s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     except ClientError as error:
@@ -170,8 +190,10 @@ def check_public_access(account: _Account) -> CheckResult:
 
 def check_acls_disabled(account: _Account) -> CheckResult:
     bucket = account.settings.bucket
-    fix = (f"aws s3api put-bucket-ownership-controls --bucket {bucket} "
-           f"--ownership-controls 'Rules=[{{ObjectOwnership={aws_setup.OBJECT_OWNERSHIP}}}]'")
+    fix = (
+        f"aws s3api put-bucket-ownership-controls --bucket {bucket} "
+        f"--ownership-controls 'Rules=[{{ObjectOwnership={aws_setup.OBJECT_OWNERSHIP}}}]'"
+    )
     try:
         rules = account.s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
     except ClientError as error:
@@ -196,38 +218,66 @@ def _rule_covers_videos(rule: dict, key_prefix: str = aws_setup.VIDEO_PREFIX) ->
 def check_lifecycle(account: _Account) -> CheckResult:
     settings = account.settings
     abort_after_seconds = getattr(settings, "jobs_multipart_abort_after_seconds", settings.multipart_expiry_seconds)
-    rule, staging_rule = aws_setup.lifecycle_configuration(
-        aws_setup.abort_incomplete_upload_days(abort_after_seconds))["Rules"]
-    fix = (f"add this rule to the bucket's lifecycle configuration (put-bucket-lifecycle-configuration replaces "
-           f"the whole configuration: keep your other rules): {_json(rule)}")
+    rule, staging_rule = aws_setup.lifecycle_configuration(aws_setup.abort_incomplete_upload_days(abort_after_seconds))[
+        "Rules"
+    ]
+    fix = (
+        f"add this rule to the bucket's lifecycle configuration (put-bucket-lifecycle-configuration replaces "
+        f"the whole configuration: keep your other rules): {_json(rule)}"
+    )
     try:
-        rules = _bucket_rules(account, "get_bucket_lifecycle_configuration", "Rules",
-                              absent="NoSuchLifecycleConfiguration")
+        rules = _bucket_rules(
+            account, "get_bucket_lifecycle_configuration", "Rules", absent="NoSuchLifecycleConfiguration"
+        )
     except ClientError as error:
         return CheckResult("lifecycle", FAIL, f"cannot read the lifecycle rules ({_code(error)})", fix)
-    aborting = [r for r in rules if r.get("Status") == "Enabled" and "AbortIncompleteMultipartUpload" in r
-                and _rule_covers_videos(r)]
+    aborting = [
+        r
+        for r in rules
+        if r.get("Status") == "Enabled" and "AbortIncompleteMultipartUpload" in r and _rule_covers_videos(r)
+    ]
     if not aborting:
-        return CheckResult("lifecycle", FAIL, "no enabled rule aborts incomplete multipart uploads under "
-                           f"{aws_setup.VIDEO_PREFIX} (their parts are billed until aborted)", fix)
+        return CheckResult(
+            "lifecycle",
+            FAIL,
+            "no enabled rule aborts incomplete multipart uploads under "
+            f"{aws_setup.VIDEO_PREFIX} (their parts are billed until aborted)",
+            fix,
+        )
     days = min(r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] for r in aborting)
     # A student may resume for the multipart window, plus one part URL's lifetime.
     resumable_seconds = settings.multipart_expiry_seconds + settings.upload_expiry_seconds
     if days * aws_setup.DAY_SECONDS < resumable_seconds:
-        return CheckResult("lifecycle", FAIL, f"uploads are aborted after {days} days, while students may still "
-                           f"resume them for {resumable_seconds // 3600} hours (s3video.multipart_expiry_seconds)",
-                           "set DaysAfterInitiation to "
-                           f"{rule['AbortIncompleteMultipartUpload']['DaysAfterInitiation']}: "
-                           f"{_json(rule)}")
+        return CheckResult(
+            "lifecycle",
+            FAIL,
+            f"uploads are aborted after {days} days, while students may still "
+            f"resume them for {resumable_seconds // 3600} hours (s3video.multipart_expiry_seconds)",
+            "set DaysAfterInitiation to "
+            f"{rule['AbortIncompleteMultipartUpload']['DaysAfterInitiation']}: "
+            f"{_json(rule)}",
+        )
     expiring = [r for r in rules if r.get("Status") == "Enabled" and "Expiration" in r]
     if any(_rule_covers_videos(r) for r in expiring):
-        return CheckResult("lifecycle", FAIL, f"a lifecycle rule expires objects under {aws_setup.VIDEO_PREFIX}: "
-                           "confirmed videos would disappear", "remove the Expiration from that rule")
+        return CheckResult(
+            "lifecycle",
+            FAIL,
+            f"a lifecycle rule expires objects under {aws_setup.VIDEO_PREFIX}: confirmed videos would disappear",
+            "remove the Expiration from that rule",
+        )
     if not any(_rule_covers_videos(r, aws_setup.STAGING_PREFIX) for r in expiring):
-        return CheckResult("lifecycle", FAIL, f"no enabled rule expires staging uploads under "
-                           f"{aws_setup.STAGING_PREFIX}", f"add this rule too: {_json(staging_rule)}")
-    return CheckResult("lifecycle", PASS, f"incomplete multipart uploads are aborted after {days} days; "
-                       f"staging uploads expire after {aws_setup.STAGING_EXPIRY_DAYS} day")
+        return CheckResult(
+            "lifecycle",
+            FAIL,
+            f"no enabled rule expires staging uploads under {aws_setup.STAGING_PREFIX}",
+            f"add this rule too: {_json(staging_rule)}",
+        )
+    return CheckResult(
+        "lifecycle",
+        PASS,
+        f"incomplete multipart uploads are aborted after {days} days; "
+        f"staging uploads expire after {aws_setup.STAGING_EXPIRY_DAYS} day",
+    )
 
 
 # -- CloudFront -------------------------------------------------------------------------
@@ -237,8 +287,12 @@ def _cloudfront_only(name: str, account: _Account) -> CheckResult | None:
     if account.settings.cdn != "cloudfront":
         return CheckResult(name, SKIP, "s3video.cdn is not cloudfront")
     if account.distribution is None:
-        return CheckResult(name, FAIL, "no distribution answers on s3video.cloudfront.domain",
-                           "fix the cloudfront-distribution check first")
+        return CheckResult(
+            name,
+            FAIL,
+            "no distribution answers on s3video.cloudfront.domain",
+            "fix the cloudfront-distribution check first",
+        )
     return None
 
 
@@ -250,12 +304,20 @@ def check_distribution(account: _Account) -> CheckResult:
     try:
         summary = aws_setup.find_distribution(account.cloudfront, domain)
     except (ClientError, BotoCoreError) as error:
-        return CheckResult("cloudfront-distribution", FAIL, f"cannot list distributions ({_code(error)})",
-                           "run the doctor with credentials that may call cloudfront:ListDistributions")
+        return CheckResult(
+            "cloudfront-distribution",
+            FAIL,
+            f"cannot list distributions ({_code(error)})",
+            "run the doctor with credentials that may call cloudfront:ListDistributions",
+        )
     if summary is None:
-        return CheckResult("cloudfront-distribution", FAIL, f"no distribution answers on {domain}",
-                           "set s3video.cloudfront.domain to the distribution's domain (dxxxx.cloudfront.net) "
-                           "or create it (notebooks/aws_setup.ipynb)")
+        return CheckResult(
+            "cloudfront-distribution",
+            FAIL,
+            f"no distribution answers on {domain}",
+            "set s3video.cloudfront.domain to the distribution's domain (dxxxx.cloudfront.net) "
+            "or create it (notebooks/aws_setup.ipynb)",
+        )
     config = account.cloudfront.get_distribution_config(Id=summary["Id"])["DistributionConfig"]
     account.distribution = {"config": config, "arn": summary["ARN"], "id": summary["Id"]}
     problems = []
@@ -280,25 +342,37 @@ def check_distribution(account: _Account) -> CheckResult:
             problems.append(f"its Origin Access Control {control_id} cannot be read ({_code(error)})")
             continue
         control_config = control["OriginAccessControlConfig"]
-        if (control_config.get("SigningBehavior") != "always"
-                or control_config.get("OriginAccessControlOriginType") != "s3"):
+        if (
+            control_config.get("SigningBehavior") != "always"
+            or control_config.get("OriginAccessControlOriginType") != "s3"
+        ):
             problems.append("its Origin Access Control must sign always, for an s3 origin")
     try:
         if not aws_setup.sends_nosniff(account.cloudfront, config["DefaultCacheBehavior"]):
-            problems.append("its answers lack X-Content-Type-Options: nosniff (attach the managed "
-                            f"SecurityHeadersPolicy, {aws_setup.SECURITY_HEADERS_POLICY_ID})")
+            problems.append(
+                "its answers lack X-Content-Type-Options: nosniff (attach the managed "
+                f"SecurityHeadersPolicy, {aws_setup.SECURITY_HEADERS_POLICY_ID})"
+            )
     except (ClientError, BotoCoreError) as error:
         problems.append(f"its response headers policy cannot be read ({_code(error)})")
     configured_id = getattr(settings, "cloudfront_distribution_id", None)
     if configured_id and configured_id != summary["Id"]:
-        problems.append(f"s3video.cloudfront.distribution_id is {configured_id}, but {domain} is "
-                        f"{summary['Id']} (set s3video.cloudfront.distribution_id = {summary['Id']})")
+        problems.append(
+            f"s3video.cloudfront.distribution_id is {configured_id}, but {domain} is "
+            f"{summary['Id']} (set s3video.cloudfront.distribution_id = {summary['Id']})"
+        )
     if problems:
-        return CheckResult("cloudfront-distribution", FAIL, f"{summary['Id']}: " + "; ".join(problems),
-                           "edit the distribution as notebooks/aws_setup.ipynb creates it "
-                           "(aws_setup.distribution_config)")
-    return CheckResult("cloudfront-distribution", PASS,
-                       f"{summary['Id']} serves {settings.bucket} over HTTPS through Origin Access Control")
+        return CheckResult(
+            "cloudfront-distribution",
+            FAIL,
+            f"{summary['Id']}: " + "; ".join(problems),
+            "edit the distribution as notebooks/aws_setup.ipynb creates it (aws_setup.distribution_config)",
+        )
+    return CheckResult(
+        "cloudfront-distribution",
+        PASS,
+        f"{summary['Id']} serves {settings.bucket} over HTTPS through Origin Access Control",
+    )
 
 
 def _statement_list(document: dict) -> list[dict]:
@@ -317,24 +391,32 @@ def check_bucket_policy(account: _Account) -> CheckResult:
     if skipped:
         return skipped
     settings, arn = account.settings, account.distribution["arn"]
-    fix = (f"aws s3api put-bucket-policy --bucket {settings.bucket} --policy "
-           f"'{_json(aws_setup.bucket_policy(settings.bucket, arn))}'")
+    fix = (
+        f"aws s3api put-bucket-policy --bucket {settings.bucket} --policy "
+        f"'{_json(aws_setup.bucket_policy(settings.bucket, arn))}'"
+    )
     try:
         document = json.loads(account.s3.get_bucket_policy(Bucket=settings.bucket)["Policy"])
     except ClientError as error:
-        return CheckResult("bucket-policy", FAIL,
-                           f"the bucket has no policy letting CloudFront read ({_code(error)})", fix)
+        return CheckResult(
+            "bucket-policy", FAIL, f"the bucket has no policy letting CloudFront read ({_code(error)})", fix
+        )
     video = aws_setup.action_resource(settings.bucket, "s3:GetObject")
     for statement in _statement_list(document):
         principal = statement.get("Principal", {})
         services = _as_list(principal.get("Service")) if isinstance(principal, dict) else []
         source_arns = _as_list(statement.get("Condition", {}).get("StringEquals", {}).get("AWS:SourceArn"))
-        if (statement.get("Effect") == "Allow" and "cloudfront.amazonaws.com" in services
-                and _matches(statement, "Action", "s3:GetObject", lower=True)
-                and _matches(statement, "Resource", video) and arn in source_arns):
+        if (
+            statement.get("Effect") == "Allow"
+            and "cloudfront.amazonaws.com" in services
+            and _matches(statement, "Action", "s3:GetObject", lower=True)
+            and _matches(statement, "Resource", video)
+            and arn in source_arns
+        ):
             return CheckResult("bucket-policy", PASS, "only the distribution may read the videos (OAC, by source ARN)")
-    return CheckResult("bucket-policy", FAIL, f"no statement lets distribution {account.distribution['id']} "
-                       "read the videos", fix)
+    return CheckResult(
+        "bucket-policy", FAIL, f"no statement lets distribution {account.distribution['id']} read the videos", fix
+    )
 
 
 def check_signing_key(account: _Account) -> CheckResult:
@@ -344,21 +426,32 @@ def check_signing_key(account: _Account) -> CheckResult:
     settings = account.settings
     key_id = settings.cloudfront_key_id
     if not os.path.exists(settings.cloudfront_private_key_file):
-        return CheckResult("signing-key", FAIL, f"{settings.cloudfront_private_key_file} does not exist",
-                           "point s3video.cloudfront.private_key_file at the private key (PEM, mode 0600)")
+        return CheckResult(
+            "signing-key",
+            FAIL,
+            f"{settings.cloudfront_private_key_file} does not exist",
+            "point s3video.cloudfront.private_key_file at the private key (PEM, mode 0600)",
+        )
     behavior = account.distribution["config"]["DefaultCacheBehavior"]
     trusted = behavior.get("TrustedKeyGroups", {})
     group_ids = trusted.get("Items", []) if trusted.get("Enabled") else []
     if not group_ids:
-        return CheckResult("signing-key", FAIL, "the distribution does not require signed URLs (no trusted key "
-                           "group): anyone with a video's URL could watch it",
-                           "enable trusted key groups on the default cache behavior with the group holding "
-                           f"{key_id}")
+        return CheckResult(
+            "signing-key",
+            FAIL,
+            "the distribution does not require signed URLs (no trusted key "
+            "group): anyone with a video's URL could watch it",
+            f"enable trusted key groups on the default cache behavior with the group holding {key_id}",
+        )
     groups = [account.cloudfront.get_key_group(Id=g)["KeyGroup"]["KeyGroupConfig"] for g in group_ids]
     if not any(key_id in group.get("Items", []) for group in groups):
-        return CheckResult("signing-key", FAIL, f"public key {key_id} is in none of the distribution's trusted "
-                           "key groups", f"add {key_id} to one of the key groups {', '.join(group_ids)}, or set "
-                           "s3video.cloudfront.key_id to a key of those groups")
+        return CheckResult(
+            "signing-key",
+            FAIL,
+            f"public key {key_id} is in none of the distribution's trusted key groups",
+            f"add {key_id} to one of the key groups {', '.join(group_ids)}, or set "
+            "s3video.cloudfront.key_id to a key of those groups",
+        )
     try:
         encoded = account.cloudfront.get_public_key(Id=key_id)["PublicKey"]["PublicKeyConfig"]["EncodedKey"]
         public_key = serialization.load_pem_public_key(encoded.encode("ascii"))
@@ -366,18 +459,27 @@ def check_signing_key(account: _Account) -> CheckResult:
             raise ValueError("CloudFront's public key is neither RSA nor ECDSA")
         signer = build_url_signer(settings)
     except (ClientError, ValueError, SettingsError) as error:
-        return CheckResult("signing-key", FAIL, f"cannot compare the keys ({_code(error)}: {error})",
-                           "check s3video.cloudfront.key_id and s3video.cloudfront.private_key_file")
+        return CheckResult(
+            "signing-key",
+            FAIL,
+            f"cannot compare the keys ({_code(error)}: {error})",
+            "check s3video.cloudfront.key_id and s3video.cloudfront.private_key_file",
+        )
     url = cdn.resource_url(settings.playback_base_url, f"{aws_setup.VIDEO_PREFIX}0/doctor-check.mp4")
     try:
         cdn.verify_signed_url(signer.sign(url, int(time.time()) + 300), public_key, key_id)
     except cdn.InvalidSignedUrl:
-        return CheckResult("signing-key", FAIL, f"the public key CloudFront holds as {key_id} is not the public half "
-                           f"of {settings.cloudfront_private_key_file}: every playback URL would be refused",
-                           "upload the public half of the private key (openssl pkey -in KEY -pubout) to CloudFront, "
-                           "add it to the trusted key group, and set s3video.cloudfront.key_id to its id")
-    return CheckResult("signing-key", PASS,
-                       f"a URL signed with the private key verifies with CloudFront's key {key_id}")
+        return CheckResult(
+            "signing-key",
+            FAIL,
+            f"the public key CloudFront holds as {key_id} is not the public half "
+            f"of {settings.cloudfront_private_key_file}: every playback URL would be refused",
+            "upload the public half of the private key (openssl pkey -in KEY -pubout) to CloudFront, "
+            "add it to the trusted key group, and set s3video.cloudfront.key_id to its id",
+        )
+    return CheckResult(
+        "signing-key", PASS, f"a URL signed with the private key verifies with CloudFront's key {key_id}"
+    )
 
 
 # -- IAM ----------------------------------------------------------------------------------
@@ -385,9 +487,13 @@ def check_signing_key(account: _Account) -> CheckResult:
 
 def _matches(statement: dict, field: str, value: str, lower: bool = False) -> bool:
     """Whether a statement's Action/Resource (or NotAction/NotResource) covers ``value``."""
+
     def covered(patterns):
-        return any(fnmatch.fnmatchcase(value.lower() if lower else value, p.lower() if lower else p)
-                   for p in _as_list(patterns))
+        return any(
+            fnmatch.fnmatchcase(value.lower() if lower else value, p.lower() if lower else p)
+            for p in _as_list(patterns)
+        )
+
     if field in statement:
         return covered(statement[field])
     if f"Not{field}" in statement:
@@ -427,12 +533,18 @@ def _principal_documents(iam, principal_arn: str) -> list[dict]:
         for page in iam.get_paginator(f"list_attached_{scope}_policies").paginate(**argument):
             for attached in page["AttachedPolicies"]:
                 version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
-                documents.append(_document(iam.get_policy_version(
-                    PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"]))
+                documents.append(
+                    _document(
+                        iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"][
+                            "Document"
+                        ]
+                    )
+                )
         for page in iam.get_paginator(f"list_{scope}_policies").paginate(**argument):
             for policy_name in page["PolicyNames"]:
-                documents.append(_document(getattr(iam, f"get_{scope}_policy")(
-                    PolicyName=policy_name, **argument)["PolicyDocument"]))
+                documents.append(
+                    _document(getattr(iam, f"get_{scope}_policy")(PolicyName=policy_name, **argument)["PolicyDocument"])
+                )
     return documents
 
 
@@ -451,20 +563,34 @@ def check_iam(account: _Account) -> CheckResult:
     try:
         principal = _iam_principal(account)
     except (ClientError, BotoCoreError) as error:
-        return CheckResult("iam", FAIL, f"the credentials are not accepted ({_code(error)})",
-                           "give the sidecar valid AWS credentials (instance role, or AWS_* in its environment)")
+        return CheckResult(
+            "iam",
+            FAIL,
+            f"the credentials are not accepted ({_code(error)})",
+            "give the sidecar valid AWS credentials (instance role, or AWS_* in its environment)",
+        )
     invalidation = getattr(account.settings, "cloudfront_invalidate", False)
     distribution_arn = account.distribution["arn"] if account.distribution else None
     if invalidation and not distribution_arn:
-        return CheckResult("iam", FAIL, "s3video.cloudfront.invalidate is on but no distribution was found",
-                           "fix the cloudfront-distribution check first")
+        return CheckResult(
+            "iam",
+            FAIL,
+            "s3video.cloudfront.invalidate is on but no distribution was found",
+            "fix the cloudfront-distribution check first",
+        )
     actions = aws_setup.sidecar_actions(invalidation)
-    policy_fix = ("attach this policy to the sidecar's user or role: "
-                  f"{_json(aws_setup.sidecar_policy(bucket, distribution_arn if invalidation else None))}")
+    policy_fix = (
+        "attach this policy to the sidecar's user or role: "
+        f"{_json(aws_setup.sidecar_policy(bucket, distribution_arn if invalidation else None))}"
+    )
 
     if principal.endswith(":root"):
-        return CheckResult("iam", FAIL, "the sidecar would run with the account's root credentials",
-                           "create an IAM user or role for the sidecar, and " + policy_fix)
+        return CheckResult(
+            "iam",
+            FAIL,
+            "the sidecar would run with the account's root credentials",
+            "create an IAM user or role for the sidecar, and " + policy_fix,
+        )
 
     def resource_of(action):
         return aws_setup.action_resource(bucket, action, distribution_arn)
@@ -474,7 +600,8 @@ def check_iam(account: _Account) -> CheckResult:
         for resource in sorted({resource_of(a) for a in actions}):
             names = [a for a in actions if resource_of(a) == resource]
             results = account.iam.simulate_principal_policy(
-                PolicySourceArn=principal, ActionNames=names, ResourceArns=[resource])["EvaluationResults"]
+                PolicySourceArn=principal, ActionNames=names, ResourceArns=[resource]
+            )["EvaluationResults"]
             denied += [r["EvalActionName"] for r in results if r["EvalDecision"] != "allowed"]
     except (ClientError, NotImplementedError):
         # No iam:SimulatePrincipalPolicy for these credentials (or a stand-in without it): read the policies.
@@ -482,11 +609,19 @@ def check_iam(account: _Account) -> CheckResult:
             documents = _principal_documents(account.iam, principal)
         except (ClientError, ValueError) as error:
             if account.principal_arn and _code(error) == "NoSuchEntity":
-                return CheckResult("iam", FAIL, f"{principal}: no such user or role",
-                                   "give --principal-arn the ARN of the user or role the sidecar runs as")
-            return CheckResult("iam", SKIP, f"{principal}: may neither simulate nor read its policies ({_code(error)})",
-                               "run the doctor with credentials allowed iam:SimulatePrincipalPolicy, and "
-                               "--principal-arn set to the sidecar's user or role")
+                return CheckResult(
+                    "iam",
+                    FAIL,
+                    f"{principal}: no such user or role",
+                    "give --principal-arn the ARN of the user or role the sidecar runs as",
+                )
+            return CheckResult(
+                "iam",
+                SKIP,
+                f"{principal}: may neither simulate nor read its policies ({_code(error)})",
+                "run the doctor with credentials allowed iam:SimulatePrincipalPolicy, and "
+                "--principal-arn set to the sidecar's user or role",
+            )
         denied = [a for a in actions if not evaluate_policies(documents, a, resource_of(a))]
         how = "its policies"
     if denied:
@@ -510,20 +645,36 @@ CHECKS = (
 def aws_access(session, settings: Settings) -> CheckResult:
     """The root cause first: are there credentials, is AWS reachable, are they accepted?"""
     if session.get_credentials() is None:
-        return CheckResult("aws-access", FAIL, "no AWS credentials found",
-                           "give the sidecar an instance role (docs/deployment.md), or set AWS_ACCESS_KEY_ID and "
-                           "AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in its environment")
+        return CheckResult(
+            "aws-access",
+            FAIL,
+            "no AWS credentials found",
+            "give the sidecar an instance role (docs/deployment.md), or set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in its environment",
+        )
     try:
         arn = session.client("sts").get_caller_identity()["Arn"]
     except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError) as error:
-        return CheckResult("aws-access", FAIL, f"AWS endpoints unreachable ({error.kwargs.get('endpoint_url', '')})",
-                           "check this machine's network, DNS and proxy settings (HTTPS to *.amazonaws.com)")
+        return CheckResult(
+            "aws-access",
+            FAIL,
+            f"AWS endpoints unreachable ({error.kwargs.get('endpoint_url', '')})",
+            "check this machine's network, DNS and proxy settings (HTTPS to *.amazonaws.com)",
+        )
     except ClientError as error:
-        return CheckResult("aws-access", FAIL, f"the credentials are not accepted ({_code(error)})",
-                           "check the access key (or the instance role) and this machine's clock")
+        return CheckResult(
+            "aws-access",
+            FAIL,
+            f"the credentials are not accepted ({_code(error)})",
+            "check the access key (or the instance role) and this machine's clock",
+        )
     except BotoCoreError as error:
-        return CheckResult("aws-access", FAIL, f"AWS cannot be reached ({_code(error)})",
-                           "check this machine's network and the credentials")
+        return CheckResult(
+            "aws-access",
+            FAIL,
+            f"AWS cannot be reached ({_code(error)})",
+            "check this machine's network and the credentials",
+        )
     return CheckResult("aws-access", PASS, f"credentials of {arn}")
 
 
@@ -536,14 +687,23 @@ def check_private_key_file(settings: Settings) -> CheckResult:
         mode = os.stat(path).st_mode
         cdn.load_private_key(path)
     except OSError as error:
-        return CheckResult("private-key-file", FAIL, f"{path}: {error.strerror}",
-                           "install the CloudFront private key there, readable by the sidecar's user only")
+        return CheckResult(
+            "private-key-file",
+            FAIL,
+            f"{path}: {error.strerror}",
+            "install the CloudFront private key there, readable by the sidecar's user only",
+        )
     except (ValueError, TypeError) as error:
-        return CheckResult("private-key-file", FAIL, f"{path}: not a private key ({error})",
-                           "install the PEM private key aws_setup created")
+        return CheckResult(
+            "private-key-file",
+            FAIL,
+            f"{path}: not a private key ({error})",
+            "install the PEM private key aws_setup created",
+        )
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        return CheckResult("private-key-file", FAIL, f"{path} is readable by others (mode {stat.S_IMODE(mode):o})",
-                           f"chmod 600 {path}")
+        return CheckResult(
+            "private-key-file", FAIL, f"{path} is readable by others (mode {stat.S_IMODE(mode):o})", f"chmod 600 {path}"
+        )
     return CheckResult("private-key-file", PASS, f"{path} loads, mode {stat.S_IMODE(mode):o}")
 
 
@@ -560,8 +720,12 @@ def check_database(settings: Settings) -> CheckResult:
     except SchemaNotAtHead as error:
         return CheckResult("database", FAIL, str(error), "run s3video-migrate with this ini file")
     except SQLAlchemyError as error:
-        return CheckResult("database", FAIL, describe("database", settings.sqlalchemy_url, error),
-                           "check sqlalchemy.url and that the database server runs (docs/deployment.md)")
+        return CheckResult(
+            "database",
+            FAIL,
+            describe("database", settings.sqlalchemy_url, error),
+            "check sqlalchemy.url and that the database server runs (docs/deployment.md)",
+        )
     finally:
         engine.dispose()
     return CheckResult("database", PASS, "reachable, schema at head")
@@ -572,8 +736,11 @@ def check_redis(settings: Settings) -> CheckResult:
 
     from ..failures import describe
 
-    urls = {settings.redis_url for store in (settings.nonce_store, settings.rate_limit_store)
-            if store == "redis" and settings.redis_url}
+    urls = {
+        settings.redis_url
+        for store in (settings.nonce_store, settings.rate_limit_store)
+        if store == "redis" and settings.redis_url
+    }
     if settings.huey_url and settings.huey_url.startswith(("redis", "rediss", "unix")):
         urls.add(settings.huey_url)
     if not urls:
@@ -582,15 +749,20 @@ def check_redis(settings: Settings) -> CheckResult:
         try:
             redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
         except redis.RedisError as error:
-            return CheckResult("redis", FAIL, describe("redis", url, error),
-                               "check s3video.redis_url / huey.url and that Redis runs")
+            return CheckResult(
+                "redis", FAIL, describe("redis", url, error), "check s3video.redis_url / huey.url and that Redis runs"
+            )
     return CheckResult("redis", PASS, f"{len(urls)} address(es) answer")
 
 
 def check_demo_off(settings: Settings) -> CheckResult:
     if settings.demo:
-        return CheckResult("demo-page", FAIL, "s3video.development.demo is on: anyone can sign as any user",
-                           "remove s3video.development.demo from a production ini")
+        return CheckResult(
+            "demo-page",
+            FAIL,
+            "s3video.development.demo is on: anyone can sign as any user",
+            "remove s3video.development.demo from a production ini",
+        )
     return CheckResult("demo-page", PASS, "off")
 
 
@@ -610,8 +782,10 @@ def diagnose(settings: Settings, *, session=None, principal_arn: str | None = No
     session = session or boto3.session.Session(region_name=settings.region)
     access = aws_access(session, settings)
     if access.status == FAIL:
-        return [access] + [CheckResult(check.__name__.removeprefix("check_").replace("_", "-"), SKIP,
-                                       f"needs AWS: {access.detail}") for check in CHECKS]
+        return [access] + [
+            CheckResult(check.__name__.removeprefix("check_").replace("_", "-"), SKIP, f"needs AWS: {access.detail}")
+            for check in CHECKS
+        ]
     account = _Account(
         settings=settings,
         s3=build_storage(settings).client,
@@ -626,8 +800,14 @@ def diagnose(settings: Settings, *, session=None, principal_arn: str | None = No
             results.append(check(account))
         except (ClientError, BotoCoreError, Unavailable) as error:
             name = check.__name__.removeprefix("check_").replace("_", "-")
-            results.append(CheckResult(name, FAIL, f"AWS refused or failed ({_code(error)})",
-                                       "check the credentials and the network, then run the doctor again"))
+            results.append(
+                CheckResult(
+                    name,
+                    FAIL,
+                    f"AWS refused or failed ({_code(error)})",
+                    "check the credentials and the network, then run the doctor again",
+                )
+            )
     return results
 
 
@@ -645,13 +825,15 @@ def report(results: list[CheckResult]) -> str:
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
-        "doctor", help="check the AWS set-up of an ini file (bucket, CORS, CloudFront, keys, IAM)",
+        "doctor",
+        help="check the AWS set-up of an ini file (bucket, CORS, CloudFront, keys, IAM)",
         description=__doc__.splitlines()[0].replace("``", ""),
     )
     parser.add_argument("ini", help="the sidecar's ini file, e.g. production.ini")
     parser.add_argument("--json", action="store_true", help="print JSON instead of lines")
-    parser.add_argument("--principal-arn", help="the IAM user or role the sidecar runs as "
-                        "(default: whoever these credentials are)")
+    parser.add_argument(
+        "--principal-arn", help="the IAM user or role the sidecar runs as (default: whoever these credentials are)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -670,8 +852,11 @@ def run(args) -> int:
     if settings.storage == "aws":
         results = diagnose(settings, principal_arn=args.principal_arn) + results
     if args.json:
-        print(json.dumps({"ok": not any(r.status == FAIL for r in results),
-                          "checks": [asdict(r) for r in results]}, indent=2))
+        print(
+            json.dumps(
+                {"ok": not any(r.status == FAIL for r in results), "checks": [asdict(r) for r in results]}, indent=2
+            )
+        )
     else:
         if settings.storage != "aws":
             print("doctor: s3video.storage is not aws: no AWS check (the embedded stand-in configures itself)")

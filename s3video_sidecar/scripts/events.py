@@ -14,8 +14,7 @@ HEADERS = ["id", "time (UTC)", "type", "user", "role", "assignment", "submission
 
 
 def add_parser(subparsers):
-    parser = add_command(subparsers, "events", "the event log: the newest events, filtered; --follow for new ones",
-                         run)
+    parser = add_command(subparsers, "events", "the event log: the newest events, filtered; --follow for new ones", run)
     for name in ("user", "assignment", "submission", "video"):
         parser.add_argument(f"--{name}", type=int, help=f"only this {name} (id)")
     parser.add_argument("--type", type=words, default=(), help="event types, comma-separated")
@@ -34,13 +33,23 @@ MESSAGE_WIDTH = 60
 def shorten(text: str | None, width: int = MESSAGE_WIDTH) -> str:
     """``text`` on one line, cut to ``width`` characters with an ellipsis when longer."""
     text = " ".join((text or "").split())
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _row(event: dict) -> list:
     message = shorten(event["error_message"])
-    return [event["id"], when(event["timestamp"]), event["event_type"], event["user_id"], event["user_role"],
-            event["assignment_id"], event["submission_id"], event["video_id"], event["error_code"], message]
+    return [
+        event["id"],
+        when(event["timestamp"]),
+        event["event_type"],
+        event["user_id"],
+        event["user_role"],
+        event["assignment_id"],
+        event["submission_id"],
+        event["video_id"],
+        event["error_code"],
+        message,
+    ]
 
 
 def run(args, polls: int | None = None) -> int:
@@ -52,12 +61,22 @@ def run(args, polls: int | None = None) -> int:
         valid = sorted(set(EVENT_TYPES) | set(service.repo.event_types_logged()))
     unknown = sorted(set(args.type) - set(valid))
     if unknown:
-        print(f"s3video-admin events: unknown --type {', '.join(unknown)}; valid types: {', '.join(valid)}",
-              file=sys.stderr)
+        print(
+            f"s3video-admin events: unknown --type {', '.join(unknown)}; valid types: {', '.join(valid)}",
+            file=sys.stderr,
+        )
         return 2
-    filters = EventFilter(user=args.user, assignment=args.assignment, submission=args.submission, video=args.video,
-                          event_types=args.type, error_codes=args.error_code, errors_only=args.errors_only,
-                          since=args.since, until=args.until)
+    filters = EventFilter(
+        user=args.user,
+        assignment=args.assignment,
+        submission=args.submission,
+        video=args.video,
+        event_types=args.type,
+        error_codes=args.error_code,
+        errors_only=args.errors_only,
+        since=args.since,
+        until=args.until,
+    )
     with admin_service(args.ini) as service:
         events = list(reversed(service.search_events(filters, 1, args.limit)["events"]))
         if args.json:

@@ -18,7 +18,7 @@ from . import bootstrap
 DESCRIPTIONS = {
     "cleanup": "purge the videos marked for deletion whose grace period is over",
     "reconcile": "finish stale deletions, settle expired uploads, abort stale multipart uploads, "
-                 "report (or delete, if allowed) objects no video names",
+    "report (or delete, if allowed) objects no video names",
     "retention": "schedule for deletion the videos older than s3video.retention.days",
     "probe": "read what the confirmed videos not probed yet are (codecs, duration, ...) and make their posters",
 }
@@ -64,13 +64,23 @@ def run(args) -> int:
             return 0
     total = expected_rows(args.job, parts.session_factory, settings, int(time.time()), args.__dict__.get("days"))
     # The bar goes to stderr with its total and ETA; log lines are printed above it, never on its line.
-    with logging_redirect_tqdm(), tqdm(desc=args.job, total=total, unit=" videos", leave=False,
-                                       disable=None) as bar:
+    with logging_redirect_tqdm(), tqdm(desc=args.job, total=total, unit=" videos", leave=False, disable=None) as bar:
         report = parts.jobs.runner.run(args.job, progress=bar.update, **options)
     if args.json:
-        print(json.dumps({"job": args.job, "dry_run": args.dry_run, "counts": dict(+report.counts),
-                          "items": report.items, "errors": report.errors, "duration_ms": report.duration_ms},
-                         indent=2, sort_keys=True))
+        print(
+            json.dumps(
+                {
+                    "job": args.job,
+                    "dry_run": args.dry_run,
+                    "counts": dict(+report.counts),
+                    "items": report.items,
+                    "errors": report.errors,
+                    "duration_ms": report.duration_ms,
+                },
+                indent=2,
+                sort_keys=True,
+            )
+        )
         return 1 if report.errors else 0
     for item in report.items:
         print(json.dumps(item, sort_keys=True))

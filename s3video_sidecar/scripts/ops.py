@@ -82,8 +82,10 @@ def table(headers: list[str], rows: list[list]) -> str:
     """A plain-text table; numbers right-aligned, None shown as '-'."""
     cells = [[("-" if value is None else str(value)) for value in row] for row in rows]
     widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
-    numeric = [all(isinstance(row[i], (int, float)) or row[i] is None for row in rows) and bool(rows)
-               for i in range(len(headers))]
+    numeric = [
+        all(isinstance(row[i], (int, float)) or row[i] is None for row in rows) and bool(rows)
+        for i in range(len(headers))
+    ]
 
     def line(values):
         columns = zip(values, widths, numeric, strict=True)

@@ -13,8 +13,9 @@ from ..sdk.receipt import full_object_sha256, verify_receipt
 
 
 def add_parser(subparsers):
-    parser = subparsers.add_parser("verify-receipt", help="check a local file against a submission receipt",
-                                   description=__doc__.splitlines()[0])
+    parser = subparsers.add_parser(
+        "verify-receipt", help="check a local file against a submission receipt", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("file", help="the video file to check")
     parser.add_argument("--sha256", required=True, help="the receipt's checksum_sha256 (base64, maybe -N)")
     parser.add_argument("--part-size", type=int, help="a multipart upload's part size in bytes (optional)")
@@ -30,6 +31,8 @@ def run(args) -> int:
     if matches:
         print(f"match: {args.file} is the video the receipt {args.sha256} names")
         return 0
-    print(f"no match: {args.file} is not the video of receipt {args.sha256}"
-          f" (its whole-file SHA-256 is {full_object_sha256(args.file)})")
+    print(
+        f"no match: {args.file} is not the video of receipt {args.sha256}"
+        f" (its whole-file SHA-256 is {full_object_sha256(args.file)})"
+    )
     return 1

@@ -6,8 +6,9 @@ from .ops import add_command, admin_service, human_bytes, print_json, table
 
 
 def add_parser(subparsers):
-    parser = add_command(subparsers, "stats", "videos, storage, uploads and views per day, errors, the month's cost",
-                         run)
+    parser = add_command(
+        subparsers, "stats", "videos, storage, uploads and views per day, errors, the month's cost", run
+    )
     parser.add_argument("--days", type=int, default=14, help="days of history (default 14)")
 
 
@@ -21,18 +22,29 @@ def run(args) -> int:
         print_json(stats)
         return 0
     by_status = stats["videos"]["by_status"]
-    print(f"Videos: {stats['videos']['total']}    Storage: {human_bytes(stats['storage']['bytes'])}"
-          f" ({stats['storage']['gb']} GB billed)")
+    print(
+        f"Videos: {stats['videos']['total']}    Storage: {human_bytes(stats['storage']['bytes'])}"
+        f" ({stats['storage']['gb']} GB billed)"
+    )
     print(table(list(by_status), [list(by_status.values())]))
     print(f"\nPer day (UTC), last {stats['days']} days")
-    print(table(["date", "uploads", "views", "viewed", "storage"],
-                [[d["date"], d["uploads"], d["views"], human_bytes(d["bytes_viewed"]), human_bytes(d["storage_bytes"])]
-                 for d in stats["per_day"]]))
+    print(
+        table(
+            ["date", "uploads", "views", "viewed", "storage"],
+            [
+                [d["date"], d["uploads"], d["views"], human_bytes(d["bytes_viewed"]), human_bytes(d["storage_bytes"])]
+                for d in stats["per_day"]
+            ],
+        )
+    )
     print(f"\nErrors by code, last {stats['days']} days (today)")
     today = stats["today"]["errors_by_code"]
     errors = sorted(stats["errors_by_code"].items(), key=lambda item: -item[1])
-    print(table(["code", "count", "today"], [[code, n, today.get(code, 0)] for code, n in errors])
-          if errors else "no errors")
+    print(
+        table(["code", "count", "today"], [[code, n, today.get(code, 0)] for code, n in errors])
+        if errors
+        else "no errors"
+    )
     if stats["cost"] is not None:
         print()
         from .cost import print_cost

@@ -57,16 +57,23 @@ def _run(args) -> int:
     parts = bootstrap(args.ini, jobs=True)
     settings, jobs = parts.settings, parts.jobs
     if jobs.huey.immediate:
-        print("s3video-worker: huey.immediate is on, so tasks run where they are queued: nothing to consume",
-              file=sys.stderr)
+        print(
+            "s3video-worker: huey.immediate is on, so tasks run where they are queued: nothing to consume",
+            file=sys.stderr,
+        )
         return 2
     # An idle SQLite queue is polled at least every 2 s (huey's default backs off to 10 s); Redis blocks.
-    consumer = jobs.huey.create_consumer(workers=settings.huey_workers, periodic=True, worker_type="thread",
-                                         graceful_signal="TERM", max_delay=2.0)
-    log.info("worker: queue %r, %d worker(s); cleanup every %d min, reconcile every %d min, retention %s",
-             jobs.huey.name, settings.huey_workers, settings.jobs_cleanup_interval_minutes,
-             settings.jobs_reconcile_interval_minutes,
-             f"after {settings.retention_days} days" if settings.retention_days else "off")
+    consumer = jobs.huey.create_consumer(
+        workers=settings.huey_workers, periodic=True, worker_type="thread", graceful_signal="TERM", max_delay=2.0
+    )
+    log.info(
+        "worker: queue %r, %d worker(s); cleanup every %d min, reconcile every %d min, retention %s",
+        jobs.huey.name,
+        settings.huey_workers,
+        settings.jobs_cleanup_interval_minutes,
+        settings.jobs_reconcile_interval_minutes,
+        f"after {settings.retention_days} days" if settings.retention_days else "off",
+    )
     if settings.storage == "embedded":
         wait_for_storage(parts.storage, settings.s3_endpoint_url)
     jobs.cleanup()  # at start: purge whatever a stopped worker left due

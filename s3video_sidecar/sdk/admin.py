@@ -33,9 +33,23 @@ from .maintenance import Maintenance
 from .ports import OperationsRepository, Row
 from .service import VideoService
 
-__all__ = ["DAY", "EVENT_TYPES", "GIB", "STATUSES", "UPLOAD_EVENTS", "VIEW_EVENTS", "AdminService", "EventFilter",
-           "MonthUsage", "VideoFilter", "cost_estimator_from_settings", "day_label", "describe_event", "gigabytes",
-           "parse_moment"]
+__all__ = [
+    "DAY",
+    "EVENT_TYPES",
+    "GIB",
+    "STATUSES",
+    "UPLOAD_EVENTS",
+    "VIEW_EVENTS",
+    "AdminService",
+    "EventFilter",
+    "MonthUsage",
+    "VideoFilter",
+    "cost_estimator_from_settings",
+    "day_label",
+    "describe_event",
+    "gigabytes",
+    "parse_moment",
+]
 
 DAY = 86400
 GIB = 1024**3
@@ -111,9 +125,13 @@ class MonthUsage:
 
 
 class AdminService:
-    def __init__(self, repository: OperationsRepository, videos: VideoService,
-                 cost_estimator: Callable[[MonthUsage], dict[str, Any]] | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        repository: OperationsRepository,
+        videos: VideoService,
+        cost_estimator: Callable[[MonthUsage], dict[str, Any]] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         """``videos`` is the VideoService over the same repository; ``cost_estimator(usage)``
         turns a :class:`MonthUsage` into the cost model's estimate (a dict)."""
         self.repo = repository
@@ -129,8 +147,11 @@ class AdminService:
         The reads below write it when given the ``actor`` (the admin API does; the CLI does not)."""
         if actor is None:
             return
-        filters = sorted(name for name, value in (query or {}).items()
-                         if value not in (None, (), False) and name not in ("page", "per_page"))
+        filters = sorted(
+            name
+            for name, value in (query or {}).items()
+            if value not in (None, (), False) and name not in ("page", "per_page")
+        )
         self.videos.log("admin_query", actor, context={"call": call, "filters": filters})
 
     # -- statistics ------------------------------------------------------------------
@@ -147,8 +168,13 @@ class AdminService:
             return sum(totals.get((day, kind), (0, 0))[index] for kind in kinds)
 
         per_day = [
-            {"date": day_label(d), "uploads": count(d, UPLOAD_EVENTS), "views": count(d, VIEW_EVENTS),
-             "bytes_viewed": count(d, VIEW_EVENTS, 1), "storage_bytes": stored}
+            {
+                "date": day_label(d),
+                "uploads": count(d, UPLOAD_EVENTS),
+                "views": count(d, VIEW_EVENTS),
+                "bytes_viewed": count(d, VIEW_EVENTS, 1),
+                "storage_bytes": stored,
+            }
             for d, stored in zip(day_starts, storage_by_day)
         ]
         by_status = dict.fromkeys(STATUSES, 0) | self.repo.count_videos_by_status()
@@ -159,12 +185,17 @@ class AdminService:
             "days": days,
             "videos": {"by_status": by_status, "total": sum(by_status.values())},
             "storage": {"bytes": stored, "gb": gigabytes(stored)},
-            "media": {"codecs": {codec: count for codec, (count, _risky) in sorted(codecs.items())},
-                      "at_risk": sum(risky for _count, risky in codecs.values())},
+            "media": {
+                "codecs": {codec: count for codec, (count, _risky) in sorted(codecs.items())},
+                "at_risk": sum(risky for _count, risky in codecs.values()),
+            },
             "per_day": per_day,
             "errors_by_code": self.repo.error_counts(start, now + 1),
-            "today": {"uploads": per_day[-1]["uploads"], "views": per_day[-1]["views"],
-                      "errors_by_code": self.repo.error_counts(today, now + 1)},
+            "today": {
+                "uploads": per_day[-1]["uploads"],
+                "views": per_day[-1]["views"],
+                "errors_by_code": self.repo.error_counts(today, now + 1),
+            },
             "cost": self.cost(),
         }
 
@@ -175,15 +206,16 @@ class AdminService:
         begun is refused (ValueError): there is nothing to measure yet.
         """
         now = self.now()
-        year, number = map(int, (month or dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y-%m"))
-                           .split("-"))
+        year, number = map(int, (month or dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y-%m")).split("-"))
         label = f"{year:04d}-{number:02d}"
         days_in_month = calendar.monthrange(year, number)[1]
         start = int(dt.datetime(year, number, 1, tzinfo=dt.UTC).timestamp())
         end = start + days_in_month * DAY
         if start > now:
-            raise ValueError(f"{label} has not begun: give this month or an earlier one"
-                             " (notebooks/cost_estimates.ipynb projects future months)")
+            raise ValueError(
+                f"{label} has not begun: give this month or an earlier one"
+                " (notebooks/cost_estimates.ipynb projects future months)"
+            )
         complete = end <= now
         elapsed = max(min(now, end) - start, 1)
         views, transfer = self.repo.event_totals(VIEW_EVENTS, start, end)
@@ -195,9 +227,16 @@ class AdminService:
             storage = self.repo.stored_bytes()
         pace = (end - start) / elapsed
         return MonthUsage(
-            month=label, days_in_month=days_in_month, days_elapsed=round(elapsed / DAY, 2),
-            storage_bytes=storage, transfer_bytes=transfer, views=views, uploads=uploads,
-            projected_transfer_bytes=int(transfer * pace), projected_views=int(views * pace), complete=complete,
+            month=label,
+            days_in_month=days_in_month,
+            days_elapsed=round(elapsed / DAY, 2),
+            storage_bytes=storage,
+            transfer_bytes=transfer,
+            views=views,
+            uploads=uploads,
+            projected_transfer_bytes=int(transfer * pace),
+            projected_views=int(views * pace),
+            complete=complete,
         )
 
     def cost(self, month: str | None = None) -> dict[str, Any] | None:
@@ -209,16 +248,32 @@ class AdminService:
         return {"usage": asdict(usage), **self.cost_estimator(usage)}
 
     # -- search ------------------------------------------------------------------------
-    def search_videos(self, filters: VideoFilter, page: int = 1, per_page: int = 25, *, actor: Actor | None = None,
-                      query: dict[str, Any] | None = None) -> dict[str, Any]:
+    def search_videos(
+        self,
+        filters: VideoFilter,
+        page: int = 1,
+        per_page: int = 25,
+        *,
+        actor: Actor | None = None,
+        query: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """``query``: the API's query string, whose filter names the ``admin_query`` event lists."""
         self.log_query(actor, "videos", query)
         rows, total = self.repo.search_videos(filters, page, per_page)
-        return {"videos": [self.describe_video(video, course) for video, course in rows],
-                **_paging(page, per_page, total)}
+        return {
+            "videos": [self.describe_video(video, course) for video, course in rows],
+            **_paging(page, per_page, total),
+        }
 
-    def search_events(self, filters: EventFilter, page: int = 1, per_page: int = 50, *, actor: Actor | None = None,
-                      query: dict[str, Any] | None = None) -> dict[str, Any]:
+    def search_events(
+        self,
+        filters: EventFilter,
+        page: int = 1,
+        per_page: int = 50,
+        *,
+        actor: Actor | None = None,
+        query: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         self.log_query(actor, "events", query)
         events, total = self.repo.search_events(filters, page, per_page)
         return {"events": [describe_event(event) for event in events], **_paging(page, per_page, total)}
@@ -230,24 +285,34 @@ class AdminService:
         restorable = self._restorable(video)
         return {
             **self.videos.describe(video),
-            "assignment_id": video.assignment_id, "submission_id": video.submission_id, "user_id": video.user_id,
-            "course_id": course_id, "s3_bucket": video.s3_bucket, "error_code": video.error_code,
+            "assignment_id": video.assignment_id,
+            "submission_id": video.submission_id,
+            "user_id": video.user_id,
+            "course_id": course_id,
+            "s3_bucket": video.s3_bucket,
+            "error_code": video.error_code,
             "current": video.submission.current_video_id == video.id,
             "delete_requested_at": video.delete_requested_timestamp,
-            "purge_after": video.purge_after_timestamp, "deleted_at": video.deleted_timestamp,
+            "purge_after": video.purge_after_timestamp,
+            "deleted_at": video.deleted_timestamp,
             "restorable": restorable,
         }
 
     def history(self, video: Row, *, actor: Actor | None = None) -> dict[str, Any]:
         """A video with every event about it, oldest first."""
         self.log_query(actor, "video")
-        return {"video": self.describe_video(video),
-                "events": [describe_event(event) for event in self.repo.video_events(video)]}
+        return {
+            "video": self.describe_video(video),
+            "events": [describe_event(event) for event in self.repo.video_events(video)],
+        }
 
     # -- restore and delete --------------------------------------------------------------
     def _restorable(self, video: Row) -> bool:
-        return (video.upload_status == VideoStatus.DELETING and video.confirmed_timestamp is not None
-                and (video.purge_after_timestamp or 0) > self.now())
+        return (
+            video.upload_status == VideoStatus.DELETING
+            and video.confirmed_timestamp is not None
+            and (video.purge_after_timestamp or 0) > self.now()
+        )
 
     def restore(self, video: Row, actor: Actor) -> dict[str, Any]:
         """Bring back a deleted video while its grace period lasts; it becomes current again

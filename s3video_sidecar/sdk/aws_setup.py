@@ -95,14 +95,18 @@ def cors_configuration(moodle_origins: Iterable[str]) -> CORSConfigurationTypeDe
     origins = list(moodle_origins)
     if not origins:
         raise ValueError("give the Moodle site's origin, e.g. https://moodle.example.edu")
-    return {"CORSRules": [{
-        "ID": "s3video-moodle-uploads",
-        "AllowedOrigins": origins,
-        "AllowedMethods": list(REQUIRED_CORS_METHODS),
-        "AllowedHeaders": ["*"],
-        "ExposeHeaders": list(REQUIRED_EXPOSE_HEADERS),
-        "MaxAgeSeconds": CORS_MAX_AGE_SECONDS,
-    }]}
+    return {
+        "CORSRules": [
+            {
+                "ID": "s3video-moodle-uploads",
+                "AllowedOrigins": origins,
+                "AllowedMethods": list(REQUIRED_CORS_METHODS),
+                "AllowedHeaders": ["*"],
+                "ExposeHeaders": list(REQUIRED_EXPOSE_HEADERS),
+                "MaxAgeSeconds": CORS_MAX_AGE_SECONDS,
+            }
+        ]
+    }
 
 
 def abort_incomplete_upload_days(sidecar_abort_after_seconds: int) -> int:
@@ -114,17 +118,22 @@ def abort_incomplete_upload_days(sidecar_abort_after_seconds: int) -> int:
 
 def lifecycle_configuration(abort_after_days: int) -> BucketLifecycleConfigurationTypeDef:
     """Abort stale multipart uploads under ``videos/``; expire staging objects under ``uploads/``."""
-    return {"Rules": [{
-        "ID": LIFECYCLE_RULE_ID,
-        "Status": "Enabled",
-        "Filter": {"Prefix": VIDEO_PREFIX},
-        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": abort_after_days},
-    }, {
-        "ID": STAGING_RULE_ID,
-        "Status": "Enabled",
-        "Filter": {"Prefix": STAGING_PREFIX},
-        "Expiration": {"Days": STAGING_EXPIRY_DAYS},
-    }]}
+    return {
+        "Rules": [
+            {
+                "ID": LIFECYCLE_RULE_ID,
+                "Status": "Enabled",
+                "Filter": {"Prefix": VIDEO_PREFIX},
+                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": abort_after_days},
+            },
+            {
+                "ID": STAGING_RULE_ID,
+                "Status": "Enabled",
+                "Filter": {"Prefix": STAGING_PREFIX},
+                "Expiration": {"Days": STAGING_EXPIRY_DAYS},
+            },
+        ]
+    }
 
 
 def bucket_arn(bucket: str) -> str:
@@ -147,14 +156,16 @@ def bucket_policy(bucket: str, distribution_arn: str) -> JSON:
     """Only this CloudFront distribution (through OAC) may read the videos and their posters."""
     return {
         "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "AllowCloudFrontToReadVideos",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudfront.amazonaws.com"},
-            "Action": "s3:GetObject",
-            "Resource": [videos_arn(bucket), posters_arn(bucket)],
-            "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
-        }],
+        "Statement": [
+            {
+                "Sid": "AllowCloudFrontToReadVideos",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "s3:GetObject",
+                "Resource": [videos_arn(bucket), posters_arn(bucket)],
+                "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
+            }
+        ],
     }
 
 
@@ -168,8 +179,9 @@ def create_bucket(s3: S3Client, bucket: str, region: str) -> None:
             raise
 
 
-def configure_bucket(s3: S3Client, bucket: str, moodle_origins: Iterable[str],
-                     sidecar_abort_after_seconds: int = 7 * DAY_SECONDS) -> None:
+def configure_bucket(
+    s3: S3Client, bucket: str, moodle_origins: Iterable[str], sidecar_abort_after_seconds: int = 7 * DAY_SECONDS
+) -> None:
     """Block public access, disable ACLs, allow Moodle's uploads (CORS), abort stale multipart uploads."""
     s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK)
     s3.put_bucket_ownership_controls(
@@ -198,8 +210,9 @@ CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 SECURITY_HEADERS_POLICY_ID = "67f7725c-6f97-4210-82d7-5512b31e9d03"
 # The managed policies that send nosniff: SecurityHeadersPolicy, CORS-and-SecurityHeadersPolicy,
 # CORS-With-Preflight-and-SecurityHeadersPolicy (AWS: "Use managed response headers policies").
-NOSNIFF_MANAGED_POLICY_IDS = frozenset({SECURITY_HEADERS_POLICY_ID, "e61eb60c-9c35-4d20-a928-2b84e02af89c",
-                                        "eaab4381-ed33-4a86-88ca-d9558dc6cd63"})
+NOSNIFF_MANAGED_POLICY_IDS = frozenset(
+    {SECURITY_HEADERS_POLICY_ID, "e61eb60c-9c35-4d20-a928-2b84e02af89c", "eaab4381-ed33-4a86-88ca-d9558dc6cd63"}
+)
 
 
 def sends_nosniff(cloudfront: CloudFrontClient, cache_behavior: JSON) -> bool:
@@ -235,7 +248,7 @@ def load_or_generate_private_key(path: str | os.PathLike[str], kind: str = "rsa"
 
 
 def _public_keys(cloudfront: CloudFrontClient) -> list[PublicKeySummaryTypeDef]:
-    return (cloudfront.list_public_keys().get("PublicKeyList", {}).get("Items") or [])
+    return cloudfront.list_public_keys().get("PublicKeyList", {}).get("Items") or []
 
 
 def _key_groups(cloudfront: CloudFrontClient) -> list[KeyGroupTypeDef]:
@@ -257,25 +270,35 @@ def create_signing_key(cloudfront: CloudFrontClient, private_key: cdn.PrivateKey
         if summary.get("Name") == name:
             held = cloudfront.get_public_key(Id=summary["Id"])["PublicKey"]["PublicKeyConfig"]["EncodedKey"]
             if not _same_pem(held, encoded):
-                raise ValueError(f"CloudFront already holds a public key named {name!r} for another private key:"
-                                 " give the private key file of the first run, or another name")
+                raise ValueError(
+                    f"CloudFront already holds a public key named {name!r} for another private key:"
+                    " give the private key file of the first run, or another name"
+                )
             public_key_id = summary["Id"]
     if public_key_id is None:
-        public_key_id = cloudfront.create_public_key(PublicKeyConfig={
-            "CallerReference": str(uuid.uuid4()),
-            "Name": name,
-            "EncodedKey": encoded,
-            "Comment": "s3video playback URL signing",
-        })["PublicKey"]["Id"]
+        public_key_id = cloudfront.create_public_key(
+            PublicKeyConfig={
+                "CallerReference": str(uuid.uuid4()),
+                "Name": name,
+                "EncodedKey": encoded,
+                "Comment": "s3video playback URL signing",
+            }
+        )["PublicKey"]["Id"]
     for group in _key_groups(cloudfront):
         if group["KeyGroupConfig"]["Name"] == name:
             if public_key_id not in group["KeyGroupConfig"]["Items"]:
-                raise ValueError(f"the key group {name!r} does not hold the public key {public_key_id}: add it"
-                                 " (docs/deployment.md, key rotation) or use another name")
+                raise ValueError(
+                    f"the key group {name!r} does not hold the public key {public_key_id}: add it"
+                    " (docs/deployment.md, key rotation) or use another name"
+                )
             return SigningKey(public_key_id=public_key_id, key_group_id=group["Id"])
-    key_group = cloudfront.create_key_group(KeyGroupConfig={
-        "Name": name, "Items": [public_key_id], "Comment": "s3video playback URL signing",
-    })["KeyGroup"]
+    key_group = cloudfront.create_key_group(
+        KeyGroupConfig={
+            "Name": name,
+            "Items": [public_key_id],
+            "Comment": "s3video playback URL signing",
+        }
+    )["KeyGroup"]
     return SigningKey(public_key_id=public_key_id, key_group_id=key_group["Id"])
 
 
@@ -285,21 +308,28 @@ def create_origin_access_control(cloudfront: CloudFrontClient, name: str) -> str
     for summary in listed:
         if summary.get("Name") == name:
             return summary["Id"]
-    return cloudfront.create_origin_access_control(OriginAccessControlConfig={
-        "Name": name,
-        "Description": "s3video: CloudFront signs its requests to the bucket",
-        "SigningProtocol": "sigv4",
-        "SigningBehavior": "always",
-        "OriginAccessControlOriginType": "s3",
-    })["OriginAccessControl"]["Id"]
+    return cloudfront.create_origin_access_control(
+        OriginAccessControlConfig={
+            "Name": name,
+            "Description": "s3video: CloudFront signs its requests to the bucket",
+            "SigningProtocol": "sigv4",
+            "SigningBehavior": "always",
+            "OriginAccessControlOriginType": "s3",
+        }
+    )["OriginAccessControl"]["Id"]
 
 
 def origin_domain(bucket: str, region: str) -> str:
     return f"{bucket}.s3.{region}.amazonaws.com"
 
 
-def distribution_config(bucket: str, region: str, origin_access_control_id: str, key_group_id: str,
-                        price_class: PriceClassType = "PriceClass_100") -> DistributionConfigTypeDef:
+def distribution_config(
+    bucket: str,
+    region: str,
+    origin_access_control_id: str,
+    key_group_id: str,
+    price_class: PriceClassType = "PriceClass_100",
+) -> DistributionConfigTypeDef:
     """A distribution that serves the bucket only through signed URLs (trusted key group), HTTPS only,
     every answer with ``X-Content-Type-Options: nosniff`` (AWS's managed security headers policy).
 
@@ -313,18 +343,26 @@ def distribution_config(bucket: str, region: str, origin_access_control_id: str,
         "Enabled": True,
         "PriceClass": price_class,
         "HttpVersion": "http2and3",
-        "Origins": {"Quantity": 1, "Items": [{
-            "Id": origin_id,
-            "DomainName": origin_domain(bucket, region),
-            "OriginAccessControlId": origin_access_control_id,
-            "S3OriginConfig": {"OriginAccessIdentity": ""},  # empty: OAC, not the legacy OAI
-        }]},
+        "Origins": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "Id": origin_id,
+                    "DomainName": origin_domain(bucket, region),
+                    "OriginAccessControlId": origin_access_control_id,
+                    "S3OriginConfig": {"OriginAccessIdentity": ""},  # empty: OAC, not the legacy OAI
+                }
+            ],
+        },
         "DefaultCacheBehavior": {
             "TargetOriginId": origin_id,
             "ViewerProtocolPolicy": "redirect-to-https",
             "TrustedKeyGroups": {"Enabled": True, "Quantity": 1, "Items": [key_group_id]},
-            "AllowedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"],
-                               "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]}},
+            "AllowedMethods": {
+                "Quantity": 2,
+                "Items": ["GET", "HEAD"],
+                "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]},
+            },
             "CachePolicyId": CACHING_OPTIMIZED_POLICY_ID,
             "ResponseHeadersPolicyId": SECURITY_HEADERS_POLICY_ID,  # nosniff on every answer
             "Compress": False,  # video is already compressed
@@ -341,8 +379,9 @@ def create_distribution(cloudfront: CloudFrontClient, config: DistributionConfig
     return Distribution(id=created["Id"], arn=created["ARN"], domain_name=created["DomainName"])
 
 
-def find_setup_distribution(cloudfront: CloudFrontClient,
-                            config: Mapping[str, Any]) -> DistributionSummaryTypeDef | None:
+def find_setup_distribution(
+    cloudfront: CloudFrontClient, config: Mapping[str, Any]
+) -> DistributionSummaryTypeDef | None:
     """The distribution a set-up run made for ``config``'s bucket (its comment and origin), or None."""
     origin = config["Origins"]["Items"][0]["DomainName"]
     for page in cloudfront.get_paginator("list_distributions").paginate():
@@ -413,25 +452,41 @@ def sidecar_policy(bucket: str, invalidation_distribution_arn: str | None = None
     statement when the sidecar is to invalidate that distribution)."""
     object_actions = sorted(a for a in sidecar_actions() if a not in BUCKET_LEVEL_ACTIONS)
     statements = [
-        {"Sid": "VideoObjects", "Effect": "Allow", "Action": object_actions,
-         "Resource": [videos_arn(bucket), posters_arn(bucket), staging_arn(bucket)]},
-        {"Sid": "VideoBucket", "Effect": "Allow", "Action": sorted(BUCKET_LEVEL_ACTIONS),
-         "Resource": bucket_arn(bucket)},
+        {
+            "Sid": "VideoObjects",
+            "Effect": "Allow",
+            "Action": object_actions,
+            "Resource": [videos_arn(bucket), posters_arn(bucket), staging_arn(bucket)],
+        },
+        {
+            "Sid": "VideoBucket",
+            "Effect": "Allow",
+            "Action": sorted(BUCKET_LEVEL_ACTIONS),
+            "Resource": bucket_arn(bucket),
+        },
     ]
     if invalidation_distribution_arn:
-        statements.append({"Sid": "InvalidateDeletedVideos", "Effect": "Allow", "Action": [INVALIDATION_ACTION],
-                           "Resource": invalidation_distribution_arn})
+        statements.append(
+            {
+                "Sid": "InvalidateDeletedVideos",
+                "Effect": "Allow",
+                "Action": [INVALIDATION_ACTION],
+                "Resource": invalidation_distribution_arn,
+            }
+        )
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def create_sidecar_policy(iam: IAMClient, bucket: str, name: str,
-                          invalidation_distribution_arn: str | None = None) -> str:
+def create_sidecar_policy(
+    iam: IAMClient, bucket: str, name: str, invalidation_distribution_arn: str | None = None
+) -> str:
     """Create the managed policy (or, on a re-run, bring an earlier run's up to date with a new
     default version); return its ARN (attach it to the sidecar's user or role)."""
     document = json.dumps(sidecar_policy(bucket, invalidation_distribution_arn))
     try:
-        return iam.create_policy(PolicyName=name, PolicyDocument=document,
-                                 Description="s3video sidecar: exactly the S3 actions it calls")["Policy"]["Arn"]
+        return iam.create_policy(
+            PolicyName=name, PolicyDocument=document, Description="s3video sidecar: exactly the S3 actions it calls"
+        )["Policy"]["Arn"]
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "EntityAlreadyExists":
             raise
@@ -460,9 +515,18 @@ def _local_policy_arn(iam: IAMClient, name: str) -> str:
 # -- the ini ------------------------------------------------------------------------------
 
 
-def production_settings(*, bucket: str, region: str, moodle_origins: Iterable[str], distribution_domain: str,
-                        distribution_id: str, key_id: str, private_key_file: str, invalidation: bool = False,
-                        hash_algorithm: str = "sha256") -> str:
+def production_settings(
+    *,
+    bucket: str,
+    region: str,
+    moodle_origins: Iterable[str],
+    distribution_domain: str,
+    distribution_id: str,
+    key_id: str,
+    private_key_file: str,
+    invalidation: bool = False,
+    hash_algorithm: str = "sha256",
+) -> str:
     """The ``[app:main]`` lines of production.ini that match what was created."""
     lines = [
         "# AWS resources (written by notebooks/aws_setup.ipynb; check them with s3video-admin doctor)",
@@ -527,17 +591,29 @@ class SetupResult:
 
     def production_settings(self) -> str:
         return production_settings(
-            bucket=self.bucket, region=self.region, moodle_origins=self.moodle_origins,
-            distribution_domain=self.distribution.domain_name, distribution_id=self.distribution.id,
-            key_id=self.signing_key.public_key_id, private_key_file=self.private_key_file,
+            bucket=self.bucket,
+            region=self.region,
+            moodle_origins=self.moodle_origins,
+            distribution_domain=self.distribution.domain_name,
+            distribution_id=self.distribution.id,
+            key_id=self.signing_key.public_key_id,
+            private_key_file=self.private_key_file,
             invalidation=self.invalidation,
         )
 
 
-def set_up(session: boto3.session.Session, *, bucket: str, region: str, moodle_origins: Iterable[str],
-           private_key_file: str, name: str = "s3video",
-           sidecar_abort_after_seconds: int = 7 * DAY_SECONDS, key_kind: str = "rsa",
-           invalidation: bool = False) -> SetupResult:
+def set_up(
+    session: boto3.session.Session,
+    *,
+    bucket: str,
+    region: str,
+    moodle_origins: Iterable[str],
+    private_key_file: str,
+    name: str = "s3video",
+    sidecar_abort_after_seconds: int = 7 * DAY_SECONDS,
+    key_kind: str = "rsa",
+    invalidation: bool = False,
+) -> SetupResult:
     """Every step of notebooks/aws_setup.ipynb, in its order, for scripts and tests.
 
     Re-runnable and resumable: every step finds what an earlier (or half-failed) run made,
@@ -553,16 +629,25 @@ def set_up(session: boto3.session.Session, *, bucket: str, region: str, moodle_o
     signing_key = create_signing_key(cloudfront, private_key, name)
     control_id = create_origin_access_control(cloudfront, name)
     distribution = create_distribution(
-        cloudfront, distribution_config(bucket, region, control_id, signing_key.key_group_id))
+        cloudfront, distribution_config(bucket, region, control_id, signing_key.key_group_id)
+    )
     allow_distribution_to_read(s3, bucket, distribution.arn)
-    policy_arn = create_sidecar_policy(iam, bucket, f"{name}-sidecar",
-                                       distribution.arn if invalidation else None)
-    return SetupResult(bucket, region, tuple(moodle_origins), distribution, signing_key, policy_arn,
-                       str(private_key_file), invalidation)
+    policy_arn = create_sidecar_policy(iam, bucket, f"{name}-sidecar", distribution.arn if invalidation else None)
+    return SetupResult(
+        bucket,
+        region,
+        tuple(moodle_origins),
+        distribution,
+        signing_key,
+        policy_arn,
+        str(private_key_file),
+        invalidation,
+    )
 
 
-def attach_sidecar_policy(iam: IAMClient, policy_arn: str, *, user_name: str | None = None,
-                          role_name: str | None = None) -> str:
+def attach_sidecar_policy(
+    iam: IAMClient, policy_arn: str, *, user_name: str | None = None, role_name: str | None = None
+) -> str:
     """Attach the policy to the sidecar's role (which must exist), or to its user (created if
     missing, without access keys: create those yourself, and keep them out of the ini).
     Returns the principal's ARN, for ``s3video-admin doctor --principal-arn``."""
@@ -595,8 +680,9 @@ class TearDown:
         return not self.left
 
 
-def tear_down(session: boto3.session.Session, *, bucket: str, region: str, name: str = "s3video",
-              delete_bucket: bool = False) -> TearDown:
+def tear_down(
+    session: boto3.session.Session, *, bucket: str, region: str, name: str = "s3video", delete_bucket: bool = False
+) -> TearDown:
     """Undo :func:`set_up`, as far as AWS allows now; run it again until ``finished``.
 
     The distribution is first disabled, and deleted by a later run once CloudFront has
@@ -616,8 +702,10 @@ def tear_down(session: boto3.session.Session, *, bucket: str, region: str, name:
             code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else "not supported"
             result.left.append(f"{description}: {code}")
 
-    probe = {"Comment": f"s3video: videos of {bucket}",
-             "Origins": {"Items": [{"DomainName": origin_domain(bucket, region)}]}}
+    probe = {
+        "Comment": f"s3video: videos of {bucket}",
+        "Origins": {"Items": [{"DomainName": origin_domain(bucket, region)}]},
+    }
     distribution = find_setup_distribution(cloudfront, probe)
     if distribution is not None:
         answer = cloudfront.get_distribution_config(Id=distribution["Id"])
@@ -626,13 +714,17 @@ def tear_down(session: boto3.session.Session, *, bucket: str, region: str, name:
             config["Enabled"] = False
             cloudfront.update_distribution(Id=distribution["Id"], IfMatch=etag, DistributionConfig=config)
             result.done.append(f"distribution {distribution['Id']} disabled")
-            result.left.append(f"distribution {distribution['Id']}: run tear_down again once it is deployed"
-                               " (a few minutes) to delete it")
+            result.left.append(
+                f"distribution {distribution['Id']}: run tear_down again once it is deployed"
+                " (a few minutes) to delete it"
+            )
         elif distribution.get("Status") != "Deployed":
             result.left.append(f"distribution {distribution['Id']}: still deploying; run tear_down again")
         else:
-            step(f"distribution {distribution['Id']} deleted",
-                 lambda: cloudfront.delete_distribution(Id=distribution["Id"], IfMatch=etag))
+            step(
+                f"distribution {distribution['Id']} deleted",
+                lambda: cloudfront.delete_distribution(Id=distribution["Id"], IfMatch=etag),
+            )
     if not any(item.startswith("distribution") for item in result.left):
         _delete_cloudfront_pieces(cloudfront, name, step)
     _delete_policy(iam, f"{name}-sidecar", step)
@@ -658,8 +750,10 @@ def _delete_cloudfront_pieces(cloudfront: CloudFrontClient, name: str, step: Ste
     for control in listed:
         if control.get("Name") == name:
             etag = cloudfront.get_origin_access_control(Id=control["Id"])["ETag"]
-            step(f"origin access control {control['Id']} deleted",
-                 partial(cloudfront.delete_origin_access_control, Id=control["Id"], IfMatch=etag))
+            step(
+                f"origin access control {control['Id']} deleted",
+                partial(cloudfront.delete_origin_access_control, Id=control["Id"], IfMatch=etag),
+            )
 
 
 def _delete_policy(iam: IAMClient, name: str, step: Step) -> None:

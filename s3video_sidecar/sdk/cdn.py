@@ -69,13 +69,12 @@ def load_private_key(path: str | os.PathLike[str]) -> PrivateKey:
 
 def generate_private_key(path: str | os.PathLike[str], kind: str = "rsa") -> PrivateKey:
     """Write a new key pair's private half (PEM, mode 0600) and return the key."""
-    key: PrivateKey = (rsa.generate_private_key(65537, 2048) if kind == "rsa"
-                       else ec.generate_private_key(ec.SECP256R1()))
+    key: PrivateKey = (
+        rsa.generate_private_key(65537, 2048) if kind == "rsa" else ec.generate_private_key(ec.SECP256R1())
+    )
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(pem)
@@ -114,8 +113,9 @@ def resource_url(base_url: str, s3_key: str) -> str:
 class UrlSigner:
     """Signs playback URLs for one CloudFront key (or the local edge's stand-in for it)."""
 
-    def __init__(self, key_id: str, private_key: PrivateKey, hash_algorithm: str = "sha1",
-                 cache_size: int = 4096) -> None:
+    def __init__(
+        self, key_id: str, private_key: PrivateKey, hash_algorithm: str = "sha1", cache_size: int = 4096
+    ) -> None:
         if isinstance(private_key, ec.EllipticCurvePrivateKey) and hash_algorithm != "sha256":
             raise ValueError("ECDSA keys sign with SHA-256: set s3video.cloudfront.hash_algorithm = sha256")
         self.key_id = key_id
@@ -158,9 +158,7 @@ def verify_signed_url(url: str, public_key: PublicKey, key_id: str, now: float |
     if algorithm_name not in HASH_ALGORITHMS:
         raise InvalidSignedUrl("unknown Hash-Algorithm")
     # The resource is the URL without the signing parameters, other parameters kept in order.
-    resource = urlunsplit(
-        (parts.scheme, parts.netloc, parts.path, "&".join(f"{n}={v}" for n, v in others), "")
-    )
+    resource = urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(f"{n}={v}" for n, v in others), ""))
     try:
         signature = _unb64_cloudfront(params["Signature"])
         _verify(public_key, HASH_ALGORITHMS[algorithm_name], signature, canned_policy(resource, expires))

@@ -83,8 +83,9 @@ class MeasuredMonth(Protocol):
 
 
 def _price(default: str, help: str):
-    return setting(type=colander.Decimal, default=Decimal(default), validator=colander.Range(min=0, max=1000),
-                   help=help)
+    return setting(
+        type=colander.Decimal, default=Decimal(default), validator=colander.Range(min=0, max=1000), help=help
+    )
 
 
 def _count(default: int, help: str = ""):
@@ -113,8 +114,9 @@ class CostModel:
     s3_free_tier_months: int = _count(12, "how long S3's free tier lasts")
     # How the admin dashboard estimates (the notebooks pass these explicitly):
     free_tier: bool = setting(type=Bool, default=True, help="the dashboard counts the free tiers")
-    s3_free_tier: bool = setting(type=Bool, default=False,
-                                 help="the account is in its first `s3_free_tier_months` months")
+    s3_free_tier: bool = setting(
+        type=Bool, default=False, help="the account is in its first `s3_free_tier_months` months"
+    )
     requests_per_view: int = _count(10, "CloudFront requests one playback makes (Range requests, seeking)")
 
     @classmethod
@@ -128,8 +130,9 @@ class CostModel:
         return cls(**parse_fields(cls, settings))
 
     # -- estimates -------------------------------------------------------------------
-    def estimate(self, usage: MonthlyUsage, *, free_tier: bool | None = None,
-                 s3_free_tier: bool | None = None) -> CostEstimate:
+    def estimate(
+        self, usage: MonthlyUsage, *, free_tier: bool | None = None, s3_free_tier: bool | None = None
+    ) -> CostEstimate:
         """An itemised estimate of one month's bill.
 
         ``free_tier`` counts CloudFront's always-free tier; ``s3_free_tier`` also counts S3's
@@ -145,23 +148,61 @@ class CostModel:
             return Decimal(amount) if s3_free else Decimal(0)
 
         items = (
-            LineItem.priced("s3_storage", "S3 Standard storage", usage.storage_gb_months, "GB-month",
-                            s3_free_amount(self.s3_free_storage_gb), self.s3_storage_usd_per_gb_month, 1),
-            LineItem.priced("cloudfront_transfer", "CloudFront transfer out", usage.transfer_out_gb, "GB",
-                            free(self.cloudfront_free_transfer_gb_per_month), self.cloudfront_transfer_usd_per_gb, 1),
-            LineItem.priced("cloudfront_requests", "CloudFront HTTPS requests", usage.cloudfront_requests,
-                            "request", free(self.cloudfront_free_requests_per_month),
-                            self.cloudfront_usd_per_10000_requests, 10_000),
-            LineItem.priced("s3_put_requests", "S3 PUT/POST/LIST requests", usage.s3_put_requests, "request",
-                            s3_free_amount(self.s3_free_put_requests_per_month),
-                            self.s3_put_usd_per_1000_requests, 1000),
-            LineItem.priced("s3_get_requests", "S3 GET/HEAD requests", usage.s3_get_requests, "request",
-                            s3_free_amount(self.s3_free_get_requests_per_month),
-                            self.s3_get_usd_per_1000_requests, 1000),
+            LineItem.priced(
+                "s3_storage",
+                "S3 Standard storage",
+                usage.storage_gb_months,
+                "GB-month",
+                s3_free_amount(self.s3_free_storage_gb),
+                self.s3_storage_usd_per_gb_month,
+                1,
+            ),
+            LineItem.priced(
+                "cloudfront_transfer",
+                "CloudFront transfer out",
+                usage.transfer_out_gb,
+                "GB",
+                free(self.cloudfront_free_transfer_gb_per_month),
+                self.cloudfront_transfer_usd_per_gb,
+                1,
+            ),
+            LineItem.priced(
+                "cloudfront_requests",
+                "CloudFront HTTPS requests",
+                usage.cloudfront_requests,
+                "request",
+                free(self.cloudfront_free_requests_per_month),
+                self.cloudfront_usd_per_10000_requests,
+                10_000,
+            ),
+            LineItem.priced(
+                "s3_put_requests",
+                "S3 PUT/POST/LIST requests",
+                usage.s3_put_requests,
+                "request",
+                s3_free_amount(self.s3_free_put_requests_per_month),
+                self.s3_put_usd_per_1000_requests,
+                1000,
+            ),
+            LineItem.priced(
+                "s3_get_requests",
+                "S3 GET/HEAD requests",
+                usage.s3_get_requests,
+                "request",
+                s3_free_amount(self.s3_free_get_requests_per_month),
+                self.s3_get_usd_per_1000_requests,
+                1000,
+            ),
             # Part of the price, not of a free tier: deducted whatever ``free_tier`` says.
-            LineItem.priced("cloudfront_invalidations", "CloudFront invalidation paths", usage.invalidation_paths,
-                            "path", Decimal(self.free_invalidation_paths_per_month),
-                            self.invalidation_usd_per_path, 1),
+            LineItem.priced(
+                "cloudfront_invalidations",
+                "CloudFront invalidation paths",
+                usage.invalidation_paths,
+                "path",
+                Decimal(self.free_invalidation_paths_per_month),
+                self.invalidation_usd_per_path,
+                1,
+            ),
         )
         return CostEstimate(items=items, free_tier=free_tier, s3_free_tier=s3_free)
 
@@ -170,8 +211,9 @@ class CostModel:
         JSON-ready (money as strings of cents), with the model's free-tier settings."""
         return self.estimate(MonthlyUsage.from_measured(measured, self.requests_per_view)).as_dict()
 
-    def project(self, scenario: Scenario, months: int, *, free_tier: bool | None = None,
-                account_age_months: int | None = None) -> list[MonthProjection]:
+    def project(
+        self, scenario: Scenario, months: int, *, free_tier: bool | None = None, account_age_months: int | None = None
+    ) -> list[MonthProjection]:
         """Month-by-month estimates of a steady scenario over ``months`` months.
 
         ``account_age_months`` is the account's age in whole months at the first projected
@@ -183,10 +225,12 @@ class CostModel:
         projection: list[MonthProjection] = []
         for month in range(1, months + 1):
             usage = scenario.usage_in_month(month)
-            within_s3_tier = (account_age_months is not None
-                              and account_age_months + month - 1 < self.s3_free_tier_months)
-            projection.append(MonthProjection(month, usage, self.estimate(usage, free_tier=free_tier,
-                                                                          s3_free_tier=within_s3_tier)))
+            within_s3_tier = (
+                account_age_months is not None and account_age_months + month - 1 < self.s3_free_tier_months
+            )
+            projection.append(
+                MonthProjection(month, usage, self.estimate(usage, free_tier=free_tier, s3_free_tier=within_s3_tier))
+            )
         return projection
 
 
@@ -210,8 +254,9 @@ class MonthlyUsage:
             if value < 0:
                 raise ValueError(f"{field.name}: cannot be negative")
             if field.type == "Decimal":
-                object.__setattr__(self, field.name,
-                                   Decimal(str(value)) if isinstance(value, float) else Decimal(value))
+                object.__setattr__(
+                    self, field.name, Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+                )
 
     @classmethod
     def from_measured(cls, measured: MeasuredMonth, requests_per_view: int) -> MonthlyUsage:
@@ -243,12 +288,29 @@ class LineItem:
     cost_usd: Decimal  # unrounded
 
     @classmethod
-    def priced(cls, name: str, description: str, quantity: int | Decimal, unit: str, free_quantity: Decimal,
-               unit_price_usd: Decimal, price_per_units: int) -> LineItem:
+    def priced(
+        cls,
+        name: str,
+        description: str,
+        quantity: int | Decimal,
+        unit: str,
+        free_quantity: Decimal,
+        unit_price_usd: Decimal,
+        price_per_units: int,
+    ) -> LineItem:
         quantity = Decimal(quantity)
         billable = max(quantity - free_quantity, Decimal(0))
-        return cls(name, description, quantity, unit, free_quantity, billable, Decimal(unit_price_usd),
-                   price_per_units, billable * Decimal(unit_price_usd) / price_per_units)
+        return cls(
+            name,
+            description,
+            quantity,
+            unit,
+            free_quantity,
+            billable,
+            Decimal(unit_price_usd),
+            price_per_units,
+            billable * Decimal(unit_price_usd) / price_per_units,
+        )
 
 
 @dataclass(frozen=True)
@@ -283,7 +345,7 @@ class CostEstimate:
                     "free_quantity": float(min(item.free_quantity, item.quantity)),
                     "billable_quantity": float(item.billable_quantity),
                     "price_usd": f"{item.unit_price_usd} per {item.price_per_units:,}"
-                                 f" {units(item.unit, item.price_per_units)}",
+                    f" {units(item.unit, item.price_per_units)}",
                     "cost_usd": str(usd(item.cost_usd)),
                     # the total adds these, so items shown as 0.00 may still make a cent
                     "cost_usd_unrounded": str(item.cost_usd.normalize() if item.cost_usd else 0),

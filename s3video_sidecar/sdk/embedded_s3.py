@@ -82,13 +82,13 @@ DRAIN_BYTES = 16 * 1024**2
 COMPLETE_KEEPALIVE_SECONDS = 5  # a refused body up to this size is read, so the client sees the answer
 CORS_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
 _POLICY_EXEMPT_FIELDS = {"policy", "x-amz-signature", "file"}  # S3 needs no condition for these
-_BAD_SIGNATURE = ("The request signature we calculated does not match the signature you provided. "
-                  "Check your key and signing method.")
+_BAD_SIGNATURE = (
+    "The request signature we calculated does not match the signature you provided. Check your key and signing method."
+)
 
 
 def _headers(environ: Environ) -> dict[str, str]:
-    headers = {name[5:].replace("_", "-").lower(): value for name, value in environ.items()
-               if name.startswith("HTTP_")}
+    headers = {name[5:].replace("_", "-").lower(): value for name, value in environ.items() if name.startswith("HTTP_")}
     for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(name):
             headers[name.replace("_", "-").lower()] = environ[name]
@@ -109,16 +109,29 @@ class Request:
 
     @classmethod
     def parse(cls, environ: Environ) -> Request:
-        raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or (
-            quote(environ.get("PATH_INFO", "/"))
-            + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""))
+        raw = (
+            environ.get("RAW_URI")
+            or environ.get("REQUEST_URI")
+            or (
+                quote(environ.get("PATH_INFO", "/"))
+                + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else "")
+            )
+        )
         raw_path, _, raw_query = raw.partition("?")
         if "://" in raw_path:  # an absolute request target
             raw_path = urlsplit(raw_path).path
         path = unquote(raw_path)
         bucket, _, key = path.lstrip("/").partition("/")
-        return cls(environ, environ["REQUEST_METHOD"].upper(), raw_path, raw_query, bucket, key,
-                   parse_qs(raw_query, keep_blank_values=True), _headers(environ))
+        return cls(
+            environ,
+            environ["REQUEST_METHOD"].upper(),
+            raw_path,
+            raw_query,
+            bucket,
+            key,
+            parse_qs(raw_query, keep_blank_values=True),
+            _headers(environ),
+        )
 
     @overload
     def arg(self, name: str) -> str | None: ...
@@ -162,8 +175,11 @@ class Body:
         data: bytes = self.stream.read(want)
         if self.remaining > 0:
             if not data:
-                raise S3Error(400, "IncompleteBody", "You did not provide the number of bytes specified by the "
-                              "Content-Length HTTP header")
+                raise S3Error(
+                    400,
+                    "IncompleteBody",
+                    "You did not provide the number of bytes specified by the Content-Length HTTP header",
+                )
             self.remaining -= len(data)
         elif not data:
             self.remaining = 0
@@ -232,8 +248,12 @@ def xml_body(tag: str, content: list[Any]) -> bytes:
 
 
 def error_document(error: S3Error) -> bytes:
-    content = [("Code", error.code), ("Message", error.message), *error.extra.items(),
-               ("RequestId", binascii.hexlify(os.urandom(8)).decode().upper())]
+    content = [
+        ("Code", error.code),
+        ("Message", error.message),
+        *error.extra.items(),
+        ("RequestId", binascii.hexlify(os.urandom(8)).decode().upper()),
+    ]
     return bytes(ET.tostring(_element("Error", content), encoding="utf-8"))
 
 
@@ -242,8 +262,11 @@ def parse_xml(body: bytes) -> ET.Element:
     try:
         root = ET.fromstring(body)
     except ET.ParseError:
-        raise S3Error(400, "MalformedXML", "The XML you provided was not well-formed or did not validate "
-                      "against our published schema") from None
+        raise S3Error(
+            400,
+            "MalformedXML",
+            "The XML you provided was not well-formed or did not validate against our published schema",
+        ) from None
     for element in root.iter():
         element.tag = element.tag.rpartition("}")[2]
     return root
@@ -286,8 +309,12 @@ class _HeaderVerifier(S3SigV4Auth):  # type: ignore[misc]
 
 
 def _unknown_key(access_key: str) -> S3Error:
-    return S3Error(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.",
-                   AWSAccessKeyId=access_key)
+    return S3Error(
+        403,
+        "InvalidAccessKeyId",
+        "The AWS Access Key Id you provided does not exist in our records.",
+        AWSAccessKeyId=access_key,
+    )
 
 
 def _parse_timestamp(value: str, error: S3Error) -> float:
@@ -317,15 +344,21 @@ class Authenticator:
         if "X-Amz-Signature" in request.query or "X-Amz-Algorithm" in request.query:
             return self._query(request)
         if "AWSAccessKeyId" in request.query or "Signature" in request.query:
-            raise S3Error(400, "InvalidRequest", "The authorization mechanism you have provided is not supported. "
-                          "Please use AWS4-HMAC-SHA256.")
+            raise S3Error(
+                400,
+                "InvalidRequest",
+                "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
+            )
         raise S3Error(403, "AccessDenied", "Access Denied")
 
     def _header(self, request: Request, header: str) -> Auth:
         malformed = S3Error(400, "AuthorizationHeaderMalformed", "The authorization header is malformed.")
         if header.startswith("AWS "):
-            raise S3Error(400, "InvalidRequest", "The authorization mechanism you have provided is not supported. "
-                          "Please use AWS4-HMAC-SHA256.")
+            raise S3Error(
+                400,
+                "InvalidRequest",
+                "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
+            )
         algorithm, _, rest = header.partition(" ")
         if algorithm != "AWS4-HMAC-SHA256":
             raise S3Error(400, "InvalidArgument", "Unsupported Authorization Type", ArgumentName="Authorization")
@@ -338,48 +371,93 @@ class Authenticator:
         if set(parts) != {"Credential", "SignedHeaders", "Signature"}:
             raise malformed
         timestamp = request.headers.get("x-amz-date", "")
-        when = _parse_timestamp(timestamp, S3Error(403, "AccessDenied",
-                                                   "AWS authentication requires a valid Date or x-amz-date header"))
+        when = _parse_timestamp(
+            timestamp, S3Error(403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header")
+        )
         payload_hash = request.headers.get("x-amz-content-sha256")
         if not payload_hash:
             raise S3Error(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256")
         if abs(when - self.clock()) > MAX_SKEW_SECONDS:
-            raise S3Error(403, "RequestTimeTooSkewed",
-                          "The difference between the request time and the current time is too large.",
-                          RequestTime=timestamp, MaxAllowedSkewMilliseconds=str(MAX_SKEW_SECONDS * 1000))
-        return self._verify(request, parts["Credential"], parts["SignedHeaders"], parts["Signature"], timestamp,
-                            payload_hash, presigned=False, malformed=malformed)
+            raise S3Error(
+                403,
+                "RequestTimeTooSkewed",
+                "The difference between the request time and the current time is too large.",
+                RequestTime=timestamp,
+                MaxAllowedSkewMilliseconds=str(MAX_SKEW_SECONDS * 1000),
+            )
+        return self._verify(
+            request,
+            parts["Credential"],
+            parts["SignedHeaders"],
+            parts["Signature"],
+            timestamp,
+            payload_hash,
+            presigned=False,
+            malformed=malformed,
+        )
 
     def _query(self, request: Request) -> Auth:
         def error(message: str) -> S3Error:
             return S3Error(400, "AuthorizationQueryParametersError", message)
 
-        names = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
-                 "X-Amz-Signature")
+        names = (
+            "X-Amz-Algorithm",
+            "X-Amz-Credential",
+            "X-Amz-Date",
+            "X-Amz-Expires",
+            "X-Amz-SignedHeaders",
+            "X-Amz-Signature",
+        )
         if any(len(request.query.get(name, ())) != 1 for name in names):
-            raise error("Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
-                        "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+            raise error(
+                "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
+                "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."
+            )
         if request.arg("X-Amz-Algorithm") != "AWS4-HMAC-SHA256":
-            raise error("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")
+            raise error('X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"')
         timestamp = request.arg("X-Amz-Date", "")  # each present once (checked above)
-        when = _parse_timestamp(timestamp, error("X-Amz-Date must be in the ISO8601 Long Format "
-                                                 "\"yyyyMMdd'T'HHmmss'Z'\""))
+        when = _parse_timestamp(
+            timestamp, error("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
+        )
         expires = request.arg("X-Amz-Expires", "")
         if not expires.isdigit() or int(expires) > MAX_EXPIRES_SECONDS:
             raise error("X-Amz-Expires must be a non-negative integer and less than a week (in seconds); 604800")
-        auth = self._verify(request, request.arg("X-Amz-Credential", ""), request.arg("X-Amz-SignedHeaders", ""),
-                            request.arg("X-Amz-Signature", ""), timestamp, "UNSIGNED-PAYLOAD", presigned=True,
-                            malformed=error("Error parsing the X-Amz-Credential parameter"))
+        auth = self._verify(
+            request,
+            request.arg("X-Amz-Credential", ""),
+            request.arg("X-Amz-SignedHeaders", ""),
+            request.arg("X-Amz-Signature", ""),
+            timestamp,
+            "UNSIGNED-PAYLOAD",
+            presigned=True,
+            malformed=error("Error parsing the X-Amz-Credential parameter"),
+        )
         now = self.clock()
         if now > when + int(expires):
-            raise S3Error(403, "AccessDenied", "Request has expired", XAmzExpires=expires,
-                          Expires=_iso(when + int(expires)), ServerTime=_iso(now))
+            raise S3Error(
+                403,
+                "AccessDenied",
+                "Request has expired",
+                XAmzExpires=expires,
+                Expires=_iso(when + int(expires)),
+                ServerTime=_iso(now),
+            )
         if when > now + MAX_SKEW_SECONDS:
             raise S3Error(403, "AccessDenied", "Request is not valid yet")
         return auth
 
-    def _verify(self, request: Request, credential: str, signed_headers: str, signature: str, timestamp: str,
-                payload_hash: str, *, presigned: bool, malformed: S3Error) -> Auth:
+    def _verify(
+        self,
+        request: Request,
+        credential: str,
+        signed_headers: str,
+        signature: str,
+        timestamp: str,
+        payload_hash: str,
+        *,
+        presigned: bool,
+        malformed: S3Error,
+    ) -> Auth:
         scope = credential.split("/")
         if len(scope) != 5 or scope[4] != "aws4_request" or scope[3] != "s3" or scope[1] != timestamp[:8]:
             raise malformed
@@ -390,18 +468,27 @@ class Authenticator:
             raise malformed
         signer_class = S3SigV4QueryAuth if presigned else _HeaderVerifier
         signer = signer_class(Credentials(access_key, secret), "s3", region)
-        query = "&".join(pair for pair in request.raw_query.split("&")
-                         if pair and pair.partition("=")[0] != "X-Amz-Signature")
+        query = "&".join(
+            pair for pair in request.raw_query.split("&") if pair and pair.partition("=")[0] != "X-Amz-Signature"
+        )
         url = f"http://{request.headers.get('host', '')}{request.raw_path}" + (f"?{query}" if query else "")
-        aws_request = AWSRequest(method=request.method, url=url,
-                                 headers={name: request.headers.get(name, "") for name in names})
+        aws_request = AWSRequest(
+            method=request.method, url=url, headers={name: request.headers.get(name, "") for name in names}
+        )
         aws_request.context.update(timestamp=timestamp, payload_hash=payload_hash)
         canonical = signer.canonical_request(aws_request)
         expected = signer.signature(signer.string_to_sign(aws_request, canonical), aws_request)
         if not hmac.compare_digest(expected.encode("ascii"), signature.encode("ascii", "replace")):
             raise S3Error(403, "SignatureDoesNotMatch", _BAD_SIGNATURE, AWSAccessKeyId=access_key)
-        return Auth(access_key, payload_hash, presigned, timestamp, "/".join(scope[1:]),
-                    _signing_key(secret, date, region), signature)
+        return Auth(
+            access_key,
+            payload_hash,
+            presigned,
+            timestamp,
+            "/".join(scope[1:]),
+            _signing_key(secret, date, region),
+            signature,
+        )
 
 
 # -- request bodies: payload hashes, aws-chunked, checksums ------------------------------------
@@ -421,8 +508,9 @@ def _aws_chunks(body: Body, auth: Auth, signed: bool, trailer: bool, checks: dic
         try:
             size = int(size_text, 16)
         except ValueError:
-            raise S3Error(400, "InvalidChunkSizeError", "Only the last chunk is allowed to have a size less "
-                          "than 8192 bytes") from None
+            raise S3Error(
+                400, "InvalidChunkSizeError", "Only the last chunk is allowed to have a size less than 8192 bytes"
+            ) from None
         digest = hashlib.sha256()
         remaining = size
         while remaining:
@@ -434,8 +522,9 @@ def _aws_chunks(body: Body, auth: Auth, signed: bool, trailer: bool, checks: dic
             yield data
         if signed:
             name, _, claimed = extension.partition("=")
-            string_to_sign = "\n".join(("AWS4-HMAC-SHA256-PAYLOAD", auth.timestamp, auth.scope, previous,
-                                        empty_hash, digest.hexdigest()))
+            string_to_sign = "\n".join(
+                ("AWS4-HMAC-SHA256-PAYLOAD", auth.timestamp, auth.scope, previous, empty_hash, digest.hexdigest())
+            )
             expected = hmac.new(auth.signing_key, string_to_sign.encode(), hashlib.sha256).hexdigest()
             if name != "chunk-signature" or not hmac.compare_digest(expected, claimed):
                 raise S3Error(403, "SignatureDoesNotMatch", _BAD_SIGNATURE)
@@ -459,18 +548,25 @@ def _checksum_headers(source: dict[str, str]) -> dict[str, str]:
     """``{algorithm: base64}`` from ``x-amz-checksum-*`` headers (or trailers)."""
     claimed = {}
     for name, value in source.items():
-        if name.startswith("x-amz-checksum-") and name not in ("x-amz-checksum-mode", "x-amz-checksum-algorithm",
-                                                                "x-amz-checksum-type"):
-            algorithm = name[len("x-amz-checksum-"):].upper()
+        if name.startswith("x-amz-checksum-") and name not in (
+            "x-amz-checksum-mode",
+            "x-amz-checksum-algorithm",
+            "x-amz-checksum-type",
+        ):
+            algorithm = name[len("x-amz-checksum-") :].upper()
             if algorithm not in CHECKSUM_ALGORITHMS:
-                raise S3Error(501, "NotImplemented", f"The stand-in cannot compute {algorithm} checksums "
-                              f"(it can: {', '.join(CHECKSUM_ALGORITHMS)})")
+                raise S3Error(
+                    501,
+                    "NotImplemented",
+                    f"The stand-in cannot compute {algorithm} checksums (it can: {', '.join(CHECKSUM_ALGORITHMS)})",
+                )
             claimed[algorithm] = value
     return claimed
 
 
-def receive_body(store: Store, request: Request, auth: Auth, algorithms: Iterable[str] = (),
-                 max_bytes: int = MAX_SINGLE_BYTES) -> tuple[Received, dict[str, str]]:
+def receive_body(
+    store: Store, request: Request, auth: Auth, algorithms: Iterable[str] = (), max_bytes: int = MAX_SINGLE_BYTES
+) -> tuple[Received, dict[str, str]]:
     """Stream the body to disk, checking the payload hash, aws-chunked signatures and any
     ``x-amz-checksum-*`` sent. Returns (Received, {algorithm: base64 claimed})."""
     payload = auth.payload_hash
@@ -484,24 +580,37 @@ def receive_body(store: Store, request: Request, auth: Auth, algorithms: Iterabl
     if payload.startswith("STREAMING-"):
         if payload not in ("STREAMING-UNSIGNED-PAYLOAD-TRAILER", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"):
             raise S3Error(501, "NotImplemented", f"The stand-in does not accept x-amz-content-sha256: {payload}")
-        chunks = _aws_chunks(body, auth, signed=payload == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
-                             trailer=payload.endswith("TRAILER"), checks=trailers)
+        chunks = _aws_chunks(
+            body,
+            auth,
+            signed=payload == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+            trailer=payload.endswith("TRAILER"),
+            checks=trailers,
+        )
         trailer_name = request.headers.get("x-amz-trailer", "").lower()
         if trailer_name:
             _checksum_headers({trailer_name: ""})  # refuses an algorithm the stand-in cannot compute
-            algorithms = (*algorithms, trailer_name[len("x-amz-checksum-"):].upper())
+            algorithms = (*algorithms, trailer_name[len("x-amz-checksum-") :].upper())
     elif payload != "UNSIGNED-PAYLOAD" and not re.fullmatch(r"[0-9a-f]{64}", payload):
-        raise S3Error(400, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
-                      "STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD or a valid sha256 value.",
-                      ArgumentName="x-amz-content-sha256")
+        raise S3Error(
+            400,
+            "InvalidArgument",
+            "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
+            "STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD or a valid sha256 value.",
+            ArgumentName="x-amz-content-sha256",
+        )
     hex_payload = re.fullmatch(r"[0-9a-f]{64}", payload) is not None
     wanted = set(algorithms) | set(claimed) | ({"SHA256"} if hex_payload else set())
     received = store.receive(chunks, sorted(wanted), max_bytes=max_bytes)
     try:
         if hex_payload and binascii.hexlify(received.checksums["SHA256"]).decode() != payload:
-            raise S3Error(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not "
-                          "match what was computed.", ClientComputedContentSHA256=payload,
-                          S3ComputedContentSHA256=binascii.hexlify(received.checksums["SHA256"]).decode())
+            raise S3Error(
+                400,
+                "XAmzContentSHA256Mismatch",
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                ClientComputedContentSHA256=payload,
+                S3ComputedContentSHA256=binascii.hexlify(received.checksums["SHA256"]).decode(),
+            )
         decoded = request.headers.get("x-amz-decoded-content-length")
         if payload.startswith("STREAMING-") and decoded is not None and decoded != str(received.size):
             raise S3Error(400, "IncompleteBody", "The decoded body does not have x-amz-decoded-content-length bytes")
@@ -533,8 +642,11 @@ def read_small_body(request: Request, auth: Auth | None) -> bytes:
         body += data
     signed_hash = auth.payload_hash if auth and re.fullmatch(r"[0-9a-f]{64}", auth.payload_hash) else None
     if signed_hash and hashlib.sha256(body).hexdigest() != signed_hash:
-        raise S3Error(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match "
-                      "what was computed.")
+        raise S3Error(
+            400,
+            "XAmzContentSHA256Mismatch",
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        )
     return body
 
 
@@ -548,8 +660,9 @@ def _wildcard(pattern: str, value: str) -> bool:
     return len(value) >= len(head) + len(tail) and value.startswith(head) and value.endswith(tail)
 
 
-def matching_cors_rule(rules: list[Meta] | None, origin: str, method: str,
-                       request_headers: Iterable[str] = ()) -> tuple[Meta, str] | None:
+def matching_cors_rule(
+    rules: list[Meta] | None, origin: str, method: str, request_headers: Iterable[str] = ()
+) -> tuple[Meta, str] | None:
     """The first rule that allows this origin, method and request headers, with the origin pattern it matched."""
     for rule in rules or ():
         pattern = next((p for p in rule.get("AllowedOrigins", ()) if _wildcard(p, origin)), None)
@@ -562,8 +675,10 @@ def matching_cors_rule(rules: list[Meta] | None, origin: str, method: str,
 
 
 def cors_headers(rule: Meta, pattern: str, origin: str) -> list[tuple[str, str]]:
-    headers = [("Access-Control-Allow-Origin", "*" if pattern == "*" else origin),
-               ("Access-Control-Allow-Methods", ", ".join(rule["AllowedMethods"]))]
+    headers = [
+        ("Access-Control-Allow-Origin", "*" if pattern == "*" else origin),
+        ("Access-Control-Allow-Methods", ", ".join(rule["AllowedMethods"])),
+    ]
     if pattern != "*":
         headers.append(("Access-Control-Allow-Credentials", "true"))
     if rule.get("ExposeHeaders"):
@@ -573,8 +688,12 @@ def cors_headers(rule: Meta, pattern: str, origin: str) -> list[tuple[str, str]]
     return headers
 
 
-_CORS_LISTS = {"AllowedOrigin": "AllowedOrigins", "AllowedMethod": "AllowedMethods",
-               "AllowedHeader": "AllowedHeaders", "ExposeHeader": "ExposeHeaders"}
+_CORS_LISTS = {
+    "AllowedOrigin": "AllowedOrigins",
+    "AllowedMethod": "AllowedMethods",
+    "AllowedHeader": "AllowedHeaders",
+    "ExposeHeader": "ExposeHeaders",
+}
 
 
 def parse_cors(body: bytes) -> list[Meta]:
@@ -596,8 +715,11 @@ def parse_cors(body: bytes) -> list[Meta]:
             raise S3Error(400, "MalformedXML", "A CORSRule needs an AllowedOrigin and an AllowedMethod")
         for method in rule["AllowedMethods"]:
             if method not in CORS_METHODS:
-                raise S3Error(400, "InvalidRequest", f"Found unsupported HTTP method in CORS config. "
-                              f"Unsupported method is {method}")
+                raise S3Error(
+                    400,
+                    "InvalidRequest",
+                    f"Found unsupported HTTP method in CORS config. Unsupported method is {method}",
+                )
         rules.append(rule)
     if root.tag != "CORSConfiguration" or not rules or len(rules) > 100:
         raise S3Error(400, "MalformedXML", "A CORSConfiguration holds 1 to 100 CORSRules")
@@ -608,8 +730,13 @@ def parse_cors(body: bytes) -> list[Meta]:
 
 
 def _file_count_error(count: str) -> S3Error:
-    return S3Error(400, "IncorrectNumberOfFilesInPostRequest", "POST requires exactly one file upload per request.",
-                   ArgumentName="file", ArgumentValue=count)
+    return S3Error(
+        400,
+        "IncorrectNumberOfFilesInPostRequest",
+        "POST requires exactly one file upload per request.",
+        ArgumentName="file",
+        ArgumentValue=count,
+    )
 
 
 class PostForm:
@@ -618,12 +745,17 @@ class PostForm:
     def __init__(self, request: Request):
         content_type, options = parse_options_header(request.headers.get("content-type", ""))
         if content_type.lower() != "multipart/form-data":
-            raise S3Error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
-                          Condition="Bucket POST must be of the enclosure-type multipart/form-data")
+            raise S3Error(
+                412,
+                "PreconditionFailed",
+                "At least one of the pre-conditions you specified did not hold",
+                Condition="Bucket POST must be of the enclosure-type multipart/form-data",
+            )
         boundary = options.get("boundary")
         if not boundary:
-            raise S3Error(400, "MalformedPOSTRequest", "The body of your POST request is not well-formed "
-                          "multipart/form-data.")
+            raise S3Error(
+                400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."
+            )
         length = request.content_length
         if length is None:
             raise S3Error(411, "MissingContentLength", "You must provide the Content-Length HTTP header.")
@@ -649,8 +781,9 @@ class PostForm:
                 self.decoder.receive_data(None)
 
     def _malformed(self) -> S3Error:
-        return S3Error(400, "MalformedPOSTRequest", "The body of your POST request is not well-formed "
-                       "multipart/form-data.")
+        return S3Error(
+            400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data."
+        )
 
     def read_fields(self) -> None:
         """Read the fields up to the file part; refuse duplicates, too much, or no file."""
@@ -667,8 +800,12 @@ class PostForm:
                     if isinstance(event, File):
                         raise _file_count_error("2")
                     if name in self.fields:
-                        raise S3Error(400, "InvalidArgument", f"Bucket POST may not repeat a field: {event.name}",
-                                      ArgumentName=event.name)
+                        raise S3Error(
+                            400,
+                            "InvalidArgument",
+                            f"Bucket POST may not repeat a field: {event.name}",
+                            ArgumentName=event.name,
+                        )
                     value = b""
                     while True:
                         data = self._event()
@@ -677,8 +814,11 @@ class PostForm:
                         value += data.data
                         total += len(data.data) + len(name)
                         if total > MAX_POST_FIELDS_BYTES:
-                            raise S3Error(400, "MaxPostPreDataLengthExceeded", "Your POST request fields preceding "
-                                          "the upload file were too large.")
+                            raise S3Error(
+                                400,
+                                "MaxPostPreDataLengthExceeded",
+                                "Your POST request fields preceding the upload file were too large.",
+                            )
                         if not data.more_data:
                             break
                     self.fields[name] = value.decode("utf-8", "replace")
@@ -722,14 +862,16 @@ def check_post_policy(fields: dict[str, str], bucket: str, credentials: dict[str
         raise S3Error(403, "AccessDenied", "Bucket POST must contain a policy and a signature")
     parts = fields.get("x-amz-credential", "").split("/")
     if len(parts) != 5 or fields.get("x-amz-algorithm") != "AWS4-HMAC-SHA256" or parts[4] != "aws4_request":
-        raise S3Error(400, "InvalidArgument", "malformed x-amz-credential or x-amz-algorithm",
-                      ArgumentName="x-amz-credential")
+        raise S3Error(
+            400, "InvalidArgument", "malformed x-amz-credential or x-amz-algorithm", ArgumentName="x-amz-credential"
+        )
     access_key, date, region, service, _terminal = parts
     secret = credentials.get(access_key)
     if secret is None:
         raise _unknown_key(access_key)
-    expected = hmac.new(_signing_key(secret, date, region, service), policy_b64.encode("utf-8"),
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        _signing_key(secret, date, region, service), policy_b64.encode("utf-8"), hashlib.sha256
+    ).hexdigest()
     if not hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8")):
         raise S3Error(403, "SignatureDoesNotMatch", _BAD_SIGNATURE)
     try:
@@ -748,7 +890,7 @@ def check_post_policy(fields: dict[str, str], bucket: str, credentials: dict[str
     for condition in conditions:
         try:
             if isinstance(condition, dict):
-                (name, value), = condition.items()
+                ((name, value),) = condition.items()
                 condition = ["eq", f"${name}", value]
             operator, *args = condition
             if operator == "content-length-range":
@@ -759,15 +901,22 @@ def check_post_policy(fields: dict[str, str], bucket: str, credentials: dict[str
             raise S3Error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid Condition.") from None
         covered.add(name)
         actual = values.get(name)
-        ok = actual == expected_value if operator == "eq" else (
-            operator == "starts-with" and actual is not None and actual.startswith(str(expected_value)))
+        ok = (
+            actual == expected_value
+            if operator == "eq"
+            else (operator == "starts-with" and actual is not None and actual.startswith(str(expected_value)))
+        )
         if not ok:
-            raise S3Error(403, "AccessDenied", f'Invalid according to Policy: Policy Condition failed: ["{operator}", '
-                          f'"${name}", "{expected_value}"]')
+            raise S3Error(
+                403,
+                "AccessDenied",
+                f'Invalid according to Policy: Policy Condition failed: ["{operator}", "${name}", "{expected_value}"]',
+            )
     extra = [name for name in fields if name not in covered and not name.startswith("x-ignore-")]
     if extra:
-        raise S3Error(403, "AccessDenied",
-                      f"Invalid according to Policy: Extra input fields: {', '.join(sorted(extra))}")
+        raise S3Error(
+            403, "AccessDenied", f"Invalid according to Policy: Extra input fields: {', '.join(sorted(extra))}"
+        )
     return size_range
 
 
@@ -775,25 +924,58 @@ def check_post_policy(fields: dict[str, str], bucket: str, credentials: dict[str
 
 
 class Response:
-    def __init__(self, status: int, headers: Iterable[tuple[str, str]] | None = None,
-                 body: bytes | Iterable[bytes] = b""):
+    def __init__(
+        self, status: int, headers: Iterable[tuple[str, str]] | None = None, body: bytes | Iterable[bytes] = b""
+    ):
         self.status, self.headers, self.body = status, list(headers or []), body
 
 
-def _xml_response(tag: str, content: list[Any], status: int = 200,
-                  headers: Iterable[tuple[str, str]] = ()) -> Response:
+def _xml_response(tag: str, content: list[Any], status: int = 200, headers: Iterable[tuple[str, str]] = ()) -> Response:
     return Response(status, [("Content-Type", "application/xml"), *headers], xml_body(tag, content))
 
 
-_STATUS_TEXT = {200: "OK", 204: "No Content", 206: "Partial Content", 304: "Not Modified", 400: "Bad Request",
-                403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
-                411: "Length Required", 412: "Precondition Failed", 416: "Requested Range Not Satisfiable",
-                500: "Internal Server Error", 501: "Not Implemented", 201: "Created"}
+_STATUS_TEXT = {
+    200: "OK",
+    204: "No Content",
+    206: "Partial Content",
+    304: "Not Modified",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    411: "Length Required",
+    412: "Precondition Failed",
+    416: "Requested Range Not Satisfiable",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    201: "Created",
+}
 _OBJECT_SUBRESOURCES = ("acl", "tagging", "legal-hold", "retention", "torrent", "restore", "select", "attributes")
-_BUCKET_SUBRESOURCES = ("acl", "policy", "lifecycle", "versioning", "website", "tagging", "logging",
-                        "notification", "replication", "encryption", "ownershipControls", "publicAccessBlock",
-                        "object-lock", "accelerate", "requestPayment", "analytics", "inventory", "metrics",
-                        "intelligent-tiering", "location", "versions", "policyStatus")
+_BUCKET_SUBRESOURCES = (
+    "acl",
+    "policy",
+    "lifecycle",
+    "versioning",
+    "website",
+    "tagging",
+    "logging",
+    "notification",
+    "replication",
+    "encryption",
+    "ownershipControls",
+    "publicAccessBlock",
+    "object-lock",
+    "accelerate",
+    "requestPayment",
+    "analytics",
+    "inventory",
+    "metrics",
+    "intelligent-tiering",
+    "location",
+    "versions",
+    "policyStatus",
+)
 
 
 def _etag(meta: Meta) -> str:
@@ -803,8 +985,10 @@ def _etag(meta: Meta) -> str:
 def _checksum_response_headers(checksum: Meta | None) -> list[tuple[str, str]]:
     if not checksum:
         return []
-    return [(f"x-amz-checksum-{checksum['algorithm'].lower()}", checksum["value"]),
-            ("x-amz-checksum-type", checksum["type"])]
+    return [
+        (f"x-amz-checksum-{checksum['algorithm'].lower()}", checksum["value"]),
+        ("x-amz-checksum-type", checksum["type"]),
+    ]
 
 
 def _checksum_xml(checksum: Meta | None) -> list[Any]:
@@ -828,8 +1012,9 @@ _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 class StandIn:
     """The WSGI application (see module docstring)."""
 
-    def __init__(self, store: Store, credentials: dict[str, str] | None = None,
-                 clock: Callable[[], float] | None = None):
+    def __init__(
+        self, store: Store, credentials: dict[str, str] | None = None, clock: Callable[[], float] | None = None
+    ):
         self.store = store
         self.credentials = credentials or {ACCESS_KEY_ID: SECRET_ACCESS_KEY}
         self.clock = clock or (lambda: time.time())  # looked up per call, so tests can move the clock
@@ -847,8 +1032,9 @@ class StandIn:
             response = self._error(error, request)
         except Exception:  # an answer, never a dropped connection
             log.exception("embedded S3: unexpected error")
-            response = self._error(S3Error(500, "InternalError", "We encountered an internal error. Please try again."),
-                                   request)
+            response = self._error(
+                S3Error(500, "InternalError", "We encountered an internal error. Please try again."), request
+            )
         if request is not None and request.method in ("PUT", "POST") and response.status < 300:
             try:  # what a client sent past what was read (a form's epilogue) must not become a "next request"
                 drained = request.body.drain()
@@ -889,8 +1075,9 @@ class StandIn:
         found = matching_cors_rule(self.store.cors_rules(request.bucket), origin, request.method)
         if found is None:
             return []
-        return cors_headers(*found, origin) + [("Vary", "Origin, Access-Control-Request-Headers, "
-                                                        "Access-Control-Request-Method")]
+        return cors_headers(*found, origin) + [
+            ("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method")
+        ]
 
     def preflight(self, request: Request) -> Response:
         origin = request.headers.get("origin")
@@ -898,20 +1085,32 @@ class StandIn:
         if not origin or not method:
             raise S3Error(400, "BadRequest", "Insufficient information. Origin request header needed.")
         if not request.bucket or not self.store.has_bucket(request.bucket):
-            raise S3Error(403, "AccessForbidden", "CORSResponse: Bucket not found", Method=method,
-                          ResourceType="BUCKET")
+            raise S3Error(
+                403, "AccessForbidden", "CORSResponse: Bucket not found", Method=method, ResourceType="BUCKET"
+            )
         rules = self.store.cors_rules(request.bucket)
         if not rules:
-            raise S3Error(403, "AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.",
-                          Method=method, ResourceType="BUCKET")
-        requested = [h.strip() for h in request.headers.get("access-control-request-headers", "").split(",")
-                     if h.strip()]
+            raise S3Error(
+                403,
+                "AccessForbidden",
+                "CORSResponse: CORS is not enabled for this bucket.",
+                Method=method,
+                ResourceType="BUCKET",
+            )
+        requested = [
+            h.strip() for h in request.headers.get("access-control-request-headers", "").split(",") if h.strip()
+        ]
         found = matching_cors_rule(rules, origin, method, requested)
         if found is None:
-            raise S3Error(403, "AccessForbidden", "CORSResponse: This CORS request is not allowed. This is usually "
-                          "because the evalution of Origin, request method / Access-Control-Request-Method or "
-                          "Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
-                          Method=method, ResourceType="OBJECT")
+            raise S3Error(
+                403,
+                "AccessForbidden",
+                "CORSResponse: This CORS request is not allowed. This is usually "
+                "because the evalution of Origin, request method / Access-Control-Request-Method or "
+                "Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+                Method=method,
+                ResourceType="OBJECT",
+            )
         headers = cors_headers(*found, origin)
         if requested:
             headers.append(("Access-Control-Allow-Headers", ", ".join(h.lower() for h in requested)))
@@ -920,8 +1119,13 @@ class StandIn:
 
     # -- dispatch ---------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
-        if (request.method == "POST" and request.bucket and not request.key
-                and "delete" not in request.query and "uploads" not in request.query):
+        if (
+            request.method == "POST"
+            and request.bucket
+            and not request.key
+            and "delete" not in request.query
+            and "uploads" not in request.query
+        ):
             return self.post_object(request)
         auth = self.auth.authenticate(request)
         if not request.bucket:
@@ -934,10 +1138,13 @@ class StandIn:
         return self.object_operation(request, auth)
 
     def list_buckets(self) -> Response:
-        buckets = [("Bucket", [("Name", name), ("CreationDate", _iso(created))])
-                   for name, created in self.store.bucket_names()]
-        return _xml_response("ListAllMyBucketsResult", [
-            ("Owner", [("ID", ACCESS_KEY_ID), ("DisplayName", "s3video")]), ("Buckets", buckets)])
+        buckets = [
+            ("Bucket", [("Name", name), ("CreationDate", _iso(created))]) for name, created in self.store.bucket_names()
+        ]
+        return _xml_response(
+            "ListAllMyBucketsResult",
+            [("Owner", [("ID", ACCESS_KEY_ID), ("DisplayName", "s3video")]), ("Buckets", buckets)],
+        )
 
     def bucket_operation(self, request: Request, auth: Auth) -> Response:
         bucket, method, query = request.bucket, request.method, request.query
@@ -949,15 +1156,20 @@ class StandIn:
             if method == "GET":
                 configured = self.store.cors_rules(bucket)
                 if not configured:
-                    raise S3Error(404, "NoSuchCORSConfiguration", "The CORS configuration does not exist",
-                                  BucketName=bucket)
+                    raise S3Error(
+                        404, "NoSuchCORSConfiguration", "The CORS configuration does not exist", BucketName=bucket
+                    )
                 return _xml_response("CORSConfiguration", [("CORSRule", _cors_rule_xml(rule)) for rule in configured])
             if method == "DELETE":
                 self.store.set_cors_rules(bucket, None)
                 return Response(204)
         if any(name in query for name in _BUCKET_SUBRESOURCES):
-            raise S3Error(501, "NotImplemented", "The embedded S3 stand-in does not implement this bucket "
-                          "operation (its README section lists what it does)")
+            raise S3Error(
+                501,
+                "NotImplemented",
+                "The embedded S3 stand-in does not implement this bucket "
+                "operation (its README section lists what it does)",
+            )
         if method == "PUT":
             return self.create_bucket(request, auth)
         if method == "HEAD":
@@ -1010,8 +1222,12 @@ class StandIn:
         if not _BUCKET_NAME.match(request.bucket):
             raise S3Error(400, "InvalidBucketName", "The specified bucket is not valid.", BucketName=request.bucket)
         if not self.store.create_bucket(request.bucket):
-            raise S3Error(409, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket "
-                          "succeeded and you already own it.", BucketName=request.bucket)
+            raise S3Error(
+                409,
+                "BucketAlreadyOwnedByYou",
+                "Your previous request to create the named bucket succeeded and you already own it.",
+                BucketName=request.bucket,
+            )
         return Response(200, [("Location", f"/{request.bucket}")])
 
     def list_objects_v2(self, request: Request) -> Response:
@@ -1020,8 +1236,12 @@ class StandIn:
         encode = request.arg("encoding-type") == "url"
         max_keys = request.arg("max-keys", "1000")
         if not max_keys.isdigit():
-            raise S3Error(400, "InvalidArgument", "Provided max-keys not an integer or within integer range",
-                          ArgumentName="max-keys")
+            raise S3Error(
+                400,
+                "InvalidArgument",
+                "Provided max-keys not an integer or within integer range",
+                ArgumentName="max-keys",
+            )
         limit = min(int(max_keys), 1000)
         token = request.arg("continuation-token")
         after = request.arg("start-after", "")
@@ -1029,8 +1249,12 @@ class StandIn:
             try:
                 after = base64.urlsafe_b64decode(token.encode()).decode("utf-8")
             except (ValueError, UnicodeDecodeError):
-                raise S3Error(400, "InvalidArgument", "The continuation token provided is incorrect",
-                              ArgumentName="continuation-token") from None
+                raise S3Error(
+                    400,
+                    "InvalidArgument",
+                    "The continuation token provided is incorrect",
+                    ArgumentName="continuation-token",
+                ) from None
         metas, _ = self.store.list_objects(request.bucket, prefix, after, limit=10**9)
         contents: list[Meta] = []
         prefixes: list[str] = []
@@ -1041,7 +1265,7 @@ class StandIn:
             if delimiter:
                 cut = key.find(delimiter, len(prefix))
                 if cut >= 0:
-                    common = key[:cut + len(delimiter)]
+                    common = key[: cut + len(delimiter)]
                     if (last is not None and last == common) or common <= after:
                         continue
                     if len(contents) + len(prefixes) == limit:
@@ -1059,17 +1283,35 @@ class StandIn:
         def name(value: str) -> str:
             return quote(value, safe="/") if encode else value
 
-        content = [("Name", request.bucket), ("Prefix", name(prefix)), ("KeyCount", len(contents) + len(prefixes)),
-                   ("MaxKeys", limit), ("Delimiter", name(delimiter) if delimiter else None),
-                   ("IsTruncated", "true" if truncated else "false"),
-                   ("ContinuationToken", token), ("StartAfter", request.arg("start-after")),
-                   ("NextContinuationToken", base64.urlsafe_b64encode(last.encode()).decode() if truncated and last is not None else None),
-                   ("EncodingType", "url" if encode else None)]
-        content += [("Contents", [("Key", name(meta["key"])), ("LastModified", _iso(meta["last_modified"])),
-                                  ("ETag", _etag(meta)), ("Size", meta["size"]), ("StorageClass", "STANDARD"),
-                                  *([("ChecksumAlgorithm", meta["checksum"]["algorithm"])] if meta.get("checksum")
-                                    else [])])
-                    for meta in contents]
+        content = [
+            ("Name", request.bucket),
+            ("Prefix", name(prefix)),
+            ("KeyCount", len(contents) + len(prefixes)),
+            ("MaxKeys", limit),
+            ("Delimiter", name(delimiter) if delimiter else None),
+            ("IsTruncated", "true" if truncated else "false"),
+            ("ContinuationToken", token),
+            ("StartAfter", request.arg("start-after")),
+            (
+                "NextContinuationToken",
+                base64.urlsafe_b64encode(last.encode()).decode() if truncated and last is not None else None,
+            ),
+            ("EncodingType", "url" if encode else None),
+        ]
+        content += [
+            (
+                "Contents",
+                [
+                    ("Key", name(meta["key"])),
+                    ("LastModified", _iso(meta["last_modified"])),
+                    ("ETag", _etag(meta)),
+                    ("Size", meta["size"]),
+                    ("StorageClass", "STANDARD"),
+                    *([("ChecksumAlgorithm", meta["checksum"]["algorithm"])] if meta.get("checksum") else []),
+                ],
+            )
+            for meta in contents
+        ]
         content += [("CommonPrefixes", [("Prefix", name(common))]) for common in prefixes]
         return _xml_response("ListBucketResult", content)
 
@@ -1077,15 +1319,26 @@ class StandIn:
         root = parse_xml(read_small_body(request, auth))
         objects = root.findall("Object")
         if root.tag != "Delete" or not objects or len(objects) > 1000:
-            raise S3Error(400, "MalformedXML", "The XML you provided was not well-formed or did not validate "
-                          "against our published schema")
+            raise S3Error(
+                400,
+                "MalformedXML",
+                "The XML you provided was not well-formed or did not validate against our published schema",
+            )
         quiet = (root.findtext("Quiet") or "").strip().lower() == "true"
         keys, errors = [], []
         for element in objects:
             key = element.findtext("Key") or ""
             if not key or len(key.encode("utf-8")) > 1024:
-                errors.append(("Error", [("Key", key), ("Code", "KeyTooLongError" if key else "InvalidArgument"),
-                                         ("Message", "The key is empty or longer than 1,024 bytes")]))
+                errors.append(
+                    (
+                        "Error",
+                        [
+                            ("Key", key),
+                            ("Code", "KeyTooLongError" if key else "InvalidArgument"),
+                            ("Message", "The key is empty or longer than 1,024 bytes"),
+                        ],
+                    )
+                )
             else:
                 keys.append(key)
         self.store.delete(request.bucket, *keys)
@@ -1100,30 +1353,54 @@ class StandIn:
             raise S3Error(400, "InvalidArgument", "max-uploads must be an integer", ArgumentName="max-uploads")
         limit = min(int(max_uploads), 1000)
         encode = request.arg("encoding-type") == "url"
-        uploads = [u for u in self.store.list_uploads(request.bucket) if u.key.startswith(prefix)
-                   and (u.key > key_marker or (u.key == key_marker and id_marker and u.upload_id > id_marker))]
+        uploads = [
+            u
+            for u in self.store.list_uploads(request.bucket)
+            if u.key.startswith(prefix)
+            and (u.key > key_marker or (u.key == key_marker and id_marker and u.upload_id > id_marker))
+        ]
         page, truncated = uploads[:limit], len(uploads) > limit
 
         def name(value: str) -> str:
             return quote(value, safe="/") if encode else value
 
-        content: list[Any] = [("Bucket", request.bucket), ("KeyMarker", name(key_marker)), ("UploadIdMarker", id_marker),
-                   ("NextKeyMarker", name(page[-1].key) if truncated else None),
-                   ("NextUploadIdMarker", page[-1].upload_id if truncated else None),
-                   ("Prefix", name(prefix)), ("MaxUploads", limit), ("IsTruncated", "true" if truncated else "false"),
-                   ("EncodingType", "url" if encode else None)]
-        content += [("Upload", [("Key", name(u.key)), ("UploadId", u.upload_id),
-                                ("Initiator", [("ID", ACCESS_KEY_ID), ("DisplayName", "s3video")]),
-                                ("Owner", [("ID", ACCESS_KEY_ID), ("DisplayName", "s3video")]),
-                                ("StorageClass", "STANDARD"), ("Initiated", _iso(u.initiated)),
-                                ("ChecksumAlgorithm", u.checksum_algorithm)]) for u in page]
+        content: list[Any] = [
+            ("Bucket", request.bucket),
+            ("KeyMarker", name(key_marker)),
+            ("UploadIdMarker", id_marker),
+            ("NextKeyMarker", name(page[-1].key) if truncated else None),
+            ("NextUploadIdMarker", page[-1].upload_id if truncated else None),
+            ("Prefix", name(prefix)),
+            ("MaxUploads", limit),
+            ("IsTruncated", "true" if truncated else "false"),
+            ("EncodingType", "url" if encode else None),
+        ]
+        content += [
+            (
+                "Upload",
+                [
+                    ("Key", name(u.key)),
+                    ("UploadId", u.upload_id),
+                    ("Initiator", [("ID", ACCESS_KEY_ID), ("DisplayName", "s3video")]),
+                    ("Owner", [("ID", ACCESS_KEY_ID), ("DisplayName", "s3video")]),
+                    ("StorageClass", "STANDARD"),
+                    ("Initiated", _iso(u.initiated)),
+                    ("ChecksumAlgorithm", u.checksum_algorithm),
+                ],
+            )
+            for u in page
+        ]
         return _xml_response("ListMultipartUploadsResult", content)
 
     # -- objects ----------------------------------------------------------------------
     def _object_headers(self, meta: Meta) -> list[tuple[str, str]]:
-        return [("Content-Type", meta["content_type"]), ("ETag", _etag(meta)),
-                ("Last-Modified", _http_date(meta["last_modified"])), ("Accept-Ranges", "bytes"),
-                *sorted(meta.get("metadata", {}).items())]
+        return [
+            ("Content-Type", meta["content_type"]),
+            ("ETag", _etag(meta)),
+            ("Last-Modified", _http_date(meta["last_modified"])),
+            ("Accept-Ranges", "bytes"),
+            *sorted(meta.get("metadata", {}).items()),
+        ]
 
     def put_object(self, request: Request, auth: Auth) -> Response:
         received, claimed = receive_body(self.store, request, auth)
@@ -1131,9 +1408,14 @@ class StandIn:
         if claimed:
             algorithm, value = next(iter(sorted(claimed.items())))
             checksum = {"algorithm": algorithm, "value": value, "type": "FULL_OBJECT"}
-        meta = self.store.put(request.bucket, request.key, received,
-                              request.headers.get("content-type", "binary/octet-stream"),
-                              _user_metadata(request.headers), checksum)
+        meta = self.store.put(
+            request.bucket,
+            request.key,
+            received,
+            request.headers.get("content-type", "binary/octet-stream"),
+            _user_metadata(request.headers),
+            checksum,
+        )
         return Response(200, [("ETag", _etag(meta)), *_checksum_response_headers(checksum)])
 
     def get_object(self, request: Request) -> Response:
@@ -1148,15 +1430,25 @@ class StandIn:
         size = meta["size"]
         if_match = request.headers.get("if-match")
         if if_match is not None and if_match.strip() not in ("*", _etag(meta), meta["etag"]):
-            raise S3Error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
-                          Condition="If-Match")
+            raise S3Error(
+                412,
+                "PreconditionFailed",
+                "At least one of the pre-conditions you specified did not hold",
+                Condition="If-Match",
+            )
         if_none_match = request.headers.get("if-none-match")
         if if_none_match is not None and if_none_match.strip() in ("*", _etag(meta), meta["etag"]):
             handle.close()
             return Response(304, [("ETag", _etag(meta))], b"")
         headers = self._object_headers(meta)
-        for parameter in ("content-type", "content-disposition", "cache-control", "content-encoding",
-                          "content-language", "expires"):
+        for parameter in (
+            "content-type",
+            "content-disposition",
+            "cache-control",
+            "content-encoding",
+            "content-language",
+            "expires",
+        ):
             value = request.arg(f"response-{parameter}")
             if value is not None:
                 headers = [h for h in headers if h[0].lower() != parameter] + [(parameter.title(), value)]
@@ -1182,34 +1474,56 @@ class StandIn:
             raise S3Error(501, "NotImplemented", "The stand-in keeps no object versions")
         source_bucket, _, source_key = source.partition("/")
         if not source_bucket or not source_key:
-            raise S3Error(400, "InvalidArgument", "Copy Source must mention the source bucket and key: "
-                          "sourcebucket/sourcekey", ArgumentName="x-amz-copy-source")
+            raise S3Error(
+                400,
+                "InvalidArgument",
+                "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+                ArgumentName="x-amz-copy-source",
+            )
         algorithm = request.headers.get("x-amz-checksum-algorithm", "").upper() or None
         if algorithm and algorithm not in CHECKSUM_ALGORITHMS:
             raise S3Error(501, "NotImplemented", f"The stand-in cannot compute {algorithm} checksums")
         directive = request.headers.get("x-amz-metadata-directive", "COPY").upper()
         if directive not in ("COPY", "REPLACE"):
-            raise S3Error(400, "InvalidArgument", "Unknown metadata directive.",
-                          ArgumentName="x-amz-metadata-directive")
+            raise S3Error(
+                400, "InvalidArgument", "Unknown metadata directive.", ArgumentName="x-amz-metadata-directive"
+            )
         meta, handle = self.store.open_object(source_bucket, source_key)
         with handle:
             if_match = request.headers.get("x-amz-copy-source-if-match")
             if if_match is not None and if_match.strip().strip('"') not in ("*", meta["etag"]):
-                raise S3Error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not "
-                              "hold", Condition="x-amz-copy-source-If-Match")
+                raise S3Error(
+                    412,
+                    "PreconditionFailed",
+                    "At least one of the pre-conditions you specified did not hold",
+                    Condition="x-amz-copy-source-If-Match",
+                )
             if_none_match = request.headers.get("x-amz-copy-source-if-none-match")
             if if_none_match is not None and if_none_match.strip().strip('"') in ("*", meta["etag"]):
-                raise S3Error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not "
-                              "hold", Condition="x-amz-copy-source-If-None-Match")
+                raise S3Error(
+                    412,
+                    "PreconditionFailed",
+                    "At least one of the pre-conditions you specified did not hold",
+                    Condition="x-amz-copy-source-If-None-Match",
+                )
             if meta["size"] > MAX_SINGLE_BYTES:
-                raise S3Error(400, "InvalidRequest", "The specified copy source is larger than the maximum "
-                              f"allowable size for a copy source: {MAX_SINGLE_BYTES}")
+                raise S3Error(
+                    400,
+                    "InvalidRequest",
+                    "The specified copy source is larger than the maximum "
+                    f"allowable size for a copy source: {MAX_SINGLE_BYTES}",
+                )
             if (source_bucket, source_key) == (request.bucket, request.key) and directive == "COPY" and not algorithm:
-                raise S3Error(400, "InvalidRequest", "This copy request is illegal because it is trying to copy an "
-                              "object to itself without changing the object's metadata, storage class, website "
-                              "redirect location or encryption attributes.")
-            received = self.store.receive(_file_chunks(handle, 0, meta["size"], close=False),
-                                          [algorithm] if algorithm else [])
+                raise S3Error(
+                    400,
+                    "InvalidRequest",
+                    "This copy request is illegal because it is trying to copy an "
+                    "object to itself without changing the object's metadata, storage class, website "
+                    "redirect location or encryption attributes.",
+                )
+            received = self.store.receive(
+                _file_chunks(handle, 0, meta["size"], close=False), [algorithm] if algorithm else []
+            )
         if directive == "REPLACE":
             content_type = request.headers.get("content-type", "binary/octet-stream")
             metadata = _user_metadata(request.headers)
@@ -1222,8 +1536,10 @@ class StandIn:
             source_checksum = meta.get("checksum")
             checksum = source_checksum if source_checksum and source_checksum["type"] == "FULL_OBJECT" else None
         copied = self.store.put(request.bucket, request.key, received, content_type, metadata, checksum)
-        return _xml_response("CopyObjectResult", [("LastModified", _iso(copied["last_modified"])),
-                                                  ("ETag", _etag(copied)), *_checksum_xml(checksum)])
+        return _xml_response(
+            "CopyObjectResult",
+            [("LastModified", _iso(copied["last_modified"])), ("ETag", _etag(copied)), *_checksum_xml(checksum)],
+        )
 
     # -- multipart --------------------------------------------------------------------
     def create_upload(self, request: Request, auth: Auth) -> Response:
@@ -1234,19 +1550,31 @@ class StandIn:
         checksum_type = request.headers.get("x-amz-checksum-type", "COMPOSITE").upper()
         if checksum_type != "COMPOSITE":
             raise S3Error(501, "NotImplemented", "The stand-in keeps COMPOSITE multipart checksums only")
-        upload = self.store.create_upload(request.bucket, request.key,
-                                          request.headers.get("content-type", "binary/octet-stream"), algorithm,
-                                          _user_metadata(request.headers))
+        upload = self.store.create_upload(
+            request.bucket,
+            request.key,
+            request.headers.get("content-type", "binary/octet-stream"),
+            algorithm,
+            _user_metadata(request.headers),
+        )
         headers = [("x-amz-checksum-algorithm", algorithm), ("x-amz-checksum-type", "COMPOSITE")] if algorithm else []
-        return _xml_response("InitiateMultipartUploadResult", [
-            ("Bucket", request.bucket), ("Key", request.key), ("UploadId", upload.upload_id)], headers=headers)
+        return _xml_response(
+            "InitiateMultipartUploadResult",
+            [("Bucket", request.bucket), ("Key", request.key), ("UploadId", upload.upload_id)],
+            headers=headers,
+        )
 
     def upload_part(self, request: Request, auth: Auth) -> Response:
         number = request.arg("partNumber", "")
         upload_id = request.arg("uploadId", "")
         if not number.isdigit() or not 1 <= int(number) <= MAX_PARTS:
-            raise S3Error(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive",
-                          ArgumentName="partNumber", ArgumentValue=number)
+            raise S3Error(
+                400,
+                "InvalidArgument",
+                "Part number must be an integer between 1 and 10000, inclusive",
+                ArgumentName="partNumber",
+                ArgumentValue=number,
+            )
         if "x-amz-copy-source" in request.headers:
             raise S3Error(501, "NotImplemented", "The stand-in does not implement UploadPartCopy")
         upload = self.store.upload(request.bucket, request.key, upload_id)  # NoSuchUpload before reading the body
@@ -1266,16 +1594,32 @@ class StandIn:
         numbers = sorted(n for n in list(upload.parts) if n > int(marker))
         page, truncated = numbers[:limit], len(numbers) > limit
         algorithm = upload.checksum_algorithm
-        content: list[Any] = [("Bucket", request.bucket), ("Key", request.key), ("UploadId", upload.upload_id),
-                   ("PartNumberMarker", marker), ("NextPartNumberMarker", page[-1] if page else None),
-                   ("MaxParts", limit), ("IsTruncated", "true" if truncated else "false"),
-                   ("StorageClass", "STANDARD"), ("ChecksumAlgorithm", algorithm),
-                   ("ChecksumType", "COMPOSITE" if algorithm else None)]
+        content: list[Any] = [
+            ("Bucket", request.bucket),
+            ("Key", request.key),
+            ("UploadId", upload.upload_id),
+            ("PartNumberMarker", marker),
+            ("NextPartNumberMarker", page[-1] if page else None),
+            ("MaxParts", limit),
+            ("IsTruncated", "true" if truncated else "false"),
+            ("StorageClass", "STANDARD"),
+            ("ChecksumAlgorithm", algorithm),
+            ("ChecksumType", "COMPOSITE" if algorithm else None),
+        ]
         for n in page:
             part = upload.parts[n]
-            content.append(("Part", [("PartNumber", n), ("LastModified", _iso(part["last_modified"])),
-                                     ("ETag", f'"{part["etag"]}"'), ("Size", part["size"]),
-                                     *[(f"Checksum{alg}", value) for alg, value in part["checksums"].items()]]))
+            content.append(
+                (
+                    "Part",
+                    [
+                        ("PartNumber", n),
+                        ("LastModified", _iso(part["last_modified"])),
+                        ("ETag", f'"{part["etag"]}"'),
+                        ("Size", part["size"]),
+                        *[(f"Checksum{alg}", value) for alg, value in part["checksums"].items()],
+                    ],
+                )
+            )
         return _xml_response("ListPartsResult", content)
 
     def complete_upload(self, request: Request, auth: Auth) -> Response:
@@ -1284,8 +1628,11 @@ class StandIn:
         root = parse_xml(read_small_body(request, auth))
         listed = root.findall("Part")
         if root.tag != "CompleteMultipartUpload" or not listed:
-            raise S3Error(400, "MalformedXML", "The XML you provided was not well-formed or did not validate "
-                          "against our published schema")
+            raise S3Error(
+                400,
+                "MalformedXML",
+                "The XML you provided was not well-formed or did not validate against our published schema",
+            )
         chosen, previous = [], 0
         for element in listed:
             number_text = (element.findtext("PartNumber") or "").strip()
@@ -1293,14 +1640,25 @@ class StandIn:
                 raise S3Error(400, "MalformedXML", "PartNumber must be an integer")
             number = int(number_text)
             if number <= previous:
-                raise S3Error(400, "InvalidPartOrder", "The list of parts was not in ascending order. Parts must be "
-                              "ordered by part number.", UploadId=upload_id)
+                raise S3Error(
+                    400,
+                    "InvalidPartOrder",
+                    "The list of parts was not in ascending order. Parts must be ordered by part number.",
+                    UploadId=upload_id,
+                )
             previous = number
             part = upload.parts.get(number)
             etag = (element.findtext("ETag") or "").strip().strip('"')
-            invalid = S3Error(400, "InvalidPart", "One or more of the specified parts could not be found. The part "
-                              "may not have been uploaded, or the specified entity tag may not match the part's "
-                              "entity tag.", UploadId=upload_id, PartNumber=str(number), ETag=etag)
+            invalid = S3Error(
+                400,
+                "InvalidPart",
+                "One or more of the specified parts could not be found. The part "
+                "may not have been uploaded, or the specified entity tag may not match the part's "
+                "entity tag.",
+                UploadId=upload_id,
+                PartNumber=str(number),
+                ETag=etag,
+            )
             if part is None or etag != part["etag"]:
                 raise invalid
             for algorithm, value in part["checksums"].items():
@@ -1308,14 +1666,23 @@ class StandIn:
                 if sent is not None and sent.strip() != value:
                     raise invalid
                 if sent is None and algorithm == upload.checksum_algorithm:
-                    raise S3Error(400, "InvalidRequest", f"The upload was created using a {algorithm.lower()} "
-                                  f"checksum. The complete request must include the checksum for each part. It was "
-                                  f"missing for part {number} in the request.")
+                    raise S3Error(
+                        400,
+                        "InvalidRequest",
+                        f"The upload was created using a {algorithm.lower()} "
+                        f"checksum. The complete request must include the checksum for each part. It was "
+                        f"missing for part {number} in the request.",
+                    )
             chosen.append({"number": number})
         for entry in chosen[:-1]:
             if upload.parts[entry["number"]]["size"] < MIN_PART_BYTES:
-                raise S3Error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed "
-                              "object size.", PartNumber=str(entry["number"]), MinSizeAllowed=str(MIN_PART_BYTES))
+                raise S3Error(
+                    400,
+                    "EntityTooSmall",
+                    "Your proposed upload is smaller than the minimum allowed object size.",
+                    PartNumber=str(entry["number"]),
+                    MinSizeAllowed=str(MIN_PART_BYTES),
+                )
         location = f"http://{request.headers.get('host', '')}/{request.bucket}/{quote(request.key)}"
         outcome: dict[str, Any] = {}
 
@@ -1343,9 +1710,16 @@ class StandIn:
                 yield error_document(outcome["error"])
                 return
             meta = outcome["meta"]
-            yield xml_document("CompleteMultipartUploadResult", [
-                ("Location", location), ("Bucket", request.bucket), ("Key", request.key), ("ETag", _etag(meta)),
-                *_checksum_xml(meta.get("checksum"))])
+            yield xml_document(
+                "CompleteMultipartUploadResult",
+                [
+                    ("Location", location),
+                    ("Bucket", request.bucket),
+                    ("Key", request.key),
+                    ("ETag", _etag(meta)),
+                    *_checksum_xml(meta.get("checksum")),
+                ],
+            )
 
         return Response(200, [("Content-Type", "application/xml")], answer())
 
@@ -1357,20 +1731,31 @@ class StandIn:
         low, high = check_post_policy(fields, request.bucket, self.credentials, self.clock())
         key = fields.get("key")
         if not key:
-            raise S3Error(400, "InvalidArgument", "Bucket POST must contain a field named 'key'.  If it is specified, "
-                          "please check the order of the fields.", ArgumentName="key")
+            raise S3Error(
+                400,
+                "InvalidArgument",
+                "Bucket POST must contain a field named 'key'.  If it is specified, "
+                "please check the order of the fields.",
+                ArgumentName="key",
+            )
         key = key.replace("${filename}", form.file_name)
         _check_key(key)
         if not self.store.has_bucket(request.bucket):
             raise S3Error(404, "NoSuchBucket", "The specified bucket does not exist", BucketName=request.bucket)
-        claimed = _checksum_headers({name: value for name, value in fields.items()
-                                     if name.startswith("x-amz-checksum-")})
+        claimed = _checksum_headers(
+            {name: value for name, value in fields.items() if name.startswith("x-amz-checksum-")}
+        )
         received = self.store.receive(form.file_chunks(), sorted(claimed), max_bytes=high)
         try:
             form.finish()
             if received.size < low:
-                raise S3Error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size",
-                              ProposedSize=str(received.size), MinSizeAllowed=str(low))
+                raise S3Error(
+                    400,
+                    "EntityTooSmall",
+                    "Your proposed upload is smaller than the minimum allowed size",
+                    ProposedSize=str(received.size),
+                    MinSizeAllowed=str(low),
+                )
             check_claimed_checksums(received, claimed)
         except BaseException:
             received.discard()
@@ -1379,15 +1764,24 @@ class StandIn:
         if claimed:
             algorithm, value = next(iter(sorted(claimed.items())))
             checksum = {"algorithm": algorithm, "value": value, "type": "FULL_OBJECT"}
-        meta = self.store.put(request.bucket, key, received, fields.get("content-type", "binary/octet-stream"),
-                              {name: value for name, value in fields.items() if name.startswith("x-amz-meta-")},
-                              checksum)
+        meta = self.store.put(
+            request.bucket,
+            key,
+            received,
+            fields.get("content-type", "binary/octet-stream"),
+            {name: value for name, value in fields.items() if name.startswith("x-amz-meta-")},
+            checksum,
+        )
         location = f"http://{request.headers.get('host', '')}/{request.bucket}/{quote(key)}"
         headers = [("ETag", _etag(meta)), ("Location", location)]
         status = fields.get("success_action_status", "204")
         if status == "201":
-            return _xml_response("PostResponse", [("Location", location), ("Bucket", request.bucket), ("Key", key),
-                                                  ("ETag", _etag(meta))], status=201, headers=headers)
+            return _xml_response(
+                "PostResponse",
+                [("Location", location), ("Bucket", request.bucket), ("Key", key), ("ETag", _etag(meta))],
+                status=201,
+                headers=headers,
+            )
         return Response(200 if status == "200" else 204, headers, b"")
 
 
@@ -1422,8 +1816,9 @@ def _parse_range(value: str, size: int) -> tuple[int, int] | None:
 
 
 def _invalid_range(value: str, size: int) -> S3Error:
-    return S3Error(416, "InvalidRange", "The requested range is not satisfiable", RangeRequested=value,
-                   ActualObjectSize=str(size))
+    return S3Error(
+        416, "InvalidRange", "The requested range is not satisfiable", RangeRequested=value, ActualObjectSize=str(size)
+    )
 
 
 def _file_chunks(handle: IO[bytes] | Segments, start: int, stop: int, close: bool = True) -> Iterator[bytes]:

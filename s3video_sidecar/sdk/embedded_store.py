@@ -63,8 +63,13 @@ def no_such_key(key: str) -> S3Error:
 
 
 def no_such_upload(upload_id: str) -> S3Error:
-    return S3Error(404, "NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, "
-                   "or the upload may have been aborted or completed.", UploadId=upload_id)
+    return S3Error(
+        404,
+        "NoSuchUpload",
+        "The specified upload does not exist. The upload ID may be invalid, "
+        "or the upload may have been aborted or completed.",
+        UploadId=upload_id,
+    )
 
 
 class _Crc32:
@@ -154,9 +159,15 @@ class Upload:
     completing: bool = False
 
     def describe(self) -> dict[str, Any]:
-        return {"upload_id": self.upload_id, "bucket": self.bucket, "key": self.key,
-                "content_type": self.content_type, "checksum_algorithm": self.checksum_algorithm,
-                "metadata": self.metadata, "initiated": self.initiated}
+        return {
+            "upload_id": self.upload_id,
+            "bucket": self.bucket,
+            "key": self.key,
+            "content_type": self.content_type,
+            "checksum_algorithm": self.checksum_algorithm,
+            "metadata": self.metadata,
+            "initiated": self.initiated,
+        }
 
 
 def blob_names(meta: dict[str, Any]) -> list[str]:
@@ -292,9 +303,21 @@ class Store:
             except FileNotFoundError:
                 shutil.rmtree(directory, ignore_errors=True)
                 continue
-            upload = Upload(parts={}, **{
-                name: described[name] for name in ("upload_id", "bucket", "key", "content_type",
-                                                   "checksum_algorithm", "metadata", "initiated")})
+            upload = Upload(
+                parts={},
+                **{
+                    name: described[name]
+                    for name in (
+                        "upload_id",
+                        "bucket",
+                        "key",
+                        "content_type",
+                        "checksum_algorithm",
+                        "metadata",
+                        "initiated",
+                    )
+                },
+            )
             for entry in os.listdir(directory):
                 if entry.startswith("part-") and entry.endswith(".json"):
                     with open(os.path.join(directory, entry), encoding="utf-8") as handle:
@@ -339,8 +362,7 @@ class Store:
         with self._lock:
             self._need_bucket(bucket)
             if self._objects[bucket] or any(u.bucket == bucket for u in self._uploads.values()):
-                raise S3Error(409, "BucketNotEmpty", "The bucket you tried to delete is not empty",
-                              BucketName=bucket)
+                raise S3Error(409, "BucketNotEmpty", "The bucket you tried to delete is not empty", BucketName=bucket)
             _remove(self._bucket_dir(bucket, "bucket.json"))
             shutil.rmtree(self._bucket_dir(bucket), ignore_errors=True)
             del self._buckets[bucket], self._objects[bucket]
@@ -357,7 +379,13 @@ class Store:
             self._buckets[bucket] = info
 
     # -- receiving bodies -------------------------------------------------------------
-    def receive(self, chunks: Iterable[bytes], checksum_algorithms: Iterable[str] = (), max_bytes: int | None = None, sync: bool = True) -> Received:
+    def receive(
+        self,
+        chunks: Iterable[bytes],
+        checksum_algorithms: Iterable[str] = (),
+        max_bytes: int | None = None,
+        sync: bool = True,
+    ) -> Received:
         """Write an iterable of byte chunks to ``tmp/`` (fsynced), computing MD5 and the named
         checksums in the same pass. Past ``max_bytes``, stop and raise EntityTooLarge.
         (``sync=False`` only for tests that seed thousands of objects.)"""
@@ -397,12 +425,22 @@ class Store:
         with self._lock:
             meta = self.head(bucket, key)
             if meta.get("segments"):
-                return meta, Segments([self._bucket_dir(bucket, "blobs", segment["file"]) for segment in meta["segments"]],
-                                      [segment["size"] for segment in meta["segments"]])
+                return meta, Segments(
+                    [self._bucket_dir(bucket, "blobs", segment["file"]) for segment in meta["segments"]],
+                    [segment["size"] for segment in meta["segments"]],
+                )
             return meta, open(self._bucket_dir(bucket, "blobs", meta["blob"]), "rb")
 
-    def put(self, bucket: str, key: str, received: Received, content_type: str, metadata: dict[str, Any],
-            checksum: dict[str, Any] | None = None, sync: bool = True) -> dict[str, Any]:
+    def put(
+        self,
+        bucket: str,
+        key: str,
+        received: Received,
+        content_type: str,
+        metadata: dict[str, Any],
+        checksum: dict[str, Any] | None = None,
+        sync: bool = True,
+    ) -> dict[str, Any]:
         """Commit a received body as the object ``key`` (replacing any previous one)."""
         with self._lock:
             try:
@@ -417,10 +455,21 @@ class Store:
         os.replace(received.path, self._bucket_dir(bucket, "blobs", blob))
         if sync:
             _fsync_dir(self._bucket_dir(bucket, "blobs"))
-        return self._commit(bucket, {
-            "key": key, "blob": blob, "size": received.size, "etag": binascii.hexlify(received.md5).decode("ascii"),
-            "content_type": content_type, "last_modified": time.time(), "metadata": metadata,
-            "checksum": checksum, "upload_id": None}, sync)
+        return self._commit(
+            bucket,
+            {
+                "key": key,
+                "blob": blob,
+                "size": received.size,
+                "etag": binascii.hexlify(received.md5).decode("ascii"),
+                "content_type": content_type,
+                "last_modified": time.time(),
+                "metadata": metadata,
+                "checksum": checksum,
+                "upload_id": None,
+            },
+            sync,
+        )
 
     def _commit(self, bucket: str, meta: dict[str, Any], sync: bool = True) -> dict[str, Any]:
         """Write the object's metadata (the rename is the commit point; the directory is fsynced
@@ -466,12 +515,20 @@ class Store:
             return [self._objects[bucket][k] for k in keys[:limit]], len(keys) > limit
 
     # -- multipart uploads ------------------------------------------------------------
-    def create_upload(self, bucket: str, key: str, content_type: str, checksum_algorithm: str | None,
-                      metadata: dict[str, Any]) -> Upload:
+    def create_upload(
+        self, bucket: str, key: str, content_type: str, checksum_algorithm: str | None, metadata: dict[str, Any]
+    ) -> Upload:
         with self._lock:
             self._need_bucket(bucket)
-            upload = Upload(uuid.uuid4().hex + uuid.uuid4().hex, bucket, key, content_type, checksum_algorithm,
-                            metadata, time.time())
+            upload = Upload(
+                uuid.uuid4().hex + uuid.uuid4().hex,
+                bucket,
+                key,
+                content_type,
+                checksum_algorithm,
+                metadata,
+                time.time(),
+            )
             directory = self._bucket_dir(bucket, "uploads", upload.upload_id)
             os.makedirs(directory)
             _write_json(os.path.join(directory, "upload.json"), upload.describe(), self.tmp)
@@ -501,9 +558,14 @@ class Store:
         except S3Error:
             received.discard()
             raise
-        part = {"number": number, "file": name, "size": received.size,
-                "etag": binascii.hexlify(received.md5).decode("ascii"), "last_modified": time.time(),
-                "checksums": {alg: b64(digest) for alg, digest in received.checksums.items()}}
+        part = {
+            "number": number,
+            "file": name,
+            "size": received.size,
+            "etag": binascii.hexlify(received.md5).decode("ascii"),
+            "last_modified": time.time(),
+            "checksums": {alg: b64(digest) for alg, digest in received.checksums.items()},
+        }
         staged = _stage_json(part, self.tmp)
         with self._lock:
             try:
@@ -523,8 +585,10 @@ class Store:
     def list_uploads(self, bucket: str) -> list[Upload]:
         with self._lock:
             self._need_bucket(bucket)
-            return sorted((u for u in self._uploads.values() if u.bucket == bucket and not u.completing),
-                          key=lambda u: (u.key, u.initiated, u.upload_id))
+            return sorted(
+                (u for u in self._uploads.values() if u.bucket == bucket and not u.completing),
+                key=lambda u: (u.key, u.initiated, u.upload_id),
+            )
 
     def abort(self, bucket: str, key: str, upload_id: str) -> None:
         with self._lock:
@@ -569,13 +633,23 @@ class Store:
                 digests = b"".join(base64.b64decode(part["checksums"][algorithm]) for part in parts)
                 combined = new_checksum(algorithm)
                 combined.update(digests)
-                checksum = {"algorithm": algorithm, "value": f"{b64(combined.digest())}-{len(parts)}",
-                            "type": "COMPOSITE"}
-            meta = {"key": key, "blob": linked[0], "size": sum(part["size"] for part in parts),
-                    "segments": [{"file": name, "size": part["size"]} for name, part in zip(linked, parts)],
-                    "etag": f"{hashlib.md5(md5s).hexdigest()}-{len(parts)}", "content_type": upload.content_type,
-                    "last_modified": time.time(), "metadata": upload.metadata, "checksum": checksum,
-                    "upload_id": upload_id}
+                checksum = {
+                    "algorithm": algorithm,
+                    "value": f"{b64(combined.digest())}-{len(parts)}",
+                    "type": "COMPOSITE",
+                }
+            meta = {
+                "key": key,
+                "blob": linked[0],
+                "size": sum(part["size"] for part in parts),
+                "segments": [{"file": name, "size": part["size"]} for name, part in zip(linked, parts)],
+                "etag": f"{hashlib.md5(md5s).hexdigest()}-{len(parts)}",
+                "content_type": upload.content_type,
+                "last_modified": time.time(),
+                "metadata": upload.metadata,
+                "checksum": checksum,
+                "upload_id": upload_id,
+            }
             with self._lock:
                 self._need_bucket(bucket)
                 self._commit(bucket, meta)

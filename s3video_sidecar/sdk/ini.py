@@ -59,9 +59,17 @@ class Spec:
     nested: type | None = None  # a settings class parsed from the same ini (its own prefix)
 
 
-def setting(ini: str | None = None, type: Callable[[], colander.SchemaType] = colander.String,
-            default: Any = REQUIRED, *, validator=None, secret: bool = False, convert: Callable | None = None,
-            help: str = "", shown_default: str | None = None):
+def setting(
+    ini: str | None = None,
+    type: Callable[[], colander.SchemaType] = colander.String,
+    default: Any = REQUIRED,
+    *,
+    validator=None,
+    secret: bool = False,
+    convert: Callable | None = None,
+    help: str = "",
+    shown_default: str | None = None,
+):
     """A dataclass field declaring one ini setting (see the module docstring)."""
     spec = Spec(ini, type, default, validator, secret, convert, help, shown_default)
     metadata = {_SPEC: spec}
@@ -123,8 +131,8 @@ def check_known(raw: dict, known, prefixes: tuple[str, ...], hint: str = "see th
         if name.startswith(prefixes) and name not in known:
             # compared past the shared prefix, so "s3video." alone does not make two names close
             prefix = next(p for p in prefixes if name.startswith(p))
-            rests = {known_name[len(prefix):]: known_name for known_name in known if known_name.startswith(prefix)}
-            close = difflib.get_close_matches(name[len(prefix):], sorted(rests), n=1, cutoff=0.6)
+            rests = {known_name[len(prefix) :]: known_name for known_name in known if known_name.startswith(prefix)}
+            close = difflib.get_close_matches(name[len(prefix) :], sorted(rests), n=1, cutoff=0.6)
             problems.append(f"{name}: unknown setting; {f'did you mean {rests[close[0]]}?' if close else hint}")
     if problems:
         raise SettingsError("; ".join(problems))
@@ -179,6 +187,11 @@ def reference(cls: type) -> list[tuple[str, str, str]]:
         if spec.nested:
             rows.extend(reference(spec.nested))
         else:
-            rows.append((ini_name(cls, f.name), _shown(spec), spec.help + (" (a secret: `env:NAME` or `file:/path`)"
-                                                                             if spec.secret else "")))
+            rows.append(
+                (
+                    ini_name(cls, f.name),
+                    _shown(spec),
+                    spec.help + (" (a secret: `env:NAME` or `file:/path`)" if spec.secret else ""),
+                )
+            )
     return rows

@@ -38,8 +38,9 @@ if TYPE_CHECKING:
 def make_cloudfront_client(endpoint_url: str | None = None, **credentials: Any) -> CloudFrontClient:
     config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=30)
     # CloudFront is a global service: its API lives in us-east-1.
-    return boto3.session.Session().client("cloudfront", region_name="us-east-1", endpoint_url=endpoint_url,
-                                          config=config, **credentials)
+    return boto3.session.Session().client(
+        "cloudfront", region_name="us-east-1", endpoint_url=endpoint_url, config=config, **credentials
+    )
 
 
 class CloudFrontInvalidator:
@@ -51,20 +52,21 @@ class CloudFrontInvalidator:
     def invalidate(self, s3_keys: Iterable[str]) -> int:
         """Invalidate the keys' paths; return the number of invalidation requests made."""
         paths = sorted({resource_url("", key) for key in s3_keys})
-        batches = [paths[start:start + self.batch_size] for start in range(0, len(paths), self.batch_size)]
+        batches = [paths[start : start + self.batch_size] for start in range(0, len(paths), self.batch_size)]
         for batch in batches:
             reference = "s3video-" + hashlib.sha256("\n".join(batch).encode("utf-8")).hexdigest()[:40]
             try:
                 self.client.create_invalidation(
                     DistributionId=self.distribution_id,
-                    InvalidationBatch={"Paths": {"Quantity": len(batch), "Items": batch},
-                                       "CallerReference": reference},
+                    InvalidationBatch={"Paths": {"Quantity": len(batch), "Items": batch}, "CallerReference": reference},
                 )
             except ClientError as error:
                 code = error.response.get("Error", {}).get("Code", "error")
-                raise Unavailable(f"CloudFront refused an invalidation ({code}); it will be retried",
-                                  code=code) from None
+                raise Unavailable(
+                    f"CloudFront refused an invalidation ({code}); it will be retried", code=code
+                ) from None
             except BotoCoreError:
-                raise Unavailable("CloudFront cannot be reached; the invalidation will be retried",
-                                  code="unreachable") from None
+                raise Unavailable(
+                    "CloudFront cannot be reached; the invalidation will be retried", code="unreachable"
+                ) from None
         return len(batches)

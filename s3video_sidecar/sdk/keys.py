@@ -92,18 +92,18 @@ def staging_key(s3_key: str) -> str:
     """The staging key a POST upload of the video ``s3_key`` lands at: ``uploads/`` + the same rest."""
     if not s3_key.startswith(PREFIX):
         raise ValueError(f"not a video key: {s3_key!r}")
-    return STAGING_PREFIX + s3_key[len(PREFIX):]
+    return STAGING_PREFIX + s3_key[len(PREFIX) :]
 
 
 def final_key(staging: str) -> str:
     """The video key a staging key is confirmed to (the inverse of :func:`staging_key`)."""
     if not staging.startswith(STAGING_PREFIX):
         raise ValueError(f"not a staging key: {staging!r}")
-    return PREFIX + staging[len(STAGING_PREFIX):]
+    return PREFIX + staging[len(STAGING_PREFIX) :]
 
 
 def poster_key(video_key: str) -> str:
     """``posters/...<name>.jpg`` for the video at ``videos/...<name>``: one poster per video key."""
     if not video_key.startswith(PREFIX):
         raise ValueError("not a video key")
-    return f"{POSTER_PREFIX}{video_key[len(PREFIX):]}.jpg"
+    return f"{POSTER_PREFIX}{video_key[len(PREFIX) :]}.jpg"

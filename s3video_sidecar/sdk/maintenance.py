@@ -78,18 +78,35 @@ class JobReport:
     duration_ms: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"job": self.job, "dry_run": self.dry_run, "counts": dict(self.counts), "errors": self.errors,
-                "items": self.items, "duration_ms": self.duration_ms}
+        return {
+            "job": self.job,
+            "dry_run": self.dry_run,
+            "counts": dict(self.counts),
+            "errors": self.errors,
+            "items": self.items,
+            "duration_ms": self.duration_ms,
+        }
 
 
 def _item(video: Row, **extra: Any) -> dict[str, Any]:
-    return {"video_id": video.id, "s3_key": video.s3_key, "status": str(video.upload_status),
-            "uploaded_at": video.upload_timestamp, **extra}
+    return {
+        "video_id": video.id,
+        "s3_key": video.s3_key,
+        "status": str(video.upload_status),
+        "uploaded_at": video.upload_timestamp,
+        **extra,
+    }
 
 
 class Maintenance:
-    def __init__(self, videos: VideoService, invalidator: Any = None, *, checkpoint: Callable[[], None] | None = None,
-                 progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        videos: VideoService,
+        invalidator: Any = None,
+        *,
+        checkpoint: Callable[[], None] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         """``videos``: the VideoService, over the jobs' repository (a ``MaintenanceRepository``: the app's
         ``SqlMaintenanceRepository``); ``checkpoint()`` commits a chunk; ``progress(n)`` counts work done."""
         self.videos = videos
@@ -107,7 +124,9 @@ class Maintenance:
         yield report
         report.duration_ms = int((time.monotonic() - started) * 1000)
         self.videos.log(
-            f"job_{name}", None, duration=report.duration_ms,
+            f"job_{name}",
+            None,
+            duration=report.duration_ms,
             error_code="job_errors" if report.errors else None,
             error_message="; ".join(report.errors)[:2000] or None,
             context={"counts": dict(+report.counts), "dry_run": dry_run, "items": report.items[:LISTED_ITEMS]},
@@ -176,8 +195,9 @@ class Maintenance:
     def purge(self, videos: list[Row], report: JobReport) -> None:
         """The deletion pipeline for ``deleting`` rows (at most 1,000): delete, invalidate, mark. An
         object another row still needs (a copy's) stays; its row here is marked all the same."""
-        needed = self.repo.keys_still_needed({video.s3_key for video in videos}, self.videos.now(),
-                                             [video.id for video in videos])
+        needed = self.repo.keys_still_needed(
+            {video.s3_key for video in videos}, self.videos.now(), [video.id for video in videos]
+        )
         shared = [video for video in videos if video.s3_key in needed]
         deleted = self.delete_objects([video for video in videos if video.s3_key not in needed], report)
         if deleted and self.invalidator is not None:
@@ -197,8 +217,13 @@ class Maintenance:
         failed_keys = {key: code for key, code in failed_keys.items() if key in by_key}
         for key, code in failed_keys.items():
             for video in by_key[key]:
-                self.videos.log("delete_failed", None, video, error_code=code,
-                                error_message="storage refused the delete; it will be retried")
+                self.videos.log(
+                    "delete_failed",
+                    None,
+                    video,
+                    error_code=code,
+                    error_message="storage refused the delete; it will be retried",
+                )
         report.counts["delete_failed"] += sum(len(by_key[key]) for key in failed_keys)
         return [video for key in deleted_keys for video in by_key.get(key, ())]
 
@@ -209,8 +234,12 @@ class Maintenance:
         for video in videos:
             video.upload_status = VideoStatus.DELETED
             video.deleted_timestamp = now
-            self.videos.log("video_deleted", None, video,
-                            context={"object_kept": "another video shares it"} if object_kept else None)
+            self.videos.log(
+                "video_deleted",
+                None,
+                video,
+                context={"object_kept": "another video shares it"} if object_kept else None,
+            )
         report.counts["deleted"] += len(videos)
         if object_kept:
             report.counts["objects_kept_shared"] += len(videos)
@@ -219,6 +248,7 @@ class Maintenance:
     def probe(self, video_ids: Iterable[int] | None = None, dry_run: bool = False) -> JobReport:
         """Probe the ``ready`` videos not probed yet (only ``video_ids``, if given): findings and poster."""
         with self._job("probe", dry_run) as report:
+
             def claim(limit: int, after_id: int, lock: bool) -> list[Row]:
                 return self.repo.unprobed_ready_videos(min(limit, PROBE_CHUNK), after_id, video_ids, lock)
 
@@ -249,8 +279,12 @@ class Maintenance:
         """Settle expired uploads, abort stale multipart uploads, sweep objects, finish due deletions
         (last, so what the steps before marked without a grace period goes in the same run)."""
         with self._job("reconcile", dry_run) as report:
-            for step in (self._settle_expired_uploads, self._abort_stale_multipart_uploads, self._sweep_objects,
-                         self._sweep_staging):
+            for step in (
+                self._settle_expired_uploads,
+                self._abort_stale_multipart_uploads,
+                self._sweep_objects,
+                self._sweep_staging,
+            ):
                 try:
                     step(report, dry_run)
                 except Unavailable as error:
@@ -281,8 +315,7 @@ class Maintenance:
             video.upload_status = VideoStatus.ERROR
             video.error_code = "abandoned"
             video.error_message = "the upload window closed before the video arrived"
-            self.videos.log("upload_abandoned", None, video, error_code="abandoned",
-                            error_message=video.error_message)
+            self.videos.log("upload_abandoned", None, video, error_code="abandoned", error_message=video.error_message)
             return "abandoned"
         current = video.submission.current_video
         if current is not None and (current.upload_timestamp, current.id) > (video.upload_timestamp, video.id):
@@ -296,8 +329,11 @@ class Maintenance:
 
     def _abort_stale_multipart_uploads(self, report: JobReport, dry_run: bool) -> None:
         cutoff = self.videos.now() - self.settings.jobs_multipart_abort_after_seconds
-        stale = [upload for upload in self.storage.list_multipart_uploads(keys.PREFIX)
-                 if upload["Initiated"].timestamp() <= cutoff]
+        stale = [
+            upload
+            for upload in self.storage.list_multipart_uploads(keys.PREFIX)
+            if upload["Initiated"].timestamp() <= cutoff
+        ]
         rows = self.repo.videos_by_upload_ids(upload["UploadId"] for upload in stale)
         for upload in stale:
             video = rows.get(upload["UploadId"])
@@ -324,8 +360,14 @@ class Maintenance:
             old = obj["LastModified"].timestamp() <= old_enough
             if video is None:
                 report.counts["unreferenced"] += 1
-                report.items.append({"s3_key": key, "size": obj["Size"], "last_modified":
-                                     int(obj["LastModified"].timestamp()), "action": "unreferenced"})
+                report.items.append(
+                    {
+                        "s3_key": key,
+                        "size": obj["Size"],
+                        "last_modified": int(obj["LastModified"].timestamp()),
+                        "action": "unreferenced",
+                    }
+                )
                 if old and self.settings.jobs_delete_orphans:
                     to_delete.append(key)
             elif video.upload_status == VideoStatus.DELETED:
@@ -344,10 +386,15 @@ class Maintenance:
         again = self.repo.videos_by_keys(to_delete)
         to_delete = [key for key in to_delete if key not in again or again[key].upload_status == VideoStatus.DELETED]
         for start in range(0, len(to_delete), DELETE_BATCH_SIZE):
-            deleted, _failed = self.storage.delete_many(to_delete[start:start + DELETE_BATCH_SIZE])
+            deleted, _failed = self.storage.delete_many(to_delete[start : start + DELETE_BATCH_SIZE])
             for key in deleted:
-                self.videos.log("object_deleted", None, again.get(key), s3_key=key,
-                                context={"reason": "no live row" if key not in again else "row already deleted"})
+                self.videos.log(
+                    "object_deleted",
+                    None,
+                    again.get(key),
+                    s3_key=key,
+                    context={"reason": "no live row" if key not in again else "row already deleted"},
+                )
             report.counts["objects_deleted"] += len(deleted)
 
     def _sweep_staging(self, report: JobReport, dry_run: bool) -> None:
@@ -356,17 +403,25 @@ class Maintenance:
         old_enough = self.videos.now() - self.settings.upload_expiry_seconds
         old = [obj["Key"] for obj in listed if obj["LastModified"].timestamp() <= old_enough]
         rows = self.repo.videos_by_keys(keys.final_key(key) for key in old)
-        to_delete = [key for key in old
-                     if (row := rows.get(keys.final_key(key))) is None or row.upload_status != VideoStatus.PENDING]
+        to_delete = [
+            key
+            for key in old
+            if (row := rows.get(keys.final_key(key))) is None or row.upload_status != VideoStatus.PENDING
+        ]
         report.counts["staging_seen"] = len(listed)
         if dry_run:
             report.counts["would_delete_staging"] += len(to_delete)
             return
         for start in range(0, len(to_delete), DELETE_BATCH_SIZE):
-            deleted, _failed = self.storage.delete_many(to_delete[start:start + DELETE_BATCH_SIZE])
+            deleted, _failed = self.storage.delete_many(to_delete[start : start + DELETE_BATCH_SIZE])
             for key in deleted:
-                self.videos.log("object_deleted", None, rows.get(keys.final_key(key)), s3_key=key,
-                                context={"reason": "staging copy no pending upload needs"})
+                self.videos.log(
+                    "object_deleted",
+                    None,
+                    rows.get(keys.final_key(key)),
+                    s3_key=key,
+                    context={"reason": "staging copy no pending upload needs"},
+                )
             report.counts["staging_deleted"] += len(deleted)
 
     # -- retention ----------------------------------------------------------------------------
@@ -445,8 +500,9 @@ class Audit:
         return {name: len(getattr(self, name)) for name in ("lost", "dangling", "resurrected", "leaked", "orphans")}
 
 
-def audit(repository: MaintenanceRepository, storage: Storage, now: int | None = None,
-          prefix: str = keys.PREFIX) -> Audit:
+def audit(
+    repository: MaintenanceRepository, storage: Storage, now: int | None = None, prefix: str = keys.PREFIX
+) -> Audit:
     """Compare the rows whose keys start with ``prefix`` with the objects storage holds there. Rows
     sharing a key (copies) share its object: a ``deleted`` or ``error`` row's object may stay while
     another row of the key may still hold it."""

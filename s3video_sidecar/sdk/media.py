@@ -32,8 +32,9 @@ POSTER_MAX_BYTES = 512 * 1024
 
 def needs_transcoding(media: dict[str, Any] | None) -> bool:
     """The seam for a transcoding step: a readable video that not every browser plays."""
-    return media is not None and bool(media) and media.get("video_codec") is not None \
-        and not media.get("plays_everywhere")
+    return (
+        media is not None and bool(media) and media.get("video_codec") is not None and not media.get("plays_everywhere")
+    )
 
 
 def _bounded_json(findings: dict[str, Any]) -> str:
@@ -79,8 +80,21 @@ def probe_video(service: VideoService, video: Any) -> dict[str, Any]:
         video.error_message = f"this file is not a video a browser can play: {result.reason}"
         service.log("video_unplayable", None, video, error_code="not_a_video", error_message=video.error_message)
     else:
-        service.log("video_probed", None, video, context={
-            "codec": result.video_codec, "audio": result.audio_codec, "playable": result.playable,
-            "bytes_read": result.bytes_read})
-    return {"video_id": video.id, "codec": result.video_codec, "playable": result.playable,
-            "bytes_read": result.bytes_read, "poster_bytes": poster_bytes}
+        service.log(
+            "video_probed",
+            None,
+            video,
+            context={
+                "codec": result.video_codec,
+                "audio": result.audio_codec,
+                "playable": result.playable,
+                "bytes_read": result.bytes_read,
+            },
+        )
+    return {
+        "video_id": video.id,
+        "codec": result.video_codec,
+        "playable": result.playable,
+        "bytes_read": result.bytes_read,
+        "poster_bytes": poster_bytes,
+    }

@@ -45,8 +45,9 @@ class VideoRepository(EventLog, Protocol):
 
     def get_submission(self, submission_id: int) -> Row | None: ...
 
-    def add_submission(self, submission_id: int, assignment_id: int, user_id: int, now: int,
-                       group_id: int | None = None) -> Row:
+    def add_submission(
+        self, submission_id: int, assignment_id: int, user_id: int, now: int, group_id: int | None = None
+    ) -> Row:
         """Insert it, or return the row a concurrent request inserted first."""
 
     def get_assignment_and_submission(self, assignment_id: int, submission_id: int) -> tuple[Row | None, Row | None]:
@@ -67,9 +68,16 @@ class VideoRepository(EventLog, Protocol):
 
     def get_video_by_upload_id(self, upload_id: str) -> Row | None: ...
 
-    def videos(self, *, submission_id: int | None = None, assignment_id: int | None = None,
-               user_id: int | None = None, statuses: Iterable[str] | None = None, fingerprint: str | None = None,
-               for_update: bool = False) -> list[Row]:
+    def videos(
+        self,
+        *,
+        submission_id: int | None = None,
+        assignment_id: int | None = None,
+        user_id: int | None = None,
+        statuses: Iterable[str] | None = None,
+        fingerprint: str | None = None,
+        for_update: bool = False,
+    ) -> list[Row]:
         """The videos matching every filter given, by id."""
 
     def submissions_of_assignment(self, assignment_id: int) -> list[Row]: ...
@@ -88,8 +96,9 @@ class OperationsRepository(Protocol):
 
     def stored_bytes_at(self, moments: list[int]) -> list[int]: ...
 
-    def daily_event_totals(self, event_types: Sequence[str], start: int,
-                           end: int) -> dict[tuple[int, str], tuple[int, int]]: ...
+    def daily_event_totals(
+        self, event_types: Sequence[str], start: int, end: int
+    ) -> dict[tuple[int, str], tuple[int, int]]: ...
 
     def error_counts(self, start: int, end: int) -> dict[str, int]: ...
 
@@ -103,9 +112,16 @@ class OperationsRepository(Protocol):
 
     def video_events(self, video: Row) -> list[Row]: ...
 
-    def videos(self, *, submission_id: int | None = None, assignment_id: int | None = None,
-               user_id: int | None = None, statuses: Iterable[str] | None = None, fingerprint: str | None = None,
-               for_update: bool = False) -> list[Row]: ...
+    def videos(
+        self,
+        *,
+        submission_id: int | None = None,
+        assignment_id: int | None = None,
+        user_id: int | None = None,
+        statuses: Iterable[str] | None = None,
+        fingerprint: str | None = None,
+        for_update: bool = False,
+    ) -> list[Row]: ...
 
     def submissions_of_user(self, user_id: int, assignment_id: int | None = None) -> list[Row]: ...
 
@@ -113,8 +129,9 @@ class OperationsRepository(Protocol):
 
     def events_about(self, user_id: int, video_ids: Sequence[int], assignment_id: int | None = None) -> list[Row]: ...
 
-    def anonymise_events(self, user_id: int | None, video_ids: Sequence[int], s3_keys: Sequence[str],
-                         assignment_id: int | None = None) -> int: ...
+    def anonymise_events(
+        self, user_id: int | None, video_ids: Sequence[int], s3_keys: Sequence[str], assignment_id: int | None = None
+    ) -> int: ...
 
     def keys_named_by_others(self, keys: Iterable[str], video_ids: Iterable[int]) -> set[str]: ...
 
@@ -130,20 +147,23 @@ class MaintenanceRepository(OperationsRepository, Protocol):
 
     def get_video(self, video_id: int) -> Row | None: ...
 
-    def videos_due_for_purge_after(self, now: int, limit: int, after_id: int = 0,
-                                   video_ids: Iterable[int] | None = None, lock: bool = True) -> list[Row]: ...
+    def videos_due_for_purge_after(
+        self, now: int, limit: int, after_id: int = 0, video_ids: Iterable[int] | None = None, lock: bool = True
+    ) -> list[Row]: ...
 
     def expired_uploads(self, cutoff: int, limit: int, after_id: int = 0, lock: bool = True) -> list[Row]: ...
 
-    def ready_videos_uploaded_before(self, cutoff: int, limit: int, after_id: int = 0,
-                                     lock: bool = True) -> list[Row]: ...
+    def ready_videos_uploaded_before(
+        self, cutoff: int, limit: int, after_id: int = 0, lock: bool = True
+    ) -> list[Row]: ...
 
     def drafts_confirmed_before(self, cutoff: int, limit: int, after_id: int = 0, lock: bool = True) -> list[Row]: ...
 
     def keys_still_needed(self, keys: Iterable[str], now: int, excluding_ids: Iterable[int]) -> set[str]: ...
 
-    def unprobed_ready_videos(self, limit: int, after_id: int = 0, video_ids: Iterable[int] | None = None,
-                              lock: bool = True) -> list[Row]: ...
+    def unprobed_ready_videos(
+        self, limit: int, after_id: int = 0, video_ids: Iterable[int] | None = None, lock: bool = True
+    ) -> list[Row]: ...
 
     def videos_by_keys(self, keys: Iterable[str]) -> dict[str, Row]: ...
 
@@ -162,8 +182,9 @@ class Storage(Protocol):
 
     def create_multipart_upload(self, key: str, content_type: str, checksum_algorithm: str | None = None) -> str: ...
 
-    def presigned_part_url(self, key: str, upload_id: str, part_number: int, expiry_seconds: int,
-                           checksum_sha256: str | None = None) -> str: ...
+    def presigned_part_url(
+        self, key: str, upload_id: str, part_number: int, expiry_seconds: int, checksum_sha256: str | None = None
+    ) -> str: ...
 
     def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]: ...
 

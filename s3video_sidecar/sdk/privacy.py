@@ -38,8 +38,14 @@ ERASED_FILENAME = "erased"
 
 
 class PrivacyService:
-    def __init__(self, repository: OperationsRepository, videos: VideoService, rate_limiter: Any = None,
-                 link_expiry_seconds: int = 900, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        repository: OperationsRepository,
+        videos: VideoService,
+        rate_limiter: Any = None,
+        link_expiry_seconds: int = 900,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         """``videos`` is the VideoService over the same repository (its storage, signer and log)."""
         self.repo = repository
         self.videos = videos
@@ -62,23 +68,38 @@ class PrivacyService:
                 event["user_id"] = None  # someone else acting on the user's video
         exported_videos = []
         for video in videos:
-            entry = {**self.videos.describe(video), "assignment_id": video.assignment_id,
-                     "submission_id": video.submission_id, "download_url": None}
+            entry = {
+                **self.videos.describe(video),
+                "assignment_id": video.assignment_id,
+                "submission_id": video.submission_id,
+                "download_url": None,
+            }
             stored = video.upload_status in (VideoStatus.READY, VideoStatus.DELETING)
             if stored and video.confirmed_timestamp is not None:
                 entry["download_url"] = self.videos.signer.sign(
-                    resource_url(self.videos.settings.playback_base_url, video.s3_key), expires_at)
+                    resource_url(self.videos.settings.playback_base_url, video.s3_key), expires_at
+                )
             exported_videos.append(entry)
-        self.videos.log("privacy_exported", actor, assignment_id=assignment_id,
-                        context={"videos": len(videos), "events": len(events)})
+        self.videos.log(
+            "privacy_exported",
+            actor,
+            assignment_id=assignment_id,
+            context={"videos": len(videos), "events": len(events)},
+        )
         return {
             "user_id": user_id,
             "assignment_id": assignment_id,
             "generated_at": now,
             "links_expire_at": expires_at,
-            "submissions": [{"assignment_id": s.assignment_id, "submission_id": s.id,
-                             "created_at": s.created_timestamp, "current_video_id": s.current_video_id}
-                            for s in submissions],
+            "submissions": [
+                {
+                    "assignment_id": s.assignment_id,
+                    "submission_id": s.id,
+                    "created_at": s.created_timestamp,
+                    "current_video_id": s.current_video_id,
+                }
+                for s in submissions
+            ],
             "videos": exported_videos,
             "events": events,
         }
@@ -91,9 +112,16 @@ class PrivacyService:
             # store commits on its own, and on SQLite it would wait for this one's lock.
             self.rate_limiter.forget_user(user_id)
         result = self._erase(user_id, actor, assignment_id)
-        self.videos.log("privacy_erased", actor, assignment_id=assignment_id,
-                        context={"scope": "user" if assignment_id is None else "assignment", "users": 1,
-                                 "videos": result["videos"]})
+        self.videos.log(
+            "privacy_erased",
+            actor,
+            assignment_id=assignment_id,
+            context={
+                "scope": "user" if assignment_id is None else "assignment",
+                "users": 1,
+                "videos": result["videos"],
+            },
+        )
         self.forget_erased()
         return {"status": "erasing" if result["videos"] else "erased", **result}
 
@@ -105,11 +133,19 @@ class PrivacyService:
         for user_id in dict.fromkeys(user_ids):
             result = self._erase(user_id, actor, assignment_id)
             totals = {name: totals[name] + result[name] for name in totals}
-        self.videos.log("privacy_erased", actor, assignment_id=assignment_id,
-                        context={"scope": "assignment", "users": len(user_ids), "videos": totals["videos"]})
+        self.videos.log(
+            "privacy_erased",
+            actor,
+            assignment_id=assignment_id,
+            context={"scope": "assignment", "users": len(user_ids), "videos": totals["videos"]},
+        )
         self.forget_erased()
-        return {"status": "erasing" if totals["videos"] else "erased", "assignment_id": assignment_id,
-                "users": len(user_ids), **totals}
+        return {
+            "status": "erasing" if totals["videos"] else "erased",
+            "assignment_id": assignment_id,
+            "users": len(user_ids),
+            **totals,
+        }
 
     def _erase(self, user_id: int, actor: Actor, assignment_id: int | None) -> dict[str, Any]:
         now = self.now()

@@ -209,8 +209,9 @@ def _rotation(container: Any, stream: Any) -> int:
     return 0
 
 
-def probe(fetch: Fetch, size: int,
-          allowed_containers: tuple[str, ...] | None = None) -> tuple[ProbeResult, RangedReader]:
+def probe(
+    fetch: Fetch, size: int, allowed_containers: tuple[str, ...] | None = None
+) -> tuple[ProbeResult, RangedReader]:
     """Probe a stored video; the reader comes back too (for its byte count and the poster)."""
     import av  # imported here: the web process never needs FFmpeg
 
@@ -218,8 +219,11 @@ def probe(fetch: Fetch, size: int,
     try:
         container = av.open(reader, mode="r", options={"probesize": str(2 * 1024**2)})
     except (av.error.FFmpegError, ValueError, OSError) as error:
-        return ProbeResult(playable=False, reason=f"not a video file FFmpeg can read ({type(error).__name__})",
-                           bytes_read=reader.bytes_fetched), reader
+        return ProbeResult(
+            playable=False,
+            reason=f"not a video file FFmpeg can read ({type(error).__name__})",
+            bytes_read=reader.bytes_fetched,
+        ), reader
     with container:
         names = container.format.name.split(",")
         result = ProbeResult(playable=True, container=names[0])

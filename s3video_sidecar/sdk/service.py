@@ -66,8 +66,14 @@ def choose_part_size(max_upload_bytes: int, preferred_part_bytes: int) -> int:
 
 
 class VideoService:
-    def __init__(self, repository: VideoRepository, storage: Storage, url_signer: UrlSigner, settings: VideoSettings,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        repository: VideoRepository,
+        storage: Storage,
+        url_signer: UrlSigner,
+        settings: VideoSettings,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.repo = repository
         self.storage = storage
         self.signer = url_signer
@@ -78,8 +84,16 @@ class VideoService:
         return int(self.clock())
 
     # -- events ----------------------------------------------------------------
-    def log(self, event_type: str, actor: Actor | None = None, video: Row | None = None, *,
-            submission: Row | None = None, role: str | None = None, **fields: Any) -> None:
+    def log(
+        self,
+        event_type: str,
+        actor: Actor | None = None,
+        video: Row | None = None,
+        *,
+        submission: Row | None = None,
+        role: str | None = None,
+        **fields: Any,
+    ) -> None:
         context = fields.pop("context", None)
         if video is not None:
             fields.setdefault("assignment_id", video.assignment_id)
@@ -112,7 +126,8 @@ class VideoService:
         # The ACL judged the rows the traversal saw; a request racing ahead may have created them
         # since (the repository then returns its rows): hold the caller to the ACL's rule again.
         if Permission.UPLOAD not in permissions(actor, assignment.course_id, submission) or (
-                submission.assignment_id != assignment.id and "admin" not in actor.roles):
+            submission.assignment_id != assignment.id and "admin" not in actor.roles
+        ):
             raise Forbidden("this submission belongs to someone else")
         return submission
 
@@ -137,8 +152,11 @@ class VideoService:
             "video": self.describe(current) if current else None,
             "poster_url": self.poster_url(current) if current else None,
             "uploads_in_progress": [self.describe(v) for v in others if v.upload_status != VideoStatus.READY],
-            "drafts": [self.describe(v) for v in others
-                       if v.upload_status == VideoStatus.READY and v.id != submission.current_video_id],
+            "drafts": [
+                self.describe(v)
+                for v in others
+                if v.upload_status == VideoStatus.READY and v.id != submission.current_video_id
+            ],
         }
 
     @staticmethod
@@ -183,14 +201,20 @@ class VideoService:
                 allowed=list(self.settings.allowed_mime_types),
             )
 
-    def request_upload(self, assignment_id: int, submission_id: int, actor: Actor, filename: str, size: int,
-                       mime_type: str) -> dict[str, Any]:
+    def request_upload(
+        self, assignment_id: int, submission_id: int, actor: Actor, filename: str, size: int, mime_type: str
+    ) -> dict[str, Any]:
         """Issue a presigned POST, or tell the client to go multipart for a large file."""
         self.check_limits(size, mime_type)
         if size > self.settings.multipart_threshold_bytes:
             # nothing issued yet: the client goes on with the multipart calls
-            self.log("upload_sent_to_multipart", actor, assignment_id=assignment_id, submission_id=submission_id,
-                     file_size=size)
+            self.log(
+                "upload_sent_to_multipart",
+                actor,
+                assignment_id=assignment_id,
+                submission_id=submission_id,
+                file_size=size,
+            )
             return {
                 "method": "multipart",
                 "max_size": self.settings.max_upload_bytes,
@@ -203,11 +227,18 @@ class VideoService:
         # The policy names the staging key, never the video's: confirm copies what it checked.
         post = self.storage.presigned_post(keys.staging_key(s3_key), mime_type, size, expiry)
         video = self.repo.add_video(
-            assignment_id=submission.assignment_id, submission_id=submission.id,
+            assignment_id=submission.assignment_id,
+            submission_id=submission.id,
             user_id=self.uploader(actor, submission),
-            s3_key=s3_key, s3_bucket=self.storage.bucket, upload_status=VideoStatus.PENDING,
-            original_filename=filename[:255], mime_type=mime_type, declared_size=size, upload_method="post",
-            upload_timestamp=now, upload_expires_timestamp=post.expires_at,
+            s3_key=s3_key,
+            s3_bucket=self.storage.bucket,
+            upload_status=VideoStatus.PENDING,
+            original_filename=filename[:255],
+            mime_type=mime_type,
+            declared_size=size,
+            upload_method="post",
+            upload_timestamp=now,
+            upload_expires_timestamp=post.expires_at,
         )
         self.log("upload_requested", actor, video)
         return {
@@ -228,8 +259,7 @@ class VideoService:
             raise NotFound("no upload with that key for this submission")
         return video
 
-    def _refuse(self, video: Row, actor: Actor | None, error: S3VideoError, code: str, *,
-                remove_object: bool) -> None:
+    def _refuse(self, video: Row, actor: Actor | None, error: S3VideoError, code: str, *, remove_object: bool) -> None:
         """Mark an upload refused (and delete what S3 holds of it); the caller raises ``error``."""
         if remove_object:
             self.storage.delete_many(self._object_keys(video))
@@ -294,18 +324,23 @@ class VideoService:
         type other than the declared one (``info`` is HeadObject's answer for the staging or the video key)."""
         error: S3VideoError
         if info.size_bytes > self.settings.max_upload_bytes:
-            error = TooLarge(f"the stored file is {info.size_bytes} bytes, over the limit of "
-                             f"{self.settings.max_upload_bytes}")
+            error = TooLarge(
+                f"the stored file is {info.size_bytes} bytes, over the limit of {self.settings.max_upload_bytes}"
+            )
             self._refuse(video, actor, error, "too_large", remove_object=True)
             raise error
         if info.size_bytes != video.declared_size:
-            error = Conflict(f"the stored file is {info.size_bytes} bytes, not the declared {video.declared_size};"
-                             " upload the file again", code="size_mismatch")
+            error = Conflict(
+                f"the stored file is {info.size_bytes} bytes, not the declared {video.declared_size};"
+                " upload the file again",
+                code="size_mismatch",
+            )
             self._refuse(video, actor, error, "size_mismatch", remove_object=True)
             raise error
         if info.content_type != video.mime_type or info.content_type not in self.settings.allowed_mime_types:
-            error = UnsupportedType(f"the stored file's type {info.content_type or 'unknown'} is not the"
-                                    f" declared {video.mime_type}")
+            error = UnsupportedType(
+                f"the stored file's type {info.content_type or 'unknown'} is not the declared {video.mime_type}"
+            )
             self._refuse(video, actor, error, "type_not_allowed", remove_object=True)
             raise error
 
@@ -313,8 +348,10 @@ class VideoService:
         """Refuse (deleting the upload's objects) a stored video whose first bytes are not its type's container."""
         head = self.storage.read_head(video.s3_key, containers.SIGNATURE_BYTES)
         if not containers.matches(video.mime_type, head):
-            error = UnsupportedType(f"the file is not a {video.mime_type} video: its first bytes are not that"
-                                    " container's signature", code="not_a_video")
+            error = UnsupportedType(
+                f"the file is not a {video.mime_type} video: its first bytes are not that container's signature",
+                code="not_a_video",
+            )
             self._refuse(video, actor, error, "not_a_video", remove_object=True)
             raise error
 
@@ -349,8 +386,11 @@ class VideoService:
 
     def _drafts(self, submission: Row, but: Row | None = None) -> list[Row]:
         """The submission's drafts: ready videos that are not its current one (nor ``but``)."""
-        return [v for v in self.repo.videos(submission_id=submission.id, statuses=(VideoStatus.READY,))
-                if v.id != submission.current_video_id and (but is None or v.id != but.id)]
+        return [
+            v
+            for v in self.repo.videos(submission_id=submission.id, statuses=(VideoStatus.READY,))
+            if v.id != submission.current_video_id and (but is None or v.id != but.id)
+        ]
 
     def make_current(self, submission: Row, video_id: int, actor: Actor | None) -> dict[str, Any]:
         """Make a ready video of this submission (a draft) its current one (Moodle's ``save()``); the
@@ -382,28 +422,48 @@ class VideoService:
     def part_size(self) -> int:
         return choose_part_size(self.settings.max_upload_bytes, self.settings.multipart_part_size_bytes)
 
-    def start_multipart(self, assignment_id: int, submission_id: int, actor: Actor, filename: str, size: int,
-                        mime_type: str, fingerprint: str | None = None) -> dict[str, Any]:
+    def start_multipart(
+        self,
+        assignment_id: int,
+        submission_id: int,
+        actor: Actor,
+        filename: str,
+        size: int,
+        mime_type: str,
+        fingerprint: str | None = None,
+    ) -> dict[str, Any]:
         self.check_limits(size, mime_type)
         submission = self.ensure_submission(assignment_id, submission_id, actor)
         part_size = self.part_size()
         now = self.now()
         if fingerprint:
-            for video in self.repo.videos(submission_id=submission.id, statuses=(VideoStatus.UPLOADING,),
-                                          fingerprint=fingerprint):
-                if video.declared_size == size and video.mime_type == mime_type \
-                        and video.upload_expires_timestamp > now:
+            for video in self.repo.videos(
+                submission_id=submission.id, statuses=(VideoStatus.UPLOADING,), fingerprint=fingerprint
+            ):
+                if (
+                    video.declared_size == size
+                    and video.mime_type == mime_type
+                    and video.upload_expires_timestamp > now
+                ):
                     self.log("multipart_resumed", actor, video)
                     return self._multipart_answer(video, part_size, resumed=True)
         s3_key = keys.build_s3_key(actor.user, filename, now)
         upload_id = self.storage.create_multipart_upload(s3_key, mime_type, checksum_algorithm="SHA256")
         video = self.repo.add_video(
-            assignment_id=submission.assignment_id, submission_id=submission.id,
+            assignment_id=submission.assignment_id,
+            submission_id=submission.id,
             user_id=self.uploader(actor, submission),
-            s3_key=s3_key, s3_bucket=self.storage.bucket, upload_status=VideoStatus.UPLOADING,
-            original_filename=filename[:255], mime_type=mime_type, declared_size=size,
-            upload_method="multipart", upload_id=upload_id, fingerprint=fingerprint,
-            upload_timestamp=now, upload_expires_timestamp=now + self.settings.multipart_expiry_seconds,
+            s3_key=s3_key,
+            s3_bucket=self.storage.bucket,
+            upload_status=VideoStatus.UPLOADING,
+            original_filename=filename[:255],
+            mime_type=mime_type,
+            declared_size=size,
+            upload_method="multipart",
+            upload_id=upload_id,
+            fingerprint=fingerprint,
+            upload_timestamp=now,
+            upload_expires_timestamp=now + self.settings.multipart_expiry_seconds,
         )
         self.log("multipart_started", actor, video, context={"part_size": part_size})
         return self._multipart_answer(video, part_size, resumed=False)
@@ -426,19 +486,28 @@ class VideoService:
             raise Conflict(f"this upload is {video.upload_status}, not in progress")
         return video
 
-    def sign_parts(self, submission: Row, upload_id: str, part_numbers: list[int],
-                   checksums: dict[int, str] | None = None, actor: Actor | None = None) -> dict[str, Any]:
+    def sign_parts(
+        self,
+        submission: Row,
+        upload_id: str,
+        part_numbers: list[int],
+        checksums: dict[int, str] | None = None,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
         video = self._open_multipart(submission, upload_id)
         part_count = max(1, math.ceil(video.declared_size / self.part_size()))
         bad = [n for n in part_numbers if not 1 <= n <= part_count]
         if bad:
-            raise InvalidInput("part numbers out of range",
-                               {"part_numbers": f"each must be between 1 and {part_count}"})
+            raise InvalidInput(
+                "part numbers out of range", {"part_numbers": f"each must be between 1 and {part_count}"}
+            )
         expiry = self.settings.upload_expiry_seconds
         checksums = checksums or {}
         parts = [
-            {"part_number": n,
-             "url": self.storage.presigned_part_url(video.s3_key, upload_id, n, expiry, checksums.get(n))}
+            {
+                "part_number": n,
+                "url": self.storage.presigned_part_url(video.s3_key, upload_id, n, expiry, checksums.get(n)),
+            }
             for n in part_numbers
         ]
         self.log("parts_signed", actor, video, context={"part_numbers": part_numbers})
@@ -450,8 +519,9 @@ class VideoService:
         self.log("parts_listed", actor, video, context={"parts_held": len(parts)})
         return {"parts": [{"part_number": p.part_number, "etag": p.etag, "size": p.size_bytes} for p in parts]}
 
-    def complete_multipart(self, submission: Row, upload_id: str, parts: list[tuple[int, str]], actor: Actor | None,
-                           draft: bool = False) -> dict[str, Any]:
+    def complete_multipart(
+        self, submission: Row, upload_id: str, parts: list[tuple[int, str]], actor: Actor | None, draft: bool = False
+    ) -> dict[str, Any]:
         """Total the parts S3 holds, refuse (aborting) what breaks the limits, complete, then confirm
         (as a draft with ``draft``)."""
         video = self._video_of(submission, upload_id=upload_id)
@@ -471,14 +541,17 @@ class VideoService:
         if total > self.settings.max_upload_bytes or total != video.declared_size:
             error = (TooLarge if total > self.settings.max_upload_bytes else Conflict)(
                 f"the parts total {total} bytes; expected {video.declared_size}"
-                f" (limit {self.settings.max_upload_bytes})")
+                f" (limit {self.settings.max_upload_bytes})"
+            )
             self.storage.abort_multipart_upload(video.s3_key, upload_id)
             self._refuse(video, actor, error, "size_mismatch", remove_object=False)
             raise error
         missing = [n for n, etag in parts if n not in held or held[n].etag.strip('"') != etag.strip('"')]
         if missing or len(parts) != len(held):
-            raise InvalidInput("the parts listed do not match what storage holds",
-                               {"parts": f"mismatched or missing part numbers: {missing or 'count differs'}"})
+            raise InvalidInput(
+                "the parts listed do not match what storage holds",
+                {"parts": f"mismatched or missing part numbers: {missing or 'count differs'}"},
+            )
         self.storage.complete_multipart_upload(video.s3_key, upload_id, held.values())
         info = self.storage.head(video.s3_key)
         if info is None:
@@ -506,8 +579,9 @@ class VideoService:
         """A signed URL of the video's poster frame (not a view: no event), or None before its probe."""
         if not video.poster_key or video.upload_status != VideoStatus.READY:
             return None
-        return self.signer.sign_cached(resource_url(self.settings.playback_base_url, video.poster_key),
-                                       self.playback_expiry(self.now()))
+        return self.signer.sign_cached(
+            resource_url(self.settings.playback_base_url, video.poster_key), self.playback_expiry(self.now())
+        )
 
     def playback_url(self, submission: Row, actor: Actor | None, renew: bool = False) -> dict[str, Any]:
         """A signed URL of the current video; ``renew`` for one the player is already showing
@@ -518,8 +592,14 @@ class VideoService:
         expires_at = self.playback_expiry(self.now())
         url = self.signer.sign_cached(resource_url(self.settings.playback_base_url, video.s3_key), expires_at)
         self.log("playback_url_renewed" if renew else "playback_url_issued", actor, video)
-        return {"url": url, "expires_at": expires_at, "mime_type": video.mime_type, "video_id": video.id,
-                "poster_url": self.poster_url(video), "media": media_of(video)}
+        return {
+            "url": url,
+            "expires_at": expires_at,
+            "mime_type": video.mime_type,
+            "video_id": video.id,
+            "poster_url": self.poster_url(video),
+            "media": media_of(video),
+        }
 
     def served_type(self, s3_key: str) -> str | None:
         """The MIME type confirmed for the object at ``s3_key`` (what the local edge serves it as), or None;
@@ -538,8 +618,9 @@ class VideoService:
         video.purge_after_timestamp = now + max(self.settings.delete_grace_seconds, retain_seconds)
         self.log("delete_requested", actor, video, context={"reason": reason})
 
-    def _schedule_all(self, videos: list[Row], submissions: list[Row], actor: Actor | None, reason: str,
-                      retain_seconds: int = 0) -> dict[str, Any]:
+    def _schedule_all(
+        self, videos: list[Row], submissions: list[Row], actor: Actor | None, reason: str, retain_seconds: int = 0
+    ) -> dict[str, Any]:
         """Schedule live videos (current ones, drafts and unfinished uploads) and clear the submissions'
         current video, remembering it (``retained_video_id``) for a restore while it is kept."""
         for video in videos:
@@ -558,13 +639,15 @@ class VideoService:
         videos = self.repo.videos(submission_id=submission.id, statuses=LIVE_STATUSES)
         return self._schedule_all(videos, [submission], actor, reason)
 
-    def delete_assignment_videos(self, assignment_id: int, actor: Actor | None, reason: str = "assignment deleted",
-                                 retain_seconds: int = 0) -> dict[str, Any]:
+    def delete_assignment_videos(
+        self, assignment_id: int, actor: Actor | None, reason: str = "assignment deleted", retain_seconds: int = 0
+    ) -> dict[str, Any]:
         """Schedule every live video of an assignment: one query, however many submissions. With
         ``retain_seconds`` (Moodle's recycle bin) the objects stay that long, restorable by copy-from."""
         videos = self.repo.videos(assignment_id=assignment_id, statuses=LIVE_STATUSES)
-        answer = self._schedule_all(videos, self.repo.submissions_of_assignment(assignment_id), actor, reason,
-                                    retain_seconds)
+        answer = self._schedule_all(
+            videos, self.repo.submissions_of_assignment(assignment_id), actor, reason, retain_seconds
+        )
         purge_after = self.now() + max(self.settings.delete_grace_seconds, retain_seconds)
         return {**answer, "purge_after": purge_after}
 
@@ -573,17 +656,28 @@ class VideoService:
         """What a copy of ``submission`` shares: its current video if ready, else the video that was
         current when its assignment (or it) was deleted, while that one's purge time has not come."""
         now = self.now()
-        for video in (submission.current_video, self.repo.get_video(submission.retained_video_id)
-                      if submission.retained_video_id else None):
+        for video in (
+            submission.current_video,
+            self.repo.get_video(submission.retained_video_id) if submission.retained_video_id else None,
+        ):
             if video is None or video.submission_id != submission.id or video.confirmed_timestamp is None:
                 continue
-            if video.upload_status == VideoStatus.READY or (video.upload_status == VideoStatus.DELETING
-                                                and (video.purge_after_timestamp or 0) > now):
+            if video.upload_status == VideoStatus.READY or (
+                video.upload_status == VideoStatus.DELETING and (video.purge_after_timestamp or 0) > now
+            ):
                 return video
         return None
 
-    def copy_from(self, assignment_id: int, submission_id: int, actor: Actor, source_assignment_id: int,
-                  source_submission_id: int, user_id: int, group_id: int | None = None) -> dict[str, Any]:
+    def copy_from(
+        self,
+        assignment_id: int,
+        submission_id: int,
+        actor: Actor,
+        source_assignment_id: int,
+        source_submission_id: int,
+        user_id: int,
+        group_id: int | None = None,
+    ) -> dict[str, Any]:
         """Give the target submission (made if needed: course from the actor, owner ``user_id``) a ready,
         current video sharing the source's object (immutable: no copy is needed). Idempotent."""
         source = self.repo.get_submission(source_submission_id)
@@ -592,18 +686,26 @@ class VideoService:
         original = self.source_video(source)
         if original is not None:
             original = self.repo.lock_video(original.id)  # a purge claiming it waits, or has already won
-        if original is None or original.upload_status not in (VideoStatus.READY, VideoStatus.DELETING) or (
-                original.upload_status == VideoStatus.DELETING and (original.purge_after_timestamp or 0) <= self.now()):
+        if (
+            original is None
+            or original.upload_status not in (VideoStatus.READY, VideoStatus.DELETING)
+            or (original.upload_status == VideoStatus.DELETING and (original.purge_after_timestamp or 0) <= self.now())
+        ):
             raise NotFound("the source submission has no video to copy")
         now = self.now()
         assignment = self.repo.get_assignment(assignment_id) or self.repo.add_assignment(
-            assignment_id, actor.course, now)
+            assignment_id, actor.course, now
+        )
         if assignment.course_id != actor.course:
             raise Forbidden(f"assignment {assignment_id} belongs to another course")
         submission = self.repo.get_submission(submission_id) or self.repo.add_submission(
-            submission_id, assignment_id, user_id, now, group_id=group_id)
-        if submission.assignment_id != assignment_id or submission.user_id != user_id \
-                or submission.group_id != group_id:
+            submission_id, assignment_id, user_id, now, group_id=group_id
+        )
+        if (
+            submission.assignment_id != assignment_id
+            or submission.user_id != user_id
+            or submission.group_id != group_id
+        ):
             raise Forbidden(f"submission {submission_id} belongs to another assignment, student or group")
         current = submission.current_video
         if current is not None and current.upload_status == VideoStatus.READY:
@@ -614,14 +716,31 @@ class VideoService:
             raise Conflict("storage no longer holds the source's video")
         # Every column of the source (key, sizes, checksums, the uploader: their data), this row's own state.
         video = self.repo.add_copy_of(
-            original, assignment_id=assignment_id, submission_id=submission_id, upload_status=VideoStatus.READY,
-            upload_id=None, fingerprint=None, confirmed_timestamp=now, delete_requested_timestamp=None,
-            purge_after_timestamp=None, deleted_timestamp=None, error_code=None, error_message=None)
+            original,
+            assignment_id=assignment_id,
+            submission_id=submission_id,
+            upload_status=VideoStatus.READY,
+            upload_id=None,
+            fingerprint=None,
+            confirmed_timestamp=now,
+            delete_requested_timestamp=None,
+            purge_after_timestamp=None,
+            deleted_timestamp=None,
+            error_code=None,
+            error_message=None,
+        )
         submission.current_video_id = video.id
         submission.current_video = video
-        self.log("video_copied", actor, video, context={
-            "source_video_id": original.id, "source_assignment_id": source_assignment_id,
-            "source_submission_id": source_submission_id})
+        self.log(
+            "video_copied",
+            actor,
+            video,
+            context={
+                "source_video_id": original.id,
+                "source_assignment_id": source_assignment_id,
+                "source_submission_id": source_submission_id,
+            },
+        )
         return self.submission_state(submission)
 
     # -- the grading table's thumbnails (one call a page) ------------------------------
@@ -630,20 +749,43 @@ class VideoService:
         probe's short facts. Two queries whatever the count; nothing written, no event (not a view). An id
         that is not a submission of this assignment with a current video is ``"status": "empty"``."""
         asked = set(submission_ids)
-        current = {s.id: s.current_video_id for s in self.repo.submissions_of_assignment(assignment_id)
-                   if s.id in asked and s.current_video_id is not None}
+        current = {
+            s.id: s.current_video_id
+            for s in self.repo.submissions_of_assignment(assignment_id)
+            if s.id in asked and s.current_video_id is not None
+        }
         wanted = set(current.values())
-        videos = {v.id: v for v in self.repo.videos(assignment_id=assignment_id, statuses=(VideoStatus.READY, VideoStatus.ERROR))
-                  if v.id in wanted}
+        videos = {
+            v.id: v
+            for v in self.repo.videos(assignment_id=assignment_id, statuses=(VideoStatus.READY, VideoStatus.ERROR))
+            if v.id in wanted
+        }
         answers: list[dict[str, Any]] = []
         for submission_id in submission_ids:
             video_id = current.get(submission_id)
             video = videos.get(video_id) if video_id is not None else None
             if video is None:
-                answers.append({"submission_id": submission_id, "status": "empty", "video_id": None,
-                                "poster_url": None, "duration": None, "media": None, "error": None})
+                answers.append(
+                    {
+                        "submission_id": submission_id,
+                        "status": "empty",
+                        "video_id": None,
+                        "poster_url": None,
+                        "duration": None,
+                        "media": None,
+                        "error": None,
+                    }
+                )
                 continue
-            answers.append({"submission_id": submission_id, "status": str(video.upload_status), "video_id": video.id,
-                            "poster_url": self.poster_url(video), "duration": video.duration,
-                            "media": media_of(video), "error": video.error_message})
+            answers.append(
+                {
+                    "submission_id": submission_id,
+                    "status": str(video.upload_status),
+                    "video_id": video.id,
+                    "poster_url": self.poster_url(video),
+                    "duration": video.duration,
+                    "media": media_of(video),
+                    "error": video.error_message,
+                }
+            )
         return {"assignment_id": assignment_id, "expires_at": self.playback_expiry(self.now()), "posters": answers}

@@ -66,9 +66,7 @@ def canonical_query(query_string: str) -> str:
             continue
         name, _, value = part.partition("=")
         # '+' means a space in form-encoded queries; decode it the same way on both sides.
-        pairs.append(
-            (rfc3986(unquote(name.replace("+", " "))), rfc3986(unquote(value.replace("+", " "))))
-        )
+        pairs.append((rfc3986(unquote(name.replace("+", " "))), rfc3986(unquote(value.replace("+", " ")))))
     pairs.sort()
     return "&".join(f"{name}={value}" for name, value in pairs)
 
@@ -78,8 +76,15 @@ def body_digest(body: bytes) -> str:
 
 
 def string_to_sign(
-    method: str, path: str, query_string: str, date: str, nonce: str, actor: str, body: bytes,
-    *, digest: str | None = None,
+    method: str,
+    path: str,
+    query_string: str,
+    date: str,
+    nonce: str,
+    actor: str,
+    body: bytes,
+    *,
+    digest: str | None = None,
 ) -> str:
     """The text S3V1 signs; ``digest`` is the body's hex SHA-256 when the caller hashed it as a stream."""
     return "\n".join(
@@ -122,8 +127,7 @@ def parse_keys(text: str) -> dict[str, str]:
         key_id, sep, secret = item.partition(":")
         if not sep or not KEY_ID_PATTERN.match(key_id) or len(secret) < 16:
             raise ValueError(
-                "each entry must be id:secret with an id of [A-Za-z0-9_.-] and a secret"
-                " of at least 16 characters"
+                "each entry must be id:secret with an id of [A-Za-z0-9_.-] and a secret of at least 16 characters"
             )
         if key_id in keys:
             raise ValueError(f"key id {key_id!r} appears twice")
@@ -147,9 +151,7 @@ def parse_actor(header: str) -> Actor:
     if not _is_id(user) or not _is_id(course):
         raise SignatureError("bad_actor", "actor user and course must be positive integers")
     if not isinstance(roles, list) or not all(r in ROLES for r in roles):
-        raise SignatureError(
-            "bad_actor", f"actor roles must be a list drawn from {', '.join(ROLES)}"
-        )
+        raise SignatureError("bad_actor", f"actor roles must be a list drawn from {', '.join(ROLES)}")
     group = data.get("group")
     if "group" in data and not (_is_id(group) or (type(group) is int and group == 0)):  # int, not bool
         raise SignatureError("bad_actor", "actor group must be a Moodle group id (0 or a positive integer)")
@@ -157,12 +159,7 @@ def parse_actor(header: str) -> Actor:
 
 
 def _is_id(value) -> bool:
-    return (
-        isinstance(value, int)
-        and not isinstance(value, bool)
-        and value > 0
-        and value < 2**63
-    )
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0 and value < 2**63
 
 
 @dataclass(frozen=True)
@@ -203,8 +200,7 @@ def check_headers(headers, keys: dict[str, str], now: float | None = None) -> Ch
     if not match or date is None or nonce is None or actor_header is None:
         raise SignatureError(
             "bad_signature",
-            "missing or malformed S3V1 headers (Authorization, X-S3Video-Date,"
-            " X-S3Video-Nonce, X-S3Video-Actor)",
+            "missing or malformed S3V1 headers (Authorization, X-S3Video-Date, X-S3Video-Nonce, X-S3Video-Actor)",
         )
     key_id = match.group("key_id")
     secret = keys.get(key_id)
@@ -224,8 +220,9 @@ def check_headers(headers, keys: dict[str, str], now: float | None = None) -> Ch
     return CheckedHeaders(key_id, secret, date, nonce, actor_header, actor, match.group("signature"))
 
 
-def verify(request: SignedRequest, keys: dict[str, str], now: float | None = None,
-           checked: CheckedHeaders | None = None):
+def verify(
+    request: SignedRequest, keys: dict[str, str], now: float | None = None, checked: CheckedHeaders | None = None
+):
     """Check a request's S3V1 headers and signature; return ``(key_id, actor, nonce, date)``.
 
     ``checked`` is :func:`check_headers`' answer when the caller already has it. Nonce reuse
@@ -236,8 +233,14 @@ def verify(request: SignedRequest, keys: dict[str, str], now: float | None = Non
     expected = signature(
         checked.secret,
         string_to_sign(
-            request.method, request.path, request.query_string, checked.date, checked.nonce,
-            checked.actor_header, request.body, digest=request.body_sha256,
+            request.method,
+            request.path,
+            request.query_string,
+            checked.date,
+            checked.nonce,
+            checked.actor_header,
+            request.body,
+            digest=request.body_sha256,
         ),
     )
     if not hmac.compare_digest(expected, checked.signature):

@@ -106,8 +106,9 @@ class S3Storage:
             if code == "InvalidRange":
                 raise RangeNotSatisfiable("the requested range is outside the video") from None
             if code in ("PreconditionFailed", "412"):
-                raise Conflict("the upload changed while it was being confirmed; confirm again",
-                               code="changed") from None
+                raise Conflict(
+                    "the upload changed while it was being confirmed; confirm again", code="changed"
+                ) from None
             raise _unavailable(operation, error) from None
         except BotoCoreError as error:
             raise _unavailable(operation, error) from None
@@ -136,8 +137,12 @@ class S3Storage:
     def presigned_part_url(
         self, key: str, upload_id: str, part_number: int, expiry_seconds: int, checksum_sha256: str | None = None
     ) -> str:
-        params: dict[str, str | int] = {"Bucket": self.bucket, "Key": key, "UploadId": upload_id,
-                                        "PartNumber": part_number}
+        params: dict[str, str | int] = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "UploadId": upload_id,
+            "PartNumber": part_number,
+        }
         if checksum_sha256:
             params["ChecksumSHA256"] = checksum_sha256  # signed into the URL: S3 checks the part against it
         return self.client.generate_presigned_url("upload_part", Params=params, ExpiresIn=expiry_seconds)
@@ -147,8 +152,10 @@ class S3Storage:
         marker = 0
         while True:
             page = self._call("list_parts", Key=key, UploadId=upload_id, PartNumberMarker=marker)
-            parts += [UploadedPart(p["PartNumber"], p["ETag"], p["Size"], p.get("ChecksumSHA256"))
-                      for p in page.get("Parts", [])]
+            parts += [
+                UploadedPart(p["PartNumber"], p["ETag"], p["Size"], p.get("ChecksumSHA256"))
+                for p in page.get("Parts", [])
+            ]
             if not page.get("IsTruncated"):
                 return parts
             marker = page["NextPartNumberMarker"]
@@ -199,8 +206,13 @@ class S3Storage:
 
         Content-Type and metadata are copied from the source (``MetadataDirective`` COPY).
         """
-        answer = self._call("copy_object", Key=key, CopySource={"Bucket": self.bucket, "Key": source_key},
-                            CopySourceIfMatch=f'"{if_match_etag}"', ChecksumAlgorithm="SHA256")
+        answer = self._call(
+            "copy_object",
+            Key=key,
+            CopySource={"Bucket": self.bucket, "Key": source_key},
+            CopySourceIfMatch=f'"{if_match_etag}"',
+            ChecksumAlgorithm="SHA256",
+        )
         checksum: str | None = answer.get("CopyObjectResult", {}).get("ChecksumSHA256")
         return checksum
 
@@ -241,9 +253,7 @@ class S3Storage:
         failed: dict[str, str] = {}
         for start in range(0, len(keys), DELETE_BATCH_SIZE):
             batch = keys[start : start + DELETE_BATCH_SIZE]
-            answer = self._call(
-                "delete_objects", Delete={"Objects": [{"Key": key} for key in batch], "Quiet": False}
-            )
+            answer = self._call("delete_objects", Delete={"Objects": [{"Key": key} for key in batch], "Quiet": False})
             deleted += [item["Key"] for item in answer.get("Deleted", [])]
             failed.update({item["Key"]: item.get("Code", "error") for item in answer.get("Errors", [])})
         return deleted, failed

@@ -19,10 +19,15 @@ __all__ = ["JobRunner", "Jobs", "setup_jobs"]
 
 def setup_jobs(settings, session_factory, storage, url_signer, invalidator=None, clock=time.time) -> Jobs:
     """The queue and its tasks over these parts; ``invalidator`` defaults to the settings' own."""
-    runner = JobRunner(settings, session_factory, storage, url_signer,
-                       invalidator if invalidator is not None else build_invalidator(settings), clock)
+    runner = JobRunner(
+        settings,
+        session_factory,
+        storage,
+        url_signer,
+        invalidator if invalidator is not None else build_invalidator(settings),
+        clock,
+    )
     jobs = register_tasks(build_huey(settings), runner)
     queue_purges_after_commit(session_factory, jobs.purge_videos, clock)
     queue_probes_after_commit(session_factory, jobs.probe_videos)
     return jobs
-

@@ -46,8 +46,11 @@ def queue_url(settings) -> str:
         return f"sqlite:///{path.with_name(path.stem + '.huey.sqlite')}"
     digest = hashlib.sha256(settings.sqlalchemy_url.encode("utf-8")).hexdigest()[:12]
     path = pathlib.Path(tempfile.gettempdir()) / f"s3video-{digest}.huey.sqlite"
-    log.warning("huey.url is not set: the job queue is %s, which only processes on this machine share;"
-                " set huey.url (redis://...) in production", path)
+    log.warning(
+        "huey.url is not set: the job queue is %s, which only processes on this machine share;"
+        " set huey.url (redis://...) in production",
+        path,
+    )
     return f"sqlite:///{path}"
 
 
@@ -68,7 +71,8 @@ def queue_purges_after_commit(session_factory, purge_videos, clock=time.time) ->
 
     def marked(obj, state):
         if obj.upload_status == VideoStatus.DELETING and (
-                state.attrs.upload_status.history.added or state.attrs.purge_after_timestamp.history.added):
+            state.attrs.upload_status.history.added or state.attrs.purge_after_timestamp.history.added
+        ):
             return obj.purge_after_timestamp or 0
         return None
 
@@ -76,8 +80,11 @@ def queue_purges_after_commit(session_factory, purge_videos, clock=time.time) ->
         try:
             _queue(purge_videos, videos, clock())
         except Exception:  # the queue is down: the periodic cleanup finds the rows all the same
-            log.warning("could not queue the purge of %d video(s); the periodic cleanup will purge them",
-                        len(videos), exc_info=True)
+            log.warning(
+                "could not queue the purge of %d video(s); the periodic cleanup will purge them",
+                len(videos),
+                exc_info=True,
+            )
 
     _after_commit(session_factory, _MARKED, marked, queue)
 
@@ -92,8 +99,11 @@ def queue_probes_after_commit(session_factory, probe_videos) -> None:
         try:
             probe_videos(sorted(videos))
         except Exception:  # the queue is down: the periodic probe job finds the rows all the same
-            log.warning("could not queue the probe of %d video(s); the periodic probe will take them",
-                        len(videos), exc_info=True)
+            log.warning(
+                "could not queue the probe of %d video(s); the periodic probe will take them",
+                len(videos),
+                exc_info=True,
+            )
 
     _after_commit(session_factory, _CONFIRMED, confirmed, queue)
 
@@ -131,7 +141,7 @@ def _queue(purge_videos, marked: dict[int, int], now: float) -> None:
     for purge_after, ids in by_time.items():
         delay = max(0.0, purge_after - now)
         for start in range(0, len(ids), PURGE_TASK_IDS):
-            batch = ids[start:start + PURGE_TASK_IDS]
+            batch = ids[start : start + PURGE_TASK_IDS]
             if delay:
                 purge_videos.schedule(args=(batch,), delay=delay)
             else:

@@ -23,8 +23,9 @@ def build_invalidator(settings):
     """The CloudFront invalidator of the settings, or None when invalidation is off."""
     if not settings.cloudfront_invalidate:
         return None
-    return CloudFrontInvalidator(make_cloudfront_client(), settings.cloudfront_distribution_id,
-                                 settings.cloudfront_invalidation_batch_size)
+    return CloudFrontInvalidator(
+        make_cloudfront_client(), settings.cloudfront_distribution_id, settings.cloudfront_invalidation_batch_size
+    )
 
 
 class JobRunner:
@@ -47,8 +48,9 @@ class JobRunner:
             raise ValueError(f"unknown job {job!r}; jobs: {', '.join(JOBS)}")
         session = self.session_factory()
         try:
-            maintenance = Maintenance(self.video_service(session), self.invalidator,
-                                      checkpoint=session.commit, progress=progress)
+            maintenance = Maintenance(
+                self.video_service(session), self.invalidator, checkpoint=session.commit, progress=progress
+            )
             report = getattr(maintenance, job)(**options)
             session.commit()
         except Exception as error:
@@ -57,15 +59,25 @@ class JobRunner:
             raise
         finally:
             session.close()
-        log.info("job %s: %s%s in %d ms", job, dict(+report.counts) or "nothing to do",
-                 f", errors: {report.errors}" if report.errors else "", report.duration_ms)
+        log.info(
+            "job %s: %s%s in %d ms",
+            job,
+            dict(+report.counts) or "nothing to do",
+            f", errors: {report.errors}" if report.errors else "",
+            report.duration_ms,
+        )
         return report
 
     def _record_failure(self, job: str, error: Exception) -> None:
         session = self.session_factory()
         try:
-            self.video_service(session).log("job_failed", None, error_code=type(error).__name__[:100],
-                                            error_message=str(error)[:2000], context={"job": job})
+            self.video_service(session).log(
+                "job_failed",
+                None,
+                error_code=type(error).__name__[:100],
+                error_message=str(error)[:2000],
+                context={"job": job},
+            )
             session.commit()
         except Exception:  # the database itself may be what failed
             log.exception("job %s failed, and so did recording it", job)

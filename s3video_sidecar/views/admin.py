@@ -19,8 +19,7 @@ def admin_service(request) -> AdminService:
     return request.find_service(AdminService)
 
 
-@view_config(context=AdminResource, name="stats", request_method="GET", permission=Permission.ADMIN,
-             renderer="json")
+@view_config(context=AdminResource, name="stats", request_method="GET", permission=Permission.ADMIN, renderer="json")
 def stats(context, request):
     query = schemas.validate_query(request, schemas.StatsQuery())
     return admin_service(request).stats(days=query["days"], actor=request.identity.actor)
@@ -29,8 +28,9 @@ def stats(context, request):
 @view_config(context=AdminVideos, request_method="GET", permission=Permission.ADMIN, renderer="json")
 def search_videos(context, request):
     query = schemas.validate_query(request, schemas.VideoSearch())
-    return admin_service(request).search_videos(schemas.video_filter(query), query["page"], query["per_page"],
-                                                actor=request.identity.actor, query=query)
+    return admin_service(request).search_videos(
+        schemas.video_filter(query), query["page"], query["per_page"], actor=request.identity.actor, query=query
+    )
 
 
 @view_config(context=AdminVideo, request_method="GET", permission=Permission.ADMIN, renderer="json")
@@ -38,8 +38,7 @@ def video_history(context, request):
     return admin_service(request).history(context.record, actor=request.identity.actor)
 
 
-@view_config(context=AdminVideo, name="restore", request_method="POST", permission=Permission.ADMIN,
-             renderer="json")
+@view_config(context=AdminVideo, name="restore", request_method="POST", permission=Permission.ADMIN, renderer="json")
 def restore_video(context, request):
     return admin_service(request).restore(context.record, request.identity.actor)
 
@@ -50,9 +49,9 @@ def delete_video(context, request):
     return admin_service(request).delete(context.record, request.identity.actor)
 
 
-@view_config(context=AdminResource, name="events", request_method="GET", permission=Permission.ADMIN,
-             renderer="json")
+@view_config(context=AdminResource, name="events", request_method="GET", permission=Permission.ADMIN, renderer="json")
 def events(context, request):
     query = schemas.validate_query(request, schemas.EventSearch())
-    return admin_service(request).search_events(schemas.event_filter(query), query["page"], query["per_page"],
-                                                actor=request.identity.actor, query=query)
+    return admin_service(request).search_events(
+        schemas.event_filter(query), query["page"], query["per_page"], actor=request.identity.actor, query=query
+    )

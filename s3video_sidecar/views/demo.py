@@ -60,8 +60,7 @@ def includeme(config):
     config.add_static_view("demo/vendor/video.js", str(VIDEOJS_DIST), cache_max_age=3600)
     config.scan(__name__)
     origin = settings.moodle_origins[0] if settings.moodle_origins else settings.local_edge_base_url.rsplit("/", 1)[0]
-    log.info("development: open %s/demo to try uploads and playback (the demo page is on; never in production)",
-             origin)
+    log.info("development: open %s/demo to try uploads and playback (the demo page is on; never in production)", origin)
 
 
 _INDEX = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>s3video sidecar (development)</title>
@@ -113,5 +112,8 @@ def sign(request):
         raise InvalidInput("unknown role", {"actor": f"roles are drawn from {', '.join(signing.ROLES)}"})
     key_id, secret = next(iter(request.find_service(name="settings").hmac_keys.items()))
     actor = signing.encode_actor(call["actor"]["user"], roles, call["actor"]["course"])
-    return {"headers": signing.sign_headers(key_id, secret, call["method"], call["path"], call["query"], actor,
-                                            call["body"].encode("utf-8"))}
+    return {
+        "headers": signing.sign_headers(
+            key_id, secret, call["method"], call["path"], call["query"], actor, call["body"].encode("utf-8")
+        )
+    }

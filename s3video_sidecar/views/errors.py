@@ -44,16 +44,30 @@ def json_error(request, status: int, message: str, **extra):
 
 
 # The event log's error code for a domain error that does not name one.
-_CODES = {400: "invalid_input", 403: "forbidden", 404: "not_found", 409: "conflict", 413: "too_large",
-          415: "type_not_allowed", 416: "range_not_satisfiable", 429: "rate_limited", 503: "unavailable"}
+_CODES = {
+    400: "invalid_input",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    413: "too_large",
+    415: "type_not_allowed",
+    416: "range_not_satisfiable",
+    429: "rate_limited",
+    503: "unavailable",
+}
 
 
 def error_response(request, error: S3VideoError):
     """The response for a domain error (also used by views that must commit before answering);
     the refusal is logged."""
     code = error.details.get("code") or _CODES.get(error.status, "error")
-    record_rejection(request, "rate_limited" if error.status == 429 else "request_refused", code, error.message,
-                     details={k: v for k, v in error.details.items() if k != "code"})
+    record_rejection(
+        request,
+        "rate_limited" if error.status == 429 else "request_refused",
+        code,
+        error.message,
+        details={k: v for k, v in error.details.items() if k != "code"},
+    )
     extra = {}
     if getattr(error, "fields", None):
         extra["fields"] = error.fields
@@ -91,15 +105,24 @@ def record_rejection(request, event_type: str, code: str, message: str, details:
         identity = getattr(request, "identity", None) if code != "unauthenticated" else None
     except S3VideoError:
         identity = None  # the caller could not be verified at all (its nonce store is down)
-    context = {"method": request.method, "path": request.path, "key_id": identity.key_id if identity else None,
-               **(details or {})}
+    context = {
+        "method": request.method,
+        "path": request.path,
+        "key_id": identity.key_id if identity else None,
+        **(details or {}),
+    }
     assignment_id, submission_id = ids_in_path(request.path)
     now = int(time.time())
     event = dict(
-        event_type=event_type, error_code=code, error_message=message, error_context=event_context(context),
-        assignment_id=assignment_id, submission_id=submission_id,
+        event_type=event_type,
+        error_code=code,
+        error_message=message,
+        error_context=event_context(context),
+        assignment_id=assignment_id,
+        submission_id=submission_id,
         user_id=identity.actor.user if identity else None,
-        user_role=identity.role if identity else None, timestamp=now,
+        user_role=identity.role if identity else None,
+        timestamp=now,
     )
 
     def write(request):
@@ -127,19 +150,26 @@ def _within_refusal_budget(request, event: dict, now: int) -> list[dict]:
     window = now // REFUSAL_WINDOW_SECONDS
     window_end = (window + 1) * REFUSAL_WINDOW_SECONDS
     try:
-        hits = request.find_service(name="rate_limiter").store.increment(f"refused:{truncated(address, 64)}:{window}", now,
-                                                               window_end)
+        hits = request.find_service(name="rate_limiter").store.increment(
+            f"refused:{truncated(address, 64)}:{window}", now, window_end
+        )
     except S3VideoError:
         log.warning("refusal counter unavailable: refused request not logged (%s)", event["error_code"])
         return []
     if hits <= REFUSALS_LOGGED_PER_ADDRESS:
         return [event]
     if hits == REFUSALS_LOGGED_PER_ADDRESS + 1:
-        return [dict(event_type="refusals_suppressed", error_code="too_many_refusals", timestamp=now,
-                     error_message=f"more than {REFUSALS_LOGGED_PER_ADDRESS} unauthenticated requests refused from "
-                                   f"one address within {REFUSAL_WINDOW_SECONDS} s; the rest of the window's are "
-                                   "refused without being logged",
-                     error_context=event_context({"client": address, "window_end": window_end}))]
+        return [
+            dict(
+                event_type="refusals_suppressed",
+                error_code="too_many_refusals",
+                timestamp=now,
+                error_message=f"more than {REFUSALS_LOGGED_PER_ADDRESS} unauthenticated requests refused from "
+                f"one address within {REFUSAL_WINDOW_SECONDS} s; the rest of the window's are "
+                "refused without being logged",
+                error_context=event_context({"client": address, "window_end": window_end}),
+            )
+        ]
     return []
 
 
@@ -170,8 +200,11 @@ def _allowed_methods(request) -> list[str]:
         if route is not None:
             if view["route_name"] != route.name:
                 continue
-        elif view["route_name"] is not None or view["name"] != request.view_name or not (
-                view["context"] is None or isinstance(request.context, view["context"])):
+        elif (
+            view["route_name"] is not None
+            or view["name"] != request.view_name
+            or not (view["context"] is None or isinstance(request.context, view["context"]))
+        ):
             continue
         wanted = view["request_methods"]
         if wanted is None:

@@ -42,14 +42,14 @@ def _store_checks(parts):
     ]
     jobs = parts.jobs
     if jobs is not None:
-        checks.append(("queue", where(settings.huey_url) if settings.huey_url else "huey sqlite file",
-                       jobs.huey.pending_count))
+        checks.append(
+            ("queue", where(settings.huey_url) if settings.huey_url else "huey sqlite file", jobs.huey.pending_count)
+        )
     checks.append(("storage", f"bucket {settings.bucket}", parts.storage.check))
     return checks
 
 
-@view_config(context=Root, name="health", request_method="GET", permission=NO_PERMISSION_REQUIRED,
-             renderer="json")
+@view_config(context=Root, name="health", request_method="GET", permission=NO_PERMISSION_REQUIRED, renderer="json")
 def health(context, request):
     answer, problems = {}, []
     for name, place, check in _store_checks(request.find_service(Parts)):
@@ -69,7 +69,8 @@ def health(context, request):
     return {"status": "ok" if healthy else "unavailable", "version": __version__, **answer}
 
 
-@view_config(context=Root, name="openapi.json", request_method="GET", permission=NO_PERMISSION_REQUIRED,
-             renderer="json")
+@view_config(
+    context=Root, name="openapi.json", request_method="GET", permission=NO_PERMISSION_REQUIRED, renderer="json"
+)
 def openapi(context, request):
     return openapi_document(request.find_service(name="settings").max_upload_bytes)

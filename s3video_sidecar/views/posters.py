@@ -20,8 +20,7 @@ from ..sdk.errors import NotFound
 from ..security import Permission
 
 
-@view_config(context=Assignment, name="posters", request_method="POST", permission=Permission.VIEW,
-             renderer="json")
+@view_config(context=Assignment, name="posters", request_method="POST", permission=Permission.VIEW, renderer="json")
 def posters(context, request):
     body = schemas.validate_body(request, schemas.PostersRequest())
     if context.record is None:

@@ -30,10 +30,12 @@ def erase_user(context, request):
     return privacy_service(request).erase_user(context.user_id, request.identity.actor)
 
 
-@view_config(context=PrivacyAssignment, name="erase", request_method="POST", permission=Permission.ADMIN,
-             renderer="json")
+@view_config(
+    context=PrivacyAssignment, name="erase", request_method="POST", permission=Permission.ADMIN, renderer="json"
+)
 def erase_assignment_users(context, request):
     body = schemas.validate_body(request, operations.EraseRequest())
     request.response.status_int = 202
     return privacy_service(request).erase_assignment_users(
-        context.assignment_id, None if body["all_users"] else body["users"], request.identity.actor)
+        context.assignment_id, None if body["all_users"] else body["users"], request.identity.actor
+    )

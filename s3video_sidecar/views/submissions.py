@@ -34,8 +34,14 @@ def submission_state(context, request):
     return request.video_service.submission_state(_record(context))
 
 
-@view_config(context=Submission, name="upload-url", request_method="POST", permission=Permission.UPLOAD,
-             renderer="json", rate_limit="upload_url")
+@view_config(
+    context=Submission,
+    name="upload-url",
+    request_method="POST",
+    permission=Permission.UPLOAD,
+    renderer="json",
+    rate_limit="upload_url",
+)
 def upload_url(context, request):
     body = schemas.validate_body(request, schemas.UploadRequest())
     answer = request.video_service.request_upload(
@@ -54,37 +60,60 @@ def _committing_refusals(request, call):
         return error_response(request, refusal)
 
 
-@view_config(context=Submission, name="confirm", request_method="POST", permission=Permission.UPLOAD,
-             renderer="json", rate_limit="confirm")
+@view_config(
+    context=Submission,
+    name="confirm",
+    request_method="POST",
+    permission=Permission.UPLOAD,
+    renderer="json",
+    rate_limit="confirm",
+)
 def confirm(context, request):
     body = schemas.validate_body(request, schemas.ConfirmRequest())
     submission = _record(context)
     return _committing_refusals(
-        request, lambda: request.video_service.confirm_upload(submission, body["s3_key"], _actor(request),
-                                                              draft=body["draft"])
+        request,
+        lambda: request.video_service.confirm_upload(submission, body["s3_key"], _actor(request), draft=body["draft"]),
     )
 
 
-@view_config(context=Submission, name="current", request_method="POST", permission=Permission.UPLOAD,
-             renderer="json", rate_limit="confirm")
+@view_config(
+    context=Submission,
+    name="current",
+    request_method="POST",
+    permission=Permission.UPLOAD,
+    renderer="json",
+    rate_limit="confirm",
+)
 def make_current(context, request):
     """Moodle's ``save()``: a draft (a ready video of this submission) becomes the current video."""
     body = schemas.validate_body(request, schemas.MakeCurrentRequest())
     return request.video_service.make_current(_record(context), body["video_id"], _actor(request))
 
 
-@view_config(context=Submission, name="copy-from", request_method="POST", permission=Permission.ADMIN,
-             renderer="json")
+@view_config(context=Submission, name="copy-from", request_method="POST", permission=Permission.ADMIN, renderer="json")
 def copy_from(context, request):
     """Moodle's restore, course copy, import and recycle bin: share another submission's video."""
     body = schemas.validate_body(request, schemas.CopyFromRequest())
     return request.video_service.copy_from(
-        context.assignment.id, context.id, _actor(request), body["assignment_id"], body["submission_id"],
-        body["user_id"], body["group_id"])
+        context.assignment.id,
+        context.id,
+        _actor(request),
+        body["assignment_id"],
+        body["submission_id"],
+        body["user_id"],
+        body["group_id"],
+    )
 
 
-@view_config(context=Submission, name="playback-url", request_method="GET", permission=Permission.VIEW,
-             renderer="json", rate_limit="playback_url")
+@view_config(
+    context=Submission,
+    name="playback-url",
+    request_method="GET",
+    permission=Permission.VIEW,
+    renderer="json",
+    rate_limit="playback_url",
+)
 def playback_url(context, request):
     query = query_schemas.validate_query(request, query_schemas.PlaybackQuery())
     return request.video_service.playback_url(_record(context), _actor(request), renew=query["renew"])
@@ -102,25 +131,37 @@ def delete_assignment(context, request):
     if context.record is None:
         raise NotFound("the sidecar holds nothing for this assignment")
     request.response.status_int = 202
-    return request.video_service.delete_assignment_videos(context.id, _actor(request),
-                                                          retain_seconds=query["retain_seconds"])
+    return request.video_service.delete_assignment_videos(
+        context.id, _actor(request), retain_seconds=query["retain_seconds"]
+    )
 
 
 # -- multipart ------------------------------------------------------------------------
-@view_config(context=MultipartUploads, request_method="POST", permission=Permission.UPLOAD, renderer="json",
-             rate_limit="upload_url")
+@view_config(
+    context=MultipartUploads,
+    request_method="POST",
+    permission=Permission.UPLOAD,
+    renderer="json",
+    rate_limit="upload_url",
+)
 def start_multipart(context, request):
     body = schemas.validate_body(request, schemas.MultipartRequest())
     submission = context.submission
     request.response.status_int = 201
     return request.video_service.start_multipart(
-        submission.assignment.id, submission.id, _actor(request), body["filename"], body["size"],
-        body["mime_type"], body["fingerprint"],
+        submission.assignment.id,
+        submission.id,
+        _actor(request),
+        body["filename"],
+        body["size"],
+        body["mime_type"],
+        body["fingerprint"],
     )
 
 
-@view_config(context=MultipartUpload, name="parts", request_method="POST", permission=Permission.UPLOAD,
-             renderer="json")
+@view_config(
+    context=MultipartUpload, name="parts", request_method="POST", permission=Permission.UPLOAD, renderer="json"
+)
 def sign_parts(context, request):
     body = schemas.validate_body(request, schemas.SignPartsRequest())
     answer = request.video_service.sign_parts(
@@ -135,16 +176,23 @@ def list_parts(context, request):
     return answer
 
 
-@view_config(context=MultipartUpload, name="complete", request_method="POST", permission=Permission.UPLOAD,
-             renderer="json", rate_limit="confirm")
+@view_config(
+    context=MultipartUpload,
+    name="complete",
+    request_method="POST",
+    permission=Permission.UPLOAD,
+    renderer="json",
+    rate_limit="confirm",
+)
 def complete_multipart(context, request):
     body = schemas.validate_body(request, schemas.CompleteRequest())
     parts = [(p["part_number"], p["etag"]) for p in body["parts"]]
     submission = _record(context.submission)
     return _committing_refusals(
         request,
-        lambda: request.video_service.complete_multipart(submission, context.upload_id, parts, _actor(request),
-                                                         draft=body["draft"]),
+        lambda: request.video_service.complete_multipart(
+            submission, context.upload_id, parts, _actor(request), draft=body["draft"]
+        ),
     )
 
 

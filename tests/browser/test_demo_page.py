@@ -31,8 +31,14 @@ def s3_requests(page, live_sidecar):
     """Record every request the page sends to the S3 stand-in (method, URL)."""
     seen = []
     endpoint = parts_of(live_sidecar.app.registry).settings.s3_endpoint_url
-    page.on("request", lambda request: seen.append((request.method, request.url))
-            if request.url.startswith(endpoint) and request.method != "OPTIONS" else None)
+    page.on(
+        "request",
+        lambda request: (
+            seen.append((request.method, request.url))
+            if request.url.startswith(endpoint) and request.method != "OPTIONS"
+            else None
+        ),
+    )
     return seen
 
 
@@ -92,10 +98,13 @@ def test_an_expired_post_is_renewed(page, ids, live_sidecar, tmp_path):
     def expire_first_post(route):
         if route.request.method == "POST" and not refused:
             refused.append(route.request.url)
-            return route.fulfill(status=403, content_type="application/xml",
-                                 headers={"Access-Control-Allow-Origin": live_sidecar.url},
-                                 body="<Error><Code>AccessDenied</Code><Message>Invalid according to Policy:"
-                                      " Policy expired.</Message></Error>")
+            return route.fulfill(
+                status=403,
+                content_type="application/xml",
+                headers={"Access-Control-Allow-Origin": live_sidecar.url},
+                body="<Error><Code>AccessDenied</Code><Message>Invalid according to Policy:"
+                " Policy expired.</Message></Error>",
+            )
         return route.continue_()
 
     page.route(f"{endpoint}/**", expire_first_post)

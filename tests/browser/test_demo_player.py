@@ -74,8 +74,12 @@ def test_a_fresh_url_mid_playback_plays_on_where_it_was(page, ids, live_sidecar,
 def test_a_url_the_edge_keeps_refusing_ends_in_access_denied(page, ids, live_sidecar, tmp_path):
     uploaded(live_sidecar, ids, tmp_path)
     seen = record(page, live_sidecar)
-    page.route("**/edge/**", lambda route: route.fulfill(status=403, content_type="application/json",
-                                                         body=json.dumps({"error": "access denied"})))
+    page.route(
+        "**/edge/**",
+        lambda route: route.fulfill(
+            status=403, content_type="application/json", body=json.dumps({"error": "access denied"})
+        ),
+    )
     open_demo(page, ids, role="grader", user=ids.teacher)
     page.click("#play")
     page.wait_for_selector("#player-message[data-outcome=accessdenied]")
@@ -108,8 +112,9 @@ def test_a_video_whose_bytes_are_gone_is_unavailable_without_a_loop(page, ids, l
 def test_bytes_that_are_not_a_video_say_the_format_cannot_be_played(page, ids, live_sidecar, tmp_path):
     key = uploaded(live_sidecar, ids, tmp_path)
     storage = parts_of(live_sidecar.app.registry).storage
-    storage.client.put_object(Bucket=storage.bucket, Key=key, Body=b"just some notes, not a video\n" * 40,
-                              ContentType="video/mp4")
+    storage.client.put_object(
+        Bucket=storage.bucket, Key=key, Body=b"just some notes, not a video\n" * 40, ContentType="video/mp4"
+    )
     seen = record(page, live_sidecar)
     open_demo(page, ids, role="grader", user=ids.teacher)
     page.click("#play")

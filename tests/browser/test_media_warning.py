@@ -12,10 +12,28 @@ pytestmark = pytest.mark.browser
 
 
 def hevc_clip(path):
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y",
-                    "-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=25",
-                    "-c:v", "libx265", "-tag:v", "hvc1", "-pix_fmt", "yuv420p", "-x265-params", "log-level=error",
-                    str(path)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=duration=2:size=320x240:rate=25",
+            "-c:v",
+            "libx265",
+            "-tag:v",
+            "hvc1",
+            "-pix_fmt",
+            "yuv420p",
+            "-x265-params",
+            "log-level=error",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -55,8 +73,12 @@ def test_an_h264_video_goes_up_without_a_warning(page, ids, live_sidecar, tmp_pa
     page.wait_for_selector("#state[data-done=true]")
     assert page.is_hidden("#media-warning")
     assert page.evaluate("window.demo.mediaCheck") == {
-        "container": "mp4", "videoCodec": "h264", "audioCodec": "aac", "everywhere": True,
-        "browsers": ["chrome", "edge", "firefox", "safari"]}
+        "container": "mp4",
+        "videoCodec": "h264",
+        "audioCodec": "aac",
+        "everywhere": True,
+        "browsers": ["chrome", "edge", "firefox", "safari"],
+    }
 
 
 def test_the_player_shows_the_probes_poster(page, ids, live_sidecar, tmp_path, artifacts):

@@ -75,7 +75,7 @@ def player(assignment, submission, autoload):
   <div class="assignsubmission_s3video-stage" data-region="stage"></div>
   <div class="small" data-region="message" role="alert"></div>
   <div class="mt-1">
-    <button type="button" class="btn{' d-none' if autoload else ''}" data-action="play">Play video</button>
+    <button type="button" class="btn{" d-none" if autoload else ""}" data-action="play">Play video</button>
     <button type="button" class="btn d-none" data-action="retry">Try again</button>
     <button type="button" class="btn btn-link" data-action="download">Download</button>
   </div>
@@ -113,10 +113,15 @@ table {{ border-collapse: collapse; }} td {{ border: 1px solid #ccc; vertical-al
 def as_moodle_returns(answer: dict) -> dict:
     """What the plugin's get_playback_url returns from the sidecar's answer (classes/external/get_playback_url.php)."""
     media = answer.get("media") or {}
-    return {"url": answer["url"], "expires_at": answer["expires_at"], "mime_type": answer.get("mime_type") or "",
-            "poster_url": answer.get("poster_url") or "", "codec": media.get("video_codec") or "",
-            "playseverywhere": bool(media.get("plays_everywhere")) or not media.get("video_codec"),
-            "browsers": ", ".join(media.get("browsers") or [])}
+    return {
+        "url": answer["url"],
+        "expires_at": answer["expires_at"],
+        "mime_type": answer.get("mime_type") or "",
+        "poster_url": answer.get("poster_url") or "",
+        "codec": media.get("video_codec") or "",
+        "playseverywhere": bool(media.get("plays_everywhere")) or not media.get("video_codec"),
+        "browsers": ", ".join(media.get("browsers") or []),
+    }
 
 
 @pytest.fixture
@@ -157,7 +162,7 @@ def moodle(page, ids, live_sidecar, tmp_path, clip_name):
                 return self.answer(200, "text/html", page_html(ids))
             for prefix, root in (("/plugin/", PLUGIN), ("/vendor/", VIDEOJS)):
                 if path.startswith(prefix) and ".." not in path:
-                    file = root / path[len(prefix):]
+                    file = root / path[len(prefix) :]
                     if file.is_file():
                         kind = "text/css" if file.suffix == ".css" else "text/javascript"
                         return self.answer(200, kind, file.read_bytes())
@@ -193,8 +198,11 @@ def hevc_clip(path):
 
 
 def box(page, selector):
-    return page.eval_on_selector(selector, "e => { const r = e.getBoundingClientRect();"
-                                           " return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }")
+    return page.eval_on_selector(
+        selector,
+        "e => { const r = e.getBoundingClientRect();"
+        " return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }",
+    )
 
 
 def test_nothing_before_play_then_one_url_and_playback(page, moodle, artifacts):
@@ -205,8 +213,9 @@ def test_nothing_before_play_then_one_url_and_playback(page, moodle, artifacts):
     page.screenshot(path=str(artifacts / "moodle-player-posters.png"))
 
     page.click("#cell [data-region=poster]")
-    page.wait_for_function("(() => { const v = document.querySelector('#cell video');"
-                           " return v && v.currentTime > 0.5 && !v.paused; })()")
+    page.wait_for_function(
+        "(() => { const v = document.querySelector('#cell video'); return v && v.currentTime > 0.5 && !v.paused; })()"
+    )
     assert len(moodle) == 1
     assert page.evaluate("window.notified") == []
 
@@ -234,8 +243,10 @@ def test_usable_in_the_grading_table_and_full_size_in_the_view(page, moodle, art
 def test_an_edge_that_keeps_refusing_stops_after_one_fresh_url(page, moodle, live_sidecar):
     # Every URL reaches the real edge with a broken signature: it answers 403, which the page may
     # not read (no CORS, as CloudFront): "unavailable" after one fresh URL, with Try again.
-    page.route(f"{live_sidecar.url}/edge/**",
-               lambda route: route.continue_(url=route.request.url.replace("Signature=", "Signature=x")))
+    page.route(
+        f"{live_sidecar.url}/edge/**",
+        lambda route: route.continue_(url=route.request.url.replace("Signature=", "Signature=x")),
+    )
     page.click("#cell [data-region=poster]")
     page.wait_for_selector("#cell [data-region=message][data-outcome]")
     page.wait_for_timeout(2000)
@@ -246,8 +257,10 @@ def test_an_edge_that_keeps_refusing_stops_after_one_fresh_url(page, moodle, liv
 
 def test_a_readable_refusal_says_access_denied(page, moodle, live_sidecar):
     # An edge whose 403 the page can read (CORS allowed): the fresh URL refused too is "access denied".
-    page.route(f"{live_sidecar.url}/edge/**", lambda route: route.fulfill(
-        status=403, body="denied", headers={"Access-Control-Allow-Origin": "*"}))
+    page.route(
+        f"{live_sidecar.url}/edge/**",
+        lambda route: route.fulfill(status=403, body="denied", headers={"Access-Control-Allow-Origin": "*"}),
+    )
     page.click("#cell [data-region=poster]")
     page.wait_for_selector("#cell [data-region=message][data-outcome=accessdenied]")
     page.wait_for_timeout(2000)

@@ -16,8 +16,12 @@ from tests.functional.test_api import MP4, post_to_s3, request_upload, student, 
 from tests.support.signed_app import SignedApp, actor
 
 ADMIN_CALLS = [
-    ("GET", "/admin/stats"), ("GET", "/admin/videos"), ("GET", "/admin/videos/{video}"),
-    ("POST", "/admin/videos/{video}/restore"), ("DELETE", "/admin/videos/{video}"), ("GET", "/admin/events"),
+    ("GET", "/admin/stats"),
+    ("GET", "/admin/videos"),
+    ("GET", "/admin/videos/{video}"),
+    ("POST", "/admin/videos/{video}/restore"),
+    ("DELETE", "/admin/videos/{video}"),
+    ("GET", "/admin/events"),
 ]
 
 
@@ -66,8 +70,10 @@ def test_stats_count_uploads_views_storage_and_errors(api, ids):
     status = after["videos"]["by_status"]
     assert status["ready"] - before["videos"]["by_status"]["ready"] == 1
     assert status["deleting"] - before["videos"]["by_status"]["deleting"] == 1
-    assert after["today"]["errors_by_code"].get("too_large", 0) - before["today"]["errors_by_code"].get(
-        "too_large", 0) == 1
+    assert (
+        after["today"]["errors_by_code"].get("too_large", 0) - before["today"]["errors_by_code"].get("too_large", 0)
+        == 1
+    )
     assert set(status) == {"pending", "uploading", "ready", "deleting", "deleted", "error"}
     cost = after["cost"]  # the cost model's bill for the month, from the measured usage
     assert cost["usage"]["storage_bytes"] == after["storage"]["bytes"] and cost["currency"] == "USD"
@@ -110,23 +116,37 @@ def test_video_search_filters_and_pages(api, ids, registry):
     assert found["course_id"] == ids.course and found["current"] and found["status"] == "ready"
 
 
-@pytest.mark.parametrize("query, field", [
-    ("status=gone", "status"), ("from=yesterday", "from"), ("per_page=1000", "per_page"), ("user=-1", "user"),
-    ("colour=red", "query"),
-    # given but empty or malformed is refused, not read as "no filter" (leave it out for that)
-    ("page=", "page"), ("status=", "status"), ("status=,", "status"), ("user=1.0", "user"),
-    ("min_size=%D9%A5", "min_size"),  # an Arabic-Indic five: int() would take it, the schema does not
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("status=gone", "status"),
+        ("from=yesterday", "from"),
+        ("per_page=1000", "per_page"),
+        ("user=-1", "user"),
+        ("colour=red", "query"),
+        # given but empty or malformed is refused, not read as "no filter" (leave it out for that)
+        ("page=", "page"),
+        ("status=", "status"),
+        ("status=,", "status"),
+        ("user=1.0", "user"),
+        ("min_size=%D9%A5", "min_size"),  # an Arabic-Indic five: int() would take it, the schema does not
+    ],
+)
 def test_video_search_refuses_bad_filters(api, ids, query, field):
     answer = api.get("/admin/videos", query=query, as_actor=admin(ids))
     assert answer.status_int == 400 and field in answer.json["fields"], answer.json
 
 
-@pytest.mark.parametrize("path, query, field", [
-    ("/admin/events", "errors_only=yes", "errors_only"), ("/admin/events", "errors_only=", "errors_only"),
-    ("/admin/events", "video=", "video"), ("/admin/stats", "days=", "days"),
-    ("/admin/events", "user=1&user=2", "user"),  # not silently the last of the two
-])
+@pytest.mark.parametrize(
+    "path, query, field",
+    [
+        ("/admin/events", "errors_only=yes", "errors_only"),
+        ("/admin/events", "errors_only=", "errors_only"),
+        ("/admin/events", "video=", "video"),
+        ("/admin/stats", "days=", "days"),
+        ("/admin/events", "user=1&user=2", "user"),  # not silently the last of the two
+    ],
+)
 def test_event_log_and_stats_refuse_bad_parameters(api, ids, path, query, field):
     answer = api.get(path, query=query, as_actor=admin(ids))
     assert answer.status_int == 400 and field in answer.json["fields"], answer.json
@@ -141,8 +161,11 @@ def test_a_videos_history(api, ids, registry):
     api.get(sub_path(ids, suffix="/playback-url"), as_actor=actor(ids.teacher, "grader", course=ids.course))
     history = api.get(f"/admin/videos/{video_id(registry, upload['s3_key'])}", as_actor=admin(ids)).json
     assert history["video"]["s3_key"] == upload["s3_key"] and history["video"]["user_id"] == ids.student
-    assert [e["event_type"] for e in history["events"]] == ["upload_requested", "upload_confirmed",
-                                                            "playback_url_issued"]
+    assert [e["event_type"] for e in history["events"]] == [
+        "upload_requested",
+        "upload_confirmed",
+        "playback_url_issued",
+    ]
     assert history["events"][-1]["user_id"] == ids.teacher and history["events"][-1]["user_role"] == "grader"
     assert api.get("/admin/videos/999999999", as_actor=admin(ids)).status_int == 404
 
@@ -160,8 +183,11 @@ def test_delete_then_restore_within_the_grace_period(grace_api, ids, registry):
     assert grace_api.get(sub_path(ids, suffix="/playback-url"), as_actor=student(ids)).status_int == 200
     assert grace_api.post(f"/admin/videos/{video}/restore", as_actor=admin(ids)).status_int == 409
     history = grace_api.get(f"/admin/videos/{video}", as_actor=admin(ids)).json
-    assert [e["event_type"] for e in history["events"]][-3:] == ["delete_requested", "video_restored",
-                                                                 "playback_url_issued"]
+    assert [e["event_type"] for e in history["events"]][-3:] == [
+        "delete_requested",
+        "video_restored",
+        "playback_url_issued",
+    ]
 
 
 def test_restore_is_refused_after_the_grace_period_or_over_a_newer_video(api, grace_api, ids, registry):
@@ -183,8 +209,10 @@ def test_deleting_an_unconfirmed_upload(api, ids, registry):
     video = video_id(registry, upload["s3_key"])
     assert api.delete(f"/admin/videos/{video}", as_actor=admin(ids)).json["status"] == "deleting"
     assert post_to_s3(upload).status_code == 204
-    assert api.post(sub_path(ids, suffix="/confirm"), {"s3_key": upload["s3_key"]},
-                    as_actor=student(ids)).status_int == 409
+    assert (
+        api.post(sub_path(ids, suffix="/confirm"), {"s3_key": upload["s3_key"]}, as_actor=student(ids)).status_int
+        == 409
+    )
 
 
 def test_the_event_log_filters_and_pages(api, ids):
@@ -215,4 +243,5 @@ def test_admin_calls_are_logged(api, ids, registry):
     finally:
         session.close()
     assert [(e.event_type, e.user_role, e.error_context) for e in logged] == [
-        ("admin_query", "admin", '{"call": "videos", "filters": ["user"]}')]
+        ("admin_query", "admin", '{"call": "videos", "filters": ["user"]}')
+    ]

@@ -17,8 +17,7 @@ def test_every_admin_and_privacy_call_through_the_client(live_sidecar, ids):
     found = admin.admin_videos(course=ids.course, status=["ready"], uploaded_from="2000-01-01", per_page=5)
     assert found["total"] == 1 and found["videos"][0]["s3_key"] == upload["s3_key"]
     video_id = found["videos"][0]["video_id"]
-    assert [e["event_type"] for e in admin.admin_video(video_id)["events"]] == ["upload_requested",
-                                                                              "upload_confirmed"]
+    assert [e["event_type"] for e in admin.admin_video(video_id)["events"]] == ["upload_requested", "upload_confirmed"]
     assert admin.admin_events(user=ids.student, errors_only=False)["total"] == 2
     assert admin.admin_delete_video(video_id)["status"] == "deleting"
     with pytest.raises(SidecarError) as refused:

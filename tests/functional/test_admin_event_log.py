@@ -20,8 +20,18 @@ from tests.support.apps import build_app
 from tests.support.signed_app import OTHER_SECRET, SECRET, SignedApp, actor
 from tests.support.videos import mp4_bytes
 
-FORBIDDEN_TEXT = [SECRET, OTHER_SECRET, "Signature=", "X-Amz-Signature", "X-Amz-Credential", "Key-Pair-Id",
-                  "Policy=", "Expires=", "http://", "https://"]
+FORBIDDEN_TEXT = [
+    SECRET,
+    OTHER_SECRET,
+    "Signature=",
+    "X-Amz-Signature",
+    "X-Amz-Credential",
+    "Key-Pair-Id",
+    "Policy=",
+    "Expires=",
+    "http://",
+    "https://",
+]
 
 
 @pytest.mark.committed  # a replayed nonce is refused: it committed on a connection of its own
@@ -38,31 +48,49 @@ def test_a_full_flow_logs_every_action_and_no_secret(app_settings, ids):
     upload_and_confirm(api, ids)
     data = mp4_bytes(5 * 1024 * 1024 + 10, b"m")
     assert request_upload(api, ids, size=len(data)).json["method"] == "multipart"
-    started = api.post(sub_path(ids, suffix="/multipart"), {"filename": "big.mp4", "size": len(data),
-                       "mime_type": "video/mp4"}, as_actor=student(ids)).json
+    started = api.post(
+        sub_path(ids, suffix="/multipart"),
+        {"filename": "big.mp4", "size": len(data), "mime_type": "video/mp4"},
+        as_actor=student(ids),
+    ).json
     upload_path = sub_path(ids, suffix=f"/multipart/{started['upload_id']}")
     urls = api.post(f"{upload_path}/parts", {"part_numbers": [1, 2]}, as_actor=student(ids)).json["parts"]
     size = started["part_size"]
-    etags = [requests.put(p["url"], data=data[(p["part_number"] - 1) * size: p["part_number"] * size],
-                          timeout=30).headers["ETag"] for p in urls]
+    etags = [
+        requests.put(p["url"], data=data[(p["part_number"] - 1) * size : p["part_number"] * size], timeout=30).headers[
+            "ETag"
+        ]
+        for p in urls
+    ]
     assert api.get(upload_path, as_actor=student(ids)).status_int == 200
-    done = api.post(f"{upload_path}/complete", {"parts": [{"part_number": n, "etag": e} for n, e in
-                                                          zip((1, 2), etags, strict=True)]}, as_actor=student(ids))
+    done = api.post(
+        f"{upload_path}/complete",
+        {"parts": [{"part_number": n, "etag": e} for n, e in zip((1, 2), etags, strict=True)]},
+        as_actor=student(ids),
+    )
     assert done.status_int == 200, done.json
     statuses = [api.get(sub_path(ids, suffix="/playback-url"), as_actor=grader).status_int for _ in range(3)]
     assert statuses == [200, 200, 429]
 
     # Refusals: bad signature, replay, forbidden, invalid, a confirm of nothing.
-    assert testapp.get(sub_path(ids), headers={"Authorization": "S3V1-HMAC-SHA256 KeyId=test-key, Signature=00"},
-                       expect_errors=True).status_int == 401
+    assert (
+        testapp.get(
+            sub_path(ids),
+            headers={"Authorization": "S3V1-HMAC-SHA256 KeyId=test-key, Signature=00"},
+            expect_errors=True,
+        ).status_int
+        == 401
+    )
     headers = signing.sign_headers("test-key", SECRET, "GET", sub_path(ids), "", student(ids), b"")
     assert testapp.get(sub_path(ids), headers=headers).status_int == 200
     assert testapp.get(sub_path(ids), headers=headers, expect_errors=True).status_int == 401  # replayed
     assert api.delete(sub_path(ids), as_actor=grader).status_int == 403
     assert request_upload(api, ids, size=0).status_int == 400
     pending = request_upload(api, ids).json
-    assert api.post(sub_path(ids, suffix="/confirm"), {"s3_key": pending["s3_key"]},
-                    as_actor=student(ids)).status_int == 409
+    assert (
+        api.post(sub_path(ids, suffix="/confirm"), {"s3_key": pending["s3_key"]}, as_actor=student(ids)).status_int
+        == 409
+    )
     assert post_to_s3(pending, MP4).status_code == 204
 
     # Admin and privacy calls, a deletion, an erasure, and the purge job.
@@ -81,9 +109,21 @@ def test_a_full_flow_logs_every_action_and_no_secret(app_settings, ids):
         session.close()
     kinds = {e.event_type for e in logged}
     assert kinds >= {
-        "upload_requested", "upload_confirmed", "upload_sent_to_multipart", "multipart_started", "parts_signed",
-        "parts_listed", "playback_url_issued", "rate_limited", "auth_rejected", "access_denied",
-        "request_refused", "delete_requested", "video_deleted", "admin_query", "privacy_exported",
+        "upload_requested",
+        "upload_confirmed",
+        "upload_sent_to_multipart",
+        "multipart_started",
+        "parts_signed",
+        "parts_listed",
+        "playback_url_issued",
+        "rate_limited",
+        "auth_rejected",
+        "access_denied",
+        "request_refused",
+        "delete_requested",
+        "video_deleted",
+        "admin_query",
+        "privacy_exported",
         "privacy_erased",
     }, kinds
     codes = {e.error_code for e in logged}

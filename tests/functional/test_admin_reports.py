@@ -87,8 +87,9 @@ def test_events_tails_filters_and_follows(ini, activity, ids, committed_api, cap
     assert len(out.splitlines()) == 3 and "request_refused" in out
 
     # --follow prints what arrives after the tail.
-    monkeypatch.setattr(events.time, "sleep", lambda _: committed_api.get(
-        sub_path(ids, suffix="/playback-url"), as_actor=student(ids)))
+    monkeypatch.setattr(
+        events.time, "sleep", lambda _: committed_api.get(sub_path(ids, suffix="/playback-url"), as_actor=student(ids))
+    )
     args = admin.build_parser().parse_args(["events", ini, "--user", str(ids.student), "-n", "1", "--follow"])
     assert events.run(args, polls=1) == 0
     followed = capsys.readouterr().out.splitlines()
@@ -129,7 +130,11 @@ def test_units_are_plural_when_they_should_be(ini, activity, capsys):
     from s3video_sidecar.sdk.cost import units
 
     assert (units("request", 1), units("request", 1320), units("path", 0), units("GB", 3)) == (
-        "request", "requests", "paths", "GB")
+        "request",
+        "requests",
+        "paths",
+        "GB",
+    )
     _code, out = run(capsys, "cost", ini)
     assert " request\n" not in out and " requests" in out
 
@@ -141,8 +146,12 @@ def test_refusals_are_found_by_assignment_and_submission(ini, committed_api, ids
     stranger = actor(ids.other_student, "student", course=ids.other_course)
     upload_and_confirm(committed_api, ids)
     assert committed_api.get(sub_path(ids), as_actor=stranger).status_int in (403, 404)
-    assert committed_api.get(f"/assignments/{ids.assignment}/submissions/{ids.other_submission}/playback-url",
-                             as_actor=student(ids)).status_int == 404
+    assert (
+        committed_api.get(
+            f"/assignments/{ids.assignment}/submissions/{ids.other_submission}/playback-url", as_actor=student(ids)
+        ).status_int
+        == 404
+    )
     code, out = run(capsys, "events", ini, "--assignment", str(ids.assignment), "--errors-only", "--json")
     refusals = json.loads(out)
     assert code == 0 and len(refusals) == 2

@@ -33,8 +33,10 @@ def settings(embedded_s3_url, signing_key_file, tmp_path):
 def test_a_missing_ini_file_is_one_line(command, tmp_path, capsys):
     assert admin.main([command, str(tmp_path / "nope.ini")]) == 2
     err = capsys.readouterr().err
-    assert err == f"s3video-admin: {tmp_path / 'nope.ini'}: no such file (give the sidecar's ini file, e.g." \
-                  " development.ini)\n"
+    assert (
+        err == f"s3video-admin: {tmp_path / 'nope.ini'}: no such file (give the sidecar's ini file, e.g."
+        " development.ini)\n"
+    )
 
 
 @pytest.mark.parametrize("revision", [None, "0001"])
@@ -59,8 +61,9 @@ def test_a_refused_database_connection_names_host_port_and_cause(settings, tmp_p
 
 def test_the_worker_says_the_same(settings, tmp_path):
     worker = str(pathlib.Path(sys.executable).with_name("s3video-worker"))
-    done = subprocess.run([worker, write_ini(tmp_path / "w.ini", settings)], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [worker, write_ini(tmp_path / "w.ini", settings)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 2 and "schema not at head: run s3video-migrate" in done.stderr
     assert "Traceback" not in done.stderr
 
@@ -79,8 +82,16 @@ def test_check_deploy_refuses_the_development_ini(capsys, monkeypatch):
     problems = json.loads(capsys.readouterr().out)["problems"]
     errors = {p["setting"] for p in problems if p["level"] == "error"}
     assert code == 1
-    assert {"s3video.development.demo", "s3video.storage", "s3video.s3_endpoint_url", "s3video.cdn",
-            "s3video.hmac_keys", "sqlalchemy.url", "s3video.cloudfront.generate_key", "huey.url"} <= errors
+    assert {
+        "s3video.development.demo",
+        "s3video.storage",
+        "s3video.s3_endpoint_url",
+        "s3video.cdn",
+        "s3video.hmac_keys",
+        "sqlalchemy.url",
+        "s3video.cloudfront.generate_key",
+        "huey.url",
+    } <= errors
 
 
 def production_like(tmp_path, monkeypatch, **changes) -> str:
@@ -109,11 +120,17 @@ def test_check_deploy_passes_the_production_ini(tmp_path, monkeypatch, capsys):
     assert "0 error(s)" in out or "no problems" in out
 
 
-@pytest.mark.parametrize("change, setting", [
-    ({"s3video.storage = aws": "s3video.storage = aws\ns3video.development.demo = true"}, "s3video.development.demo"),
-    ({"s3video.cdn = cloudfront": "s3video.cdn = local"}, "s3video.cdn"),
-    ({"s3video.moodle_origin = https://": "s3video.moodle_origin = http://"}, "s3video.moodle_origin"),
-])
+@pytest.mark.parametrize(
+    "change, setting",
+    [
+        (
+            {"s3video.storage = aws": "s3video.storage = aws\ns3video.development.demo = true"},
+            "s3video.development.demo",
+        ),
+        ({"s3video.cdn = cloudfront": "s3video.cdn = local"}, "s3video.cdn"),
+        ({"s3video.moodle_origin = https://": "s3video.moodle_origin = http://"}, "s3video.moodle_origin"),
+    ],
+)
 def test_check_deploy_refuses_one_development_setting(tmp_path, monkeypatch, capsys, change, setting):
     ini = production_like(tmp_path, monkeypatch, **change)
     assert admin.main(["check", ini, "--deploy", "--json"]) == 1

@@ -26,14 +26,22 @@ def student(ids, user=None, course=None):
 
 
 def request_upload(api, ids, *, filename="talk.mp4", size=MP4_SIZE, mime_type="video/mp4", who=None, status=None):
-    return api.post(sub_path(ids, suffix="/upload-url"), {"filename": filename, "size": size, "mime_type": mime_type},
-                    as_actor=who or student(ids), status=status)
+    return api.post(
+        sub_path(ids, suffix="/upload-url"),
+        {"filename": filename, "size": size, "mime_type": mime_type},
+        as_actor=who or student(ids),
+        status=status,
+    )
 
 
 def post_to_s3(upload, content=MP4, content_type=None):
     fields = upload["upload"]["fields"]
-    return requests.post(upload["upload"]["url"], data=fields,
-                         files={"file": ("f", content, content_type or fields["Content-Type"])}, timeout=10)
+    return requests.post(
+        upload["upload"]["url"],
+        data=fields,
+        files={"file": ("f", content, content_type or fields["Content-Type"])},
+        timeout=10,
+    )
 
 
 def upload_and_confirm(api, ids, content=MP4):
@@ -64,6 +72,7 @@ def video_row(registry, s3_key):
 
 
 # -- the happy path -----------------------------------------------------------------
+
 
 def test_upload_confirm_play_delete(api, ids, registry, testapp):
     upload = request_upload(api, ids, filename="My Talk.mp4")
@@ -96,8 +105,13 @@ def test_upload_confirm_play_delete(api, ids, registry, testapp):
 
     kinds = [e.event_type for e in events(registry, submission_id=ids.submission)]
     # the last: the refused playback URL after the deletion (404), found by its submission
-    assert kinds == ["upload_requested", "upload_confirmed", "playback_url_issued", "delete_requested",
-                     "request_refused"]
+    assert kinds == [
+        "upload_requested",
+        "upload_confirmed",
+        "playback_url_issued",
+        "delete_requested",
+        "request_refused",
+    ]
 
 
 def test_double_confirm_is_idempotent(api, ids):
@@ -121,13 +135,17 @@ def test_a_replacement_becomes_current_only_when_confirmed(api, ids, registry):
 
 # -- the error table -------------------------------------------------------------------
 
-@pytest.mark.parametrize("body, field", [
-    ({"size": 10, "mime_type": "video/mp4"}, "filename"),
-    ({"filename": "a.mp4", "size": "10", "mime_type": "video/mp4"}, "size"),
-    ({"filename": "a.mp4", "size": 0, "mime_type": "video/mp4"}, "size"),
-    ({"filename": "a.mp4", "size": 10, "mime_type": "not a type"}, "mime_type"),
-    ({"filename": "   ", "size": 10, "mime_type": "video/mp4"}, "filename"),
-])
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"size": 10, "mime_type": "video/mp4"}, "filename"),
+        ({"filename": "a.mp4", "size": "10", "mime_type": "video/mp4"}, "size"),
+        ({"filename": "a.mp4", "size": 0, "mime_type": "video/mp4"}, "size"),
+        ({"filename": "a.mp4", "size": 10, "mime_type": "not a type"}, "mime_type"),
+        ({"filename": "   ", "size": 10, "mime_type": "video/mp4"}, "filename"),
+    ],
+)
 def test_invalid_fields_are_400_with_the_field_named(api, ids, body, field, registry):
     answer = api.post(sub_path(ids, suffix="/upload-url"), body, as_actor=student(ids))
     assert answer.status_int == 400
@@ -142,10 +160,8 @@ def test_a_body_that_is_not_a_json_object_is_400(api, ids, raw, testapp):
     from s3video_sidecar.sdk import signing
 
     path = sub_path(ids, suffix="/upload-url")
-    headers = signing.sign_headers("test-key", "test-secret-0123456789abcdef", "POST", path, "",
-                                   student(ids), raw)
-    answer = testapp.post(path, raw, headers=dict(headers, **{"Content-Type": "application/json"}),
-                          expect_errors=True)
+    headers = signing.sign_headers("test-key", "test-secret-0123456789abcdef", "POST", path, "", student(ids), raw)
+    answer = testapp.post(path, raw, headers=dict(headers, **{"Content-Type": "application/json"}), expect_errors=True)
     assert answer.status_int == 400 and "JSON object" in answer.json["error"]
 
 
@@ -176,8 +192,9 @@ def test_confirm_of_an_object_never_uploaded_is_409(api, ids, registry):
 
 def test_confirm_of_a_foreign_key_is_404(api, ids):
     request_upload(api, ids)
-    answer = api.post(sub_path(ids, suffix="/confirm"), {"s3_key": "videos/1/1_0123456789abcdef/x.mp4"},
-                      as_actor=student(ids))
+    answer = api.post(
+        sub_path(ids, suffix="/confirm"), {"s3_key": "videos/1/1_0123456789abcdef/x.mp4"}, as_actor=student(ids)
+    )
     assert answer.status_int == 404
 
 
@@ -187,8 +204,9 @@ def test_confirm_refuses_and_deletes_what_the_policy_should_have_stopped(api, id
     upload = request_upload(api, ids).json
     storage = parts_of(registry).storage
     staging = keys.staging_key(upload["s3_key"])
-    storage.client.put_object(Bucket=storage.bucket, Key=staging, Body=b"<html>".ljust(len(MP4)),
-                              ContentType="text/html")
+    storage.client.put_object(
+        Bucket=storage.bucket, Key=staging, Body=b"<html>".ljust(len(MP4)), ContentType="text/html"
+    )
     answer = api.post(sub_path(ids, suffix="/confirm"), {"s3_key": upload["s3_key"]}, as_actor=student(ids))
     assert answer.status_int == 415
     assert storage.head(staging) is None and storage.head(upload["s3_key"]) is None
@@ -202,8 +220,9 @@ def test_confirm_refuses_an_oversize_object(api, ids, registry):
     upload = request_upload(api, ids).json
     storage = parts_of(registry).storage
     staging = keys.staging_key(upload["s3_key"])
-    storage.client.put_object(Bucket=storage.bucket, Key=staging, Body=b"x" * (10 * 1024 * 1024 + 1),
-                              ContentType="video/mp4")
+    storage.client.put_object(
+        Bucket=storage.bucket, Key=staging, Body=b"x" * (10 * 1024 * 1024 + 1), ContentType="video/mp4"
+    )
     answer = api.post(sub_path(ids, suffix="/confirm"), {"s3_key": upload["s3_key"]}, as_actor=student(ids))
     assert answer.status_int == 413
     assert storage.head(staging) is None and storage.head(upload["s3_key"]) is None
@@ -243,7 +262,9 @@ def test_playback_urls_of_one_window_are_signed_once(api, ids, registry):
         actor = signing.Actor(ids.student, frozenset({"student"}), ids.course)
 
         def play(now):
-            service = VideoService(SqlVideoRepository(session), parts_of(registry).storage, signer, settings, clock=lambda: now)
+            service = VideoService(
+                SqlVideoRepository(session), parts_of(registry).storage, signer, settings, clock=lambda: now
+            )
             return service.playback_url(submission, actor)
 
         start = 1_900_000_000 - 1_900_000_000 % 60 + 1  # a second into a window
@@ -283,6 +304,7 @@ def test_a_call_on_a_submission_reads_its_rows_in_one_query(api, ids, db_connect
 
 
 # -- security ---------------------------------------------------------------------------
+
 
 def test_missing_signature_is_401(testapp, ids, registry):
     answer = testapp.get(sub_path(ids), expect_errors=True)
@@ -347,8 +369,11 @@ def test_a_grader_of_another_course_is_refused(api, ids):
 def test_a_student_of_another_course_cannot_claim_the_assignment(api, ids):
     upload_and_confirm(api, ids)
     other_course = student(ids, user=ids.other_student, course=ids.other_course)
-    answer = api.post(sub_path(ids, submission=ids.other_submission, suffix="/upload-url"),
-                      {"filename": "a.mp4", "size": 10, "mime_type": "video/mp4"}, as_actor=other_course)
+    answer = api.post(
+        sub_path(ids, submission=ids.other_submission, suffix="/upload-url"),
+        {"filename": "a.mp4", "size": 10, "mime_type": "video/mp4"},
+        as_actor=other_course,
+    )
     assert answer.status_int == 403
 
 

@@ -60,8 +60,11 @@ def test_create_invalidation_only_when_the_sidecar_invalidates():
 
 def test_policy_scopes_objects_to_the_video_poster_and_staging_prefixes():
     object_statement, bucket_statement = aws_setup.sidecar_policy("b-videos")["Statement"]
-    assert object_statement["Resource"] == ["arn:aws:s3:::b-videos/videos/*", "arn:aws:s3:::b-videos/posters/*",
-                                            "arn:aws:s3:::b-videos/uploads/*"]
+    assert object_statement["Resource"] == [
+        "arn:aws:s3:::b-videos/videos/*",
+        "arn:aws:s3:::b-videos/posters/*",
+        "arn:aws:s3:::b-videos/uploads/*",
+    ]
     assert {"s3:PutObject", "s3:GetObject", "s3:DeleteObject"} <= set(object_statement["Action"])
     assert bucket_statement["Resource"] == "arn:aws:s3:::b-videos"
     assert set(bucket_statement["Action"]) == {"s3:ListBucket", "s3:ListBucketMultipartUploads"}
@@ -77,7 +80,8 @@ def test_cors_rule_needs_an_origin_and_exposes_etag():
 def test_cloudfront_reads_only_videos_and_posters_and_staging_uploads_expire_after_a_day():
     policy = aws_setup.bucket_policy("b-videos", "arn:aws:cloudfront::1:distribution/E1")
     assert [s["Resource"] for s in policy["Statement"]] == [
-        ["arn:aws:s3:::b-videos/videos/*", "arn:aws:s3:::b-videos/posters/*"]]
+        ["arn:aws:s3:::b-videos/videos/*", "arn:aws:s3:::b-videos/posters/*"]
+    ]
     abort, staging = aws_setup.lifecycle_configuration(8)["Rules"]
     assert abort["Filter"] == {"Prefix": "videos/"} and "Expiration" not in abort
     assert staging["Filter"] == {"Prefix": "uploads/"} and staging["Expiration"] == {"Days": 1}
@@ -96,9 +100,14 @@ def simulated():
 
 
 def setup_once(session, tmp_path, **extra):
-    return aws_setup.set_up(session, bucket="school-videos", region="eu-west-1",
-                            moodle_origins=["https://moodle.example.edu"],
-                            private_key_file=str(tmp_path / "key.pem"), **extra)
+    return aws_setup.set_up(
+        session,
+        bucket="school-videos",
+        region="eu-west-1",
+        moodle_origins=["https://moodle.example.edu"],
+        private_key_file=str(tmp_path / "key.pem"),
+        **extra,
+    )
 
 
 def test_set_up_builds_what_the_settings_name(simulated, tmp_path):
@@ -130,8 +139,13 @@ def test_a_second_run_reuses_everything_the_first_made(simulated, tmp_path):
     key_pem = (tmp_path / "key.pem").read_text()
     second = setup_once(simulated, tmp_path)
     assert second == first and (tmp_path / "key.pem").read_text() == key_pem
-    assert counts(simulated) == {"distributions": 1, "public_keys": 1, "key_groups": 1, "access_controls": 1,
-                                 "policies": 1}
+    assert counts(simulated) == {
+        "distributions": 1,
+        "public_keys": 1,
+        "key_groups": 1,
+        "access_controls": 1,
+        "policies": 1,
+    }
 
 
 def test_a_half_failed_run_resumes(simulated, tmp_path, monkeypatch):
@@ -154,8 +168,9 @@ def test_a_rerun_with_invalidation_updates_the_policy(simulated, tmp_path):
     iam = simulated.client("iam")
     policy = iam.get_policy(PolicyArn=result.policy_arn)["Policy"]
     document = iam.get_policy_version(PolicyArn=result.policy_arn, VersionId=policy["DefaultVersionId"])
-    assert "cloudfront:CreateInvalidation" in json.dumps(document["PolicyVersion"]["Document"]) or \
-        "cloudfront%3ACreateInvalidation" in str(document["PolicyVersion"]["Document"])
+    assert "cloudfront:CreateInvalidation" in json.dumps(
+        document["PolicyVersion"]["Document"]
+    ) or "cloudfront%3ACreateInvalidation" in str(document["PolicyVersion"]["Document"])
 
 
 def test_another_private_key_under_the_same_name_is_refused(simulated, tmp_path):

@@ -27,20 +27,24 @@ def aws():
 @pytest.fixture
 def account(aws, tmp_path):
     """The notebook's set-up, the sidecar's user with its policy, and a production-style ini."""
-    result = aws_setup.set_up(aws, bucket=BUCKET, region=REGION, moodle_origins=[ORIGIN],
-                              private_key_file=str(tmp_path / "cloudfront.pem"))
+    result = aws_setup.set_up(
+        aws, bucket=BUCKET, region=REGION, moodle_origins=[ORIGIN], private_key_file=str(tmp_path / "cloudfront.pem")
+    )
     iam = aws.client("iam")
     user_arn = iam.create_user(UserName="s3video-sidecar")["User"]["Arn"]
     iam.attach_user_policy(UserName="s3video-sidecar", PolicyArn=result.policy_arn)
     ini = tmp_path / "production.ini"
     database = f"sqlite:///{tmp_path}/doctor.sqlite"
     copy_sqlite(migrated_sqlite_template(), tmp_path / "doctor.sqlite")  # migrated, in milliseconds
-    ini.write_text(textwrap.dedent(f"""\
+    ini.write_text(
+        textwrap.dedent(f"""\
         [app:main]
         use = egg:s3video-sidecar
         sqlalchemy.url = {database}
         s3video.hmac_keys = doctor-test:not-a-real-secret
-        """) + result.production_settings())
+        """)
+        + result.production_settings()
+    )
     return {"result": result, "ini": str(ini), "user_arn": user_arn, "s3": aws.client("s3"), "session": aws}
 
 
@@ -67,8 +71,17 @@ def status_of(output: str, check: str) -> str:
 def test_passes_on_what_the_set_up_builds(account, capsys):
     code, output = run_doctor(account, capsys)
     assert code == 0, output
-    for check in ("bucket", "cors", "public-access", "acls-disabled", "lifecycle", "cloudfront-distribution",
-                  "bucket-policy", "signing-key", "iam"):
+    for check in (
+        "bucket",
+        "cors",
+        "public-access",
+        "acls-disabled",
+        "lifecycle",
+        "cloudfront-distribution",
+        "bucket-policy",
+        "signing-key",
+        "iam",
+    ):
         assert status_of(output, check) == "PASS", output
     for check in ("aws-access", "private-key-file", "database", "demo-page"):
         assert status_of(output, check) == "PASS", output
@@ -107,13 +120,14 @@ def test_fails_naming_the_fix_when_the_lifecycle_rule_is_gone(account, capsys):
     assert code == 1
     assert status_of(output, "lifecycle") == "FAIL"
     assert "no enabled rule aborts incomplete multipart uploads" in output
-    assert 'fix: add this rule to the bucket\'s lifecycle configuration' in output
+    assert "fix: add this rule to the bucket's lifecycle configuration" in output
     assert '"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":8}' in output
 
 
 def test_fails_when_the_lifecycle_rule_aborts_before_students_may_resume(account, capsys):
     account["s3"].put_bucket_lifecycle_configuration(
-        Bucket=BUCKET, LifecycleConfiguration=aws_setup.lifecycle_configuration(1))
+        Bucket=BUCKET, LifecycleConfiguration=aws_setup.lifecycle_configuration(1)
+    )
     code, output = run_doctor(account, capsys)
     assert code == 1 and "set DaysAfterInitiation to 8" in output
 
@@ -125,8 +139,9 @@ def test_fails_without_the_staging_expiry_or_with_an_expiry_on_videos(account, c
     assert code == 1 and status_of(output, "lifecycle") == "FAIL"
     assert "no enabled rule expires staging uploads under uploads/" in output and '"Prefix":"uploads/"' in output
     everything = dict(staging, ID="expire-all", Filter={"Prefix": ""})
-    account["s3"].put_bucket_lifecycle_configuration(Bucket=BUCKET,
-                                                     LifecycleConfiguration={"Rules": [abort, everything]})
+    account["s3"].put_bucket_lifecycle_configuration(
+        Bucket=BUCKET, LifecycleConfiguration={"Rules": [abort, everything]}
+    )
     code, output = run_doctor(account, capsys)
     assert code == 1 and "confirmed videos would disappear" in output
 
@@ -140,7 +155,8 @@ def test_fails_when_public_access_is_not_blocked(account, capsys):
 
 def test_fails_when_acls_are_enabled(account, capsys):
     account["s3"].put_bucket_ownership_controls(
-        Bucket=BUCKET, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+        Bucket=BUCKET, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]}
+    )
     code, output = run_doctor(account, capsys)
     assert code == 1 and "object ownership is ObjectWriter" in output
 
@@ -194,10 +210,10 @@ def test_root_credentials_are_a_failure(account, capsys):
 
 
 def test_a_deny_wins_over_an_allow(account, capsys):
-    deny = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Deny", "Action": "s3:Delete*", "Resource": "*"}]}
+    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:Delete*", "Resource": "*"}]}
     account["session"].client("iam").put_user_policy(
-        UserName="s3video-sidecar", PolicyName="deny", PolicyDocument=json.dumps(deny))
+        UserName="s3video-sidecar", PolicyName="deny", PolicyDocument=json.dumps(deny)
+    )
     code, output = run_doctor(account, capsys)
     assert code == 1 and "may not s3:DeleteObject" in output
 
@@ -220,11 +236,19 @@ def test_missing_moodle_origin_is_a_failure_with_the_setting_named(account, caps
         ([aws_setup.sidecar_policy(BUCKET)], "s3:GetObject", f"arn:aws:s3:::{BUCKET}/videos/1/x.mp4", True),
         ([aws_setup.sidecar_policy(BUCKET)], "s3:GetObject", f"arn:aws:s3:::{BUCKET}/other/x.mp4", False),
         ([aws_setup.sidecar_policy(BUCKET)], "s3:ListBucket", f"arn:aws:s3:::{BUCKET}", True),
-        ([{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}], "s3:PutObject", "arn:aws:s3:::b/k",
-         True),
+        (
+            [{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}],
+            "s3:PutObject",
+            "arn:aws:s3:::b/k",
+            True,
+        ),
         ([{"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}], "s3:PutObject", "arn:x", True),
-        ([{"Statement": [{"Effect": "Allow", "Action": "S3:getobject", "Resource": "*"}]}], "s3:GetObject", "arn:x",
-         True),
+        (
+            [{"Statement": [{"Effect": "Allow", "Action": "S3:getobject", "Resource": "*"}]}],
+            "s3:GetObject",
+            "arn:x",
+            True,
+        ),
         ([], "s3:GetObject", "arn:x", False),
     ],
 )
@@ -233,15 +257,23 @@ def test_policy_evaluation(documents, action, resource, allowed):
 
 
 def test_invalidation_needs_create_invalidation_on_the_distribution(aws, tmp_path, capsys):
-    result = aws_setup.set_up(aws, bucket=BUCKET, region=REGION, moodle_origins=[ORIGIN],
-                              private_key_file=str(tmp_path / "cloudfront.pem"), invalidation=True)
+    result = aws_setup.set_up(
+        aws,
+        bucket=BUCKET,
+        region=REGION,
+        moodle_origins=[ORIGIN],
+        private_key_file=str(tmp_path / "cloudfront.pem"),
+        invalidation=True,
+    )
     iam = aws.client("iam")
     user_arn = iam.create_user(UserName="s3video-sidecar")["User"]["Arn"]
     ini = tmp_path / "production.ini"
     database = f"sqlite:///{tmp_path}/doctor.sqlite"
     copy_sqlite(migrated_sqlite_template(), tmp_path / "doctor.sqlite")  # migrated, in milliseconds
-    ini.write_text(f"[app:main]\nuse = egg:s3video-sidecar\nsqlalchemy.url = {database}\n"
-                   "s3video.hmac_keys = doctor-test:not-a-real-secret\n" + result.production_settings())
+    ini.write_text(
+        f"[app:main]\nuse = egg:s3video-sidecar\nsqlalchemy.url = {database}\n"
+        "s3video.hmac_keys = doctor-test:not-a-real-secret\n" + result.production_settings()
+    )
     assert "s3video.cloudfront.invalidate = true" in ini.read_text()
 
     narrow = aws_setup.sidecar_policy(BUCKET)  # without the invalidation statement
@@ -255,8 +287,14 @@ def test_invalidation_needs_create_invalidation_on_the_distribution(aws, tmp_pat
 
 
 def no_aws_credentials(monkeypatch, tmp_path):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                 "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_SECURITY_TOKEN",
+        "AWS_DEFAULT_PROFILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))

@@ -40,11 +40,13 @@ def admin(ids, course=None):
 def upload_draft(api, ids, content=DRAFT, submission=None, who=None):
     """Upload and confirm with ``"draft": true``; return the confirm answer."""
     who = who or student(ids)
-    upload = api.post(sub_path(ids, submission, "/upload-url"),
-                      {"filename": "draft.mp4", "size": len(content), "mime_type": "video/mp4"}, as_actor=who).json
+    upload = api.post(
+        sub_path(ids, submission, "/upload-url"),
+        {"filename": "draft.mp4", "size": len(content), "mime_type": "video/mp4"},
+        as_actor=who,
+    ).json
     assert post_to_s3(upload, content).status_code == 204
-    answer = api.post(sub_path(ids, submission, "/confirm"), {"s3_key": upload["s3_key"], "draft": True},
-                      as_actor=who)
+    answer = api.post(sub_path(ids, submission, "/confirm"), {"s3_key": upload["s3_key"], "draft": True}, as_actor=who)
     assert answer.status_int == 200, answer.json
     return answer.json
 
@@ -67,6 +69,7 @@ def video_id_of(world, key, **where):
 
 # -- C2 / C4: drafts ---------------------------------------------------------------------------------
 
+
 def test_a_draft_does_not_replace_the_submitted_video_and_the_teacher_still_plays_the_old_one(world, ids):
     api = world.api
     submitted = upload_and_confirm(api, ids)
@@ -79,8 +82,9 @@ def test_a_draft_does_not_replace_the_submitted_video_and_the_teacher_still_play
     assert played_bytes(world, api, sub_path(ids), grader(ids)) == MP4
     assert {v.upload_status for v in world.videos()} == {"ready"}  # nothing scheduled
     assert world.events("delete_requested") == []
-    again = api.post(sub_path(ids, suffix="/confirm"), {"s3_key": draft["s3_key"], "draft": True},
-                     as_actor=student(ids))
+    again = api.post(
+        sub_path(ids, suffix="/confirm"), {"s3_key": draft["s3_key"], "draft": True}, as_actor=student(ids)
+    )
     assert again.status_int == 200 and again.json["current"] is False  # idempotent
     assert world.audit().ok
 
@@ -93,7 +97,7 @@ def test_a_newer_draft_supersedes_the_older_one(world, ids):
 
     assert [d["video_id"] for d in state(api, ids)["drafts"]] == [second["video_id"]]
     world.drain()
-    old, = world.videos(id=first["video_id"])
+    (old,) = world.videos(id=first["video_id"])
     assert old.upload_status == "deleted" and first["s3_key"] not in world.object_keys()  # no grace: purged
     assert {submitted["s3_key"], second["s3_key"]} <= world.object_keys()
     assert world.audit().ok
@@ -117,18 +121,27 @@ def test_a_multipart_upload_completed_as_a_draft_stays_a_draft(world, ids):
     api = world.api
     submitted = upload_and_confirm(api, ids)
     size = 6 * 1024 * 1024
-    started = api.post(sub_path(ids, suffix="/multipart"),
-                       {"filename": "big.mp4", "size": size, "mime_type": "video/mp4"}, as_actor=student(ids)).json
+    started = api.post(
+        sub_path(ids, suffix="/multipart"),
+        {"filename": "big.mp4", "size": size, "mime_type": "video/mp4"},
+        as_actor=student(ids),
+    ).json
     data = DRAFT + b"m" * (size - len(DRAFT))
-    signed = api.post(sub_path(ids, suffix=f"/multipart/{started['upload_id']}/parts"),
-                      {"part_numbers": list(range(1, started["part_count"] + 1))}, as_actor=student(ids)).json
+    signed = api.post(
+        sub_path(ids, suffix=f"/multipart/{started['upload_id']}/parts"),
+        {"part_numbers": list(range(1, started["part_count"] + 1))},
+        as_actor=student(ids),
+    ).json
     parts = []  # straight to S3, as the browser sends them
     for part in signed["parts"]:
         n = part["part_number"]
-        chunk = data[(n - 1) * started["part_size"]: n * started["part_size"]]
+        chunk = data[(n - 1) * started["part_size"] : n * started["part_size"]]
         parts.append({"part_number": n, "etag": requests.put(part["url"], data=chunk, timeout=10).headers["ETag"]})
-    done = api.post(sub_path(ids, suffix=f"/multipart/{started['upload_id']}/complete"),
-                    {"parts": parts, "draft": True}, as_actor=student(ids))
+    done = api.post(
+        sub_path(ids, suffix=f"/multipart/{started['upload_id']}/complete"),
+        {"parts": parts, "draft": True},
+        as_actor=student(ids),
+    )
     assert done.status_int == 200, done.json
     assert done.json["current"] is False
     seen = state(api, ids)
@@ -136,6 +149,7 @@ def test_a_multipart_upload_completed_as_a_draft_stays_a_draft(world, ids):
 
 
 # -- C3: make current ------------------------------------------------------------------------------------
+
 
 def test_making_a_draft_current_schedules_the_old_video_and_is_idempotent(world, ids):
     api = world.api
@@ -147,7 +161,7 @@ def test_making_a_draft_current_schedules_the_old_video_and_is_idempotent(world,
     assert made.json["current"] is True and made.json["video_id"] == draft["video_id"]
     assert played_bytes(world, api, sub_path(ids), grader(ids)) == DRAFT
     world.drain()
-    old, = world.videos(s3_key=submitted["s3_key"])
+    (old,) = world.videos(s3_key=submitted["s3_key"])
     assert old.upload_status == "deleted" and submitted["s3_key"] not in world.object_keys()
     reasons = [e.error_context for e in world.events("delete_requested")]
     assert len(reasons) == 1 and "replaced" in reasons[0]
@@ -173,21 +187,35 @@ def test_make_current_refuses_other_submissions_strangers_and_bad_input(world, i
     assert api.post(path, {"video_id": others_draft["video_id"]}, as_actor=student(ids)).status_int == 404
     assert api.post(path, {"video_id": draft["video_id"]}, as_actor=other).status_int == 403
     assert api.post(path, {"video_id": draft["video_id"]}, as_actor=grader(ids)).status_int == 403
-    for body, field in [({}, "video_id"), ({"video_id": "1"}, "video_id"), ({"video_id": True}, "video_id"),
-                        ({"video_id": 1.5}, "video_id"), ({"video_id": 0}, "video_id"),
-                        ({"video_id": 2**63}, "video_id"), ({"video_id": draft["video_id"], "x": 1}, "body")]:
+    for body, field in [
+        ({}, "video_id"),
+        ({"video_id": "1"}, "video_id"),
+        ({"video_id": True}, "video_id"),
+        ({"video_id": 1.5}, "video_id"),
+        ({"video_id": 0}, "video_id"),
+        ({"video_id": 2**63}, "video_id"),
+        ({"video_id": draft["video_id"], "x": 1}, "body"),
+    ]:
         answer = api.post(path, body, as_actor=student(ids))
         assert answer.status_int == 400 and field in answer.json["fields"], (body, answer.json)
-    assert api.post(sub_path(ids, submission=ids.other_submission + 10**6, suffix="/current"),
-                    {"video_id": draft["video_id"]}, as_actor=student(ids)).status_int == 404
-    bad_draft = api.post(sub_path(ids, suffix="/confirm"), {"s3_key": draft["s3_key"], "draft": "yes"},
-                         as_actor=student(ids))
+    assert (
+        api.post(
+            sub_path(ids, submission=ids.other_submission + 10**6, suffix="/current"),
+            {"video_id": draft["video_id"]},
+            as_actor=student(ids),
+        ).status_int
+        == 404
+    )
+    bad_draft = api.post(
+        sub_path(ids, suffix="/confirm"), {"s3_key": draft["s3_key"], "draft": "yes"}, as_actor=student(ids)
+    )
     assert bad_draft.status_int == 400 and "draft" in bad_draft.json["fields"]
     assert state(api, ids)["drafts"][0]["video_id"] == draft["video_id"]  # nothing changed
     assert world.events("video_made_current") == []
 
 
 # -- C2: draft expiry ----------------------------------------------------------------------------------
+
 
 def test_an_abandoned_draft_expires_and_its_object_goes(world, ids):
     api = world.api
@@ -212,6 +240,7 @@ def test_an_abandoned_draft_expires_and_its_object_goes(world, ids):
 
 # -- C5: assignment deletion kept restorable ---------------------------------------------------------
 
+
 def test_an_assignment_deleted_with_retain_seconds_keeps_its_videos_then_purges_them(world, ids):
     api = world.api
     upload = upload_and_confirm(api, ids)
@@ -219,7 +248,7 @@ def test_an_assignment_deleted_with_retain_seconds_keeps_its_videos_then_purges_
     assert answer.status_int == 202 and answer.json["scheduled"] == 1
     assert answer.json["purge_after"] >= int(time.time()) + 3599
     world.drain()
-    video, = world.videos(s3_key=upload["s3_key"])
+    (video,) = world.videos(s3_key=upload["s3_key"])
     assert video.upload_status == "deleting" and upload["s3_key"] in world.object_keys()
 
     assert world.runner(clock=later(3500)).run("cleanup").counts["deleted"] == 0
@@ -229,12 +258,19 @@ def test_an_assignment_deleted_with_retain_seconds_keeps_its_videos_then_purges_
     assert world.audit().ok
 
 
-@pytest.mark.parametrize("query, name", [
-    ("retain_seconds=", "retain_seconds"), ("retain_seconds=-1", "retain_seconds"),
-    ("retain_seconds=31622401", "retain_seconds"), ("retain_seconds=abc", "retain_seconds"),
-    ("retain_seconds=1.5", "retain_seconds"), ("retain_seconds=99999999999999999999", "retain_seconds"),
-    ("retain_seconds=1&retain_seconds=2", "retain_seconds"), ("retain=5", "query"),
-])
+@pytest.mark.parametrize(
+    "query, name",
+    [
+        ("retain_seconds=", "retain_seconds"),
+        ("retain_seconds=-1", "retain_seconds"),
+        ("retain_seconds=31622401", "retain_seconds"),
+        ("retain_seconds=abc", "retain_seconds"),
+        ("retain_seconds=1.5", "retain_seconds"),
+        ("retain_seconds=99999999999999999999", "retain_seconds"),
+        ("retain_seconds=1&retain_seconds=2", "retain_seconds"),
+        ("retain=5", "query"),
+    ],
+)
 def test_a_bad_retain_seconds_is_400_naming_it_and_deletes_nothing(world, ids, query, name):
     api = world.api
     upload_and_confirm(api, ids)
@@ -245,11 +281,19 @@ def test_a_bad_retain_seconds_is_400_naming_it_and_deletes_nothing(world, ids, q
 
 # -- C6: copy-from ------------------------------------------------------------------------------------
 
+
 def copy_into(api, ids, target_assignment, target_submission, *, course, source=None, user=None, **extra):
     source_assignment, source_submission = source or (ids.assignment, ids.submission)
-    return api.post(f"/assignments/{target_assignment}/submissions/{target_submission}/copy-from",
-                    {"assignment_id": source_assignment, "submission_id": source_submission,
-                     "user_id": user or ids.student, **extra}, as_actor=admin(ids, course=course))
+    return api.post(
+        f"/assignments/{target_assignment}/submissions/{target_submission}/copy-from",
+        {
+            "assignment_id": source_assignment,
+            "submission_id": source_submission,
+            "user_id": user or ids.student,
+            **extra,
+        },
+        as_actor=admin(ids, course=course),
+    )
 
 
 def test_a_copy_into_another_course_plays_and_survives_the_original_and_its_purge(world, ids):
@@ -274,7 +318,7 @@ def test_a_copy_into_another_course_plays_and_survives_the_original_and_its_purg
     assert api.delete(f"/assignments/{ids.assignment}", as_actor=admin(ids)).status_int == 202
     world.drain()
     world.runner().run("reconcile")
-    original, = world.videos(assignment_id=ids.assignment)
+    (original,) = world.videos(assignment_id=ids.assignment)
     assert original.upload_status == "deleted" and upload["s3_key"] in world.object_keys()
     assert played_bytes(world, api, f"/assignments/{a2}/submissions/{s2}", other_teacher) == MP4
     assert world.audit().ok
@@ -298,8 +342,10 @@ def test_a_recycle_bin_restore_copies_a_video_still_within_its_retention(world, 
     report = world.runner(clock=later(3700)).run("cleanup")  # the original's retention is over
     assert report.counts["objects_kept_shared"] == 1
     assert world.videos(assignment_id=ids.assignment)[0].upload_status == "deleted"
-    assert played_bytes(world, api, f"/assignments/{ids.assignment + 700}/submissions/{ids.submission + 700}",
-                        grader(ids)) == MP4
+    assert (
+        played_bytes(world, api, f"/assignments/{ids.assignment + 700}/submissions/{ids.submission + 700}", grader(ids))
+        == MP4
+    )
     assert world.audit().ok
 
 
@@ -326,11 +372,9 @@ def test_erasing_a_user_in_one_assignment_keeps_a_copys_object_only_while_anothe
     assert world.videos(assignment_id=ids.assignment) == []  # the erased row is forgotten once purged
     assert upload["s3_key"] in world.object_keys()  # the copy in the other course still needs it
     assert [e.s3_key for e in world.events("video_copied")] == [upload["s3_key"]]  # its history keeps the key
-    assert played_bytes(world, api, f"/assignments/{a2}/submissions/{s2}",
-                        grader(ids, course=ids.other_course)) == MP4
+    assert played_bytes(world, api, f"/assignments/{a2}/submissions/{s2}", grader(ids, course=ids.other_course)) == MP4
 
-    api.post(f"/privacy/assignments/{a2}/erase", {"users": [ids.student]},
-             as_actor=admin(ids, course=ids.other_course))
+    api.post(f"/privacy/assignments/{a2}/erase", {"users": [ids.student]}, as_actor=admin(ids, course=ids.other_course))
     world.drain()
     world.runner().run("cleanup")
     assert upload["s3_key"] not in world.object_keys()  # no row needs it any more
@@ -384,21 +428,23 @@ def test_copy_from_never_overwrites_another_video_of_the_target(world, ids):
     upload_and_confirm(api, ids)
     target_ids = type(ids)()  # fresh ids: another assignment whose submission has its own video
     target = upload_and_confirm(api, target_ids)
-    answer = api.post(f"/assignments/{target_ids.assignment}/submissions/{target_ids.submission}/copy-from",
-                      {"assignment_id": ids.assignment, "submission_id": ids.submission,
-                       "user_id": target_ids.student}, as_actor=admin(target_ids))
+    answer = api.post(
+        f"/assignments/{target_ids.assignment}/submissions/{target_ids.submission}/copy-from",
+        {"assignment_id": ids.assignment, "submission_id": ids.submission, "user_id": target_ids.student},
+        as_actor=admin(target_ids),
+    )
     assert answer.status_int == 409
     assert world.videos(s3_key=target["s3_key"])[0].upload_status == "ready"
 
 
 # -- C7: whoami ---------------------------------------------------------------------------------------
 
+
 def test_whoami_names_the_key_and_actor_and_logs_no_refusal(world, ids):
     api = world.api
     answer = api.get("/whoami", as_actor=actor(ids.admin, "admin", course=ids.course))
     assert answer.status_int == 200
-    assert answer.json == {"key_id": api.key_id, "actor": {"user": ids.admin, "roles": ["admin"],
-                                                            "course": ids.course}}
+    assert answer.json == {"key_id": api.key_id, "actor": {"user": ids.admin, "roles": ["admin"], "course": ids.course}}
     team = api.get("/whoami", as_actor='{"user":5,"roles":["student"],"course":9,"group":0}')
     assert team.json["actor"]["group"] == 0
     assert world.events("request_refused") == [] and world.events("access_denied") == []
@@ -416,8 +462,11 @@ def test_a_team_submission_is_restored_for_its_group(world, ids):
     api = world.api
     team = actor(ids.student, "student", course=ids.course)  # a team submission: the actor names group 7
     team = team[:-1] + ',"group":7}'
-    upload = api.post(sub_path(ids, suffix="/upload-url"), {"filename": "t.mp4", "size": len(MP4),
-                                                             "mime_type": "video/mp4"}, as_actor=team).json
+    upload = api.post(
+        sub_path(ids, suffix="/upload-url"),
+        {"filename": "t.mp4", "size": len(MP4), "mime_type": "video/mp4"},
+        as_actor=team,
+    ).json
     assert post_to_s3(upload).status_code == 204
     assert api.post(sub_path(ids, suffix="/confirm"), {"s3_key": upload["s3_key"]}, as_actor=team).status_int == 200
 

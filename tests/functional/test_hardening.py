@@ -31,8 +31,14 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 def signed_raw(testapp, method, path, who, data: bytes, query=""):
     """A signed request with exactly these body bytes (SignedApp would re-encode a body)."""
     headers = signing.sign_headers(KEY_ID, SECRET, method, path, query, who, data)
-    return testapp.request(path + (f"?{query}" if query else ""), method=method, body=data, headers=headers,
-                           content_type="application/json", expect_errors=True)
+    return testapp.request(
+        path + (f"?{query}" if query else ""),
+        method=method,
+        body=data,
+        headers=headers,
+        content_type="application/json",
+        expect_errors=True,
+    )
 
 
 def admin(ids):
@@ -40,6 +46,7 @@ def admin(ids):
 
 
 # -- 8. duplicate keys --------------------------------------------------------------------------
+
 
 def test_a_duplicate_key_in_the_actor_header_is_bad_actor(api, ids):
     # last-one-wins would read this student as an admin
@@ -74,22 +81,36 @@ def demo_app(app_settings):
     return webtest.TestApp(build_app(app_settings, **{"s3video.development.demo": "true"}))
 
 
-@pytest.mark.parametrize("body, detail", [
-    (DEEP, "nested too deeply"),
-    (b'{"actor":{"user":1,"roles":["student"],"course":1},"method":"GET","path":"/x","method":"POST"}',
-     "more than once"),
-    (b'{"actor":{"user":1,"roles":["student"],"course":1,"roles":["admin"]},"method":"GET","path":"/x"}',
-     "more than once"),
-])
+@pytest.mark.parametrize(
+    "body, detail",
+    [
+        (DEEP, "nested too deeply"),
+        (
+            b'{"actor":{"user":1,"roles":["student"],"course":1},"method":"GET","path":"/x","method":"POST"}',
+            "more than once",
+        ),
+        (
+            b'{"actor":{"user":1,"roles":["student"],"course":1,"roles":["admin"]},"method":"GET","path":"/x"}',
+            "more than once",
+        ),
+    ],
+)
 def test_demo_sign_refuses_deep_and_ambiguous_json(demo_app, body, detail):
     answer = demo_app.post("/demo/sign", body, content_type="application/json", expect_errors=True)
     assert answer.status_int == 400 and detail in answer.json["fields"]["body"]
 
 
-@pytest.mark.parametrize("path, name", [
-    ("/admin/videos", "min_size"), ("/admin/videos", "max_size"), ("/admin/videos", "from"),
-    ("/admin/videos", "to"), ("/admin/events", "since"), ("/admin/events", "until"),
-])
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        ("/admin/videos", "min_size"),
+        ("/admin/videos", "max_size"),
+        ("/admin/videos", "from"),
+        ("/admin/videos", "to"),
+        ("/admin/events", "since"),
+        ("/admin/events", "until"),
+    ],
+)
 @pytest.mark.parametrize("value", [str(2**63), "9" * 19, "9" * 40])
 def test_admin_numbers_beyond_64_bits_are_400_naming_the_parameter(api, ids, path, name, value):
     answer = api.get(path, query=f"{name}={value}", as_actor=admin(ids))
@@ -117,6 +138,7 @@ def test_openapi_bounds_what_the_server_bounds(testapp, app_settings):
 
 # -- 5. bodies: refused on the headers first, capped at what the API needs ----------------------
 
+
 class Untouchable(io.RawIOBase):
     """A request body that fails the test if anything reads it."""
 
@@ -139,13 +161,16 @@ def _call_without_reading(wsgi_app, path, headers, length=48 * 1024 * 1024):
     return int(status[0].split()[0]), json.loads(body), Untouchable.read_from
 
 
-@pytest.mark.parametrize("headers, code", [
-    ({}, "bad_signature"),
-    ({"Authorization": "S3V1-HMAC-SHA256 KeyId=nobody, Signature=" + "0" * 64}, "unknown_key"),
-    ({signing.HEADER_DATE: "1"}, "stale_date"),
-    ({signing.HEADER_NONCE: "bad nonce!"}, "bad_signature"),
-    ({signing.HEADER_ACTOR: '{"user":1,"roles":["student"],"course":9,"user":2}'}, "bad_actor"),
-])
+@pytest.mark.parametrize(
+    "headers, code",
+    [
+        ({}, "bad_signature"),
+        ({"Authorization": "S3V1-HMAC-SHA256 KeyId=nobody, Signature=" + "0" * 64}, "unknown_key"),
+        ({signing.HEADER_DATE: "1"}, "stale_date"),
+        ({signing.HEADER_NONCE: "bad nonce!"}, "bad_signature"),
+        ({signing.HEADER_ACTOR: '{"user":1,"roles":["student"],"course":9,"user":2}'}, "bad_actor"),
+    ],
+)
 def test_unsigned_and_ill_signed_requests_are_refused_before_the_body_is_read(wsgi_app, ids, headers, code):
     path = sub_path(ids, suffix="/upload-url")
     signed = signing.sign_headers(KEY_ID, SECRET, "POST", path, "", student(ids), b"{}")
@@ -186,19 +211,24 @@ def test_the_cap_is_the_largest_valid_request_and_the_servers_agree():
 
 
 def test_a_complete_call_with_10000_parts_is_not_too_large(testapp, api, ids):
-    started = api.post(sub_path(ids, suffix="/multipart"), {"filename": "big.mp4", "size": 6 * 1024**2,
-                                                             "mime_type": "video/mp4"}, as_actor=student(ids)).json
+    started = api.post(
+        sub_path(ids, suffix="/multipart"),
+        {"filename": "big.mp4", "size": 6 * 1024**2, "mime_type": "video/mp4"},
+        as_actor=student(ids),
+    ).json
     parts = [{"part_number": n, "etag": '"' + "a" * 126 + '"'} for n in range(1, 10_001)]
     body = json.dumps({"parts": parts}).encode()
     assert len(body) > 1024**2  # the old cap (256 KiB) refused this with 413
-    answer = signed_raw(testapp, "POST", sub_path(ids, suffix=f"/multipart/{started['upload_id']}/complete"),
-                        student(ids), body)
+    answer = signed_raw(
+        testapp, "POST", sub_path(ids, suffix=f"/multipart/{started['upload_id']}/complete"), student(ids), body
+    )
     # S3 holds none of these parts: a clear refusal about the parts, not about the size of the call
     assert answer.status_int in (400, 409), answer.text
     assert answer.json.get("code") != "too_large"
 
 
 # -- 6. every stored field bounded, refusals counted per address -------------------------------
+
 
 def test_a_200_kb_path_makes_a_bounded_event(testapp, registry, ids):
     long_path = sub_path(ids, suffix="/playback-url/") + "x" * 200_000  # the view's subpath: found, then 401
@@ -207,8 +237,9 @@ def test_a_200_kb_path_makes_a_bounded_event(testapp, registry, ids):
     signed = signing.sign_headers(KEY_ID, SECRET, "GET", long_path, "", student(ids), b"")
     signed[signing.HEADER_NONCE] = "n" * 64  # ill-signed: the signature no longer matches
     assert testapp.get(long_path, headers=signed, expect_errors=True).status_int == 401
-    refused = [e for e in events(registry, event_type="auth_rejected")
-               if str(ids.assignment) in (e.error_context or "")]
+    refused = [
+        e for e in events(registry, event_type="auth_rejected") if str(ids.assignment) in (e.error_context or "")
+    ]
     assert refused
     for event in refused:
         assert len(event.error_context) <= MAX_CONTEXT_CHARS
@@ -223,8 +254,9 @@ def test_a_flood_of_refusals_from_one_address_writes_a_bounded_number_of_events(
     first = _last_event_id(registry)
     flood = 4 * REFUSALS_LOGGED_PER_ADDRESS
     for n in range(flood):
-        answer = testapp.get(sub_path(ids, suffix=f"?n={n}"), expect_errors=True,
-                             extra_environ={"REMOTE_ADDR": address})
+        answer = testapp.get(
+            sub_path(ids, suffix=f"?n={n}"), expect_errors=True, extra_environ={"REMOTE_ADDR": address}
+        )
         assert answer.status_int == 401
     written = [e for e in _events_after(registry, first) if e.user_id is None]
     refused = [e for e in written if e.event_type == "auth_rejected"]
@@ -262,6 +294,7 @@ def _events_after(registry, first):
 
 # -- 9. the local edge ------------------------------------------------------------------------
 
+
 def test_the_edge_serves_the_confirmed_type_with_nosniff(api, testapp, registry, ids):
     upload = upload_and_confirm(api, ids)
     # the object's own type changed behind the sidecar's back (as an attacker's re-upload would)
@@ -285,12 +318,14 @@ def test_the_edge_ignores_range_units_other_than_bytes(api, testapp, ids, unit):
 
 # -- 10. the extension survives the sanitiser -----------------------------------------------------
 
+
 def test_an_emoji_filename_keeps_its_extension(api, ids):
     upload = request_upload(api, ids, filename="😀.mp4").json
     assert upload["s3_key"].endswith("/video.mp4")
 
 
 # -- 11. ids are never reused -----------------------------------------------------------------
+
 
 def test_ids_are_never_reused_after_a_privacy_erase_deletes_the_newest_video(api, registry, ids):
     from tests.functional.test_privacy import run_purge_job
@@ -305,9 +340,11 @@ def test_ids_are_never_reused_after_a_privacy_erase_deletes_the_newest_video(api
         assert session.get(Video, erased) is None  # the row is gone: the newest id is free again
     finally:
         session.close()
-    again = api.post(sub_path(ids, submission=ids.other_submission, suffix="/upload-url"),
-                     {"filename": "next.mp4", "size": len(MP4), "mime_type": "video/mp4"},
-                     as_actor=student(ids, user=ids.other_student))
+    again = api.post(
+        sub_path(ids, submission=ids.other_submission, suffix="/upload-url"),
+        {"filename": "next.mp4", "size": len(MP4), "mime_type": "video/mp4"},
+        as_actor=student(ids, user=ids.other_student),
+    )
     assert again.status_int == 201, again.text
     assert again.json["video_id"] > erased
 

@@ -40,8 +40,9 @@ def test_a_healthy_node_names_every_store(testapp):
     assert health["status"] == "ok"
 
 
-@pytest.mark.parametrize("setting, store", [("s3video.nonce_store", "nonce_store"),
-                                            ("s3video.rate_limit.store", "rate_limit_store")])
+@pytest.mark.parametrize(
+    "setting, store", [("s3video.nonce_store", "nonce_store"), ("s3video.rate_limit.store", "rate_limit_store")]
+)
 def test_redis_down_is_a_503_naming_the_store(app_settings, setting, store, caplog):
     app = app_with(app_settings, **{setting: "redis", "s3video.redis_url": closed_redis()})
     with caplog.at_level(logging.ERROR, logger="s3video_sidecar"):
@@ -74,8 +75,10 @@ def test_signed_calls_with_redis_down_log_one_line_each_not_tracebacks(app_setti
     api = SignedApp(app_with(app_settings, **{"s3video.nonce_store": "redis", "s3video.redis_url": closed_redis()}))
     with caplog.at_level(logging.INFO):
         for _ in range(3):
-            response = api.get(f"/assignments/{ids.assignment}/submissions/{ids.submission}",
-                               as_actor=actor(ids.student, "student", course=ids.course))
+            response = api.get(
+                f"/assignments/{ids.assignment}/submissions/{ids.submission}",
+                as_actor=actor(ids.student, "student", course=ids.course),
+            )
             assert response.status_int == 503
     assert not any(record.exc_info for record in caplog.records)
     nonce_lines = [r.getMessage() for r in caplog.records if "nonce store" in r.getMessage()]
@@ -143,8 +146,10 @@ def test_a_refused_database_logs_host_port_and_cause_once(app_settings, caplog, 
     api = SignedApp(app_with(app_settings, **{"sqlalchemy.url": f"postgresql+psycopg://s3video:pw@127.0.0.1:{port}/x"}))
     with caplog.at_level(logging.INFO):
         for _ in range(3):
-            response = api.get(f"/assignments/{ids.assignment}/submissions/{ids.submission}",
-                               as_actor=actor(ids.student, "student", course=ids.course))
+            response = api.get(
+                f"/assignments/{ids.assignment}/submissions/{ids.submission}",
+                as_actor=actor(ids.student, "student", course=ids.course),
+            )
             assert response.status_int == 503
     records = [r for r in caplog.records if f"127.0.0.1:{port}" in r.getMessage()]
     assert records and all("connection refused" in r.getMessage() and ":pw" not in r.getMessage() for r in records)

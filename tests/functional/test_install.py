@@ -29,7 +29,7 @@ def test_an_aws_app_never_imports_the_stand_in(tmp_path, signing_key_file):
         import sys
         from s3video_sidecar.app import main
         main({{}}, **{{
-            "sqlalchemy.url": "sqlite:///{tmp_path}/x.sqlite", "s3video.hmac_keys": "k:{'s' * 40}",
+            "sqlalchemy.url": "sqlite:///{tmp_path}/x.sqlite", "s3video.hmac_keys": "k:{"s" * 40}",
             "s3video.storage": "aws", "s3video.bucket": "school-videos", "s3video.region": "eu-west-1",
             "s3video.cdn": "cloudfront", "s3video.cloudfront.domain": "d1.cloudfront.net",
             "s3video.cloudfront.key_id": "K1", "s3video.cloudfront.private_key_file": "{signing_key_file}",

@@ -53,6 +53,7 @@ def rejection(world, s3_key):
 
 # -- 1. the confirmed bytes are the played bytes, whatever is POSTed afterwards -------------------
 
+
 def test_the_post_policy_names_the_staging_key_and_exactly_the_declared_size(world, ids):
     upload = request_upload(world.api, ids, size=len(VIDEO)).json
     assert upload["s3_key"].startswith("videos/")
@@ -121,7 +122,7 @@ def test_an_expired_post_upload_is_confirmed_late_from_its_staging_key(world, id
     upload = uploaded(world, ids)  # and the client never confirmed
     report = world.runner(clock=lambda: time.time() + 2 * 86400).run("reconcile")
     assert report.counts["confirmed_late"] == 1
-    video, = world.videos(s3_key=upload["s3_key"])
+    (video,) = world.videos(s3_key=upload["s3_key"])
     assert video.upload_status == "ready" and video.checksum_sha256 == sha256_b64(VIDEO)
     assert world.staging_keys() == set() and played_bytes(world, ids) == VIDEO
 
@@ -155,6 +156,7 @@ def test_staging_bytes_changed_between_check_and_copy_are_not_confirmed(world, i
 
 # -- 2. the declared size is bound ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("sent", [len(VIDEO) + 1, len(VIDEO) - 1, 2 * 1024 * 1024])
 def test_s3_refuses_a_post_of_another_size_than_declared(world, ids, sent):
     upload = request_upload(world.api, ids, size=len(VIDEO)).json
@@ -174,12 +176,13 @@ def test_confirm_refuses_a_stored_size_other_than_declared(world, ids, stored):
     assert answer.status_int == 409 and answer.json["code"] == "size_mismatch"
     assert f"not the declared {len(VIDEO)}" in answer.json["error"]
     assert world.staging_keys() == set() and upload["s3_key"] not in world.object_keys()
-    video, = world.videos(s3_key=upload["s3_key"])
+    (video,) = world.videos(s3_key=upload["s3_key"])
     assert video.upload_status == "error" and video.error_code == "size_mismatch"
     assert [e.error_code for e in rejection(world, upload["s3_key"])] == ["size_mismatch"]
 
 
 # -- 3. the content is a video of the declared type -------------------------------------------------
+
 
 @pytest.mark.parametrize("content", [PDF, TEXT], ids=["pdf", "text"])
 def test_a_non_video_declared_video_mp4_is_refused_and_deleted(world, ids, content):
@@ -188,7 +191,7 @@ def test_a_non_video_declared_video_mp4_is_refused_and_deleted(world, ids, conte
     assert answer.status_int == 415 and answer.json["code"] == "not_a_video"
     assert "not a video/mp4 video" in answer.json["error"]
     assert world.staging_keys() == set() and upload["s3_key"] not in world.object_keys()
-    video, = world.videos(s3_key=upload["s3_key"])
+    (video,) = world.videos(s3_key=upload["s3_key"])
     assert video.upload_status == "error" and video.error_code == "not_a_video"
     assert [e.error_code for e in rejection(world, upload["s3_key"])] == ["not_a_video"]
     assert confirm(world, ids, upload["s3_key"]).status_int == 409  # refused for good
@@ -214,16 +217,25 @@ def test_a_real_mp4_made_by_ffmpeg_is_accepted(world, ids, tmp_path):
 
 def test_a_multipart_upload_that_is_not_a_video_is_refused_after_complete(world, ids):
     data = b"\0" * (6 * 1024 * 1024)  # two parts of zeros, declared video/mp4
-    started = world.api.post(sub_path(ids, suffix="/multipart"),
-                             {"filename": "zeros.mp4", "size": len(data), "mime_type": "video/mp4"},
-                             as_actor=student(ids)).json
+    started = world.api.post(
+        sub_path(ids, suffix="/multipart"),
+        {"filename": "zeros.mp4", "size": len(data), "mime_type": "video/mp4"},
+        as_actor=student(ids),
+    ).json
     path = sub_path(ids, suffix=f"/multipart/{started['upload_id']}")
     urls = world.api.post(f"{path}/parts", {"part_numbers": [1, 2]}, as_actor=student(ids)).json["parts"]
     size = started["part_size"]
-    etags = [requests.put(p["url"], data=data[(p["part_number"] - 1) * size:p["part_number"] * size],
-                          timeout=30).headers["ETag"] for p in urls]
-    answer = world.api.post(f"{path}/complete", {"parts": [{"part_number": n, "etag": e}
-                                                           for n, e in enumerate(etags, 1)]}, as_actor=student(ids))
+    etags = [
+        requests.put(p["url"], data=data[(p["part_number"] - 1) * size : p["part_number"] * size], timeout=30).headers[
+            "ETag"
+        ]
+        for p in urls
+    ]
+    answer = world.api.post(
+        f"{path}/complete",
+        {"parts": [{"part_number": n, "etag": e} for n, e in enumerate(etags, 1)]},
+        as_actor=student(ids),
+    )
     assert answer.status_int == 415 and answer.json["code"] == "not_a_video"
     assert started["s3_key"] not in world.object_keys()
     assert world.videos(s3_key=started["s3_key"])[0].error_code == "not_a_video"

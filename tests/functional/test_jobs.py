@@ -34,6 +34,7 @@ def job_events(world, job):
 
 # -- queued after commit -------------------------------------------------------------------------
 
+
 def test_a_delete_through_the_api_purges_the_object_once_committed(world, ids):
     upload = upload_and_confirm(world.api, ids)
     key = upload["s3_key"]
@@ -47,11 +48,11 @@ def test_a_delete_through_the_api_purges_the_object_once_committed(world, ids):
         assert key in world.object_keys()
         assert world.videos(s3_key=key)[0].upload_status == "deleting"
         assert world.drain() == 1
-    video, = world.videos(s3_key=key)
+    (video,) = world.videos(s3_key=key)
     assert video.upload_status == "deleted" and video.deleted_timestamp is not None
     assert key not in world.object_keys()
     assert [e.video_id for e in world.events("video_deleted")] == [video.id]
-    (event, context), = job_events(world, "cleanup")
+    ((event, context),) = job_events(world, "cleanup")
     assert context["counts"]["deleted"] == 1 and event.duration is not None and event.error_code is None
     assert world.audit().ok
 
@@ -61,8 +62,9 @@ def _mark_in_a_request_transaction(world, key, commit: bool):
     manager = transaction.TransactionManager(explicit=True)
     manager.begin()
     session = get_tm_session(world.session_factory, manager)
-    videos = VideoService(SqlMaintenanceRepository(session), world.storage, parts_of(world.registry).url_signer,
-                          world.settings)
+    videos = VideoService(
+        SqlMaintenanceRepository(session), world.storage, parts_of(world.registry).url_signer, world.settings
+    )
     video = videos.repo.get_video_by_key(key)
     videos.delete_submission_video(video.submission, None, reason="test")
     session.flush()  # the marking reached the database inside the transaction
@@ -98,6 +100,7 @@ def test_the_grace_period_keeps_the_object_until_it_is_over(world):
 
 # -- batches -------------------------------------------------------------------------------------
 
+
 def test_deleting_2500_videos_takes_three_delete_objects_calls_and_a_second_run_changes_nothing(world):
     world.add_videos(2500)
 
@@ -107,7 +110,7 @@ def test_deleting_2500_videos_takes_three_delete_objects_calls_and_a_second_run_
     seconds = time.monotonic() - started
     assert calls["calls"] == 3 and calls["sizes"] == [1000, 1000, 500]
     assert world.statuses() == {"deleted": 2500} and world.object_keys() == set()
-    (event, context), = job_events(world, "cleanup")
+    ((event, context),) = job_events(world, "cleanup")
     assert context["counts"]["deleted"] == 2500
     print(f"\n2,500 videos purged in {seconds:.2f} s ({event.duration} ms inside the job)")
 
@@ -121,6 +124,7 @@ def test_deleting_2500_videos_takes_three_delete_objects_calls_and_a_second_run_
 
 # -- faults --------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def instant_retries(monkeypatch):
     """botocore retries as configured, without its back-off sleeps (up to 20 s each for SlowDown)."""
@@ -129,8 +133,10 @@ def instant_retries(monkeypatch):
 
 def test_a_transient_s3_error_is_retried_by_botocore_within_the_run(world, instant_retries):
     world.add_videos(2500)
-    with count_calls(world.s3, "DeleteObjects") as calls, \
-            s3_errors(world.s3, "DeleteObjects", status=503, on_calls={2}, attempts=1) as fault:
+    with (
+        count_calls(world.s3, "DeleteObjects") as calls,
+        s3_errors(world.s3, "DeleteObjects", status=503, on_calls={2}, attempts=1) as fault,
+    ):
         world.queue(world.jobs.cleanup)
     assert fault["injected"] == 1
     assert calls["calls"] == 3 and calls["attempts"] == 4
@@ -147,7 +153,7 @@ def test_s3_failing_part_way_leaves_rows_deleting_and_the_next_run_finishes(worl
     assert fault["injected"] == world.s3.meta.config.retries["total_max_attempts"] == 5
     assert world.statuses() == {"deleted": 1000, "deleting": 1500}
     assert len(world.object_keys()) == 1500
-    (event, _context), = job_events(world, "cleanup")
+    ((event, _context),) = job_events(world, "cleanup")
     assert event.error_code == "job_errors" and "storage refused delete_objects" in event.error_message
     assert world.audit().ok  # the rows still deleting still have their objects: nothing lost
 
@@ -170,8 +176,9 @@ def test_a_worker_killed_between_marking_and_deleting_is_finished_by_the_reconci
 def test_a_worker_killed_after_the_s3_delete_before_marking_is_finished_by_the_reconciler(world):
     keys = world.add_videos(30)
     session = world.unwatched_session_factory()
-    videos = VideoService(SqlMaintenanceRepository(session), world.storage, parts_of(world.registry).url_signer,
-                          world.settings)
+    videos = VideoService(
+        SqlMaintenanceRepository(session), world.storage, parts_of(world.registry).url_signer, world.settings
+    )
     claimed = videos.repo.videos_due_for_purge_after(videos.now(), 1000)
     Maintenance(videos).delete_objects(claimed, JobReport("cleanup"))  # step one, then the process dies
     session.rollback()

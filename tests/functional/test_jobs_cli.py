@@ -17,8 +17,9 @@ ADMIN = str(pathlib.Path(sys.executable).with_name("s3video-admin"))
 
 @pytest.fixture(scope="module")
 def cli_world(backend, embedded_s3_url, signing_key_file, tmp_path_factory):
-    with open_world(backend, "sqlite", embedded_s3_url, signing_key_file,
-                    tmp_path_factory.mktemp(f"cli-{backend}")) as world:
+    with open_world(
+        backend, "sqlite", embedded_s3_url, signing_key_file, tmp_path_factory.mktemp(f"cli-{backend}")
+    ) as world:
         yield world
 
 
@@ -61,7 +62,7 @@ def test_retention_is_off_unless_asked_and_lists_in_a_dry_run(cli_world, ini):
     off = admin("retention", ini)
     assert off.returncode == 0 and "retention is off" in off.stdout
 
-    key, = cli_world.add_videos(1, status="ready", upload_timestamp=int(time.time()) - 40 * 86400)
+    (key,) = cli_world.add_videos(1, status="ready", upload_timestamp=int(time.time()) - 40 * 86400)
     dry = admin("retention", ini, "--days", "30", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert key in dry.stdout and "would_schedule 1" in dry.stdout
@@ -91,22 +92,31 @@ def test_cleanup_json_and_the_progress_total(cli_world, ini):
 
 def test_cleanup_piped_into_head_ends_cleanly(cli_world, ini):
     cli_world.add_videos(1)
-    done = subprocess.run(f"'{ADMIN}' cleanup '{ini}' --dry-run | head -c 1", shell=True, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        f"'{ADMIN}' cleanup '{ini}' --dry-run | head -c 1", shell=True, capture_output=True, text=True, timeout=120
+    )
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
 
 
 def test_broken_pipe_is_a_quiet_exit():
-    script = ("import sys\nfrom s3video_sidecar.scripts import run_command\n"
-              "def chatty():\n    for _ in range(200000): print('x' * 80)\n"
-              "sys.exit(run_command('s3video-admin', chatty))\n")
-    done = subprocess.run(f"'{sys.executable}' -c \"$SCRIPT\" | head -1", shell=True, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "SCRIPT": script})
+    script = (
+        "import sys\nfrom s3video_sidecar.scripts import run_command\n"
+        "def chatty():\n    for _ in range(200000): print('x' * 80)\n"
+        "sys.exit(run_command('s3video-admin', chatty))\n"
+    )
+    done = subprocess.run(
+        f"'{sys.executable}' -c \"$SCRIPT\" | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "SCRIPT": script},
+    )
     assert done.stdout == "x" * 80 + "\n" and done.stderr == ""
 
 
 def test_audit_names_rows_without_objects_and_objects_without_rows(cli_world, ini):
-    key, = cli_world.add_videos(1, status="ready", with_objects=False)
+    (key,) = cli_world.add_videos(1, status="ready", with_objects=False)
     stray = "videos/4243/1700000000_0123456789abcdef/stray.mp4"
     cli_world.put_objects([stray])
     done = admin("audit", ini)

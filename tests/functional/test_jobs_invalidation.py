@@ -19,17 +19,34 @@ def cloudfront():
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    client = make_cloudfront_client(f"http://{host}:{port}", aws_access_key_id="testing",
-                                    aws_secret_access_key="testing")
-    distribution = client.create_distribution(DistributionConfig={
-        # moto's backends live as long as the process: a fixture set up again needs a new reference
-        "CallerReference": f"s3video-test-{secrets.token_hex(4)}", "Comment": "", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": "videos.s3.amazonaws.com",
-                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "https-only",
-                                 "TrustedKeyGroups": {"Enabled": False, "Quantity": 0}, "MinTTL": 0,
-                                 "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}}},
-    })["Distribution"]
+    client = make_cloudfront_client(
+        f"http://{host}:{port}", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    distribution = client.create_distribution(
+        DistributionConfig={
+            # moto's backends live as long as the process: a fixture set up again needs a new reference
+            "CallerReference": f"s3video-test-{secrets.token_hex(4)}",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "s3",
+                        "DomainName": "videos.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "s3",
+                "ViewerProtocolPolicy": "https-only",
+                "TrustedKeyGroups": {"Enabled": False, "Quantity": 0},
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+            },
+        }
+    )["Distribution"]
     yield client, distribution["Id"]
     server.stop()
 
@@ -81,4 +98,3 @@ def test_a_cloudfront_failure_keeps_the_rows_deleting_until_a_run_invalidates_th
         assert fixed.run("cleanup").counts["deleted"] == 3
     assert calls["calls"] == 1
     assert world.audit().ok
-

@@ -47,13 +47,14 @@ def job_event(world, job):
 
 # -- expired uploads ---------------------------------------------------------------------------
 
+
 def test_a_late_upload_that_arrived_is_confirmed_through_the_confirm_checks(world, ids):
     upload = request_upload(world.api, ids).json
     assert post_to_s3(upload).status_code == 204  # ...and the client never confirmed
 
     report = reconcile(world, later(DAY))
     assert report.counts["confirmed_late"] == 1
-    video, = world.videos(s3_key=upload["s3_key"])
+    (video,) = world.videos(s3_key=upload["s3_key"])
     assert video.upload_status == "ready" and video.file_size == len(MP4)
     state = world.api.get(sub_path(ids), as_actor=student(ids)).json
     assert state["status"] == "ready" and state["video"]["video_id"] == video.id
@@ -67,7 +68,7 @@ def test_a_late_upload_that_breaks_the_limits_is_refused_as_the_api_refuses_it(w
 
     report = reconcile(world, later(DAY))
     assert report.counts["refused"] == 1
-    video, = world.videos(s3_key=upload["s3_key"])
+    (video,) = world.videos(s3_key=upload["s3_key"])
     assert video.upload_status == "error" and video.error_code == "type_not_allowed"
     assert upload["s3_key"] not in world.object_keys()
     assert world.audit().ok
@@ -78,7 +79,7 @@ def test_an_upload_that_never_arrived_is_abandoned(world, ids):
 
     report = reconcile(world, later(DAY))
     assert report.counts["abandoned"] == 1
-    video, = world.videos(s3_key=upload["s3_key"])
+    (video,) = world.videos(s3_key=upload["s3_key"])
     assert video.upload_status == "error" and video.error_code == "abandoned"
     assert [e.error_code for e in world.events("upload_abandoned")] == ["abandoned"]
     event, context = job_event(world, "reconcile")
@@ -109,9 +110,11 @@ def test_uploads_inside_their_window_are_left_alone(world, ids):
 
 
 def test_an_expired_multipart_upload_is_aborted_and_abandoned(world, ids):
-    started = world.api.post(sub_path(ids, suffix="/multipart"),
-                             {"filename": "big.mp4", "size": 6 * 1024 * 1024, "mime_type": "video/mp4"},
-                             as_actor=student(ids)).json
+    started = world.api.post(
+        sub_path(ids, suffix="/multipart"),
+        {"filename": "big.mp4", "size": 6 * 1024 * 1024, "mime_type": "video/mp4"},
+        as_actor=student(ids),
+    ).json
     assert [u["UploadId"] for u in world.storage.list_multipart_uploads()] == [started["upload_id"]]
 
     # Two days' window, then three: the upload is old enough to abort only once no row still uploads it.
@@ -136,6 +139,7 @@ def test_a_stale_multipart_upload_no_row_owns_is_aborted(world):
 
 # -- objects no live row explains -----------------------------------------------------------------
 
+
 def test_unreferenced_objects_are_reported_and_deleted_only_when_allowed_and_old(world):
     stray = "videos/4242/1700000000_0123456789abcdef/stray.mp4"
     world.put_objects([stray])
@@ -157,9 +161,11 @@ def test_unreferenced_objects_are_reported_and_deleted_only_when_allowed_and_old
 def test_no_object_a_live_or_restorable_row_names_is_ever_deleted(world, ids):
     ready = upload_and_confirm(world.api, ids)["s3_key"]
     restorable = world.add_videos(2, purge_after=int(time.time()) + 10 * DAY)
-    arriving = world.api.post(sub_path(ids, submission=ids.other_submission, suffix="/upload-url"),
-                              {"filename": "next.mp4", "size": len(MP4), "mime_type": "video/mp4"},
-                              as_actor=student(ids)).json["s3_key"]
+    arriving = world.api.post(
+        sub_path(ids, submission=ids.other_submission, suffix="/upload-url"),
+        {"filename": "next.mp4", "size": len(MP4), "mime_type": "video/mp4"},
+        as_actor=student(ids),
+    ).json["s3_key"]
     world.put_objects([keys.staging_key(arriving)], body=MP4)  # confirmed late by the run: another submission's
 
     report = reconcile(world, later(3 * DAY), jobs_delete_orphans=True)
@@ -201,6 +207,7 @@ def test_a_dry_run_changes_nothing(world, ids):
 
 # -- retention -----------------------------------------------------------------------------------
 
+
 def test_retention_is_off_by_default(world, ids):
     upload_and_confirm(world.api, ids)
     report = world.runner(clock=later(400 * DAY)).run("retention")
@@ -231,22 +238,24 @@ def test_retention_schedules_old_videos_for_deletion_and_keeps_young_ones(world,
 
 # -- restore -------------------------------------------------------------------------------------
 
+
 def restore(world, video_id):
     with world.session() as session:
-        videos = VideoService(SqlMaintenanceRepository(session), world.storage, parts_of(world.registry).url_signer,
-                              world.settings)
+        videos = VideoService(
+            SqlMaintenanceRepository(session), world.storage, parts_of(world.registry).url_signer, world.settings
+        )
         result = Maintenance(videos).restore_video(video_id)
         session.commit()
         return result
 
 
 def test_a_deleted_video_is_restorable_during_its_grace_period(world):
-    key, = world.add_videos(1, purge_after=int(time.time()) + 3600)
-    video, = world.videos(s3_key=key)
+    (key,) = world.add_videos(1, purge_after=int(time.time()) + 3600)
+    (video,) = world.videos(s3_key=key)
 
     restored = restore(world, video.id)
     assert restored["status"] == "ready"
-    video, = world.videos(s3_key=key)
+    (video,) = world.videos(s3_key=key)
     assert video.upload_status == "ready" and video.purge_after_timestamp is None
     with world.session() as session:
         assert session.get(Video, video.id).submission.current_video_id == video.id
@@ -256,7 +265,7 @@ def test_a_deleted_video_is_restorable_during_its_grace_period(world):
 
 def test_restore_is_refused_when_it_cannot_be_done(world, ids):
     in_grace, gone = world.add_videos(2, purge_after=int(time.time()) + 3600)
-    due, = world.add_videos(1)
+    (due,) = world.add_videos(1)
     world.storage.delete_many([gone])
     ready = upload_and_confirm(world.api, ids)["s3_key"]
     by_key = {v.s3_key: v.id for v in world.videos()}
@@ -273,10 +282,24 @@ def test_restore_is_refused_when_it_cannot_be_done(world, ids):
 
     with world.session() as session:  # the submission got a new current video meanwhile
         video = session.get(Video, by_key[in_grace])
-        newer = Video(**{column: getattr(video, column) for column in (
-            "assignment_id", "submission_id", "user_id", "s3_bucket", "original_filename", "mime_type",
-            "declared_size", "upload_timestamp", "upload_expires_timestamp")},
-            s3_key=in_grace + ".newer", upload_status="ready")
+        newer = Video(
+            **{
+                column: getattr(video, column)
+                for column in (
+                    "assignment_id",
+                    "submission_id",
+                    "user_id",
+                    "s3_bucket",
+                    "original_filename",
+                    "mime_type",
+                    "declared_size",
+                    "upload_timestamp",
+                    "upload_expires_timestamp",
+                )
+            },
+            s3_key=in_grace + ".newer",
+            upload_status="ready",
+        )
         session.add(newer)
         session.flush()
         video.submission.current_video_id = newer.id

@@ -39,7 +39,7 @@ def edge_get(world, url):
 def test_a_confirmed_video_is_probed_once_and_gets_a_poster(world, ids):
     key = confirmed(world, ids, mp4_bytes(5000))
 
-    video, = world.videos(s3_key=key)
+    (video,) = world.videos(s3_key=key)
     assert video.probed_timestamp is not None and video.upload_status == "ready"
     assert video.video_codec == "h264" and video.plays_everywhere is True
     assert video.duration == 0  # one frame at 25 fps: 0.04 s, rounded
@@ -73,7 +73,7 @@ def test_the_poster_goes_with_the_video(world, ids):
 
     assert world.api.delete(sub_path(ids), as_actor=student(ids)).status_int == 202
     world.drain()
-    video, = world.videos(s3_key=key)
+    (video,) = world.videos(s3_key=key)
     assert video.upload_status == "deleted"
     assert world.storage.head(poster_key) is None and world.storage.head(key) is None
     assert world.audit().ok
@@ -84,7 +84,7 @@ def test_a_file_that_is_not_a_video_never_stays_ready(world, ids):
     fake = b"\x00\x00\x00\x18ftypmp42" + b"<html><script>alert(1)</script></html>" * 60
     key = confirmed(world, ids, fake)
 
-    video, = world.videos(s3_key=key)
+    (video,) = world.videos(s3_key=key)
     assert video.upload_status == "error" and video.error_code == "not_a_video"
     assert "not a video" in video.error_message
     assert video.poster_key is None
@@ -107,5 +107,5 @@ def test_a_lost_probe_task_is_made_up_by_the_periodic_job(world, ids):
         session.commit()
     report = world.runner().run("probe")
     assert report.counts["probed"] == 1 and report.counts["bytes_read"] == 5000
-    video, = world.videos(s3_key=key)
+    (video,) = world.videos(s3_key=key)
     assert video.probed_timestamp is not None

@@ -41,18 +41,21 @@ def test_0005_keeps_the_rows_and_lets_copies_share_a_key(backend, tmp_path):
 
     from tests.support.databases import alembic_config, fresh_database
 
-    row = ("INSERT INTO videos (assignment_id, submission_id, user_id, s3_key, s3_bucket, upload_status,"
-           " original_filename, mime_type, declared_size, upload_method, upload_timestamp,"
-           " upload_expires_timestamp) VALUES (1, 1, 5, 'videos/5/1_a/a.mp4', 'b', 'ready', 'a.mp4', 'video/mp4',"
-           " 10, 'post', 0, 0)")
+    row = (
+        "INSERT INTO videos (assignment_id, submission_id, user_id, s3_key, s3_bucket, upload_status,"
+        " original_filename, mime_type, declared_size, upload_method, upload_timestamp,"
+        " upload_expires_timestamp) VALUES (1, 1, 5, 'videos/5/1_a/a.mp4', 'b', 'ready', 'a.mp4', 'video/mp4',"
+        " 10, 'post', 0, 0)"
+    )
     with fresh_database(backend, tmp_path) as url:
         config = alembic_config(url)
         command.downgrade(config, "0004")
         engine = create_engine(url)
         with engine.begin() as connection:
             connection.execute(text("INSERT INTO assignments (id, course_id, created_timestamp) VALUES (1, 9, 0)"))
-            connection.execute(text("INSERT INTO submissions (id, assignment_id, user_id, created_timestamp)"
-                                    " VALUES (1, 1, 5, 0)"))
+            connection.execute(
+                text("INSERT INTO submissions (id, assignment_id, user_id, created_timestamp) VALUES (1, 1, 5, 0)")
+            )
             connection.execute(text(row))
             connection.execute(text("UPDATE submissions SET current_video_id = (SELECT MAX(id) FROM videos)"))
         engine.dispose()

@@ -25,8 +25,10 @@ def test_a_renewal_is_logged_but_not_counted_as_a_view(api, registry, ids):
     assert api.get("/admin/stats", as_actor=admin).json["today"]["views"] == views_before + 2
 
 
-@pytest.mark.parametrize("query, field", [("renew=yes", "renew"), ("renew=", "renew"),
-                                          ("renew=true&renew=true", "renew"), ("other=1", "query")])
+@pytest.mark.parametrize(
+    "query, field",
+    [("renew=yes", "renew"), ("renew=", "renew"), ("renew=true&renew=true", "renew"), ("other=1", "query")],
+)
 def test_a_bad_renew_parameter_is_refused(api, registry, ids, query, field):
     upload_and_confirm(api, ids)
     answer = api.get(sub_path(ids, suffix="/playback-url"), query=query, as_actor=teacher(ids), status=400)

@@ -33,9 +33,11 @@ def teacher(ids, course=None):
 
 def confirm_as(world, ids, submission, user, content):
     who = student(ids, user=user)
-    upload = world.api.post(sub_path(ids, submission, "/upload-url"),
-                            {"filename": "talk.mp4", "size": len(content), "mime_type": "video/mp4"},
-                            as_actor=who).json
+    upload = world.api.post(
+        sub_path(ids, submission, "/upload-url"),
+        {"filename": "talk.mp4", "size": len(content), "mime_type": "video/mp4"},
+        as_actor=who,
+    ).json
     assert post_to_s3(upload, content).status_code == 204
     answer = world.api.post(sub_path(ids, submission, "/confirm"), {"s3_key": upload["s3_key"]}, as_actor=who)
     assert answer.status_int == 200, answer.json
@@ -63,16 +65,24 @@ def test_a_grader_gets_each_submissions_poster_and_facts_in_one_call(world, ids)
     never = ids.submission + 500  # no upload there: unknown to the sidecar
     before = event_count(world)
 
-    answer = world.api.post(posters_path(ids), {"submission_ids": [never, ids.other_submission, ids.submission]},
-                            as_actor=teacher(ids))
+    answer = world.api.post(
+        posters_path(ids), {"submission_ids": [never, ids.other_submission, ids.submission]}, as_actor=teacher(ids)
+    )
 
     assert answer.status_int == 200, answer.json
     body = answer.json
     assert body["assignment_id"] == ids.assignment and body["expires_at"] > 0
     assert [p["submission_id"] for p in body["posters"]] == [never, ids.other_submission, ids.submission]
     empty, refused, probed = body["posters"]
-    assert empty == {"submission_id": never, "status": "empty", "video_id": None, "poster_url": None,
-                     "duration": None, "media": None, "error": None}
+    assert empty == {
+        "submission_id": never,
+        "status": "empty",
+        "video_id": None,
+        "poster_url": None,
+        "duration": None,
+        "media": None,
+        "error": None,
+    }
     assert refused["status"] == "error" and refused["poster_url"] is None and "not a video" in refused["error"]
     assert probed["status"] == "ready" and probed["error"] is None
     assert probed["media"]["video_codec"] == "h264" and probed["media"]["width"] == 16
@@ -90,13 +100,16 @@ def test_a_grader_gets_each_submissions_poster_and_facts_in_one_call(world, ids)
 def test_another_assignments_submission_is_empty_here(world, ids):
     confirm_as(world, ids, ids.submission, ids.student, mp4_bytes(3000))
     other = ids.assignment + 500
-    upload = world.api.post(f"/assignments/{other}/submissions/{ids.other_submission}/upload-url",
-                            {"filename": "a.mp4", "size": 10, "mime_type": "video/mp4"},
-                            as_actor=student(ids, user=ids.other_student))
+    upload = world.api.post(
+        f"/assignments/{other}/submissions/{ids.other_submission}/upload-url",
+        {"filename": "a.mp4", "size": 10, "mime_type": "video/mp4"},
+        as_actor=student(ids, user=ids.other_student),
+    )
     assert upload.status_int == 201
 
-    answer = world.api.post(posters_path(ids), {"submission_ids": [ids.other_submission, ids.submission]},
-                            as_actor=teacher(ids))
+    answer = world.api.post(
+        posters_path(ids), {"submission_ids": [ids.other_submission, ids.submission]}, as_actor=teacher(ids)
+    )
 
     assert answer.status_int == 200
     assert [p["status"] for p in answer.json["posters"]] == ["empty", "ready"]
@@ -117,24 +130,29 @@ def test_only_graders_of_the_course_and_admins_may_ask(world, ids):
 
     unknown = world.api.post(posters_path(ids, assignment=ids.assignment + 900), body, as_actor=teacher(ids))
     assert unknown.status_int == 404 and "nothing" in unknown.json["error"]
-    assert world.api.post(posters_path(ids, assignment=ids.assignment + 900), body,
-                          as_actor=student(ids)).status_int == 403
+    assert (
+        world.api.post(posters_path(ids, assignment=ids.assignment + 900), body, as_actor=student(ids)).status_int
+        == 403
+    )
 
 
-@pytest.mark.parametrize("body, field", [
-    ({}, "submission_ids"),
-    ({"submission_ids": []}, "submission_ids"),
-    ({"submission_ids": list(range(1, MAX_POSTER_IDS + 2))}, "submission_ids"),
-    ({"submission_ids": [5, 5]}, "submission_ids"),
-    ({"submission_ids": [0]}, "submission_ids.0"),
-    ({"submission_ids": [1, -3]}, "submission_ids.1"),
-    ({"submission_ids": ["7"]}, "submission_ids.0"),
-    ({"submission_ids": [True]}, "submission_ids.0"),
-    ({"submission_ids": [1.5]}, "submission_ids.0"),
-    ({"submission_ids": [2**63]}, "submission_ids.0"),
-    ({"submission_ids": "1,2"}, "submission_ids"),
-    ({"submission_ids": [1], "extra": 1}, "body"),  # colander names the unknown key in the message
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({}, "submission_ids"),
+        ({"submission_ids": []}, "submission_ids"),
+        ({"submission_ids": list(range(1, MAX_POSTER_IDS + 2))}, "submission_ids"),
+        ({"submission_ids": [5, 5]}, "submission_ids"),
+        ({"submission_ids": [0]}, "submission_ids.0"),
+        ({"submission_ids": [1, -3]}, "submission_ids.1"),
+        ({"submission_ids": ["7"]}, "submission_ids.0"),
+        ({"submission_ids": [True]}, "submission_ids.0"),
+        ({"submission_ids": [1.5]}, "submission_ids.0"),
+        ({"submission_ids": [2**63]}, "submission_ids.0"),
+        ({"submission_ids": "1,2"}, "submission_ids"),
+        ({"submission_ids": [1], "extra": 1}, "body"),  # colander names the unknown key in the message
+    ],
+)
 def test_every_bad_body_is_a_400_naming_the_field_and_changes_nothing(world, ids, body, field):
     confirm_as(world, ids, ids.submission, ids.student, mp4_bytes(3000))
     before, videos = event_count(world, but=("request_refused",)), state(world)
@@ -150,10 +168,11 @@ def test_a_body_that_is_not_a_json_object_is_a_400(world, ids):
     from s3video_sidecar.sdk import signing
     from tests.support.signed_app import KEY_ID, SECRET
 
-    for data in (b"[1, 2]", b"{\"submission_ids\": [1], \"submission_ids\": [2]}", b"not json"):
+    for data in (b"[1, 2]", b'{"submission_ids": [1], "submission_ids": [2]}', b"not json"):
         headers = signing.sign_headers(KEY_ID, SECRET, "POST", posters_path(ids), "", teacher(ids), data)
-        answer = webtest.TestApp(world.app).post(posters_path(ids), data, headers=headers,
-                                                 content_type="application/json", expect_errors=True)
+        answer = webtest.TestApp(world.app).post(
+            posters_path(ids), data, headers=headers, content_type="application/json", expect_errors=True
+        )
         assert answer.status_int == 400 and "body" in answer.json["fields"]
 
 
@@ -165,8 +184,7 @@ def test_the_largest_page_is_one_call(world, ids):
 
     assert answer.status_int == 200
     assert [p["submission_id"] for p in answer.json["posters"]] == asked
-    assert answer.json["posters"][0]["poster_url"] and all(
-        p["status"] == "empty" for p in answer.json["posters"][1:])
+    assert answer.json["posters"][0]["poster_url"] and all(p["status"] == "empty" for p in answer.json["posters"][1:])
 
 
 def test_the_python_client_calls_it(world, ids, monkeypatch):
@@ -180,12 +198,20 @@ def test_the_python_client_calls_it(world, ids, monkeypatch):
     class Session:
         def request(self, method, url, data=None, headers=None, timeout=None):
             parts = urlsplit(url)
-            response = testapp.request(parts.path, method=method, body=data or b"", headers=headers,
-                                       expect_errors=True)
-            return type("Response", (), {"status_code": response.status_int, "content": response.body,
-                                         "headers": response.headers, "json": lambda self: response.json})()
+            response = testapp.request(parts.path, method=method, body=data or b"", headers=headers, expect_errors=True)
+            return type(
+                "Response",
+                (),
+                {
+                    "status_code": response.status_int,
+                    "content": response.body,
+                    "headers": response.headers,
+                    "json": lambda self: response.json,
+                },
+            )()
 
     client = SidecarClient("http://sidecar", KEY_ID, SECRET, session=Session()).acting_as(
-        ids.teacher, ["grader"], ids.course)
+        ids.teacher, ["grader"], ids.course
+    )
     answer = client.posters(ids.assignment, [ids.submission])
     assert answer["posters"][0]["status"] == "ready" and answer["posters"][0]["poster_url"]

@@ -30,7 +30,9 @@ def run_purge_job(registry):
     session = parts_of(registry).session_factory()
     try:
         repository = SqlMaintenanceRepository(session)  # what the jobs run over
-        videos = VideoService(repository, parts_of(registry).storage, parts_of(registry).url_signer, parts_of(registry).settings)
+        videos = VideoService(
+            repository, parts_of(registry).storage, parts_of(registry).url_signer, parts_of(registry).settings
+        )
         Maintenance(videos).cleanup()
         PrivacyService(repository, videos).forget_erased()
         session.commit()
@@ -45,9 +47,11 @@ def snapshot(registry, user_id):
         videos = session.scalars(select(Video).where(Video.user_id == user_id).order_by(Video.id)).all()
         keys = [v.s3_key for v in videos]
         ids = [v.id for v in videos]
-        events = session.scalars(select(Event).where(or_(
-            Event.user_id == user_id, Event.s3_key.in_(keys or [""]), Event.video_id.in_(ids or [0])))
-            .order_by(Event.id)).all()
+        events = session.scalars(
+            select(Event)
+            .where(or_(Event.user_id == user_id, Event.s3_key.in_(keys or [""]), Event.video_id.in_(ids or [0])))
+            .order_by(Event.id)
+        ).all()
         submissions = session.scalars(select(Submission).where(Submission.user_id == user_id)).all()
         rows = lambda items: [{c.key: getattr(i, c.key) for c in i.__table__.columns} for i in items]  # noqa: E731
         return {"videos": rows(videos), "events": rows(events), "submissions": rows(submissions), "keys": keys}
@@ -58,8 +62,9 @@ def snapshot(registry, user_id):
 def all_event_text(registry):
     session = parts_of(registry).session_factory()
     try:
-        return json.dumps([[e.user_id, e.s3_key, e.error_message, e.error_context] for e in session.scalars(
-            select(Event))])
+        return json.dumps(
+            [[e.user_id, e.s3_key, e.error_message, e.error_context] for e in session.scalars(select(Event))]
+        )
     finally:
         session.close()
 
@@ -78,12 +83,18 @@ def population(api, ids):
     b = copy.copy(ids)
     b.submission, b.student = ids.other_submission, ids.other_student
     b_video = upload_and_confirm(api, b, content=MP4 + b"b")
-    return {"a_keys": [first["s3_key"], current["s3_key"], other_assignment["s3_key"]],
-            "b_key": b_video["s3_key"], "elsewhere": elsewhere}
+    return {
+        "a_keys": [first["s3_key"], current["s3_key"], other_assignment["s3_key"]],
+        "b_key": b_video["s3_key"],
+        "elsewhere": elsewhere,
+    }
 
 
-PRIVACY_CALLS = [("GET", "/privacy/users/{user}", None), ("DELETE", "/privacy/users/{user}", None),
-                 ("POST", "/privacy/assignments/{assignment}/erase", {"users": [1]})]
+PRIVACY_CALLS = [
+    ("GET", "/privacy/users/{user}", None),
+    ("DELETE", "/privacy/users/{user}", None),
+    ("POST", "/privacy/assignments/{assignment}/erase", {"users": [1]}),
+]
 
 
 @pytest.mark.parametrize("method, path, body", PRIVACY_CALLS)
@@ -106,7 +117,9 @@ def test_export_holds_videos_events_and_working_links(api, ids, population, test
     body = export.json
     assert sorted(v["s3_key"] for v in body["videos"]) == sorted(population["a_keys"])
     assert {(s["assignment_id"], s["submission_id"]) for s in body["submissions"]} == {
-        (ids.assignment, ids.submission), (population["elsewhere"].assignment, population["elsewhere"].submission)}
+        (ids.assignment, ids.submission),
+        (population["elsewhere"].assignment, population["elsewhere"].submission),
+    }
     current = next(v for v in body["videos"] if v["s3_key"] == population["a_keys"][1])
     assert testapp.get(current["download_url"].replace("http://localhost", "")).body == MP4 + b"second"
     assert body["links_expire_at"] - body["generated_at"] == 900
@@ -149,8 +162,10 @@ def test_erase_user_leaves_nothing_but_anonymised_events(api, ids, population, r
     finally:
         session.close()
     assert len(kept) == len(before["events"])
-    assert all(e.user_id in (None, ids.teacher) and e.s3_key is None and e.video_id is None
-               and e.error_context is None for e in kept)
+    assert all(
+        e.user_id in (None, ids.teacher) and e.s3_key is None and e.video_id is None and e.error_context is None
+        for e in kept
+    )
     assert api.get(f"/privacy/users/{ids.student}", as_actor=admin(ids)).json["videos"] == []
     assert api.get(sub_path(ids), as_actor=student(ids)).status_int == 404  # the submission is gone too
 
@@ -164,10 +179,16 @@ def test_erase_users_of_an_assignment(api, ids, population, registry):
         assert parts_of(registry).storage.head(key) is None
     # The same student's video in another assignment, and the other student, are untouched.
     assert parts_of(registry).storage.head(population["a_keys"][2]) is not None
-    assert api.get(f"/assignments/{elsewhere.assignment}/submissions/{elsewhere.submission}/playback-url",
-                   as_actor=student(elsewhere)).status_int == 200
-    assert [v["s3_key"] for v in api.get(f"/privacy/users/{ids.student}", as_actor=admin(ids)).json["videos"]] \
-        == [population["a_keys"][2]]
+    assert (
+        api.get(
+            f"/assignments/{elsewhere.assignment}/submissions/{elsewhere.submission}/playback-url",
+            as_actor=student(elsewhere),
+        ).status_int
+        == 200
+    )
+    assert [v["s3_key"] for v in api.get(f"/privacy/users/{ids.student}", as_actor=admin(ids)).json["videos"]] == [
+        population["a_keys"][2]
+    ]
     assert parts_of(registry).storage.head(population["b_key"]) is not None
 
     everyone = api.post(f"/privacy/assignments/{ids.assignment}/erase", {"all_users": True}, as_actor=admin(ids))
@@ -177,10 +198,16 @@ def test_erase_users_of_an_assignment(api, ids, population, registry):
     assert snapshot(registry, ids.other_student)["videos"] == []
 
 
-@pytest.mark.parametrize("body, field", [
-    ({}, "body"), ({"users": []}, "users"), ({"users": [1], "all_users": True}, "body"),
-    ({"users": ["x"]}, "users.0"), ({"users": [1], "extra": 1}, "body"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({}, "body"),
+        ({"users": []}, "users"),
+        ({"users": [1], "all_users": True}, "body"),
+        ({"users": ["x"]}, "users.0"),
+        ({"users": [1], "extra": 1}, "body"),
+    ],
+)
 def test_erase_refuses_a_bad_body(api, ids, body, field):
     answer = api.post(f"/privacy/assignments/{ids.assignment}/erase", body, as_actor=admin(ids))
     assert answer.status_int == 400 and field in answer.json["fields"], answer.json
@@ -194,6 +221,8 @@ def test_privacy_calls_are_logged_without_the_subject(api, ids, population, regi
         logged = session.scalars(select(Event).where(Event.user_id == ids.admin).order_by(Event.id)).all()
     finally:
         session.close()
-    assert [e.event_type for e in logged if e.event_type.startswith("privacy")] == ["privacy_exported",
-                                                                                    "privacy_erased"]
+    assert [e.event_type for e in logged if e.event_type.startswith("privacy")] == [
+        "privacy_exported",
+        "privacy_erased",
+    ]
     assert all(str(ids.student) not in (e.error_context or "") for e in logged)

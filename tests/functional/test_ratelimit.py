@@ -45,13 +45,17 @@ def two_instances(app_settings):
     def build(**overrides):
         settings = dict(app_settings, **overrides)
         return Instance(settings), Instance(settings)
+
     return build
 
 
 def upload_url(instance, ids, user=None):
     path = f"/assignments/{ids.assignment}/submissions/{ids.submission if user is None else ids.other_submission}"
-    return instance.api.post(f"{path}/upload-url", {"filename": "a.mp4", "size": len(MP4), "mime_type": "video/mp4"},
-                             as_actor=actor(user or ids.student, "student", course=ids.course))
+    return instance.api.post(
+        f"{path}/upload-url",
+        {"filename": "a.mp4", "size": len(MP4), "mime_type": "video/mp4"},
+        as_actor=actor(user or ids.student, "student", course=ids.course),
+    )
 
 
 def count(registry, query):
@@ -69,10 +73,13 @@ def assert_shared_limit(first, second, ids):
     assert refused.status_int == 429
     assert refused.headers["Retry-After"] == "50"  # to the end of the 60 s window
     assert refused.json["code"] == "rate_limited" and "upload" not in refused.json
-    assert count(first.registry, select(func.count()).select_from(Video).where(
-        Video.submission_id == ids.submission)) == 3  # nothing issued for the refused call
-    logged = count(first.registry, select(func.count()).select_from(Event).where(
-        Event.event_type == "rate_limited", Event.user_id == ids.student))
+    assert (
+        count(first.registry, select(func.count()).select_from(Video).where(Video.submission_id == ids.submission)) == 3
+    )  # nothing issued for the refused call
+    logged = count(
+        first.registry,
+        select(func.count()).select_from(Event).where(Event.event_type == "rate_limited", Event.user_id == ids.student),
+    )
     assert logged == 1
     # Another student is not affected; the next window opens the door again.
     assert upload_url(first, ids, user=ids.other_student).status_int == 201
@@ -90,10 +97,13 @@ def test_two_instances_share_one_limit_on_the_database(two_instances, ids):
 def test_two_instances_share_one_limit_on_redis(two_instances, ids):
     ids.student += secrets.randbelow(10**9) * 10**7  # Redis outlives the run: users never seen before
     ids.other_student = ids.student + 1
-    first, second = two_instances(**{
-        "s3video.rate_limit.upload_url": "3/60", "s3video.rate_limit.store": "redis",
-        "s3video.redis_url": os.environ["S3VIDEO_TEST_REDIS"],
-    })
+    first, second = two_instances(
+        **{
+            "s3video.rate_limit.upload_url": "3/60",
+            "s3video.rate_limit.store": "redis",
+            "s3video.redis_url": os.environ["S3VIDEO_TEST_REDIS"],
+        }
+    )
     assert_shared_limit(first, second, ids)
 
 
@@ -104,8 +114,10 @@ def test_limits_are_per_action_and_per_user(two_instances, ids):
     requests.post(upload["upload"]["url"], data=fields, files={"file": ("f", MP4, "video/mp4")}, timeout=10)
     path = f"/assignments/{ids.assignment}/submissions/{ids.submission}"
     student = actor(ids.student, "student", course=ids.course)
-    confirms = [i.api.post(f"{path}/confirm", {"s3_key": upload["s3_key"]}, as_actor=student).status_int
-                for i in (first, second, first)]
+    confirms = [
+        i.api.post(f"{path}/confirm", {"s3_key": upload["s3_key"]}, as_actor=student).status_int
+        for i in (first, second, first)
+    ]
     assert confirms == [200, 200, 429]  # idempotent confirms count too
 
     grader = actor(ids.teacher, "grader", course=ids.course)
@@ -127,8 +139,12 @@ def test_forbidden_calls_spend_nothing(two_instances, ids):
     intruder = actor(ids.other_student, "student", course=ids.other_course)
     path = f"/assignments/{ids.assignment}/submissions/{ids.submission}/upload-url"
     for _ in range(3):
-        assert first.api.post(path, {"filename": "a.mp4", "size": 5, "mime_type": "video/mp4"},
-                              as_actor=intruder).status_int == 403
+        assert (
+            first.api.post(
+                path, {"filename": "a.mp4", "size": 5, "mime_type": "video/mp4"}, as_actor=intruder
+            ).status_int
+            == 403
+        )
     assert upload_url(first, ids, user=ids.other_student).status_int == 201
 
 
@@ -149,10 +165,10 @@ def test_limits_are_read_from_the_ini():
     from s3video_sidecar.settings import SettingsError, parse_settings
     from tests.unit.test_settings import BASE
 
-    settings = parse_settings(dict(BASE, **{"s3video.rate_limit.upload_url": "5/30",
-                                            "s3video.rate_limit.confirm": "off"}))
-    assert settings.rate_limits == {"upload_url": RateLimit(5, 30), "confirm": None,
-                                    "playback_url": RateLimit(120, 60)}
+    settings = parse_settings(
+        dict(BASE, **{"s3video.rate_limit.upload_url": "5/30", "s3video.rate_limit.confirm": "off"})
+    )
+    assert settings.rate_limits == {"upload_url": RateLimit(5, 30), "confirm": None, "playback_url": RateLimit(120, 60)}
     with pytest.raises(SettingsError, match=r"s3video\.rate_limit\.playback_url"):
         parse_settings(dict(BASE, **{"s3video.rate_limit.playback_url": "lots"}))
     with pytest.raises(SettingsError, match=r"s3video\.redis_url"):

@@ -45,9 +45,11 @@ def fail_first_call(monkeypatch, attempts: list):
 
 
 def upload_url(api, ids):
-    return api.post(f"/assignments/{ids.assignment}/submissions/{ids.submission}/upload-url",
-                    {"filename": "a.mp4", "size": MP4_SIZE, "mime_type": "video/mp4"},
-                    as_actor=actor(ids.student, "student", course=ids.course))
+    return api.post(
+        f"/assignments/{ids.assignment}/submissions/{ids.submission}/upload-url",
+        {"filename": "a.mp4", "size": MP4_SIZE, "mime_type": "video/mp4"},
+        as_actor=actor(ids.student, "student", course=ids.course),
+    )
 
 
 def videos_of(app, ids) -> int:

@@ -28,12 +28,14 @@ def path(ids, suffix=""):
 
 
 def upload_and_confirm(api, ids, who):
-    upload = api.post(path(ids, "/upload-url"), {"filename": "team.mp4", "size": len(MP4), "mime_type": "video/mp4"},
-                      as_actor=who)
+    upload = api.post(
+        path(ids, "/upload-url"), {"filename": "team.mp4", "size": len(MP4), "mime_type": "video/mp4"}, as_actor=who
+    )
     assert upload.status_int == 201, upload.json
     fields = upload.json["upload"]["fields"]
-    sent = requests.post(upload.json["upload"]["url"], data=fields,
-                         files={"file": ("f", MP4, fields["Content-Type"])}, timeout=10)
+    sent = requests.post(
+        upload.json["upload"]["url"], data=fields, files={"file": ("f", MP4, fields["Content-Type"])}, timeout=10
+    )
     assert sent.status_code == 204
     confirmed = api.post(path(ids, "/confirm"), {"s3_key": upload.json["s3_key"]}, as_actor=who)
     assert confirmed.status_int == 200, confirmed.json
@@ -70,8 +72,9 @@ def test_another_group_or_a_student_without_one_is_refused(api, ids):
     for who in (member(ids, outsider, OTHER_GROUP), signing.encode_actor(outsider, ["student"], ids.course)):
         assert api.get(path(ids), as_actor=who).status_int == 403
         assert api.get(path(ids, "/playback-url"), as_actor=who).status_int == 403
-        refused = api.post(path(ids, "/upload-url"), {"filename": "x.mp4", "size": 10, "mime_type": "video/mp4"},
-                           as_actor=who)
+        refused = api.post(
+            path(ids, "/upload-url"), {"filename": "x.mp4", "size": 10, "mime_type": "video/mp4"}, as_actor=who
+        )
         assert refused.status_int == 403
         assert api.delete(path(ids), as_actor=who).status_int == 403
     grader = signing.encode_actor(ids.teacher, ["grader"], ids.course)
@@ -83,8 +86,12 @@ def test_naming_a_group_opens_no_individual_submission(api, ids, registry):
     assert row(registry, Submission, id=ids.submission).group_id is None
     claiming = member(ids, ids.other_student, GROUP)
     assert api.get(path(ids), as_actor=claiming).status_int == 403
-    assert api.post(path(ids, "/upload-url"), {"filename": "x.mp4", "size": 10, "mime_type": "video/mp4"},
-                    as_actor=claiming).status_int == 403
+    assert (
+        api.post(
+            path(ids, "/upload-url"), {"filename": "x.mp4", "size": 10, "mime_type": "video/mp4"}, as_actor=claiming
+        ).status_int
+        == 403
+    )
 
 
 def test_group_zero_is_moodles_team_of_students_in_no_group(api, ids):

@@ -22,9 +22,29 @@ def clip(tmp_path_factory):
         pytest.fail("ffmpeg is required (make test installs Debian's ffmpeg)")
     path = tmp_path_factory.mktemp("clip") / "clip.mp4"
     subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=3:size=320x240:rate=25",
-         "-f", "lavfi", "-i", "sine=frequency=440:duration=3", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-         "-c:a", "aac", "-movflags", "+faststart", "-shortest", str(path)],
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=duration=3:size=320x240:rate=25",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=3",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-movflags",
+            "+faststart",
+            "-shortest",
+            str(path),
+        ],
         check=True,
     )
     return path
@@ -89,11 +109,13 @@ def test_multipart_upload_over_http(live_sidecar, ids):
     data = mp4_bytes(6 * 1024 * 1024 + 3, bytes(range(256)))  # 6 MiB + 3 bytes: two parts
     route = student.request_upload(ids.assignment, ids.submission, "big.mp4", len(data), "video/mp4")
     assert route["method"] == "multipart"
-    started = student.start_multipart(ids.assignment, ids.submission, "big.mp4", len(data), "video/mp4",
-                                      fingerprint="fp-" + str(ids.submission))
+    started = student.start_multipart(
+        ids.assignment, ids.submission, "big.mp4", len(data), "video/mp4", fingerprint="fp-" + str(ids.submission)
+    )
     assert started["part_count"] == 2 and started["part_size"] == 5 * 1024 * 1024
-    again = student.start_multipart(ids.assignment, ids.submission, "big.mp4", len(data), "video/mp4",
-                                    fingerprint="fp-" + str(ids.submission))
+    again = student.start_multipart(
+        ids.assignment, ids.submission, "big.mp4", len(data), "video/mp4", fingerprint="fp-" + str(ids.submission)
+    )
     assert again["upload_id"] == started["upload_id"] and again["resumed"] is True
 
     parts = student.upload_parts(ids.assignment, ids.submission, started, data)
@@ -128,8 +150,10 @@ def test_the_python_client_drives_drafts_save_recycle_bin_restore_and_whoami(liv
     teacher = live_sidecar.client.acting_as(ids.teacher, ["grader"], ids.course)
     admin = live_sidecar.client.acting_as(ids.admin, ["admin"], ids.course)
 
-    assert admin.whoami() == {"key_id": live_sidecar.key_id,
-                              "actor": {"user": ids.admin, "roles": ["admin"], "course": ids.course}}
+    assert admin.whoami() == {
+        "key_id": live_sidecar.key_id,
+        "actor": {"user": ids.admin, "roles": ["admin"], "course": ids.course},
+    }
     first = student.request_upload(ids.assignment, ids.submission, "first.mp4", len(data), "video/mp4")
     student.upload_file(first, data)
     assert student.confirm(ids.assignment, ids.submission, first["s3_key"])["current"] is True
@@ -138,20 +162,19 @@ def test_the_python_client_drives_drafts_save_recycle_bin_restore_and_whoami(liv
     draft = student.confirm(ids.assignment, ids.submission, second["s3_key"], draft=True)
     assert draft["current"] is False
     assert teacher.playback_url(ids.assignment, ids.submission)["video_id"] == first["video_id"]
-    assert [d["video_id"] for d in student.submission(ids.assignment, ids.submission)["drafts"]] == \
-        [second["video_id"]]
+    assert [d["video_id"] for d in student.submission(ids.assignment, ids.submission)["drafts"]] == [second["video_id"]]
     saved = student.make_current(ids.assignment, ids.submission, second["video_id"])
     assert saved["current"] is True
     assert teacher.playback_url(ids.assignment, ids.submission)["video_id"] == second["video_id"]
 
     deleted = admin.delete_assignment(ids.assignment, retain_seconds=3600)
     assert deleted["scheduled"] == 1 and deleted["purge_after"] > 3600
-    restored = admin.copy_from(ids.assignment + 50, ids.submission + 50, ids.assignment, ids.submission,
-                               user_id=ids.student)
+    restored = admin.copy_from(
+        ids.assignment + 50, ids.submission + 50, ids.assignment, ids.submission, user_id=ids.student
+    )
     assert restored["video"]["s3_key"] == second["s3_key"]
     url = teacher.playback_url(ids.assignment + 50, ids.submission + 50)["url"]
     assert requests.get(url, timeout=10).content == data
     with pytest.raises(SidecarError) as refused:
-        student.copy_from(ids.assignment + 60, ids.submission + 60, ids.assignment, ids.submission,
-                          user_id=ids.student)
+        student.copy_from(ids.assignment + 60, ids.submission + 60, ids.assignment, ids.submission, user_id=ids.student)
     assert refused.value.status == 403

@@ -23,8 +23,13 @@ WORKER = str(pathlib.Path(sys.executable).with_name("s3video-worker"))
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
 def worker_world(request, backend, embedded_s3_url, signing_key_file, tmp_path_factory):
-    with open_world(backend, request.param, embedded_s3_url, signing_key_file,
-                    tmp_path_factory.mktemp(f"worker-{backend}-{request.param}")) as world:
+    with open_world(
+        backend,
+        request.param,
+        embedded_s3_url,
+        signing_key_file,
+        tmp_path_factory.mktemp(f"worker-{backend}-{request.param}"),
+    ) as world:
         yield world
 
 
@@ -93,12 +98,24 @@ def test_a_worker_started_before_the_embedded_stand_in_waits_for_its_bucket(tmp_
     from tests.support.jobs import LOGGING_INI
 
     with fresh_database("sqlite", tmp_path) as url:
-        settings = make_settings(url, f"http://127.0.0.1:{free_port()}", signing_key_file, **{
-            "s3video.bucket": "s3video-first-start", "huey.url": f"sqlite:///{tmp_path}/huey.sqlite",
-            "s3video.embedded.data_dir": str(tmp_path / "s3")})
+        settings = make_settings(
+            url,
+            f"http://127.0.0.1:{free_port()}",
+            signing_key_file,
+            **{
+                "s3video.bucket": "s3video-first-start",
+                "huey.url": f"sqlite:///{tmp_path}/huey.sqlite",
+                "s3video.embedded.data_dir": str(tmp_path / "s3"),
+            },
+        )
         ini = tmp_path / "first-start.ini"
-        ini.write_text("\n".join(["[app:main]", "use = egg:s3video-sidecar",
-                                  *(f"{name} = {value}" for name, value in settings.items())]) + "\n" + LOGGING_INI)
+        ini.write_text(
+            "\n".join(
+                ["[app:main]", "use = egg:s3video-sidecar", *(f"{name} = {value}" for name, value in settings.items())]
+            )
+            + "\n"
+            + LOGGING_INI
+        )
         log_path = tmp_path / "worker.log"
         with running_worker(str(ini), log_path):
             wait_until(lambda: "waiting for the embedded S3 stand-in" in log_path.read_text(), 30)

@@ -37,8 +37,11 @@ PLUGIN = REPO / "moodle_plugin"
 COMPONENT = "assignsubmission_s3video"
 VARIABLES = ("S3VIDEO_MOODLE_URL", "S3VIDEO_MOODLE_DIR", "S3VIDEO_MOODLE_ADMIN")
 MISSING = [name for name in VARIABLES if not os.environ.get(name)]
-SKIP_REASON = ("the end-to-end suite needs an installed Moodle: set " + ", ".join(VARIABLES) +
-               " (and optionally S3VIDEO_MOODLE_PHP); DEVELOPERS.md says how to get one")
+SKIP_REASON = (
+    "the end-to-end suite needs an installed Moodle: set "
+    + ", ".join(VARIABLES)
+    + " (and optionally S3VIDEO_MOODLE_PHP); DEVELOPERS.md says how to get one"
+)
 PASSWORD = "E2e-pass-1!"  # every user the suite makes
 
 
@@ -79,11 +82,13 @@ class Moodle:
         path = self.root / "admin" / "cli" / script
         if not path.exists():
             path = self.web_root / "admin" / "cli" / script
-        done = subprocess.run([self.php_binary, str(path), *args], capture_output=True, text=True,
-                              cwd=self.root, timeout=timeout)
+        done = subprocess.run(
+            [self.php_binary, str(path), *args], capture_output=True, text=True, cwd=self.root, timeout=timeout
+        )
         if check and done.returncode != 0:
-            raise MoodleError(f"{script} {' '.join(args)} exited {done.returncode}:\n{done.stdout[-3000:]}\n"
-                              f"{done.stderr[-3000:]}")
+            raise MoodleError(
+                f"{script} {' '.join(args)} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            )
         return done
 
     def set_config(self, name: str, value, component: str | None = None) -> None:
@@ -103,7 +108,8 @@ class Moodle:
         ``values`` arrive as ``$in`` (decoded JSON). The snippet lives in a temporary file only.
         """
         script = self.scratch / f"snippet-{secrets.token_hex(4)}.php"
-        script.write_text(textwrap.dedent("""\
+        script.write_text(
+            textwrap.dedent("""\
             <?php
             define('CLI_SCRIPT', true);
             require(%s);
@@ -115,10 +121,16 @@ class Moodle:
             %s
             })();
             echo "\\n@@RESULT@@", json_encode($out), "\\n";
-            """) % (json.dumps(str(self.root / "config.php")), php_string(json.dumps(values)),
-                    textwrap.indent(textwrap.dedent(body), "    ")))
-        done = subprocess.run([self.php_binary, str(script)], capture_output=True, text=True, cwd=self.root,
-                              timeout=900)
+            """)
+            % (
+                json.dumps(str(self.root / "config.php")),
+                php_string(json.dumps(values)),
+                textwrap.indent(textwrap.dedent(body), "    "),
+            )
+        )
+        done = subprocess.run(
+            [self.php_binary, str(script)], capture_output=True, text=True, cwd=self.root, timeout=900
+        )
         if done.returncode != 0 or "@@RESULT@@" not in done.stdout:
             raise MoodleError(f"PHP snippet failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
         before, _, result = done.stdout.rpartition("@@RESULT@@")
@@ -140,16 +152,23 @@ def moodle(tmp_path_factory):
     root = pathlib.Path(os.environ["S3VIDEO_MOODLE_DIR"]).resolve()
     if not (root / "config.php").exists():
         pytest.fail(f"S3VIDEO_MOODLE_DIR={root} has no config.php: point it at an installed Moodle's code root")
-    return Moodle(url=os.environ["S3VIDEO_MOODLE_URL"].rstrip("/"), root=root, admin=admin, password=password,
-                  php_binary=os.environ.get("S3VIDEO_MOODLE_PHP", "php"),
-                  scratch=tmp_path_factory.mktemp("moodle-snippets"))
+    return Moodle(
+        url=os.environ["S3VIDEO_MOODLE_URL"].rstrip("/"),
+        root=root,
+        admin=admin,
+        password=password,
+        php_binary=os.environ.get("S3VIDEO_MOODLE_PHP", "php"),
+        scratch=tmp_path_factory.mktemp("moodle-snippets"),
+    )
 
 
 @pytest.fixture(scope="session")
 def e2e_sidecar(moodle, embedded_s3_url, signing_key_file, tmp_path_factory):
     """A live sidecar of its own (SQLite) that accepts the Moodle site's origin (CORS)."""
-    with fresh_database("sqlite", tmp_path_factory.mktemp("e2e-db")) as database_url, \
-            serve_sidecar(database_url, embedded_s3_url, signing_key_file, origins=(moodle.url,)) as sidecar:
+    with (
+        fresh_database("sqlite", tmp_path_factory.mktemp("e2e-db")) as database_url,
+        serve_sidecar(database_url, embedded_s3_url, signing_key_file, origins=(moodle.url,)) as sidecar,
+    ):
         yield sidecar
 
 
@@ -165,8 +184,12 @@ def installed(moodle, e2e_sidecar):
     shutil.copytree(PLUGIN, moodle.plugin_dir)
     upgrade = moodle.cli("upgrade.php", "--non-interactive")
     moodle.cli("purge_caches.php")
-    for name, value in {"sidecarurl": e2e_sidecar.url, "keyid": e2e_sidecar.key_id,
-                        "secret": e2e_sidecar.secret, "default": 1}.items():
+    for name, value in {
+        "sidecarurl": e2e_sidecar.url,
+        "keyid": e2e_sidecar.key_id,
+        "secret": e2e_sidecar.secret,
+        "default": 1,
+    }.items():
         moodle.set_config(name, value, COMPONENT)
     # Everything the suite loads is looked at with debugging shown at DEVELOPER level.
     moodle.set_config("debug", 32767)
@@ -182,7 +205,8 @@ def site(moodle, installed):
 
 def make_site(moodle: Moodle, label: str, students: int = 2) -> dict:
     """Make a course, a teacher, ``students`` students and an assignment (video submissions only)."""
-    return moodle.php(r"""
+    return moodle.php(
+        r"""
         require_once($CFG->dirroot . '/course/lib.php');
         require_once($CFG->libdir . '/testing/classes/util.php');
         require_once($CFG->dirroot . '/user/lib.php');
@@ -221,12 +245,17 @@ def make_site(moodle: Moodle, label: str, students: int = 2) -> dict:
         ]);
         return ['course' => (int)$course->id, 'cmid' => (int)$module->cmid, 'assign' => (int)$module->id,
                 'users' => $users];
-    """, label=label, students=students, password=PASSWORD)
+    """,
+        label=label,
+        students=students,
+        password=PASSWORD,
+    )
 
 
 def submission_of(moodle: Moodle, assign: int, userid: int) -> dict | None:
     """Moodle's latest submission of a user and the plugin's record of its video."""
-    return moodle.php(r"""
+    return moodle.php(
+        r"""
         $submission = $DB->get_records('assign_submission', ['assignment' => $in->assign, 'userid' => $in->userid,
             'latest' => 1]);
         $submission = reset($submission);
@@ -236,10 +265,14 @@ def submission_of(moodle: Moodle, assign: int, userid: int) -> dict | None:
         $video = $DB->get_record('assignsubmission_s3video', ['submission' => $submission->id]);
         return ['id' => (int)$submission->id, 'status' => $submission->status,
                 'video' => $video ? (array)$video : null];
-    """, assign=assign, userid=userid)
+    """,
+        assign=assign,
+        userid=userid,
+    )
 
 
 # -- the browser -----------------------------------------------------------------------------------
+
 
 def login(browser, moodle: Moodle, username: str, password: str = PASSWORD):
     """A page of a fresh browser context, logged in as ``username``."""
@@ -299,15 +332,20 @@ def as_admin(as_user, moodle):
     return lambda: as_user(moodle.admin, moodle.password)
 
 
-DEBUGGING = re.compile(r"Coding error detected|Notice: |Warning: |Deprecated: |Fatal error|Stack trace|Debug info:|"
-                       r"Exception - |\$PAGE->context was not set", re.I)
+DEBUGGING = re.compile(
+    r"Coding error detected|Notice: |Warning: |Deprecated: |Fatal error|Stack trace|Debug info:|"
+    r"Exception - |\$PAGE->context was not set",
+    re.I,
+)
 
 
 def assert_clean(page) -> None:
     """No debugging output and no error page (the site runs at DEVELOPER debugging, shown)."""
     text = page.inner_text("body")
     found = DEBUGGING.search(text)
-    assert not found, f"{page.url} shows debugging or an error: …{text[max(0, found.start() - 300):found.end() + 600]}…"
+    assert not found, (
+        f"{page.url} shows debugging or an error: …{text[max(0, found.start() - 300) : found.end() + 600]}…"
+    )
     assert page.locator(".debuggingmessage, .errorbox, .errormessage").count() == 0, page.url
 
 
@@ -317,10 +355,34 @@ def make_clip(path: pathlib.Path, seconds: int = 4, noisy: bool = False) -> path
         pytest.fail("ffmpeg is required (tools/system-packages.sh installs Debian's ffmpeg)")
     source = "testsrc2=size=640x480" if noisy else "testsrc=size=320x240"
     encode = ["-vf", "noise=alls=100:allf=t", "-preset", "ultrafast", "-qp", "0"] if noisy else []
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", f"{source}:duration={seconds}:rate=25",
-                    "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:v", "libx264", *encode,
-                    "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", "-shortest", str(path)],
-                   check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"{source}:duration={seconds}:rate=25",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:duration={seconds}",
+            "-c:v",
+            "libx264",
+            *encode,
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-movflags",
+            "+faststart",
+            "-shortest",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -332,8 +394,6 @@ def clips(tmp_path_factory):
         "second": make_clip(folder / "second-take.mp4", seconds=3),
         "big": make_clip(folder / "long-lecture.mp4", seconds=1, noisy=True),
     }
-
-
 
 
 def run_probe(sidecar) -> dict:

@@ -51,15 +51,18 @@ def play_and_seek(page, submissionid: int, to: float = 2.0) -> None:
         play.first.click()
     # the video loads, or the player says why not (a warning or an error, not "Loading the video…")
     refusal = '[data-region="message"].alert-danger, [data-region="message"].alert-warning'
-    page.wait_for_function("""([p, refusal]) => {
+    page.wait_for_function(
+        """([p, refusal]) => {
         const v = p.querySelector('video');
         return (v && v.readyState >= 2 && v.duration > 1) || p.querySelector(refusal) !== null;
-    }""", arg=[player.element_handle(), refusal], timeout=60_000)
+    }""",
+        arg=[player.element_handle(), refusal],
+        timeout=60_000,
+    )
     assert player.locator(refusal).count() == 0, f"the player says: {player.locator(refusal).inner_text()}"
     handle = player.locator("video").first.element_handle()
     page.evaluate("v => { v.muted = true; return v.play(); }", handle)
     page.wait_for_function("v => v.currentTime > 0.2", arg=handle, timeout=60_000)
     page.evaluate(f"v => {{ v.currentTime = {to}; }}", handle)
-    page.wait_for_function(f"v => !v.seeking && v.currentTime >= {to} && v.readyState >= 2", arg=handle,
-                           timeout=60_000)
+    page.wait_for_function(f"v => !v.seeking && v.currentTime >= {to} && v.readyState >= 2", arg=handle, timeout=60_000)
     assert player.locator(refusal).count() == 0, player.locator(refusal).inner_text()

@@ -32,8 +32,12 @@ def test_the_settings_page_saves_every_field(moodle, as_admin):
         assert moodle.get_config("partsinflight", COMPONENT) == "3"
         assert moodle.get_config("timeout", COMPONENT) == "40"
     finally:
-        for name, value in {"allowedtypes": "video/mp4 video/webm video/quicktime", "playbackexpiry": 0,
-                            "partsinflight": 4, "timeout": 30}.items():
+        for name, value in {
+            "allowedtypes": "video/mp4 video/webm video/quicktime",
+            "playbackexpiry": 0,
+            "partsinflight": 4,
+            "timeout": 30,
+        }.items():
             moodle.set_config(name, value, COMPONENT)
 
 
@@ -46,7 +50,12 @@ def test_a_bad_type_list_is_refused_with_a_message_and_changes_nothing(moodle, a
     page.wait_for_load_state()
     assert_clean(page)
     assert page.get_by_text("Changes saved").count() == 0
-    assert page.locator(f"#admin-allowedtypes .error, #admin-allowedtypes .form-control.is-invalid, "
-                        f"#id_s_{COMPONENT}_allowedtypes.is-invalid").count() + \
-        page.get_by_text("Some settings were not changed").count() >= 1
+    assert (
+        page.locator(
+            f"#admin-allowedtypes .error, #admin-allowedtypes .form-control.is-invalid, "
+            f"#id_s_{COMPONENT}_allowedtypes.is-invalid"
+        ).count()
+        + page.get_by_text("Some settings were not changed").count()
+        >= 1
+    )
     assert moodle.get_config("allowedtypes", COMPONENT) == before

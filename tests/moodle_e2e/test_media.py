@@ -40,41 +40,59 @@ def test_the_grading_table_shows_the_poster_as_a_thumbnail(site, submitted, e2e_
 
     # Pressing the thumbnail plays the video (it is the player's play button).
     image.click()
-    page.wait_for_function("id => { const v = document.querySelector("
-                           "`[data-region=\"assignsubmission_s3video-player\"][data-submissionid=\"${id}\"] video`);"
-                           " return v && v.readyState >= 1; }", arg=submitted["id"])
+    page.wait_for_function(
+        "id => { const v = document.querySelector("
+        '`[data-region="assignsubmission_s3video-player"][data-submissionid="${id}"] video`);'
+        " return v && v.readyState >= 1; }",
+        arg=submitted["id"],
+    )
 
 
 def second_video(moodle, site, e2e_sidecar, clip):
     """Student 2 has a video too: uploaded straight to the sidecar as the browser would, recorded in Moodle."""
     student = site["users"]["student2"]
-    submissionid = moodle.php(r"""
+    submissionid = moodle.php(
+        r"""
         require_once($CFG->dirroot . '/mod/assign/locallib.php');
         [$course, $cm] = get_course_and_cm_from_instance($in->assign, 'assign');
         $assign = new \assign(\context_module::instance($cm->id), $cm, $course);
         return (int)$assign->get_user_submission($in->userid, true)->id;
-    """, assign=site["assign"], userid=student["id"])
+    """,
+        assign=site["assign"],
+        userid=student["id"],
+    )
     client = e2e_sidecar.client.acting_as(student["id"], ["student"], site["course"])
     content = clip.read_bytes()
     upload = client.request_upload(site["assign"], submissionid, clip.name, size=len(content), mime_type="video/mp4")
     client.upload_file(upload, content, clip.name)
     confirmed = client.confirm(site["assign"], submissionid, upload["s3_key"])
-    moodle.php(r"""
+    moodle.php(
+        r"""
         require_once($CFG->dirroot . '/mod/assign/locallib.php');
         require_once($CFG->dirroot . '/mod/assign/submission/s3video/locallib.php');
         \assign_submission_s3video::store_current($in->assign, $in->submission, (array)$in->confirmed);
         return true;
-    """, assign=site["assign"], submission=submissionid, confirmed=confirmed)
+    """,
+        assign=site["assign"],
+        submission=submissionid,
+        confirmed=confirmed,
+    )
     return submissionid
 
 
 def test_the_grading_table_asks_the_sidecar_once_a_page(moodle, site, submitted, e2e_sidecar, clips):
     """The summaries of a whole grading table cost one posters call, whatever the number of rows."""
-    if moodle.php("""return (int)$DB->count_records('assignsubmission_s3video', ['assignment' => $in->assign]);""",
-                  assign=site["assign"]) < 2:
+    if (
+        moodle.php(
+            """return (int)$DB->count_records('assignsubmission_s3video', ['assignment' => $in->assign]);""",
+            assign=site["assign"],
+        )
+        < 2
+    ):
         second_video(moodle, site, e2e_sidecar, clips["second"])
     probed(e2e_sidecar, submitted)
-    answer = moodle.php(r"""
+    answer = moodle.php(
+        r"""
         global $PAGE;
         require_once($CFG->dirroot . '/mod/assign/locallib.php');
         $teacher = $DB->get_record('user', ['id' => $in->teacher], '*', MUST_EXIST);
@@ -92,7 +110,10 @@ def test_the_grading_table_asks_the_sidecar_once_a_page(moodle, site, submitted,
         }
         return ['calls' => \assignsubmission_s3video\local\media_cache::$calls, 'rows' => count($html),
                 'thumbnails' => substr_count(implode('', $html), 'loading="lazy"')];
-    """, assign=site["assign"], teacher=site["users"]["teacher"]["id"])
+    """,
+        assign=site["assign"],
+        teacher=site["users"]["teacher"]["id"],
+    )
     assert answer["rows"] >= 2 and answer["thumbnails"] >= 1, answer
     assert answer["calls"] == 1, answer
 

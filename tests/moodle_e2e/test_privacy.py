@@ -36,7 +36,9 @@ def test_privacy_export_and_deletion(moodle, installed, e2e_sidecar, browser, cl
     assert before["video"]["filename"] == clips["second"].name
     run_probe(e2e_sidecar)  # the export shows what the probe found (JSON: "/" may be written "\\/")
 
-    exported = moodle.php(PRIVACY + """
+    exported = moodle.php(
+        PRIVACY
+        + """
         $zip = $manager->export_user_data($approved);
         $archive = new ZipArchive();
         $archive->open($zip);
@@ -45,15 +47,22 @@ def test_privacy_export_and_deletion(moodle, installed, e2e_sidecar, browser, cl
             $text .= $archive->getFromIndex($i);
         }
         return ['files' => $archive->numFiles, 'text' => $text];
-    """, userid=student["id"])
+    """,
+        userid=student["id"],
+    )
     assert clips["second"].name in exported["text"]
-    assert re.search(r'"media": "0:0[23] · 320×240 · 25 fps · H\.264 [^"]+? \\?/ AAC[^"]*fast start"', exported["text"]), \
-        exported["text"][:3000]
+    assert re.search(
+        r'"media": "0:0[23] · 320×240 · 25 fps · H\.264 [^"]+? \\?/ AAC[^"]*fast start"', exported["text"]
+    ), exported["text"][:3000]
 
-    moodle.php(PRIVACY + """
+    moodle.php(
+        PRIVACY
+        + """
         $manager->delete_data_for_user($approved);
         return true;
-    """, userid=student["id"])
+    """,
+        userid=student["id"],
+    )
     after = submission_of(moodle, site["assign"], student["id"])
     assert after is None or after["video"] is None
     try:

@@ -33,7 +33,8 @@ def grader_plays(browser, moodle, site, cmid, assign):
 
 def test_backup_restored_into_a_new_course_plays(moodle, installed, browser, clips):
     site = site_with_a_video(moodle, browser, clips, "backup")
-    restored = moodle.php("""
+    restored = moodle.php(
+        """
         require_once($CFG->dirroot . '/backup/util/includes/backup_includes.php');
         require_once($CFG->dirroot . '/backup/util/includes/restore_includes.php');
         $bc = new backup_controller(backup::TYPE_1COURSE, $in->course, backup::FORMAT_MOODLE, backup::INTERACTIVE_NO,
@@ -58,20 +59,26 @@ def test_backup_restored_into_a_new_course_plays(moodle, installed, browser, cli
         $cm = $DB->get_record_sql("SELECT cm.id, cm.instance FROM {course_modules} cm
             JOIN {modules} m ON m.id = cm.module AND m.name = 'assign' WHERE cm.course = ?", [$courseid]);
         return ['course' => (int)$courseid, 'cmid' => (int)$cm->id, 'assign' => (int)$cm->instance];
-    """, course=site["course"])
+    """,
+        course=site["course"],
+    )
     assert restored["assign"] != site["assign"]
     # deleting the original course never removes what the restored one references
-    moodle.php("""
+    moodle.php(
+        """
         delete_course($in->course, false);
         return true;
-    """, course=site["course"])
+    """,
+        course=site["course"],
+    )
     moodle.cli("adhoc_task.php", "--execute")
     grader_plays(browser, moodle, site, restored["cmid"], restored["assign"])
 
 
 def test_a_recycle_bin_restore_plays(moodle, installed, browser, clips):
     site = site_with_a_video(moodle, browser, clips, "recycle")
-    restored = moodle.php("""
+    restored = moodle.php(
+        """
         require_once($CFG->dirroot . '/course/lib.php');
         set_config('coursebinenable', 1, 'tool_recyclebin');
         $name = $DB->get_field('assign', 'name', ['id' => $in->assign]);
@@ -87,6 +94,10 @@ def test_a_recycle_bin_restore_plays(moodle, installed, browser, clips):
             WHERE cm.course = ? AND cm.deletioninprogress = 0",
             [$in->course]);
         return ['cmid' => (int)$cm->id, 'assign' => (int)$cm->instance];
-    """, course=site["course"], cmid=site["cmid"], assign=site["assign"])
+    """,
+        course=site["course"],
+        cmid=site["cmid"],
+        assign=site["assign"],
+    )
     assert restored["assign"] != site["assign"]
     grader_plays(browser, moodle, site, restored["cmid"], restored["assign"])

@@ -52,8 +52,9 @@ def test_a_multipart_upload_resumes_after_a_reload(moodle, site, clips, e2e_side
     page.route(f"{endpoint}/**", cut_after_two_parts)
     open_edit_form(page, site["cmid"])
     choose(page, big)
-    page.wait_for_selector('[data-region="assignsubmission_s3video-upload"] [data-region="message"].alert-danger',
-                           timeout=180_000)
+    page.wait_for_selector(
+        '[data-region="assignsubmission_s3video-upload"] [data-region="message"].alert-danger', timeout=180_000
+    )
     sent_before = {url.split("partNumber=")[1].split("&")[0] for url in puts}
     assert len(sent_before) == 2
 
@@ -96,10 +97,12 @@ def test_the_grading_table_and_the_settings_form_load_clean(site, submitted, as_
 def test_another_student_is_refused(moodle, site, submitted, as_user):
     page = as_user(site["users"]["student2"]["username"])
     page.goto(f"/mod/assign/view.php?id={site['cmid']}")
-    answer = page.evaluate("""([assignmentid, submissionid]) => new Promise(resolve => require(['core/ajax'], Ajax =>
+    answer = page.evaluate(
+        """([assignmentid, submissionid]) => new Promise(resolve => require(['core/ajax'], Ajax =>
         Ajax.call([{methodname: 'assignsubmission_s3video_get_playback_url', args: {assignmentid, submissionid}}])[0]
             .then(result => resolve({ok: result}), error => resolve({error: error.errorcode || error.message}))))""",
-                           [site["assign"], submitted["id"]])
+        [site["assign"], submitted["id"]],
+    )
     assert "error" in answer and answer.get("ok") is None, answer
     # and the grader is not theirs to open
     page.goto(f"/mod/assign/view.php?id={site['cmid']}&action=grader&userid={site['users']['student1']['id']}")

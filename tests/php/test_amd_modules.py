@@ -28,7 +28,10 @@ def test_amd_modules_under_node():
         pytest.fail("node is not installed (the JS build needs it too)")
     result = subprocess.run(
         [node, "--import", str(HERE / "amd" / "register.mjs"), "--test", str(HERE / "amd")],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, f"node --test failed:\n{result.stdout}\n{result.stderr}"
     assert re.search(r"^# pass [1-9]", result.stdout, re.M), result.stdout
@@ -37,7 +40,7 @@ def test_amd_modules_under_node():
 
 def method_body(source: str, name: str) -> str:
     start = source.index(f"function {name}(")
-    return source[start:source.index("\n    }\n", start)]
+    return source[start : source.index("\n    }\n", start)]
 
 
 def top_level_keys(code: str) -> set[str]:
@@ -49,8 +52,8 @@ def top_level_keys(code: str) -> set[str]:
             end = i + 1
             while code[end] != char:
                 end += 2 if code[end] == "\\" else 1
-            literal = code[i + 1:end]
-            if re.match(r"\s*=>", code[end + 1:]):
+            literal = code[i + 1 : end]
+            if re.match(r"\s*=>", code[end + 1 :]):
                 keys.append((depth, literal))
             i = end + 1
             continue

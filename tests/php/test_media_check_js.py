@@ -44,7 +44,7 @@ def test_the_same_codecs_as_the_probe(clips, tmp_path, name):
     path = tmp_path / name
     path.write_bytes(clips[name])
     seen = inspect_in_node(path)
-    result, _reader = probe.probe(lambda a, b: clips[name][a:b + 1], len(clips[name]))
+    result, _reader = probe.probe(lambda a, b: clips[name][a : b + 1], len(clips[name]))
     assert (seen["videoCodec"], seen["audioCodec"]) == (result.video_codec, result.audio_codec)
     assert seen["everywhere"] is result.plays_everywhere
     assert seen["browsers"] == result.browsers

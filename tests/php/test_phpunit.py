@@ -26,18 +26,24 @@ def test_phpunit_against_live_sidecar(live_sidecar):
     if phpunit is None:
         pytest.fail("phpunit is not installed (Debian package: phpunit)")
     env = dict(os.environ)
-    env.update({
-        "S3VIDEO_SIDECAR_URL": live_sidecar.url,
-        "S3VIDEO_KEY_ID": live_sidecar.key_id,
-        "S3VIDEO_SECRET": live_sidecar.secret,
-        "S3VIDEO_OTHER_KEY_ID": OTHER_KEY_ID,
-        "S3VIDEO_OTHER_SECRET": OTHER_SECRET,
-        # Confirm checks the container: uploads start with the one test MP4 header (tests/support/videos.py).
-        "S3VIDEO_TEST_MP4_HEADER": base64.b64encode(mp4_bytes(24)).decode("ascii"),
-    })
+    env.update(
+        {
+            "S3VIDEO_SIDECAR_URL": live_sidecar.url,
+            "S3VIDEO_KEY_ID": live_sidecar.key_id,
+            "S3VIDEO_SECRET": live_sidecar.secret,
+            "S3VIDEO_OTHER_KEY_ID": OTHER_KEY_ID,
+            "S3VIDEO_OTHER_SECRET": OTHER_SECRET,
+            # Confirm checks the container: uploads start with the one test MP4 header (tests/support/videos.py).
+            "S3VIDEO_TEST_MP4_HEADER": base64.b64encode(mp4_bytes(24)).decode("ascii"),
+        }
+    )
     result = subprocess.run(
         [phpunit, "-c", str(HERE / "phpunit.xml"), "--fail-on-skipped", "--fail-on-incomplete"],
-        cwd=HERE, env=env, capture_output=True, text=True, timeout=600,
+        cwd=HERE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, f"PHPUnit failed:\n{result.stdout}\n{result.stderr}"
     assert "OK (" in result.stdout, result.stdout

@@ -37,8 +37,10 @@ HELP_BUTTON = re.compile(rf"""addHelpButton\([^,]+,\s*'([^']+)'\s*,\s*'{COMPONEN
 JS_REQUEST = re.compile(r"""\{key:\s*'([^']+)',\s*component:\s*COMPONENT\}""")
 JS_USE = re.compile(r"""strings\[\s*'([^']+)'\s*\]""")
 # {{#str}} key, component {{/str}}, or with its parameter: {{#str}} key, component, {{value}} {{/str}}
-TEMPLATE_STR = re.compile(rf"""\{{\{{#str\}}\}}\s*([^,\s]+)\s*,\s*{COMPONENT}\s*"""
-                          rf"""(?:,[^{{]*(?:\{{\{{[^}}]*\}}\}}[^{{]*)?)?\{{\{{/str\}}\}}""")
+TEMPLATE_STR = re.compile(
+    rf"""\{{\{{#str\}}\}}\s*([^,\s]+)\s*,\s*{COMPONENT}\s*"""
+    rf"""(?:,[^{{]*(?:\{{\{{[^}}]*\}}\}}[^{{]*)?)?\{{\{{/str\}}\}}"""
+)
 
 
 def php_files():
@@ -47,15 +49,18 @@ def php_files():
 
 def own_sources(pattern):
     """The plugin's code: not the lang file, nor the upload engine (the JS tooling's, checked there)."""
-    return [p for p in sorted(PLUGIN.rglob(pattern))
-            if p.name != "upload_engine.js" and "build" not in p.parts and "lang" not in p.parts]
+    return [
+        p
+        for p in sorted(PLUGIN.rglob(pattern))
+        if p.name != "upload_engine.js" and "build" not in p.parts and "lang" not in p.parts
+    ]
 
 
 def lang_strings() -> dict[str, str]:
     """Identifier -> text, read by PHP itself (the file is PHP, not a format to parse by hand)."""
     script = (
         "define('MOODLE_INTERNAL', 1); $string = []; require($argv[1]);"
-        "foreach ($string as $k => $v) { echo $k, \"\\t\", str_replace([\"\\n\", \"\\t\"], ' ', $v), \"\\n\"; }"
+        'foreach ($string as $k => $v) { echo $k, "\\t", str_replace(["\\n", "\\t"], \' \', $v), "\\n"; }'
     )
     out = subprocess.run(["php", "-r", script, str(LANG_FILE)], capture_output=True, text=True, check=True).stdout
     return dict(line.split("\t", 1) for line in out.splitlines())
@@ -130,8 +135,11 @@ def test_placeholders_are_moodle_placeholders(strings):
             assert re.fullmatch(r"\{\$a(->[a-z]+)?\}", placeholder), f"{identifier}: {placeholder}"
 
 
-@pytest.mark.parametrize("path", [*own_sources("*.php"), LANG_FILE, *own_sources("*.js"), *own_sources("*.mustache")],
-                         ids=lambda p: str(p.relative_to(REPO)))
+@pytest.mark.parametrize(
+    "path",
+    [*own_sources("*.php"), LANG_FILE, *own_sources("*.js"), *own_sources("*.mustache")],
+    ids=lambda p: str(p.relative_to(REPO)),
+)
 def test_licence_and_package(path):
     text = path.read_text()
     assert "GNU General Public License" in text, "missing the GPL boilerplate"

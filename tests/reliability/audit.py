@@ -54,8 +54,10 @@ def integrity_problems(video, storage) -> list[str]:
     if info is None:
         return [f"video {video.id} is ready but its object {video.s3_key} is missing"]
     if info.checksum_sha256 != video.checksum_sha256:
-        return [f"video {video.id}: the object's SHA-256 is {info.checksum_sha256}, the receipt says "
-                f"{video.checksum_sha256}: the played bytes are not the confirmed ones"]
+        return [
+            f"video {video.id}: the object's SHA-256 is {info.checksum_sha256}, the receipt says "
+            f"{video.checksum_sha256}: the played bytes are not the confirmed ones"
+        ]
     return []
 
 
@@ -84,8 +86,9 @@ def audit(session_factory, storage, *, grace_seconds: int = 0, now: float | None
         current_ids.add(submission.current_video_id)
         video = videos.get(submission.current_video_id)
         if video is None or video.submission_id != submission.id:
-            problems.append(f"submission {submission.id}: current video {submission.current_video_id} "
-                            "is not one of its videos")
+            problems.append(
+                f"submission {submission.id}: current video {submission.current_video_id} is not one of its videos"
+            )
         elif str(video.upload_status) != "ready":
             problems.append(f"submission {submission.id}: current video {video.id} is {video.upload_status}")
 
@@ -99,8 +102,9 @@ def audit(session_factory, storage, *, grace_seconds: int = 0, now: float | None
             if held is None:
                 problems.append(f"video {video.id} is ready but its object {video.s3_key} is missing")
             elif held["Size"] != video.file_size:
-                problems.append(f"video {video.id}: the object holds {held['Size']} bytes, the row says "
-                                f"{video.file_size}")
+                problems.append(
+                    f"video {video.id}: the object holds {held['Size']} bytes, the row says {video.file_size}"
+                )
             else:
                 problems += integrity_problems(video, storage)
         elif status == "deleted" and held is not None and not held_by_another_row(video.s3_key):
@@ -133,13 +137,16 @@ def audit(session_factory, storage, *, grace_seconds: int = 0, now: float | None
 
     for key, item in staged.items():
         rows = by_key.get(keys.final_key(key), [])
-        if not any(str(row.upload_status) == "pending" for row in rows) \
-                and now - item["LastModified"].timestamp() >= grace_seconds:
+        if (
+            not any(str(row.upload_status) == "pending" for row in rows)
+            and now - item["LastModified"].timestamp() >= grace_seconds
+        ):
             owner = ", ".join(f"video {v.id}, {v.upload_status}" for v in rows) or "no row"
             problems.append(f"staging object {key} is left behind ({owner})")
 
-    uploading = {video.upload_id for video in videos.values()
-                 if video.upload_id and str(video.upload_status) == "uploading"}
+    uploading = {
+        video.upload_id for video in videos.values() if video.upload_id and str(video.upload_status) == "uploading"
+    }
     for upload in storage.list_multipart_uploads("videos/"):
         if upload["UploadId"] not in uploading and now - upload["Initiated"].timestamp() >= grace_seconds:
             problems.append(f"multipart upload {upload['UploadId']} of {upload['Key']} has no uploading row")

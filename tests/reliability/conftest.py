@@ -37,16 +37,19 @@ def pytest_configure(config):
 
 def pytest_terminal_summary(terminalreporter):
     if STATS.get("schemathesis_cases"):
-        by_class = ", ".join(f"{k[-3:]} {v}" for k, v in sorted(STATS.items())
-                             if k.startswith("schemathesis_") and k.endswith("xx"))
+        by_class = ", ".join(
+            f"{k[-3:]} {v}" for k, v in sorted(STATS.items()) if k.startswith("schemathesis_") and k.endswith("xx")
+        )
         terminalreporter.write_line(
             f"reliability: schemathesis ran {STATS['schemathesis_cases']} cases over "
             f"{STATS.get('schemathesis_operations', 0)} operations ({by_class}); server errors: "
-            f"{STATS.get('schemathesis_server_errors', 0)}")
+            f"{STATS.get('schemathesis_server_errors', 0)}"
+        )
     if STATS.get("load_requests"):
         terminalreporter.write_line(
             f"reliability: load test sent {STATS['load_requests']} requests in {STATS['load_seconds']} s from "
-            f"{STATS['load_users']} users: 5xx {STATS['load_5xx']}, 429 {STATS['load_429']}")
+            f"{STATS['load_users']} users: 5xx {STATS['load_5xx']}, 429 {STATS['load_429']}"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -60,9 +63,15 @@ def reliability_database_url(tmp_path_factory):
 def reliable_settings(reliability_database_url, embedded_s3_url, signing_key_file):
     # A bucket of its own, so the audit sees only this suite's objects; rate limits out of the way of
     # the fuzzer (its one student would hit them at once) — test_load.py configures and checks them.
-    return make_settings(reliability_database_url, embedded_s3_url, signing_key_file, **{
-        "s3video.bucket": "s3video-reliability",
-        **{f"s3video.rate_limit.{action}": "100000/60" for action in ("upload_url", "confirm", "playback_url")}})
+    return make_settings(
+        reliability_database_url,
+        embedded_s3_url,
+        signing_key_file,
+        **{
+            "s3video.bucket": "s3video-reliability",
+            **{f"s3video.rate_limit.{action}": "100000/60" for action in ("upload_url", "confirm", "playback_url")},
+        },
+    )
 
 
 @pytest.fixture(scope="session")
@@ -115,7 +124,9 @@ class RedisServer:
     def start(self):
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         client = redis.Redis(port=self.port, socket_timeout=1)
         for _ in range(100):
             try:

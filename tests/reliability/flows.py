@@ -24,16 +24,20 @@ def sub_path(ids, suffix="", submission=None):
 
 
 def request_upload(api, ids, content=MP4, status=201):
-    response = api.post(sub_path(ids, "/upload-url"), {"filename": "talk.mp4", "size": len(content),
-                                                      "mime_type": "video/mp4"}, as_actor=student(ids))
+    response = api.post(
+        sub_path(ids, "/upload-url"),
+        {"filename": "talk.mp4", "size": len(content), "mime_type": "video/mp4"},
+        as_actor=student(ids),
+    )
     assert response.status_int == status, response.text
     return response.json
 
 
 def post_to_s3(upload, content=MP4):
     fields = upload["upload"]["fields"]
-    response = requests.post(upload["upload"]["url"], data=fields,
-                             files={"file": ("talk.mp4", content, fields["Content-Type"])}, timeout=30)
+    response = requests.post(
+        upload["upload"]["url"], data=fields, files={"file": ("talk.mp4", content, fields["Content-Type"])}, timeout=30
+    )
     assert response.status_code == 204, response.text
     return response
 
@@ -57,22 +61,25 @@ def confirmed(api, ids, content=MP4):
 
 
 def start_multipart(api, ids, size):
-    response = api.post(sub_path(ids, "/multipart"), {"filename": "big.mp4", "size": size, "mime_type": "video/mp4"},
-                        as_actor=student(ids))
+    response = api.post(
+        sub_path(ids, "/multipart"),
+        {"filename": "big.mp4", "size": size, "mime_type": "video/mp4"},
+        as_actor=student(ids),
+    )
     assert response.status_int == 201, response.text
     return response.json
 
 
 def put_parts(api, ids, started, data, numbers=None):
     numbers = numbers or list(range(1, started["part_count"] + 1))
-    signed = api.post(sub_path(ids, f"/multipart/{started['upload_id']}/parts"), {"part_numbers": numbers},
-                      as_actor=student(ids))
+    signed = api.post(
+        sub_path(ids, f"/multipart/{started['upload_id']}/parts"), {"part_numbers": numbers}, as_actor=student(ids)
+    )
     assert signed.status_int == 200, signed.text
     size, parts = started["part_size"], []
     for part in signed.json["parts"]:
         number = part["part_number"]
-        answer = requests.put(part["url"], data=data[(number - 1) * size: number * size], timeout=30)
+        answer = requests.put(part["url"], data=data[(number - 1) * size : number * size], timeout=30)
         assert answer.status_code == 200, answer.text
         parts.append({"part_number": number, "etag": answer.headers["ETag"]})
     return parts
-

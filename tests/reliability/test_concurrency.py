@@ -49,9 +49,12 @@ def race(wsgi_app, table: str, calls):
 
 def upload_url(ids, submission, user):
     def call(api):
-        return api.post(flows.sub_path(ids, "/upload-url", submission=submission),
-                        {"filename": "a.mp4", "size": 100, "mime_type": "video/mp4"},
-                        as_actor=actor(user, "student", course=ids.course))
+        return api.post(
+            flows.sub_path(ids, "/upload-url", submission=submission),
+            {"filename": "a.mp4", "size": 100, "mime_type": "video/mp4"},
+            as_actor=actor(user, "student", course=ids.course),
+        )
+
     return call
 
 
@@ -90,8 +93,11 @@ def test_a_double_click_on_a_first_upload(wsgi_app, ids):
 def test_two_students_racing_for_one_new_submission(wsgi_app, ids):
     """Whoever wins owns it; the other is refused as the ACL would refuse them a moment later."""
     assignment_exists(wsgi_app, ids)
-    results = race(wsgi_app, "submissions", [upload_url(ids, ids.submission, ids.student),
-                                             upload_url(ids, ids.submission, ids.other_student)])
+    results = race(
+        wsgi_app,
+        "submissions",
+        [upload_url(ids, ids.submission, ids.student), upload_url(ids, ids.submission, ids.other_student)],
+    )
     assert sorted(r.status_int for r in results) == [201, 403], [r.text for r in results]
     winner = next(i for i, r in enumerate(results) if r.status_int == 201)
     session = parts_of(wsgi_app.registry).session_factory()

@@ -63,8 +63,11 @@ def test_confirm_when_the_database_fails_while_writing(rapi, ids, audit, reliabl
 
 def test_upload_url_when_the_database_fails_while_writing(rapi, ids, audit, reliable_app):
     with failing(parts_of(reliable_app.registry).engine, r"^INSERT INTO videos") as failures:
-        response = rapi.post(flows.sub_path(ids, "/upload-url"),
-                             {"filename": "a.mp4", "size": 100, "mime_type": "video/mp4"}, as_actor=flows.student(ids))
+        response = rapi.post(
+            flows.sub_path(ids, "/upload-url"),
+            {"filename": "a.mp4", "size": 100, "mime_type": "video/mp4"},
+            as_actor=flows.student(ids),
+        )
     assert failures
     assert_database_503(response)
     assert rapi.get(flows.sub_path(ids), as_actor=flows.student(ids)).status_int == 404  # nothing half-written
@@ -120,13 +123,18 @@ def test_a_database_that_does_not_answer_is_503_everywhere(embedded_s3_url, sign
     from s3video_sidecar.app import main
 
     dead = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing"
-    app = webtest.TestApp(main({}, **make_settings(dead, embedded_s3_url, signing_key_file,
-                                                   **{"s3video.bucket": "s3video-reliability"})))
+    app = webtest.TestApp(
+        main({}, **make_settings(dead, embedded_s3_url, signing_key_file, **{"s3video.bucket": "s3video-reliability"}))
+    )
     health = app.get("/health", expect_errors=True)
     assert health.status_int == 503 and health.json["database"] == "unavailable"
     api = SignedApp(app)
-    for response in (api.get(flows.sub_path(ids), as_actor=flows.student(ids)),
-                     api.post(flows.sub_path(ids, "/upload-url"),
-                              {"filename": "a.mp4", "size": 100, "mime_type": "video/mp4"},
-                              as_actor=flows.student(ids))):
+    for response in (
+        api.get(flows.sub_path(ids), as_actor=flows.student(ids)),
+        api.post(
+            flows.sub_path(ids, "/upload-url"),
+            {"filename": "a.mp4", "size": 100, "mime_type": "video/mp4"},
+            as_actor=flows.student(ids),
+        ),
+    ):
         assert_database_503(response)

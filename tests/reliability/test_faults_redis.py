@@ -22,21 +22,32 @@ from tests.support.signed_app import SignedApp
 def app_with(reliability_database_url, embedded_s3_url, signing_key_file, **redis_settings):
     from s3video_sidecar.app import main
 
-    settings = make_settings(reliability_database_url, embedded_s3_url, signing_key_file,
-                             **{"s3video.bucket": "s3video-reliability", **redis_settings})
+    settings = make_settings(
+        reliability_database_url,
+        embedded_s3_url,
+        signing_key_file,
+        **{"s3video.bucket": "s3video-reliability", **redis_settings},
+    )
     return SignedApp(webtest.TestApp(main({}, **settings)))
 
 
 def upload_url(api, ids):
-    return api.post(flows.sub_path(ids, "/upload-url"), {"filename": "a.mp4", "size": 100, "mime_type": "video/mp4"},
-                    as_actor=flows.student(ids))
+    return api.post(
+        flows.sub_path(ids, "/upload-url"),
+        {"filename": "a.mp4", "size": 100, "mime_type": "video/mp4"},
+        as_actor=flows.student(ids),
+    )
 
 
 @pytest.fixture
 def redis_app(redis_server, reliability_database_url, embedded_s3_url, signing_key_file):
     """Nonces and rate limits both in the test's own Redis."""
-    return app_with(reliability_database_url, embedded_s3_url, signing_key_file, **{
-        "s3video.nonce_store": "redis", "s3video.rate_limit.store": "redis", "s3video.redis_url": redis_server.url})
+    return app_with(
+        reliability_database_url,
+        embedded_s3_url,
+        signing_key_file,
+        **{"s3video.nonce_store": "redis", "s3video.rate_limit.store": "redis", "s3video.redis_url": redis_server.url},
+    )
 
 
 def test_nonce_store_down_is_503_and_changes_nothing(redis_app, redis_server, ids, audit):
@@ -53,10 +64,19 @@ def test_nonce_store_down_is_503_and_changes_nothing(redis_app, redis_server, id
     assert audit() == []
 
 
-def test_rate_limiter_down_is_503_while_unlimited_calls_go_on(redis_server, reliability_database_url,
-                                                              embedded_s3_url, signing_key_file, ids, audit):
-    api = app_with(reliability_database_url, embedded_s3_url, signing_key_file, **{
-        "s3video.nonce_store": "database", "s3video.rate_limit.store": "redis", "s3video.redis_url": redis_server.url})
+def test_rate_limiter_down_is_503_while_unlimited_calls_go_on(
+    redis_server, reliability_database_url, embedded_s3_url, signing_key_file, ids, audit
+):
+    api = app_with(
+        reliability_database_url,
+        embedded_s3_url,
+        signing_key_file,
+        **{
+            "s3video.nonce_store": "database",
+            "s3video.rate_limit.store": "redis",
+            "s3video.redis_url": redis_server.url,
+        },
+    )
     upload = flows.uploaded(api, ids)
     redis_server.stop()
     refused = upload_url(api, ids)

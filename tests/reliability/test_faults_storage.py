@@ -24,8 +24,10 @@ from s3video_sidecar.services import build_storage, parts_of
 from tests.reliability import flows
 from tests.support.videos import mp4_bytes
 
-ERROR_XML = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>"
-             "<Message>{message}</Message><RequestId>FAULT</RequestId></Error>")
+ERROR_XML = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+    "<Message>{message}</Message><RequestId>FAULT</RequestId></Error>"
+)
 ATTEMPTS = 5  # storage.make_s3_client: standard mode, max_attempts=4 retries after the first try
 
 
@@ -52,12 +54,14 @@ class Faults:
 
     def fail(self, operation, status=503, code="SlowDown", message="Please reduce your request rate.", times=None):
         """Answer ``operation`` with an S3 error (the first ``times`` attempts, or all)."""
+
         def handler(request, **_kwargs):
             self.calls[operation] = self.calls.get(operation, 0) + 1
             if times is not None and self.calls[operation] > times:
                 return None
             body = b"" if request.method == "HEAD" else ERROR_XML.format(code=code, message=message).encode()
             return AWSResponse(request.url, status, {"Content-Type": "application/xml"}, _Body(body))
+
         self._register(f"before-send.s3.{operation}", handler)
 
     def unreachable(self, operation, times=None):
@@ -65,6 +69,7 @@ class Faults:
             self.calls[operation] = self.calls.get(operation, 0) + 1
             if times is None or self.calls[operation] <= times:
                 raise EndpointConnectionError(endpoint_url=request.url)
+
         self._register(f"before-send.s3.{operation}", handler)
 
     def clear(self):
@@ -87,8 +92,12 @@ def faults(reliable_app, monkeypatch):
 def purge(registry):
     session = parts_of(registry).session_factory()
     try:
-        service = VideoService(SqlMaintenanceRepository(session), parts_of(registry).storage, parts_of(registry).url_signer,
-                               parts_of(registry).settings)
+        service = VideoService(
+            SqlMaintenanceRepository(session),
+            parts_of(registry).storage,
+            parts_of(registry).url_signer,
+            parts_of(registry).settings,
+        )
         report = Maintenance(service).cleanup()  # what the cleanup job runs
         session.commit()
         return report
@@ -101,8 +110,9 @@ def purge(registry):
 
 def assert_unavailable(response, operation):
     assert response.status_int == 503, response.text
-    assert response.json["error"].startswith(f"storage refused {operation}") or \
-        response.json["error"].startswith(f"storage cannot be reached for {operation}"), response.json
+    assert response.json["error"].startswith(f"storage refused {operation}") or response.json["error"].startswith(
+        f"storage cannot be reached for {operation}"
+    ), response.json
     assert "try again later" in response.json["error"]
 
 
@@ -224,9 +234,11 @@ def test_purge_when_s3_refuses_some_keys(rapi, ids, faults, audit, reliable_app)
 
 def test_multipart_start_when_create_fails_leaves_nothing(rapi, ids, faults, audit, reliable_app):
     faults.fail("CreateMultipartUpload")
-    response = rapi.post(flows.sub_path(ids, "/multipart"),
-                         {"filename": "big.mp4", "size": 6 * 1024**2, "mime_type": "video/mp4"},
-                         as_actor=flows.student(ids))
+    response = rapi.post(
+        flows.sub_path(ids, "/multipart"),
+        {"filename": "big.mp4", "size": 6 * 1024**2, "mime_type": "video/mp4"},
+        as_actor=flows.student(ids),
+    )
     assert_unavailable(response, "create_multipart_upload")
     assert rapi.get(flows.sub_path(ids), as_actor=flows.student(ids)).status_int == 404  # no submission row either
     assert audit() == []

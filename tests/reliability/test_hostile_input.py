@@ -28,11 +28,14 @@ def raw_post(rapi, path, body_text, who):
     return rapi.testapp.post(path, body_text, headers=headers, content_type="application/json", expect_errors=True)
 
 
-@pytest.mark.parametrize("field, body", [
-    ("filename", '{"filename": "a\\ud8cfb.mp4", "size": 100, "mime_type": "video/mp4"}'),
-    ("mime_type", '{"filename": "a.mp4", "size": 100, "mime_type": "video/mp4\\udc00"}'),
-    ("filename", '{"filename": "a\\u0000.mp4", "size": 100, "mime_type": "video/mp4"}'),
-])
+@pytest.mark.parametrize(
+    "field, body",
+    [
+        ("filename", '{"filename": "a\\ud8cfb.mp4", "size": 100, "mime_type": "video/mp4"}'),
+        ("mime_type", '{"filename": "a.mp4", "size": 100, "mime_type": "video/mp4\\udc00"}'),
+        ("filename", '{"filename": "a\\u0000.mp4", "size": 100, "mime_type": "video/mp4"}'),
+    ],
+)
 def test_lone_surrogates_are_refused_as_invalid_fields(rapi, ids, field, body):
     path = f"/assignments/{ids.assignment}/submissions/{ids.submission}/upload-url"
     response = raw_post(rapi, path, body, student(ids))
@@ -43,8 +46,10 @@ def test_lone_surrogates_are_refused_as_invalid_fields(rapi, ids, field, body):
 @pytest.mark.parametrize("key", ["videos/\\ud800", "videos/\\u0000"])
 def test_a_confirm_key_no_database_can_hold_is_refused(rapi, ids, key):
     path = f"/assignments/{ids.assignment}/submissions/{ids.submission}/upload-url"
-    assert rapi.post(path, {"filename": "a.mp4", "size": 10, "mime_type": "video/mp4"},
-                     as_actor=student(ids)).status_int == 201
+    assert (
+        rapi.post(path, {"filename": "a.mp4", "size": 10, "mime_type": "video/mp4"}, as_actor=student(ids)).status_int
+        == 201
+    )
     confirm = f"/assignments/{ids.assignment}/submissions/{ids.submission}/confirm"
     response = raw_post(rapi, confirm, f'{{"s3_key": "{key}"}}', student(ids))
     assert response.status_int == 400, response.text
@@ -58,10 +63,16 @@ def test_integral_floats_are_integers_as_json_schema_says(rapi, ids):
     assert response.status_int == 400 and "size" in response.json["fields"]
 
 
-@pytest.mark.parametrize("path", [
-    "/assignments/1/submissions/2/multipart/%FF%FE", "/assignments/%FF", "/assignments/1/submissions/%C0%AF",
-    "/%FF", "/health%FF",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/assignments/1/submissions/2/multipart/%FF%FE",
+        "/assignments/%FF",
+        "/assignments/1/submissions/%C0%AF",
+        "/%FF",
+        "/health%FF",
+    ],
+)
 def test_paths_that_are_not_utf8_are_404(reliable_live, ids, path):
     headers = signing.sign_headers(KEY_ID, SECRET, "GET", path, "", student(ids), b"")
     response = requests.get(reliable_live.url + path, headers=headers, timeout=10)
@@ -83,8 +94,9 @@ def test_unicode_digits_in_path_ids_name_nothing(reliable_live, ids, path):
 
 def test_unicode_digits_as_checksum_part_numbers_are_400(rapi, ids):
     start = f"/assignments/{ids.assignment}/submissions/{ids.submission}/multipart"
-    started = rapi.post(start, {"filename": "big.mp4", "size": 6 * 1024**2, "mime_type": "video/mp4"},
-                        as_actor=student(ids))
+    started = rapi.post(
+        start, {"filename": "big.mp4", "size": 6 * 1024**2, "mime_type": "video/mp4"}, as_actor=student(ids)
+    )
     assert started.status_int == 201, started.text
     parts = f"{start}/{started.json['upload_id']}/parts"
     body = json.dumps({"part_numbers": [1], "checksums": {"\u00b2": "A" * 43 + "="}})
@@ -92,11 +104,14 @@ def test_unicode_digits_as_checksum_part_numbers_are_400(rapi, ids):
     assert response.status_int == 400, response.text
 
 
-@pytest.mark.parametrize("method, path, allowed", [
-    ("PUT", "/health", "GET, HEAD"),
-    ("TRACE", "/assignments/1/submissions/2", "DELETE, GET, HEAD"),
-    ("GET", "/assignments/1/submissions/2/upload-url", "POST"),
-])
+@pytest.mark.parametrize(
+    "method, path, allowed",
+    [
+        ("PUT", "/health", "GET, HEAD"),
+        ("TRACE", "/assignments/1/submissions/2", "DELETE, GET, HEAD"),
+        ("GET", "/assignments/1/submissions/2/upload-url", "POST"),
+    ],
+)
 def test_a_method_no_view_takes_is_405_with_allow(reliable_live, ids, method, path, allowed):
     headers = signing.sign_headers(KEY_ID, SECRET, method, path, "", student(ids), b"")
     response = requests.request(method, reliable_live.url + path, headers=headers, timeout=10)

@@ -72,8 +72,9 @@ def student_day(client, tally, assignment, user, rng):
     """What a student does: look, upload, confirm, watch; maybe replace it; maybe delete it."""
     call(tally, user, "state", client.submission, assignment, user)
     for _version in range(2 if rng.random() < 0.3 else 1):
-        upload = call(tally, user, "upload-url", client.request_upload, assignment, user, "talk.mp4", len(VIDEO),
-                      "video/mp4")
+        upload = call(
+            tally, user, "upload-url", client.request_upload, assignment, user, "talk.mp4", len(VIDEO), "video/mp4"
+        )
         if upload is None:
             return
         client.upload_file(upload, VIDEO, "talk.mp4")
@@ -90,8 +91,9 @@ def hammering(client, tally, assignment, user, windows):
     issued = []
     for _ in range(HAMMER_CALLS):
         windows[user].add(int(time.time()) // WINDOW_SECONDS)
-        upload = call(tally, user, "upload-url", client.request_upload, assignment, user, "again.mp4", len(VIDEO),
-                      "video/mp4")
+        upload = call(
+            tally, user, "upload-url", client.request_upload, assignment, user, "again.mp4", len(VIDEO), "video/mp4"
+        )
         if upload is not None:
             issued.append(upload)
     windows[user].add(int(time.time()) // WINDOW_SECONDS)
@@ -102,12 +104,21 @@ def hammering(client, tally, assignment, user, windows):
 
 @pytest.fixture
 def loaded_sidecar(reliable_app, reliability_database_url, embedded_s3_url, signing_key_file, redis_server, tmp_path):
-    settings = make_settings(reliability_database_url, embedded_s3_url, signing_key_file, **{
-        "s3video.bucket": "s3video-reliability", "s3video.storage": "aws",
-        "s3video.nonce_store": "redis", "s3video.rate_limit.store": "redis", "s3video.redis_url": redis_server.url,
-        "s3video.rate_limit.upload_url": f"{UPLOAD_LIMIT}/{WINDOW_SECONDS}",
-        "s3video.rate_limit.confirm": "20/3600", "s3video.rate_limit.playback_url": "30/3600",
-    })
+    settings = make_settings(
+        reliability_database_url,
+        embedded_s3_url,
+        signing_key_file,
+        **{
+            "s3video.bucket": "s3video-reliability",
+            "s3video.storage": "aws",
+            "s3video.nonce_store": "redis",
+            "s3video.rate_limit.store": "redis",
+            "s3video.redis_url": redis_server.url,
+            "s3video.rate_limit.upload_url": f"{UPLOAD_LIMIT}/{WINDOW_SECONDS}",
+            "s3video.rate_limit.confirm": "20/3600",
+            "s3video.rate_limit.playback_url": "30/3600",
+        },
+    )
     process = processes.sidecar(tmp_path, settings, name="loaded-sidecar").start()
     yield process
     process.kill()
@@ -117,7 +128,7 @@ def test_200_users_at_the_deadline(loaded_sidecar, ids, audit):
     tally = Tally()
     assignment = ids.assignment
     users = [ids.assignment * 1000 + n for n in range(1, USERS + 1)]  # user id = submission id
-    abusive = set(users[::USERS // ABUSIVE][:ABUSIVE])
+    abusive = set(users[:: USERS // ABUSIVE][:ABUSIVE])
     windows = collections.defaultdict(set)
     deadline = time.monotonic() + MAX_SECONDS
     started = time.monotonic()
@@ -129,7 +140,8 @@ def test_200_users_at_the_deadline(loaded_sidecar, ids, audit):
         if not hasattr(local, "session"):
             local.session = requests.Session()
         client = SidecarClient(loaded_sidecar.url, KEY_ID, SECRET, session=local.session, timeout=30).acting_as(
-            user, ["student"], ids.course)
+            user, ["student"], ids.course
+        )
         if user in abusive:
             hammering(client, tally, assignment, user, windows)
         else:
@@ -139,8 +151,13 @@ def test_200_users_at_the_deadline(loaded_sidecar, ids, audit):
         list(pool.map(simulate, users))
     seconds = time.monotonic() - started
     total = sum(tally.statuses.values())
-    STATS.update(load_requests=total, load_seconds=round(seconds, 1), load_users=USERS,
-                 load_5xx=len(tally.server_errors), load_429=len(tally.refusals))
+    STATS.update(
+        load_requests=total,
+        load_seconds=round(seconds, 1),
+        load_users=USERS,
+        load_5xx=len(tally.server_errors),
+        load_429=len(tally.refusals),
+    )
 
     assert tally.server_errors == [], tally.server_errors[:10]
     assert tally.unexpected == []

@@ -48,11 +48,16 @@ schema.config.headers = {"Authorization": PLACEHOLDER}
 # for the multipart rules of its call (413): both documented on each operation. Everything
 # else about positive data stays as default.
 schema.config.checks.positive_data_acceptance.expected_statuses = [
-    *schema.config.checks.positive_data_acceptance.expected_statuses, "413", "415"]
+    *schema.config.checks.positive_data_acceptance.expected_statuses,
+    "413",
+    "415",
+]
 # A size over the configured maximum is outside the schema now, and the sidecar refuses it with
 # its documented 413 (with max_size), which schemathesis' default refusals do not list.
 schema.config.checks.negative_data_rejection.expected_statuses = [
-    *schema.config.checks.negative_data_rejection.expected_statuses, "413"]
+    *schema.config.checks.negative_data_rejection.expected_statuses,
+    "413",
+]
 
 
 @schemathesis.hook
@@ -83,8 +88,7 @@ def real_resources(reliable_app):
     api = SignedApp(webtest.TestApp(reliable_app))
     flows.confirmed(api, Ids)
     started = flows.start_multipart(api, Ids, 6 * 1024**2)
-    REAL.update(assignment=Ids.assignment, submission=Ids.submission, upload_id=started["upload_id"],
-                user=STUDENT_ID)
+    REAL.update(assignment=Ids.assignment, submission=Ids.submission, upload_id=started["upload_id"], user=STUDENT_ID)
     yield REAL
     REAL.clear()
 
@@ -99,8 +103,11 @@ class S3V1Auth(requests.auth.AuthBase):
         body = prepared.body or b""
         if isinstance(body, str):
             body = body.encode("utf-8")
-        admin_call = path.startswith(("/admin", "/privacy")) or path.endswith(("/copy-from", "/posters")) or (
-            prepared.method == "DELETE" and path.count("/") == 2)
+        admin_call = (
+            path.startswith(("/admin", "/privacy"))
+            or path.endswith(("/copy-from", "/posters"))
+            or (prepared.method == "DELETE" and path.count("/") == 2)
+        )
         actor = ADMIN if admin_call else STUDENT
         prepared.headers.update(signing.sign_headers(KEY_ID, SECRET, prepared.method, path, query, actor, body))
         return prepared
@@ -130,7 +137,8 @@ def call_and_check(case, live, session):
 
 
 @schema.parametrize()
-@hypothesis.settings(max_examples=40, deadline=None, derandomize=True,
-                     suppress_health_check=list(hypothesis.HealthCheck))
+@hypothesis.settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(hypothesis.HealthCheck)
+)
 def test_every_operation_meets_its_schema(case, reliable_live, session, real_resources):
     call_and_check(case, reliable_live, session)

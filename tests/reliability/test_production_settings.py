@@ -16,8 +16,9 @@ from tests.reliability import flows
 from tests.support.signed_app import SignedApp
 
 
-def test_production_ini_serves_the_whole_flow(reliable_app, reliability_database_url, embedded_s3_url, redis_server,
-                                              tmp_path, ids, monkeypatch):
+def test_production_ini_serves_the_whole_flow(
+    reliable_app, reliability_database_url, embedded_s3_url, redis_server, tmp_path, ids, monkeypatch
+):
     from s3video_sidecar.app import main
 
     for name, value in processes.STANDIN_ENVIRONMENT.items():
@@ -25,8 +26,12 @@ def test_production_ini_serves_the_whole_flow(reliable_app, reliability_database
     key_file = tmp_path / "cloudfront.pem"
     cdn.generate_private_key(key_file, "rsa")
     settings = processes.production_settings(
-        database_url=reliability_database_url, redis_url=redis_server.url, s3_url=embedded_s3_url,
-        key_file=str(key_file), **{"s3video.bucket": "s3video-reliability"})
+        database_url=reliability_database_url,
+        redis_url=redis_server.url,
+        s3_url=embedded_s3_url,
+        key_file=str(key_file),
+        **{"s3video.bucket": "s3video-reliability"},
+    )
     app = webtest.TestApp(main({}, **settings))
     assert app.get("/health").json["storage"] == "ok"
     api = SignedApp(app, key_id=processes.KEY_ID, secret=processes.SECRET)

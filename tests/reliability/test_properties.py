@@ -35,9 +35,12 @@ segments = st.text(min_size=1, max_size=12).map(signing.rfc3986)
 paths = st.lists(segments, min_size=1, max_size=5).map(lambda parts: "/" + "/".join(parts))
 query_pairs = st.lists(st.tuples(st.text(max_size=8), st.text(max_size=8)), max_size=4)
 nonces = st.from_regex(r"\A[A-Za-z0-9_-]{16,64}\Z")
-actors = st.builds(signing.encode_actor, st.integers(1, 2**40),
-                   st.lists(st.sampled_from(signing.ROLES), min_size=1, max_size=3, unique=True),
-                   st.integers(1, 2**40))
+actors = st.builds(
+    signing.encode_actor,
+    st.integers(1, 2**40),
+    st.lists(st.sampled_from(signing.ROLES), min_size=1, max_size=3, unique=True),
+    st.integers(1, 2**40),
+)
 bodies = st.binary(max_size=256)
 dates = st.integers(NOW - signing.MAX_CLOCK_SKEW_SECONDS, NOW + signing.MAX_CLOCK_SKEW_SECONDS)
 
@@ -49,8 +52,13 @@ def encode_query(pairs) -> str:
 @st.composite
 def signed_requests(draw):
     request = {
-        "method": draw(methods), "path": draw(paths), "query": encode_query(draw(query_pairs)),
-        "date": draw(dates), "nonce": draw(nonces), "actor": draw(actors), "body": draw(bodies),
+        "method": draw(methods),
+        "path": draw(paths),
+        "query": encode_query(draw(query_pairs)),
+        "date": draw(dates),
+        "nonce": draw(nonces),
+        "actor": draw(actors),
+        "body": draw(bodies),
         "key_id": draw(st.sampled_from(sorted(KEYS))),
     }
     request["headers"] = sign(request)
@@ -58,22 +66,34 @@ def signed_requests(draw):
 
 
 def sign(request) -> dict:
-    return signing.sign_headers(request["key_id"], KEYS[request["key_id"]], request["method"], request["path"],
-                                request["query"], request["actor"], request["body"], date=request["date"],
-                                nonce=request["nonce"])
+    return signing.sign_headers(
+        request["key_id"],
+        KEYS[request["key_id"]],
+        request["method"],
+        request["path"],
+        request["query"],
+        request["actor"],
+        request["body"],
+        date=request["date"],
+        nonce=request["nonce"],
+    )
 
 
 def verify(request, **changed):
     """Verify the request's original headers against a request with ``changed`` parts."""
     sent = {**request, **changed}
     headers = dict(request["headers"])
-    for name, header in (("date", signing.HEADER_DATE), ("nonce", signing.HEADER_NONCE),
-                         ("actor", signing.HEADER_ACTOR)):
+    for name, header in (
+        ("date", signing.HEADER_DATE),
+        ("nonce", signing.HEADER_NONCE),
+        ("actor", signing.HEADER_ACTOR),
+    ):
         if name in changed:
             headers[header] = str(changed[name])
     if "key_id" in changed:
         headers["Authorization"] = headers["Authorization"].replace(
-            f"KeyId={request['key_id']},", f"KeyId={changed['key_id']},")
+            f"KeyId={request['key_id']},", f"KeyId={changed['key_id']},"
+        )
     signed = signing.SignedRequest(sent["method"], sent["path"], sent["query"], headers, sent["body"])
     return signing.verify(signed, KEYS, now=NOW)
 
@@ -175,8 +195,12 @@ def test_the_policy_accepts_once_then_refuses_the_replay(request):
 
     def arrive():
         target = request["path"] + (f"?{request['query']}" if request["query"] else "")
-        incoming = Request.blank(target, method=request["method"], headers=request["headers"],
-                                 body=request["body"] if request["body"] else None)
+        incoming = Request.blank(
+            target,
+            method=request["method"],
+            headers=request["headers"],
+            body=request["body"] if request["body"] else None,
+        )
         incoming.body = request["body"]
         incoming.environ["REQUEST_URI"] = target  # what waitress passes: the target as sent
         return policy.identity(incoming), incoming
@@ -215,8 +239,10 @@ def test_sanitising_twice_changes_nothing(name):
 
 
 @PROPERTY
-@given(st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=40),
-       st.sampled_from(["mp4", "MP4", "webm", "Mov"]))
+@given(
+    st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=40),
+    st.sampled_from(["mp4", "MP4", "webm", "Mov"]),
+)
 def test_a_video_extension_survives(stem, extension):
     assert keys.sanitise_filename(f"{stem}.{extension}").endswith("." + extension.lower())
 

@@ -27,8 +27,12 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def sidecar_process(reliable_app, reliability_database_url, embedded_s3_url, signing_key_file, tmp_path):
     """A factory of sidecar processes on the suite's database and bucket; all are killed at the end."""
-    settings = make_settings(reliability_database_url, embedded_s3_url, signing_key_file, **{
-        "s3video.bucket": "s3video-reliability", "s3video.storage": "aws"})
+    settings = make_settings(
+        reliability_database_url,
+        embedded_s3_url,
+        signing_key_file,
+        **{"s3video.bucket": "s3video-reliability", "s3video.storage": "aws"},
+    )
     started = []
 
     def start(port=None):
@@ -50,8 +54,9 @@ def test_an_upload_under_way_survives_a_sidecar_restart(sidecar_process, ids, au
     under_way, result = threading.Event(), {}
 
     def browser():
-        result["response"] = post_upload(upload, io.BytesIO(content), len(content), chunk_bytes=64 * 1024,
-                                         pause_seconds=0.03, started=under_way)
+        result["response"] = post_upload(
+            upload, io.BytesIO(content), len(content), chunk_bytes=64 * 1024, pause_seconds=0.03, started=under_way
+        )
 
     thread = threading.Thread(target=browser)
     thread.start()
@@ -71,24 +76,31 @@ def test_a_multipart_upload_resumes_after_a_sidecar_restart(sidecar_process, ids
     first = sidecar_process()
     client = SidecarClient(first.url, KEY_ID, SECRET).acting_as(ids.student, ["student"], ids.course)
     data = mp4_bytes(6 * 1024**2, b"p")
-    started = client.start_multipart(ids.assignment, ids.submission, "big.mp4", len(data), "video/mp4",
-                                     fingerprint="restart-test-0001")
-    urls = {p["part_number"]: p["url"] for p in client.sign_parts(
-        ids.assignment, ids.submission, started["upload_id"], [1, 2])["parts"]}
+    started = client.start_multipart(
+        ids.assignment, ids.submission, "big.mp4", len(data), "video/mp4", fingerprint="restart-test-0001"
+    )
+    urls = {
+        p["part_number"]: p["url"]
+        for p in client.sign_parts(ids.assignment, ids.submission, started["upload_id"], [1, 2])["parts"]
+    }
     size = started["part_size"]
     first_part = client.session.put(urls[1], data=data[:size], timeout=30)
     assert first_part.status_code == 200
     first.kill()
     sidecar_process(port=first.port)
-    again = client.start_multipart(ids.assignment, ids.submission, "big.mp4", len(data), "video/mp4",
-                                   fingerprint="restart-test-0001")
+    again = client.start_multipart(
+        ids.assignment, ids.submission, "big.mp4", len(data), "video/mp4", fingerprint="restart-test-0001"
+    )
     assert again["resumed"] and again["upload_id"] == started["upload_id"]
     held = client.list_parts(ids.assignment, ids.submission, started["upload_id"])["parts"]
     assert [p["part_number"] for p in held] == [1]
     second_part = client.session.put(urls[2], data=data[size:], timeout=30)
     assert second_part.status_code == 200
-    done = client.complete_multipart(ids.assignment, ids.submission, started["upload_id"],
-                                     [(1, first_part.headers["ETag"]), (2, second_part.headers["ETag"])])
+    done = client.complete_multipart(
+        ids.assignment,
+        ids.submission,
+        started["upload_id"],
+        [(1, first_part.headers["ETag"]), (2, second_part.headers["ETag"])],
+    )
     assert done["status"] == "ready" and done["file_size"] == len(data)
     assert audit() == []
-

@@ -18,8 +18,9 @@ from tests.support.signed_app import SignedApp
 
 
 @pytest.fixture(params=["redis", "database"])
-def two_processes(request, reliable_app, reliability_database_url, embedded_s3_url, redis_server, tmp_path,
-                  monkeypatch):
+def two_processes(
+    request, reliable_app, reliability_database_url, embedded_s3_url, redis_server, tmp_path, monkeypatch
+):
     from s3video_sidecar.app import main
 
     for name, value in processes.STANDIN_ENVIRONMENT.items():
@@ -27,12 +28,21 @@ def two_processes(request, reliable_app, reliability_database_url, embedded_s3_u
     key_file = tmp_path / "cloudfront.pem"
     cdn.generate_private_key(key_file, "rsa")
     settings = processes.production_settings(
-        database_url=reliability_database_url, redis_url=redis_server.url, s3_url=embedded_s3_url,
-        key_file=str(key_file), **{"s3video.bucket": "s3video-reliability", "s3video.nonce_store": request.param,
-                                   "s3video.rate_limit.store": request.param,
-                                   "s3video.rate_limit.upload_url": "2/600"})
-    return [SignedApp(webtest.TestApp(main({}, **settings)), key_id=processes.KEY_ID, secret=processes.SECRET)
-            for _ in range(2)]
+        database_url=reliability_database_url,
+        redis_url=redis_server.url,
+        s3_url=embedded_s3_url,
+        key_file=str(key_file),
+        **{
+            "s3video.bucket": "s3video-reliability",
+            "s3video.nonce_store": request.param,
+            "s3video.rate_limit.store": request.param,
+            "s3video.rate_limit.upload_url": "2/600",
+        },
+    )
+    return [
+        SignedApp(webtest.TestApp(main({}, **settings)), key_id=processes.KEY_ID, secret=processes.SECRET)
+        for _ in range(2)
+    ]
 
 
 def test_a_nonce_claimed_in_one_process_is_refused_by_the_other(two_processes, ids):

@@ -56,8 +56,7 @@ def production_server(reliable_app):
 
 def _health(server) -> float:
     started = time.monotonic()
-    answer = requests.get(server.url + "/health", timeout=HEALTH_TIMEOUT_SECONDS,
-                          headers={"Connection": "close"})
+    answer = requests.get(server.url + "/health", timeout=HEALTH_TIMEOUT_SECONDS, headers={"Connection": "close"})
     assert answer.status_code == 200, answer.text
     return time.monotonic() - started
 
@@ -98,7 +97,7 @@ def test_health_answers_within_a_second_with_120_slow_header_clients(production_
         while not stop.is_set() and offset < len(header):
             for sock in slow:
                 with contextlib.suppress(OSError):
-                    sock.send(header[offset:offset + 1])
+                    sock.send(header[offset : offset + 1])
             offset += 1
             stop.wait(0.2)
 
@@ -127,8 +126,10 @@ def test_idle_and_stalled_clients_are_dropped_within_seconds(production_server):
         for sock in idle + stalled:
             with contextlib.suppress(ConnectionResetError):
                 assert sock.recv(1024) == b""  # the server closed it
-        print(f"idle and stalled clients dropped after {time.monotonic() - started:.1f} s "
-              f"(channel_timeout {adj.channel_timeout} s, cleanup_interval {adj.cleanup_interval} s)")
+        print(
+            f"idle and stalled clients dropped after {time.monotonic() - started:.1f} s "
+            f"(channel_timeout {adj.channel_timeout} s, cleanup_interval {adj.cleanup_interval} s)"
+        )
     finally:
         for sock in idle + stalled:
             sock.close()
@@ -146,8 +147,10 @@ def _status(sock) -> bytes:
 
 def test_an_unsigned_48_mib_body_is_refused_before_it_is_sent(production_server):
     with socket.create_connection(production_server.address, timeout=5) as sock:
-        sock.sendall(b"POST /assignments/1/submissions/2/upload-url HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (48 * 1024**2))
+        sock.sendall(
+            b"POST /assignments/1/submissions/2/upload-url HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (48 * 1024**2)
+        )
         # not one byte of the body sent: the answer comes from the headers alone
         assert _status(sock) == b"413"
 

@@ -75,14 +75,22 @@ def test_a_killed_stand_in_loses_nothing_it_answered(tmp_path, started):
     assert os.listdir(os.path.join(data_dir, "tmp")) == []
 
 
-def test_the_development_set_up_plays_a_confirmed_video_after_kill_9(tmp_path, started, reliability_database_url,
-                                                                      signing_key_file, ids):
+def test_the_development_set_up_plays_a_confirmed_video_after_kill_9(
+    tmp_path, started, reliability_database_url, signing_key_file, ids
+):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = make_settings(reliability_database_url, f"http://127.0.0.1:{free_port()}", signing_key_file,
-                             edge_base_url=f"{url}/edge", **{
-                                 "s3video.bucket": "s3video-restart", "s3video.moodle_origin": url,
-                                 "s3video.embedded.data_dir": str(tmp_path / "var" / "s3")})
+    settings = make_settings(
+        reliability_database_url,
+        f"http://127.0.0.1:{free_port()}",
+        signing_key_file,
+        edge_base_url=f"{url}/edge",
+        **{
+            "s3video.bucket": "s3video-restart",
+            "s3video.moodle_origin": url,
+            "s3video.embedded.data_dir": str(tmp_path / "var" / "s3"),
+        },
+    )
 
     first = started(processes.sidecar(tmp_path, settings, port=port, name="dev-0"))
     client = SidecarClient(url, KEY_ID, SECRET)

@@ -89,9 +89,17 @@ def serve_sidecar(database_url, embedded_s3_url, signing_key_file, origins=(), *
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = make_settings(database_url, embedded_s3_url, signing_key_file, edge_base_url=f"{url}/edge",
-                             **{"s3video.moodle_origin": " ".join([*origins, url]),
-                                "s3video.max_upload_bytes": str(64 * 1024 * 1024), **extra})
+    settings = make_settings(
+        database_url,
+        embedded_s3_url,
+        signing_key_file,
+        edge_base_url=f"{url}/edge",
+        **{
+            "s3video.moodle_origin": " ".join([*origins, url]),
+            "s3video.max_upload_bytes": str(64 * 1024 * 1024),
+            **extra,
+        },
+    )
     app = build_app(settings)
     server = create_server(app, host="127.0.0.1", port=port, threads=8)
     threading.Thread(target=server.run, daemon=True).start()

@@ -116,13 +116,16 @@ class FakeRepository:
     def get_submission(self, submission_id: int) -> FakeSubmission | None:
         return self.submissions.get(submission_id)
 
-    def add_submission(self, submission_id: int, assignment_id: int, user_id: int, now: int,
-                       group_id: int | None = None) -> FakeSubmission:
+    def add_submission(
+        self, submission_id: int, assignment_id: int, user_id: int, now: int, group_id: int | None = None
+    ) -> FakeSubmission:
         return self.submissions.setdefault(
-            submission_id, FakeSubmission(submission_id, assignment_id, user_id, now, group_id=group_id))
+            submission_id, FakeSubmission(submission_id, assignment_id, user_id, now, group_id=group_id)
+        )
 
-    def get_assignment_and_submission(self, assignment_id: int,
-                                      submission_id: int) -> tuple[FakeAssignment | None, FakeSubmission | None]:
+    def get_assignment_and_submission(
+        self, assignment_id: int, submission_id: int
+    ) -> tuple[FakeAssignment | None, FakeSubmission | None]:
         return self.get_assignment(assignment_id), self.get_submission(submission_id)
 
     def add_video(self, **fields: Any) -> FakeVideo:
@@ -143,47 +146,79 @@ class FakeRepository:
     lock_video = get_video
 
     def get_video_by_key(self, s3_key: str, submission_id: int | None = None) -> FakeVideo | None:
-        return next((v for v in self.rows.values() if v.s3_key == s3_key
-                     and (submission_id is None or v.submission_id == submission_id)), None)
+        return next(
+            (
+                v
+                for v in self.rows.values()
+                if v.s3_key == s3_key and (submission_id is None or v.submission_id == submission_id)
+            ),
+            None,
+        )
 
     def get_video_by_upload_id(self, upload_id: str) -> FakeVideo | None:
         return next((v for v in self.rows.values() if v.upload_id == upload_id), None)
 
-    def videos(self, *, submission_id: int | None = None, assignment_id: int | None = None,
-               user_id: int | None = None, statuses: Any = None, fingerprint: str | None = None,
-               for_update: bool = False) -> list[FakeVideo]:
+    def videos(
+        self,
+        *,
+        submission_id: int | None = None,
+        assignment_id: int | None = None,
+        user_id: int | None = None,
+        statuses: Any = None,
+        fingerprint: str | None = None,
+        for_update: bool = False,
+    ) -> list[FakeVideo]:
         wanted = None if statuses is None else {str(s) for s in statuses}
-        return [v for _, v in sorted(self.rows.items())
-                if (submission_id is None or v.submission_id == submission_id)
-                and (assignment_id is None or v.assignment_id == assignment_id)
-                and (user_id is None or v.user_id == user_id)
-                and (wanted is None or str(v.upload_status) in wanted)
-                and (fingerprint is None or v.fingerprint == fingerprint)]
+        return [
+            v
+            for _, v in sorted(self.rows.items())
+            if (submission_id is None or v.submission_id == submission_id)
+            and (assignment_id is None or v.assignment_id == assignment_id)
+            and (user_id is None or v.user_id == user_id)
+            and (wanted is None or str(v.upload_status) in wanted)
+            and (fingerprint is None or v.fingerprint == fingerprint)
+        ]
 
     def submissions_of_assignment(self, assignment_id: int) -> list[FakeSubmission]:
         return [s for s in self.submissions.values() if s.assignment_id == assignment_id]
 
     # -- what the privacy service asks of the operations repository
     def submissions_of_user(self, user_id: int, assignment_id: int | None = None) -> list[FakeSubmission]:
-        return [s for _, s in sorted(self.submissions.items())
-                if s.user_id == user_id and (assignment_id is None or s.assignment_id == assignment_id)]
+        return [
+            s
+            for _, s in sorted(self.submissions.items())
+            if s.user_id == user_id and (assignment_id is None or s.assignment_id == assignment_id)
+        ]
 
     def user_ids_of_assignment(self, assignment_id: int) -> list[int]:
-        return sorted({s.user_id for s in self.submissions.values()
-                       if s.assignment_id == assignment_id and s.user_id != ERASED_USER_ID})
+        return sorted(
+            {
+                s.user_id
+                for s in self.submissions.values()
+                if s.assignment_id == assignment_id and s.user_id != ERASED_USER_ID
+            }
+        )
 
     def events_about(self, user_id: int, video_ids: Any, assignment_id: int | None = None) -> list[Any]:
         return []
 
-    def anonymise_events(self, user_id: int | None, video_ids: Any, s3_keys: Any,
-                         assignment_id: int | None = None) -> int:
+    def anonymise_events(
+        self, user_id: int | None, video_ids: Any, s3_keys: Any, assignment_id: int | None = None
+    ) -> int:
         changed = 0
         ids, keys = set(video_ids), set(s3_keys)
         for event in self.events:
-            if (user_id is not None and event.get("user_id") == user_id) or event.get("video_id") in ids \
-                    or event.get("s3_key") in keys:
-                event.update(user_id=None if event.get("user_id") == user_id else event.get("user_id"),
-                             video_id=None, s3_key=None, error_context=None)
+            if (
+                (user_id is not None and event.get("user_id") == user_id)
+                or event.get("video_id") in ids
+                or event.get("s3_key") in keys
+            ):
+                event.update(
+                    user_id=None if event.get("user_id") == user_id else event.get("user_id"),
+                    video_id=None,
+                    s3_key=None,
+                    error_context=None,
+                )
                 changed += 1
         return changed
 
@@ -215,16 +250,20 @@ class FakeStorage:
         self.objects[key] = (data, content_type)
 
     def presigned_post(self, key: str, content_type: str, size_bytes: int, expiry_seconds: int) -> PresignedPost:
-        return PresignedPost(url=f"https://s3.test/{self.bucket}", fields={"key": key, "Content-Type": content_type},
-                             expires_at=expiry_seconds)
+        return PresignedPost(
+            url=f"https://s3.test/{self.bucket}",
+            fields={"key": key, "Content-Type": content_type},
+            expires_at=expiry_seconds,
+        )
 
     def create_multipart_upload(self, key: str, content_type: str, checksum_algorithm: str | None = None) -> str:
         upload_id = f"upload-{len(self.uploads) + 1}"
         self.uploads[upload_id] = {}
         return upload_id
 
-    def presigned_part_url(self, key: str, upload_id: str, part_number: int, expiry_seconds: int,
-                           checksum_sha256: str | None = None) -> str:
+    def presigned_part_url(
+        self, key: str, upload_id: str, part_number: int, expiry_seconds: int, checksum_sha256: str | None = None
+    ) -> str:
         return f"https://s3.test/{key}?uploadId={upload_id}&partNumber={part_number}"
 
     def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
@@ -232,13 +271,17 @@ class FakeStorage:
 
         if upload_id not in self.uploads:
             raise NotFound("no such upload")
-        return [UploadedPart(n, hashlib.md5(data).hexdigest(), len(data))
-                for n, data in sorted(self.uploads[upload_id].items())]
+        return [
+            UploadedPart(n, hashlib.md5(data).hexdigest(), len(data))
+            for n, data in sorted(self.uploads[upload_id].items())
+        ]
 
     def complete_multipart_upload(self, key: str, upload_id: str, parts: Any) -> None:
         held = self.uploads.pop(upload_id)
-        self.objects[key] = (b"".join(held[p.part_number] for p in sorted(parts, key=lambda p: p.part_number)),
-                             "video/mp4")
+        self.objects[key] = (
+            b"".join(held[p.part_number] for p in sorted(parts, key=lambda p: p.part_number)),
+            "video/mp4",
+        )
 
     def abort_multipart_upload(self, key: str, upload_id: str) -> None:
         self.uploads.pop(upload_id, None)
@@ -248,8 +291,12 @@ class FakeStorage:
         if key not in self.objects:
             return None
         data, content_type = self.objects[key]
-        return ObjectInfo(size_bytes=len(data), content_type=content_type, etag=hashlib.md5(data).hexdigest(),
-                          checksum_sha256=hashlib.sha256(data).hexdigest())
+        return ObjectInfo(
+            size_bytes=len(data),
+            content_type=content_type,
+            etag=hashlib.md5(data).hexdigest(),
+            checksum_sha256=hashlib.sha256(data).hexdigest(),
+        )
 
     def copy(self, source_key: str, key: str, if_match_etag: str) -> str | None:
         self.objects[key] = self.objects[source_key]
@@ -259,7 +306,7 @@ class FakeStorage:
         return self.objects[key][0][:size_bytes]
 
     def read_bytes(self, key: str, first: int, last: int) -> bytes:
-        return self.objects[key][0][first:last + 1]
+        return self.objects[key][0][first : last + 1]
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
         self.objects[key] = (data, content_type)
@@ -272,8 +319,13 @@ class FakeStorage:
         return keys, {}
 
     def list_keys(self, prefix: str = "videos/") -> Any:
-        return iter([{"Key": key, "Size": len(data)} for key, (data, _) in sorted(self.objects.items())
-                     if key.startswith(prefix)])
+        return iter(
+            [
+                {"Key": key, "Size": len(data)}
+                for key, (data, _) in sorted(self.objects.items())
+                if key.startswith(prefix)
+            ]
+        )
 
     def list_multipart_uploads(self, prefix: str = "videos/") -> Any:
         return iter([])

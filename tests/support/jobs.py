@@ -60,8 +60,12 @@ def open_world(backend: str, queue: str, embedded_s3_url: str, signing_key_file:
     """A :class:`JobsWorld` on a fresh ``backend`` database with its own bucket and ``queue``."""
     settings = queue_settings(queue, tmp_path)
     with fresh_database(backend, tmp_path) as url:
-        settings = make_settings(url, embedded_s3_url, signing_key_file, **{
-            "s3video.bucket": f"s3video-jobs-{backend}-{queue}-{secrets.token_hex(3)}", **settings, **extra})
+        settings = make_settings(
+            url,
+            embedded_s3_url,
+            signing_key_file,
+            **{"s3video.bucket": f"s3video-jobs-{backend}-{queue}-{secrets.token_hex(3)}", **settings, **extra},
+        )
         world = JobsWorld(build_app(settings), settings)
         try:
             yield world
@@ -103,8 +107,14 @@ class JobsWorld:
         self.drain()
 
     def runner(self, *, clock=None, session_factory=None, invalidator=None) -> JobRunner:
-        return JobRunner(self.settings, session_factory or self.session_factory, self.storage,
-                         parts_of(self.registry).url_signer, invalidator, clock or time.time)
+        return JobRunner(
+            self.settings,
+            session_factory or self.session_factory,
+            self.storage,
+            parts_of(self.registry).url_signer,
+            invalidator,
+            clock or time.time,
+        )
 
     def audit(self, now=None):
         with self.session() as session:
@@ -151,34 +161,67 @@ class JobsWorld:
         for key in keys_:
             store.put(self.storage.bucket, key, store.receive([body], sync=False), content_type, {}, sync=False)
 
-    def add_videos(self, count: int, *, status="deleting", purge_after=None, user_id=7, with_objects=True,
-                   session_factory=None, **fields) -> list[str]:
+    def add_videos(
+        self,
+        count: int,
+        *,
+        status="deleting",
+        purge_after=None,
+        user_id=7,
+        with_objects=True,
+        session_factory=None,
+        **fields,
+    ) -> list[str]:
         """``count`` video rows (one submission each) and their objects; return their keys.
 
         The rows are written through an unwatched session: nothing is queued for them."""
         now = int(time.time())
         base = secrets.randbelow(10**8) * 10_000  # ids of this call's assignment and submissions
-        fields = {"upload_timestamp": now - 60, "upload_expires_timestamp": now, "confirmed_timestamp": now - 30,
-                  "delete_requested_timestamp": now if status == "deleting" else None,
-                  "purge_after_timestamp": (now - 1 if purge_after is None else purge_after)
-                  if status == "deleting" else None, **fields}
+        fields = {
+            "upload_timestamp": now - 60,
+            "upload_expires_timestamp": now,
+            "confirmed_timestamp": now - 30,
+            "delete_requested_timestamp": now if status == "deleting" else None,
+            "purge_after_timestamp": (now - 1 if purge_after is None else purge_after)
+            if status == "deleting"
+            else None,
+            **fields,
+        }
         keys_ = [f"videos/{user_id}/{now}_{secrets.token_hex(8)}/clip{n}.mp4" for n in range(count)]
         session = (session_factory or self.unwatched_session_factory)()
         try:  # ORM objects, so the session's events see them; bulk inserts are not what the app does
             session.add(Assignment(id=base, course_id=9, created_timestamp=now))
-            session.add_all(Submission(id=base + n + 1, assignment_id=base, user_id=user_id, created_timestamp=now)
-                            for n in range(count))
+            session.add_all(
+                Submission(id=base + n + 1, assignment_id=base, user_id=user_id, created_timestamp=now)
+                for n in range(count)
+            )
             session.flush()
-            session.add_all(Video(
-                assignment_id=base, submission_id=base + n + 1, user_id=user_id, s3_key=key,
-                s3_bucket=self.storage.bucket, upload_status=status, original_filename=f"clip{n}.mp4",
-                mime_type="video/mp4", declared_size=len(BODY), file_size=len(BODY), upload_method="post",
-                **fields) for n, key in enumerate(keys_))
+            session.add_all(
+                Video(
+                    assignment_id=base,
+                    submission_id=base + n + 1,
+                    user_id=user_id,
+                    s3_key=key,
+                    s3_bucket=self.storage.bucket,
+                    upload_status=status,
+                    original_filename=f"clip{n}.mp4",
+                    mime_type="video/mp4",
+                    declared_size=len(BODY),
+                    file_size=len(BODY),
+                    upload_method="post",
+                    **fields,
+                )
+                for n, key in enumerate(keys_)
+            )
             session.flush()
             if status == "ready":  # a ready video is its submission's current one (else it is a draft)
-                session.execute(update(Submission).where(Submission.assignment_id == base).values(
-                    current_video_id=select(Video.id).where(Video.submission_id == Submission.id)
-                    .scalar_subquery()))
+                session.execute(
+                    update(Submission)
+                    .where(Submission.assignment_id == base)
+                    .values(
+                        current_video_id=select(Video.id).where(Video.submission_id == Submission.id).scalar_subquery()
+                    )
+                )
             session.commit()
         finally:
             session.close()
@@ -197,7 +240,7 @@ class JobsWorld:
             self.storage.abort_multipart_upload(upload["Key"], upload["UploadId"])
         remaining = sorted(self.object_keys() | self.staging_keys())
         for start in range(0, len(remaining), 1000):
-            self.storage.delete_many(remaining[start:start + 1000])
+            self.storage.delete_many(remaining[start : start + 1000])
         self.huey.flush()
 
 
@@ -205,8 +248,10 @@ class JobsWorld:
 @contextlib.contextmanager
 def _hooks(client, operation: str, on_call, on_send):
     """``on_call`` once per API call of ``operation``, ``on_send`` before each HTTP attempt (it may answer)."""
-    names = [(f"before-parameter-build.{client.meta.service_model.endpoint_prefix}.{operation}", on_call),
-             (f"before-send.{client.meta.service_model.endpoint_prefix}.{operation}", on_send)]
+    names = [
+        (f"before-parameter-build.{client.meta.service_model.endpoint_prefix}.{operation}", on_call),
+        (f"before-send.{client.meta.service_model.endpoint_prefix}.{operation}", on_send),
+    ]
     for name, handler in names:
         client.meta.events.register(name, handler)
     try:

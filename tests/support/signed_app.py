@@ -29,8 +29,13 @@ class SignedApp:
         signed.update(headers or {})
         url = path + (f"?{query}" if query else "")
         return self.testapp.request(
-            url, method=method, body=data, headers=signed, status=status or "*",
-            content_type="application/json" if body is not None else None, expect_errors=True,
+            url,
+            method=method,
+            body=data,
+            headers=signed,
+            status=status or "*",
+            content_type="application/json" if body is not None else None,
+            expect_errors=True,
         )
 
     def get(self, path, **kw):

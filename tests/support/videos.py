@@ -44,22 +44,67 @@ def real_mp4(path, seconds: int = 1) -> bytes | None:
     """Encode a real tiny MP4 at ``path`` with ffmpeg; return its bytes (None without ffmpeg)."""
     if shutil.which("ffmpeg") is None:
         return None
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                    f"testsrc=duration={seconds}:size=64x48:rate=10", "-pix_fmt", "yuv420p",
-                    "-movflags", "+faststart", str(path)], check=True, timeout=60)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc=duration={seconds}:size=64x48:rate=10",
+            "-pix_fmt",
+            "yuv420p",
+            "-movflags",
+            "+faststart",
+            str(path),
+        ],
+        check=True,
+        timeout=60,
+    )
     return path.read_bytes()
 
 
-LAVFI = ["-f", "lavfi", "-i", "testsrc=duration=4:size=320x240:rate=25",
-         "-f", "lavfi", "-i", "sine=frequency=440:duration=4"]
+LAVFI = [
+    "-f",
+    "lavfi",
+    "-i",
+    "testsrc=duration=4:size=320x240:rate=25",
+    "-f",
+    "lavfi",
+    "-i",
+    "sine=frequency=440:duration=4",
+]
 CLIPS = {
-    "h264_fast.mp4": [*LAVFI, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
-                      "-movflags", "+faststart"],
+    "h264_fast.mp4": [
+        *LAVFI,
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-shortest",
+        "-movflags",
+        "+faststart",
+    ],
     "h264_slow.mp4": [*LAVFI, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"],
-    "hevc.mov": [*LAVFI, "-c:v", "libx265", "-tag:v", "hvc1", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                 "-shortest", "-x265-params", "log-level=error"],
-    "vp9.webm": [*LAVFI, "-c:v", "libvpx-vp9", "-b:v", "200k", "-pix_fmt", "yuv420p", "-c:a", "libopus",
-                 "-shortest"],
+    "hevc.mov": [
+        *LAVFI,
+        "-c:v",
+        "libx265",
+        "-tag:v",
+        "hvc1",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-shortest",
+        "-x265-params",
+        "log-level=error",
+    ],
+    "vp9.webm": [*LAVFI, "-c:v", "libvpx-vp9", "-b:v", "200k", "-pix_fmt", "yuv420p", "-c:a", "libopus", "-shortest"],
 }
 
 
@@ -73,8 +118,22 @@ def make_clips(folder) -> dict[str, bytes]:
         made[name] = path.read_bytes()
     # a phone held upright: the same frames, with a display matrix rotating them (a remux, no encode)
     rotated = folder / "rotated.mp4"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(folder / "h264_fast.mp4"), "-c", "copy",
-                    "-metadata:s:v:0", "rotate=90", str(rotated)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(folder / "h264_fast.mp4"),
+            "-c",
+            "copy",
+            "-metadata:s:v:0",
+            "rotate=90",
+            str(rotated),
+        ],
+        check=True,
+    )
     made["rotated.mp4"] = rotated.read_bytes()
     return made
 

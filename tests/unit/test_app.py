@@ -7,8 +7,18 @@ import textwrap
 from s3video_sidecar.services import PART_NAMES, Parts, parts_of
 
 # The ad-hoc registry attributes the parts once lived in: none is set any more.
-OLD_REGISTRY_ATTRIBUTES = ("storage", "url_signer", "edge_public_key", "s3video_settings", "cost_estimator",
-                           "dbengine", "dbsession_factory", "nonce_store", "rate_limiter", "jobs")
+OLD_REGISTRY_ATTRIBUTES = (
+    "storage",
+    "url_signer",
+    "edge_public_key",
+    "s3video_settings",
+    "cost_estimator",
+    "dbengine",
+    "dbsession_factory",
+    "nonce_store",
+    "rate_limiter",
+    "jobs",
+)
 
 
 def test_the_package_and_its_sdk_load_no_pyramid_and_no_stand_in():

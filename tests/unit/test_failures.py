@@ -23,9 +23,14 @@ def test_a_refused_postgresql_connection_names_host_port_and_cause():
 
 
 def test_a_wrong_password_is_authentication_failed():
-    error = OperationalError("connect", {}, Exception(
-        'connection failed: connection to server at "10.0.0.7", port 5432 failed: FATAL:  password authentication'
-        ' failed for user "s3video"'))
+    error = OperationalError(
+        "connect",
+        {},
+        Exception(
+            'connection failed: connection to server at "10.0.0.7", port 5432 failed: FATAL:  password authentication'
+            ' failed for user "s3video"'
+        ),
+    )
     assert cause(error) == "authentication failed"
     mysql = OperationalError("connect", {}, Exception(1045, "Access denied for user 's3video'@'10.0.0.5'"))
     assert cause(mysql) == "authentication failed"
@@ -37,7 +42,8 @@ def test_a_refused_redis_connection():
     with pytest.raises(redis.RedisError) as caught:
         client.ping()
     assert describe("nonce store", f"redis://:pw@127.0.0.1:{port}/0", caught.value) == (
-        f"nonce store (redis 127.0.0.1:{port}/0): connection refused")
+        f"nonce store (redis 127.0.0.1:{port}/0): connection refused"
+    )
 
 
 def test_an_unknown_cause_is_the_drivers_first_words_cut_with_an_ellipsis():
@@ -62,4 +68,7 @@ def test_the_same_failure_is_logged_once_an_interval_with_a_count(caplog):
         now[0] = 61
         assert failures.error("redis", "redis down")
     assert [r.getMessage() for r in caplog.records] == [
-        "redis down", "database down", "redis down (2 more like it in the last 61 s)"]
+        "redis down",
+        "database down",
+        "redis down (2 more like it in the last 61 s)",
+    ]

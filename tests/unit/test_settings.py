@@ -30,34 +30,54 @@ def test_defaults_and_types():
 def test_pool_settings_reach_the_engine():
     from s3video_sidecar.models import get_engine
 
-    settings = parse_settings(dict(BASE, **{"sqlalchemy.url": "sqlite:////tmp/s3v-pool.sqlite",
-                                            "sqlalchemy.pool_size": "16", "sqlalchemy.max_overflow": "4"}))
+    settings = parse_settings(
+        dict(
+            BASE,
+            **{
+                "sqlalchemy.url": "sqlite:////tmp/s3v-pool.sqlite",
+                "sqlalchemy.pool_size": "16",
+                "sqlalchemy.max_overflow": "4",
+            },
+        )
+    )
     engine = get_engine(settings.sqlalchemy_url, **settings.pool_options)
     assert (engine.pool.size(), engine.pool._max_overflow) == (16, 4)
 
 
-@pytest.mark.parametrize("name, value", [
-    ("s3video.storage", "s3"),
-    ("s3video.bucket", "A"),
-    ("s3video.max_upload_bytes", "lots"),
-    ("s3video.upload_expiry_seconds", "5"),
-    ("s3video.cdn", "akamai"),
-    ("s3video.hmac_keys", "nocolon"),
-    ("s3video.allowed_mime_types", "mp4"),
-    ("s3video.allowed_mime_types", "video/mp4 video/x-msvideo"),  # no container check for AVI: refused
-    ("s3video.multipart_threshold_bytes", str(5 * 1024**3 + 1)),  # over one CopyObject's 5 GiB
-    ("s3video.cloudfront.hash_algorithm", "md5"),
-    ("sqlalchemy.pool_size", "0"),
-    ("s3video.playback_url_window_seconds", "7200"),
-    ("sqlalchemy.max_overflow", "many"),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("s3video.storage", "s3"),
+        ("s3video.bucket", "A"),
+        ("s3video.max_upload_bytes", "lots"),
+        ("s3video.upload_expiry_seconds", "5"),
+        ("s3video.cdn", "akamai"),
+        ("s3video.hmac_keys", "nocolon"),
+        ("s3video.allowed_mime_types", "mp4"),
+        ("s3video.allowed_mime_types", "video/mp4 video/x-msvideo"),  # no container check for AVI: refused
+        ("s3video.multipart_threshold_bytes", str(5 * 1024**3 + 1)),  # over one CopyObject's 5 GiB
+        ("s3video.cloudfront.hash_algorithm", "md5"),
+        ("sqlalchemy.pool_size", "0"),
+        ("s3video.playback_url_window_seconds", "7200"),
+        ("sqlalchemy.max_overflow", "many"),
+    ],
+)
 def test_a_bad_setting_is_named(name, value):
     with pytest.raises(SettingsError, match=name.replace(".", r"\.")):
         parse_settings(dict(BASE, **{name: value}))
 
 
-@pytest.mark.parametrize("name", ["s3video.storage", "s3video.bucket", "s3video.cdn", "s3video.hmac_keys",
-                                  "sqlalchemy.url", "s3video.cloudfront.key_id"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "s3video.storage",
+        "s3video.bucket",
+        "s3video.cdn",
+        "s3video.hmac_keys",
+        "sqlalchemy.url",
+        "s3video.cloudfront.key_id",
+    ],
+)
 def test_a_missing_setting_is_named(name):
     settings = dict(BASE)
     del settings[name]
@@ -99,13 +119,16 @@ def test_shipped_ini_files_parse(monkeypatch):
         assert settings.bucket
 
 
-@pytest.mark.parametrize("typo, closest", [
-    ("s3video.delete_grace_second", "s3video.delete_grace_seconds"),
-    ("s3video.max_upload_byte", "s3video.max_upload_bytes"),
-    ("huey.worker", "huey.workers"),
-    ("sqlalchemy.pool_sise", "sqlalchemy.pool_size"),
-    ("s3video.cost.s3_storage_usd_per_gb_mont", "s3video.cost.s3_storage_usd_per_gb_month"),
-])
+@pytest.mark.parametrize(
+    "typo, closest",
+    [
+        ("s3video.delete_grace_second", "s3video.delete_grace_seconds"),
+        ("s3video.max_upload_byte", "s3video.max_upload_bytes"),
+        ("huey.worker", "huey.workers"),
+        ("sqlalchemy.pool_sise", "sqlalchemy.pool_size"),
+        ("s3video.cost.s3_storage_usd_per_gb_mont", "s3video.cost.s3_storage_usd_per_gb_month"),
+    ],
+)
 def test_an_unknown_setting_is_refused_naming_the_closest(typo, closest):
     message = rf"{re.escape(typo)}: unknown setting; did you mean {re.escape(closest)}\?"
     with pytest.raises(SettingsError, match=message):
@@ -118,8 +141,9 @@ def test_an_unknown_setting_far_from_any_is_refused_too():
 
 
 def test_keys_the_sidecar_does_not_own_pass():
-    settings = parse_settings(dict(BASE, **{"pyramid.reload_templates": "false", "retry.attempts": "3",
-                                            "tm.annotate_user": "false"}))
+    settings = parse_settings(
+        dict(BASE, **{"pyramid.reload_templates": "false", "retry.attempts": "3", "tm.annotate_user": "false"})
+    )
     assert settings.storage == "embedded"
 
 
@@ -133,18 +157,31 @@ def test_known_names_follow_the_declarations():
     declared = {ini_name(f.name) for f in dataclasses.fields(Settings) if f.name != "cost"}
     assert known_names() == declared | set(SETTING_NAMES)
     assert len(SETTING_NAMES) == len(dataclasses.fields(CostModel))
-    assert {"s3video.delete_grace_seconds", "s3video.hmac_keys", "sqlalchemy.url", "huey.url",
-            "s3video.moodle_origin", "s3video.rate_limit.confirm"} <= known_names()
+    assert {
+        "s3video.delete_grace_seconds",
+        "s3video.hmac_keys",
+        "sqlalchemy.url",
+        "huey.url",
+        "s3video.moodle_origin",
+        "s3video.rate_limit.confirm",
+    } <= known_names()
 
 
-@pytest.mark.parametrize("name", ["huey.immediate", "s3video.development.demo", "s3video.cost.free_tier",
-                                  "s3video.cost.s3_free_tier"])
+@pytest.mark.parametrize(
+    "name", ["huey.immediate", "s3video.development.demo", "s3video.cost.free_tier", "s3video.cost.s3_free_tier"]
+)
 def test_one_boolean_rule_for_every_setting(name):
     def parsed(value):
         settings = parse_settings(dict(BASE, **{name: value}))
-        return settings.cost.free_tier if name == "s3video.cost.free_tier" else (
-            settings.cost.s3_free_tier if name == "s3video.cost.s3_free_tier" else
-            {"huey.immediate": settings.huey_immediate, "s3video.development.demo": settings.demo}[name])
+        return (
+            settings.cost.free_tier
+            if name == "s3video.cost.free_tier"
+            else (
+                settings.cost.s3_free_tier
+                if name == "s3video.cost.s3_free_tier"
+                else {"huey.immediate": settings.huey_immediate, "s3video.development.demo": settings.demo}[name]
+            )
+        )
 
     assert [parsed(word) for word in ("true", "1", "yes", "on", "ON")] == [True] * 5
     assert [parsed(word) for word in ("false", "0", "no", "off", "Off")] == [False] * 5
@@ -166,7 +203,8 @@ def test_the_settings_reference_is_generated_from_the_declarations():
 
     reference = settings_reference()
     assert (pathlib.Path(__file__).parents[2] / "docs" / "settings.md").read_text() == reference, (
-        "docs/settings.md is stale: python -m s3video_sidecar.settings > docs/settings.md")
+        "docs/settings.md is stale: python -m s3video_sidecar.settings > docs/settings.md"
+    )
     assert all(f"| `{name}` |" in reference for name in known_names())
 
 

@@ -24,25 +24,42 @@ def test_the_queue_url_may_come_from_the_environment_and_stays_out_of_repr(monke
     assert "s3cret" not in repr(settings)
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"huey.url": "amqp://queue"}, "huey.url"),
-    ({"huey.workers": "0"}, "huey.workers"),
-    ({"s3video.cloudfront.invalidate": "true"}, "only with s3video.cdn = cloudfront"),
-    ({"s3video.cdn": "cloudfront", "s3video.cloudfront.domain": "d1.cloudfront.net",
-      "s3video.cloudfront.invalidate": "true"}, "s3video.cloudfront.distribution_id: required"),
-    ({"s3video.cloudfront.invalidation_batch_size": "3001"}, "invalidation_batch_size"),
-    ({"s3video.jobs.multipart_abort_after_seconds": str(DAY)}, "at least 176400"),
-    ({"s3video.retention.days": "-1"}, "s3video.retention.days"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"huey.url": "amqp://queue"}, "huey.url"),
+        ({"huey.workers": "0"}, "huey.workers"),
+        ({"s3video.cloudfront.invalidate": "true"}, "only with s3video.cdn = cloudfront"),
+        (
+            {
+                "s3video.cdn": "cloudfront",
+                "s3video.cloudfront.domain": "d1.cloudfront.net",
+                "s3video.cloudfront.invalidate": "true",
+            },
+            "s3video.cloudfront.distribution_id: required",
+        ),
+        ({"s3video.cloudfront.invalidation_batch_size": "3001"}, "invalidation_batch_size"),
+        ({"s3video.jobs.multipart_abort_after_seconds": str(DAY)}, "at least 176400"),
+        ({"s3video.retention.days": "-1"}, "s3video.retention.days"),
+    ],
+)
 def test_bad_job_settings_are_refused_with_their_name(changes, message):
     with pytest.raises(SettingsError, match=message):
         parse_settings(dict(BASE, **changes))
 
 
 def test_invalidation_with_cloudfront():
-    settings = parse_settings(dict(BASE, **{
-        "s3video.cdn": "cloudfront", "s3video.cloudfront.domain": "d1.cloudfront.net",
-        "s3video.cloudfront.invalidate": "on", "s3video.cloudfront.distribution_id": "E2QWRUHAPOMQZL",
-        "s3video.cloudfront.invalidation_batch_size": "500"}))
+    settings = parse_settings(
+        dict(
+            BASE,
+            **{
+                "s3video.cdn": "cloudfront",
+                "s3video.cloudfront.domain": "d1.cloudfront.net",
+                "s3video.cloudfront.invalidate": "on",
+                "s3video.cloudfront.distribution_id": "E2QWRUHAPOMQZL",
+                "s3video.cloudfront.invalidation_batch_size": "500",
+            },
+        )
+    )
     assert settings.cloudfront_invalidate and settings.cloudfront_distribution_id == "E2QWRUHAPOMQZL"
     assert settings.cloudfront_invalidation_batch_size == 500

@@ -12,14 +12,15 @@ nothing to do there.
 Revision ID: 0005_hardening
 Revises: 0005_drafts
 """
+
 from alembic import op
 
-revision = '0005_hardening'
-down_revision = '0005_drafts'
+revision = "0005_hardening"
+down_revision = "0005_drafts"
 branch_labels = None
 depends_on = None
 
-TABLES = ('videos', 'video_events')
+TABLES = ("videos", "video_events")
 
 
 def _commit(bind):
@@ -31,22 +32,24 @@ def _commit(bind):
 
 def _rebuild(autoincrement: bool):
     bind = op.get_bind()
-    if bind.dialect.name != 'sqlite':
+    if bind.dialect.name != "sqlite":
         return
     # The rebuild drops and renames videos, which submissions.current_video_id references:
     # foreign keys are off while it runs (so it commits what came before: SQLite's rule).
     _commit(bind)
-    op.execute('PRAGMA foreign_keys=OFF')
+    op.execute("PRAGMA foreign_keys=OFF")
     for table in TABLES:
-        with op.batch_alter_table(table, recreate='always', table_kwargs={'sqlite_autoincrement': autoincrement}):
+        with op.batch_alter_table(table, recreate="always", table_kwargs={"sqlite_autoincrement": autoincrement}):
             pass
     if autoincrement:
         op.execute("DELETE FROM sqlite_sequence WHERE name = 'videos'")
-        op.execute("INSERT INTO sqlite_sequence (name, seq) SELECT 'videos', coalesce(max(max_id), 0) FROM ("
-                   "SELECT max(id) AS max_id FROM videos UNION ALL SELECT max(video_id) FROM video_events"
-                   " UNION ALL SELECT max(current_video_id) FROM submissions)")
+        op.execute(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'videos', coalesce(max(max_id), 0) FROM ("
+            "SELECT max(id) AS max_id FROM videos UNION ALL SELECT max(video_id) FROM video_events"
+            " UNION ALL SELECT max(current_video_id) FROM submissions)"
+        )
     _commit(bind)
-    op.execute('PRAGMA foreign_keys=ON')
+    op.execute("PRAGMA foreign_keys=ON")
 
 
 def upgrade():

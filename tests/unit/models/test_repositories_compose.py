@@ -19,12 +19,15 @@ def members(protocol) -> set[str]:
     return {name for name, _ in inspect.getmembers(protocol) if not name.startswith("_")}
 
 
-@pytest.mark.parametrize(("repository", "protocols"), [
-    (SqlEventLog, [ports.EventLog]),
-    (SqlVideoRepository, [ports.VideoRepository]),
-    (SqlOperationsRepository, [ports.VideoRepository, ports.OperationsRepository]),
-    (SqlMaintenanceRepository, [ports.VideoRepository, ports.MaintenanceRepository]),
-])
+@pytest.mark.parametrize(
+    ("repository", "protocols"),
+    [
+        (SqlEventLog, [ports.EventLog]),
+        (SqlVideoRepository, [ports.VideoRepository]),
+        (SqlOperationsRepository, [ports.VideoRepository, ports.OperationsRepository]),
+        (SqlMaintenanceRepository, [ports.VideoRepository, ports.MaintenanceRepository]),
+    ],
+)
 def test_each_repository_has_every_method_of_its_ports(repository, protocols):
     for protocol in protocols:
         missing = {name for name in members(protocol) if not callable(getattr(repository, name, None))}
@@ -41,9 +44,18 @@ def test_no_inheritance_chain_and_one_session_throughout():
         assert jobs.operations.dbsession is session and jobs.video_rows.dbsession is session
         jobs.add_assignment(1, 5, 0)
         jobs.add_submission(2, 1, 3, 0)
-        video = jobs.add_video(assignment_id=1, submission_id=2, user_id=3, s3_key="videos/3/a/clip.mp4",
-                               s3_bucket="b", original_filename="clip.mp4", mime_type="video/mp4", declared_size=10,
-                               upload_timestamp=0, upload_expires_timestamp=60)
+        video = jobs.add_video(
+            assignment_id=1,
+            submission_id=2,
+            user_id=3,
+            s3_key="videos/3/a/clip.mp4",
+            s3_bucket="b",
+            original_filename="clip.mp4",
+            mime_type="video/mp4",
+            declared_size=10,
+            upload_timestamp=0,
+            upload_expires_timestamp=60,
+        )
         assert video.id is not None and video.upload_status == "pending" and video.upload_method == "post"
         assert jobs.videos(submission_id=2) == [video]  # the video repository's answer, through the composition
         assert jobs.count_videos_by_status() == {"pending": 1}  # the operations repository's

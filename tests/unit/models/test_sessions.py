@@ -83,8 +83,11 @@ def test_orm_writes_mark_the_transaction_changed_and_core_writes_need_marking(en
 
     factory = models.get_session_factory(engine)
     manager = transaction.TransactionManager(explicit=True)
-    for write in (lambda s: s.add(Row(x=4)), lambda s: s.execute(insert(Row).values(x=5)),
-                  lambda s: s.execute(insert(Row.__table__).values(x=6))):  # Core on the table: zope cannot see it
+    for write in (
+        lambda s: s.add(Row(x=4)),
+        lambda s: s.execute(insert(Row).values(x=5)),
+        lambda s: s.execute(insert(Row.__table__).values(x=6)),
+    ):  # Core on the table: zope cannot see it
         manager.begin()
         write(models.get_tm_session(factory, manager))
         manager.commit()

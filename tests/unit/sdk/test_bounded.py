@@ -12,8 +12,12 @@ def test_truncated_keeps_the_limit_and_says_how_long_the_text_was():
 
 
 def test_an_event_context_is_bounded_and_stays_json():
-    context = {"path": "/a" * 100_000, "list": list(range(10_000)), "nested": {"k" * 500: "v" * 5000},
-               **{f"field{n}": "y" * 400 for n in range(100)}}
+    context = {
+        "path": "/a" * 100_000,
+        "list": list(range(10_000)),
+        "nested": {"k" * 500: "v" * 5000},
+        **{f"field{n}": "y" * 400 for n in range(100)},
+    }
     text = event_context(context)
     assert len(text) <= MAX_CONTEXT_CHARS
     json.loads(text)

@@ -32,8 +32,10 @@ def test_rsa_sha1_canned_policy_verifies_independently(rsa_key):
     params = parse_qs(urlsplit(signed).query)
     assert params["Expires"] == [str(expires)] and params["Key-Pair-Id"] == ["KEYID"]
     assert "Hash-Algorithm" not in params
-    policy = json.dumps({"Statement": [{"Resource": URL, "Condition": {"DateLessThan": {"AWS:EpochTime": expires}}}]},
-                        separators=(",", ":")).encode()
+    policy = json.dumps(
+        {"Statement": [{"Resource": URL, "Condition": {"DateLessThan": {"AWS:EpochTime": expires}}}]},
+        separators=(",", ":"),
+    ).encode()
     # Independent check with the public key: raises if the signature is wrong.
     rsa_key.public_key().verify(_unb64(params["Signature"][0]), policy, padding.PKCS1v15(), hashes.SHA1())
 
@@ -57,11 +59,14 @@ def test_ecdsa_refuses_sha1(ec_key):
         cdn.UrlSigner("EC", ec_key, "sha1")
 
 
-@pytest.mark.parametrize("tamper, reason", [
-    (lambda u: u.replace("talk.mp4", "other.mp4"), "signature"),
-    (lambda u: u.replace("Key-Pair-Id=KEYID", "Key-Pair-Id=OTHER"), "another key"),
-    (lambda u: u.split("&Signature")[0], "not signed"),
-])
+@pytest.mark.parametrize(
+    "tamper, reason",
+    [
+        (lambda u: u.replace("talk.mp4", "other.mp4"), "signature"),
+        (lambda u: u.replace("Key-Pair-Id=KEYID", "Key-Pair-Id=OTHER"), "another key"),
+        (lambda u: u.split("&Signature")[0], "not signed"),
+    ],
+)
 def test_verify_refuses_tampered_urls(rsa_key, tamper, reason):
     signed = cdn.UrlSigner("KEYID", rsa_key).sign(URL, int(time.time()) + 60)
     with pytest.raises(cdn.InvalidSignedUrl, match=reason):
@@ -82,8 +87,10 @@ def test_changed_expiry_breaks_the_signature(rsa_key):
 
 
 def test_resource_url_percent_encodes_the_key():
-    assert cdn.resource_url("https://cdn.example/", "videos/1/1_ab/Präsentation é.mp4") == \
-        "https://cdn.example/videos/1/1_ab/Pr%C3%A4sentation%20%C3%A9.mp4"
+    assert (
+        cdn.resource_url("https://cdn.example/", "videos/1/1_ab/Präsentation é.mp4")
+        == "https://cdn.example/videos/1/1_ab/Pr%C3%A4sentation%20%C3%A9.mp4"
+    )
 
 
 def test_small_rsa_keys_are_refused(tmp_path):
@@ -92,7 +99,8 @@ def test_small_rsa_keys_are_refused(tmp_path):
 
     key = rsa.generate_private_key(65537, 1024)
     path = tmp_path / "small.pem"
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+    path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     with pytest.raises(ValueError, match="2048"):
         cdn.load_private_key(path)

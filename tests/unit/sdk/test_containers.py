@@ -15,21 +15,40 @@ TEXT = b"this is not a video at all\n"
 ZEROS = b"\x00" * 12
 
 
-@pytest.mark.parametrize("mime_type, head", [
-    ("video/mp4", MP4), ("video/x-m4v", MP4), ("video/3gpp", MP4), ("video/quicktime", MP4),
-    ("video/quicktime", QUICKTIME_WIDE), ("video/quicktime", QUICKTIME_MOOV),
-    ("video/webm", WEBM), ("video/x-matroska", WEBM), ("video/ogg", OGG),
-])
+@pytest.mark.parametrize(
+    "mime_type, head",
+    [
+        ("video/mp4", MP4),
+        ("video/x-m4v", MP4),
+        ("video/3gpp", MP4),
+        ("video/quicktime", MP4),
+        ("video/quicktime", QUICKTIME_WIDE),
+        ("video/quicktime", QUICKTIME_MOOV),
+        ("video/webm", WEBM),
+        ("video/x-matroska", WEBM),
+        ("video/ogg", OGG),
+    ],
+)
 def test_a_video_of_the_declared_family_matches(mime_type, head):
-    assert containers.matches(mime_type, head[:containers.SIGNATURE_BYTES])
+    assert containers.matches(mime_type, head[: containers.SIGNATURE_BYTES])
 
 
-@pytest.mark.parametrize("mime_type, head", [
-    ("video/mp4", PDF), ("video/mp4", TEXT), ("video/mp4", ZEROS), ("video/mp4", b""), ("video/mp4", b"\0\0\0"),
-    ("video/mp4", WEBM), ("video/mp4", OGG),
-    ("video/mp4", QUICKTIME_WIDE),  # leading QuickTime atoms without ftyp: QuickTime only
-    ("video/webm", MP4), ("video/ogg", WEBM), ("video/quicktime", OGG),
-    ("video/x-msvideo", b"RIFF\x00\x00\x00\x00AVI "),  # no signature known: never matches
-])
+@pytest.mark.parametrize(
+    "mime_type, head",
+    [
+        ("video/mp4", PDF),
+        ("video/mp4", TEXT),
+        ("video/mp4", ZEROS),
+        ("video/mp4", b""),
+        ("video/mp4", b"\0\0\0"),
+        ("video/mp4", WEBM),
+        ("video/mp4", OGG),
+        ("video/mp4", QUICKTIME_WIDE),  # leading QuickTime atoms without ftyp: QuickTime only
+        ("video/webm", MP4),
+        ("video/ogg", WEBM),
+        ("video/quicktime", OGG),
+        ("video/x-msvideo", b"RIFF\x00\x00\x00\x00AVI "),  # no signature known: never matches
+    ],
+)
 def test_anything_else_does_not(mime_type, head):
     assert not containers.matches(mime_type, head)

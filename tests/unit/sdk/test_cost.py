@@ -101,12 +101,14 @@ def test_from_settings_defaults_are_the_seed_prices():
 
 
 def test_from_settings_reads_prices_and_free_tiers():
-    model = CostModel.from_settings({
-        "s3video.cost.cloudfront_transfer_usd_per_gb": "0.110",
-        "s3video.cost.cloudfront_free_transfer_gb_per_month": "50",
-        "s3video.cost.free_tier": "off",
-        "s3video.cost.requests_per_view": "3",
-    })
+    model = CostModel.from_settings(
+        {
+            "s3video.cost.cloudfront_transfer_usd_per_gb": "0.110",
+            "s3video.cost.cloudfront_free_transfer_gb_per_month": "50",
+            "s3video.cost.free_tier": "off",
+            "s3video.cost.requests_per_view": "3",
+        }
+    )
     assert model.cloudfront_transfer_usd_per_gb == Decimal("0.110")
     assert model.cloudfront_free_transfer_gb_per_month == 50
     assert model.free_tier is False
@@ -160,9 +162,15 @@ def test_projection_needs_a_month():
 
 def test_admin_dashboard_estimate_from_measured_usage():
     measured = MonthUsage(
-        month="2026-11", days_in_month=30, days_elapsed=15.0, storage_bytes=50 * 1024**3,
-        transfer_bytes=25 * 1024**3, views=50, uploads=50,
-        projected_transfer_bytes=50 * 1024**3, projected_views=100,
+        month="2026-11",
+        days_in_month=30,
+        days_elapsed=15.0,
+        storage_bytes=50 * 1024**3,
+        transfer_bytes=25 * 1024**3,
+        views=50,
+        uploads=50,
+        projected_transfer_bytes=50 * 1024**3,
+        projected_views=100,
     )
     estimate = cost_estimator_from_settings({"s3video.cost.free_tier": "false"})(measured)
     items = {item["name"]: item for item in estimate["items"]}

@@ -62,19 +62,26 @@ def test_may_act_owner_and_team_members_only():
     assert not may_act(Actor(TEAMMATE, frozenset({"student"}), COURSE), submission(group_id=GROUP))
 
 
-@pytest.mark.parametrize(("actor", "course", "record", "granted"), [
-    (Actor(OWNER, frozenset({"student"}), COURSE), COURSE, submission(), {"view", "upload", "delete"}),
-    (Actor(OWNER, frozenset({"student"}), OTHER_COURSE), COURSE, submission(), set()),
-    (Actor(STRANGER, frozenset({"student"}), COURSE), COURSE, None, {"view", "upload"}),
-    (Actor(STRANGER, frozenset({"student"}), COURSE), None, None, {"view", "upload"}),
-    (Actor(STRANGER, frozenset({"student"}), COURSE), COURSE, submission(), set()),
-    (Actor(TEAMMATE, frozenset({"student"}), COURSE, GROUP), COURSE, submission(group_id=GROUP),
-     {"view", "upload", "delete"}),
-    (Actor(STRANGER, frozenset({"grader"}), COURSE), COURSE, submission(), {"view"}),
-    (Actor(STRANGER, frozenset({"grader"}), COURSE), None, None, set()),
-    (Actor(STRANGER, frozenset({"grader"}), OTHER_COURSE), COURSE, submission(), set()),
-    (Actor(1, frozenset({"admin"}), OTHER_COURSE), COURSE, submission(), {str(p) for p in Permission}),
-])
+@pytest.mark.parametrize(
+    ("actor", "course", "record", "granted"),
+    [
+        (Actor(OWNER, frozenset({"student"}), COURSE), COURSE, submission(), {"view", "upload", "delete"}),
+        (Actor(OWNER, frozenset({"student"}), OTHER_COURSE), COURSE, submission(), set()),
+        (Actor(STRANGER, frozenset({"student"}), COURSE), COURSE, None, {"view", "upload"}),
+        (Actor(STRANGER, frozenset({"student"}), COURSE), None, None, {"view", "upload"}),
+        (Actor(STRANGER, frozenset({"student"}), COURSE), COURSE, submission(), set()),
+        (
+            Actor(TEAMMATE, frozenset({"student"}), COURSE, GROUP),
+            COURSE,
+            submission(group_id=GROUP),
+            {"view", "upload", "delete"},
+        ),
+        (Actor(STRANGER, frozenset({"grader"}), COURSE), COURSE, submission(), {"view"}),
+        (Actor(STRANGER, frozenset({"grader"}), COURSE), None, None, set()),
+        (Actor(STRANGER, frozenset({"grader"}), OTHER_COURSE), COURSE, submission(), set()),
+        (Actor(1, frozenset({"admin"}), OTHER_COURSE), COURSE, submission(), {str(p) for p in Permission}),
+    ],
+)
 def test_permissions(actor, course, record, granted):
     assert {str(p) for p in permissions(actor, course, record)} == granted
 
@@ -99,8 +106,12 @@ def _old_acl(course, record):
 def test_the_rule_grants_what_the_principals_acl_granted():
     helper = ACLHelper()
     role_sets = [frozenset(r) for n in range(4) for r in itertools.combinations(("student", "grader", "admin"), n)]
-    actors = [Actor(user, roles, course, group) for user, roles, course, group in itertools.product(
-        (OWNER, TEAMMATE), role_sets, (COURSE, OTHER_COURSE), (None, 0, GROUP))]
+    actors = [
+        Actor(user, roles, course, group)
+        for user, roles, course, group in itertools.product(
+            (OWNER, TEAMMATE), role_sets, (COURSE, OTHER_COURSE), (None, 0, GROUP)
+        )
+    ]
     records = [None, submission(), submission(group_id=GROUP), submission(group_id=0)]
     for actor, course, record in itertools.product(actors, (None, COURSE), records):
         context = SimpleNamespace(__acl__=_old_acl(course, record))

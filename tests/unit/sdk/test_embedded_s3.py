@@ -78,8 +78,9 @@ def world(tmp_path_factory):
     server = EmbeddedS3("http://127.0.0.1:0", str(tmp_path_factory.mktemp("standin"))).open()
     server.ensure_bucket(BUCKET, (MOODLE,))
     server.start()
-    client = make_s3_client("us-east-1", server.endpoint_url, aws_access_key_id=ACCESS_KEY_ID,
-                            aws_secret_access_key=SECRET_ACCESS_KEY)
+    client = make_s3_client(
+        "us-east-1", server.endpoint_url, aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY
+    )
     storage = S3Storage(client, BUCKET)
     client.put_object(Bucket=BUCKET, Key=VICTIM, Body=VICTIM_BYTES, ContentType="video/mp4")
     yield World(server.endpoint_url, storage, server)
@@ -89,27 +90,43 @@ def world(tmp_path_factory):
 # -- request builders ------------------------------------------------------------------------
 
 
-def signed(method: str, url: str, body: bytes = b"", headers=None, *, send_body: bytes | None = None,
-           unsigned_payload=False, trailer_checksum=None, secret=SECRET_ACCESS_KEY, access_key=ACCESS_KEY_ID):
+def signed(
+    method: str,
+    url: str,
+    body: bytes = b"",
+    headers=None,
+    *,
+    send_body: bytes | None = None,
+    unsigned_payload=False,
+    trailer_checksum=None,
+    secret=SECRET_ACCESS_KEY,
+    access_key=ACCESS_KEY_ID,
+):
     """A request signed in its headers by botocore's S3 signer, as boto3 signs it, then sent."""
     request = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
     if unsigned_payload:
         request.context["client_config"] = Config(s3={"payload_signing_enabled": False})
     if trailer_checksum:
-        request.context["checksum"] = {"request_algorithm": {
-            "in": "trailer", "algorithm": "crc32", "name": "x-amz-checksum-crc32"}}
+        request.context["checksum"] = {
+            "request_algorithm": {"in": "trailer", "algorithm": "crc32", "name": "x-amz-checksum-crc32"}
+        }
     S3SigV4Auth(Credentials(access_key, secret), "s3", "us-east-1").add_auth(request)
-    return requests.request(method, url, data=body if send_body is None else send_body,
-                            headers=dict(request.headers), timeout=30)
+    return requests.request(
+        method, url, data=body if send_body is None else send_body, headers=dict(request.headers), timeout=30
+    )
 
 
 def aws_chunked_put(world: World, key: str, data: bytes, claimed_crc32: str | None = None):
     """PutObject as boto3 sends it over HTTPS: aws-chunked body, CRC32 in a trailer, unsigned payload."""
     body = AwsChunkedWrapper(io.BytesIO(data), Crc32Checksum, "x-amz-checksum-crc32", chunk_size=64 * 1024).read()
     if claimed_crc32:
-        body = body[:body.rindex(b"x-amz-checksum-crc32:")] + f"x-amz-checksum-crc32:{claimed_crc32}\r\n\r\n".encode()
-    headers = {"Content-Encoding": "aws-chunked", "X-Amz-Trailer": "x-amz-checksum-crc32",
-               "X-Amz-Decoded-Content-Length": str(len(data)), "Content-Type": "video/mp4"}
+        body = body[: body.rindex(b"x-amz-checksum-crc32:")] + f"x-amz-checksum-crc32:{claimed_crc32}\r\n\r\n".encode()
+    headers = {
+        "Content-Encoding": "aws-chunked",
+        "X-Amz-Trailer": "x-amz-checksum-crc32",
+        "X-Amz-Decoded-Content-Length": str(len(data)),
+        "Content-Type": "video/mp4",
+    }
     return signed("PUT", world.object_url(key), body, headers, trailer_checksum=True)
 
 
@@ -166,9 +183,15 @@ def multipart(world: World, key: str, parts=(PART, b"tail")) -> str:
 
 
 def post_mixed_case_no_credentials(world):
-    return form_post(world, [("key", VICTIM), ("Content-Type", "text/html"),
-                             ("file", ("x.html", b"<script>alert(1)</script>", "text/html"))],
-                     content_type="Multipart/Form-Data")
+    return form_post(
+        world,
+        [
+            ("key", VICTIM),
+            ("Content-Type", "text/html"),
+            ("file", ("x.html", b"<script>alert(1)</script>", "text/html")),
+        ],
+        content_type="Multipart/Form-Data",
+    )
 
 
 def post_mixed_case_valid_policy(world):
@@ -178,8 +201,9 @@ def post_mixed_case_valid_policy(world):
 
 def post_duplicate_key_other_case(world):
     post = own_post(world)
-    fields = [("key", VICTIM)] + [(name.upper() if name == "key" else name, value)
-                                  for name, value in post.fields.items()]
+    fields = [("key", VICTIM)] + [
+        (name.upper() if name == "key" else name, value) for name, value in post.fields.items()
+    ]
     return form_post(world, [*fields, file_part()])
 
 
@@ -206,8 +230,9 @@ def post_file_not_last(world):
 
 
 def post_text_plain_with_key(world):
-    return requests.post(f"{world.url}/{BUCKET}?key={VICTIM}", data=b"<script>", headers={"Content-Type": "text/plain"},
-                         timeout=30)
+    return requests.post(
+        f"{world.url}/{BUCKET}?key={VICTIM}", data=b"<script>", headers={"Content-Type": "text/plain"}, timeout=30
+    )
 
 
 def post_urlencoded(world):
@@ -301,13 +326,13 @@ def put_aws_chunked_bad_trailer(world):
 
 def put_checksum_header_mismatch(world):
     claimed = base64.b64encode(hashlib.sha256(b"other").digest()).decode()
-    return signed("PUT", world.object_url("uploads/sdk/checksum.bin"), b"body",
-                  {"x-amz-checksum-sha256": claimed})
+    return signed("PUT", world.object_url("uploads/sdk/checksum.bin"), b"body", {"x-amz-checksum-sha256": claimed})
 
 
 def presigned_edited_expires(world):
-    return requests.get(edit_query(presigned(world, "get_object", 60, Key=VICTIM), **{"X-Amz-Expires": "604800"}),
-                        timeout=30)
+    return requests.get(
+        edit_query(presigned(world, "get_object", 60, Key=VICTIM), **{"X-Amz-Expires": "604800"}), timeout=30
+    )
 
 
 def presigned_expired(world, monkeypatch):
@@ -337,29 +362,40 @@ def presigned_valid_get(world):
 
 
 def preflight_allowed(world):
-    answer = requests.options(world.object_url(OWN_KEY), headers={
-        "Origin": MOODLE, "Access-Control-Request-Method": "PUT",
-        "Access-Control-Request-Headers": "x-amz-checksum-sha256, content-type"}, timeout=30)
+    answer = requests.options(
+        world.object_url(OWN_KEY),
+        headers={
+            "Origin": MOODLE,
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "x-amz-checksum-sha256, content-type",
+        },
+        timeout=30,
+    )
     assert answer.headers["Access-Control-Allow-Origin"] == MOODLE
     assert "ETag" in answer.headers["Access-Control-Expose-Headers"]
     return answer
 
 
 def preflight_other_origin(world):
-    answer = requests.options(world.object_url(OWN_KEY), headers={
-        "Origin": "http://evil.example", "Access-Control-Request-Method": "PUT"}, timeout=30)
+    answer = requests.options(
+        world.object_url(OWN_KEY),
+        headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "PUT"},
+        timeout=30,
+    )
     assert "Access-Control-Allow-Origin" not in answer.headers
     return answer
 
 
 def preflight_method_not_allowed(world):
-    return requests.options(world.object_url(OWN_KEY), headers={
-        "Origin": MOODLE, "Access-Control-Request-Method": "DELETE"}, timeout=30)
+    return requests.options(
+        world.object_url(OWN_KEY), headers={"Origin": MOODLE, "Access-Control-Request-Method": "DELETE"}, timeout=30
+    )
 
 
 def get_from_other_origin(world):
-    answer = requests.get(presigned(world, "get_object", 60, Key=VICTIM), headers={"Origin": "http://evil.example"},
-                          timeout=30)
+    answer = requests.get(
+        presigned(world, "get_object", 60, Key=VICTIM), headers={"Origin": "http://evil.example"}, timeout=30
+    )
     assert not any(name.lower().startswith("access-control-") for name in answer.headers)
     return answer
 
@@ -379,9 +415,15 @@ def refusal_from_moodle_is_readable(world):
 def copy_with_sha256_and_if_match(world):
     etag = world.storage.head(VICTIM).etag
     target = "videos/1/copy/with-checksum.mp4"
-    status, code, answer = boto(lambda: world.client.copy_object(
-        Bucket=BUCKET, Key=target, CopySource={"Bucket": BUCKET, "Key": VICTIM}, CopySourceIfMatch=f'"{etag}"',
-        ChecksumAlgorithm="SHA256"))
+    status, code, answer = boto(
+        lambda: world.client.copy_object(
+            Bucket=BUCKET,
+            Key=target,
+            CopySource={"Bucket": BUCKET, "Key": VICTIM},
+            CopySourceIfMatch=f'"{etag}"',
+            ChecksumAlgorithm="SHA256",
+        )
+    )
     expected = base64.b64encode(hashlib.sha256(VICTIM_BYTES).digest()).decode()
     assert answer["CopyObjectResult"]["ChecksumSHA256"] == expected
     head = world.client.head_object(Bucket=BUCKET, Key=target, ChecksumMode="ENABLED")
@@ -390,14 +432,23 @@ def copy_with_sha256_and_if_match(world):
 
 
 def copy_if_match_mismatch(world):
-    return boto(lambda: world.client.copy_object(
-        Bucket=BUCKET, Key="videos/1/copy/stale.mp4", CopySource={"Bucket": BUCKET, "Key": VICTIM},
-        CopySourceIfMatch='"0123456789abcdef0123456789abcdef"', ChecksumAlgorithm="SHA256"))[:2]
+    return boto(
+        lambda: world.client.copy_object(
+            Bucket=BUCKET,
+            Key="videos/1/copy/stale.mp4",
+            CopySource={"Bucket": BUCKET, "Key": VICTIM},
+            CopySourceIfMatch='"0123456789abcdef0123456789abcdef"',
+            ChecksumAlgorithm="SHA256",
+        )
+    )[:2]
 
 
 def copy_missing_source(world):
-    return boto(lambda: world.client.copy_object(
-        Bucket=BUCKET, Key="videos/1/copy/none.mp4", CopySource={"Bucket": BUCKET, "Key": "uploads/none"}))[:2]
+    return boto(
+        lambda: world.client.copy_object(
+            Bucket=BUCKET, Key="videos/1/copy/none.mp4", CopySource={"Bucket": BUCKET, "Key": "uploads/none"}
+        )
+    )[:2]
 
 
 def multipart_composite_checksum(world):
@@ -462,10 +513,19 @@ def complete_small_part(world):
 
 
 def complete(world, key, upload_id, parts, etag=None):
-    return boto(lambda: world.client.complete_multipart_upload(
-        Bucket=BUCKET, Key=key, UploadId=upload_id,
-        MultipartUpload={"Parts": [{"PartNumber": p.part_number, "ETag": etag or p.etag,
-                                    "ChecksumSHA256": p.checksum_sha256} for p in parts]}))[:2]
+    return boto(
+        lambda: world.client.complete_multipart_upload(
+            Bucket=BUCKET,
+            Key=key,
+            UploadId=upload_id,
+            MultipartUpload={
+                "Parts": [
+                    {"PartNumber": p.part_number, "ETag": etag or p.etag, "ChecksumSHA256": p.checksum_sha256}
+                    for p in parts
+                ]
+            },
+        )
+    )[:2]
 
 
 def complete_wrong_etag(world):
@@ -499,8 +559,14 @@ def create_existing_bucket(world):
 def delete_objects_batch(world):
     for name in ("a", "b"):
         world.client.put_object(Bucket=BUCKET, Key=f"uploads/batch/{name}", Body=b"x")
-    status, code, answer = boto(lambda: world.client.delete_objects(Bucket=BUCKET, Delete={"Objects": [
-        {"Key": "uploads/batch/a"}, {"Key": "uploads/batch/b"}, {"Key": "uploads/batch/never"}]}))
+    status, code, answer = boto(
+        lambda: world.client.delete_objects(
+            Bucket=BUCKET,
+            Delete={
+                "Objects": [{"Key": "uploads/batch/a"}, {"Key": "uploads/batch/b"}, {"Key": "uploads/batch/never"}]
+            },
+        )
+    )
     assert sorted(d["Key"] for d in answer["Deleted"]) == ["uploads/batch/a", "uploads/batch/b", "uploads/batch/never"]
     assert not world.exists("uploads/batch/a")
     return status, code
@@ -509,8 +575,13 @@ def delete_objects_batch(world):
 def list_pages(world):
     for number in range(5):
         world.client.put_object(Bucket=BUCKET, Key=f"uploads/list/{number} é+.mp4", Body=b"x")
-    keys = [item["Key"] for page in world.client.get_paginator("list_objects_v2").paginate(
-        Bucket=BUCKET, Prefix="uploads/list/", PaginationConfig={"PageSize": 2}) for item in page.get("Contents", [])]
+    keys = [
+        item["Key"]
+        for page in world.client.get_paginator("list_objects_v2").paginate(
+            Bucket=BUCKET, Prefix="uploads/list/", PaginationConfig={"PageSize": 2}
+        )
+        for item in page.get("Contents", [])
+    ]
     assert keys == [f"uploads/list/{number} é+.mp4" for number in range(5)]
     return 200, None
 
@@ -528,20 +599,44 @@ class Case:
 
 CASES = [
     # POST forms (browser uploads)
-    Case("POST Multipart/Form-Data without credentials", POST_OBJECT, post_mixed_case_no_credentials, 403,
-         "AccessDenied"),
+    Case(
+        "POST Multipart/Form-Data without credentials", POST_OBJECT, post_mixed_case_no_credentials, 403, "AccessDenied"
+    ),
     Case("POST with a mixed-case multipart type and a valid policy", POST_OBJECT, post_mixed_case_valid_policy, 204),
-    Case("POST with key= (someone else's) before KEY= (own)", POST_OBJECT, post_duplicate_key_other_case, 400,
-         "InvalidArgument", absent=OWN_KEY),
-    Case("POST repeating a field", POST_OBJECT, post_duplicate_field_same_case, 400, "InvalidArgument",
-         absent=OWN_KEY),
-    Case("POST with an extra empty file part", ERRORS, post_extra_empty_file, 400,
-         "IncorrectNumberOfFilesInPostRequest", absent=OWN_KEY),
-    Case("POST with a second file after the file", ERRORS, post_second_file_after, 400,
-         "IncorrectNumberOfFilesInPostRequest", absent=OWN_KEY),
+    Case(
+        "POST with key= (someone else's) before KEY= (own)",
+        POST_OBJECT,
+        post_duplicate_key_other_case,
+        400,
+        "InvalidArgument",
+        absent=OWN_KEY,
+    ),
+    Case("POST repeating a field", POST_OBJECT, post_duplicate_field_same_case, 400, "InvalidArgument", absent=OWN_KEY),
+    Case(
+        "POST with an extra empty file part",
+        ERRORS,
+        post_extra_empty_file,
+        400,
+        "IncorrectNumberOfFilesInPostRequest",
+        absent=OWN_KEY,
+    ),
+    Case(
+        "POST with a second file after the file",
+        ERRORS,
+        post_second_file_after,
+        400,
+        "IncorrectNumberOfFilesInPostRequest",
+        absent=OWN_KEY,
+    ),
     Case("POST without a file", ERRORS, post_no_file, 400, "IncorrectNumberOfFilesInPostRequest"),
-    Case("POST with fields after the file (ignored, so the key is missing)", POST_OBJECT, post_file_not_last, 403,
-         "AccessDenied", absent=OWN_KEY),
+    Case(
+        "POST with fields after the file (ignored, so the key is missing)",
+        POST_OBJECT,
+        post_file_not_last,
+        403,
+        "AccessDenied",
+        absent=OWN_KEY,
+    ),
     Case("POST text/plain with ?key=", ERRORS, post_text_plain_with_key, 412, "PreconditionFailed"),
     Case("POST application/x-www-form-urlencoded", ERRORS, post_urlencoded, 412, "PreconditionFailed"),
     Case("POST over content-length-range", POST_POLICY, post_too_large, 400, "EntityTooLarge", absent=OWN_KEY),
@@ -555,24 +650,46 @@ CASES = [
     Case("PUT without a signature", ERRORS, put_unsigned, 403, "AccessDenied"),
     Case("DELETE without a signature", ERRORS, delete_unsigned, 403, "AccessDenied"),
     Case("DELETE with a garbage signature", HEADER_AUTH, delete_garbage_signature, 403, "SignatureDoesNotMatch"),
-    Case("a malformed Authorization header", ERRORS, get_malformed_authorization, 400,
-         "AuthorizationHeaderMalformed"),
+    Case("a malformed Authorization header", ERRORS, get_malformed_authorization, 400, "AuthorizationHeaderMalformed"),
     Case("a SigV2 presigned URL", ERRORS, get_sigv2, 400, "InvalidRequest"),
     Case("PUT signed with another secret", HEADER_AUTH, put_wrong_secret, 403, "SignatureDoesNotMatch"),
     Case("PUT signed with an unknown access key", ERRORS, put_unknown_key, 403, "InvalidAccessKeyId"),
-    Case("PUT whose body is not the signed one", HEADER_AUTH, put_body_not_signed_one, 400,
-         "XAmzContentSHA256Mismatch"),
+    Case(
+        "PUT whose body is not the signed one", HEADER_AUTH, put_body_not_signed_one, 400, "XAmzContentSHA256Mismatch"
+    ),
     Case("PUT with UNSIGNED-PAYLOAD", HEADER_AUTH, put_unsigned_payload, 200),
     Case("PUT aws-chunked with a CRC32 trailer (boto3 over HTTPS)", TRAILERS, put_aws_chunked_trailer, 200),
-    Case("PUT aws-chunked whose trailer checksum is wrong", TRAILERS, put_aws_chunked_bad_trailer, 400, "BadDigest",
-         absent="uploads/sdk/chunked-bad.bin"),
-    Case("PUT whose x-amz-checksum-sha256 does not match", INTEGRITY, put_checksum_header_mismatch, 400, "BadDigest",
-         absent="uploads/sdk/checksum.bin"),
-    Case("a presigned URL with an edited X-Amz-Expires", QUERY_AUTH, presigned_edited_expires, 403,
-         "SignatureDoesNotMatch"),
+    Case(
+        "PUT aws-chunked whose trailer checksum is wrong",
+        TRAILERS,
+        put_aws_chunked_bad_trailer,
+        400,
+        "BadDigest",
+        absent="uploads/sdk/chunked-bad.bin",
+    ),
+    Case(
+        "PUT whose x-amz-checksum-sha256 does not match",
+        INTEGRITY,
+        put_checksum_header_mismatch,
+        400,
+        "BadDigest",
+        absent="uploads/sdk/checksum.bin",
+    ),
+    Case(
+        "a presigned URL with an edited X-Amz-Expires",
+        QUERY_AUTH,
+        presigned_edited_expires,
+        403,
+        "SignatureDoesNotMatch",
+    ),
     Case("a presigned URL past its expiry", QUERY_AUTH, presigned_expired, 403, "AccessDenied"),
-    Case("a presigned URL valid for more than a week", QUERY_AUTH, presigned_over_a_week, 400,
-         "AuthorizationQueryParametersError"),
+    Case(
+        "a presigned URL valid for more than a week",
+        QUERY_AUTH,
+        presigned_over_a_week,
+        400,
+        "AuthorizationQueryParametersError",
+    ),
     Case("a presigned URL moved to another key", QUERY_AUTH, presigned_other_key, 403, "SignatureDoesNotMatch"),
     Case("a presigned DELETE sent as a PUT", QUERY_AUTH, presigned_delete_used_as_put, 403, "SignatureDoesNotMatch"),
     Case("a valid presigned GET", QUERY_AUTH, presigned_valid_get, 200),
@@ -582,34 +699,70 @@ CASES = [
     Case("preflight for a method no rule allows", PREFLIGHT, preflight_method_not_allowed, 403, "AccessForbidden"),
     Case("GET from an origin no rule names: no CORS headers", CORS, get_from_other_origin, 200),
     Case("GET from Moodle's origin: its CORS headers", CORS, get_from_moodle, 200),
-    Case("a refusal to Moodle's origin carries CORS headers", CORS, refusal_from_moodle_is_readable, 403,
-         "AccessDenied"),
+    Case(
+        "a refusal to Moodle's origin carries CORS headers", CORS, refusal_from_moodle_is_readable, 403, "AccessDenied"
+    ),
     # what the sidecar relies on (contract C8)
-    Case("CopyObject with SHA256 and copy-source-if-match", API + "API_CopyObject.html",
-         copy_with_sha256_and_if_match, 200),
-    Case("CopyObject whose copy-source-if-match fails", API + "API_CopyObject.html", copy_if_match_mismatch, 412,
-         "PreconditionFailed", absent="videos/1/copy/stale.mp4"),
+    Case(
+        "CopyObject with SHA256 and copy-source-if-match",
+        API + "API_CopyObject.html",
+        copy_with_sha256_and_if_match,
+        200,
+    ),
+    Case(
+        "CopyObject whose copy-source-if-match fails",
+        API + "API_CopyObject.html",
+        copy_if_match_mismatch,
+        412,
+        "PreconditionFailed",
+        absent="videos/1/copy/stale.mp4",
+    ),
     Case("CopyObject from a missing key", API + "API_CopyObject.html", copy_missing_source, 404, "NoSuchKey"),
     Case("multipart with SHA256: composite checksum", INTEGRITY, multipart_composite_checksum, 200),
     Case("UploadPart after complete", API + "API_UploadPart.html", part_after_complete, 404, "NoSuchUpload"),
     Case("UploadPart after abort", API + "API_AbortMultipartUpload.html", part_after_abort, 404, "NoSuchUpload"),
-    Case("CompleteMultipartUpload twice", API + "API_CompleteMultipartUpload.html", complete_twice, 404,
-         "NoSuchUpload"),
-    Case("UploadPart whose signed x-amz-checksum-sha256 does not match", API + "API_UploadPart.html",
-         part_bad_digest, 400, "BadDigest"),
-    Case("UploadPart without the checksum header signed into its URL", QUERY_AUTH, part_signed_checksum_not_sent,
-         403, "SignatureDoesNotMatch"),
-    Case("CompleteMultipartUpload with a part under 5 MiB", API + "API_CompleteMultipartUpload.html",
-         complete_small_part, 400, "EntityTooSmall"),
-    Case("CompleteMultipartUpload with a wrong ETag", API + "API_CompleteMultipartUpload.html", complete_wrong_etag,
-         400, "InvalidPart"),
+    Case(
+        "CompleteMultipartUpload twice", API + "API_CompleteMultipartUpload.html", complete_twice, 404, "NoSuchUpload"
+    ),
+    Case(
+        "UploadPart whose signed x-amz-checksum-sha256 does not match",
+        API + "API_UploadPart.html",
+        part_bad_digest,
+        400,
+        "BadDigest",
+    ),
+    Case(
+        "UploadPart without the checksum header signed into its URL",
+        QUERY_AUTH,
+        part_signed_checksum_not_sent,
+        403,
+        "SignatureDoesNotMatch",
+    ),
+    Case(
+        "CompleteMultipartUpload with a part under 5 MiB",
+        API + "API_CompleteMultipartUpload.html",
+        complete_small_part,
+        400,
+        "EntityTooSmall",
+    ),
+    Case(
+        "CompleteMultipartUpload with a wrong ETag",
+        API + "API_CompleteMultipartUpload.html",
+        complete_wrong_etag,
+        400,
+        "InvalidPart",
+    ),
     Case("GetObject with Range", API + "API_GetObject.html", ranged_get, 206),
-    Case("GetObject with a range past the end", API + "API_GetObject.html", range_not_satisfiable, 416,
-         "InvalidRange"),
+    Case("GetObject with a range past the end", API + "API_GetObject.html", range_not_satisfiable, 416, "InvalidRange"),
     Case("GetObject of a missing key", API + "API_GetObject.html", get_missing, 404, "NoSuchKey"),
     Case("HeadBucket of a missing bucket", API + "API_HeadBucket.html", missing_bucket, 404, "404"),
-    Case("CreateBucket of one's own bucket", API + "API_CreateBucket.html", create_existing_bucket, 409,
-         "BucketAlreadyOwnedByYou"),
+    Case(
+        "CreateBucket of one's own bucket",
+        API + "API_CreateBucket.html",
+        create_existing_bucket,
+        409,
+        "BucketAlreadyOwnedByYou",
+    ),
     Case("DeleteObjects, a missing key included", API + "API_DeleteObjects.html", delete_objects_batch, 200),
     Case("ListObjectsV2 pages (encoding-type=url)", API + "API_ListObjectsV2.html", list_pages, 200),
 ]
@@ -649,11 +802,14 @@ def test_aws_published_streaming_example_verifies(tmp_path):
 
     store = Store(str(tmp_path)).open()
     store.create_bucket("examplebucket")
-    app = StandIn(store, {"AKIAIOSFODNN7EXAMPLE": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
-                  clock=lambda: 1369353600.0)  # 2013-05-24T00:00:00Z
-    signatures = ("ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648",
-                  "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497",
-                  "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9")
+    app = StandIn(
+        store, {"AKIAIOSFODNN7EXAMPLE": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}, clock=lambda: 1369353600.0
+    )  # 2013-05-24T00:00:00Z
+    signatures = (
+        "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648",
+        "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497",
+        "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9",
+    )
 
     def body(corrupt: bool) -> bytes:
         chunks = b""
@@ -666,14 +822,23 @@ def test_aws_published_streaming_example_verifies(tmp_path):
 
     def put(corrupt: bool):
         data = body(corrupt)
-        return Client(app).put("/examplebucket/chunkObject.txt", data=data, headers={
-            "Host": "s3.amazonaws.com", "x-amz-date": "20130524T000000Z", "x-amz-storage-class": "REDUCED_REDUNDANCY",
-            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
-                             "SignedHeaders=content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;"
-                             "x-amz-decoded-content-length;x-amz-storage-class,"
-                             "Signature=4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9",
-            "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "Content-Encoding": "aws-chunked",
-            "x-amz-decoded-content-length": "66560", "Content-Length": str(len(data))})
+        return Client(app).put(
+            "/examplebucket/chunkObject.txt",
+            data=data,
+            headers={
+                "Host": "s3.amazonaws.com",
+                "x-amz-date": "20130524T000000Z",
+                "x-amz-storage-class": "REDUCED_REDUNDANCY",
+                "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
+                "SignedHeaders=content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;"
+                "x-amz-decoded-content-length;x-amz-storage-class,"
+                "Signature=4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9",
+                "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+                "Content-Encoding": "aws-chunked",
+                "x-amz-decoded-content-length": "66560",
+                "Content-Length": str(len(data)),
+            },
+        )
 
     refused = put(corrupt=True)
     assert refused.status_code == 403 and b"SignatureDoesNotMatch" in refused.data
@@ -701,8 +866,14 @@ def test_the_app_makes_its_bucket_before_the_stand_in_answers(tmp_path, monkeypa
 
     monkeypatch.setattr(EmbeddedS3, "start", start)
     url = f"http://127.0.0.1:{free_port()}"
-    settings = parse_settings(make_settings("sqlite://", url, signing_key_file, **{
-        "s3video.bucket": "s3video-ordered", "s3video.embedded.data_dir": str(tmp_path / "s3")}))
+    settings = parse_settings(
+        make_settings(
+            "sqlite://",
+            url,
+            signing_key_file,
+            **{"s3video.bucket": "s3video-ordered", "s3video.embedded.data_dir": str(tmp_path / "s3")},
+        )
+    )
     services.start_embedded_s3(settings)
     try:
         assert seen["bucket"] is True
@@ -730,12 +901,23 @@ def test_a_long_complete_keeps_the_connection_alive_with_white_space(world, monk
     monkeypatch.setattr(Store, "complete", slow_complete)
     monkeypatch.setattr(embedded_s3, "COMPLETE_KEEPALIVE_SECONDS", 0.2)
     impatient = boto3.session.Session().client(
-        "s3", region_name="us-east-1", endpoint_url=world.url, aws_access_key_id=ACCESS_KEY_ID,
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=world.url,
+        aws_access_key_id=ACCESS_KEY_ID,
         aws_secret_access_key=SECRET_ACCESS_KEY,
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, read_timeout=0.6,
-                      retries={"max_attempts": 1}))
-    answer = impatient.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload_id, MultipartUpload={
-        "Parts": [{"PartNumber": p.part_number, "ETag": p.etag, "ChecksumSHA256": p.checksum_sha256} for p in parts]})
+        config=Config(
+            signature_version="s3v4", s3={"addressing_style": "path"}, read_timeout=0.6, retries={"max_attempts": 1}
+        ),
+    )
+    answer = impatient.complete_multipart_upload(
+        Bucket=BUCKET,
+        Key=key,
+        UploadId=upload_id,
+        MultipartUpload={
+            "Parts": [{"PartNumber": p.part_number, "ETag": p.etag, "ChecksumSHA256": p.checksum_sha256} for p in parts]
+        },
+    )
     assert answer["ETag"].endswith('-2"')
     assert world.storage.read(key)["Body"].read() == PART + b"tail"
 

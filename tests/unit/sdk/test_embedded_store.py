@@ -107,8 +107,11 @@ def test_a_completed_object_is_its_parts_in_order_read_whole_or_in_ranges(store)
     # S3's multipart ETag and composite checksum: the digest of the parts' digests, "-" the count
     assert meta["etag"] == hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest() + "-3"
     composite = hashlib.sha256(b"".join(hashlib.sha256(p).digest() for p in parts)).digest()
-    assert meta["checksum"] == {"algorithm": "SHA256", "value": base64.b64encode(composite).decode() + "-3",
-                                "type": "COMPOSITE"}
+    assert meta["checksum"] == {
+        "algorithm": "SHA256",
+        "value": base64.b64encode(composite).decode() + "-3",
+        "type": "COMPOSITE",
+    }
     assert meta["metadata"] == {"x-amz-meta-a": "1"}
     again = reopen(store)
     _, handle = again.open_object("b", "videos/big.mp4")

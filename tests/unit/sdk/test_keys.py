@@ -5,22 +5,25 @@ from hypothesis import strategies as st
 from s3video_sidecar.sdk.keys import KEY_PATTERN, MAX_FILENAME_BYTES, build_s3_key, key_owner, sanitise_filename
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("talk.mp4", "talk.mp4"),
-    ("My Talk (final).MP4", "My_Talk_final.mp4"),
-    ("../../etc/passwd", "passwd"),
-    ("..\\..\\windows\\system32\\video.mov", "video.mov"),
-    ("evil\u202egpj.mp4", "evilgpj.mp4"),  # RTL override cannot disguise the extension
-    ("zero\u200bwidth.webm", "zerowidth.webm"),
-    ("tab\tnew\nline\x00.mp4", "tabnewline.mp4"),
-    ("..", "video"),
-    ("", "video"),
-    (".hidden.mp4", "hidden.mp4"),
-    ("Präsentation é.mp4", "Präsentation_é.mp4"),
-    ("a;rm -rf $HOME.mp4", "a_rm_-rf_HOME.mp4"),
-    ("no_extension", "no_extension"),
-    ("weird.ext!!", "weird.ext"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("talk.mp4", "talk.mp4"),
+        ("My Talk (final).MP4", "My_Talk_final.mp4"),
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\system32\\video.mov", "video.mov"),
+        ("evil\u202egpj.mp4", "evilgpj.mp4"),  # RTL override cannot disguise the extension
+        ("zero\u200bwidth.webm", "zerowidth.webm"),
+        ("tab\tnew\nline\x00.mp4", "tabnewline.mp4"),
+        ("..", "video"),
+        ("", "video"),
+        (".hidden.mp4", "hidden.mp4"),
+        ("Präsentation é.mp4", "Präsentation_é.mp4"),
+        ("a;rm -rf $HOME.mp4", "a_rm_-rf_HOME.mp4"),
+        ("no_extension", "no_extension"),
+        ("weird.ext!!", "weird.ext"),
+    ],
+)
 def test_sanitise_filename(name, expected):
     assert sanitise_filename(name) == expected
 
@@ -55,12 +58,15 @@ def test_key_owner_refuses_foreign_keys():
     assert key_owner("other/1/1_0123456789abcdef/x.mp4") is None
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("😀.mp4", "video.mp4"),  # was "mp4": the replaced stem took the dot with it
-    ("😀😀 .WEBM", "video.webm"),
-    ("___.mov", "video.mov"),
-    ("ü😀.mp4", "ü.mp4"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("😀.mp4", "video.mp4"),  # was "mp4": the replaced stem took the dot with it
+        ("😀😀 .WEBM", "video.webm"),
+        ("___.mov", "video.mov"),
+        ("ü😀.mp4", "ü.mp4"),
+    ],
+)
 def test_the_extension_survives_a_stem_of_replaced_characters(name, expected):
     assert sanitise_filename(name) == expected
 

@@ -14,7 +14,7 @@ def run(data: bytes):
     def fetch(first, last):
         reads.append((first, last))
         assert 0 <= first <= last < len(data), "a read outside the object"
-        return data[first:last + 1]
+        return data[first : last + 1]
 
     result, reader = probe.probe(fetch, len(data))
     return result, reader, reads
@@ -61,8 +61,15 @@ def test_truncated_mp4_is_not_playable(clips):
     assert result.video_codec == "h264"  # it is a video: it is kept, with the reason
 
 
-@pytest.mark.parametrize("data", [b"%PDF-1.7\n" + b"x" * 3000, b"this is only text, named .mp4", b"\0" * 4096,
-                                  b"\x00\x00\x00\x18ftypmp42" + b"v" * 200])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.7\n" + b"x" * 3000,
+        b"this is only text, named .mp4",
+        b"\0" * 4096,
+        b"\x00\x00\x00\x18ftypmp42" + b"v" * 200,
+    ],
+)
 def test_not_a_video(data):
     result, _reader, _reads = run(data)
     assert result.playable is False and result.video_codec is None and result.reason
@@ -79,10 +86,10 @@ def test_reads_are_ranged_and_bounded():
 
 def test_reader_cache_is_bounded():
     data = bytes(range(256)) * 4096 * 8  # 8 MiB
-    reader = probe.RangedReader(lambda a, b: data[a:b + 1], len(data), block_bytes=1024, cache_blocks=4)
+    reader = probe.RangedReader(lambda a, b: data[a : b + 1], len(data), block_bytes=1024, cache_blocks=4)
     for offset in range(0, len(data), 1024 * 97):
         reader.seek(offset)
-        assert reader.read(10) == data[offset:offset + 10]
+        assert reader.read(10) == data[offset : offset + 10]
         assert len(reader._cache) <= 4
     reader.seek(-5, 2)
     assert reader.read(100) == data[-5:]
@@ -91,14 +98,14 @@ def test_reader_cache_is_bounded():
 
 def test_poster_is_a_small_jpeg(clips):
     data = clips["h264_fast.mp4"]
-    jpeg = probe.poster_jpeg(lambda a, b: data[a:b + 1], len(data), 4.0)
+    jpeg = probe.poster_jpeg(lambda a, b: data[a : b + 1], len(data), 4.0)
     assert jpeg[:3] == b"\xff\xd8\xff" and jpeg[-2:] == b"\xff\xd9"
     assert len(jpeg) < 64 * 1024
 
 
 def test_poster_of_a_non_video_is_none():
     data = b"not a video" * 100
-    assert probe.poster_jpeg(lambda a, b: data[a:b + 1], len(data), None) is None
+    assert probe.poster_jpeg(lambda a, b: data[a : b + 1], len(data), None) is None
 
 
 def test_tiny_mp4_of_the_tests_is_a_real_video():
@@ -106,8 +113,16 @@ def test_tiny_mp4_of_the_tests_is_a_real_video():
     assert (result.playable, result.video_codec, result.fast_start) == (True, "h264", True)
 
 
-@pytest.mark.parametrize("video, audio, everywhere", [
-    ("h264", "aac", True), ("h264", None, True), ("hevc", "aac", False), ("vp9", "opus", False),
-    ("prores", "aac", False), ("h264", "vorbis", False)])
+@pytest.mark.parametrize(
+    "video, audio, everywhere",
+    [
+        ("h264", "aac", True),
+        ("h264", None, True),
+        ("hevc", "aac", False),
+        ("vp9", "opus", False),
+        ("prores", "aac", False),
+        ("h264", "vorbis", False),
+    ],
+)
 def test_browser_support(video, audio, everywhere):
     assert probe.browser_support(video, audio)["everywhere"] is everywhere

@@ -35,14 +35,14 @@ def test_full_object_is_the_sha256_of_the_whole_file(tmp_path):
 def test_composite_is_s3s_checksum_of_checksums(tmp_path, part_size):
     path = tmp_path / "v.mp4"
     path.write_bytes(DATA)
-    parts = [DATA[i:i + part_size] for i in range(0, len(DATA), part_size)]
+    parts = [DATA[i : i + part_size] for i in range(0, len(DATA), part_size)]
     assert receipt.composite_sha256(path, part_size) == composite(parts)
 
 
 def test_a_composite_receipt_is_verified_without_knowing_the_part_size(tmp_path):
     path = tmp_path / "v.mp4"
     path.write_bytes(DATA)
-    three_parts = composite([DATA[:5 * MIB], DATA[5 * MIB:10 * MIB], DATA[10 * MIB:]])
+    three_parts = composite([DATA[: 5 * MIB], DATA[5 * MIB : 10 * MIB], DATA[10 * MIB :]])
     assert receipt.candidate_part_sizes(len(DATA), 3) == [5 * MIB]
     assert receipt.verify_receipt(path, three_parts)
     assert receipt.verify_receipt(path, three_parts, part_size=5 * MIB)

@@ -12,8 +12,15 @@ VECTORS = json.loads((pathlib.Path(__file__).parents[2] / "vectors" / "s3v1_sign
 def test_shared_vectors(vector):
     assert signing.canonical_query(vector["query_string"]) == vector["canonical_query"]
     assert signing.body_digest(vector["body"].encode()) == vector["body_sha256"]
-    text = signing.string_to_sign(vector["method"], vector["path"], vector["query_string"], vector["date"],
-                                  vector["nonce"], vector["actor"], vector["body"].encode())
+    text = signing.string_to_sign(
+        vector["method"],
+        vector["path"],
+        vector["query_string"],
+        vector["date"],
+        vector["nonce"],
+        vector["actor"],
+        vector["body"].encode(),
+    )
     assert text == vector["string_to_sign"]
     assert signing.signature(vector["secret"], text) == vector["signature"]
 
@@ -28,35 +35,46 @@ def test_canonical_query_sorts_and_reencodes():
 
 def _request(vector, **changes):
     headers = {
-        "Authorization": vector["authorization"], signing.HEADER_DATE: vector["date"],
-        signing.HEADER_NONCE: vector["nonce"], signing.HEADER_ACTOR: vector["actor"],
+        "Authorization": vector["authorization"],
+        signing.HEADER_DATE: vector["date"],
+        signing.HEADER_NONCE: vector["nonce"],
+        signing.HEADER_ACTOR: vector["actor"],
     }
     headers.update(changes.pop("headers", {}))
-    fields = dict(method=vector["method"], path=vector["path"], query_string=vector["query_string"],
-                  headers=headers, body=vector["body"].encode())
+    fields = dict(
+        method=vector["method"],
+        path=vector["path"],
+        query_string=vector["query_string"],
+        headers=headers,
+        body=vector["body"].encode(),
+    )
     fields.update(changes)
     return signing.SignedRequest(**fields)
 
 
 def test_verify_accepts_a_vector_and_returns_the_actor():
     vector = VECTORS[1]
-    key_id, actor, nonce, date = signing.verify(_request(vector), {vector["key_id"]: vector["secret"]},
-                                                now=int(vector["date"]))
+    key_id, actor, nonce, date = signing.verify(
+        _request(vector), {vector["key_id"]: vector["secret"]}, now=int(vector["date"])
+    )
     assert (key_id, actor.user, actor.roles, actor.course) == ("moodle-2026", 123, frozenset({"student"}), 9)
     assert nonce == vector["nonce"] and date == int(vector["date"])
 
 
-@pytest.mark.parametrize("change, code", [
-    ({"method": "PUT"}, "bad_signature"),
-    ({"path": "/assignments/7/submissions/43/upload-url"}, "bad_signature"),
-    ({"query_string": "x=1"}, "bad_signature"),
-    ({"body": b'{"filename":"other.mp4"}'}, "bad_signature"),
-    ({"headers": {signing.HEADER_NONCE: "another-nonce-12345"}}, "bad_signature"),
-    ({"headers": {signing.HEADER_ACTOR: '{"user":124,"roles":["student"],"course":9}'}}, "bad_signature"),
-    ({"headers": {"Authorization": "S3V1-HMAC-SHA256 KeyId=other, Signature=" + "0" * 64}}, "unknown_key"),
-    ({"headers": {"Authorization": "Bearer abc"}}, "bad_signature"),
-    ({"headers": {signing.HEADER_NONCE: "short"}}, "bad_signature"),
-])
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"method": "PUT"}, "bad_signature"),
+        ({"path": "/assignments/7/submissions/43/upload-url"}, "bad_signature"),
+        ({"query_string": "x=1"}, "bad_signature"),
+        ({"body": b'{"filename":"other.mp4"}'}, "bad_signature"),
+        ({"headers": {signing.HEADER_NONCE: "another-nonce-12345"}}, "bad_signature"),
+        ({"headers": {signing.HEADER_ACTOR: '{"user":124,"roles":["student"],"course":9}'}}, "bad_signature"),
+        ({"headers": {"Authorization": "S3V1-HMAC-SHA256 KeyId=other, Signature=" + "0" * 64}}, "unknown_key"),
+        ({"headers": {"Authorization": "Bearer abc"}}, "bad_signature"),
+        ({"headers": {signing.HEADER_NONCE: "short"}}, "bad_signature"),
+    ],
+)
 def test_verify_refuses_any_change(change, code):
     vector = VECTORS[1]
     with pytest.raises(signing.SignatureError) as refused:
@@ -78,13 +96,20 @@ def test_verify_accepts_dates_within_300_seconds(skew):
     signing.verify(_request(vector), {vector["key_id"]: vector["secret"]}, now=int(vector["date"]) + skew)
 
 
-@pytest.mark.parametrize("actor", ['{"user":0,"roles":["student"],"course":9}',
-                                   '{"user":1,"roles":["root"],"course":9}',
-                                   'not json', '[1,2]', '{"user":"1","roles":["student"],"course":9}',
-                                   '{"user":1,"roles":["student"],"course":9,"group":-1}',
-                                   '{"user":1,"roles":["student"],"course":9,"group":"7"}',
-                                   '{"user":1,"roles":["student"],"course":9,"group":true}',
-                                   '{"user":1,"roles":["student"],"course":9,"group":null}'])
+@pytest.mark.parametrize(
+    "actor",
+    [
+        '{"user":0,"roles":["student"],"course":9}',
+        '{"user":1,"roles":["root"],"course":9}',
+        "not json",
+        "[1,2]",
+        '{"user":"1","roles":["student"],"course":9}',
+        '{"user":1,"roles":["student"],"course":9,"group":-1}',
+        '{"user":1,"roles":["student"],"course":9,"group":"7"}',
+        '{"user":1,"roles":["student"],"course":9,"group":true}',
+        '{"user":1,"roles":["student"],"course":9,"group":null}',
+    ],
+)
 def test_a_signed_but_malformed_actor_is_bad_actor(actor):
     headers = signing.sign_headers("k", "s" * 16, "GET", "/x", "", actor, b"", date=1000, nonce="n" * 16)
     request = signing.SignedRequest("GET", "/x", "", headers, b"")
@@ -104,8 +129,9 @@ def test_the_actor_may_name_a_team_submissions_group(group):
 def test_rotation_accepts_either_key():
     keys = signing.parse_keys("old:old-secret-0123456789 new:new-secret-0123456789")
     for key_id in keys:
-        headers = signing.sign_headers(key_id, keys[key_id], "GET", "/x", "", signing.encode_actor(1, ["admin"], 1),
-                                       date=1000)
+        headers = signing.sign_headers(
+            key_id, keys[key_id], "GET", "/x", "", signing.encode_actor(1, ["admin"], 1), date=1000
+        )
         assert signing.verify(signing.SignedRequest("GET", "/x", "", headers, b""), keys, now=1000)[0] == key_id
 
 

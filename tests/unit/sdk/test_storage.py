@@ -17,8 +17,9 @@ KEY = "videos/7/1700000000_0123456789abcdef/talk.mp4"
 @pytest.fixture(scope="module")
 def storage():
     server = EmbeddedS3("http://127.0.0.1:0").start()
-    client = make_s3_client("us-east-1", server.endpoint_url, aws_access_key_id=ACCESS_KEY_ID,
-                            aws_secret_access_key=SECRET_ACCESS_KEY)
+    client = make_s3_client(
+        "us-east-1", server.endpoint_url, aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY
+    )
     ensure_bucket(client, "storage-test", ("http://localhost",))
     yield S3Storage(client, "storage-test")
     server.stop()
@@ -64,14 +65,17 @@ def test_stand_in_accepts_a_valid_post_and_head_sees_it(storage):
     assert storage.read(KEY, "bytes=10-19")["Body"].read() == b"x" * 10
 
 
-@pytest.mark.parametrize("changes, content, status, code", [
-    ({}, b"x" * 1001, 400, "EntityTooLarge"),
-    ({}, b"x" * 999, 400, "EntityTooSmall"),
-    ({"key": "videos/8/1_0123456789abcdef/other.mp4"}, b"x" * 1000, 403, "AccessDenied"),
-    ({"Content-Type": "text/html"}, b"x" * 1000, 403, "AccessDenied"),
-    ({"x-amz-signature": "0" * 64}, b"x" * 1000, 403, "SignatureDoesNotMatch"),
-    ({"acl": "public-read"}, b"x" * 1000, 403, "AccessDenied"),
-])
+@pytest.mark.parametrize(
+    "changes, content, status, code",
+    [
+        ({}, b"x" * 1001, 400, "EntityTooLarge"),
+        ({}, b"x" * 999, 400, "EntityTooSmall"),
+        ({"key": "videos/8/1_0123456789abcdef/other.mp4"}, b"x" * 1000, 403, "AccessDenied"),
+        ({"Content-Type": "text/html"}, b"x" * 1000, 403, "AccessDenied"),
+        ({"x-amz-signature": "0" * 64}, b"x" * 1000, 403, "SignatureDoesNotMatch"),
+        ({"acl": "public-read"}, b"x" * 1000, 403, "AccessDenied"),
+    ],
+)
 def test_stand_in_refuses_what_s3_refuses(storage, changes, content, status, code):
     key = "videos/7/1700000001_0123456789abcdef/refused.mp4"
     post = storage.presigned_post(key, "video/mp4", 1000, 60)

@@ -44,7 +44,13 @@ def test_the_schedule_follows_the_settings():
     off = register_tasks(MemoryHuey("a"), RecordingRunner(parse_settings(BASE)))
     assert due(off, at(4, 0)) == ["cleanup", "probe", "reconcile"]
     assert due(off, at(3, 30)) == ["cleanup", "probe"]  # retention is off
-    on = register_tasks(MemoryHuey("b"), RecordingRunner(parse_settings(dict(
-        BASE, **{"s3video.retention.days": "365", "s3video.jobs.cleanup_interval_minutes": "10"}))))
+    on = register_tasks(
+        MemoryHuey("b"),
+        RecordingRunner(
+            parse_settings(
+                dict(BASE, **{"s3video.retention.days": "365", "s3video.jobs.cleanup_interval_minutes": "10"})
+            )
+        ),
+    )
     assert due(on, at(3, 30)) == ["cleanup", "probe", "retention"]
     assert due(on, at(3, 35)) == []

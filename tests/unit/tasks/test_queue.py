@@ -19,8 +19,10 @@ def settings(**changes):
 
 
 def test_the_default_queue_is_a_sqlite_file_beside_a_sqlite_database(tmp_path):
-    assert queue_url(settings(**{"sqlalchemy.url": f"sqlite:///{tmp_path}/var/s3video.sqlite"})) \
+    assert (
+        queue_url(settings(**{"sqlalchemy.url": f"sqlite:///{tmp_path}/var/s3video.sqlite"}))
         == f"sqlite:///{tmp_path}/var/s3video.huey.sqlite"
+    )
     huey = build_huey(settings(**{"sqlalchemy.url": f"sqlite:///{tmp_path}/var/s3video.sqlite"}))
     assert isinstance(huey, SqliteHuey) and huey.storage.filename == f"{tmp_path}/var/s3video.huey.sqlite"
     assert huey.results is False  # nobody reads results: huey would keep them forever
@@ -62,14 +64,28 @@ def database(db_connection):
     session.add(Assignment(id=1, course_id=1, created_timestamp=0))
     session.add(Submission(id=1, assignment_id=1, user_id=1, created_timestamp=0))
     session.flush()
-    videos = [Video(assignment_id=1, submission_id=1, user_id=1, s3_key=f"videos/1/{n}", s3_bucket="b",
-                    upload_status="ready", original_filename="v.mp4", mime_type="video/mp4",
-                    declared_size=1, upload_timestamp=0, upload_expires_timestamp=0) for n in range(3)]
+    videos = [
+        Video(
+            assignment_id=1,
+            submission_id=1,
+            user_id=1,
+            s3_key=f"videos/1/{n}",
+            s3_bucket="b",
+            upload_status="ready",
+            original_filename="v.mp4",
+            mime_type="video/mp4",
+            declared_size=1,
+            upload_timestamp=0,
+            upload_expires_timestamp=0,
+        )
+        for n in range(3)
+    ]
     session.add_all(videos)
     session.commit()
     session.close()
-    return SimpleNamespace(connection=db_connection, factory=factory, task=task,
-                           video={n + 1: video.id for n, video in enumerate(videos)})
+    return SimpleNamespace(
+        connection=db_connection, factory=factory, task=task, video={n + 1: video.id for n, video in enumerate(videos)}
+    )
 
 
 def mark(session, video_id, purge_after):
