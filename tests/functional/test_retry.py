@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from s3video_sidecar.models import Video
 from s3video_sidecar.sdk.service import VideoService
+from s3video_sidecar.services import parts_of
 from tests.support.apps import build_app
 from tests.support.signed_app import SignedApp, actor
 
