@@ -7,6 +7,7 @@ the answers fit the schemas.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from . import __version__
 from .schemas import (
@@ -43,7 +44,7 @@ RECEIPT = {
         "description": "full_object (a POST upload) or composite (a multipart upload)",
     },
 }
-VIDEO = {
+VIDEO: dict[str, Any] = {
     "type": "object",
     "properties": {
         "video_id": ID,

@@ -128,6 +128,8 @@ def build_nonce_store(settings: Settings, engine):
     if settings.nonce_store == "redis":
         import redis
 
+        if settings.redis_url is None:  # refused when the settings are parsed: unreachable from an ini
+            raise SettingsError("s3video.redis_url: required when s3video.nonce_store = redis")
         client = redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
         return RedisNonceStore(client, settings.redis_url)
     return DatabaseNonceStore(engine, time.time)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import zope.sqlalchemy
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy import event as sa_event
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
-from sqlalchemy.orm import configure_mappers, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction, configure_mappers, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 from zope.sqlalchemy.datamanager import STATUS_ACTIVE, ZopeStatus, join_transaction
 
 from .event import Event
@@ -42,7 +45,7 @@ configure_mappers()
 log = logging.getLogger(__name__)
 
 
-def get_engine(url: str, **options):
+def get_engine(url: str, **options: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **options)
         sa_event.listen(engine, "connect", _sqlite_pragmas)
@@ -62,13 +65,13 @@ POOL_RECYCLE_SECONDS = 1800
 _RETURNED = "s3video.returned_at"
 
 
-def _ping_connections_that_sat_idle(engine) -> None:
+def _ping_connections_that_sat_idle(engine: Engine) -> None:
     dialect = engine.dialect
 
-    def returned(_dbapi_connection, record, *_proxy):
+    def returned(_dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry, *_proxy: Any) -> None:
         record.info[_RETURNED] = time.monotonic()
 
-    def checkout(dbapi_connection, record, _proxy):
+    def checkout(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry, _proxy: Any) -> None:
         if time.monotonic() - record.info.get(_RETURNED, 0.0) < PING_AFTER_IDLE_SECONDS:
             return
         try:
@@ -84,15 +87,16 @@ def _ping_connections_that_sat_idle(engine) -> None:
     sa_event.listen(engine, "checkout", checkout)
 
 
-def _sqlite_begin_before_savepoint(connection, _name):
+def _sqlite_begin_before_savepoint(connection: Connection, _name: str) -> None:
     # pysqlite opens a transaction only before DML, not before a SAVEPOINT: SQLite would then take
     # the savepoint for the transaction and commit it on RELEASE, so its rows would survive the
     # request's rollback. Open the real transaction first.
-    if not connection.connection.dbapi_connection.in_transaction:
+    dbapi_connection = connection.connection.dbapi_connection  # None only once the connection is closed
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN")
 
 
-def _sqlite_pragmas(connection, _record):
+def _sqlite_pragmas(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")  # the worker and the web app share the file
@@ -110,35 +114,35 @@ class _JoinTheSessionsManager:
     """
 
     @staticmethod
-    def _manager(session):
+    def _manager(session: Session) -> Any:  # a transaction.TransactionManager (untyped)
         return session.info.get("transaction_manager")
 
-    def after_begin(self, session, _transaction, _connection):
+    def after_begin(self, session: Session, _transaction: SessionTransaction, _connection: Connection) -> None:
         self._join(session)
 
-    def after_attach(self, session, _instance):
+    def after_attach(self, session: Session, _instance: object) -> None:
         self._join(session)
 
-    def _join(self, session):
+    def _join(self, session: Session) -> None:
         manager = self._manager(session)
         if manager is not None:
             join_transaction(session, STATUS_ACTIVE, manager, False)
 
-    def _changed(self, session):
+    def _changed(self, session: Session) -> None:
         manager = self._manager(session)
         if manager is not None:
             zope.sqlalchemy.mark_changed(session, manager, False)
 
-    def after_flush(self, session, _flush_context):
+    def after_flush(self, session: Session, _flush_context: UOWTransaction) -> None:
         self._changed(session)
 
-    def after_bulk_update(self, update_context):
+    def after_bulk_update(self, update_context: Any) -> None:  # an ORM bulk-update context
         self._changed(update_context.session)
 
-    def after_bulk_delete(self, delete_context):
+    def after_bulk_delete(self, delete_context: Any) -> None:  # an ORM bulk-delete context
         self._changed(delete_context.session)
 
-    def before_commit(self, session):
+    def before_commit(self, session: Session) -> None:
         manager = self._manager(session)
         if (
             manager is not None
@@ -147,7 +151,7 @@ class _JoinTheSessionsManager:
         ):
             raise AssertionError("Transaction must be committed using the transaction manager")
 
-    def do_orm_execute(self, execute_state):
+    def do_orm_execute(self, execute_state: ORMExecuteState) -> None:
         if execute_state.is_orm_statement and (
             execute_state.is_update or execute_state.is_insert or execute_state.is_delete
         ):
@@ -165,17 +169,22 @@ _SESSION_EVENTS = (
 )
 
 
-def get_session_factory(engine):
+class _JoiningSessionFactory(sessionmaker[Session]):
+    """The sessionmaker of :func:`get_session_factory`: its sessions join their manager through ``session.info``."""
+
+    s3video_joins_by_info = True
+
+
+def get_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions for ``engine``; those made by :func:`get_tm_session` join their transaction manager."""
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    factory = _JoiningSessionFactory(bind=engine, expire_on_commit=False)
     events = _JoinTheSessionsManager()
     for name in _SESSION_EVENTS:
         sa_event.listen(factory, name, getattr(events, name))
-    factory.s3video_joins_by_info = True
     return factory
 
 
-def get_tm_session(session_factory, transaction_manager, request=None):
+def get_tm_session(session_factory: sessionmaker[Session], transaction_manager: Any, request: Any = None) -> Session:
     """A session joined to ``transaction_manager``: committed or aborted with the request."""
     dbsession = session_factory(info={"request": request, "transaction_manager": transaction_manager})
     if not getattr(session_factory, "s3video_joins_by_info", False):  # a factory made elsewhere
@@ -183,7 +192,7 @@ def get_tm_session(session_factory, transaction_manager, request=None):
     return dbsession
 
 
-def mark_written(dbsession) -> None:
+def mark_written(dbsession: Session) -> None:
     """After a Core INSERT/UPDATE/DELETE through ``dbsession``: make its transaction commit.
 
     zope.sqlalchemy sees ORM flushes and ORM statements; a Core statement on a table it does
@@ -195,7 +204,7 @@ def mark_written(dbsession) -> None:
         zope.sqlalchemy.mark_changed(dbsession, transaction_manager=manager)
 
 
-def log_schema_state(engine, url: str) -> bool:
+def log_schema_state(engine: Engine, url: str) -> bool:
     """At start-up: say in the log when the database cannot be reached or is not migrated (the app
     still starts, and ``/health`` answers 503 until it is fixed). Return whether all is well."""
     from ..failures import describe
@@ -212,14 +221,14 @@ def log_schema_state(engine, url: str) -> bool:
     return True
 
 
-def includeme(config):
+def includeme(config: Any) -> None:  # a pyramid Configurator (pyramid ships no types)
     # pyramid_tm would ask for the user before any view runs, outside the exception views: a nonce
     # store that is down (Redis, the database) would then be a bare 500 instead of our JSON 503.
     config.add_settings({"tm.annotate_user": False})
     config.include("pyramid_tm")
     config.include("pyramid_retry")
 
-    def dbsession(request):
+    def dbsession(request: Any) -> Session:
         # The session for the request's transaction, from the one session factory (services.py).
         return get_tm_session(request.find_service(name="session_factory"), request.tm, request=request)
 

@@ -1,6 +1,8 @@
 """Declarative base with a naming convention, so Alembic names constraints the same on every database."""
 
-from sqlalchemy import BigInteger, Integer, MetaData
+from typing import TYPE_CHECKING, ClassVar
+
+from sqlalchemy import BigInteger, Integer, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -17,3 +19,7 @@ Id = BigInteger().with_variant(Integer, "sqlite")
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # Every model maps one Table (none maps a join or a select), so Core statements take ``__table__``.
+        __table__: ClassVar[Table]

@@ -17,8 +17,8 @@ from . import mark_written
 from .event import Event, bounded_event
 from .video import Assignment, Submission, Video
 
-_VIDEOS: Table = Video.__table__  # type: ignore[assignment]  # a declarative class maps one Table
-_EVENTS: Table = Event.__table__  # type: ignore[assignment]
+_VIDEOS: Table = Video.__table__
+_EVENTS: Table = Event.__table__
 _Row = TypeVar("_Row", Assignment, Submission)
 
 

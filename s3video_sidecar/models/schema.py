@@ -12,6 +12,7 @@ from functools import lru_cache
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
 
 MIGRATE_HINT = "run s3video-migrate"
 
@@ -46,11 +47,11 @@ def head_revisions() -> tuple[str, ...]:
     return tuple(_scripts().get_heads())
 
 
-def current_revisions(connection) -> tuple[str, ...]:
+def current_revisions(connection: Connection) -> tuple[str, ...]:
     return tuple(MigrationContext.configure(connection).get_current_heads())
 
 
-def check_schema(engine) -> None:
+def check_schema(engine: Engine) -> None:
     """Raise :class:`SchemaNotAtHead` unless the database is at the head (SQLAlchemy errors pass through)."""
     scripts = _scripts()
     heads = tuple(scripts.get_heads())

@@ -30,7 +30,7 @@ def _parse_id(name: str) -> int:
 
 class Resource:
     __name__ = ""
-    __parent__ = None
+    __parent__: Resource | None = None  # None: the root
 
     def __init__(self, parent=None, name=""):
         self.__parent__ = parent
@@ -146,6 +146,8 @@ class Submission(Resource):
 class MultipartUploads(Resource):
     """``.../multipart``: POST here starts an upload; its children are uploads by id."""
 
+    __parent__: Submission
+
     @property
     def submission(self) -> Submission:
         return self.__parent__
@@ -158,6 +160,8 @@ class MultipartUploads(Resource):
 
 class MultipartUpload(Resource):
     """One multipart upload (``upload_id``); permissions are the submission's."""
+
+    __parent__: MultipartUploads
 
     @property
     def upload_id(self) -> str:

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 STORAGE_WAIT_SECONDS = 120
 
 
-def wait_for_storage(storage, endpoint: str, seconds: float = STORAGE_WAIT_SECONDS, sleep=time.sleep) -> bool:
+def wait_for_storage(storage, endpoint: str | None, seconds: float = STORAGE_WAIT_SECONDS, sleep=time.sleep) -> bool:
     """Wait until the bucket answers (HeadBucket), at most ``seconds``; True once it does.
 
     With ``s3video.storage = embedded`` the stand-in runs inside the web app, which makes the

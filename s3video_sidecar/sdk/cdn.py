@@ -22,6 +22,7 @@ import json
 import os
 import pathlib
 import time
+from collections.abc import Callable
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 from botocore.signers import CloudFrontSigner
@@ -89,7 +90,7 @@ def public_key_pem(private_key: PrivateKey) -> str:
     )
 
 
-def _signing_function(private_key, algorithm):
+def _signing_function(private_key: PrivateKey, algorithm: HashAlgorithm) -> Callable[[bytes], bytes]:
     """``message -> signature`` for botocore's signer, its padding and hash objects made once, not per URL."""
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
         scheme = ec.ECDSA(algorithm())

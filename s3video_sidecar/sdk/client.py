@@ -244,10 +244,10 @@ class SidecarClient:
     def abort_multipart(self, assignment: int, submission: int, upload_id: str) -> None:
         self.request("DELETE", _path("assignments", assignment, "submissions", submission, "multipart", upload_id))
 
-    def posters(self, assignment: int, submission_ids) -> dict:
+    def posters(self, assignment: int, submission_ids: Iterable[int]) -> JSON:
         """Grader: each submission's signed poster URL and media facts, for a page of the grading table
         (1-500 distinct ids, one call)."""
-        return self.request(
+        return self._json(
             "POST",
             _path("assignments", assignment, "posters"),
             body={"submission_ids": [int(i) for i in submission_ids]},

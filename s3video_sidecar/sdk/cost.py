@@ -82,13 +82,13 @@ class MeasuredMonth(Protocol):
 # -- the model ---------------------------------------------------------------------------
 
 
-def _price(default: str, help: str):
+def _price(default: str, help: str) -> Any:
     return setting(
         type=colander.Decimal, default=Decimal(default), validator=colander.Range(min=0, max=1000), help=help
     )
 
 
-def _count(default: int, help: str = ""):
+def _count(default: int, help: str = "") -> Any:
     return setting(type=colander.Int, default=default, validator=colander.Range(min=0), help=help)
 
 

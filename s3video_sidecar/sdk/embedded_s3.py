@@ -45,9 +45,9 @@ from dataclasses import dataclass
 from typing import IO, Any, overload
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth  # type: ignore[import-untyped]
-from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
-from botocore.credentials import Credentials  # type: ignore[import-untyped]
+from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -301,7 +301,7 @@ def _signing_key(secret: str, date: str, region: str, service: str = "s3") -> by
     return key
 
 
-class _HeaderVerifier(S3SigV4Auth):  # type: ignore[misc]
+class _HeaderVerifier(S3SigV4Auth):
     """botocore's header signer, with the payload hash taken from the request as sent."""
 
     def payload(self, request: Any) -> str:
@@ -1867,7 +1867,8 @@ class EmbeddedS3:
         """Make the bucket, if missing, and give it the CORS rule production gets (``aws_setup``)."""
         self.open()
         self.store.create_bucket(bucket)
-        self.store.set_cors_rules(bucket, cors_configuration(cors_origins or ["*"])["CORSRules"])
+        rules = [dict(rule) for rule in cors_configuration(cors_origins or ["*"])["CORSRules"]]  # TypedDicts, as stored
+        self.store.set_cors_rules(bucket, rules)
 
     def start(self) -> EmbeddedS3:
         self.open()

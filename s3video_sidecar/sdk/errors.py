@@ -6,11 +6,16 @@ place that turns them into responses (status code + JSON body).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 
 class S3VideoError(Exception):
     """Base class: ``message`` is safe to show to the user."""
 
     status = 500
+    fields: Mapping[str, str] = MappingProxyType({})  # the refused input's fields, by name (InvalidInput)
+    retry_after_seconds: int | None = None  # when to try again (RateLimited)
 
     def __init__(self, message: str, **details: object) -> None:
         super().__init__(message)

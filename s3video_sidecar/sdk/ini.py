@@ -20,11 +20,12 @@ Rules of this module:
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import difflib
 import os
 import pathlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -39,10 +40,10 @@ class SettingsError(ValueError):
     """A setting is missing or invalid; the message names it."""
 
 
-class Bool(colander.Boolean):
+class Bool(colander.Boolean):  # type: ignore[misc]  # colander ships no types: its classes are Any
     """The one boolean rule of every setting."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(false_choices=("false", "0", "no", "off"), true_choices=("true", "1", "yes", "on"))
 
 
@@ -53,10 +54,12 @@ class Spec:
     default: Any
     validator: Any
     secret: bool
-    convert: Callable | None  # the colander value (or the default) -> the field's value; ValueError names the setting
+    convert: (
+        Callable[[Any], Any] | None
+    )  # the colander value (or the default) -> the field's value; ValueError names the setting
     help: str
     shown_default: str | None  # the default as the reference shows it, when it is computed
-    nested: type | None = None  # a settings class parsed from the same ini (its own prefix)
+    nested: builtins.type[Any] | None = None  # a settings class parsed from the same ini (its own prefix)
 
 
 def setting(
@@ -64,12 +67,12 @@ def setting(
     type: Callable[[], colander.SchemaType] = colander.String,
     default: Any = REQUIRED,
     *,
-    validator=None,
+    validator: Any = None,
     secret: bool = False,
-    convert: Callable | None = None,
+    convert: Callable[[Any], Any] | None = None,
     help: str = "",
     shown_default: str | None = None,
-):
+) -> Any:
     """A dataclass field declaring one ini setting (see the module docstring)."""
     spec = Spec(ini, type, default, validator, secret, convert, help, shown_default)
     metadata = {_SPEC: spec}
@@ -82,22 +85,22 @@ def setting(
     return dataclasses.field(default=value, repr=not secret, metadata=metadata)
 
 
-def settings_of(cls: type, help: str = ""):
+def settings_of(cls: type[Any], help: str = "") -> Any:
     """A field holding another settings class, parsed from the same ini (e.g. the cost model)."""
     spec = Spec(None, colander.String, None, None, False, None, help, None, nested=cls)
     return dataclasses.field(default_factory=cls, metadata={_SPEC: spec})
 
 
-def declared(cls: type) -> list[tuple[dataclasses.Field, Spec]]:
+def declared(cls: type[Any]) -> list[tuple[dataclasses.Field[Any], Spec]]:
     return [(f, f.metadata[_SPEC]) for f in dataclasses.fields(cls) if _SPEC in f.metadata]
 
 
-def ini_name(cls: type, field_name: str) -> str:
+def ini_name(cls: type[Any], field_name: str) -> str:
     spec = next(spec for f, spec in declared(cls) if f.name == field_name)
     return spec.ini or f"{cls.INI_PREFIX}{field_name}"
 
 
-def ini_names(cls: type) -> tuple[str, ...]:
+def ini_names(cls: type[Any]) -> tuple[str, ...]:
     """Every ini name the class reads, its nested classes' included."""
     names: list[str] = []
     for f, spec in declared(cls):
@@ -124,7 +127,12 @@ def resolve_secret(value: str | None, name: str) -> str | None:
     return value
 
 
-def check_known(raw: dict, known, prefixes: tuple[str, ...], hint: str = "see the settings in README.md") -> None:
+def check_known(
+    raw: Mapping[str, Any],
+    known: Collection[str],
+    prefixes: tuple[str, ...],
+    hint: str = "see the settings in README.md",
+) -> None:
     """Refuse a key under one of ``prefixes`` that nothing declares, naming the closest known one."""
     problems = []
     for name in sorted(raw):
@@ -138,12 +146,13 @@ def check_known(raw: dict, known, prefixes: tuple[str, ...], hint: str = "see th
         raise SettingsError("; ".join(problems))
 
 
-def parse_fields(cls: type, raw: dict) -> dict:
+def parse_fields(cls: type[Any], raw: Mapping[str, Any]) -> dict[str, Any]:
     """The value of each declared field of ``cls`` from the ini's settings ``raw``: validated by
     colander, defaults where missing or empty, then converted. :class:`SettingsError` names the setting."""
     schema = colander.MappingSchema()
-    values, names = {}, {}
-    parsed: dict = {}
+    values: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    parsed: dict[str, Any] = {}
     for f, spec in declared(cls):
         if spec.nested:
             parsed[f.name] = spec.nested(**parse_fields(spec.nested, raw))
@@ -180,9 +189,9 @@ def _shown(spec: Spec) -> str:
     return f"`{default}`"
 
 
-def reference(cls: type) -> list[tuple[str, str, str]]:
+def reference(cls: type[Any]) -> list[tuple[str, str, str]]:
     """(ini name, default, help) of every declared setting, nested classes' included: the docs' table."""
-    rows = []
+    rows: list[tuple[str, str, str]] = []
     for f, spec in declared(cls):
         if spec.nested:
             rows.extend(reference(spec.nested))

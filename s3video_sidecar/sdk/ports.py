@@ -21,7 +21,7 @@ mapped classes in the app, plain dataclasses in the fakes. The services read and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from .storage import ObjectInfo, PresignedPost, UploadedPart
@@ -192,7 +192,7 @@ class Storage(Protocol):
 
     def abort_multipart_upload(self, key: str, upload_id: str) -> None: ...
 
-    def list_multipart_uploads(self, prefix: str = "videos/") -> Iterator[dict[str, Any]]: ...
+    def list_multipart_uploads(self, prefix: str = "videos/") -> Iterator[Mapping[str, Any]]: ...
 
     def head(self, key: str) -> ObjectInfo | None: ...
 
@@ -206,7 +206,7 @@ class Storage(Protocol):
 
     def delete_many(self, keys: Iterable[str]) -> tuple[list[str], dict[str, str]]: ...
 
-    def list_keys(self, prefix: str = "videos/") -> Iterator[dict[str, Any]]: ...
+    def list_keys(self, prefix: str = "videos/") -> Iterator[Mapping[str, Any]]: ...
 
 
 class VideoSettings(Protocol):

@@ -23,11 +23,13 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeGuard
 from urllib.parse import quote, unquote
 
 from . import strictjson
-from .domain import Actor  # re-exported: signing.Actor is what the header carries
+from .domain import Actor as Actor  # re-exported: signing.Actor is what the header carries
 
 ALGORITHM = "S3V1-HMAC-SHA256"
 MAX_CLOCK_SKEW_SECONDS = 300
@@ -158,7 +160,7 @@ def parse_actor(header: str) -> Actor:
     return Actor(user=user, roles=frozenset(roles), course=course, group=group)
 
 
-def _is_id(value) -> bool:
+def _is_id(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0 and value < 2**63
 
 
@@ -169,7 +171,7 @@ class SignedRequest:
     method: str
     path: str
     query_string: str
-    headers: dict
+    headers: Mapping[str, str]
     body: bytes
     body_sha256: str | None = None  # hex, when the server hashed the body as a stream (``body`` unused)
 
@@ -187,7 +189,7 @@ class CheckedHeaders:
     signature: str
 
 
-def check_headers(headers, keys: dict[str, str], now: float | None = None) -> CheckedHeaders:
+def check_headers(headers: Mapping[str, str], keys: dict[str, str], now: float | None = None) -> CheckedHeaders:
     """Everything S3V1 can check before the body is read: the headers are present and well
     formed, the key id is known, the date is within the window, the nonce and the actor header
     parse. The server runs this first, so an unsigned or ill-signed request is refused without
@@ -222,7 +224,7 @@ def check_headers(headers, keys: dict[str, str], now: float | None = None) -> Ch
 
 def verify(
     request: SignedRequest, keys: dict[str, str], now: float | None = None, checked: CheckedHeaders | None = None
-):
+) -> tuple[str, Actor, str, int]:
     """Check a request's S3V1 headers and signature; return ``(key_id, actor, nonce, date)``.
 
     ``checked`` is :func:`check_headers`' answer when the caller already has it. Nonce reuse

@@ -60,7 +60,7 @@ _CODES = {
 def error_response(request, error: S3VideoError):
     """The response for a domain error (also used by views that must commit before answering);
     the refusal is logged."""
-    code = error.details.get("code") or _CODES.get(error.status, "error")
+    code = str(error.details.get("code") or _CODES.get(error.status, "error"))
     record_rejection(
         request,
         "rate_limited" if error.status == 429 else "request_refused",
@@ -68,8 +68,8 @@ def error_response(request, error: S3VideoError):
         error.message,
         details={k: v for k, v in error.details.items() if k != "code"},
     )
-    extra = {}
-    if getattr(error, "fields", None):
+    extra: dict[str, object] = {}
+    if error.fields:
         extra["fields"] = error.fields
     extra.update({k: v for k, v in error.details.items() if k in ("code", "max_size", "allowed")})
     response = json_error(request, error.status, error.message, **extra)
