@@ -9,9 +9,10 @@ on one port with ``SO_REUSEPORT`` (``bench.serve``'s ``reuse_port``), so the ker
 wrk's connections among them, as nginx's upstream round-robin does in production, without
 a proxy's own CPU in the figure. Two groups run side by side, one process on a port and two
 on another; each round measures one group then the other with the same load, back to back,
-so the machine's other work falls on both; the ratio is taken per round and its median shown. The call is ``GET`` submission signed with
-S3V1 (a fresh nonce each, claimed in the shared Redis: a replay to the other process is
-refused as well), pre-signed and replayed by wrk (``bench/http_load.py`` says why).
+so the machine's other work falls on both; the ratio is taken per round and its median shown.
+The call is ``GET`` submission signed with S3V1 (a fresh nonce each, claimed in the shared
+Redis: a replay to the other process is refused as well), pre-signed and replayed by wrk
+(``bench/http_load.py`` says why).
 
 On this 2-core machine wrk, PostgreSQL and Redis share the cores with the sidecars, so the
 ratio shown is what a second process adds here, below the 2.0 that two free cores would give.
@@ -93,7 +94,7 @@ def run(
                 result = http_load.wrk(
                     url, "GET submission", work.get_requests(supply[count]), connections, seconds, env.directory
                 )
-                used = [after - first for after, first in zip(_cpu_seconds(pids), before)]
+                used = [after - first for after, first in zip(_cpu_seconds(pids), before, strict=True)]
                 share = [u / sum(used) if sum(used) else 0.0 for u in used]
                 cpu_ms = sum(used) * 1000 / result.requests if result.requests else float("nan")
                 results.append(ScaleRun(count, result, share, round_number, cpu_ms))

@@ -21,6 +21,7 @@ ratio and its range over the rounds (the noise).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import statistics
 import time
 import timeit
@@ -64,7 +65,7 @@ def paired(name: str, sdk, direct, direct_name: str, number: int, rounds: int = 
         order = ((sdk, sdk_rounds), (direct, direct_rounds))
         for function, into in order if round_number % 2 == 0 else reversed(order):
             into.append(timeit.timeit(function, number=number, timer=time.process_time) / number * 1e6)
-    ratios = [a / b for a, b in zip(sdk_rounds, direct_rounds)]
+    ratios = [a / b for a, b in zip(sdk_rounds, direct_rounds, strict=True)]
     return Cost(
         name,
         statistics.median(sdk_rounds),
@@ -150,13 +151,15 @@ def cloudfront_costs(number: int) -> list[Cost]:
         costs.append(
             paired(
                 f"CloudFront URL, {label}",
-                lambda: sdk_signer.sign(url, expires),
-                lambda: direct_signer.generate_presigned_url(url, date_less_than=when),
+                functools.partial(sdk_signer.sign, url, expires),
+                functools.partial(direct_signer.generate_presigned_url, url, date_less_than=when),
                 "botocore CloudFrontSigner",
                 number,
             )
         )
-        costs.append(Cost(f"  the signature alone, {label}", per_call_us(lambda: raw_sign(policy), number), None))
+        costs.append(
+            Cost(f"  the signature alone, {label}", per_call_us(functools.partial(raw_sign, policy), number), None)
+        )
     return costs
 
 

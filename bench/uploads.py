@@ -536,7 +536,8 @@ def report(measured: dict) -> list[str]:
             runs = results[name]
             mean = statistics.median(r["mean_in_flight"] for r in runs)
             lines.append(
-                f"- {name}: PUTs in flight on average {mean:.1f} of {IN_FLIGHT}, none for {statistics.median(r['idle_seconds'] for r in runs):.2f} s "
+                f"- {name}: PUTs in flight on average {mean:.1f} of {IN_FLIGHT}, "
+                f"none for {statistics.median(r['idle_seconds'] for r in runs):.2f} s "
                 f"(first PUT to last); up to the last PUT's answer "
                 f"{statistics.median(r['seconds'] - r['after_last_put'] for r in runs):.1f} s, then the "
                 f"complete {statistics.median(r['after_last_put'] for r in runs):.1f} s (medians)."

@@ -210,9 +210,11 @@ class S3V1SecurityPolicy:
 
 
 def includeme(config):
+    """The S3V1 policy over the parts ``services.includeme`` registered by name (found so, this module
+    does not import the composition root, which builds the nonce stores from here)."""
     import time
 
-    from .services import parts_of
+    def part(name):
+        return config.find_service_factory(name=name)(None, None)
 
-    parts = parts_of(config)
-    config.set_security_policy(S3V1SecurityPolicy(parts.settings.hmac_keys, parts.nonce_store, time.time))
+    config.set_security_policy(S3V1SecurityPolicy(part("settings").hmac_keys, part("nonce_store"), time.time))

@@ -161,7 +161,10 @@ def build_parts(settings: Settings, *, web: bool = False, jobs: bool = False) ->
         from .tasks import setup_jobs
 
         parts = dataclasses.replace(
-            parts, jobs=setup_jobs(parts.settings, parts.session_factory, parts.storage, parts.url_signer)
+            parts,
+            jobs=setup_jobs(
+                parts.settings, parts.session_factory, parts.storage, parts.url_signer, video_service=video_service
+            ),
         )
     return parts
 

@@ -175,7 +175,7 @@ class AdminService:
                 "bytes_viewed": count(d, VIEW_EVENTS, 1),
                 "storage_bytes": stored,
             }
-            for d, stored in zip(day_starts, storage_by_day)
+            for d, stored in zip(day_starts, storage_by_day, strict=True)
         ]
         by_status = dict.fromkeys(STATUSES, 0) | self.repo.count_videos_by_status()
         stored = self.repo.stored_bytes()

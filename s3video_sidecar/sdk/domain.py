@@ -68,13 +68,6 @@ class Actor:
     course: int
     group: int | None = None
 
-    @classmethod
-    def parse(cls, header: str) -> Actor:
-        """The ``X-S3Video-Actor`` header's actor (``SignatureError`` ``bad_actor`` if malformed)."""
-        from .signing import parse_actor  # the header's format is S3V1's business
-
-        return parse_actor(header)
-
 
 class VideoStatus(str, enum.Enum):
     """A video row's status, as stored (``videos.upload_status``)."""

@@ -1024,10 +1024,7 @@ class StandIn:
         request = None
         try:
             request = Request.parse(environ)
-            if request.method == "OPTIONS":
-                response = self.preflight(request)
-            else:
-                response = self.handle(request)
+            response = self.preflight(request) if request.method == "OPTIONS" else self.handle(request)
         except S3Error as error:
             response = self._error(error, request)
         except Exception:  # an answer, never a dropped connection
@@ -1064,7 +1061,7 @@ class StandIn:
             if not drained:
                 headers.append(("Connection", "close"))
         if request is not None and request.method == "HEAD":
-            return Response(error.status, headers + [("Content-Length", "0")], b"")
+            return Response(error.status, [*headers, ("Content-Length", "0")], b"")
         return Response(error.status, headers, body)
 
     # -- CORS -------------------------------------------------------------------------
@@ -1075,8 +1072,9 @@ class StandIn:
         found = matching_cors_rule(self.store.cors_rules(request.bucket), origin, request.method)
         if found is None:
             return []
-        return cors_headers(*found, origin) + [
-            ("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method")
+        return [
+            *cors_headers(*found, origin),
+            ("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"),
         ]
 
     def preflight(self, request: Request) -> Response:
@@ -1789,7 +1787,7 @@ def _cors_rule_xml(rule: Meta) -> list[Any]:
     content = [("ID", rule.get("ID"))]
     for tag, name in _CORS_LISTS.items():
         content += [(tag, value) for value in rule.get(name, ())]
-    return content + [("MaxAgeSeconds", rule.get("MaxAgeSeconds"))]
+    return [*content, ("MaxAgeSeconds", rule.get("MaxAgeSeconds"))]
 
 
 def _parse_range(value: str, size: int) -> tuple[int, int] | None:

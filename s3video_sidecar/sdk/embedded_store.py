@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -127,10 +128,8 @@ def _write_json(path: str, data: dict[str, Any], tmp_dir: str, sync: bool = True
 
 
 def _remove(path: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 @dataclass
@@ -184,12 +183,10 @@ class Segments:
 
     def __init__(self, paths: list[str], sizes: list[int]):
         self._files: list[IO[bytes]] = []
-        try:
+        with contextlib.ExitStack() as opened:  # all open, or none left open
             for path in paths:
-                self._files.append(open(path, "rb"))
-        except BaseException:
-            self.close()
-            raise
+                self._files.append(opened.enter_context(open(path, "rb")))
+            self._opened = opened.pop_all()
         self._starts, total = [], 0
         for size in sizes:
             self._starts.append(total)
@@ -221,8 +218,7 @@ class Segments:
         return b"".join(pieces)
 
     def close(self) -> None:
-        for handle in self._files:
-            handle.close()
+        self._opened.close()
 
     def __enter__(self) -> Segments:
         return self
@@ -241,18 +237,18 @@ class Store:
         self._buckets: dict[str, dict[str, Any]] = {}
         self._objects: dict[str, dict[str, dict[str, Any]]] = {}
         self._uploads: dict[str, Upload] = {}
-        self._lock_file: IO[str] | None = None
+        self._lock_fd: int | None = None
 
     # -- start ------------------------------------------------------------------------
     def open(self) -> Store:
         os.makedirs(os.path.join(self.root, "buckets"), exist_ok=True)
-        self._lock_file = open(os.path.join(self.root, "lock"), "w")
+        lock_fd = os.open(os.path.join(self.root, "lock"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         try:  # one process per data directory: two would each believe their index
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            self._lock_file.close()
-            self._lock_file = None
+            os.close(lock_fd)
             raise RuntimeError(f"another embedded S3 stand-in is using {self.root}") from None
+        self._lock_fd = lock_fd
         shutil.rmtree(self.tmp, ignore_errors=True)
         os.makedirs(self.tmp)
         buckets_dir = os.path.join(self.root, "buckets")
@@ -268,9 +264,9 @@ class Store:
         return self
 
     def close(self) -> None:
-        if self._lock_file is not None:
-            self._lock_file.close()  # releases the lock
-            self._lock_file = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the lock
+            self._lock_fd = None
 
     def _bucket_dir(self, bucket: str, *parts: str) -> str:
         return os.path.join(self.root, "buckets", bucket, *parts)
@@ -642,7 +638,7 @@ class Store:
                 "key": key,
                 "blob": linked[0],
                 "size": sum(part["size"] for part in parts),
-                "segments": [{"file": name, "size": part["size"]} for name, part in zip(linked, parts)],
+                "segments": [{"file": name, "size": part["size"]} for name, part in zip(linked, parts, strict=True)],
                 "etag": f"{hashlib.md5(md5s).hexdigest()}-{len(parts)}",
                 "content_type": upload.content_type,
                 "last_modified": time.time(),

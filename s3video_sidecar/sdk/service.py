@@ -32,6 +32,7 @@ Rules:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -313,10 +314,10 @@ class VideoService:
         if copied_sha256 and info.checksum_sha256 != copied_sha256:
             raise Conflict("storage reports another checksum than it computed for the copy; confirm again")
         answer = self._accept(video, info, actor, draft)
-        try:
+        # The video is confirmed; if storage is unavailable now, the reconciler removes the staging object
+        # once the window is over.
+        with contextlib.suppress(Unavailable):
             self.storage.delete_many([staging])
-        except Unavailable:
-            pass  # the video is confirmed; the reconciler removes the staging object once the window is over
         return answer
 
     def _check_object(self, video: Row, info: ObjectInfo, actor: Actor | None) -> None:

@@ -140,7 +140,8 @@ def parse_keys(text: str) -> dict[str, str]:
 
 
 def parse_actor(header: str) -> Actor:
-    """The actor header's JSON as an :class:`~s3video_sidecar.sdk.domain.Actor` (``Actor.parse``)."""
+    """The ``X-S3Video-Actor`` header's JSON as an :class:`~s3video_sidecar.sdk.domain.Actor`
+    (``SignatureError`` ``bad_actor`` if malformed): the header's format is S3V1's business."""
     try:
         data = strictjson.loads(header)
     except strictjson.DuplicateKey as error:
@@ -218,7 +219,7 @@ def check_headers(headers: Mapping[str, str], keys: dict[str, str], now: float |
         )
     if not NONCE_PATTERN.match(nonce):
         raise SignatureError("bad_signature", "X-S3Video-Nonce must be 16-64 of [A-Za-z0-9_-]")
-    actor = Actor.parse(actor_header)
+    actor = parse_actor(actor_header)
     return CheckedHeaders(key_id, secret, date, nonce, actor_header, actor, match.group("signature"))
 
 

@@ -17,8 +17,11 @@ from .runner import JobRunner, build_invalidator
 __all__ = ["JobRunner", "Jobs", "setup_jobs"]
 
 
-def setup_jobs(settings, session_factory, storage, url_signer, invalidator=None, clock=time.time) -> Jobs:
-    """The queue and its tasks over these parts; ``invalidator`` defaults to the settings' own."""
+def setup_jobs(
+    settings, session_factory, storage, url_signer, invalidator=None, clock=time.time, *, video_service
+) -> Jobs:
+    """The queue and its tasks over these parts; ``invalidator`` defaults to the settings' own.
+    ``video_service``: the composition root's factory of the VideoService (``services.video_service``)."""
     runner = JobRunner(
         settings,
         session_factory,
@@ -26,6 +29,7 @@ def setup_jobs(settings, session_factory, storage, url_signer, invalidator=None,
         url_signer,
         invalidator if invalidator is not None else build_invalidator(settings),
         clock,
+        video_service=video_service,
     )
     jobs = register_tasks(build_huey(settings), runner)
     queue_purges_after_commit(session_factory, jobs.purge_videos, clock)

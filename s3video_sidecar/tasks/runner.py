@@ -29,18 +29,22 @@ def build_invalidator(settings):
 
 
 class JobRunner:
-    def __init__(self, settings, session_factory, storage, url_signer, invalidator=None, clock=time.time):
+    """``video_service``: the composition root's factory (``services.video_service``), passed in so
+    the tasks do not import the composition root (which builds them)."""
+
+    def __init__(
+        self, settings, session_factory, storage, url_signer, invalidator=None, clock=time.time, *, video_service
+    ):
         self.settings = settings
         self.session_factory = session_factory
         self.storage = storage
         self.url_signer = url_signer
         self.invalidator = invalidator
         self.clock = clock
+        self._video_service = video_service
 
     def video_service(self, session) -> VideoService:
-        from ..services import video_service
-
-        return video_service(self, session, SqlMaintenanceRepository(session), clock=self.clock)
+        return self._video_service(self, session, SqlMaintenanceRepository(session), clock=self.clock)
 
     def run(self, job: str, progress=None, **options) -> JobReport:
         """Run ``job`` (one of ``sdk.maintenance.JOBS``) with its options; commit; return its report."""

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-pytestmark = pytest.mark.committed
-
 from s3video_sidecar.scripts import admin, events
 from tests.functional.test_api import request_upload, student, sub_path, upload_and_confirm
+
+pytestmark = pytest.mark.committed
 
 
 def write_ini(path, settings):

@@ -398,9 +398,13 @@ def clips(tmp_path_factory):
 
 def run_probe(sidecar) -> dict:
     """One cycle of the worker's probe job on the suite's sidecar (it runs no worker of its own)."""
+    from s3video_sidecar.services import video_service
     from s3video_sidecar.tasks.runner import JobRunner
 
     registry = sidecar.app.registry
     parts = parts_of(registry)
-    report = JobRunner(parts.settings, parts.session_factory, parts.storage, parts.url_signer).run("probe")
+    runner = JobRunner(
+        parts.settings, parts.session_factory, parts.storage, parts.url_signer, video_service=video_service
+    )
+    report = runner.run("probe")
     return report.counts

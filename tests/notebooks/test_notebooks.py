@@ -25,8 +25,9 @@ def execute(name: str, *extra_cells: str) -> tuple[list[str], float]:
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     cells_in_notebook = len(notebook.cells)
     notebook.cells += [nbformat.v4.new_code_cell(source) for source in extra_cells]
-    client = NotebookClient(notebook, timeout=TIMEOUT_SECONDS, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client = NotebookClient(
+        notebook, timeout=TIMEOUT_SECONDS, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+    )
     started = time.monotonic()
     client.execute()
     elapsed = time.monotonic() - started
@@ -46,13 +47,17 @@ def test_notebooks_are_stored_without_outputs():
         for number, cell in enumerate(notebook.cells, 1):
             if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None):
                 dirty.append(f"{path.name} cell {number}")
-    assert not dirty, ("notebooks must be stored without outputs (clear them: "
-                       "jupyter nbconvert --clear-output --inplace notebooks/*.ipynb): " + ", ".join(dirty))
+    assert not dirty, (
+        "notebooks must be stored without outputs (clear them: "
+        "jupyter nbconvert --clear-output --inplace notebooks/*.ipynb): " + ", ".join(dirty)
+    )
 
 
 @pytest.mark.notebook
 def test_cost_estimates_reproduces_the_seed_example():
-    (figures,), elapsed = execute("cost_estimates.ipynb", """
+    (figures,), elapsed = execute(
+        "cost_estimates.ipynb",
+        """
 import json
 print(json.dumps({
     "storage": str(seed_storage_usd), "transfer": str(seed_transfer_usd), "total": str(seed_total_usd),
@@ -60,7 +65,8 @@ print(json.dumps({
     "fits_budget": len(within_budget), "options": len(options),
     "free_tier": [str(usd(total)) for _, total in free_tier_rows],
 }))
-""")
+""",
+    )
     figures = json.loads(figures)
     assert (figures["storage"], figures["transfer"], figures["total"]) == ("1.15", "4.25", "5.40")
     assert figures["with_requests"] == "5.40"  # requests are negligible, as the seed says
@@ -71,6 +77,9 @@ print(json.dumps({
 
 READ_BACK = """
 import json
+
+from s3video_sidecar.sdk import cdn
+
 distribution_config = cloudfront.get_distribution_config(Id=distribution.id)["DistributionConfig"]
 public_key_pem = cloudfront.get_public_key(Id=signing_key.public_key_id)["PublicKey"]["PublicKeyConfig"]["EncodedKey"]
 print(json.dumps({
@@ -117,7 +126,9 @@ def test_aws_setup_builds_what_production_needs_and_the_doctor_agrees(tmp_path, 
     (statement,) = state["bucket_policy"]["Statement"]
     assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"} and statement["Action"] == "s3:GetObject"
     assert statement["Condition"]["StringEquals"]["AWS:SourceArn"] == state["distribution"]["arn"]
-    assert state["origin"]["OriginAccessControlId"] and not state["origin"].get("S3OriginConfig", {}).get("OriginAccessIdentity")
+    assert state["origin"]["OriginAccessControlId"] and not state["origin"].get("S3OriginConfig", {}).get(
+        "OriginAccessIdentity"
+    )
     assert state["behavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
     assert state["behavior"]["TrustedKeyGroups"]["Enabled"] is True
     assert state["key_group"]["Items"] == [state["key_id"]] and state["key_matches"] is True
@@ -125,23 +136,32 @@ def test_aws_setup_builds_what_production_needs_and_the_doctor_agrees(tmp_path, 
     assert [p["PolicyArn"] for p in state["attached"]] == [state["policy_arn"]]
 
     snippet = pathlib.Path(state["snippet_file"]).read_text()
-    for line in ("s3video.bucket = your-moodle-videos", "s3video.region = eu-west-1", "s3video.cdn = cloudfront",
-                 f"s3video.cloudfront.domain = {state['distribution']['domain']}",
-                 f"s3video.cloudfront.key_id = {state['key_id']}",
-                 f"s3video.cloudfront.private_key_file = {tmp_path / 'cloudfront-private-key.pem'}"):
+    for line in (
+        "s3video.bucket = your-moodle-videos",
+        "s3video.region = eu-west-1",
+        "s3video.cdn = cloudfront",
+        f"s3video.cloudfront.domain = {state['distribution']['domain']}",
+        f"s3video.cloudfront.key_id = {state['key_id']}",
+        f"s3video.cloudfront.private_key_file = {tmp_path / 'cloudfront-private-key.pem'}",
+    ):
         assert line + "\n" in snippet
 
     # The notebook itself asserted the doctor passed; without CORS or lifecycle rule it fails, naming the fix.
     assert "FAIL  cors" in no_cors and "fix: put this CORS rule on the bucket" in no_cors
     assert "PASS  lifecycle" in no_cors
-    assert "FAIL  lifecycle" in no_lifecycle and "fix: add this rule to the bucket's lifecycle configuration" in no_lifecycle
+    assert (
+        "FAIL  lifecycle" in no_lifecycle
+        and "fix: add this rule to the bucket's lifecycle configuration" in no_lifecycle
+    )
     assert "PASS  cors" in no_lifecycle
     print(f"aws_setup.ipynb ran in {elapsed:.1f} s")
 
 
 @pytest.mark.notebook
 def test_explore_sdk_uploads_confirms_plays_and_logs():
-    (figures,), elapsed = execute("explore_sdk.ipynb", """
+    (figures,), elapsed = execute(
+        "explore_sdk.ipynb",
+        """
 import json
 print(json.dumps({
     "policy_key": next(c["key"] for c in policy["conditions"] if isinstance(c, dict) and "key" in c),
@@ -149,7 +169,8 @@ print(json.dumps({
     "file_size": confirmed["file_size"], "size": len(VIDEO_BYTES), "range_status": first_bytes.status_code,
     "event_types": sorted(event_types),
 }))
-""")
+""",
+    )
     figures = json.loads(figures)
     assert figures["policy_key"] == "uploads/" + figures["demo_key"].removeprefix("videos/")  # the exact staging key
     assert figures["upload_method"] == "post" and figures["status"] == "ready"

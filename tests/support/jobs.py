@@ -25,7 +25,7 @@ from s3video_sidecar.models import Assignment, Event, Submission, Video
 from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
 from s3video_sidecar.sdk import keys
 from s3video_sidecar.sdk.maintenance import audit
-from s3video_sidecar.services import parts_of
+from s3video_sidecar.services import parts_of, video_service
 from s3video_sidecar.tasks import JobRunner
 from tests.support.apps import build_app, make_settings
 from tests.support.databases import fresh_database
@@ -114,6 +114,7 @@ class JobsWorld:
             parts_of(self.registry).url_signer,
             invalidator,
             clock or time.time,
+            video_service=video_service,
         )
 
     def audit(self, now=None):

@@ -83,7 +83,7 @@ def test_a_complete_cut_short_before_its_commit_leaves_the_upload_as_it_was(stor
     again = reopen(store)
     assert os.listdir(blobs) == []
     again.complete("b", "videos/big.mp4", upload.upload_id, [{"number": 1}])
-    meta, handle = again.open_object("b", "videos/big.mp4")
+    _meta, handle = again.open_object("b", "videos/big.mp4")
     with handle:
         assert handle.read() == b"only part"
     again.close()

@@ -122,7 +122,7 @@ def test_a_signed_but_malformed_actor_is_bad_actor(actor):
 def test_the_actor_may_name_a_team_submissions_group(group):
     header = signing.encode_actor(5, ["student"], 9, group)
     assert ("group" in header) == (group is not None)  # absent unless given: older headers stay byte-identical
-    actor = signing.Actor.parse(header)
+    actor = signing.parse_actor(header)
     assert (actor.user, actor.course, actor.group) == (5, 9, group)
 
 
