@@ -3,10 +3,10 @@ live sidecar's /demo page (``browser``: in ``tests/conftest.py``, shared with ``
 Screenshots go to test-artifacts/ (kept by CI as artefacts)."""
 
 import pathlib
-import shutil
-import subprocess
 
 import pytest
+
+from tests.support.videos import h264_clip
 
 ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -27,34 +27,5 @@ def artifacts():
 
 
 def make_clip(path: pathlib.Path, seconds: int = 6) -> pathlib.Path:
-    """A small H.264/AAC MP4 (faststart), as a phone would record it."""
-    if shutil.which("ffmpeg") is None:
-        pytest.fail("ffmpeg is required (make test installs Debian's ffmpeg)")
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc=duration={seconds}:size=320x240:rate=25",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency=440:duration={seconds}",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-movflags",
-            "+faststart",
-            "-shortest",
-            str(path),
-        ],
-        check=True,
-    )
-    return path
+    """A small H.264/AAC MP4 (fast start), as a phone would record it."""
+    return h264_clip(path, seconds)

@@ -5,49 +5,17 @@ client, confirmed, fetched back through a signed URL (whole and with Range), and
 stand-in refuses an oversize and an expired POST.
 """
 
-import shutil
-import subprocess
-
 import pytest
 import requests
 
 from s3video_sidecar.sdk.client import SidecarError, UploadError
 from s3video_sidecar.sdk.receipt import verify_receipt
-from tests.support.videos import mp4_bytes
+from tests.support.videos import h264_clip, mp4_bytes
 
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
-    if shutil.which("ffmpeg") is None:
-        pytest.fail("ffmpeg is required (make test installs Debian's ffmpeg)")
-    path = tmp_path_factory.mktemp("clip") / "clip.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=duration=3:size=320x240:rate=25",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:duration=3",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-movflags",
-            "+faststart",
-            "-shortest",
-            str(path),
-        ],
-        check=True,
-    )
-    return path
+    return h264_clip(tmp_path_factory.mktemp("clip") / "clip.mp4", seconds=3)
 
 
 def test_upload_confirm_play_seek_delete(live_sidecar, ids, clip):

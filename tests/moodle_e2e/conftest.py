@@ -31,6 +31,7 @@ import pytest
 from s3video_sidecar.services import parts_of
 from tests.conftest import serve_sidecar
 from tests.support.databases import fresh_database
+from tests.support.videos import h264_clip
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "moodle_plugin"
@@ -351,39 +352,7 @@ def assert_clean(page) -> None:
 
 def make_clip(path: pathlib.Path, seconds: int = 4, noisy: bool = False) -> pathlib.Path:
     """A real H.264/AAC MP4 from Debian's ffmpeg; ``noisy`` makes it big (lossless noise: ~16 MB a second)."""
-    if shutil.which("ffmpeg") is None:
-        pytest.fail("ffmpeg is required (tools/system-packages.sh installs Debian's ffmpeg)")
-    source = "testsrc2=size=640x480" if noisy else "testsrc=size=320x240"
-    encode = ["-vf", "noise=alls=100:allf=t", "-preset", "ultrafast", "-qp", "0"] if noisy else []
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"{source}:duration={seconds}:rate=25",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency=440:duration={seconds}",
-            "-c:v",
-            "libx264",
-            *encode,
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-movflags",
-            "+faststart",
-            "-shortest",
-            str(path),
-        ],
-        check=True,
-    )
-    return path
+    return h264_clip(path, seconds, noisy=noisy)
 
 
 @pytest.fixture(scope="session")

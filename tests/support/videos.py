@@ -66,6 +66,25 @@ def real_mp4(path, seconds: int = 1) -> bytes | None:
     return path.read_bytes()
 
 
+def h264_clip(path, seconds: int = 4, noisy: bool = False):
+    """A real H.264/AAC MP4 (fast start, 320x240 at 25 fps, a 440 Hz tone) from Debian's ffmpeg, as a
+    phone would record it; ``noisy`` makes it big (640x480 lossless noise: ~16 MB a second). Fails the
+    test without ffmpeg (``make test`` installs it)."""
+    import pytest
+
+    if shutil.which("ffmpeg") is None:
+        pytest.fail("ffmpeg is required (tools/system-packages.sh installs Debian's ffmpeg)")
+    source = "testsrc2=size=640x480" if noisy else "testsrc=size=320x240"
+    encode = ["-vf", "noise=alls=100:allf=t", "-preset", "ultrafast", "-qp", "0"] if noisy else []
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", f"{source}:duration={seconds}:rate=25",
+         "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:v", "libx264", *encode,
+         "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", "-shortest", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
 LAVFI = [
     "-f",
     "lavfi",
