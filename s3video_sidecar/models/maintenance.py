@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from .event import Event
 from .operations import SqlOperationsRepository
-from .video import LIVE_STATUSES, Assignment, Submission, Video, VideoStatus
+from .repository import OverVideoRows
+from .video import LIVE_STATUSES, Submission, Video, VideoStatus
 
 KEY_CHUNK = 500  # keys per IN (...) lookup
 # Which row of a shared key speaks for its object: one that needs it over one that does not.
@@ -33,7 +34,7 @@ _KEY_RANK = {
 }
 
 
-class SqlMaintenanceRepository:
+class SqlMaintenanceRepository(OverVideoRows):
     def __init__(self, dbsession: Session) -> None:
         self.dbsession = dbsession
         self.operations = SqlOperationsRepository(dbsession)
@@ -203,50 +204,3 @@ class SqlMaintenanceRepository:
 
     def forget_videos(self, videos: list[Video]) -> None:
         return self.operations.forget_videos(videos)
-
-    # -- the video repository, over the same session ------------------------------------------
-    def get_assignment(self, assignment_id: int) -> Assignment | None:
-        return self.video_rows.get_assignment(assignment_id)
-
-    def get_assignment_and_submission(
-        self, assignment_id: int, submission_id: int
-    ) -> tuple[Assignment | None, Submission | None]:
-        return self.video_rows.get_assignment_and_submission(assignment_id, submission_id)
-
-    def add_assignment(self, assignment_id: int, course_id: int, now: int) -> Assignment:
-        return self.video_rows.add_assignment(assignment_id, course_id, now)
-
-    def get_submission(self, submission_id: int) -> Submission | None:
-        return self.video_rows.get_submission(submission_id)
-
-    def add_submission(
-        self, submission_id: int, assignment_id: int, user_id: int, now: int, group_id: int | None = None
-    ) -> Submission:
-        return self.video_rows.add_submission(submission_id, assignment_id, user_id, now, group_id)
-
-    def add_video(self, **fields: Any) -> Video:
-        return self.video_rows.add_video(**fields)
-
-    def add_copy_of(self, video: Video, **fields: Any) -> Video:
-        return self.video_rows.add_copy_of(video, **fields)
-
-    def get_video(self, video_id: int) -> Video | None:
-        return self.video_rows.get_video(video_id)
-
-    def lock_video(self, video_id: int) -> Video | None:
-        return self.video_rows.lock_video(video_id)
-
-    def get_video_by_key(self, s3_key: str, submission_id: int | None = None) -> Video | None:
-        return self.video_rows.get_video_by_key(s3_key, submission_id)
-
-    def get_video_by_upload_id(self, upload_id: str) -> Video | None:
-        return self.video_rows.get_video_by_upload_id(upload_id)
-
-    def videos(self, **filters: Any) -> list[Video]:
-        return self.video_rows.videos(**filters)
-
-    def submissions_of_assignment(self, assignment_id: int) -> list[Submission]:
-        return self.video_rows.submissions_of_assignment(assignment_id)
-
-    def add_event(self, **fields: Any) -> None:
-        return self.video_rows.add_event(**fields)

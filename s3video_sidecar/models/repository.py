@@ -177,3 +177,57 @@ class SqlVideoRepository:
 
     def add_event(self, **fields: Any) -> None:
         self.events.add_event(**fields)
+
+
+class OverVideoRows:
+    """The video repository's calls, answered by the :class:`SqlVideoRepository` a repository holds
+    (``video_rows``) over its own session: the operations and maintenance repositories compose one
+    and answer as a video repository too (sdk/ports.py), written once here."""
+
+    video_rows: SqlVideoRepository
+
+    def get_assignment(self, assignment_id: int) -> Assignment | None:
+        return self.video_rows.get_assignment(assignment_id)
+
+    def get_assignment_and_submission(
+        self, assignment_id: int, submission_id: int
+    ) -> tuple[Assignment | None, Submission | None]:
+        return self.video_rows.get_assignment_and_submission(assignment_id, submission_id)
+
+    def add_assignment(self, assignment_id: int, course_id: int, now: int) -> Assignment:
+        return self.video_rows.add_assignment(assignment_id, course_id, now)
+
+    def get_submission(self, submission_id: int) -> Submission | None:
+        return self.video_rows.get_submission(submission_id)
+
+    def add_submission(
+        self, submission_id: int, assignment_id: int, user_id: int, now: int, group_id: int | None = None
+    ) -> Submission:
+        return self.video_rows.add_submission(submission_id, assignment_id, user_id, now, group_id)
+
+    def add_video(self, **fields: Any) -> Video:
+        return self.video_rows.add_video(**fields)
+
+    def add_copy_of(self, video: Video, **fields: Any) -> Video:
+        return self.video_rows.add_copy_of(video, **fields)
+
+    def get_video(self, video_id: int) -> Video | None:
+        return self.video_rows.get_video(video_id)
+
+    def lock_video(self, video_id: int) -> Video | None:
+        return self.video_rows.lock_video(video_id)
+
+    def get_video_by_key(self, s3_key: str, submission_id: int | None = None) -> Video | None:
+        return self.video_rows.get_video_by_key(s3_key, submission_id)
+
+    def get_video_by_upload_id(self, upload_id: str) -> Video | None:
+        return self.video_rows.get_video_by_upload_id(upload_id)
+
+    def videos(self, **filters: Any) -> list[Video]:
+        return self.video_rows.videos(**filters)
+
+    def submissions_of_assignment(self, assignment_id: int) -> list[Submission]:
+        return self.video_rows.submissions_of_assignment(assignment_id)
+
+    def add_event(self, **fields: Any) -> None:
+        return self.video_rows.add_event(**fields)

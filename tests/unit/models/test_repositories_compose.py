@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from s3video_sidecar.models import Base
 from s3video_sidecar.models.maintenance import SqlMaintenanceRepository
 from s3video_sidecar.models.operations import SqlOperationsRepository
-from s3video_sidecar.models.repository import SqlEventLog, SqlVideoRepository
+from s3video_sidecar.models.repository import OverVideoRows, SqlEventLog, SqlVideoRepository
 from s3video_sidecar.sdk import ports
 
 
@@ -35,8 +35,9 @@ def test_each_repository_has_every_method_of_its_ports(repository, protocols):
 
 
 def test_no_inheritance_chain_and_one_session_throughout():
-    assert SqlMaintenanceRepository.__mro__[1:] == (object,)
-    assert SqlOperationsRepository.__mro__[1:] == (object,)
+    # Neither inherits another repository: both hold one and share only the forwarding of its calls.
+    assert SqlMaintenanceRepository.__mro__[1:] == (OverVideoRows, object)
+    assert SqlOperationsRepository.__mro__[1:] == (OverVideoRows, object)
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)
     with Session(engine) as session:
