@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
+
+# Pyramid 2.1 imports pkg_resources (pyramid/asset.py), and setuptools >= 80.9 warns about that on
+# stderr: a command's output is its own one line, not a library's notice about itself.
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
 from pyramid.paster import get_appsettings, setup_logging
 from sqlalchemy.exc import SQLAlchemyError

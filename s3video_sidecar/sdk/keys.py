@@ -58,7 +58,13 @@ def _cut_utf8(text: str, limit: int) -> str:
 
 
 def sanitise_filename(filename: str) -> str:
-    """A safe, recognisable filename for the last segment of an S3 key."""
+    """A safe, recognisable filename for the last segment of an S3 key; sanitising it again changes
+    nothing. One pass can leave an extension-like end in a stem ("0.A." becomes "0.A", no extension
+    taken); the second takes it ("0.a"), and a third would change nothing."""
+    return _sanitise_once(_sanitise_once(filename))
+
+
+def _sanitise_once(filename: str) -> str:
     name = unicodedata.normalize("NFC", filename or "")
     name = re.split(r"[\\/]", name)[-1]
     # The extension is split off before anything is cleaned or trimmed, so a stem of characters

@@ -146,6 +146,9 @@ def test_licence_and_package(path):
     if path.suffix == ".php" and "lang" not in path.parts:
         assert f"@package    {COMPONENT}" in text, "missing @package"
     if path.suffix == ".js":
-        assert f"@module     {COMPONENT}/{path.stem}" in text, "missing @module"
+        # Moodle names an AMD module by its path under amd/src: local/upload/checksums.js is
+        # assignsubmission_s3video/local/upload/checksums.
+        module = path.relative_to(PLUGIN / "amd" / "src").with_suffix("").as_posix()
+        assert f"@module     {COMPONENT}/{module}" in text, "missing @module"
     if path.suffix == ".mustache":
         assert f"@template {COMPONENT}/{path.stem}" in text, "missing @template"

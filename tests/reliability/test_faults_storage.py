@@ -80,10 +80,10 @@ class Faults:
 
 @pytest.fixture
 def faults(reliable_app, monkeypatch):
-    registry = reliable_app.registry
-    storage = build_storage(parts_of(registry).settings)  # its own client: own hooks, own retry quota
-    monkeypatch.setattr(registry, "storage", storage)
-    injected = Faults(storage.client)
+    parts = parts_of(reliable_app.registry)
+    client = build_storage(parts.settings).client  # its own client: own hooks, own retry quota
+    monkeypatch.setattr(parts.storage, "client", client)  # the one storage every service of the app uses
+    injected = Faults(client)
     monkeypatch.setattr(botocore.endpoint, "time", types.SimpleNamespace(sleep=injected.sleeps.append))
     yield injected
     injected.clear()

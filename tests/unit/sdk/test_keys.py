@@ -18,6 +18,7 @@ from s3video_sidecar.sdk.keys import KEY_PATTERN, MAX_FILENAME_BYTES, build_s3_k
         ("..", "video"),
         ("", "video"),
         (".hidden.mp4", "hidden.mp4"),
+        ("0.A.", "0.a"),  # the first pass leaves "0.A" (no extension taken); sanitising is idempotent
         ("Präsentation é.mp4", "Präsentation_é.mp4"),
         ("a;rm -rf $HOME.mp4", "a_rm_-rf_HOME.mp4"),
         ("no_extension", "no_extension"),
