@@ -35,6 +35,8 @@ _READ_SUBMISSION = (
     .outerjoin(_VIDEOS, _VIDEOS.c.id == _SUBMISSIONS.c.current_video_id)
     .where(_SUBMISSIONS.c.id == bindparam("submission_id"))
 )
+# The ORM traversal's loader options, made once (each call made both, and their cache keys anew).
+_WITH_ASSIGNMENT_AND_CURRENT_VIDEO = (joinedload(Submission.assignment), joinedload(Submission.current_video))
 _READ_ASSIGNMENT = select(_ASSIGNMENTS).where(_ASSIGNMENTS.c.id == bindparam("assignment_id"))
 _VIDEO_FILTERS = {
     "submission_id": _VIDEOS.c.submission_id == bindparam("submission_id"),
@@ -106,9 +108,7 @@ class SqlVideoRepository:
         """
         if read_only:
             return self._read_assignment_and_submission(assignment_id, submission_id)
-        submission = self.dbsession.get(
-            Submission, submission_id, options=[joinedload(Submission.assignment), joinedload(Submission.current_video)]
-        )
+        submission = self.dbsession.get(Submission, submission_id, options=_WITH_ASSIGNMENT_AND_CURRENT_VIDEO)
         # no query when the submission's assignment is this one: the row is in the identity map already
         return self.dbsession.get(Assignment, assignment_id), submission
 
