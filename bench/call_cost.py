@@ -6,7 +6,8 @@ call costs there. In this process, one call at a time, with the benchmark's prod
 settings (PostgreSQL, Redis, RSA-2048 CloudFront key), it measures (``time.process_time``)
 each hot call, called as a WSGI app (no server) — ``GET`` submission, ``playback-url``,
 ``upload-url``, ``confirm``, sign-parts (4 part URLs with their SHA-256s), complete
-(multipart, one part) — and the bare Pyramid view, and against each call its **floor**:
+(multipart, one part) — and ``/whoami`` (S3V1 and its nonce, pyramid_tm, JSON, no SQL: what every
+call pays the framework), and the bare Pyramid view, and against each call its **floor**:
 the same I/O made with the drivers alone, no framework, no ORM:
 
 - **SQL**: the exact statements the call sent, recorded (SQLAlchemy's ``before_cursor_execute``)
@@ -71,6 +72,7 @@ PARTS_SIGNED = 4  # sign-parts: the browser engine asks for 4 parts (with their 
 RATE_LIMITED = {"upload-url": "upload_url", "confirm": "confirm", "playback-url": "playback_url", "complete": "confirm"}
 # The S3 operations each call makes (checked against what it made), and what its floor does.
 S3_OPERATIONS = {
+    "whoami": [],
     "GET submission": [],
     "playback-url": [],
     "upload-url": [],
@@ -504,6 +506,8 @@ def costs_of_calls(env, calls: int, submissions: list[int], recorder: Recorder, 
         costs.append(
             Cost("bare Pyramid view", cpu_per_call_us(bare, pick, prepare=lambda _: wsgi_environ("GET", "/bare")))
         )
+        # the framework's share of every call: S3V1 and its nonce, pyramid_tm and the session, JSON; no SQL
+        measure("whoami", [("GET", "/whoami", s) for s in pick])
         measure("upload-url", [("POST", submission_path(s, "/upload-url"), s, UPLOAD) for s in pick])
         # confirm: uploads upload-url issued, their bytes put at the staging key as a browser's POST would
         pending = pending_uploads(env.database_url, ASSIGNMENT)[-few:]
