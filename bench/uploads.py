@@ -481,6 +481,7 @@ def run_engine(
             "before_first_put": (min(start for start, _ in puts) - origin - started) / 1000 if puts else float("nan"),
             "cpu": sampler.used_cpu,
             "by_kind": sampler.used_by_kind,
+            "states": {state: (at - started) / 1000 for state, at in states.items()},
             "peak_total": sampler.peak_total,
             "peak_renderer": sampler.peak_renderer,
             "start_total": sampler.start_total,
@@ -634,9 +635,15 @@ def report(measured: dict) -> list[str]:
     for name in ("engine", "uppy"):
         if results.get(name):
             runs = results[name]
+            states = ""
+            if name == "engine":
+                states = "; the engine's states from the start: " + ", ".join(
+                    f"{state} {statistics.median(r['states'].get(state, float('nan')) for r in runs):.2f} s"
+                    for state in ("checking", "preparing", "uploading")
+                )
             lines.append(
                 f"- {name}: from the start to the first PUT "
-                f"{statistics.median(r['before_first_put'] for r in runs):.2f} s (medians)."
+                f"{statistics.median(r['before_first_put'] for r in runs):.2f} s{states} (medians)."
             )
     if "uppy" in median and results.get("engine"):
         lines.append(
