@@ -101,6 +101,36 @@ window.variants = {
             buffers.push(bytes.buffer);
         });
     },
+    async hashPutBytesFreshByob(file) {
+        await pool(parts(file), 4, async blob => {
+            const bytes = await byob(blob, new ArrayBuffer(PART));
+            await crypto.subtle.digest('SHA-256', bytes);
+            await xhr(bytes);
+        });
+    },
+    async byob1(file) {
+        let buffer = new ArrayBuffer(PART);
+        for (const blob of parts(file)) {
+            const bytes = await byob(blob, buffer);
+            await crypto.subtle.digest('SHA-256', bytes);
+            buffer = bytes.buffer;
+        }
+    },
+    async byob4(file) {
+        const buffers = [];
+        await pool(parts(file), 4, async blob => {
+            const bytes = await byob(blob, buffers.pop() || new ArrayBuffer(PART));
+            await crypto.subtle.digest('SHA-256', bytes);
+            buffers.push(bytes.buffer);
+        });
+    },
+    async hashPutFresh(file) {
+        await pool(parts(file), 4, async blob => {
+            const bytes = new Uint8Array(await blob.arrayBuffer());
+            await crypto.subtle.digest('SHA-256', bytes);
+            await xhr(bytes);
+        });
+    },
     async putBlobXhr(file) {
         await pool(parts(file), 4, blob => xhr(blob));
     },
