@@ -639,7 +639,7 @@ def report(measured: dict) -> list[str]:
             if name == "engine":
                 states = "; the engine's states from the start: " + ", ".join(
                     f"{state} {statistics.median(r['states'].get(state, float('nan')) for r in runs):.2f} s"
-                    for state in ("checking", "preparing", "uploading")
+                    for state in ("preparing", "uploading")
                 )
             lines.append(
                 f"- {name}: from the start to the first PUT "
