@@ -2,9 +2,13 @@
 hashing 1 GiB (SHA-256 per 16 MiB part) read in different ways, and for PUTting it (4 in flight)
 with different request bodies, to a local server that discards what it receives.
 
-    python -m bench.browser_reads [MiB]
+    python -m bench.browser_reads --pipe MiB VARIANT,VARIANT,...   (byob2, arrayBuffer2, worker2, copy2,
+                                                                   fileReader2, putBlobXhr, hashPutBlob, ...)
 
-Not part of ``python -m bench``: the measurements behind the engine's choice of reads (issue 17).
+``--pipe`` drives Chromium over a DevTools pipe without the Network domain (use it: under Playwright,
+which enables that domain, Chromium copies every in-memory request body into its events, base64, and a
+Uint8Array body costs some 150 CPU seconds per GiB); without it, Playwright drives it. Not part of
+``python -m bench``: the measurements behind the engine's choice of reads (issue 17).
 """
 
 from __future__ import annotations
