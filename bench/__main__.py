@@ -108,16 +108,13 @@ def main(argv=None) -> int:
     if "probe" in chosen:
         attempt("probe", lambda: probe_cost.report(probe_cost.run()))
     if "standin" in chosen:
-        attempt(
-            "standin",
-            lambda: standin.report(
-                standin.run(
-                    processes.work_directory("s3video-bench-standin-"),
-                    options.standin_uploads,
-                    options.standin_large_mib * memory.MIB,
-                )
-            ),
-        )
+        with processes.work_directory("s3video-bench-standin-") as directory:
+            attempt(
+                "standin",
+                lambda: standin.report(
+                    standin.run(directory, options.standin_uploads, options.standin_large_mib * memory.MIB)
+                ),
+            )
     needs_services = [name for name in chosen if name not in NEEDS_NO_SERVICES]
     problems = environment.check_services() if needs_services else []
     if problems:

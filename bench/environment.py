@@ -62,7 +62,12 @@ def check_services() -> list[str]:
 @contextlib.contextmanager
 def environment(*, with_bare: bool = True, **setting_overrides):
     os.environ.setdefault("S3VIDEO_TEST_POSTGRESQL", DEFAULT_POSTGRESQL)
-    directory = processes.work_directory()
+    with processes.work_directory() as directory, _services(directory, with_bare, setting_overrides) as env:
+        yield env
+
+
+@contextlib.contextmanager
+def _services(directory: pathlib.Path, with_bare: bool, setting_overrides: dict):
     key_file = directory / "cloudfront.pem"
     cdn.generate_private_key(key_file, "rsa")
     redis_url = os.environ.get("S3VIDEO_TEST_REDIS", DEFAULT_REDIS)

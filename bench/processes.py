@@ -12,15 +12,19 @@ CloudFront key file and the S3V1 keys.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pathlib
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 
 import plaster
 import requests
@@ -198,5 +202,19 @@ def bare(directory: pathlib.Path, server_options: dict | None = None, port: int 
     return ServerProcess(["bare", str(port), config], port, directory / "bare.log", ready_path="/bare")
 
 
-def work_directory(prefix: str = "s3video-bench-") -> pathlib.Path:
-    return pathlib.Path(tempfile.mkdtemp(prefix=prefix))
+@contextlib.contextmanager
+def work_directory(prefix: str = "s3video-bench-") -> Iterator[pathlib.Path]:
+    """A fresh directory under the system's temporary one, removed with all it holds (the stand-in's
+    objects, the 1 GiB upload files) when the block ends, however it ends; kept, and its path
+    printed, when ``S3VIDEO_BENCH_KEEP`` is set (to read the servers' logs after a failure)."""
+    directory = pathlib.Path(tempfile.mkdtemp(prefix=prefix))
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL and threading.current_thread() is threading.main_thread():
+        # `timeout` and `kill` (SIGTERM) end the run through `finally` too, not at once.
+        signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+    try:
+        yield directory
+    finally:
+        if os.environ.get("S3VIDEO_BENCH_KEEP"):
+            print(f"(kept {directory}: S3VIDEO_BENCH_KEEP is set)")
+        else:
+            shutil.rmtree(directory, ignore_errors=True)

@@ -138,15 +138,33 @@ def make_file(directory: pathlib.Path, size: int) -> pathlib.Path:
     return path
 
 
-class ProcessSampler:
-    """CPU seconds and peak RSS of a process tree (Chromium), sampled every 20 ms in a thread."""
+def process_kind(cmdline: list[str]) -> str:
+    """A Chromium process's kind from its command line: browser, renderer, gpu, network (the
+    network service), storage, audio or utility (another utility process), zygote."""
+    args = " ".join(cmdline)
+    if "--type=" not in args:
+        return "browser"
+    kind = args.split("--type=", 1)[1].split()[0]
+    if kind == "utility":
+        sub = args.split("--utility-sub-type=", 1)[1].split()[0] if "--utility-sub-type=" in args else ""
+        return {"network.mojom.NetworkService": "network", "storage.mojom.StorageService": "storage"}.get(
+            sub, "audio" if "audio" in sub else "utility"
+        )
+    return "gpu" if kind == "gpu-process" else kind
 
-    def __init__(self, pid: int):
+
+class ProcessSampler:
+    """CPU seconds (by kind of process) and peak RSS of a process tree (Chromium), sampled every
+    20 ms in a thread; and the CPU seconds of other processes (the stand-in, the sidecar) over the
+    same time, under their own names."""
+
+    def __init__(self, pid: int, others: dict[str, int] | None = None):
         import psutil
 
         self.root = psutil.Process(pid)
+        self.others = {name: psutil.Process(other) for name, other in (others or {}).items()}
         self.peak_total = self.peak_renderer = self.start_total = self.start_renderer = 0
-        self.cpu_by_pid: dict[int, float] = {}
+        self.cpu_by_pid: dict[int, tuple[str, float]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -167,8 +185,9 @@ class ProcessSampler:
                 with process.oneshot():
                     rss = process.memory_info().rss
                     times = process.cpu_times()
-                    self.cpu_by_pid[process.pid] = times.user + times.system
-                    if "--type=renderer" in " ".join(process.cmdline()):
+                    kind = process_kind(process.cmdline())
+                    self.cpu_by_pid[process.pid] = (kind, times.user + times.system)
+                    if kind == "renderer":
                         self.peak_renderer = max(self.peak_renderer, rss)
                 total += rss
             except psutil.Error:  # gone meanwhile: its CPU seconds so far stay counted
@@ -179,12 +198,22 @@ class ProcessSampler:
         while not self._stop.wait(0.02):
             self.sample()
 
+    def cpu_by_kind(self) -> dict[str, float]:
+        kinds: dict[str, float] = {}
+        for kind, seconds in self.cpu_by_pid.values():
+            kinds[kind] = kinds.get(kind, 0.0) + seconds
+        for name, process in self.others.items():
+            times = process.cpu_times()  # children too: the stand-in's and sidecar's own are 0
+            kinds[name] = times.user + times.system
+        return kinds
+
     def cpu_seconds(self) -> float:
-        return sum(self.cpu_by_pid.values())
+        return sum(seconds for _, seconds in self.cpu_by_pid.values())
 
     def __enter__(self):
         self.sample()
         self.start_cpu = self.cpu_seconds()
+        self.start_kinds = self.cpu_by_kind()
         self.start_total, self.start_renderer = self.peak_total, self.peak_renderer
         self.peak_total = self.peak_renderer = 0
         self._thread.start()
@@ -195,6 +224,28 @@ class ProcessSampler:
         self._thread.join()
         self.sample()
         self.used_cpu = self.cpu_seconds() - self.start_cpu
+        self.used_by_kind = {
+            kind: seconds - self.start_kinds.get(kind, 0.0) for kind, seconds in self.cpu_by_kind().items()
+        }
+
+
+class OtherProcesses:
+    """The CPU seconds of named processes (the stand-in) over a block, for the clients outside Chromium."""
+
+    def __init__(self, others: dict[str, int]):
+        import psutil
+
+        self.others = {name: psutil.Process(pid) for name, pid in others.items()}
+
+    def _cpu(self) -> dict[str, float]:
+        return {name: (t := p.cpu_times()).user + t.system for name, p in self.others.items()}
+
+    def __enter__(self):
+        self.start = self._cpu()
+        return self
+
+    def __exit__(self, *exc):
+        self.used_by_kind = {name: seconds - self.start[name] for name, seconds in self._cpu().items()}
 
 
 @contextlib.contextmanager
@@ -315,23 +366,25 @@ def _own_cpu() -> float:
     return times.user + times.system
 
 
-def run_boto3(client, bucket: str, path: pathlib.Path) -> dict:
+def run_boto3(client, bucket: str, path: pathlib.Path, others: dict[str, int]) -> dict:
     from boto3.s3.transfer import TransferConfig
 
     config = TransferConfig(multipart_threshold=PART_BYTES, multipart_chunksize=PART_BYTES, max_concurrency=IN_FLIGHT)
     key = f"bench/boto3/{secrets.token_hex(8)}"
-    cpu, started = _own_cpu(), time.perf_counter()
-    client.upload_file(str(path), bucket, key, ExtraArgs={"ChecksumAlgorithm": "SHA256"}, Config=config)
-    seconds = time.perf_counter() - started
+    with OtherProcesses(others) as sampler:
+        cpu, started = _own_cpu(), time.perf_counter()
+        client.upload_file(str(path), bucket, key, ExtraArgs={"ChecksumAlgorithm": "SHA256"}, Config=config)
+        seconds, cpu = time.perf_counter() - started, _own_cpu() - cpu
     client.delete_object(Bucket=bucket, Key=key)
-    return {"seconds": seconds, "cpu": _own_cpu() - cpu}
+    return {"seconds": seconds, "cpu": cpu, "by_kind": {"Python": cpu, **sampler.used_by_kind}}
 
 
-def run_raw_puts(client, bucket: str, path: pathlib.Path) -> dict:
+def run_raw_puts(client, bucket: str, path: pathlib.Path, others: dict[str, int]) -> dict:
     size = path.stat().st_size
     key = f"bench/raw/{secrets.token_hex(8)}"
     session = requests.Session()
     session.mount("http://", requests.adapters.HTTPAdapter(pool_connections=IN_FLIGHT, pool_maxsize=IN_FLIGHT))
+    sampler = OtherProcesses(others).__enter__()
     cpu, started = _own_cpu(), time.perf_counter()
     upload_id = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
 
@@ -351,9 +404,17 @@ def run_raw_puts(client, bucket: str, path: pathlib.Path) -> dict:
     with ThreadPoolExecutor(IN_FLIGHT) as pool:
         parts = list(pool.map(put, range(1, -(-size // PART_BYTES) + 1)))
     client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts})
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _own_cpu() - cpu
+    sampler.__exit__(None, None, None)
     client.delete_object(Bucket=bucket, Key=key)
-    return {"seconds": seconds, "cpu": _own_cpu() - cpu}
+    return {"seconds": seconds, "cpu": cpu, "by_kind": {"Python": cpu, **sampler.used_by_kind}}
+
+
+def _keys(client, bucket: str) -> set[str]:
+    keys = set()
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys.update(item["Key"] for item in page.get("Contents", []))
+    return keys
 
 
 def record_puts(page) -> list[tuple[float, float]]:
@@ -385,7 +446,9 @@ def in_flight(spans: list[tuple[float, float]]) -> dict:
     return {"idle_seconds": idle / 1000, "mean_in_flight": weighted / span if span else float("nan")}
 
 
-def run_engine(browser, pid: int, sidecar_url: str, path: pathlib.Path, submission: int) -> dict:
+def run_engine(
+    browser, pid: int, sidecar_url: str, path: pathlib.Path, submission: int, others: dict[str, int]
+) -> dict:
     context = browser.new_context(base_url=sidecar_url)
     try:
         page = context.new_page()
@@ -397,7 +460,7 @@ def run_engine(browser, pid: int, sidecar_url: str, path: pathlib.Path, submissi
         page.fill("#submission", str(submission))
         page.fill("#assignment", str(submission))
         page.set_input_files("#file", str(path))
-        with ProcessSampler(pid) as sampler:
+        with ProcessSampler(pid, others) as sampler:
             started = page.evaluate("performance.now()")
             page.click("#start")
             page.wait_for_selector("#state[data-done=true], #message[data-code]", timeout=600_000)
@@ -413,7 +476,12 @@ def run_engine(browser, pid: int, sidecar_url: str, path: pathlib.Path, submissi
             if puts
             else float("nan"),
             "complete_seconds": (states["confirmed"] - states.get("completing", states["confirmed"])) / 1000,
+            # From the click to the first PUT's start: the checks, upload-url, the fingerprint, the
+            # multipart's start and list, the first parts' hashes and URLs.
+            "before_first_put": (min(start for start, _ in puts) - origin - started) / 1000 if puts else float("nan"),
             "cpu": sampler.used_cpu,
+            "by_kind": sampler.used_by_kind,
+            "states": {state: (at - started) / 1000 for state, at in states.items()},
             "peak_total": sampler.peak_total,
             "peak_renderer": sampler.peak_renderer,
             "start_total": sampler.start_total,
@@ -424,7 +492,7 @@ def run_engine(browser, pid: int, sidecar_url: str, path: pathlib.Path, submissi
         context.close()
 
 
-def run_uppy(browser, pid: int, backend: UppyBackend, path: pathlib.Path) -> dict:
+def run_uppy(browser, pid: int, backend: UppyBackend, path: pathlib.Path, others: dict[str, int]) -> dict:
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -432,7 +500,7 @@ def run_uppy(browser, pid: int, backend: UppyBackend, path: pathlib.Path) -> dic
         puts = record_puts(page)
         page.goto(f"{backend.url}/uppy.html?parts={IN_FLIGHT}&part={PART_BYTES}")
         page.wait_for_load_state("load")
-        with ProcessSampler(pid) as sampler:
+        with ProcessSampler(pid, others) as sampler:
             page.set_input_files("#file", str(path))
             page.wait_for_function("window.benchResult !== undefined", timeout=600_000)
         result = page.evaluate("window.benchResult")
@@ -441,6 +509,8 @@ def run_uppy(browser, pid: int, backend: UppyBackend, path: pathlib.Path) -> dic
         return {
             "seconds": result["seconds"],
             "cpu": sampler.used_cpu,
+            "by_kind": sampler.used_by_kind,
+            "before_first_put": (min(start for start, _ in puts) - result["start"]) / 1000 if puts else float("nan"),
             "peak_total": sampler.peak_total,
             "after_last_put": (result["end"] - max(end for _, end in puts)) / 1000 if puts else float("nan"),
             "peak_renderer": sampler.peak_renderer,
@@ -463,6 +533,7 @@ def run(env, size: int = GIB, rounds: int = 3, clients=CLIENTS) -> dict:
     client = s3_client(env.s3.url)
     bucket = env.settings["s3video.bucket"]
     results: dict[str, list[dict]] = {"engine": [], "uppy": [], "boto3": [], "raw PUT": []}
+    others = {"stand-in": env.s3.pid, "sidecar": env.sidecar.pid}
     backend = UppyBackend(client, bucket) if UPPY_BUNDLE.exists() and "uppy" in clients else None
     if backend:
         threading.Thread(target=backend.serve_forever, daemon=True).start()
@@ -471,15 +542,22 @@ def run(env, size: int = GIB, rounds: int = 3, clients=CLIENTS) -> dict:
             for round_number in range(rounds):
                 submission = 900_000 + round_number  # a fresh submission (and resume scope) per round
                 steps = {
-                    "engine": lambda submission=submission: run_engine(browser, pid, env.sidecar.url, path, submission),
-                    "uppy": lambda: run_uppy(browser, pid, backend, path),
-                    "boto3": lambda: run_boto3(client, bucket, path),
-                    "raw PUT": lambda: run_raw_puts(client, bucket, path),
+                    "engine": lambda submission=submission: run_engine(
+                        browser, pid, env.sidecar.url, path, submission, others
+                    ),
+                    "uppy": lambda: run_uppy(browser, pid, backend, path, others),
+                    "boto3": lambda: run_boto3(client, bucket, path, others),
+                    "raw PUT": lambda: run_raw_puts(client, bucket, path, others),
                 }
                 for name in clients:
                     if name == "uppy" and not backend:
                         continue  # node_modules/uppy missing: `make js`
-                    results[name].append(steps[name]())
+                    before = _keys(client, bucket)
+                    try:
+                        results[name].append(steps[name]())
+                    finally:  # the uploaded GiB goes at once, not with the work directory at the end
+                        for key in _keys(client, bucket) - before:
+                            client.delete_object(Bucket=bucket, Key=key)
                     print(f"uploads round {round_number + 1}: {name} {results[name][-1]['seconds']:.1f} s", flush=True)
     finally:
         if backend:
@@ -541,6 +619,31 @@ def report(measured: dict) -> list[str]:
                 f"(first PUT to last); up to the last PUT's answer "
                 f"{statistics.median(r['seconds'] - r['after_last_put'] for r in runs):.1f} s, then the "
                 f"complete {statistics.median(r['after_last_put'] for r in runs):.1f} s (medians)."
+            )
+    lines += ["", "CPU seconds per GiB by process (medians of the runs):", ""]
+    kinds = sorted({kind for runs in results.values() for r in runs for kind in r.get("by_kind", {})})
+    lines += [f"| client | {' | '.join(kinds)} |", "|---|" + "---:|" * len(kinds)]
+    for name, runs in results.items():
+        cells = [
+            f"{statistics.median(r['by_kind'].get(kind, 0.0) for r in runs) / gib:.2f}"
+            if any(kind in r.get("by_kind", {}) for r in runs)
+            else "–"
+            for kind in kinds
+        ]
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    lines.append("")
+    for name in ("engine", "uppy"):
+        if results.get(name):
+            runs = results[name]
+            states = ""
+            if name == "engine":
+                states = "; the engine's states from the start: " + ", ".join(
+                    f"{state} {statistics.median(r['states'].get(state, float('nan')) for r in runs):.2f} s"
+                    for state in ("preparing", "uploading")
+                )
+            lines.append(
+                f"- {name}: from the start to the first PUT "
+                f"{statistics.median(r['before_first_put'] for r in runs):.2f} s{states} (medians)."
             )
     if "uppy" in median and results.get("engine"):
         lines.append(

@@ -7,6 +7,7 @@ import {
     ERROR_CODES,
     MAX_PARTS,
     ProgressMeter,
+    UploadEngine,
     backoffDelay,
     errorMessage,
     fingerprintFile,
@@ -209,5 +210,24 @@ describe('parseExpiry and resolveMimeType', () => {
         assert.equal(resolveMimeType({name: 'a.MKV', type: ''}), 'video/x-matroska');
         assert.equal(resolveMimeType({name: 'a.mp4', type: 'Video/MP4'}), 'video/mp4');
         assert.equal(resolveMimeType({name: 'noextension', type: ''}), '');
+    });
+});
+
+describe('progress reports', () => {
+    it('tell the page when the percent changes, every 250 ms otherwise, and always at the end', () => {
+        const clock = manualClock();
+        const reported = [];
+        const engine = new UploadEngine({api: {}, storage: null, now: clock, onProgress: p => reported.push(p.bytesSent)});
+        const meter = new ProgressMeter({total: 1000, now: clock});
+        engine.report(meter, 1); // the first
+        clock.advance(10);
+        engine.report(meter, 2); // same percent, 10 ms later: not told
+        engine.report(meter, 3);
+        clock.advance(240);
+        engine.report(meter, 4); // 250 ms after the last report
+        engine.report(meter, 10); // 1 %
+        engine.report(meter, 11);
+        engine.report(meter, 1000); // all sent
+        assert.deepEqual(reported, [1, 4, 10, 1000]);
     });
 });

@@ -49,6 +49,9 @@ export {createXhrTransport} from './local/upload/transport.mjs';
 
 const defaultTransport = createXhrTransport();
 
+/** Progress with the same percent is reported at most this often. */
+const PROGRESS_INTERVAL_MS = 250;
+
 /**
  * Uploads one file: the checks, the sidecar calls and the bytes to S3.
  *
@@ -306,10 +309,22 @@ export class UploadEngine {
     }
 
     /**
+     * Records the bytes sent and tells onProgress when the percent changes, the file is all
+     * sent, or PROGRESS_INTERVAL_MS passed: the browser fires a progress event every 50 ms or so
+     * per request, and a page that redraws its bar (and speaks its status) for each of them
+     * spends CPU the upload needs.
+     *
      * @param {ProgressMeter} meter
      * @param {number} bytes
      */
     report(meter, bytes) {
-        this.onProgress(meter.update(bytes));
+        const progress = meter.update(bytes);
+        const time = this.now();
+        const last = meter.reported;
+        if (!last || progress.percent !== last.percent || progress.bytesSent === progress.bytesTotal ||
+                time - last.time >= PROGRESS_INTERVAL_MS) {
+            meter.reported = {percent: progress.percent, time};
+            this.onProgress(progress);
+        }
     }
 }
