@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, Table, insert, select
+from sqlalchemy import CursorResult, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
@@ -56,6 +56,7 @@ class SqlVideoRepository:
     def __init__(self, dbsession: Session) -> None:
         self.dbsession = dbsession
         self.events = SqlEventLog(dbsession)
+        self._locked_videos: dict[int, list[Video]] = {}  # lock_submission's rows, kept in the session
 
     def get_assignment(self, assignment_id: int) -> Assignment | None:
         return self.dbsession.get(Assignment, assignment_id)
@@ -98,6 +99,28 @@ class SqlVideoRepository:
 
     def get_submission(self, submission_id: int) -> Submission | None:
         return self.dbsession.get(Submission, submission_id)
+
+    def lock_submission(self, submission_id: int, skip_locked: bool = False) -> Submission | None:
+        """The submission's row and its videos as committed now, locked until this transaction ends.
+
+        Every call that changes which of a submission's videos is current, a draft or live takes this
+        first, so two such calls on one submission take turns and the second decides on what the first
+        committed. ``SELECT ... FOR UPDATE`` on PostgreSQL and MariaDB; the videos are read with a lock
+        too, as MariaDB's repeatable read shows a plain read the snapshot of the request's first query.
+        SQLite has no row locks: a write takes its one write lock, and what is read after it is current.
+        With ``skip_locked`` (the jobs, which hold video rows already) None when another holds the lock.
+        """
+        if self.dbsession.get_bind().dialect.name == "sqlite":
+            table = Submission.__table__
+            self.dbsession.execute(update(table).where(table.c.id == submission_id).values(id=table.c.id))
+        submission = self.dbsession.get(
+            Submission, submission_id, with_for_update={"skip_locked": skip_locked}, populate_existing=True
+        )
+        if submission is not None:
+            # Read afresh, and held: the session keeps rows only while something references them, and a
+            # row read again without a lock would be MariaDB's snapshot of before the lock.
+            self._locked_videos[submission_id] = self.videos(submission_id=submission_id, for_update=True)
+        return submission
 
     def add_submission(
         self, submission_id: int, assignment_id: int, user_id: int, now: int, group_id: int | None = None
@@ -168,8 +191,8 @@ class SqlVideoRepository:
             query = query.where(Video.upload_status.in_([str(s) for s in statuses]))
         if fingerprint is not None:
             query = query.where(Video.fingerprint == fingerprint)
-        if for_update:
-            query = query.with_for_update(skip_locked=True)
+        if for_update:  # a locking read: the rows as committed now, refreshed in the session
+            query = query.with_for_update().execution_options(populate_existing=True)
         return list(self.dbsession.scalars(query))
 
     def submissions_of_assignment(self, assignment_id: int) -> list[Submission]:
@@ -199,6 +222,9 @@ class OverVideoRows:
 
     def get_submission(self, submission_id: int) -> Submission | None:
         return self.video_rows.get_submission(submission_id)
+
+    def lock_submission(self, submission_id: int, skip_locked: bool = False) -> Submission | None:
+        return self.video_rows.lock_submission(submission_id, skip_locked)
 
     def add_submission(
         self, submission_id: int, assignment_id: int, user_id: int, now: int, group_id: int | None = None

@@ -45,6 +45,10 @@ class VideoRepository(EventLog, Protocol):
 
     def get_submission(self, submission_id: int) -> Row | None: ...
 
+    def lock_submission(self, submission_id: int, skip_locked: bool = False) -> Row | None:
+        """The submission and its videos as committed now, locked until the transaction ends (None if
+        absent, or with ``skip_locked`` if another transaction holds the lock)."""
+
     def add_submission(
         self, submission_id: int, assignment_id: int, user_id: int, now: int, group_id: int | None = None
     ) -> Row:
@@ -78,7 +82,7 @@ class VideoRepository(EventLog, Protocol):
         fingerprint: str | None = None,
         for_update: bool = False,
     ) -> list[Row]:
-        """The videos matching every filter given, by id."""
+        """The videos matching every filter given, by id; ``for_update``: as committed now, locked."""
 
     def submissions_of_assignment(self, assignment_id: int) -> list[Row]: ...
 
