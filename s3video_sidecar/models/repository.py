@@ -19,7 +19,16 @@ from .video import Assignment, Submission, Video
 
 _VIDEOS: Table = Video.__table__
 _EVENTS: Table = Event.__table__
+_SUBMISSIONS: Table = Submission.__table__
 _Row = TypeVar("_Row", Assignment, Submission)
+
+
+def take_sqlite_write_lock(dbsession: Session, table: Table, ids: Iterable[int]) -> None:
+    """On SQLite, which has no row locks, take the database's one write lock (held until the transaction
+    ends) by a write that changes nothing; what is read after it is what is committed, and no other
+    connection commits until this one ends. Nothing on other databases (their locking reads lock rows)."""
+    if dbsession.get_bind().dialect.name == "sqlite":
+        dbsession.execute(update(table).where(table.c.id.in_(list(ids))).values(id=table.c.id))
 
 
 def _video_row(fields: dict[str, Any]) -> dict[str, Any]:
@@ -110,9 +119,7 @@ class SqlVideoRepository:
         SQLite has no row locks: a write takes its one write lock, and what is read after it is current.
         With ``skip_locked`` (the jobs, which hold video rows already) None when another holds the lock.
         """
-        if self.dbsession.get_bind().dialect.name == "sqlite":
-            table = Submission.__table__
-            self.dbsession.execute(update(table).where(table.c.id == submission_id).values(id=table.c.id))
+        take_sqlite_write_lock(self.dbsession, _SUBMISSIONS, [submission_id])
         submission = self.dbsession.get(
             Submission, submission_id, with_for_update={"skip_locked": skip_locked}, populate_existing=True
         )
@@ -158,6 +165,7 @@ class SqlVideoRepository:
 
     def lock_video(self, video_id: int) -> Video | None:
         """The row as committed now, locked until this transaction ends (a purge claiming it skips it)."""
+        take_sqlite_write_lock(self.dbsession, _VIDEOS, [video_id])
         return self.dbsession.get(Video, video_id, with_for_update=True, populate_existing=True)
 
     def get_video_by_key(self, s3_key: str, submission_id: int | None = None) -> Video | None:

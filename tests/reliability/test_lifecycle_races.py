@@ -14,39 +14,42 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 
 import webtest
 from sqlalchemy import event, select
 
 from s3video_sidecar.models import Submission, Video
-from s3video_sidecar.services import parts_of
+from s3video_sidecar.services import parts_of, video_service
+from s3video_sidecar.tasks import JobRunner
 from tests.reliability import flows
 from tests.support.signed_app import SignedApp
 
 HOLD_SECONDS = 2  # how long the first racer waits for the others at the barrier
 
 
-def race(wsgi_app, statement: str, calls):
-    """Run ``calls`` (functions of a SignedApp) at once, each held before its first ``statement``
-    until all have reached theirs (or HOLD_SECONDS have passed: a racer is waiting on a lock)."""
-    barrier = threading.Barrier(len(calls), timeout=HOLD_SECONDS)
+def hold_at(engine, racers):
+    """Run each racer's function in a thread of its own, holding it before its first statement that
+    ``matches`` until every racer has reached theirs (or HOLD_SECONDS have passed: a racer is waiting on
+    a lock). ``racers``: ``[(matches(sql) -> bool, function()), ...]``; returns the functions' results."""
+    barrier = threading.Barrier(len(racers), timeout=HOLD_SECONDS)
     held = threading.local()
 
     def hold(conn, cursor, sql, parameters, context, executemany):
-        if sql.startswith(statement) and getattr(held, "racing", False) and not getattr(held, "done", False):
-            held.done = True
+        matches = getattr(held, "matches", None)
+        if matches is not None and matches(sql):
+            held.matches = None
             with contextlib.suppress(threading.BrokenBarrierError):
                 barrier.wait()
 
-    engine = parts_of(wsgi_app.registry).engine
     event.listen(engine, "before_cursor_execute", hold)
-    results = [None] * len(calls)
+    results = [None] * len(racers)
 
     def run(index):
-        held.racing = True
-        results[index] = calls[index](SignedApp(webtest.TestApp(wsgi_app)))
+        held.matches = racers[index][0]
+        results[index] = racers[index][1]()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(racers))]
     try:
         for thread in threads:
             thread.start()
@@ -56,6 +59,14 @@ def race(wsgi_app, statement: str, calls):
         event.remove(engine, "before_cursor_execute", hold)
     assert all(r is not None for r in results), "a racer did not finish"
     return results
+
+
+def race(wsgi_app, statement: str, calls):
+    """Run ``calls`` (functions of a SignedApp) at once, each held before its first ``statement``."""
+    return hold_at(
+        parts_of(wsgi_app.registry).engine,
+        [(lambda sql: sql.startswith(statement), lambda call=call: call(api_of(wsgi_app))) for call in calls],
+    )
 
 
 def state(wsgi_app, ids):
@@ -161,3 +172,117 @@ def test_saving_a_draft_while_discarding_it(wsgi_app, ids):
     assert sorted(r.status_int for r in results) in ([200, 200], [200, 409]), [r.text for r in results]
     assert drafts(wsgi_app, ids) == [], statuses
     assert_current_intact(wsgi_app, ids, current)
+
+
+# -- copy-from (Moodle's restore, recycle bin) racing the purge of the video it shares ------------------
+RETAIN = 3600
+
+
+def purge_runner(wsgi_app):
+    """The cleanup job as the worker runs it, its clock past the retention: the source is due."""
+    parts = parts_of(wsgi_app.registry)
+    return JobRunner(
+        parts.settings,
+        parts.session_factory,
+        parts.storage,
+        parts.url_signer,
+        None,
+        lambda: time.time() + RETAIN + 100,
+        video_service=video_service,
+    )
+
+
+def in_the_recycle_bin(wsgi_app, ids):
+    """A submitted video whose assignment was deleted with a retention: (its id, key, the API)."""
+    current_id, api = submitted(wsgi_app, ids)
+    deleted = api.delete(f"/assignments/{ids.assignment}", query=f"retain_seconds={RETAIN}", as_actor=flows.admin(ids))
+    assert deleted.status_int == 202, deleted.text
+    session = parts_of(wsgi_app.registry).session_factory()
+    try:
+        key = session.get(Video, current_id).s3_key
+    finally:
+        session.close()
+    return current_id, key, api
+
+
+def restore(wsgi_app, ids):
+    def call():
+        return api_of(wsgi_app).post(
+            f"/assignments/{ids.assignment + 700}/submissions/{ids.submission + 700}/copy-from",
+            {"assignment_id": ids.assignment, "submission_id": ids.submission, "user_id": ids.student},
+            as_actor=flows.admin(ids),
+        )
+
+    return call
+
+
+def rows_of_key(wsgi_app, key):
+    session = parts_of(wsgi_app.registry).session_factory()
+    try:
+        return {v.id: str(v.upload_status) for v in session.scalars(select(Video).where(Video.s3_key == key))}
+    finally:
+        session.close()
+
+
+def stored(wsgi_app, key) -> bool:
+    return parts_of(wsgi_app.registry).storage.head(key) is not None
+
+
+def meanwhile(engine, matches, first, then):
+    """Run ``first()`` here; right after its first statement that ``matches`` has run, run ``then()``
+    in another thread and give it HOLD_SECONDS to finish (it may be waiting on a lock ``first`` holds)
+    before ``first`` goes on. Returns both results."""
+    here, results, other = threading.get_ident(), {}, []
+
+    def after(conn, cursor, sql, parameters, context, executemany):
+        if threading.get_ident() == here and not other and matches(sql):
+            other.append(threading.Thread(target=lambda: results.setdefault("then", then())))
+            other[0].start()
+            other[0].join(HOLD_SECONDS)
+
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        results["first"] = first()
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+    assert other, "the statement to run the other call after never ran"
+    other[0].join(60)
+    return results["first"], results.get("then")
+
+
+def test_a_restore_holding_the_source_row_keeps_its_object_from_the_purge(wsgi_app, ids):
+    """The restore has locked the source's row and inserted the copy when the purge comes for the row:
+    the purge passes the locked row by (SKIP LOCKED), or waits, and then sees the copy needs the object."""
+    source_id, key, _ = in_the_recycle_bin(wsgi_app, ids)
+    runner = purge_runner(wsgi_app)
+    copied, _report = meanwhile(
+        parts_of(wsgi_app.registry).engine,
+        lambda sql: sql.startswith("INSERT INTO videos"),
+        restore(wsgi_app, ids),
+        lambda: runner.run("cleanup", video_ids=[source_id]),
+    )
+    assert copied.status_int == 200, copied.text
+    copy_id = copied.json["video"]["video_id"]
+    assert rows_of_key(wsgi_app, key)[copy_id] == "ready"
+    assert stored(wsgi_app, key)
+    runner.run("cleanup", video_ids=[source_id])  # the source goes for good; the object stays for the copy
+    assert rows_of_key(wsgi_app, key) == {source_id: "deleted", copy_id: "ready"}
+    assert stored(wsgi_app, key)
+
+
+def test_a_restore_arriving_while_the_purge_decides_waits_and_copies_nothing(wsgi_app, ids):
+    """The purge has claimed the source's row and read that no other row needs its object when the
+    restore comes: the restore waits for the row, finds it deleted and copies nothing, so no copy is
+    left pointing at an object the purge deletes."""
+    source_id, key, _ = in_the_recycle_bin(wsgi_app, ids)
+    runner = purge_runner(wsgi_app)
+    report, copied = meanwhile(
+        parts_of(wsgi_app.registry).engine,
+        lambda sql: sql.startswith("SELECT videos.s3_key"),
+        lambda: runner.run("cleanup", video_ids=[source_id]),
+        restore(wsgi_app, ids),
+    )
+    assert report.counts["deleted"] == 1, report.as_dict()
+    assert copied.status_int in (404, 409), copied.text
+    assert rows_of_key(wsgi_app, key) == {source_id: "deleted"}
+    assert not stored(wsgi_app, key)
