@@ -577,7 +577,7 @@ class VideoService:
         return self._accept(video, info, actor, draft)
 
     def abort_multipart(self, submission: Row, upload_id: str, actor: Actor | None) -> None:
-        video = self._open_multipart(submission, upload_id)
+        video = self._open_multipart(self.locked(submission), upload_id)
         self.storage.abort_multipart_upload(video.s3_key, upload_id)
         video.upload_status = VideoStatus.ERROR
         video.error_code = "cancelled"
@@ -654,7 +654,8 @@ class VideoService:
 
     def delete_submission_video(self, submission: Row, actor: Actor | None, reason: str = "owner") -> dict[str, Any]:
         """Schedule the submission's videos (current, drafts and unfinished uploads) for deletion."""
-        videos = self.repo.videos(submission_id=submission.id, statuses=LIVE_STATUSES)
+        submission = self.locked(submission)
+        videos = self.repo.videos(submission_id=submission.id, statuses=LIVE_STATUSES, for_update=True)
         return self._schedule_all(videos, [submission], actor, reason)
 
     def delete_assignment_videos(
@@ -662,10 +663,12 @@ class VideoService:
     ) -> dict[str, Any]:
         """Schedule every live video of an assignment: one query, however many submissions. With
         ``retain_seconds`` (Moodle's recycle bin) the objects stay that long, restorable by copy-from."""
-        videos = self.repo.videos(assignment_id=assignment_id, statuses=LIVE_STATUSES)
-        answer = self._schedule_all(
-            videos, self.repo.submissions_of_assignment(assignment_id), actor, reason, retain_seconds
-        )
+        submissions = [
+            self.locked(submission)  # in id order: two such calls lock the same rows in the same order
+            for submission in sorted(self.repo.submissions_of_assignment(assignment_id), key=lambda s: s.id)
+        ]
+        videos = self.repo.videos(assignment_id=assignment_id, statuses=LIVE_STATUSES, for_update=True)
+        answer = self._schedule_all(videos, submissions, actor, reason, retain_seconds)
         purge_after = self.now() + max(self.settings.delete_grace_seconds, retain_seconds)
         return {**answer, "purge_after": purge_after}
 
@@ -725,6 +728,7 @@ class VideoService:
             or submission.group_id != group_id
         ):
             raise Forbidden(f"submission {submission_id} belongs to another assignment, student or group")
+        submission = self.locked(submission)
         current = submission.current_video
         if current is not None and current.upload_status == VideoStatus.READY:
             if current.s3_key == original.s3_key:

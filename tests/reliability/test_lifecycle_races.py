@@ -16,6 +16,7 @@ import contextlib
 import threading
 import time
 
+import pytest
 import webtest
 from sqlalchemy import event, select
 
@@ -23,9 +24,20 @@ from s3video_sidecar.models import Submission, Video
 from s3video_sidecar.services import parts_of, video_service
 from s3video_sidecar.tasks import JobRunner
 from tests.reliability import flows
+from tests.support.apps import build_app
 from tests.support.signed_app import SignedApp
 
 HOLD_SECONDS = 2  # how long the first racer waits for the others at the barrier
+
+
+@pytest.fixture(scope="module")
+def wsgi_app(app_settings):
+    """The app as production runs it (``production.ini``: ``retry.attempts = 3``): a request MariaDB
+    picks as a deadlock's victim (the purge's gap locks against a video going to ``deleting``) runs
+    again, as pyramid_retry runs it in production."""
+    app = build_app(app_settings, **{"retry.attempts": "3"})
+    yield app
+    parts_of(app.registry).engine.dispose()
 
 
 def hold_at(engine, racers):
@@ -286,3 +298,81 @@ def test_a_restore_arriving_while_the_purge_decides_waits_and_copies_nothing(wsg
     assert copied.status_int in (404, 409), copied.text
     assert rows_of_key(wsgi_app, key) == {source_id: "deleted"}
     assert not stored(wsgi_app, key)
+
+
+# -- other calls that change which video is current ------------------------------------------------------
+def retained(wsgi_app, ids):
+    session = parts_of(wsgi_app.registry).session_factory()
+    try:
+        return session.get(Submission, ids.submission).retained_video_id
+    finally:
+        session.close()
+
+
+def test_a_delete_arriving_as_a_submit_commits_deletes_what_was_submitted(wsgi_app, ids):
+    """The submission is deleted (and kept restorable) while a new video is being made current: the
+    delete waits, then schedules every video and remembers the new one as the one to restore."""
+    _, api = submitted(wsgi_app, ids)
+    newer = flows.uploaded(api, ids)
+    confirmed, deleted = meanwhile(
+        parts_of(wsgi_app.registry).engine,
+        lambda sql: sql.startswith("UPDATE submissions SET current_video_id"),
+        lambda: flows.confirm(api, ids, newer["s3_key"]),
+        lambda: api_of(wsgi_app).delete(flows.sub_path(ids), as_actor=flows.student(ids)),
+    )
+    assert confirmed.status_int == 200 and deleted.status_int == 202, (confirmed.text, deleted.text)
+    current, statuses = state(wsgi_app, ids)
+    assert current is None and set(statuses.values()) == {"deleting"}, (current, statuses)
+    assert retained(wsgi_app, ids) == newer["video_id"]  # not the video the submit replaced
+
+
+def test_cancelling_a_multipart_upload_as_it_completes(wsgi_app, ids):
+    """A tab cancels a multipart upload just as another completed it and made it current: the cancel
+    waits, then is refused; the completed video stays current, whole and ready."""
+    current_id, api = submitted(wsgi_app, ids)
+    data = flows.MP4 + b"\0" * (6 * 1024 * 1024 - len(flows.MP4))
+    started = flows.start_multipart(api, ids, len(data))
+    parts = flows.put_parts(api, ids, started, data)
+    path = flows.sub_path(ids, f"/multipart/{started['upload_id']}")
+    completed, cancelled = meanwhile(
+        parts_of(wsgi_app.registry).engine,
+        lambda sql: sql.startswith("UPDATE submissions SET current_video_id"),
+        lambda: api.post(f"{path}/complete", {"parts": parts}, as_actor=flows.student(ids)),
+        lambda: api_of(wsgi_app).delete(path, as_actor=flows.student(ids)),
+    )
+    assert completed.status_int == 200, completed.text
+    assert cancelled.status_int == 409, cancelled.text
+    assert_current_intact(wsgi_app, ids, started["video_id"])
+    assert state(wsgi_app, ids)[1][current_id] == "deleting"
+
+
+def test_saving_a_draft_as_the_cleanup_expires_it(wsgi_app, ids):
+    """Moodle's save() makes an old draft current just as the cleanup job expires it: the draft is
+    current and kept, or expired and the save refused; never current and purged."""
+    current_id, api = submitted(wsgi_app, ids)
+    draft = flows.uploaded(api, ids)
+    assert confirm_draft(ids, draft["s3_key"])(api).status_int == 200
+    parts = parts_of(wsgi_app.registry)
+    expiry = parts.settings.draft_expiry_seconds + parts.settings.delete_grace_seconds + 100
+    runner = JobRunner(
+        parts.settings,
+        parts.session_factory,
+        parts.storage,
+        parts.url_signer,
+        None,
+        lambda: time.time() + expiry,
+        video_service=video_service,
+    )
+    saved, _report = meanwhile(
+        parts.engine,
+        lambda sql: sql.startswith("UPDATE submissions SET current_video_id"),
+        lambda: make_current(ids, draft["video_id"])(api),
+        lambda: runner.run("cleanup"),
+    )
+    current, statuses = state(wsgi_app, ids)
+    assert statuses[current] == "ready", (current, statuses, saved.text)
+    assert_current_intact(wsgi_app, ids, current)
+    if saved.status_int == 200:
+        assert current == draft["video_id"], (current, statuses)
+    else:
+        assert saved.status_int == 409 and current == current_id, (saved.text, statuses)
