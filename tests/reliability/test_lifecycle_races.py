@@ -28,6 +28,7 @@ from tests.support.apps import build_app
 from tests.support.signed_app import SignedApp
 
 HOLD_SECONDS = 2  # how long the first racer waits for the others at the barrier
+GRACE = 3600  # a deleted video stays restorable this long
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def wsgi_app(app_settings):
     """The app as production runs it (``production.ini``: ``retry.attempts = 3``): a request MariaDB
     picks as a deadlock's victim (the purge's gap locks against a video going to ``deleting``) runs
     again, as pyramid_retry runs it in production."""
-    app = build_app(app_settings, **{"retry.attempts": "3"})
+    app = build_app(app_settings, **{"retry.attempts": "3", "s3video.delete_grace_seconds": str(GRACE)})
     yield app
     parts_of(app.registry).engine.dispose()
 
@@ -376,3 +377,32 @@ def test_saving_a_draft_as_the_cleanup_expires_it(wsgi_app, ids):
         assert current == draft["video_id"], (current, statuses)
     else:
         assert saved.status_int == 409 and current == current_id, (saved.text, statuses)
+
+
+def test_an_admin_restore_arriving_while_the_purge_decides_waits_and_is_refused(wsgi_app, ids):
+    """An admin restores a deleted video in the last moment of its grace period, as the purge (whose
+    clock says the moment has passed) has claimed it: the restore waits for the row and is refused,
+    never making current a video whose object the purge deletes."""
+    current_id, api = submitted(wsgi_app, ids)
+    admin = flows.admin(ids)
+    assert api.delete(f"/admin/videos/{current_id}", as_actor=admin).status_int == 202
+    parts = parts_of(wsgi_app.registry)
+    runner = JobRunner(
+        parts.settings,
+        parts.session_factory,
+        parts.storage,
+        parts.url_signer,
+        None,
+        lambda: time.time() + GRACE + 100,
+        video_service=video_service,
+    )
+    report, restored = meanwhile(
+        parts.engine,
+        lambda sql: sql.startswith("SELECT videos.s3_key"),
+        lambda: runner.run("cleanup", video_ids=[current_id]),
+        lambda: api_of(wsgi_app).post(f"/admin/videos/{current_id}/restore", {}, as_actor=admin),
+    )
+    assert report.counts["deleted"] == 1, report.as_dict()
+    assert restored.status_int == 409, restored.text
+    current, statuses = state(wsgi_app, ids)
+    assert current is None and statuses == {current_id: "deleted"}, (current, statuses)
