@@ -406,3 +406,33 @@ def test_an_admin_restore_arriving_while_the_purge_decides_waits_and_is_refused(
     assert restored.status_int == 409, restored.text
     current, statuses = state(wsgi_app, ids)
     assert current is None and statuses == {current_id: "deleted"}, (current, statuses)
+
+
+def test_a_late_upload_settled_as_the_student_submits_another_never_replaces_it(wsgi_app, ids):
+    """The reconcile job finds the student's first upload arrived after its window closed, just as the
+    student submits another: the late one never becomes current over the new one, and the job and the
+    request never wait on each other (the job leaves a submission a request holds to its next run)."""
+    api = api_of(wsgi_app)
+    late = flows.uploaded(api, ids)  # never confirmed: the tab closed
+    newer = flows.uploaded(api, ids)
+    parts = parts_of(wsgi_app.registry)
+    runner = JobRunner(
+        parts.settings,
+        parts.session_factory,
+        parts.storage,
+        parts.url_signer,
+        None,
+        lambda: time.time() + 3 * parts.settings.upload_expiry_seconds,
+        video_service=video_service,
+    )
+    report, submitted_now = meanwhile(
+        parts.engine,
+        lambda sql: "upload_expires_timestamp <=" in sql,  # the job's claim of expired uploads
+        lambda: runner.run("reconcile"),
+        lambda: flows.confirm(api_of(wsgi_app), ids, newer["s3_key"]),
+    )
+    assert submitted_now.status_int == 200, submitted_now.text
+    assert_current_intact(wsgi_app, ids, newer["video_id"])
+    assert report.errors == [], report.as_dict()
+    # left for the next run, a draft beside the new video, or superseded by it
+    assert state(wsgi_app, ids)[1][late["video_id"]] in ("pending", "ready", "deleting")
