@@ -11,3 +11,9 @@ Rules of this package:
   CloudFront signing, its ``[server:main]`` waitress options); only what points at
   real AWS or at secrets is replaced by loopback stand-ins and generated keys.
 """
+
+import warnings
+
+# Pyramid 2.1 imports pkg_resources (pyramid/asset.py), and setuptools >= 80.9 warns about that on
+# stderr; the benchmarks' output is their figures (the commands silence it the same way).
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)

@@ -6,7 +6,8 @@ call costs there. In this process, one call at a time, with the benchmark's prod
 settings (PostgreSQL, Redis, RSA-2048 CloudFront key), it measures (``time.process_time``)
 each hot call, called as a WSGI app (no server) — ``GET`` submission, ``playback-url``,
 ``upload-url``, ``confirm``, sign-parts (4 part URLs with their SHA-256s), complete
-(multipart, one part) — and the bare Pyramid view, and against each call its **floor**:
+(multipart, one part) — and ``/whoami`` (S3V1 and its nonce, pyramid_tm, JSON, no SQL: what every
+call pays the framework), and the bare Pyramid view, and against each call its **floor**:
 the same I/O made with the drivers alone, no framework, no ORM:
 
 - **SQL**: the exact statements the call sent, recorded (SQLAlchemy's ``before_cursor_execute``)
@@ -22,11 +23,17 @@ the same I/O made with the drivers alone, no framework, no ORM:
 The stand-in, PostgreSQL and Redis run in other processes: only this process's CPU counts, on
 both sides. No implementation of a call on these libraries can cost less than its floor.
 
+The ratio is **paired**: each batch of 50 calls is followed at once by its floor for the same
+50 (their recorded SQL, their Redis, their S3), so the call and its floor are timed within the same
+second under the same load, and the machine's changing load moves both alike. Each batch gives a
+ratio; their median and spread are printed beside the totals' ratio.
+
 From the floor and the bare view's served cost (``1 / bare req/s`` under wrk, when the
 http benchmark ran first) follows the best ratio to the bare view any version of a call on
 this stack could reach on one process: ``bare / (bare + floor)``.
 
-``S3VIDEO_BENCH_PROFILE=1`` also profiles each call (cProfile) and prints its top items.
+``S3VIDEO_BENCH_PROFILE=1`` also profiles each call (cProfile) and prints its top items;
+``S3VIDEO_BENCH_CALLS="GET submission,playback-url"`` measures only those calls (to iterate on one).
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ import io
 import json
 import os
 import pstats
+import statistics
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -64,6 +72,7 @@ PARTS_SIGNED = 4  # sign-parts: the browser engine asks for 4 parts (with their 
 RATE_LIMITED = {"upload-url": "upload_url", "confirm": "confirm", "playback-url": "playback_url", "complete": "confirm"}
 # The S3 operations each call makes (checked against what it made), and what its floor does.
 S3_OPERATIONS = {
+    "whoami": [],
     "GET submission": [],
     "playback-url": [],
     "upload-url": [],
@@ -85,6 +94,7 @@ class Cost:
     floor: dict[str, float] = field(default_factory=dict)  # part of the floor -> CPU µs per call
     statements: float = 0.0  # SQL statements per call
     s3_operations: list[str] = field(default_factory=list)
+    batch_ratios: list[float] = field(default_factory=list)  # call / floor, each batch against its own floor
 
     @property
     def floor_us(self) -> float:
@@ -252,79 +262,79 @@ def upload_one_part(s3, s3_key: str, upload_id: str) -> str:
     return answer["ETag"].strip('"')
 
 
-def app_costs(env, calls: int, submissions: list[int], recorder: Recorder, log=print) -> tuple[list[Cost], dict]:
-    """The app's CPU per call; and the recorded SQL of every timed call (for the floor)."""
-    from s3video_sidecar.app import main as make_app
+class Floor:
+    """Each call's floor (see the module's docstring), as parts timed item by item beside the call.
 
-    sidecar, bare = App(make_app({}, **env.settings)), App(bare_app({}))
-    s3 = _s3_client(env.s3.url)
-    for submission in submissions:  # each submission's first upload creates its rows (and the assignment's)
-        sidecar(json_environ("POST", submission_path(submission, "/upload-url"), submission, UPLOAD))
-    pick = [submissions[i % len(submissions)] for i in range(calls)]
-    few = max(len(submissions), calls // 6)  # calls using up an upload each (confirm, complete); one per submission
-    costs, sql = [], {}
+    Every part is ``part(request, record)``: the call's request tuple (``(method, path, user, body)``)
+    and the SQL it sent; the S3 objects and uploads the floors of confirm and complete work on are
+    made first, one per call (:meth:`prepare`).
+    """
 
-    def measure(name, requests):
-        sql[name], s3_calls = [], []
-        cpu = cpu_per_call_us(
-            recorder.recording(sidecar, sql[name], s3_calls),
-            requests,
-            profile_as=name,
-            prepare=lambda request: json_environ(*request),
-        )
-        statements = sum(len(record) for record in sql[name]) / len(sql[name])
-        operations = max(s3_calls, key=s3_calls.count) if s3_calls else []
-        if operations != S3_OPERATIONS[name]:
-            log(f"calls: {name} made S3 operations {operations}, its floor makes {S3_OPERATIONS[name]}")
-        costs.append(Cost(name, cpu, statements=statements, s3_operations=operations))
-        log(f"calls: {name:<16} {cpu:8.0f} µs CPU, {statements:.1f} SQL statements, S3: {operations}")
+    def __init__(self, env):
+        self.env = env
+        self.connection = psycopg.connect(env.database_url.replace("postgresql+psycopg://", "postgresql://", 1))
+        self.store = redis.Redis.from_url(env.redis_url)
+        self.s3 = _s3_client(env.s3.url)
+        self.now = int(time.time())
+        private_key = cdn.load_private_key(env.settings["s3video.cloudfront.private_key_file"])
+        algorithm = cdn.HASH_ALGORITHMS[env.settings.get("s3video.cloudfront.hash_algorithm", "sha1")]
+        from botocore.signers import CloudFrontSigner
+        from cryptography.hazmat.primitives.asymmetric import ec, padding
 
-    costs.append(Cost("bare Pyramid view", cpu_per_call_us(bare, pick, prepare=lambda _: wsgi_environ("GET", "/bare"))))
-    measure("upload-url", [("POST", submission_path(s, "/upload-url"), s, UPLOAD) for s in pick])
-    # confirm: uploads upload-url issued, their bytes put at the staging key as a browser's POST would
-    pending = pending_uploads(env.database_url, ASSIGNMENT)[-few:]
-    put_objects(env.s3.url, [keys.staging_key(key) for _, key in pending])
-    measure("confirm", [("POST", submission_path(s, "/confirm"), s, {"s3_key": key}) for s, key in pending])
-    measure("GET submission", [("GET", submission_path(s), s) for s in pick])
-    measure("playback-url", [("GET", submission_path(s, "/playback-url"), s) for s in pick])
-    # sign-parts: uploads of 4 parts in progress, asked for the 4 URLs with their SHA-256s
-    size = 4 * 16 * 1024**2
-    started = [
-        (s, sidecar(json_environ("POST", submission_path(s, "/multipart"), s, {**UPLOAD, "size": size})))
-        for s in submissions[:50]
-    ]
-    numbers = range(1, min(PARTS_SIGNED, started[0][1]["part_count"]) + 1)
-    ask = {"part_numbers": list(numbers), "checksums": {str(n): PART_SHA256 for n in numbers}}
-    measure(
-        "sign-parts",
-        [
-            ("POST", submission_path(s, f"/multipart/{u['upload_id']}/parts"), s, ask)
-            for s, u in (started[i % len(started)] for i in range(calls))
-        ],
-    )
-    # complete: one-part uploads, the part PUT to the stand-in
-    uploads = []
-    for i in range(few):
-        s = submissions[i % len(submissions)]
-        u = sidecar(json_environ("POST", submission_path(s, "/multipart"), s, UPLOAD))
-        etag = upload_one_part(s3, u["s3_key"], u["upload_id"])
-        uploads.append(
-            (
-                "POST",
-                submission_path(s, f"/multipart/{u['upload_id']}/complete"),
-                s,
-                {"parts": [{"part_number": 1, "etag": etag}]},
+        if isinstance(private_key, ec.EllipticCurvePrivateKey):
+            cloudfront = CloudFrontSigner("KEY", lambda m: private_key.sign(m, ec.ECDSA(algorithm())))
+        else:
+            cloudfront = CloudFrontSigner("KEY", lambda m: private_key.sign(m, padding.PKCS1v15(), algorithm()))
+        window = -(-(self.now + 3600) // 60) * 60
+        self.signed = functools.lru_cache(4096)(
+            lambda url: cloudfront.generate_presigned_url(
+                url, date_less_than=dt.datetime.fromtimestamp(window, tz=dt.UTC)
             )
         )
-    measure("complete", uploads)
-    return costs, sql
+        self.objects: list = []  # confirm's staged objects, or complete's open uploads: one per call
 
+    def close(self) -> None:
+        self.connection.close()
+        self.store.close()
 
-def _sql_floor(connection, records: list) -> float:
-    """CPU µs per call to send ``records`` (each a call's statements) with bare psycopg."""
+    def prepare(self, name: str, count: int) -> None:
+        """The S3 state the floor of ``name`` works on, ``count`` times (untimed)."""
+        if name == "confirm":  # a staged upload each
+            self.objects = [f"uploads/videos/floor/{i}_{uuid.uuid4().hex[:16]}/talk.mp4" for i in range(count)]
+            put_objects(self.env.s3.url, self.objects)
+        elif name == "complete":  # an open upload each, its one part PUT
+            self.objects = []
+            for i in range(count):
+                key = f"videos/floor/{i}_{uuid.uuid4().hex[:16]}/talk.mp4"
+                upload_id = self.s3.create_multipart_upload(
+                    Bucket=processes.BUCKET, Key=key, ContentType="video/mp4", ChecksumAlgorithm="SHA256"
+                )["UploadId"]
+                upload_one_part(self.s3, key, upload_id)
+                self.objects.append((key, upload_id))
 
-    def replay(record):
-        with connection.cursor() as cursor:
+    def parts(self, name: str) -> dict:
+        """The floor of call ``name``: part name -> ``part(index, request, record)``."""
+        action = RATE_LIMITED.get(name)
+        parts = {
+            "psycopg": lambda _i, _request, record: self.replay(record),
+            "redis-py": (
+                (lambda _i, request, _record: self.nonce_and_limit(request[2], action))
+                if action
+                else (lambda _i, _request, _record: self.nonce())
+            ),
+        }
+        local = {"upload-url": self.presign_post, "sign-parts": self.part_urls, "playback-url": self.playback_sign}
+        if name in local:
+            parts["botocore (local)"] = lambda _i, request, _record, sign=local[name]: sign(request[2])
+        if name == "confirm":
+            parts["botocore (S3)"] = lambda i, _request, _record: self.confirm_s3(self.objects[i])
+        if name == "complete":
+            parts["botocore (S3)"] = lambda i, _request, _record: self.complete_s3(self.objects[i])
+        return parts
+
+    def replay(self, record: list) -> None:
+        """A call's statements with bare psycopg, in one transaction ended by one round trip."""
+        with self.connection.cursor() as cursor:
             for statement, parameters, many in record:
                 if many:
                     cursor.executemany(statement, parameters)
@@ -332,45 +342,21 @@ def _sql_floor(connection, records: list) -> float:
                     cursor.execute(statement, parameters)
                     if cursor.description is not None:
                         cursor.fetchall()
-        connection.rollback()  # one round trip, as the call's COMMIT (the server's work is not this process's)
+        self.connection.rollback()  # one round trip, as the call's COMMIT (the server's work is not this process's)
 
-    return cpu_per_call_us(replay, records)
+    def nonce(self) -> None:
+        self.store.set(f"s3video:nonce:{uuid.uuid4().hex}", 1, nx=True, ex=signing.NONCE_LIFETIME_SECONDS)
 
-
-def floor_costs(env, costs: list[Cost], sql: dict, calls: int, submissions: list[int]) -> None:
-    """Fill each call's floor (see the module's docstring)."""
-    connection = psycopg.connect(env.database_url.replace("postgresql+psycopg://", "postgresql://", 1))
-    store = redis.Redis.from_url(env.redis_url)
-    s3 = _s3_client(env.s3.url)
-    now = int(time.time())
-    pick = [submissions[i % len(submissions)] for i in range(calls)]
-    private_key = cdn.load_private_key(env.settings["s3video.cloudfront.private_key_file"])
-    algorithm = cdn.HASH_ALGORITHMS[env.settings.get("s3video.cloudfront.hash_algorithm", "sha1")]
-    from botocore.signers import CloudFrontSigner
-    from cryptography.hazmat.primitives.asymmetric import ec, padding
-
-    if isinstance(private_key, ec.EllipticCurvePrivateKey):
-        cloudfront = CloudFrontSigner("KEY", lambda m: private_key.sign(m, ec.ECDSA(algorithm())))
-    else:
-        cloudfront = CloudFrontSigner("KEY", lambda m: private_key.sign(m, padding.PKCS1v15(), algorithm()))
-    window = -(-(now + 3600) // 60) * 60
-    signed = functools.lru_cache(4096)(
-        lambda url: cloudfront.generate_presigned_url(url, date_less_than=dt.datetime.fromtimestamp(window, tz=dt.UTC))
-    )
-
-    def nonce(_):
-        store.set(f"s3video:nonce:{uuid.uuid4().hex}", 1, nx=True, ex=signing.NONCE_LIFETIME_SECONDS)
-
-    def nonce_and_limit(submission, action):
-        nonce(submission)
-        pipeline = store.pipeline(transaction=True)
-        pipeline.incr(f"s3video:rate:{action}:{submission}:{now // 60}")
-        pipeline.expireat(f"s3video:rate:{action}:{submission}:{now // 60}", now + 61)
+    def nonce_and_limit(self, submission: int, action: str) -> None:
+        self.nonce()
+        pipeline = self.store.pipeline(transaction=True)
+        pipeline.incr(f"s3video:rate:{action}:{submission}:{self.now // 60}")
+        pipeline.expireat(f"s3video:rate:{action}:{submission}:{self.now // 60}", self.now + 61)
         pipeline.execute()
 
-    def presign_post(submission):
-        key = f"uploads/videos/{submission}/{now}_{uuid.uuid4().hex[:16]}/talk.mp4"
-        s3.generate_presigned_post(
+    def presign_post(self, submission: int) -> None:
+        key = f"uploads/videos/{submission}/{self.now}_{uuid.uuid4().hex[:16]}/talk.mp4"
+        self.s3.generate_presigned_post(
             Bucket=processes.BUCKET,
             Key=key,
             Fields={"Content-Type": "video/mp4"},
@@ -378,9 +364,9 @@ def floor_costs(env, costs: list[Cost], sql: dict, calls: int, submissions: list
             ExpiresIn=3600,
         )
 
-    def part_urls(submission):
+    def part_urls(self, submission: int) -> None:
         for n in range(1, PARTS_SIGNED + 1):
-            s3.generate_presigned_url(
+            self.s3.generate_presigned_url(
                 "upload_part",
                 ExpiresIn=3600,
                 Params={
@@ -392,15 +378,11 @@ def floor_costs(env, costs: list[Cost], sql: dict, calls: int, submissions: list
                 },
             )
 
-    def playback_sign(submission):
-        signed(f"https://cdn.example.test/videos/{submission}/1_0123456789abcdef/talk.mp4")
+    def playback_sign(self, submission: int) -> None:
+        self.signed(f"https://cdn.example.test/videos/{submission}/1_0123456789abcdef/talk.mp4")
 
-    few = max(len(submissions), calls // 6)
-    # confirm's objects: a staged upload each
-    staged = [f"uploads/videos/floor/{i}_{uuid.uuid4().hex[:16]}/talk.mp4" for i in range(few)]
-    put_objects(env.s3.url, staged)
-
-    def confirm_s3(key):
+    def confirm_s3(self, key: str) -> None:
+        s3 = self.s3
         etag = s3.head_object(Bucket=processes.BUCKET, Key=key, ChecksumMode="ENABLED")["ETag"]
         final = key.removeprefix("uploads/")
         s3.copy_object(
@@ -414,17 +396,8 @@ def floor_costs(env, costs: list[Cost], sql: dict, calls: int, submissions: list
         s3.get_object(Bucket=processes.BUCKET, Key=final, Range="bytes=0-63")["Body"].read()
         s3.delete_objects(Bucket=processes.BUCKET, Delete={"Objects": [{"Key": key}], "Quiet": False})
 
-    # complete's uploads: one part each, PUT
-    opened = []
-    for i in range(few):
-        key = f"videos/floor/{i}_{uuid.uuid4().hex[:16]}/talk.mp4"
-        upload_id = s3.create_multipart_upload(
-            Bucket=processes.BUCKET, Key=key, ContentType="video/mp4", ChecksumAlgorithm="SHA256"
-        )["UploadId"]
-        upload_one_part(s3, key, upload_id)
-        opened.append((key, upload_id))
-
-    def complete_s3(upload):
+    def complete_s3(self, upload: tuple[str, str]) -> None:
+        s3 = self.s3
         key, upload_id = upload
         parts = s3.list_parts(Bucket=processes.BUCKET, Key=key, UploadId=upload_id, PartNumberMarker=0)["Parts"]
         s3.complete_multipart_upload(
@@ -441,25 +414,140 @@ def floor_costs(env, costs: list[Cost], sql: dict, calls: int, submissions: list
         s3.head_object(Bucket=processes.BUCKET, Key=key, ChecksumMode="ENABLED")
         s3.get_object(Bucket=processes.BUCKET, Key=key, Range="bytes=0-63")["Body"].read()
 
-    local = {"upload-url": presign_post, "sign-parts": part_urls, "playback-url": playback_sign}
+
+def paired_cpu_us(
+    call, requests: list, prepare, floor: dict, profile_as: str | None = None, batch: int = 50
+) -> tuple[float, dict[str, float], list[float], list[list]]:
+    """CPU µs per call of ``call(prepare(request))``, and of each part of its floor, timed batch by batch:
+    each batch of calls, then at once each floor part for the same requests (with the SQL they sent).
+
+    ``call`` returns the SQL a call sent. A fifth of the requests warm up both sides, the rest are timed.
+    Returns the call's µs, each floor part's µs, each batch's call/floor ratio, and the timed calls' SQL.
+    """
+    warm = len(requests) // 5
+    for i, request in enumerate(requests[:warm]):
+        record = call(prepare(request))
+        for part in floor.values():
+            part(i, request, record)
+    profiler = cProfile.Profile(time.process_time) if profile_as and os.environ.get("S3VIDEO_BENCH_PROFILE") else None
+    spent, floor_spent, ratios, records = 0.0, dict.fromkeys(floor, 0.0), [], []
+    for start in range(warm, len(requests), batch):
+        chunk = requests[start : start + batch]
+        ready = [prepare(request) for request in chunk]
+        started = time.process_time()
+        if profiler:
+            profiler.enable()
+        sent = [call(environ) for environ in ready]
+        if profiler:
+            profiler.disable()
+        call_cpu = time.process_time() - started
+        floor_cpu = 0.0
+        for name, part in floor.items():
+            started = time.process_time()
+            for i, (request, record) in enumerate(zip(chunk, sent, strict=True), start):
+                part(i, request, record)
+            part_cpu = time.process_time() - started
+            floor_spent[name] += part_cpu
+            floor_cpu += part_cpu
+        spent += call_cpu
+        records += sent
+        ratios.append(call_cpu / floor_cpu)
+    if profiler:
+        print_profile(profile_as, pstats.Stats(profiler))
+    timed = len(requests) - warm
+    return spent / timed * 1e6, {name: value / timed * 1e6 for name, value in floor_spent.items()}, ratios, records
+
+
+def costs_of_calls(env, calls: int, submissions: list[int], recorder: Recorder, log=print) -> list[Cost]:
+    """The app's CPU per call, each paired with its floor."""
+    from s3video_sidecar.app import main as make_app
+
+    sidecar, bare = App(make_app({}, **env.settings)), App(bare_app({}))
+    floor = Floor(env)
+    s3 = _s3_client(env.s3.url)
+    for submission in submissions:  # each submission's first upload creates its rows (and the assignment's)
+        sidecar(json_environ("POST", submission_path(submission, "/upload-url"), submission, UPLOAD))
+    pick = [submissions[i % len(submissions)] for i in range(calls)]
+    few = max(len(submissions), calls // 6)  # calls using up an upload each (confirm, complete); one per submission
+    costs = []
+
+    only = {name.strip() for name in os.environ.get("S3VIDEO_BENCH_CALLS", "").split(",") if name.strip()}
+
+    def measure(name, requests):
+        if only and name not in only:
+            if name == "confirm":  # playback-url needs the videos confirmed: made, not timed
+                for request in requests:
+                    sidecar(json_environ(*request))
+            return
+        floor.prepare(name, len(requests))
+        s3_calls: list = []
+
+        def call(environ):
+            sql: list = []
+            recorder.recording(sidecar, sql, s3_calls)(environ)
+            return sql[0]
+
+        cpu, floor_us, ratios, records = paired_cpu_us(
+            call, requests, lambda request: json_environ(*request), floor.parts(name), profile_as=name
+        )
+        statements = sum(len(record) for record in records) / len(records)
+        operations = max(s3_calls, key=s3_calls.count) if s3_calls else []
+        if operations != S3_OPERATIONS[name]:
+            log(f"calls: {name} made S3 operations {operations}, its floor makes {S3_OPERATIONS[name]}")
+        cost = Cost(name, cpu, floor_us, statements=statements, s3_operations=operations, batch_ratios=ratios)
+        costs.append(cost)
+        log(
+            f"calls: {name:<16} {cpu:8.0f} µs CPU, floor {cost.floor_us:6.0f} µs: {cpu / cost.floor_us:.1f}×"
+            f" (batches: median {statistics.median(ratios):.1f}×, {min(ratios):.1f}–{max(ratios):.1f}×);"
+            f" {statements:.1f} SQL statements, S3: {operations}"
+        )
+
     try:
-        for cost in costs:
-            if cost.name not in sql:
-                continue
-            cost.floor["psycopg"] = _sql_floor(connection, sql[cost.name])
-            action = RATE_LIMITED.get(cost.name)
-            cost.floor["redis-py"] = cpu_per_call_us(
-                (lambda s, action=action: nonce_and_limit(s, action)) if action else nonce, pick
+        costs.append(
+            Cost("bare Pyramid view", cpu_per_call_us(bare, pick, prepare=lambda _: wsgi_environ("GET", "/bare")))
+        )
+        # the framework's share of every call: S3V1 and its nonce, pyramid_tm and the session, JSON; no SQL
+        measure("whoami", [("GET", "/whoami", s) for s in pick])
+        measure("upload-url", [("POST", submission_path(s, "/upload-url"), s, UPLOAD) for s in pick])
+        # confirm: uploads upload-url issued, their bytes put at the staging key as a browser's POST would
+        pending = pending_uploads(env.database_url, ASSIGNMENT)[-few:]
+        put_objects(env.s3.url, [keys.staging_key(key) for _, key in pending])
+        measure("confirm", [("POST", submission_path(s, "/confirm"), s, {"s3_key": key}) for s, key in pending])
+        measure("GET submission", [("GET", submission_path(s), s) for s in pick])
+        measure("playback-url", [("GET", submission_path(s, "/playback-url"), s) for s in pick])
+        # sign-parts: uploads of 4 parts in progress, asked for the 4 URLs with their SHA-256s
+        size = 4 * 16 * 1024**2
+        started = [
+            (s, sidecar(json_environ("POST", submission_path(s, "/multipart"), s, {**UPLOAD, "size": size})))
+            for s in submissions[: 50 if not only or "sign-parts" in only else 1]
+        ]
+        numbers = range(1, min(PARTS_SIGNED, started[0][1]["part_count"]) + 1)
+        ask = {"part_numbers": list(numbers), "checksums": {str(n): PART_SHA256 for n in numbers}}
+        measure(
+            "sign-parts",
+            [
+                ("POST", submission_path(s, f"/multipart/{u['upload_id']}/parts"), s, ask)
+                for s, u in (started[i % len(started)] for i in range(calls))
+            ],
+        )
+        # complete: one-part uploads, the part PUT to the stand-in
+        uploads = []
+        for i in range(few if not only or "complete" in only else 0):
+            s = submissions[i % len(submissions)]
+            u = sidecar(json_environ("POST", submission_path(s, "/multipart"), s, UPLOAD))
+            etag = upload_one_part(s3, u["s3_key"], u["upload_id"])
+            uploads.append(
+                (
+                    "POST",
+                    submission_path(s, f"/multipart/{u['upload_id']}/complete"),
+                    s,
+                    {"parts": [{"part_number": 1, "etag": etag}]},
+                )
             )
-            if cost.name in local:
-                cost.floor["botocore (local)"] = cpu_per_call_us(local[cost.name], pick)
-            if cost.name == "confirm":
-                cost.floor["botocore (S3)"] = cpu_per_call_us(confirm_s3, staged)
-            if cost.name == "complete":
-                cost.floor["botocore (S3)"] = cpu_per_call_us(complete_s3, opened)
+        measure("complete", uploads)
     finally:
-        connection.close()
-        store.close()
+        floor.close()
+    return costs
 
 
 def run(env, calls: int = 1200, log=print) -> dict:
@@ -468,17 +556,19 @@ def run(env, calls: int = 1200, log=print) -> dict:
     os.environ.update(processes.STANDIN_ENVIRONMENT)  # the stand-in's credentials, as the sidecar process has them
     try:
         submissions = [ASSIGNMENT * 100_000 + i for i in range(1, 201)]
-        log(f"calls: {calls} of each call in this process ...")
+        log(f"calls: {calls} of each call in this process, each batch of 50 paired with its floor ...")
         with Recorder().installed() as recorder:
-            costs, sql = app_costs(env, calls, submissions, recorder, log)
-        floor_costs(env, costs, sql, calls, submissions)
+            costs = costs_of_calls(env, calls, submissions, recorder, log)
     finally:
         os.environ.clear()
         os.environ.update(saved)
     for cost in costs:
         parts = ", ".join(f"{name} {value:.0f}" for name, value in cost.floor.items())
         ratio = (
-            f"  floor {cost.floor_us:6.0f} µs ({parts})  ratio {cost.cpu_us / cost.floor_us:.1f}×" if cost.floor else ""
+            f"  floor {cost.floor_us:6.0f} µs ({parts})  ratio {cost.cpu_us / cost.floor_us:.1f}×"
+            f" (batch median {statistics.median(cost.batch_ratios):.1f}×)"
+            if cost.floor
+            else ""
         )
         log(f"calls: {cost.name:<18} {cost.cpu_us:8.0f} µs CPU{ratio}")
     return {"costs": costs, "bare_rps": env.bare_ceiling_rps}
@@ -489,16 +579,18 @@ def report(result: dict) -> list[str]:
     bare = next(cost for cost in costs if not cost.floor)
     lines = [
         "| one process, one call at a time | CPU µs per call | its floor µs | call / floor |"
-        " floor: psycopg | redis-py | botocore | SQL statements | S3 operations |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
-        f"| {bare.name} (WSGI, no server) | {bare.cpu_us:,.0f} | | | | | | | |",
+        " batches' median (range) | floor: psycopg | redis-py | botocore | SQL statements | S3 operations |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        f"| {bare.name} (WSGI, no server) | {bare.cpu_us:,.0f} | | | | | | | | |",
     ]
     for cost in costs:
         if not cost.floor:
             continue
         botocore = sum(value for name, value in cost.floor.items() if name.startswith("botocore"))
+        ratios = cost.batch_ratios
         lines.append(
             f"| {cost.name} | {cost.cpu_us:,.0f} | {cost.floor_us:,.0f} | **{cost.cpu_us / cost.floor_us:.1f}×** |"
+            f" {statistics.median(ratios):.1f}× ({min(ratios):.1f}–{max(ratios):.1f}) |"
             f" {cost.floor.get('psycopg', 0):,.0f} | {cost.floor.get('redis-py', 0):,.0f} | {botocore:,.0f} |"
             f" {cost.statements:.1f} | {', '.join(cost.s3_operations) or LOCAL_SIGNING.get(cost.name, '')} |"
         )

@@ -30,6 +30,7 @@ import logging
 import random
 import time
 
+from pyramid_services import find_service_factory
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
@@ -185,11 +186,13 @@ def rate_limited_view(view, info):
     action = info.options.get("rate_limit")
     if action is None:
         return view
+    # the one limiter (services.build_parts), found once: not with a find_service on every request
+    limiter = find_service_factory(info, name="rate_limiter")(None, None)
 
     def wrapper(context, request):
         counted = request.environ.setdefault(COUNTED, set())
         if action not in counted:  # not on a retried attempt of the same HTTP request
-            request.find_service(name="rate_limiter").hit(action, request.identity.actor.user)
+            limiter.hit(action, request.identity.actor.user)
             counted.add(action)
         return view(context, request)
 

@@ -240,7 +240,11 @@ def includeme(config):
     config.register_service(parts, Parts)
     for name in PART_NAMES:
         config.register_service(getattr(parts, name), name=name)
-    config.register_service_factory(lambda context, request: video_service(parts, request.dbsession), VideoService)
+    # request.video_service is the view's VideoService, made without find_service: that builds
+    # pyramid_services' per-request container (its adapter registrations uncache every lookup),
+    # which cost the hot calls more than the service itself. find_service(VideoService) answers the same object.
+    config.add_request_method(lambda request: video_service(parts, request.dbsession), "video_service", reify=True)
+    config.register_service_factory(lambda context, request: request.video_service, VideoService)
     config.register_service_factory(
         lambda context, request: admin_service(parts, request.dbsession, request.find_service(VideoService)),
         AdminService,
@@ -249,6 +253,4 @@ def includeme(config):
         lambda context, request: privacy_service(parts, request.dbsession, request.find_service(VideoService)),
         PrivacyService,
     )
-    # The views' shorthand for request.find_service(VideoService).
-    config.add_request_method(lambda request: request.find_service(VideoService), "video_service", reify=True)
     config.commit()  # the parts are found from here on, at configuration time too (security, views)

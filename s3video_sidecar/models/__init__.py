@@ -228,8 +228,12 @@ def includeme(config: Any) -> None:  # a pyramid Configurator (pyramid ships no 
     config.include("pyramid_tm")
     config.include("pyramid_retry")
 
+    # The one session factory (services.py), found once here: a request's find_service builds
+    # pyramid_services' per-request container (and its adapter registrations) for every request.
+    session_factory = config.find_service_factory(name="session_factory")(None, None)
+
     def dbsession(request: Any) -> Session:
-        # The session for the request's transaction, from the one session factory (services.py).
-        return get_tm_session(request.find_service(name="session_factory"), request.tm, request=request)
+        # The session for the request's transaction.
+        return get_tm_session(session_factory, request.tm, request=request)
 
     config.add_request_method(dbsession, reify=True)

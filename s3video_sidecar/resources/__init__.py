@@ -9,6 +9,9 @@ Rules:
   team submission, its group), once fixed by the first upload, decide who may act; a caller
   who contradicts them (another course, another student, another group) is granted nothing -> 403.
 - An id that is not a positive integer is not in the tree (404).
+- A GET (or HEAD) changes no assignment, submission or video row (its calls write only their event):
+  its traversal reads frozen read models (``models/reads.py``) with one Core statement; every other
+  method's reads the ORM entities its call may change.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ..sdk.domain import permissions
 from ..security import Permission
 
 ADMIN_ACE = (Allow, "role:admin", ALL_PERMISSIONS)
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
 
 def _parse_id(name: str) -> int:
@@ -110,7 +114,9 @@ class Submissions(Resource):
     def __getitem__(self, name):
         submission_id = _parse_id(name)
         assignment = self.__parent__
-        assignment.record, record = assignment.repository.get_assignment_and_submission(assignment.id, submission_id)
+        assignment.record, record = assignment.repository.get_assignment_and_submission(
+            assignment.id, submission_id, read_only=self.request.method in READ_ONLY_METHODS
+        )
         if record is not None and record.assignment_id != assignment.id:
             raise KeyError(name)  # that submission belongs to another assignment
         return Submission(self, name, submission_id, record)

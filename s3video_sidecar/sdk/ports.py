@@ -54,8 +54,11 @@ class VideoRepository(EventLog, Protocol):
     ) -> Row:
         """Insert it, or return the row a concurrent request inserted first."""
 
-    def get_assignment_and_submission(self, assignment_id: int, submission_id: int) -> tuple[Row | None, Row | None]:
-        """Both rows (either None), and the submission's current video, in one round trip."""
+    def get_assignment_and_submission(
+        self, assignment_id: int, submission_id: int, *, read_only: bool = False
+    ) -> tuple[Row | None, Row | None]:
+        """Both rows (either None), and the submission's current video, in one round trip.
+        ``read_only``: rows the caller will not change (they may be frozen read models)."""
 
     def add_video(self, **fields: Any) -> Row:
         """A new video row with these columns (the rest: the columns' defaults), its id assigned."""
@@ -81,8 +84,10 @@ class VideoRepository(EventLog, Protocol):
         statuses: Iterable[str] | None = None,
         fingerprint: str | None = None,
         for_update: bool = False,
+        read_only: bool = False,
     ) -> list[Row]:
-        """The videos matching every filter given, by id; ``for_update``: as committed now, locked."""
+        """The videos matching every filter given, by id. ``read_only``: rows the caller will not change
+        (they may be frozen read models; no lock). ``for_update``: as committed now, locked."""
 
     def submissions_of_assignment(self, assignment_id: int) -> list[Row]: ...
 

@@ -148,7 +148,7 @@ class VideoService:
 
     def submission_state(self, submission: Row) -> dict[str, Any]:
         current = submission.current_video
-        others = self.repo.videos(submission_id=submission.id, statuses=LIVE_STATUSES)  # one query
+        others = self.repo.videos(submission_id=submission.id, statuses=LIVE_STATUSES, read_only=True)  # one query
         return {
             "assignment_id": submission.assignment_id,
             "submission_id": submission.id,

@@ -1,7 +1,7 @@
 """Views: named views on the traversal contexts, plus /health, /openapi.json and the local edge.
 
 A view finds what it needs with ``request.find_service`` (registered once by ``services.py``):
-the domain services by class (``request.video_service`` is ``find_service(VideoService)``),
+the domain services by class (``request.video_service``, made without a lookup, is ``find_service(VideoService)``),
 the long-lived parts by name (``"settings"``, ``"storage"``, ...).
 """
 

@@ -127,7 +127,7 @@ class FakeRepository:
         )
 
     def get_assignment_and_submission(
-        self, assignment_id: int, submission_id: int
+        self, assignment_id: int, submission_id: int, *, read_only: bool = False
     ) -> tuple[FakeAssignment | None, FakeSubmission | None]:
         return self.get_assignment(assignment_id), self.get_submission(submission_id)
 
@@ -170,6 +170,7 @@ class FakeRepository:
         statuses: Any = None,
         fingerprint: str | None = None,
         for_update: bool = False,
+        read_only: bool = False,
     ) -> list[FakeVideo]:
         wanted = None if statuses is None else {str(s) for s in statuses}
         return [
