@@ -914,8 +914,8 @@ def _posters_path() -> dict:
                         }
                     },
                 },
-                who="grader of the course, admin",
-                errors=(400, 401, 403, 404, 413, 503),
+                who="grader of the course, admin; at most `s3video.rate_limit.posters` calls per grader (429)",
+                errors=(400, 401, 403, 404, 413, 429, 503),
             ),
         }
     }

@@ -1,4 +1,4 @@
-"""Per-user rate limits on the calls that issue URLs: upload URLs, confirms, playback URLs.
+"""Per-user rate limits on the calls that issue URLs: upload URLs, confirms, playback URLs, posters.
 
 Rules:
 

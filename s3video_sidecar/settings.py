@@ -54,7 +54,7 @@ class RateLimit(NamedTuple):
 
 
 # Actions that are rate-limited per user, and their defaults ("calls/seconds", or "off").
-RATE_LIMITED_ACTIONS = {"upload_url": "10/60", "confirm": "20/60", "playback_url": "120/60"}
+RATE_LIMITED_ACTIONS = {"upload_url": "10/60", "confirm": "20/60", "playback_url": "120/60", "posters": "60/60"}
 
 
 def _rate_limit_validator(node, value):
@@ -226,6 +226,9 @@ class Settings:
     )
     rate_limit_confirm: RateLimit | None = _rate_limit("confirm", "confirms and multipart completes per user")
     rate_limit_playback_url: RateLimit | None = _rate_limit("playback_url", "playback URLs per user")
+    rate_limit_posters: RateLimit | None = _rate_limit(
+        "posters", "poster calls (a grading table page's thumbnails, one call a page) per grader"
+    )
     privacy_link_expiry_seconds: int = _int(
         60,
         24 * 3600,

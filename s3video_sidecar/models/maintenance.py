@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from .event import Event
 from .operations import SqlOperationsRepository
-from .repository import OverVideoRows
+from .repository import OverVideoRows, take_sqlite_write_lock
 from .video import LIVE_STATUSES, Submission, Video, VideoStatus
 
 KEY_CHUNK = 500  # keys per IN (...) lookup
@@ -68,7 +68,14 @@ class SqlMaintenanceRepository(OverVideoRows):
     def videos_due_for_purge_after(
         self, now: int, limit: int, after_id: int = 0, video_ids: Iterable[int] | None = None, lock: bool = True
     ) -> list[Video]:
-        """``deleting`` rows whose grace period is over (only ``video_ids``, if given), by id."""
+        """``deleting`` rows whose grace period is over (only ``video_ids``, if given), by id.
+
+        SQLite has no row locks: a claim there takes the database's write lock first, held until the
+        chunk is committed, so no copy of a claimed row (nor a restore of it) commits between the claim,
+        :meth:`keys_still_needed` and the objects' deletion (a copy's ``lock_video`` waits, then finds
+        its source deleted)."""
+        if lock:
+            take_sqlite_write_lock(self.dbsession, Video.__table__, [])
         query = self.due_for_purge(now)
         if video_ids is not None:
             query = query.where(Video.id.in_(list(video_ids)))

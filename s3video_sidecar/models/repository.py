@@ -9,7 +9,7 @@ import functools
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, Select, Table, bindparam, insert, select
+from sqlalchemy import CursorResult, Select, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
@@ -52,10 +52,19 @@ def _videos_query(filters: tuple[str, ...], read_only: bool, for_update: bool) -
     """The videos' SELECT for these filters (names of ``_VIDEO_FILTERS``), built once per combination."""
     query = (select(_VIDEOS) if read_only else select(Video)).where(*(_VIDEO_FILTERS[name] for name in filters))
     query = query.order_by(_VIDEOS.c.id)
-    return query.with_for_update(skip_locked=True) if for_update else query
+    # for_update: a locking read, the rows as committed now, refreshed in the session
+    return query.with_for_update().execution_options(populate_existing=True) if for_update else query
 
 
 _Row = TypeVar("_Row", Assignment, Submission)
+
+
+def take_sqlite_write_lock(dbsession: Session, table: Table, ids: Iterable[int]) -> None:
+    """On SQLite, which has no row locks, take the database's one write lock (held until the transaction
+    ends) by a write that changes nothing; what is read after it is what is committed, and no other
+    connection commits until this one ends. Nothing on other databases (their locking reads lock rows)."""
+    if dbsession.get_bind().dialect.name == "sqlite":
+        dbsession.execute(update(table).where(table.c.id.in_(list(ids))).values(id=table.c.id))
 
 
 def _video_row(fields: dict[str, Any]) -> dict[str, Any]:
@@ -92,6 +101,7 @@ class SqlVideoRepository:
     def __init__(self, dbsession: Session) -> None:
         self.dbsession = dbsession
         self.events = SqlEventLog(dbsession)
+        self._locked_videos: dict[int, list[Video]] = {}  # lock_submission's rows, kept in the session
 
     def get_assignment(self, assignment_id: int) -> Assignment | None:
         return self.dbsession.get(Assignment, assignment_id)
@@ -161,6 +171,27 @@ class SqlVideoRepository:
     def get_submission(self, submission_id: int) -> Submission | None:
         return self.dbsession.get(Submission, submission_id)
 
+    def lock_submission(self, submission_id: int, skip_locked: bool = False) -> Submission | None:
+        """The submission's row and its videos as committed now, locked until this transaction ends.
+
+        Every call that changes which of a submission's videos is current, a draft or live takes this
+        first, so two such calls on one submission take turns and the second decides on what the first
+        committed. ``SELECT ... FOR UPDATE`` on PostgreSQL and MariaDB; the videos are read with a lock
+        too, as MariaDB's repeatable read shows a plain read the snapshot of the request's first query.
+        SQLite has no row locks: a write takes its one write lock, and what is read after it is current.
+        With ``skip_locked`` (the jobs, which hold video rows already) None when another holds the lock.
+        """
+        take_sqlite_write_lock(self.dbsession, _SUBMISSIONS, [submission_id])
+        submission = self.dbsession.get(
+            Submission, submission_id, with_for_update={"skip_locked": skip_locked}, populate_existing=True
+        )
+        if submission is not None:
+            # Read afresh, and held: the session keeps rows only while something references them, and a
+            # row read again without a lock would be MariaDB's snapshot of before the lock.
+            query = _videos_query(("submission_id",), False, True)
+            self._locked_videos[submission_id] = list(self.dbsession.scalars(query, {"submission_id": submission_id}))
+        return submission
+
     def add_submission(
         self, submission_id: int, assignment_id: int, user_id: int, now: int, group_id: int | None = None
     ) -> Submission:
@@ -197,6 +228,7 @@ class SqlVideoRepository:
 
     def lock_video(self, video_id: int) -> Video | None:
         """The row as committed now, locked until this transaction ends (a purge claiming it skips it)."""
+        take_sqlite_write_lock(self.dbsession, _VIDEOS, [video_id])
         return self.dbsession.get(Video, video_id, with_for_update=True, populate_existing=True)
 
     def get_video_by_key(self, s3_key: str, submission_id: int | None = None) -> Video | None:
@@ -264,6 +296,9 @@ class OverVideoRows:
 
     def get_submission(self, submission_id: int) -> Submission | None:
         return self.video_rows.get_submission(submission_id)
+
+    def lock_submission(self, submission_id: int, skip_locked: bool = False) -> Submission | None:
+        return self.video_rows.lock_submission(submission_id, skip_locked)
 
     def add_submission(
         self, submission_id: int, assignment_id: int, user_id: int, now: int, group_id: int | None = None

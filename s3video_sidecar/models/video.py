@@ -15,6 +15,9 @@ Rules:
   which the purge deletes only once no row that still needs it names it.
 - ``Submission.retained_video_id``: the video that was current when the submission's videos
   were deleted; a copy may take it while its purge time has not come (a recycle-bin restore).
+- A call that changes which of a submission's videos is current, a draft or live first locks the
+  submission's row (``SqlVideoRepository.lock_submission``: ``FOR UPDATE``, on SQLite its write lock)
+  and reads its videos afresh, so two such calls on one submission take turns.
 - Times are Unix seconds (BIGINT), as in the seed.
 """
 

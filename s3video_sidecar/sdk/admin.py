@@ -322,6 +322,7 @@ class AdminService:
 
     def delete(self, video: Row, actor: Actor, reason: str = "admin") -> dict[str, Any]:
         """Schedule one video for deletion (after the grace period, during which it can be restored)."""
+        self.videos.locked(video.submission)  # the video, its submission's current video: as committed now
         if video.upload_status in (VideoStatus.DELETING, VideoStatus.DELETED):
             raise Conflict(f"this video is already {video.upload_status}")
         if video.upload_id and video.upload_status == VideoStatus.UPLOADING:

@@ -21,6 +21,10 @@ Rules:
   missing key succeeds; an invalidation batch is sent once), so a run cut short anywhere
   leaves the rows ``deleting`` and the next run finishes them: huey runs a task at most
   once, and the ``deleting`` row is the durable marker that survives it.
+- A job that changes which of a submission's videos is current or a draft (expiring a draft, settling
+  a late upload, restoring) first takes the submission's lock, as the API's calls do, and decides on
+  its rows as committed then; the claims' jobs skip a submission a request holds (the next run takes
+  it), so a job never waits on a request while holding rows the request waits for.
 - Rows are claimed a chunk at a time (``FOR UPDATE SKIP LOCKED`` where the database has
   it) and each chunk is committed (``checkpoint``) before the next.
 - An upload whose window has passed but whose object arrived is confirmed through the very
@@ -169,8 +173,14 @@ class Maintenance:
                 report.items += [_item(video, action="expire draft") for video in chunk]
                 continue
             for video in chunk:
-                self.videos.schedule_deletion(video, None, reason="draft expired")
-            report.counts["drafts_expired"] += len(chunk)
+                # The submission's lock, then its rows again: a save (make-current) may have made this draft
+                # current since the claim read it. A submission a request holds waits for the next run.
+                submission = self.repo.lock_submission(video.submission_id, skip_locked=True)
+                if submission is None:
+                    report.counts["drafts_submission_busy"] += 1
+                elif video.upload_status == VideoStatus.READY and submission.current_video_id != video.id:
+                    self.videos.schedule_deletion(video, None, reason="draft expired")
+                    report.counts["drafts_expired"] += 1
 
     def _purge_due(self, report: JobReport, video_ids: Iterable[int] | None, dry_run: bool) -> None:
         now = self.videos.now()
@@ -317,6 +327,10 @@ class Maintenance:
             video.error_message = "the upload window closed before the video arrived"
             self.videos.log("upload_abandoned", None, video, error_code="abandoned", error_message=video.error_message)
             return "abandoned"
+        # The submission's lock, then its current video as committed: a request making another video current
+        # meanwhile is waited for, never overtaken. A submission a request holds waits for the next run.
+        if self.repo.lock_submission(video.submission_id, skip_locked=True) is None:
+            return "submission_busy"
         current = video.submission.current_video
         if current is not None and (current.upload_timestamp, current.id) > (video.upload_timestamp, video.id):
             self.videos.schedule_deletion(video, None, reason="late upload superseded by a newer video")
@@ -461,6 +475,7 @@ class Maintenance:
         video = self.repo.get_video(video_id)
         if video is None:
             raise NotFound("no such video")
+        self.videos.locked(video.submission)  # the row as committed now: a purge holding it is waited for
         if video.upload_status != VideoStatus.DELETING:
             raise Conflict(f"only a deleted video can be restored; this one is {video.upload_status}")
         if video.confirmed_timestamp is None:

@@ -45,6 +45,10 @@ class VideoRepository(EventLog, Protocol):
 
     def get_submission(self, submission_id: int) -> Row | None: ...
 
+    def lock_submission(self, submission_id: int, skip_locked: bool = False) -> Row | None:
+        """The submission and its videos as committed now, locked until the transaction ends (None if
+        absent, or with ``skip_locked`` if another transaction holds the lock)."""
+
     def add_submission(
         self, submission_id: int, assignment_id: int, user_id: int, now: int, group_id: int | None = None
     ) -> Row:
@@ -83,7 +87,7 @@ class VideoRepository(EventLog, Protocol):
         read_only: bool = False,
     ) -> list[Row]:
         """The videos matching every filter given, by id. ``read_only``: rows the caller will not change
-        (they may be frozen read models; no lock)."""
+        (they may be frozen read models; no lock). ``for_update``: as committed now, locked."""
 
     def submissions_of_assignment(self, assignment_id: int) -> list[Row]: ...
 
@@ -151,6 +155,8 @@ class MaintenanceRepository(OperationsRepository, Protocol):
     ``forget_erased``), hence the operations' queries."""
 
     def get_video(self, video_id: int) -> Row | None: ...
+
+    def lock_submission(self, submission_id: int, skip_locked: bool = False) -> Row | None: ...
 
     def videos_due_for_purge_after(
         self, now: int, limit: int, after_id: int = 0, video_ids: Iterable[int] | None = None, lock: bool = True

@@ -27,6 +27,10 @@ Rules:
   a newer draft supersedes older ones, :meth:`VideoService.make_current` (Moodle's ``save()``)
   makes one current, and the cleanup job deletes drafts left longer than
   ``s3video.draft_expiry_seconds``.
+- Calls on one submission take turns: every call that changes which of its videos is current or a
+  draft locks the submission first (:meth:`VideoService.locked`) and decides on what is committed
+  then, so two tabs' drafts leave one draft, and a video made current is never one another call
+  scheduled for deletion as a draft (``tests/reliability/test_lifecycle_races.py``).
 - Every action writes one event; events never hold secrets or signed URLs.
 """
 
@@ -269,9 +273,20 @@ class VideoService:
         video.error_message = error.message
         self.log("upload_rejected", actor, video, error_code=code, error_message=error.message)
 
+    def locked(self, submission: Row) -> Row:
+        """The submission (and its videos) as committed now, locked until the transaction ends: every
+        call that changes which of its videos is current, a draft or live takes it first, so two such
+        calls take turns, the second deciding on what the first committed (no two drafts, no current
+        video scheduled for deletion by a call that saw it as a draft)."""
+        row = self.repo.lock_submission(submission.id)
+        if row is None:
+            raise NotFound("this submission has no video yet")
+        return row
+
     def confirm_upload(self, submission: Row, s3_key: str, actor: Actor | None, draft: bool = False) -> dict[str, Any]:
         """Prove the object is in S3 and passes the limits, then make it the current video
         (with ``draft``: keep it beside the current one, for :meth:`make_current`)."""
+        submission = self.locked(submission)
         video = self._video_of(submission, s3_key=s3_key)
         if video.upload_status == VideoStatus.READY:
             return self._confirmed(video)  # idempotent
@@ -389,13 +404,14 @@ class VideoService:
         """The submission's drafts: ready videos that are not its current one (nor ``but``)."""
         return [
             v
-            for v in self.repo.videos(submission_id=submission.id, statuses=(VideoStatus.READY,))
+            for v in self.repo.videos(submission_id=submission.id, statuses=(VideoStatus.READY,), for_update=True)
             if v.id != submission.current_video_id and (but is None or v.id != but.id)
         ]
 
     def make_current(self, submission: Row, video_id: int, actor: Actor | None) -> dict[str, Any]:
         """Make a ready video of this submission (a draft) its current one (Moodle's ``save()``); the
         previous current video and the other drafts go to deletion. Idempotent."""
+        submission = self.locked(submission)
         video = self.repo.get_video(video_id)
         if video is None or video.submission_id != submission.id:
             raise NotFound("this submission has no video with that id")
@@ -525,6 +541,7 @@ class VideoService:
     ) -> dict[str, Any]:
         """Total the parts S3 holds, refuse (aborting) what breaks the limits, complete, then confirm
         (as a draft with ``draft``)."""
+        submission = self.locked(submission)
         video = self._video_of(submission, upload_id=upload_id)
         if video.upload_status == VideoStatus.READY:
             return self._confirmed(video)  # idempotent
@@ -560,7 +577,7 @@ class VideoService:
         return self._accept(video, info, actor, draft)
 
     def abort_multipart(self, submission: Row, upload_id: str, actor: Actor | None) -> None:
-        video = self._open_multipart(submission, upload_id)
+        video = self._open_multipart(self.locked(submission), upload_id)
         self.storage.abort_multipart_upload(video.s3_key, upload_id)
         video.upload_status = VideoStatus.ERROR
         video.error_code = "cancelled"
@@ -637,7 +654,8 @@ class VideoService:
 
     def delete_submission_video(self, submission: Row, actor: Actor | None, reason: str = "owner") -> dict[str, Any]:
         """Schedule the submission's videos (current, drafts and unfinished uploads) for deletion."""
-        videos = self.repo.videos(submission_id=submission.id, statuses=LIVE_STATUSES)
+        submission = self.locked(submission)
+        videos = self.repo.videos(submission_id=submission.id, statuses=LIVE_STATUSES, for_update=True)
         return self._schedule_all(videos, [submission], actor, reason)
 
     def delete_assignment_videos(
@@ -645,10 +663,12 @@ class VideoService:
     ) -> dict[str, Any]:
         """Schedule every live video of an assignment: one query, however many submissions. With
         ``retain_seconds`` (Moodle's recycle bin) the objects stay that long, restorable by copy-from."""
-        videos = self.repo.videos(assignment_id=assignment_id, statuses=LIVE_STATUSES)
-        answer = self._schedule_all(
-            videos, self.repo.submissions_of_assignment(assignment_id), actor, reason, retain_seconds
-        )
+        submissions = [
+            self.locked(submission)  # in id order: two such calls lock the same rows in the same order
+            for submission in sorted(self.repo.submissions_of_assignment(assignment_id), key=lambda s: s.id)
+        ]
+        videos = self.repo.videos(assignment_id=assignment_id, statuses=LIVE_STATUSES, for_update=True)
+        answer = self._schedule_all(videos, submissions, actor, reason, retain_seconds)
         purge_after = self.now() + max(self.settings.delete_grace_seconds, retain_seconds)
         return {**answer, "purge_after": purge_after}
 
@@ -708,6 +728,7 @@ class VideoService:
             or submission.group_id != group_id
         ):
             raise Forbidden(f"submission {submission_id} belongs to another assignment, student or group")
+        submission = self.locked(submission)
         current = submission.current_video
         if current is not None and current.upload_status == VideoStatus.READY:
             if current.s3_key == original.s3_key:

@@ -8,6 +8,8 @@ the same strict JSON and schema checks as every other body. It reads only: nothi
 written and no event logged (a poster is not a view), so retrying it is safe.
 
 Graders of the assignment's course and admins only (the assignment's ACL); a student gets 403.
+Each grader's calls count against ``s3video.rate_limit.posters`` (``ratelimit.py``; 429 with
+``Retry-After`` past it): the call signs up to 500 URLs, and a grading table asks once a page.
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ from ..sdk.errors import NotFound
 from ..security import Permission
 
 
-@view_config(context=Assignment, name="posters", request_method="POST", permission=Permission.VIEW, renderer="json")
+@view_config(
+    context=Assignment,
+    name="posters",
+    request_method="POST",
+    permission=Permission.VIEW,
+    renderer="json",
+    rate_limit="posters",
+)
 def posters(context, request):
     body = schemas.validate_body(request, schemas.PostersRequest())
     if context.record is None:

@@ -128,6 +128,59 @@ def test_limits_are_per_action_and_per_user(two_instances, ids):
     assert upload_url(second, ids).status_int == 201  # upload URLs have their own budget
 
 
+def test_posters_calls_are_limited_per_grader(two_instances, ids):
+    """The grading table's call (it signs up to 500 URLs) has a budget of its own per grader, shared by
+    the instances: past it 429 with Retry-After and the rate_limited event, nothing signed."""
+    first, second = two_instances(**{"s3video.rate_limit.posters": "2/60", "s3video.rate_limit.upload_url": "1/60"})
+    assert upload_url(first, ids).status_int == 201  # the sidecar now holds the assignment
+    path = f"/assignments/{ids.assignment}/posters"
+    body = {"submission_ids": [ids.submission]}
+    grader = actor(ids.teacher, "grader", course=ids.course)
+    assert [i.api.post(path, body, as_actor=grader).status_int for i in (first, second)] == [200, 200]
+    refused = first.api.post(path, body, as_actor=grader)
+    assert refused.status_int == 429, refused.text
+    assert refused.headers["Retry-After"] == "50"
+    assert refused.json["code"] == "rate_limited" and "posters" in refused.json["error"]
+    assert "posters" not in refused.json  # nothing signed
+    logged = count(
+        first.registry,
+        select(func.count()).select_from(Event).where(Event.event_type == "rate_limited", Event.user_id == ids.teacher),
+    )
+    assert logged == 1
+    other_grader = actor(ids.admin, "grader", course=ids.course)
+    assert second.api.post(path, body, as_actor=other_grader).status_int == 200  # per grader
+    assert upload_url(first, ids, user=ids.other_student).status_int == 201  # the other budgets are their own
+    first.set_clock(NOW + 60)
+    assert first.api.post(path, body, as_actor=grader).status_int == 200  # the next window
+
+
+def test_every_limited_call_documents_its_429_and_every_limit_has_a_call(wsgi_app):
+    """The contract in one place: each view counted against a limit answers 429 in /openapi.json, and
+    each limit the ini declares (``RATE_LIMITED_ACTIONS``) counts some view."""
+    from s3video_sidecar import resources
+    from s3video_sidecar.openapi import openapi_document
+    from s3video_sidecar.settings import RATE_LIMITED_ACTIONS
+
+    sub = "/assignments/{assignment}/submissions/{submission}"
+    paths = {
+        resources.Assignment: "/assignments/{assignment}",
+        resources.Submission: sub,
+        resources.MultipartUploads: f"{sub}/multipart",
+        resources.MultipartUpload: f"{sub}/multipart/{{upload_id}}",
+    }
+    document, counted = openapi_document()["paths"], set()
+    for view in wsgi_app.registry.introspector.get_category("views"):
+        view = view["introspectable"]
+        if view.get("rate_limit") is None:
+            continue
+        counted.add(view["rate_limit"])
+        path = paths[view["context"]] + (f"/{view['name']}" if view["name"] else "")
+        methods = view["request_methods"]
+        for method in (methods,) if isinstance(methods, str) else methods:
+            assert "429" in document[path][method.lower()]["responses"], (path, method, view["rate_limit"])
+    assert counted == set(RATE_LIMITED_ACTIONS)
+
+
 def test_a_limit_can_be_switched_off(two_instances, ids):
     first, _ = two_instances(**{"s3video.rate_limit.upload_url": "off"})
     assert {upload_url(first, ids).status_int for _ in range(12)} == {201}  # the default would stop at 10
@@ -168,7 +221,12 @@ def test_limits_are_read_from_the_ini():
     settings = parse_settings(
         dict(BASE, **{"s3video.rate_limit.upload_url": "5/30", "s3video.rate_limit.confirm": "off"})
     )
-    assert settings.rate_limits == {"upload_url": RateLimit(5, 30), "confirm": None, "playback_url": RateLimit(120, 60)}
+    assert settings.rate_limits == {
+        "upload_url": RateLimit(5, 30),
+        "confirm": None,
+        "playback_url": RateLimit(120, 60),
+        "posters": RateLimit(60, 60),  # a grading table asks once a page
+    }
     with pytest.raises(SettingsError, match=r"s3video\.rate_limit\.playback_url"):
         parse_settings(dict(BASE, **{"s3video.rate_limit.playback_url": "lots"}))
     with pytest.raises(SettingsError, match=r"s3video\.redis_url"):

@@ -22,6 +22,7 @@ import redis
 import webtest
 
 from s3video_sidecar.services import parts_of
+from s3video_sidecar.settings import RATE_LIMITED_ACTIONS
 from tests.conftest import free_port, make_settings
 from tests.reliability import audit as audit_module
 from tests.support.databases import fresh_database
@@ -69,7 +70,7 @@ def reliable_settings(reliability_database_url, embedded_s3_url, signing_key_fil
         signing_key_file,
         **{
             "s3video.bucket": "s3video-reliability",
-            **{f"s3video.rate_limit.{action}": "100000/60" for action in ("upload_url", "confirm", "playback_url")},
+            **{f"s3video.rate_limit.{action}": "100000/60" for action in RATE_LIMITED_ACTIONS},
         },
     )
 

@@ -116,6 +116,9 @@ class FakeRepository:
     def get_submission(self, submission_id: int) -> FakeSubmission | None:
         return self.submissions.get(submission_id)
 
+    def lock_submission(self, submission_id: int, skip_locked: bool = False) -> FakeSubmission | None:
+        return self.submissions.get(submission_id)
+
     def add_submission(
         self, submission_id: int, assignment_id: int, user_id: int, now: int, group_id: int | None = None
     ) -> FakeSubmission:
