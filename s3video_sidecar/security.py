@@ -132,9 +132,16 @@ def path_as_sent(request) -> str:
     return quote(request.script_name + request.path_info, safe="/-_.~")
 
 
+EMPTY_BODY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
 def _body_sha256(request) -> str:
     """The body's SHA-256, read as a stream: a forged request never has its body held in memory
-    (webob spools a body over 10 KB to a temporary file, and the view reads it again from there)."""
+    (webob spools a body over 10 KB to a temporary file, and the view reads it again from there).
+    A request that says it has no body (``Content-Length: 0``, a GET's) is not read: its digest is
+    the empty body's."""
+    if request.content_length == 0:
+        return EMPTY_BODY_SHA256
     request.make_body_seekable()
     stream = request.body_file_raw
     digest = hashlib.sha256()
