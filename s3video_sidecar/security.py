@@ -132,9 +132,27 @@ def path_as_sent(request) -> str:
     return quote(request.script_name + request.path_info, safe="/-_.~")
 
 
+EMPTY_BODY_SHA256 = hashlib.sha256(b"").hexdigest()
+# S3V1's four headers and their WSGI environ keys (as webob's ``request.headers`` maps them)
+_S3V1_ENVIRON_KEYS = tuple(
+    (name, "HTTP_" + name.upper().replace("-", "_"))
+    for name in ("Authorization", signing.HEADER_DATE, signing.HEADER_NONCE, signing.HEADER_ACTOR)
+)
+
+
+def s3v1_headers(environ) -> dict[str, str]:
+    """The request's S3V1 headers, read from the environ once (not through webob's
+    ``EnvironHeaders``, which maps each name again on every lookup): the same values."""
+    return {name: environ[key] for name, key in _S3V1_ENVIRON_KEYS if key in environ}
+
+
 def _body_sha256(request) -> str:
     """The body's SHA-256, read as a stream: a forged request never has its body held in memory
-    (webob spools a body over 10 KB to a temporary file, and the view reads it again from there)."""
+    (webob spools a body over 10 KB to a temporary file, and the view reads it again from there).
+    A request that says it has no body (``Content-Length: 0``, a GET's) is not read: its digest is
+    the empty body's."""
+    if request.content_length == 0:
+        return EMPTY_BODY_SHA256
     request.make_body_seekable()
     stream = request.body_file_raw
     digest = hashlib.sha256()
@@ -167,8 +185,9 @@ class S3V1SecurityPolicy:
     def _verify(self, request):
         # The headers first: an unsigned or ill-signed request is refused before its body is read,
         # and a body over the API's largest request is refused (413) before it is read either.
+        headers = s3v1_headers(request.environ)
         try:
-            checked = signing.check_headers(request.headers, self.keys, now=self.clock())
+            checked = signing.check_headers(headers, self.keys, now=self.clock())
         except signing.SignatureError as error:
             return None, error
         if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
@@ -181,7 +200,7 @@ class S3V1SecurityPolicy:
             method=request.method,
             path=path_as_sent(request),
             query_string=request.query_string,
-            headers=request.headers,
+            headers=headers,
             body=b"",
             body_sha256=_body_sha256(request),
         )

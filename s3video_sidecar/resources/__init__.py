@@ -17,6 +17,7 @@ Rules:
 from __future__ import annotations
 
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated
+from pyramid.decorator import reify
 
 from ..models.repository import SqlVideoRepository
 from ..sdk.domain import permissions
@@ -51,11 +52,15 @@ class Root(Resource):
     def __init__(self, request):
         super().__init__()
         self._request = request
-        self.repository = SqlVideoRepository(request.dbsession)
 
     @property
     def request(self):
         return self._request
+
+    @reify
+    def repository(self):
+        # made on first use: a call that reads no row (``/whoami``) makes no session
+        return SqlVideoRepository(self._request.dbsession)
 
     def __getitem__(self, name):
         children = {"assignments": Assignments, "admin": AdminResource, "privacy": PrivacyResource}

@@ -17,6 +17,7 @@ Rules (ARCHITECTURE.md, "Moodle -> sidecar request contract"):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -35,6 +36,7 @@ ALGORITHM = "S3V1-HMAC-SHA256"
 MAX_CLOCK_SKEW_SECONDS = 300
 NONCE_LIFETIME_SECONDS = 600
 NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+DATE_PATTERN = re.compile(r"[0-9]{1,12}")
 KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 AUTHORIZATION_PATTERN = re.compile(
     r"^S3V1-HMAC-SHA256 KeyId=(?P<key_id>[^,\s]+), Signature=(?P<signature>[0-9a-f]{64})$"
@@ -139,9 +141,14 @@ def parse_keys(text: str) -> dict[str, str]:
     return keys
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_actor(header: str) -> Actor:
     """The ``X-S3Video-Actor`` header's JSON as an :class:`~s3video_sidecar.sdk.domain.Actor`
-    (``SignatureError`` ``bad_actor`` if malformed): the header's format is S3V1's business."""
+    (``SignatureError`` ``bad_actor`` if malformed): the header's format is S3V1's business.
+
+    The answer depends on the header's text alone and an ``Actor`` is frozen, so the last 4,096
+    headers' answers are kept (a Moodle's callers send the same few headers again and again); a
+    malformed header raises every time (an exception is not cached)."""
     try:
         data = strictjson.loads(header)
     except strictjson.DuplicateKey as error:
@@ -209,7 +216,7 @@ def check_headers(headers: Mapping[str, str], keys: dict[str, str], now: float |
     secret = keys.get(key_id)
     if secret is None:
         raise SignatureError("unknown_key", "the key id is not one of the sidecar's keys")
-    if not re.fullmatch(r"[0-9]{1,12}", date):
+    if not DATE_PATTERN.fullmatch(date):
         raise SignatureError("stale_date", "X-S3Video-Date must be Unix seconds")
     now = time.time() if now is None else now
     if abs(int(date) - now) > MAX_CLOCK_SKEW_SECONDS:

@@ -5,9 +5,31 @@ the domain services by class (``request.video_service``, made without a lookup, 
 the long-lived parts by name (``"settings"``, ``"storage"``, ...).
 """
 
+import json
+
+JSON_CONTENT_TYPE = "application/json"
+
+
+def json_renderer(_info):
+    """``renderer="json"``: Pyramid's JSON renderer as the views use it (no adapters, no ``__json__``),
+    answering UTF-8 bytes (webob's body, not its text: no charset lookup) and setting the content type
+    only when the view left the default, as Pyramid's does."""
+
+    def render(value, system):
+        request = system.get("request")
+        if request is not None:
+            response = request.response
+            if response.content_type == response.default_content_type:
+                response.content_type = JSON_CONTENT_TYPE
+        return json.dumps(value).encode()
+
+    return render
+
 
 def includeme(config):
     from ..services import parts_of
+
+    config.add_renderer("json", json_renderer)
 
     local_edge = parts_of(config).settings.cdn == "local"
     if local_edge:
