@@ -141,14 +141,26 @@ def parse_keys(text: str) -> dict[str, str]:
     return keys
 
 
-@functools.lru_cache(maxsize=4096)
+# Actor headers whose parse is kept: a Moodle's actor header is about 60-120 characters.
+ACTOR_CACHE_ENTRIES = 4096
+ACTOR_CACHE_MAX_CHARS = 256
+
+
 def parse_actor(header: str) -> Actor:
     """The ``X-S3Video-Actor`` header's JSON as an :class:`~s3video_sidecar.sdk.domain.Actor`
     (``SignatureError`` ``bad_actor`` if malformed): the header's format is S3V1's business.
 
     The answer depends on the header's text alone and an ``Actor`` is frozen, so the last 4,096
-    headers' answers are kept (a Moodle's callers send the same few headers again and again); a
-    malformed header raises every time (an exception is not cached)."""
+    short headers' answers are kept (a Moodle's callers send the same few headers again and
+    again); a malformed header raises every time (an exception is not cached). The headers are
+    parsed before the signature is checked, so only headers of at most 256 characters are kept:
+    anyone who can reach the sidecar can fill the cache, but with at most about 2 MiB."""
+    if len(header) <= ACTOR_CACHE_MAX_CHARS:
+        return _parse_actor_kept(header)
+    return _parse_actor(header)
+
+
+def _parse_actor(header: str) -> Actor:
     try:
         data = strictjson.loads(header)
     except strictjson.DuplicateKey as error:
@@ -166,6 +178,9 @@ def parse_actor(header: str) -> Actor:
     if "group" in data and not (_is_id(group) or (type(group) is int and group == 0)):  # int, not bool
         raise SignatureError("bad_actor", "actor group must be a Moodle group id (0 or a positive integer)")
     return Actor(user=user, roles=frozenset(roles), course=course, group=group)
+
+
+_parse_actor_kept = functools.lru_cache(maxsize=ACTOR_CACHE_ENTRIES)(_parse_actor)
 
 
 def _is_id(value: object) -> TypeGuard[int]:

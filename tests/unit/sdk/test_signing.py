@@ -126,6 +126,23 @@ def test_the_actor_may_name_a_team_submissions_group(group):
     assert (actor.user, actor.course, actor.group) == (5, 9, group)
 
 
+def test_only_short_actor_headers_are_kept_and_a_long_one_is_parsed_alike():
+    # Actor headers are parsed before the signature is checked: whoever reaches the sidecar may send
+    # thousands of different ones, so only short headers are kept, and only a bounded number of them.
+    signing._parse_actor_kept.cache_clear()
+    short = signing.encode_actor(5, ["student"], 9)
+    padded = short[:-1] + ',"note":"' + "x" * signing.ACTOR_CACHE_MAX_CHARS + '"}'
+    assert signing.parse_actor(padded) == signing.parse_actor(short)
+    assert signing._parse_actor_kept.cache_info().currsize == 1  # the short one only
+    for user in range(1, signing.ACTOR_CACHE_ENTRIES + 50):
+        signing.parse_actor(signing.encode_actor(user, ["student"], 9))
+    assert signing._parse_actor_kept.cache_info().currsize == signing.ACTOR_CACHE_ENTRIES
+    with pytest.raises(signing.SignatureError):
+        signing.parse_actor('{"user":1,"user":2,"roles":[],"course":1}')  # refused every time, never kept
+    with pytest.raises(signing.SignatureError):
+        signing.parse_actor('{"user":1,"user":2,"roles":[],"course":1}')
+
+
 def test_rotation_accepts_either_key():
     keys = signing.parse_keys("old:old-secret-0123456789 new:new-secret-0123456789")
     for key_id in keys:
