@@ -8,43 +8,30 @@ barrier in ``before_cursor_execute`` makes the race certain here: every racer ha
 
 from __future__ import annotations
 
-import contextlib
-import threading
-
 import webtest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from s3video_sidecar.models import Assignment, Submission
 from s3video_sidecar.services import parts_of
 from tests.reliability import flows
+from tests.reliability.racing import hold_at
 from tests.support.signed_app import SignedApp, actor
+
+
+def api_of(wsgi_app):
+    return SignedApp(webtest.TestApp(wsgi_app))
 
 
 def race(wsgi_app, table: str, calls):
     """Run ``calls`` (functions of a SignedApp) at once, all held at the INSERT into ``table``."""
-    barrier = threading.Barrier(len(calls), timeout=10)
-
-    def hold(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith(f"INSERT INTO {table}"):
-            with contextlib.suppress(threading.BrokenBarrierError):  # a racer that lost earlier: go on
-                barrier.wait()
-
-    engine = parts_of(wsgi_app.registry).engine
-    event.listen(engine, "before_cursor_execute", hold)
-    results = [None] * len(calls)
-
-    def run(index):
-        results[index] = calls[index](SignedApp(webtest.TestApp(wsgi_app)))
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    finally:
-        event.remove(engine, "before_cursor_execute", hold)
-    return results
+    return hold_at(
+        parts_of(wsgi_app.registry).engine,
+        [
+            (lambda sql: sql.startswith(f"INSERT INTO {table}"), lambda call=call: call(api_of(wsgi_app)))
+            for call in calls
+        ],
+        hold_seconds=10,
+    )
 
 
 def upload_url(ids, submission, user):

@@ -12,22 +12,20 @@ second racer waits for the lock instead, and the first goes on once the barrier 
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
 
 import pytest
 import webtest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from s3video_sidecar.models import Submission, Video
 from s3video_sidecar.services import parts_of, video_service
 from s3video_sidecar.tasks import JobRunner
 from tests.reliability import flows
+from tests.reliability.racing import hold_at, meanwhile
 from tests.support.apps import build_app
 from tests.support.signed_app import SignedApp
 
-HOLD_SECONDS = 2  # how long the first racer waits for the others at the barrier
 GRACE = 3600  # a deleted video stays restorable this long
 
 
@@ -39,39 +37,6 @@ def wsgi_app(app_settings):
     app = build_app(app_settings, **{"retry.attempts": "3", "s3video.delete_grace_seconds": str(GRACE)})
     yield app
     parts_of(app.registry).engine.dispose()
-
-
-def hold_at(engine, racers):
-    """Run each racer's function in a thread of its own, holding it before its first statement that
-    ``matches`` until every racer has reached theirs (or HOLD_SECONDS have passed: a racer is waiting on
-    a lock). ``racers``: ``[(matches(sql) -> bool, function()), ...]``; returns the functions' results."""
-    barrier = threading.Barrier(len(racers), timeout=HOLD_SECONDS)
-    held = threading.local()
-
-    def hold(conn, cursor, sql, parameters, context, executemany):
-        matches = getattr(held, "matches", None)
-        if matches is not None and matches(sql):
-            held.matches = None
-            with contextlib.suppress(threading.BrokenBarrierError):
-                barrier.wait()
-
-    event.listen(engine, "before_cursor_execute", hold)
-    results = [None] * len(racers)
-
-    def run(index):
-        held.matches = racers[index][0]
-        results[index] = racers[index][1]()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(racers))]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    finally:
-        event.remove(engine, "before_cursor_execute", hold)
-    assert all(r is not None for r in results), "a racer did not finish"
-    return results
 
 
 def race(wsgi_app, statement: str, calls):
@@ -191,8 +156,8 @@ def test_saving_a_draft_while_discarding_it(wsgi_app, ids):
 RETAIN = 3600
 
 
-def purge_runner(wsgi_app):
-    """The cleanup job as the worker runs it, its clock past the retention: the source is due."""
+def job_runner(wsgi_app, ahead_seconds: float) -> JobRunner:
+    """The jobs as the worker runs them, over the app's parts, with a clock ``ahead_seconds`` ahead."""
     parts = parts_of(wsgi_app.registry)
     return JobRunner(
         parts.settings,
@@ -200,9 +165,14 @@ def purge_runner(wsgi_app):
         parts.storage,
         parts.url_signer,
         None,
-        lambda: time.time() + RETAIN + 100,
+        lambda: time.time() + ahead_seconds,
         video_service=video_service,
     )
+
+
+def purge_runner(wsgi_app):
+    """The cleanup job as the worker runs it, its clock past the retention: the source is due."""
+    return job_runner(wsgi_app, RETAIN + 100)
 
 
 def in_the_recycle_bin(wsgi_app, ids):
@@ -239,28 +209,6 @@ def rows_of_key(wsgi_app, key):
 
 def stored(wsgi_app, key) -> bool:
     return parts_of(wsgi_app.registry).storage.head(key) is not None
-
-
-def meanwhile(engine, matches, first, then):
-    """Run ``first()`` here; right after its first statement that ``matches`` has run, run ``then()``
-    in another thread and give it HOLD_SECONDS to finish (it may be waiting on a lock ``first`` holds)
-    before ``first`` goes on. Returns both results."""
-    here, results, other = threading.get_ident(), {}, []
-
-    def after(conn, cursor, sql, parameters, context, executemany):
-        if threading.get_ident() == here and not other and matches(sql):
-            other.append(threading.Thread(target=lambda: results.setdefault("then", then())))
-            other[0].start()
-            other[0].join(HOLD_SECONDS)
-
-    event.listen(engine, "after_cursor_execute", after)
-    try:
-        results["first"] = first()
-    finally:
-        event.remove(engine, "after_cursor_execute", after)
-    assert other, "the statement to run the other call after never ran"
-    other[0].join(60)
-    return results["first"], results.get("then")
 
 
 def test_a_restore_holding_the_source_row_keeps_its_object_from_the_purge(wsgi_app, ids):
@@ -355,15 +303,7 @@ def test_saving_a_draft_as_the_cleanup_expires_it(wsgi_app, ids):
     assert confirm_draft(ids, draft["s3_key"])(api).status_int == 200
     parts = parts_of(wsgi_app.registry)
     expiry = parts.settings.draft_expiry_seconds + parts.settings.delete_grace_seconds + 100
-    runner = JobRunner(
-        parts.settings,
-        parts.session_factory,
-        parts.storage,
-        parts.url_signer,
-        None,
-        lambda: time.time() + expiry,
-        video_service=video_service,
-    )
+    runner = job_runner(wsgi_app, expiry)
     saved, _report = meanwhile(
         parts.engine,
         lambda sql: sql.startswith("UPDATE submissions SET current_video_id"),
@@ -387,15 +327,7 @@ def test_an_admin_restore_arriving_while_the_purge_decides_waits_and_is_refused(
     admin = flows.admin(ids)
     assert api.delete(f"/admin/videos/{current_id}", as_actor=admin).status_int == 202
     parts = parts_of(wsgi_app.registry)
-    runner = JobRunner(
-        parts.settings,
-        parts.session_factory,
-        parts.storage,
-        parts.url_signer,
-        None,
-        lambda: time.time() + GRACE + 100,
-        video_service=video_service,
-    )
+    runner = job_runner(wsgi_app, GRACE + 100)
     report, restored = meanwhile(
         parts.engine,
         lambda sql: sql.startswith("SELECT videos.s3_key"),
@@ -416,15 +348,7 @@ def test_a_late_upload_settled_as_the_student_submits_another_never_replaces_it(
     late = flows.uploaded(api, ids)  # never confirmed: the tab closed
     newer = flows.uploaded(api, ids)
     parts = parts_of(wsgi_app.registry)
-    runner = JobRunner(
-        parts.settings,
-        parts.session_factory,
-        parts.storage,
-        parts.url_signer,
-        None,
-        lambda: time.time() + 3 * parts.settings.upload_expiry_seconds,
-        video_service=video_service,
-    )
+    runner = job_runner(wsgi_app, 3 * parts.settings.upload_expiry_seconds)
     report, submitted_now = meanwhile(
         parts.engine,
         lambda sql: "upload_expires_timestamp <=" in sql,  # the job's claim of expired uploads
