@@ -49,42 +49,6 @@ describe('the part pipeline', () => {
     });
 });
 
-describe('the first PUT', () => {
-    it('leaves once part 1 is hashed and signed, before the next parts are hashed', async() => {
-        const file = makeFile(4 * PART);
-        const {s3, api, options} = harness({
-            apiOptions: {threshold: 0, partSize: PART, checksum: 'declared'},
-            engineOptions: {partsInFlight: 1, signBatchSize: 4},
-        });
-        // Every part's digest but the first waits until the test lets it go.
-        let release;
-        const gate = new Promise(resolve => {
-            release = resolve;
-        });
-        let partDigests = 0;
-        options.subtle = {
-            digest: async(algorithm, data) => {
-                if (data.byteLength === PART && ++partDigests > 1) {
-                    await gate;
-                }
-                return globalThis.crypto.subtle.digest(algorithm, data);
-            },
-        };
-        const uploading = new UploadEngine(options).upload(file);
-        for (let tries = 0; tries < 1000 && s3.partRequests().length === 0; tries++) {
-            await settle();
-        }
-        // Part 1 is sent on a URL signed for it alone; the batch did not wait for parts 2-4.
-        assert.deepEqual(s3.partRequests().map(request => request.partNumber), [1]);
-        assert.deepEqual(api.callsOf('signParts').map(call => call.args.part_numbers), [[1]]);
-        release();
-        const result = await uploading;
-        assert.deepEqual(s3.objects.get(result.s3_key), await bytesOf(file));
-        const signed = api.callsOf('signParts').flatMap(call => call.args.part_numbers);
-        assert.deepEqual(signed.sort((a, b) => a - b), [1, 2, 3, 4], 'each part signed once');
-    });
-});
-
 describe('PartHasher', () => {
     it('hashes at most `slots` parts at a time, reusing its buffers, in the order asked', async() => {
         let digesting = 0;

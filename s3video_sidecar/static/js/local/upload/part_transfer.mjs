@@ -61,7 +61,6 @@ export class PartTransfer {
         this.urls = new Map(); // Part number -> {url, expiresAt}.
         this.signing = new Map(); // Part number -> the pending signParts promise.
         this.checksums = new Map(); // Part number -> promise of its base64 SHA-256.
-        this.hashed = new Set(); // Part numbers whose SHA-256 is known.
         this.hasher = new PartHasher({subtle: engine.subtle, slots: HASHES_IN_FLIGHT});
         // The parts after those in flight that are hashed and signed ahead of their turn.
         this.lookahead = engine.partsInFlight + engine.signBatchSize;
@@ -128,8 +127,7 @@ export class PartTransfer {
     /**
      * Gets the next parts ready while those in flight are sent: hashes the next `lookahead`
      * parts (when checksums are used) and, once fewer than a batch of them have a URL, signs
-     * the next batch as soon as its parts are hashed (a URL signs its part's SHA-256). Called
-     * before the first part, whenever a part has its URL and whenever a part's hash is known.
+     * the next batch. Called before the first part and whenever a part has its URL.
      */
     prepareAhead() {
         if (this.controller.signal.aborted) {
@@ -142,19 +140,8 @@ export class PartTransfer {
         const unsigned = upcoming.map(part => part.partNumber)
             .filter(number => !this.signing.has(number) && !this.hasFreshUrl(number));
         if (unsigned.length > 0 && upcoming.length - unsigned.length < this.engine.signBatchSize) {
-            const ready = unsigned.filter(number => this.isHashed(number));
-            if (ready.length >= Math.min(this.engine.signBatchSize, unsigned.length)) {
-                this.startSigning(ready.slice(0, this.engine.signBatchSize));
-            }
+            this.startSigning(unsigned.slice(0, this.engine.signBatchSize));
         }
-    }
-
-    /**
-     * @param {number} number A part number.
-     * @return {boolean} Whether the part can be signed without waiting for its hash.
-     */
-    isHashed(number) {
-        return !this.checksumAlgorithm || this.hashed.has(number);
     }
 
     /** Reports the bytes of finished parts plus those of parts in flight. */
@@ -260,9 +247,7 @@ export class PartTransfer {
 
     /**
      * A URL for the part that will not expire in the next minute, signing a
-     * small batch if needed: this part, and the next ones in the queue that
-     * are hashed already (so that the part waits for its own hash only: at the
-     * start, the first PUT leaves once part 1 is hashed and signed).
+     * small batch (this part and the next ones in the queue) if needed.
      *
      * @param {object} part
      * @return {Promise<string>}
@@ -278,8 +263,7 @@ export class PartTransfer {
                 if (batch.length >= this.engine.signBatchSize) {
                     break;
                 }
-                if (next.partNumber !== number && !this.signing.has(next.partNumber) &&
-                    !this.hasFreshUrl(next.partNumber) && this.isHashed(next.partNumber)) {
+                if (!this.signing.has(next.partNumber) && !this.hasFreshUrl(next.partNumber)) {
                     batch.push(next.partNumber);
                 }
             }
@@ -353,12 +337,7 @@ export class PartTransfer {
     checksumFor(number) {
         if (!this.checksums.has(number)) {
             const part = this.plan[number - 1];
-            const checksum = quiet(this.hasher.sha256Base64(this.run.file.slice(part.start, part.end)));
-            this.checksums.set(number, checksum);
-            checksum.then(() => {
-                this.hashed.add(number);
-                this.prepareAhead();
-            }, () => undefined);
+            this.checksums.set(number, quiet(this.hasher.sha256Base64(this.run.file.slice(part.start, part.end))));
         }
         return this.checksums.get(number);
     }
