@@ -215,6 +215,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
 
 
+def print_variant(name: str, seconds: float, sampler, size: int) -> None:
+    """One variant's line: its time, its CPU per GiB (in all and by kind of process), the renderer's peak."""
+    gib = size / 1024 / MIB
+    used = sorted(sampler.used_by_kind.items())
+    kinds = ", ".join(f"{kind} {value / gib:.2f}" for kind, value in used if value > 0.01)
+    print(
+        f"{name:14s} {seconds:6.2f} s  CPU {sampler.used_cpu / gib:5.2f} s/GiB "
+        f"({kinds}); renderer peak {sampler.peak_renderer / MIB:.0f} MiB",
+        flush=True,
+    )
+
+
 def main(argv: list[str]) -> None:
     size = int(argv[0]) * MIB if argv else 1024 * MIB
     names = argv[1].split(",") if len(argv) > 1 else None
@@ -235,16 +247,7 @@ def main(argv: list[str]) -> None:
                     started = time.perf_counter()
                     page.evaluate(f"window.variants.{name}(document.getElementById('file').files[0])")
                     seconds = time.perf_counter() - started
-                kinds = ", ".join(
-                    f"{kind} {value / (size / 1024 / MIB):.2f}"
-                    for kind, value in sorted(sampler.used_by_kind.items())
-                    if value > 0.01
-                )
-                print(
-                    f"{name:14s} {seconds:6.2f} s  CPU {sampler.used_cpu / (size / 1024 / MIB):5.2f} s/GiB "
-                    f"({kinds}); renderer peak {sampler.peak_renderer / MIB:.0f} MiB",
-                    flush=True,
-                )
+                print_variant(name, seconds, sampler, size)
     server.shutdown()
 
 
@@ -336,16 +339,7 @@ def main_pipe(argv: list[str]) -> None:
                         session,
                     )
                     seconds = time.perf_counter() - started
-                kinds = ", ".join(
-                    f"{kind} {value / (size / 1024 / MIB):.2f}"
-                    for kind, value in sorted(sampler.used_by_kind.items())
-                    if value > 0.01
-                )
-                print(
-                    f"{name:14s} {seconds:6.2f} s  CPU {sampler.used_cpu / (size / 1024 / MIB):5.2f} s/GiB "
-                    f"({kinds}); renderer peak {sampler.peak_renderer / MIB:.0f} MiB",
-                    flush=True,
-                )
+                print_variant(name, seconds, sampler, size)
             del psutil
         finally:
             browser.close()
